@@ -1,0 +1,61 @@
+//! Command-line interface.
+
+mod params;
+mod simulate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// alssim: a mechanistic disease-progression simulator for amyotrophic lateral sclerosis.
+///
+/// It couples motor-neuron survival with protein aggregation, oxidative stress, glial
+/// inflammation and excitotoxicity in four regions along the neuraxis, and reads out what
+/// clinics and trials measure: ALSFRS-R, FVC, serum neurofilament light, staging, survival.
+#[derive(Debug, Parser)]
+#[command(
+    name = "alssim",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate one virtual patient and print a visit table from clinical onset.
+    Simulate(simulate::Args),
+    /// List the model parameters with default, unit, range, meaning and source.
+    Params(params::Args),
+}
+
+/// Exit code of a run that failed for a reason other than bad usage.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code of bad usage (clap uses the same).
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs the command line and maps errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Simulate(args) => simulate::run(args),
+        Command::Params(args) => params::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let code = err
+                .downcast_ref::<UsageError>()
+                .map_or(EXIT_FAILURE, |_| EXIT_USAGE);
+            eprintln!("error: {err:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// A mistake in the arguments that clap cannot see (for example a bad `--set` value).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);

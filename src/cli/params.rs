@@ -1,0 +1,35 @@
+//! `alssim params`: the parameter registry.
+
+use alssim::model::params::{self, PARAMETERS};
+
+/// Options of `alssim params`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print a Markdown table (as in docs/MODEL.md) instead of one line per parameter.
+    #[arg(long)]
+    markdown: bool,
+    /// Show only the parameters whose name contains this text.
+    filter: Option<String>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.markdown {
+        print!("{}", params::markdown_table());
+        return Ok(());
+    }
+    let matching: Vec<_> = PARAMETERS
+        .iter()
+        .filter(|p| args.filter.as_deref().is_none_or(|f| p.name.contains(f)))
+        .collect();
+    if matching.is_empty() {
+        anyhow::bail!(
+            "no parameter name contains `{}`; `alssim params` lists all {}",
+            args.filter.unwrap_or_default(),
+            PARAMETERS.len()
+        );
+    }
+    for p in matching {
+        println!("{p}\n    source: {}", p.source);
+    }
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! `alssim simulate`: one virtual patient.
+
+use super::UsageError;
+use alssim::model::patient::{AGE_RANGE, DIAGNOSTIC_DELAY_RANGE};
+use alssim::model::{Covariates, Genotype, Params, PatientModel, Region, Sex};
+use alssim::report::{PatientTable, write_atomic};
+use alssim::solve::{Schedule, SolverOptions, simulate};
+use anyhow::Context;
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use std::path::PathBuf;
+
+/// Options of `alssim simulate`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  alssim simulate --onset-region bulbar --age 70 --csv bulbar.csv"
+)]
+pub struct Args {
+    /// Region where the disease starts: bulbar, cervical (arms), thoracic (respiratory) or
+    /// lumbar (legs).
+    #[arg(long, default_value = "cervical", value_parser = parse_region)]
+    onset_region: Region,
+    /// Genetic background: sporadic, c9orf72, sod1, sod1-a4v, tardbp or fus.
+    #[arg(long, default_value = "sporadic", value_parser = parse_genotype)]
+    genotype: Genotype,
+    /// Age at onset, years (18-100).
+    #[arg(long, default_value_t = 60.0, value_parser = parse_age)]
+    age: f64,
+    /// Sex: female or male (recorded; no effect on the dynamics at present).
+    #[arg(long, default_value = "male", value_parser = parse_sex)]
+    sex: Sex,
+    /// Months from onset to diagnosis (0-120).
+    #[arg(long, default_value_t = 12.0, value_parser = parse_delay)]
+    diagnostic_delay: f64,
+    /// Months of follow-up after onset (the table stops earlier at death).
+    #[arg(long, default_value_t = 120.0, value_parser = parse_positive)]
+    horizon: f64,
+    /// Months between visits.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_positive)]
+    interval: f64,
+    /// Seed of the rater-noise stream for the observed ALSFRS-R items.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Override a model parameter, NAME=VALUE (repeatable; `alssim params` lists the names).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
+    /// Also write the table as CSV to this file (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+}
+
+fn parse_region(s: &str) -> Result<Region, String> {
+    Region::parse(s).ok_or_else(|| {
+        format!("unknown region `{s}`; accepted: bulbar, cervical, thoracic, lumbar")
+    })
+}
+
+fn parse_genotype(s: &str) -> Result<Genotype, String> {
+    Genotype::parse(s).ok_or_else(|| {
+        let names: Vec<_> = Genotype::ALL.iter().map(|g| g.name()).collect();
+        format!("unknown genotype `{s}`; accepted: {}", names.join(", "))
+    })
+}
+
+fn parse_sex(s: &str) -> Result<Sex, String> {
+    Sex::parse(s).ok_or_else(|| format!("unknown sex `{s}`; accepted: female, male"))
+}
+
+fn parse_in(s: &str, lo: f64, hi: f64, unit: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is out of range: accepted {lo} to {hi} {unit}"))
+    }
+}
+
+fn parse_age(s: &str) -> Result<f64, String> {
+    parse_in(s, AGE_RANGE.0, AGE_RANGE.1, "years")
+}
+
+fn parse_delay(s: &str) -> Result<f64, String> {
+    parse_in(
+        s,
+        DIAGNOSTIC_DELAY_RANGE.0,
+        DIAGNOSTIC_DELAY_RANGE.1,
+        "months",
+    )
+}
+
+fn parse_positive(s: &str) -> Result<f64, String> {
+    let v = parse_in(s, 0.0, 1200.0, "months")?;
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err("must be greater than 0".into())
+    }
+}
+
+fn params_with_overrides(set: &[String]) -> anyhow::Result<Params> {
+    let mut params = Params::default();
+    for item in set {
+        let (name, value) = item.split_once('=').ok_or_else(|| {
+            UsageError(format!(
+                "--set `{item}`: expected NAME=VALUE, e.g. --set agg_growth_rate=0.3"
+            ))
+        })?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| UsageError(format!("--set {name}: `{value}` is not a number")))?;
+        params
+            .set(name.trim(), value)
+            .map_err(|e| UsageError(format!("--set: {e}")))?;
+    }
+    Ok(params)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let params = params_with_overrides(&args.set)?;
+    let covariates = Covariates {
+        age_years: args.age,
+        sex: args.sex,
+        onset_region: args.onset_region,
+        genotype: args.genotype,
+        diagnostic_delay_months: args.diagnostic_delay,
+    };
+    let model = PatientModel::new(params, covariates).map_err(|e| UsageError(e.to_string()))?;
+    let options = SolverOptions {
+        follow_up_after_onset_months: Some(args.horizon),
+        ..SolverOptions::default()
+    };
+    let solution =
+        simulate(&model, &Schedule::untreated(), &options).context("the simulation failed")?;
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    let Some(table) = PatientTable::from_onset(&solution, args.interval, args.horizon, &mut rng)
+    else {
+        anyhow::bail!(
+            "no clinical onset within {} months of disease initiation: with these parameters the \
+             disease does not progress to symptoms",
+            options.max_time_months
+        );
+    };
+    println!(
+        "alssim simulate: {} onset, {}, age {}, {} (seed {})\n",
+        args.onset_region,
+        args.genotype,
+        args.age,
+        args.sex.name(),
+        args.seed
+    );
+    print!("{}", table.to_text());
+    println!("\nEvents (months since onset; since disease initiation in brackets):");
+    let ev = solution.events();
+    let onset = ev.onset.unwrap_or(0.0);
+    let fmt = |t: Option<f64>, what: &str| match t {
+        Some(t) => format!("  {what:<34} {:7.2}  ({t:.2})", t - onset),
+        None => format!("  {what:<34}       -  (not reached within follow-up)"),
+    };
+    println!("{}", fmt(ev.onset, "clinical onset"));
+    if let Some(region) = solution.onset_region() {
+        println!("  {:<34} {region}", "onset region");
+    }
+    println!("{}", fmt(ev.diagnosis, "diagnosis"));
+    println!(
+        "{}",
+        fmt(ev.gastrostomy, "gastrostomy indicated (King's 4A)")
+    );
+    println!("{}", fmt(ev.niv, "NIV indicated (King's 4B)"));
+    println!("{}", fmt(ev.death, "death or permanent ventilation"));
+    if let Some(path) = &args.csv {
+        write_atomic(path, table.to_csv().as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("\nwrote {}", path.display());
+    }
+    Ok(())
+}

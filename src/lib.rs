@@ -1,0 +1,17 @@
+//! alssim: a mechanistic disease-progression simulator for amyotrophic lateral sclerosis.
+//!
+//! Layers, with dependencies pointing one way:
+//!
+//! - [`model`]: states, parameters, right-hand side and clinical readouts of one patient;
+//! - [`solve`]: integration with Dopri5, visits from the continuous output, located events;
+//! - [`report`]: tables and files (written whole or not at all).
+//!
+//! The equations are documented in each model module and, with every parameter's unit, default
+//! and source, in `docs/MODEL.md`.
+
+#![deny(clippy::float_cmp)]
+#![warn(missing_docs)]
+
+pub mod model;
+pub mod report;
+pub mod solve;

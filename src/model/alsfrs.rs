@@ -1,0 +1,278 @@
+//! The revised ALS Functional Rating Scale (ALSFRS-R) from regional motor capacity.
+//!
+//! Twelve items, each 4 (normal) to 0, in four domains of three items (Cedarbaum et al. 1999,
+//! J Neurol Sci 169:13). The scale is multidimensional, so the latent motor state is mapped to
+//! items, not straight to the total (Franchignoni 2013 JNNP 84:1340). Each item draws on the
+//! regions that serve it (walking on lumbar, handwriting on cervical, turning in bed on several):
+//!
+//! ```text
+//! c_j = Σ_r w_jr · C_r                                  item capacity
+//! x_j = 4 · clamp((c_j − lo_j) / (hi_j − lo_j), 0, 1)   latent item value
+//! ```
+//!
+//! `hi_j` is the capacity below which the item first falls from normal, `lo_j` the capacity at
+//! which the task is lost. The weights and thresholds are in [`ITEMS`].
+//!
+//! Observation: a rater reports an integer. The observed item is
+//! `clamp(round(x_j + ε), 0, 4)` with `ε ~ Normal(0, σ · min(1, x_j, 4 − x_j))`,
+//! `σ = rater_noise_sd`. The noise shrinks at the anchors "normal" and "unable", which raters
+//! rarely misjudge, and is largest for partly affected items.
+
+use super::layout::N_REGIONS;
+use rand::Rng;
+use rand_distr::{Distribution, Normal};
+
+/// Number of items.
+pub const N_ITEMS: usize = 12;
+
+/// The four ALSFRS-R domains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(usize)]
+pub enum Domain {
+    /// Speech, salivation, swallowing.
+    Bulbar = 0,
+    /// Handwriting, cutting food, dressing and hygiene.
+    FineMotor = 1,
+    /// Turning in bed, walking, climbing stairs.
+    GrossMotor = 2,
+    /// Dyspnoea, orthopnoea, respiratory insufficiency.
+    Respiratory = 3,
+}
+
+impl Domain {
+    /// All domains in scale order.
+    pub const ALL: [Domain; 4] = [
+        Domain::Bulbar,
+        Domain::FineMotor,
+        Domain::GrossMotor,
+        Domain::Respiratory,
+    ];
+
+    /// Column name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Domain::Bulbar => "bulbar",
+            Domain::FineMotor => "fine_motor",
+            Domain::GrossMotor => "gross_motor",
+            Domain::Respiratory => "respiratory",
+        }
+    }
+}
+
+/// How one item is derived from the regions.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemSpec {
+    /// Item name.
+    pub name: &'static str,
+    /// Domain the item belongs to.
+    pub domain: Domain,
+    /// Weights of bulbar, cervical, thoracic and lumbar capacity (sum to 1).
+    pub weights: [f64; N_REGIONS],
+    /// Capacity below which the item first drops from 4.
+    pub hi: f64,
+    /// Capacity at which the item reaches 0.
+    pub lo: f64,
+}
+
+/// The twelve items in scale order.
+///
+/// Region weights follow the anatomy of each task; dyspnoea also draws on bulbar function
+/// (airway), orthopnoea and respiratory insufficiency on the diaphragm (thoracic) alone. Thresholds put the
+/// demanding tasks (stairs, handwriting, speech) early and the respiratory items late:
+/// respiratory insufficiency (4 = no ventilatory support) starts to fall near the NIV
+/// threshold (FVC 50%) and reaches 0 near permanent ventilation, and the respiratory domain
+/// declines least in trial data (Atassi 2014 Neurology 83:1719).
+pub const ITEMS: [ItemSpec; N_ITEMS] = [
+    ItemSpec {
+        name: "speech",
+        domain: Domain::Bulbar,
+        weights: [1.0, 0.0, 0.0, 0.0],
+        hi: 0.93,
+        lo: 0.15,
+    },
+    ItemSpec {
+        name: "salivation",
+        domain: Domain::Bulbar,
+        weights: [1.0, 0.0, 0.0, 0.0],
+        hi: 0.85,
+        lo: 0.10,
+    },
+    ItemSpec {
+        name: "swallowing",
+        domain: Domain::Bulbar,
+        weights: [1.0, 0.0, 0.0, 0.0],
+        hi: 0.88,
+        lo: 0.12,
+    },
+    ItemSpec {
+        name: "handwriting",
+        domain: Domain::FineMotor,
+        weights: [0.0, 1.0, 0.0, 0.0],
+        hi: 0.93,
+        lo: 0.15,
+    },
+    ItemSpec {
+        name: "cutting_food",
+        domain: Domain::FineMotor,
+        weights: [0.0, 1.0, 0.0, 0.0],
+        hi: 0.90,
+        lo: 0.12,
+    },
+    ItemSpec {
+        name: "dressing_hygiene",
+        domain: Domain::FineMotor,
+        weights: [0.0, 0.7, 0.15, 0.15],
+        hi: 0.90,
+        lo: 0.12,
+    },
+    ItemSpec {
+        name: "turning_in_bed",
+        domain: Domain::GrossMotor,
+        weights: [0.0, 0.35, 0.35, 0.3],
+        hi: 0.85,
+        lo: 0.10,
+    },
+    ItemSpec {
+        name: "walking",
+        domain: Domain::GrossMotor,
+        weights: [0.0, 0.0, 0.1, 0.9],
+        hi: 0.93,
+        lo: 0.15,
+    },
+    ItemSpec {
+        name: "climbing_stairs",
+        domain: Domain::GrossMotor,
+        weights: [0.0, 0.0, 0.15, 0.85],
+        hi: 0.95,
+        lo: 0.25,
+    },
+    ItemSpec {
+        name: "dyspnea",
+        domain: Domain::Respiratory,
+        weights: [0.2, 0.0, 0.8, 0.0],
+        hi: 0.80,
+        lo: 0.20,
+    },
+    ItemSpec {
+        name: "orthopnea",
+        domain: Domain::Respiratory,
+        weights: [0.0, 0.0, 1.0, 0.0],
+        hi: 0.70,
+        lo: 0.20,
+    },
+    ItemSpec {
+        name: "respiratory_insufficiency",
+        domain: Domain::Respiratory,
+        weights: [0.0, 0.0, 1.0, 0.0],
+        hi: 0.52,
+        lo: 0.22,
+    },
+];
+
+/// Index of the swallowing item.
+pub const SWALLOWING: usize = 2;
+
+/// Latent (continuous, noise-free) item values from regional capacities.
+pub fn latent_items(capacities: &[f64; N_REGIONS]) -> [f64; N_ITEMS] {
+    ITEMS.map(|spec| {
+        let c: f64 = spec
+            .weights
+            .iter()
+            .zip(capacities)
+            .map(|(w, c)| w * c)
+            .sum();
+        4.0 * ((c - spec.lo) / (spec.hi - spec.lo)).clamp(0.0, 1.0)
+    })
+}
+
+/// Domain subscores (0-12 each) of item values.
+pub fn domains<T: Copy + Into<f64>>(items: &[T; N_ITEMS]) -> [f64; 4] {
+    let mut d = [0.0; 4];
+    for (spec, &x) in ITEMS.iter().zip(items) {
+        d[spec.domain as usize] += x.into();
+    }
+    d
+}
+
+/// Observed integer items: a rater's scores of the latent values.
+pub fn observe<R: Rng + ?Sized>(
+    latent: &[f64; N_ITEMS],
+    noise_sd: f64,
+    rng: &mut R,
+) -> [u8; N_ITEMS] {
+    latent.map(|x| {
+        let sd = noise_sd * x.min(4.0 - x).clamp(0.0, 1.0);
+        let eps = if sd > 0.0 {
+            // sd is finite and positive here, so the distribution is valid.
+            Normal::new(0.0, sd).map(|d| d.sample(rng)).unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        // Clamped to 0..=4 before the cast, so the conversion is exact.
+        (x + eps).round().clamp(0.0, 4.0) as u8
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
+
+    #[test]
+    fn weights_sum_to_one_and_thresholds_are_ordered() {
+        for spec in ITEMS {
+            let s: f64 = spec.weights.iter().sum();
+            assert!((s - 1.0).abs() < 1e-12, "{}", spec.name);
+            assert!(spec.lo < spec.hi, "{}", spec.name);
+        }
+        assert_eq!(ITEMS[SWALLOWING].name, "swallowing");
+    }
+
+    #[test]
+    fn healthy_scores_48_and_paralysed_scores_0() {
+        let healthy = latent_items(&[1.0; 4]);
+        assert!(healthy.iter().all(|&x| (x - 4.0).abs() < 1e-12));
+        let lost = latent_items(&[0.0; 4]);
+        assert!(lost.iter().all(|&x| x.abs() < 1e-12));
+        assert!((domains(&healthy).iter().sum::<f64>() - 48.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bulbar_loss_spares_limb_items() {
+        let items = latent_items(&[0.2, 1.0, 1.0, 1.0]);
+        let d = domains(&items);
+        assert!(d[Domain::Bulbar as usize] < 3.0);
+        assert!((d[Domain::FineMotor as usize] - 12.0).abs() < 1e-12);
+        assert!((d[Domain::GrossMotor as usize] - 12.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn observation_is_integer_in_range_and_exact_at_anchors() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let latent = [4.0, 0.0, 2.0, 2.5, 3.2, 1.1, 0.4, 3.9, 4.0, 0.0, 2.0, 2.0];
+        for _ in 0..200 {
+            let obs = observe(&latent, 0.35, &mut rng);
+            assert_eq!(obs[0], 4);
+            assert_eq!(obs[1], 0);
+            assert!(obs.iter().all(|&o| o <= 4));
+        }
+    }
+
+    #[test]
+    fn observation_noise_is_unbiased_mid_scale() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let latent = [2.0; N_ITEMS];
+        let n = 2000;
+        let mean: f64 = (0..n)
+            .map(|_| {
+                observe(&latent, 0.5, &mut rng)
+                    .iter()
+                    .map(|&o| f64::from(o))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / f64::from(n);
+        assert!((mean - 24.0).abs() < 0.3, "mean total {mean}");
+    }
+}

@@ -1,0 +1,73 @@
+//! Clinical events as zero crossings of functions of the state.
+//!
+//! Each event is the first time its function `g(y)` falls to zero. Every function below is
+//! non-increasing along any trajectory of the untreated model, because it depends on the state
+//! only through motor-neuron survival, which never rises; each event therefore happens at most
+//! once, and the solver locates it by bisection on the continuous output.
+//!
+//! | event | function `g(y)` | meaning |
+//! |---|---|---|
+//! | clinical onset | `min_r C_r − onset_capacity` | first noticed weakness in any region |
+//! | gastrostomy | `x_swallowing − gastrostomy_swallowing` | dietary consistency changes (King's 4A) |
+//! | NIV | `FVC − niv_fvc` | non-invasive ventilation indicated (King's 4B) |
+//! | death | `FVC − death_fvc` | death or permanent ventilation (end of tracheostomy-free survival) |
+//!
+//! Diagnosis is not a crossing: it follows onset by the patient's diagnostic delay.
+
+use super::alsfrs;
+use super::layout::{N_REGIONS, Region, State};
+use super::{PatientModel, readout};
+
+/// Clinical events located by the solver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// First symptom (clinical onset).
+    Onset,
+    /// Gastrostomy indicated.
+    Gastrostomy,
+    /// Non-invasive ventilation indicated.
+    Niv,
+    /// Death or permanent ventilation.
+    Death,
+}
+
+impl Event {
+    /// The located events, in the order they normally occur.
+    pub const ALL: [Event; 4] = [Event::Onset, Event::Gastrostomy, Event::Niv, Event::Death];
+
+    /// Name used in tables.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Event::Onset => "onset",
+            Event::Gastrostomy => "gastrostomy",
+            Event::Niv => "niv",
+            Event::Death => "death",
+        }
+    }
+
+    /// The event function: positive before the event, zero or negative from it on.
+    pub fn function(self, model: &PatientModel, y: &State) -> f64 {
+        let p = model.params();
+        let capacity: [f64; N_REGIONS] = model.capacities(y);
+        match self {
+            Event::Onset => {
+                capacity.iter().copied().fold(f64::INFINITY, f64::min) - p.onset_capacity
+            }
+            Event::Gastrostomy => {
+                let items = alsfrs::latent_items(&capacity);
+                items[alsfrs::SWALLOWING] - p.gastrostomy_swallowing
+            }
+            Event::Niv => readout::fvc(model, &capacity) - p.niv_fvc,
+            Event::Death => readout::fvc(model, &capacity) - p.death_fvc,
+        }
+    }
+}
+
+/// The region that reaches the onset threshold first in a state (the clinical onset site).
+pub fn weakest_region(model: &PatientModel, y: &State) -> Region {
+    let c = model.capacities(y);
+    Region::ALL
+        .into_iter()
+        .min_by(|a, b| c[a.index()].total_cmp(&c[b.index()]))
+        .unwrap_or(Region::Bulbar)
+}

@@ -1,0 +1,202 @@
+//! State layout: named blocks of the state vector.
+//!
+//! The state vector is built from blocks so that every equation can address a state by name
+//! (`y[Region::Bulbar.idx(RegionVar::Neurons)]`) rather than by a magic index:
+//!
+//! | block | size | contents |
+//! |---|---|---|
+//! | region block × 4 | [`REGION_VARS`] each | [`RegionVar`] for bulbar, cervical, thoracic, lumbar |
+//! | global block | [`GLOBAL_VARS`] | [`GlobalVar`]: serum neurofilament light |
+//!
+//! Therapy exposure and resistance states are appended as a further block after
+//! [`GLOBAL_OFFSET`] + [`GLOBAL_VARS`]; the region and global blocks never move.
+
+use nalgebra::SVector;
+
+/// Number of body regions along the neuraxis.
+pub const N_REGIONS: usize = 4;
+/// Number of state variables per region.
+pub const REGION_VARS: usize = 6;
+/// Number of global (whole-body) state variables.
+pub const GLOBAL_VARS: usize = 1;
+/// Offset of the global block.
+pub const GLOBAL_OFFSET: usize = N_REGIONS * REGION_VARS;
+/// Dimension of the state vector.
+pub const DIM: usize = GLOBAL_OFFSET + GLOBAL_VARS;
+
+/// The model state: a fixed-size vector (stack allocated, no heap traffic in the solver).
+pub type State = SVector<f64, DIM>;
+
+/// Body regions along the neuraxis, in anatomical order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(usize)]
+pub enum Region {
+    /// Brainstem motor nuclei: speech, salivation, swallowing.
+    Bulbar = 0,
+    /// Cervical cord: arms and hands.
+    Cervical = 1,
+    /// Thoracic/respiratory: trunk, diaphragm and intercostal drive.
+    Thoracic = 2,
+    /// Lumbosacral cord: legs.
+    Lumbar = 3,
+}
+
+impl Region {
+    /// All regions in anatomical order.
+    pub const ALL: [Region; N_REGIONS] = [
+        Region::Bulbar,
+        Region::Cervical,
+        Region::Thoracic,
+        Region::Lumbar,
+    ];
+
+    /// Zero-based index of the region.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Index of a regional variable in the state vector.
+    pub const fn idx(self, var: RegionVar) -> usize {
+        self.index() * REGION_VARS + var as usize
+    }
+
+    /// Index of this region's motor-neuron survival fraction.
+    pub const fn neurons(self) -> usize {
+        self.idx(RegionVar::Neurons)
+    }
+
+    /// Index of this region's aggregate burden.
+    pub const fn aggregate(self) -> usize {
+        self.idx(RegionVar::Aggregate)
+    }
+
+    /// Neighbouring regions along the neuraxis (the paths of prion-like seeding).
+    pub const fn neighbours(self) -> &'static [Region] {
+        match self {
+            Region::Bulbar => &[Region::Cervical],
+            Region::Cervical => &[Region::Bulbar, Region::Thoracic],
+            Region::Thoracic => &[Region::Cervical, Region::Lumbar],
+            Region::Lumbar => &[Region::Thoracic],
+        }
+    }
+
+    /// Lower-case name used on the command line, in files and in column names.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Region::Bulbar => "bulbar",
+            Region::Cervical => "cervical",
+            Region::Thoracic => "thoracic",
+            Region::Lumbar => "lumbar",
+        }
+    }
+
+    /// Parses a region name (case-insensitive; `respiratory` is accepted for thoracic).
+    pub fn parse(s: &str) -> Option<Region> {
+        match s.to_ascii_lowercase().as_str() {
+            "bulbar" => Some(Region::Bulbar),
+            "cervical" | "upper-limb" | "arm" | "arms" => Some(Region::Cervical),
+            "thoracic" | "respiratory" | "trunk" => Some(Region::Thoracic),
+            "lumbar" | "lower-limb" | "leg" | "legs" => Some(Region::Lumbar),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// State variables of one region, in block order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(usize)]
+pub enum RegionVar {
+    /// Motor-neuron survival, fraction of the healthy lower-motor-neuron pool (1 = healthy).
+    Neurons = 0,
+    /// Misfolded, aggregated protein burden, fraction of the regional carrying capacity.
+    Aggregate = 1,
+    /// Excess reactive oxygen species above healthy tissue (0 = healthy), dimensionless.
+    Oxidative = 2,
+    /// Fraction of microglia in the activated, pro-inflammatory state.
+    Microglia = 3,
+    /// Fraction of astrocytes in the reactive state.
+    Astrocytes = 4,
+    /// Extracellular glutamate relative to healthy tissue (1 = healthy).
+    Glutamate = 5,
+}
+
+impl RegionVar {
+    /// All regional variables in block order.
+    pub const ALL: [RegionVar; REGION_VARS] = [
+        RegionVar::Neurons,
+        RegionVar::Aggregate,
+        RegionVar::Oxidative,
+        RegionVar::Microglia,
+        RegionVar::Astrocytes,
+        RegionVar::Glutamate,
+    ];
+
+    /// Short name used in column names (`neurons_bulbar`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            RegionVar::Neurons => "neurons",
+            RegionVar::Aggregate => "aggregate",
+            RegionVar::Oxidative => "oxidative",
+            RegionVar::Microglia => "microglia",
+            RegionVar::Astrocytes => "astrocytes",
+            RegionVar::Glutamate => "glutamate",
+        }
+    }
+}
+
+/// Global state variables, in block order after the region blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(usize)]
+pub enum GlobalVar {
+    /// Serum neurofilament light chain, pg/mL.
+    Nfl = 0,
+}
+
+impl GlobalVar {
+    /// Index of the global variable in the state vector.
+    pub const fn idx(self) -> usize {
+        GLOBAL_OFFSET + self as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indices_are_unique_and_cover_the_state() {
+        let mut seen = [false; DIM];
+        for r in Region::ALL {
+            for v in RegionVar::ALL {
+                assert!(!seen[r.idx(v)], "index {} used twice", r.idx(v));
+                seen[r.idx(v)] = true;
+            }
+        }
+        seen[GlobalVar::Nfl.idx()] = true;
+        assert!(seen.iter().all(|&s| s));
+    }
+
+    #[test]
+    fn neighbourhood_is_symmetric() {
+        for r in Region::ALL {
+            for n in r.neighbours() {
+                assert!(n.neighbours().contains(&r));
+            }
+        }
+    }
+
+    #[test]
+    fn region_names_round_trip() {
+        for r in Region::ALL {
+            assert_eq!(Region::parse(r.name()), Some(r));
+        }
+        assert_eq!(Region::parse("respiratory"), Some(Region::Thoracic));
+        assert_eq!(Region::parse("elbow"), None);
+    }
+}

@@ -1,0 +1,464 @@
+//! Model parameters: one registry with value, unit, range, meaning and source.
+//!
+//! Every parameter is declared once in the `parameters!` table below. The macro generates the
+//! [`Params`] struct (fields used by the equations), its defaults, and [`PARAMETERS`], the
+//! registry that scenario overrides, `alssim params` and `docs/MODEL.md` are built from. Names
+//! are `snake_case` and carry their unit in the registry; rates are per month.
+
+use std::fmt;
+
+/// Description of one model parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamInfo {
+    /// Name used in scenario files, `alssim params` and `docs/MODEL.md`.
+    pub name: &'static str,
+    /// Mechanism group (the module whose equation uses it).
+    pub group: &'static str,
+    /// Default value.
+    pub default: f64,
+    /// Unit.
+    pub unit: &'static str,
+    /// Smallest accepted value.
+    pub min: f64,
+    /// Largest accepted value.
+    pub max: f64,
+    /// What it means.
+    pub description: &'static str,
+    /// Where the default comes from.
+    pub source: &'static str,
+}
+
+/// A parameter name or value that the registry does not accept.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    /// No parameter of that name.
+    #[error("unknown model parameter `{name}`{}", suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    Unknown {
+        /// The name given.
+        name: String,
+        /// The closest known name, if any is close.
+        suggestion: Option<&'static str>,
+    },
+    /// A value outside the accepted range, or not finite.
+    #[error("model parameter `{name}` = {value} is out of range: accepted {min} to {max} {unit}")]
+    OutOfRange {
+        /// Parameter name.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// Smallest accepted value.
+        min: f64,
+        /// Largest accepted value.
+        max: f64,
+        /// Unit.
+        unit: &'static str,
+    },
+}
+
+macro_rules! parameters {
+    ($( [$group:literal] $( $name:ident : $default:expr, $unit:literal, [$min:expr, $max:expr],
+        $desc:literal, $source:literal; )* )*) => {
+        /// All model parameters. See [`PARAMETERS`] for units, ranges and sources.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Params {
+            $( $( #[doc = $desc] pub $name: f64, )* )*
+        }
+
+        impl Default for Params {
+            fn default() -> Self {
+                Params { $( $( $name: $default, )* )* }
+            }
+        }
+
+        /// The parameter registry, in documentation order.
+        pub const PARAMETERS: &[ParamInfo] = &[
+            $( $( ParamInfo {
+                name: stringify!($name),
+                group: $group,
+                default: $default,
+                unit: $unit,
+                min: $min,
+                max: $max,
+                description: $desc,
+                source: $source,
+            }, )* )*
+        ];
+
+        impl Params {
+            /// Value of a parameter by its registry name.
+            pub fn get(&self, name: &str) -> Option<f64> {
+                match name {
+                    $( $( stringify!($name) => Some(self.$name), )* )*
+                    _ => None,
+                }
+            }
+
+            fn slot(&mut self, name: &str) -> Option<&mut f64> {
+                match name {
+                    $( $( stringify!($name) => Some(&mut self.$name), )* )*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+parameters! {
+    ["aggregation"]
+    agg_growth_rate: 0.25, "1/month", [0.0, 10.0],
+        "Autocatalytic (templated) growth rate of misfolded, aggregated protein at low burden.",
+        "Rationale: from a seed of 1e-3, ln(1000)/rate gives a presymptomatic phase of 2-3 years, \
+         matching the NfL rise 1-3.5 years before onset (Benatar 2019 ALS-FTD 20:538); fitted in calibration.";
+    agg_clearance_rate: 0.05, "1/month", [0.0, 10.0],
+        "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
+        "Rationale: clearance well below growth so that pathology, once seeded, persists; \
+         carrying capacity 1 - clearance/growth stays near 1.";
+    agg_seed_rate: 0.0003, "1/month", [0.0, 10.0],
+        "Prion-like seeding into a region per unit aggregate burden of each neighbouring region.",
+        "Rationale: sets the spread to a second region about a year after onset \
+         (onset to second region 12.8 months overall; Fujimura-Kiyono 2011 JNNP).";
+    agg_initial_seed: 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
+        "Aggregate burden placed in the onset region at disease initiation (t = 0).",
+        "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";
+    agg_ros_enhancement: 0.5, "per unit oxidative stress", [0.0, 20.0],
+        "Fractional increase of aggregate growth per unit oxidative stress (oxidation promotes misfolding).",
+        "Rationale: oxidative modification promotes TDP-43 and SOD1 misfolding; moderate positive feedback.";
+    age_proteostasis_decline: 0.02, "1/year", [0.0, 0.2],
+        "Growth and seeding of aggregate scale by exp(decline x (age - 60)): proteostasis weakens with age.",
+        "Rationale: older onset runs faster (survival HR 2.8 at 65-69 and 6.9 at 75+ vs 49 or younger; \
+         Lombardy register 2008-2010); fitted in calibration.";
+
+    ["genotype"]
+    growth_factor_c9orf72: 1.25, "multiplier", [0.01, 20.0],
+        "Aggregate growth and seeding multiplier for C9orf72 repeat-expansion carriers.",
+        "Rationale: C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209).";
+    growth_factor_sod1: 0.45, "multiplier", [0.01, 20.0],
+        "Aggregate growth and seeding multiplier for SOD1 carriers other than A4V.",
+        "Rationale: non-A4V SOD1 median survival about 6.8 years (Bali 2017 JNNP 88:99).";
+    growth_factor_sod1_a4v: 2.6, "multiplier", [0.01, 20.0],
+        "Aggregate growth and seeding multiplier for SOD1 A4V carriers.",
+        "Rationale: A4V median survival 1.2 years, ALSFRS-R decline 3.6 points/month (Bali 2017 JNNP 88:99).";
+    growth_factor_tardbp: 1.0, "multiplier", [0.01, 20.0],
+        "Aggregate growth and seeding multiplier for TARDBP carriers.",
+        "Rationale: no consistent survival difference from sporadic ALS reported; neutral.";
+    growth_factor_fus: 1.35, "multiplier", [0.01, 20.0],
+        "Aggregate growth and seeding multiplier for FUS carriers.",
+        "Rationale: FUS survival HR 1.8 and young onset (Su 2022 BMC Med 20:209).";
+
+    ["oxidative"]
+    ros_clearance_rate: 2.0, "1/month", [0.01, 100.0],
+        "Clearance of excess reactive oxygen species by antioxidant capacity (glutathione, SOD, catalase).",
+        "Rationale: fast relative to disease (half-life about 10 days) so oxidative stress tracks its sources.";
+    ros_from_aggregate: 1.0, "1/month", [0.0, 100.0],
+        "Excess ROS production per unit aggregate (mitochondrial dysfunction caused by misfolded protein).",
+        "Rationale: with clearance 2/month, a region full of aggregate alone sits at oxidative stress 0.5.";
+    ros_from_glutamate: 1.0, "1/month", [0.0, 100.0],
+        "Excess ROS production per unit excess glutamate (calcium overload of mitochondria).",
+        "Rationale: excitotoxic calcium entry drives mitochondrial ROS; same order as the aggregate source.";
+    ros_from_microglia: 0.5, "1/month", [0.0, 100.0],
+        "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
+        "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
+    metabolic_stress_gain: 2.0, "multiplier", [0.0, 20.0],
+        "Extra ROS production at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism.",
+        "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
+         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447).";
+
+    ["glia"]
+    microglia_activation_rate: 0.6, "1/month", [0.0, 100.0],
+        "Activation rate of microglia per unit inflammatory stimulus.",
+        "Rationale: microglial activation follows pathology within weeks to months.";
+    microglia_damage_weight: 10.0, "months", [0.0, 1000.0],
+        "Weight of the neuron loss rate (debris, damage signals) relative to aggregate in the microglial stimulus.",
+        "Rationale: dying neurons are a major microglial stimulus; at a loss of 5%/month the debris \
+         stimulus equals half a region full of aggregate. The loop it closes amplifies damage but stays bounded.";
+    microglia_resolution_rate: 0.3, "1/month", [0.0, 100.0],
+        "Return of activated microglia to the surveillant state.",
+        "Rationale: resolution over a few months when stimulus stops.";
+    astrocyte_activation_rate: 0.5, "1/month", [0.0, 100.0],
+        "Conversion of astrocytes to the reactive state per unit activated microglia.",
+        "Rationale: activated microglia induce neurotoxic reactive astrocytes (IL-1a, TNF, C1q; Liddelow 2017 Nature).";
+    astrocyte_aggregate_weight: 0.2, "per unit aggregate", [0.0, 100.0],
+        "Direct (cell-autonomous) drive of astrocyte reactivity by aggregate, relative to microglia.",
+        "Rationale: mutant protein in astrocytes adds a smaller direct drive.";
+    astrocyte_resolution_rate: 0.2, "1/month", [0.0, 100.0],
+        "Return of reactive astrocytes to the resting state.",
+        "Rationale: astrocyte reactivity resolves more slowly than microglial activation.";
+
+    ["excitotoxicity"]
+    glutamate_equilibration_rate: 4.0, "1/month", [0.01, 100.0],
+        "Rate at which extracellular glutamate settles to the release/uptake balance.",
+        "Rationale: synaptic clearance is milliseconds; the chronic level follows its drivers within about a week, \
+         kept on the months scale so the explicit solver stays non-stiff.";
+    glutamate_release_gain: 0.3, "per unit aggregate", [0.0, 20.0],
+        "Fractional increase of glutamate release per unit aggregate (cortical hyperexcitability).",
+        "Rationale: hyperexcitability is an early feature of ALS; CSF glutamate is raised 100-200% \
+         (Rothstein 1990 Ann Neurol 28:18) together with the uptake loss below.";
+    eaat2_loss_max: 0.6, "fraction", [0.0, 0.95],
+        "Fraction of astrocytic EAAT2 glutamate uptake lost at full astrocyte reactivity.",
+        "Rationale: EAAT2 transport is reduced in ALS spinal cord (Rothstein 1992 NEJM); with the release gain \
+         this gives glutamate 2-2.5x healthy at full disease, matching CSF glutamate +100-200%.";
+
+    ["neurons"]
+    hazard_baseline: 0.0005, "1/month", [0.0, 1.0],
+        "Damage-independent motor-neuron loss hazard (ageing).",
+        "Rationale: about 0.6%/year, the order of age-related motor-neuron loss; the one-hit limit \
+         when all damage couplings are zero.";
+    hazard_aggregate: 0.015, "1/month per unit", [0.0, 10.0],
+        "Death hazard per unit aggregate burden (proteotoxicity, nuclear TDP-43 loss of function).",
+        "Rationale: damage terms together give a regional hazard about 0.1-0.15/month at full disease, \
+         losing a region's pool over 1-2 years; fitted in calibration.";
+    hazard_oxidative: 0.012, "1/month per unit", [0.0, 10.0],
+        "Death hazard per unit oxidative stress.",
+        "Rationale: as hazard_aggregate.";
+    hazard_excitotoxic: 0.012, "1/month per unit", [0.0, 10.0],
+        "Death hazard per unit excess extracellular glutamate (glutamate - 1, when positive).",
+        "Rationale: as hazard_aggregate.";
+    hazard_astrocyte: 0.008, "1/month per unit", [0.0, 10.0],
+        "Death hazard per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
+        "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
+
+    ["biomarkers"]
+    nfl_baseline: 10.0, "pg/mL", [0.1, 1000.0],
+        "Serum neurofilament light of a healthy person aged 60.",
+        "Healthy median about 10 pg/mL (Hviid 2019 CCLM; Lanz 2025 J Neurol 272:512).";
+    nfl_age_rise: 0.024, "1/year", [0.0, 0.2],
+        "Relative rise of healthy serum NfL per year of age.",
+        "About 2.4%/year (Lanz 2025 J Neurol 272:512).";
+    nfl_half_life: 0.7, "months", [0.05, 12.0],
+        "Half-life of serum NfL.",
+        "Weeks; about 3 weeks often quoted (Yuan & Nixon 2021 Front Neurosci) [soft].";
+    nfl_release: 4000.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
+        "Serum NfL released per unit rate of motor-neuron loss (pool-weighted fraction per month).",
+        "Rationale: chosen so the default patient sits at 50-100 pg/mL after onset \
+         (ALS typically 45-130 pg/mL; Verde 2019 JNNP 90:157); fitted in calibration.";
+    pool_weight_bulbar: 0.15, "fraction", [0.0, 1.0],
+        "Share of the lower-motor-neuron pool in the bulbar region (NfL source weight).",
+        "Rationale: brainstem motor nuclei are a minority of lower motor neurons.";
+    pool_weight_cervical: 0.30, "fraction", [0.0, 1.0],
+        "Share of the lower-motor-neuron pool in the cervical region.",
+        "Rationale: cervical enlargement.";
+    pool_weight_thoracic: 0.25, "fraction", [0.0, 1.0],
+        "Share of the lower-motor-neuron pool in the thoracic/respiratory region.",
+        "Rationale: long segment, sparse columns.";
+    pool_weight_lumbar: 0.30, "fraction", [0.0, 1.0],
+        "Share of the lower-motor-neuron pool in the lumbar region.",
+        "Rationale: lumbosacral enlargement.";
+    gfap_baseline: 100.0, "pg/mL", [0.1, 10000.0],
+        "Plasma GFAP with no astrocyte reactivity.",
+        "Rationale: healthy plasma GFAP is of the order of 100 pg/mL (Simoa).";
+    gfap_gain: 1.0, "per unit mean reactivity", [0.0, 100.0],
+        "Relative rise of plasma GFAP per unit pool-weighted astrocyte reactivity.",
+        "Rationale: plasma GFAP is modestly higher in ALS than in controls (Int J Mol Sci 2023, 24:13976).";
+
+    ["function"]
+    reserve_half_survival: 0.3, "fraction", [0.01, 0.99],
+        "Neuron survival at which a region keeps half its motor capacity (collateral reinnervation).",
+        "Rationale: surviving neurons reinnervate 5-8 fold, so weakness appears after about half of the \
+         pool is lost (Wohlfart 1957; McComas 1971) [soft].";
+    reserve_steepness: 4.0, "Hill exponent", [1.0, 20.0],
+        "Steepness of the survival-to-capacity curve.",
+        "Rationale: with the half-capacity survival 0.3, capacity falls to 0.9 at about 51% survival.";
+    onset_capacity: 0.9, "fraction", [0.5, 0.999],
+        "Regional motor capacity at which the first symptom is noticed (clinical onset).",
+        "Rationale: a 10% loss of strength in one region is the threshold of noticing weakness.";
+    fvc_bulbar_weight: 0.25, "fraction", [0.0, 1.0],
+        "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
+        "Rationale: bulbar weakness lowers measured FVC; respiratory failure is mostly diaphragmatic.";
+    fvc_healthy: 100.0, "% predicted", [40.0, 150.0],
+        "FVC before disease.",
+        "By definition of percent predicted.";
+    niv_fvc: 50.0, "% predicted", [5.0, 100.0],
+        "FVC below which non-invasive ventilation is indicated.",
+        "Clinical practice: NIV below FVC 50% or with orthopnoea [soft].";
+    death_fvc: 25.0, "% predicted", [1.0, 100.0],
+        "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
+        "Rationale: fitted so the default patient lives 30-40 months from onset (registers 37-39 months; Chiò 2009).";
+    gastrostomy_swallowing: 2.0, "item points", [0.0, 4.0],
+        "Latent ALSFRS-R swallowing item at or below which gastrostomy is indicated (King's 4A).",
+        "Swallowing 2 = dietary consistency changes (Cedarbaum 1999).";
+    rater_noise_sd: 0.35, "item points", [0.0, 4.0],
+        "Standard deviation of rater noise added to each latent ALSFRS-R item before rounding.",
+        "Rationale: inter-rater variability of about one point on the total; produces plateaus \
+         (Bedlack 2016 Neurology 86:808); fitted in calibration.";
+}
+
+impl Params {
+    /// Sets a parameter by its registry name, checking the accepted range.
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+        let info = info(name).ok_or_else(|| ParamError::Unknown {
+            name: name.to_string(),
+            suggestion: suggest(name),
+        })?;
+        if !value.is_finite() || value < info.min || value > info.max {
+            return Err(ParamError::OutOfRange {
+                name: info.name,
+                value,
+                min: info.min,
+                max: info.max,
+                unit: info.unit,
+            });
+        }
+        // `info` found the name, so the slot exists.
+        if let Some(slot) = self.slot(name) {
+            *slot = value;
+        }
+        Ok(())
+    }
+
+    /// Pool weight of a region (share of the lower-motor-neuron pool).
+    pub fn pool_weight(&self, region: crate::model::Region) -> f64 {
+        use crate::model::Region;
+        match region {
+            Region::Bulbar => self.pool_weight_bulbar,
+            Region::Cervical => self.pool_weight_cervical,
+            Region::Thoracic => self.pool_weight_thoracic,
+            Region::Lumbar => self.pool_weight_lumbar,
+        }
+    }
+
+    /// Checks the rules that span several parameters.
+    pub fn check_consistency(&self) -> Result<(), String> {
+        let sum = self.pool_weight_bulbar
+            + self.pool_weight_cervical
+            + self.pool_weight_thoracic
+            + self.pool_weight_lumbar;
+        if (sum - 1.0).abs() > 1e-6 {
+            return Err(format!(
+                "pool_weight_bulbar + pool_weight_cervical + pool_weight_thoracic + pool_weight_lumbar \
+                 must sum to 1, got {sum}"
+            ));
+        }
+        if self.death_fvc >= self.niv_fvc {
+            return Err(format!(
+                "death_fvc ({}) must be below niv_fvc ({})",
+                self.death_fvc, self.niv_fvc
+            ));
+        }
+        if self.niv_fvc >= self.fvc_healthy {
+            return Err(format!(
+                "niv_fvc ({}) must be below fvc_healthy ({})",
+                self.niv_fvc, self.fvc_healthy
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Registry entry of a parameter by name.
+pub fn info(name: &str) -> Option<&'static ParamInfo> {
+    PARAMETERS.iter().find(|p| p.name == name)
+}
+
+/// The closest registry name to `name`, if it is close enough to be a likely typo.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    PARAMETERS
+        .iter()
+        .map(|p| (edit_distance(name, p.name), p.name))
+        .filter(|&(d, candidate)| d <= (candidate.len() / 3).max(2))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance between two strings (by characters).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+impl fmt::Display for ParamInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} = {} {} [{} to {}]: {}",
+            self.name, self.default, self.unit, self.min, self.max, self.description
+        )
+    }
+}
+
+/// The registry as a Markdown table (the parameter reference of `docs/MODEL.md`).
+pub fn markdown_table() -> String {
+    let mut out = String::new();
+    let mut group = "";
+    for p in PARAMETERS {
+        if p.group != group {
+            group = p.group;
+            out.push_str(&format!(
+                "\n#### {group}\n\n| name | default | unit | range | meaning | source or rationale |\n|---|---|---|---|---|---|\n"
+            ));
+        }
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} to {} | {} | {} |\n",
+            p.name, p.default, p.unit, p.min, p.max, p.description, p.source
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_inside_their_ranges_and_consistent() {
+        let p = Params::default();
+        for info in PARAMETERS {
+            let v = p.get(info.name).expect("registered name resolves");
+            assert!(
+                v >= info.min && v <= info.max,
+                "{} default out of range",
+                info.name
+            );
+        }
+        p.check_consistency().expect("defaults are consistent");
+    }
+
+    #[test]
+    fn names_are_unique() {
+        for (i, a) in PARAMETERS.iter().enumerate() {
+            assert!(
+                PARAMETERS[i + 1..].iter().all(|b| b.name != a.name),
+                "{}",
+                a.name
+            );
+        }
+    }
+
+    #[test]
+    fn set_checks_name_and_range() {
+        let mut p = Params::default();
+        p.set("agg_growth_rate", 0.5).unwrap();
+        assert_eq!(p.get("agg_growth_rate"), Some(0.5));
+        assert!(matches!(
+            p.set("agg_growth_rat", 0.5),
+            Err(ParamError::Unknown {
+                suggestion: Some("agg_growth_rate"),
+                ..
+            })
+        ));
+        assert!(matches!(
+            p.set("agg_growth_rate", -1.0),
+            Err(ParamError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            p.set("agg_growth_rate", f64::NAN),
+            Err(ParamError::OutOfRange { .. })
+        ));
+    }
+
+    #[test]
+    fn edit_distance_examples() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+}

@@ -1,0 +1,208 @@
+//! A virtual patient's covariates: what is fixed about a person before the disease runs.
+
+use super::layout::Region;
+use super::params::Params;
+
+/// Sex, recorded as a covariate. It has no effect on the dynamics of the model at present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sex {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+}
+
+impl Sex {
+    /// Lower-case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+        }
+    }
+
+    /// Parses `female`/`f` or `male`/`m` (case-insensitive).
+    pub fn parse(s: &str) -> Option<Sex> {
+        match s.to_ascii_lowercase().as_str() {
+            "female" | "f" => Some(Sex::Female),
+            "male" | "m" => Some(Sex::Male),
+            _ => None,
+        }
+    }
+}
+
+/// Genetic background of the disease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Genotype {
+    /// No known causal mutation (about 90% of cases); TDP-43 proteinopathy.
+    Sporadic,
+    /// C9orf72 hexanucleotide repeat expansion; TDP-43 proteinopathy.
+    C9orf72,
+    /// SOD1 mutation other than A4V; SOD1 aggregates.
+    Sod1,
+    /// SOD1 A4V, the fast North-American variant; SOD1 aggregates.
+    Sod1A4v,
+    /// TARDBP (TDP-43 gene) mutation; TDP-43 proteinopathy.
+    Tardbp,
+    /// FUS mutation; FUS aggregates.
+    Fus,
+}
+
+/// Which protein forms the aggregates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Proteinopathy {
+    /// Misfolded, cytoplasmic TDP-43 (about 97% of cases).
+    Tdp43,
+    /// Misfolded mutant SOD1.
+    Sod1,
+    /// Misfolded mutant FUS.
+    Fus,
+}
+
+impl Genotype {
+    /// All genotypes.
+    pub const ALL: [Genotype; 6] = [
+        Genotype::Sporadic,
+        Genotype::C9orf72,
+        Genotype::Sod1,
+        Genotype::Sod1A4v,
+        Genotype::Tardbp,
+        Genotype::Fus,
+    ];
+
+    /// Name used on the command line and in files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Genotype::Sporadic => "sporadic",
+            Genotype::C9orf72 => "c9orf72",
+            Genotype::Sod1 => "sod1",
+            Genotype::Sod1A4v => "sod1-a4v",
+            Genotype::Tardbp => "tardbp",
+            Genotype::Fus => "fus",
+        }
+    }
+
+    /// Parses a genotype name (case-insensitive).
+    pub fn parse(s: &str) -> Option<Genotype> {
+        let lower = s.to_ascii_lowercase();
+        Genotype::ALL.into_iter().find(|g| g.name() == lower)
+    }
+
+    /// The aggregating protein for this genotype.
+    pub const fn proteinopathy(self) -> Proteinopathy {
+        match self {
+            Genotype::Sporadic | Genotype::C9orf72 | Genotype::Tardbp => Proteinopathy::Tdp43,
+            Genotype::Sod1 | Genotype::Sod1A4v => Proteinopathy::Sod1,
+            Genotype::Fus => Proteinopathy::Fus,
+        }
+    }
+
+    /// Multiplier of aggregate growth and seeding for this genotype.
+    pub fn growth_factor(self, p: &Params) -> f64 {
+        match self {
+            Genotype::Sporadic => 1.0,
+            Genotype::C9orf72 => p.growth_factor_c9orf72,
+            Genotype::Sod1 => p.growth_factor_sod1,
+            Genotype::Sod1A4v => p.growth_factor_sod1_a4v,
+            Genotype::Tardbp => p.growth_factor_tardbp,
+            Genotype::Fus => p.growth_factor_fus,
+        }
+    }
+}
+
+impl std::fmt::Display for Genotype {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Covariates of one virtual patient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Covariates {
+    /// Age at clinical onset, years. The model uses it for age-dependent proteostasis and NfL.
+    pub age_years: f64,
+    /// Sex.
+    pub sex: Sex,
+    /// Region where disease is initiated (and, normally, where symptoms begin).
+    pub onset_region: Region,
+    /// Genetic background.
+    pub genotype: Genotype,
+    /// Months from clinical onset to diagnosis.
+    pub diagnostic_delay_months: f64,
+}
+
+impl Default for Covariates {
+    /// The reference patient: sporadic, limb (upper-limb) onset, aged 60, diagnosed 12 months
+    /// after onset (median diagnostic delay 11-12 months; Paganoni 2014 ALS-FTD 15:453).
+    fn default() -> Self {
+        Covariates {
+            age_years: 60.0,
+            sex: Sex::Male,
+            onset_region: Region::Cervical,
+            genotype: Genotype::Sporadic,
+            diagnostic_delay_months: 12.0,
+        }
+    }
+}
+
+/// Accepted range of age at onset, years.
+pub const AGE_RANGE: (f64, f64) = (18.0, 100.0);
+/// Accepted range of the diagnostic delay, months.
+pub const DIAGNOSTIC_DELAY_RANGE: (f64, f64) = (0.0, 120.0);
+
+impl Covariates {
+    /// Checks that the covariates are inside the ranges the model accepts.
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.age_years.is_finite()
+            && self.age_years >= AGE_RANGE.0
+            && self.age_years <= AGE_RANGE.1)
+        {
+            return Err(format!(
+                "age {} is out of range: accepted {} to {} years",
+                self.age_years, AGE_RANGE.0, AGE_RANGE.1
+            ));
+        }
+        if !(self.diagnostic_delay_months.is_finite()
+            && self.diagnostic_delay_months >= DIAGNOSTIC_DELAY_RANGE.0
+            && self.diagnostic_delay_months <= DIAGNOSTIC_DELAY_RANGE.1)
+        {
+            return Err(format!(
+                "diagnostic delay {} is out of range: accepted {} to {} months",
+                self.diagnostic_delay_months, DIAGNOSTIC_DELAY_RANGE.0, DIAGNOSTIC_DELAY_RANGE.1
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genotype_names_round_trip() {
+        for g in Genotype::ALL {
+            assert_eq!(Genotype::parse(g.name()), Some(g));
+        }
+        assert_eq!(Genotype::parse("SOD1-A4V"), Some(Genotype::Sod1A4v));
+        assert_eq!(Genotype::parse("sod2"), None);
+    }
+
+    #[test]
+    fn sod1_and_fus_are_not_tdp43() {
+        assert_eq!(Genotype::Sod1A4v.proteinopathy(), Proteinopathy::Sod1);
+        assert_eq!(Genotype::Fus.proteinopathy(), Proteinopathy::Fus);
+        assert_eq!(Genotype::C9orf72.proteinopathy(), Proteinopathy::Tdp43);
+    }
+
+    #[test]
+    fn covariate_ranges_are_checked() {
+        let mut c = Covariates::default();
+        assert!(c.check().is_ok());
+        c.age_years = 5.0;
+        assert!(c.check().unwrap_err().contains("age"));
+        c.age_years = 60.0;
+        c.diagnostic_delay_months = f64::NAN;
+        assert!(c.check().unwrap_err().contains("diagnostic delay"));
+    }
+}

@@ -1,0 +1,136 @@
+//! The visit table of one simulated patient: what `alssim simulate` prints and writes.
+
+use crate::model::Readout;
+use crate::model::alsfrs;
+use crate::solve::{Solution, Visit};
+use rand::Rng;
+
+/// Column names of the table, with units.
+pub const COLUMNS: [&str; 13] = [
+    "months_since_onset",
+    "alsfrs_r",
+    "bulbar",
+    "fine_motor",
+    "gross_motor",
+    "respiratory",
+    "alsfrs_r_latent",
+    "fvc_pct",
+    "nfl_pg_ml",
+    "gfap_pg_ml",
+    "kings",
+    "mitos",
+    "months_since_initiation",
+];
+
+/// One visit.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Months since clinical onset.
+    pub months_since_onset: f64,
+    /// Months since disease initiation.
+    pub months_since_initiation: f64,
+    /// Observed (rated, integer) items.
+    pub observed_items: [u8; alsfrs::N_ITEMS],
+    /// Latent readouts.
+    pub readout: Readout,
+}
+
+impl Row {
+    /// Observed total, 0-48.
+    pub fn total(&self) -> u32 {
+        self.observed_items.iter().map(|&x| u32::from(x)).sum()
+    }
+
+    /// Observed domain subscores, 0-12 each.
+    pub fn domains(&self) -> [u32; 4] {
+        let d = alsfrs::domains(&self.observed_items);
+        // Sums of at most three items of 0-4: exact small integers.
+        d.map(|x| x.round() as u32)
+    }
+}
+
+/// A patient's visits with observed ALSFRS-R.
+#[derive(Debug, Clone)]
+pub struct PatientTable {
+    /// Visits in time order.
+    pub rows: Vec<Row>,
+}
+
+impl PatientTable {
+    /// Builds the table at `interval`-month visits from onset up to `horizon` months after
+    /// onset (or death). Observed items are drawn from `rng` with the model's rater noise.
+    /// Returns `None` when the patient never reached clinical onset.
+    pub fn from_onset<R: Rng + ?Sized>(
+        solution: &Solution,
+        interval: f64,
+        horizon: f64,
+        rng: &mut R,
+    ) -> Option<PatientTable> {
+        let onset = solution.events().onset?;
+        let n = (horizon / interval).floor() as usize;
+        let times: Vec<f64> = (0..=n).map(|k| onset + k as f64 * interval).collect();
+        let noise = solution.model().params().rater_noise_sd;
+        let rows = solution
+            .visits(&times)
+            .into_iter()
+            .map(|Visit { t, readout, .. }| Row {
+                months_since_onset: t - onset,
+                months_since_initiation: t,
+                observed_items: alsfrs::observe(&readout.items, noise, rng),
+                readout,
+            })
+            .collect();
+        Some(PatientTable { rows })
+    }
+
+    /// The table as CSV text.
+    pub fn to_csv(&self) -> String {
+        let mut out = COLUMNS.join(",");
+        out.push('\n');
+        for r in &self.rows {
+            let d = r.domains();
+            out.push_str(&format!(
+                "{:.4},{},{},{},{},{},{:.4},{:.3},{:.3},{:.3},{},{},{:.4}\n",
+                r.months_since_onset,
+                r.total(),
+                d[0],
+                d[1],
+                d[2],
+                d[3],
+                r.readout.total,
+                r.readout.fvc,
+                r.readout.nfl,
+                r.readout.gfap,
+                r.readout.kings.label(),
+                r.readout.mitos,
+                r.months_since_initiation,
+            ));
+        }
+        out
+    }
+
+    /// The table as aligned text for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut out = String::from(
+            "  month  ALSFRS-R  bulbar  fine  gross  resp  latent   FVC%   NfL pg/mL  King's  MiToS\n",
+        );
+        for r in &self.rows {
+            let d = r.domains();
+            out.push_str(&format!(
+                "{:7.1}  {:8}  {:6}  {:4}  {:5}  {:4}  {:6.1}  {:5.1}  {:10.1}  {:>6}  {:5}\n",
+                r.months_since_onset,
+                r.total(),
+                d[0],
+                d[1],
+                d[2],
+                d[3],
+                r.readout.total,
+                r.readout.fvc,
+                r.readout.nfl,
+                r.readout.kings.label(),
+                r.readout.mitos,
+            ));
+        }
+        out
+    }
+}

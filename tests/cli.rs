@@ -1,0 +1,184 @@
+//! The `alssim` binary, run as a user would.
+
+use assert_cmd::Command;
+
+fn alssim() -> Command {
+    let mut cmd = Command::cargo_bin("alssim").unwrap();
+    // User mistakes must never print a backtrace, even when the environment asks for one.
+    cmd.env("RUST_BACKTRACE", "1");
+    cmd
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = alssim()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn simulate_prints_a_plausible_monthly_table() {
+    let out = stdout_of(&["simulate"]);
+    assert!(
+        out.contains("ALSFRS-R")
+            && out.contains("FVC%")
+            && out.contains("NfL")
+            && out.contains("King's")
+    );
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|c| c.len() == 11 && c[0].parse::<f64>().is_ok())
+        .collect();
+    assert!(
+        rows.len() > 24,
+        "at least two years of monthly visits, got {}",
+        rows.len()
+    );
+    assert_eq!(rows[0][0], "0.0");
+    let total = |r: &Vec<&str>| r[1].parse::<u32>().unwrap();
+    assert!(total(&rows[0]) >= 46, "near-normal at onset");
+    assert!(rows.iter().all(|r| total(r) <= 48));
+    assert!(total(rows.last().unwrap()) < total(&rows[0]));
+    for r in &rows {
+        let nfl: f64 = r[8].parse().unwrap();
+        assert!((10.0..300.0).contains(&nfl), "NfL {nfl}");
+    }
+    assert!(out.contains("death or permanent ventilation"));
+    assert!(out.contains("diagnosis"));
+}
+
+#[test]
+fn simulate_writes_csv_with_the_documented_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.csv");
+    alssim()
+        .args([
+            "simulate",
+            "--onset-region",
+            "bulbar",
+            "--age",
+            "70",
+            "--csv",
+        ])
+        .arg(&path)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "months_since_onset,alsfrs_r,bulbar,fine_motor,gross_motor,respiratory,alsfrs_r_latent,fvc_pct,nfl_pg_ml,gfap_pg_ml,kings,mitos,months_since_initiation"
+    );
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(first.len(), 13);
+    // Bulbar onset: the bulbar domain is the first to fall.
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    let at12 = &rows[12];
+    let bulbar: u32 = at12[2].parse().unwrap();
+    let fine: u32 = at12[3].parse().unwrap();
+    assert!(
+        bulbar < fine,
+        "bulbar {bulbar} vs fine motor {fine} at 12 months"
+    );
+}
+
+#[test]
+fn same_seed_same_table_other_seed_other_noise() {
+    let a = stdout_of(&["simulate", "--seed", "5"]);
+    let b = stdout_of(&["simulate", "--seed", "5"]);
+    let c = stdout_of(&["simulate", "--seed", "6"]);
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn bad_values_get_a_clear_message_and_no_backtrace() {
+    for (args, expect) in [
+        (
+            vec!["simulate", "--onset-region", "elbow"],
+            "accepted: bulbar, cervical, thoracic, lumbar",
+        ),
+        (vec!["simulate", "--genotype", "sod2"], "accepted: sporadic"),
+        (vec!["simulate", "--age", "7"], "accepted 18 to 100"),
+        (vec!["simulate", "--age", "abc"], "not a number"),
+        (
+            vec!["simulate", "--set", "agg_growth_rat=0.3"],
+            "did you mean `agg_growth_rate`",
+        ),
+        (
+            vec!["simulate", "--set", "agg_growth_rate=-1"],
+            "out of range",
+        ),
+        (
+            vec!["simulate", "--set", "agg_growth_rate"],
+            "expected NAME=VALUE",
+        ),
+    ] {
+        let out = alssim()
+            .args(&args)
+            .assert()
+            .failure()
+            .code(2)
+            .get_output()
+            .clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(
+            !err.contains("backtrace") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn unwritable_csv_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-dir").join("p.csv");
+    let out = alssim()
+        .args(["simulate", "--csv"])
+        .arg(&path)
+        .assert()
+        .failure()
+        .code(1)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(!path.exists());
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let out = stdout_of(&["simulate", "--help"]);
+    for flag in [
+        "--onset-region",
+        "--genotype",
+        "--age",
+        "--sex",
+        "--diagnostic-delay",
+        "--horizon",
+        "--interval",
+        "--seed",
+        "--set",
+        "--csv",
+    ] {
+        assert!(out.contains(flag), "{flag} missing from --help");
+    }
+}
+
+#[test]
+fn params_lists_the_registry() {
+    let out = stdout_of(&["params", "hazard"]);
+    assert!(out.contains("hazard_baseline") && out.contains("1/month"));
+    let md = stdout_of(&["params", "--markdown"]);
+    assert!(md.contains("| `agg_growth_rate` |"));
+}

@@ -1,0 +1,143 @@
+//! Event times located by the solver against a finely stepped reference integration.
+
+use alssim::model::events::Event;
+use alssim::model::{Covariates, Genotype, Modulation, Params, PatientModel, Region, State};
+use alssim::solve::{Schedule, SolverOptions, simulate};
+
+/// Classical fixed-step RK4 on the model's right-hand side; returns the first crossing of each
+/// event function, found by linear interpolation inside the step (error O(h²) with h = 1e-3).
+fn reference_events(model: &PatientModel, h: f64, t_max: f64) -> Vec<(Event, Option<f64>)> {
+    let m = Modulation::NEUTRAL;
+    let f = |y: &State| {
+        let mut dy = State::zeros();
+        model.rhs(y, &mut dy, &m);
+        dy
+    };
+    let mut y = model.initial_state();
+    let mut t = 0.0;
+    let mut found: Vec<(Event, Option<f64>)> = Event::ALL.iter().map(|&e| (e, None)).collect();
+    let mut g_prev: Vec<f64> = Event::ALL.iter().map(|e| e.function(model, &y)).collect();
+    let death = Event::ALL.iter().position(|&e| e == Event::Death).unwrap();
+    while t < t_max && found[death].1.is_none() {
+        let k1 = f(&y);
+        let k2 = f(&(y + k1 * (h / 2.0)));
+        let k3 = f(&(y + k2 * (h / 2.0)));
+        let k4 = f(&(y + k3 * h));
+        y += (k1 + k2 * 2.0 + k3 * 2.0 + k4) * (h / 6.0);
+        t += h;
+        for (i, e) in Event::ALL.iter().enumerate() {
+            let g = e.function(model, &y);
+            if found[i].1.is_none() && g <= 0.0 {
+                found[i].1 = Some(t - h + h * g_prev[i] / (g_prev[i] - g));
+            }
+            g_prev[i] = g;
+        }
+    }
+    found
+}
+
+fn check(covariates: Covariates) {
+    let model = PatientModel::new(Params::default(), covariates).unwrap();
+    let sol = simulate(&model, &Schedule::untreated(), &SolverOptions::default()).unwrap();
+    let mean_step = sol.end_time() / sol.stats().accepted_steps as f64;
+    for (event, reference) in reference_events(&model, 1e-3, 200.0) {
+        let located = sol.events().get(event);
+        let (Some(r), Some(l)) = (reference, located) else {
+            // An event that falls after death happens in neither.
+            assert_eq!(
+                reference.is_some(),
+                located.is_some(),
+                "{event:?}: reference {reference:?}, located {located:?}"
+            );
+            continue;
+        };
+        // Within 1e-3 months (under an hour) of the reference, while steps are ~0.4 months.
+        assert!(
+            (r - l).abs() < 1e-3,
+            "{event:?}: located {l}, reference {r}"
+        );
+        assert!(
+            mean_step > 0.1,
+            "steps are long enough that rounding to one would show"
+        );
+    }
+}
+
+#[test]
+fn default_patient_events_match_fine_reference() {
+    check(Covariates::default());
+}
+
+#[test]
+fn bulbar_onset_events_match_fine_reference() {
+    check(Covariates {
+        onset_region: Region::Bulbar,
+        age_years: 70.0,
+        ..Covariates::default()
+    });
+}
+
+#[test]
+fn fast_genotype_events_match_fine_reference() {
+    check(Covariates {
+        genotype: Genotype::Sod1A4v,
+        onset_region: Region::Lumbar,
+        ..Covariates::default()
+    });
+}
+
+#[test]
+fn diagnosis_follows_onset_by_the_delay() {
+    let cov = Covariates {
+        diagnostic_delay_months: 7.5,
+        ..Covariates::default()
+    };
+    let model = PatientModel::new(Params::default(), cov).unwrap();
+    let sol = simulate(&model, &Schedule::untreated(), &SolverOptions::default()).unwrap();
+    let ev = sol.events();
+    assert!((ev.diagnosis.unwrap() - ev.onset.unwrap() - 7.5).abs() < 1e-12);
+    assert_eq!(sol.onset_region(), Some(Region::Cervical));
+}
+
+#[test]
+fn follow_up_stops_integration_after_onset() {
+    let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
+    let options = SolverOptions {
+        follow_up_after_onset_months: Some(6.0),
+        ..SolverOptions::default()
+    };
+    let sol = simulate(&model, &Schedule::untreated(), &options).unwrap();
+    let onset = sol.events().onset.unwrap();
+    assert!(sol.end_time() >= onset + 6.0);
+    assert!(sol.end_time() < onset + 8.0);
+    assert!(sol.events().death.is_none());
+}
+
+#[test]
+fn piecewise_integration_with_neutral_phases_matches_single_piece() {
+    // Breakpoints that change nothing must not change the solution beyond solver tolerance.
+    let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
+    let one = simulate(&model, &Schedule::untreated(), &SolverOptions::default()).unwrap();
+    let phases = (0..8)
+        .map(|k| (f64::from(k) * 10.0, Modulation::NEUTRAL))
+        .collect();
+    let many = simulate(
+        &model,
+        &Schedule::from_phases(phases).unwrap(),
+        &SolverOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(many.stats().pieces, 8);
+    let (d1, d2) = (one.events().death.unwrap(), many.events().death.unwrap());
+    assert!((d1 - d2).abs() < 1e-3, "{d1} vs {d2}");
+    // Restarting the stepper changes the step sequence, so the two agree to within a small
+    // multiple of the local tolerance (atol + rtol·|y|), not to the bit.
+    let o = SolverOptions::default();
+    for t in [5.0, 10.0, 30.0, 50.0] {
+        let (a, b) = (one.state_at(t).unwrap(), many.state_at(t).unwrap());
+        for i in 0..a.len() {
+            let bound = 20.0 * (o.atol + o.rtol * a[i].abs());
+            assert!((a[i] - b[i]).abs() < bound, "t = {t}, state {i}: {} vs {}", a[i], b[i]);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Properties that hold for any parameters the registry accepts near the defaults.
+
+use alssim::model::alsfrs;
+use alssim::model::{
+    Covariates, Genotype, PARAMETERS, Params, PatientModel, Region, RegionVar, Sex,
+};
+use alssim::solve::{Schedule, SolverOptions, simulate};
+use proptest::prelude::*;
+
+/// A parameter set with every rate scaled by a random factor in [1/3, 3] (clamped to its
+/// range), keeping the structural parameters (pool weights, thresholds) at their defaults.
+fn perturbed_params() -> impl Strategy<Value = Params> {
+    let rates: Vec<&'static str> = PARAMETERS
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.group,
+                "aggregation" | "genotype" | "oxidative" | "glia" | "excitotoxicity" | "neurons"
+            )
+        })
+        .map(|p| p.name)
+        .collect();
+    prop::collection::vec(-1.0986f64..1.0986, rates.len()).prop_map(move |logs| {
+        let mut p = Params::default();
+        for (name, l) in rates.iter().zip(logs) {
+            let info = alssim::model::params::info(name).unwrap();
+            let v = (p.get(name).unwrap() * l.exp()).clamp(info.min, info.max);
+            p.set(name, v).unwrap();
+        }
+        p
+    })
+}
+
+fn covariates() -> impl Strategy<Value = Covariates> {
+    (
+        30.0f64..85.0,
+        0usize..4,
+        0usize..6,
+        0.0f64..36.0,
+        any::<bool>(),
+    )
+        .prop_map(|(age, r, g, d, f)| Covariates {
+            age_years: age,
+            sex: if f { Sex::Female } else { Sex::Male },
+            onset_region: Region::ALL[r],
+            genotype: Genotype::ALL[g],
+            diagnostic_delay_months: d,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    #[test]
+    fn states_and_readouts_stay_in_range(params in perturbed_params(), cov in covariates()) {
+        let model = PatientModel::new(params, cov).unwrap();
+        let options = SolverOptions { max_time_months: 240.0, ..SolverOptions::default() };
+        let sol = simulate(&model, &Schedule::untreated(), &options).unwrap();
+        let times: Vec<f64> = (0..=480).map(|k| f64::from(k) * 0.5).collect();
+        let visits = sol.visits(&times);
+        prop_assert!(!visits.is_empty());
+        let mut prev_neurons = [1.0 + 1e-12; 4];
+        let mut prev_total = 48.0 + 1e-9;
+        for v in &visits {
+            let y = &v.state;
+            for r in Region::ALL {
+                let n = y[r.neurons()];
+                // Survival stays in [0, 1] and never rises (no regenerative therapy here).
+                prop_assert!((-1e-9..=1.0 + 1e-9).contains(&n), "N = {n}");
+                prop_assert!(n <= prev_neurons[r.index()] + 1e-9, "survival rose in {r} at t = {}", v.t);
+                prev_neurons[r.index()] = n;
+                for var in [RegionVar::Aggregate, RegionVar::Microglia, RegionVar::Astrocytes] {
+                    let x = y[r.idx(var)];
+                    prop_assert!((-1e-9..=1.0 + 1e-9).contains(&x), "{var:?} = {x}");
+                }
+                prop_assert!(y[r.idx(RegionVar::Oxidative)] >= -1e-9);
+                prop_assert!(y[r.idx(RegionVar::Glutamate)] > 0.0);
+            }
+            let ro = &v.readout;
+            prop_assert!((0.0..=48.0).contains(&ro.total));
+            prop_assert!(ro.total <= prev_total + 1e-9, "ALSFRS-R rose untreated");
+            prev_total = ro.total;
+            prop_assert!(ro.nfl > 0.0 && ro.nfl.is_finite());
+            prop_assert!((0.0..=model.params().fvc_healthy + 1e-9).contains(&ro.fvc));
+            let observed = alsfrs::observe(&ro.items, model.params().rater_noise_sd, &mut rand::rngs::ChaCha8Rng::seed_from_u64(3));
+            let total: u32 = observed.iter().map(|&x| u32::from(x)).sum();
+            prop_assert!(total <= 48);
+        }
+        // Events come in clinical order.
+        let ev = sol.events();
+        if let (Some(o), Some(d)) = (ev.onset, ev.death) { prop_assert!(o < d); }
+        if let (Some(n), Some(d)) = (ev.niv, ev.death) { prop_assert!(n <= d); }
+        if let Some(d) = ev.death { prop_assert!(sol.end_time() - d < 12.0); }
+    }
+}
+
+use rand::SeedableRng;
