@@ -4,6 +4,8 @@
 //!
 //! - [`model`]: states, parameters, right-hand side and clinical readouts of one patient;
 //! - [`solve`]: integration with Dopri5, visits from the continuous output, located events;
+//! - [`cohort`]: virtual populations and the parallel engine;
+//! - [`scenario`]: scenario files, validation and the resolved view;
 //! - [`report`]: tables and files (written whole or not at all).
 //!
 //! The equations are documented in each model module and, with every parameter's unit, default
@@ -12,6 +14,8 @@
 #![deny(clippy::float_cmp)]
 #![warn(missing_docs)]
 
+pub mod cohort;
 pub mod model;
 pub mod report;
+pub mod scenario;
 pub mod solve;

@@ -137,7 +137,12 @@ fn piecewise_integration_with_neutral_phases_matches_single_piece() {
         let (a, b) = (one.state_at(t).unwrap(), many.state_at(t).unwrap());
         for i in 0..a.len() {
             let bound = 20.0 * (o.atol + o.rtol * a[i].abs());
-            assert!((a[i] - b[i]).abs() < bound, "t = {t}, state {i}: {} vs {}", a[i], b[i]);
+            assert!(
+                (a[i] - b[i]).abs() < bound,
+                "t = {t}, state {i}: {} vs {}",
+                a[i],
+                b[i]
+            );
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Command-line interface.
 
+mod check;
 mod params;
+mod run;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +27,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a scenario: simulate its virtual cohort and write the results to out/<scenario>/.
+    Run(run::Args),
+    /// Check scenario files and report every problem (exit 0 valid, 1 invalid, 2 unreadable).
+    Check(check::CheckArgs),
+    /// Print a scenario with every default filled in, as valid TOML.
+    Show(check::ShowArgs),
     /// Simulate one virtual patient and print a visit table from clinical onset.
     Simulate(simulate::Args),
     /// List the model parameters with default, unit, range, meaning and source.
@@ -40,6 +48,9 @@ pub const EXIT_USAGE: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => return check::check(args),
+        Command::Show(args) => check::show(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Params(args) => params::run(args),
     };

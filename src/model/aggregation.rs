@@ -1,6 +1,6 @@
 //! Protein aggregation: autocatalytic growth, proteostatic clearance, prion-like seeding.
 //!
-//! For region *i* with aggregate burden `A_i` (fraction of the regional carrying capacity),
+//! For region *i* with aggregate burden `A_i` (fraction of the largest possible burden),
 //! oxidative stress `R_i` and neighbours *j*:
 //!
 //! ```text

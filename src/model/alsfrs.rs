@@ -76,6 +76,8 @@ pub struct ItemSpec {
 
 /// The twelve items in scale order.
 ///
+/// No item falls below 4 while every region is above `onset_capacity` (0.93): the most
+/// sensitive items start to fall exactly at clinical onset.
 /// Region weights follow the anatomy of each task; dyspnoea also draws on bulbar function
 /// (airway), orthopnoea and respiratory insufficiency on the diaphragm (thoracic) alone. Thresholds put the
 /// demanding tasks (stairs, handwriting, speech) early and the respiratory items late:

@@ -8,8 +8,9 @@
 //! | region block × 4 | [`REGION_VARS`] each | [`RegionVar`] for bulbar, cervical, thoracic, lumbar |
 //! | global block | [`GLOBAL_VARS`] | [`GlobalVar`]: serum neurofilament light |
 //!
-//! Therapy exposure and resistance states are appended as a further block after
-//! [`GLOBAL_OFFSET`] + [`GLOBAL_VARS`]; the region and global blocks never move.
+//! The layout leaves room for more blocks: states added later (therapy exposure and
+//! resistance) go after [`GLOBAL_OFFSET`] + [`GLOBAL_VARS`], so the region and global blocks
+//! never move.
 
 use nalgebra::SVector;
 
@@ -114,7 +115,7 @@ impl std::fmt::Display for Region {
 pub enum RegionVar {
     /// Motor-neuron survival, fraction of the healthy lower-motor-neuron pool (1 = healthy).
     Neurons = 0,
-    /// Misfolded, aggregated protein burden, fraction of the regional carrying capacity.
+    /// Misfolded, aggregated protein burden, fraction of the largest possible burden (A = 1).
     Aggregate = 1,
     /// Excess reactive oxygen species above healthy tissue (0 = healthy), dimensionless.
     Oxidative = 2,

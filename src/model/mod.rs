@@ -159,7 +159,7 @@ impl PatientModel {
     }
 
     /// The state at disease initiation: healthy everywhere, an aggregate nucleus in the onset
-    /// region, serum NfL at its healthy baseline.
+    /// region, serum NfL at the steady state of age-related motor-neuron loss.
     pub fn initial_state(&self) -> State {
         let mut y = State::zeros();
         for r in Region::ALL {
@@ -167,7 +167,9 @@ impl PatientModel {
             y[r.idx(RegionVar::Glutamate)] = 1.0;
         }
         y[self.covariates.onset_region.aggregate()] = self.params.agg_initial_seed;
-        y[GlobalVar::Nfl.idx()] = self.nfl_healthy;
+        // NfL starts at the steady state of baseline (ageing) loss: F_0 + ν · h_0 / k_el.
+        y[GlobalVar::Nfl.idx()] =
+            self.nfl_healthy + self.nfl_release * self.hazard.baseline / self.nfl_elimination;
         y
     }
 

@@ -107,16 +107,17 @@ parameters! {
     ["aggregation"]
     agg_growth_rate: 0.25, "1/month", [0.0, 10.0],
         "Autocatalytic (templated) growth rate of misfolded, aggregated protein at low burden.",
-        "Rationale: from a seed of 1e-3, ln(1000)/rate gives a presymptomatic phase of 2-3 years, \
-         matching the NfL rise 1-3.5 years before onset (Benatar 2019 ALS-FTD 20:538); fitted in calibration.";
+        "Rationale: net growth 0.2/month from a seed of 1e-3 gives the reference patient a presymptomatic \
+         phase of about 3.5 years, with serum NfL rising over the last 1-2 years before onset \
+         (presymptomatic rise 1-3.5 years by genotype; Benatar 2019 ALS-FTD 20:538); fitted in calibration.";
     agg_clearance_rate: 0.05, "1/month", [0.0, 10.0],
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
-         carrying capacity 1 - clearance/growth stays near 1.";
-    agg_seed_rate: 0.0003, "1/month", [0.0, 10.0],
+         the burden settles at 1 - clearance/growth = 0.8 of its maximum.";
+    agg_seed_rate: 0.0006, "1/month", [0.0, 10.0],
         "Prion-like seeding into a region per unit aggregate burden of each neighbouring region.",
-        "Rationale: sets the spread to a second region about a year after onset \
-         (onset to second region 12.8 months overall; Fujimura-Kiyono 2011 JNNP).";
+        "Rationale: the reference patient involves a second region about 19 months after onset \
+         (reported 12.8 months overall, SD about 12; Fujimura-Kiyono 2011 JNNP); fitted in calibration.";
     agg_initial_seed: 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
         "Aggregate burden placed in the onset region at disease initiation (t = 0).",
         "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";
@@ -167,10 +168,12 @@ parameters! {
     microglia_activation_rate: 0.6, "1/month", [0.0, 100.0],
         "Activation rate of microglia per unit inflammatory stimulus.",
         "Rationale: microglial activation follows pathology within weeks to months.";
-    microglia_damage_weight: 10.0, "months", [0.0, 1000.0],
+    microglia_damage_weight: 5.0, "months", [0.0, 1000.0],
         "Weight of the neuron loss rate (debris, damage signals) relative to aggregate in the microglial stimulus.",
         "Rationale: dying neurons are a major microglial stimulus; at a loss of 5%/month the debris \
-         stimulus equals half a region full of aggregate. The loop it closes amplifies damage but stays bounded.";
+         stimulus equals a quarter of a region full of aggregate. The loop it closes (loss, microglia, \
+         astrocytes, glutamate and ROS, hazard) has a gain of about 0.5 at the defaults, so it amplifies \
+         damage without igniting disease in a region that has no aggregate.";
     microglia_resolution_rate: 0.3, "1/month", [0.0, 100.0],
         "Return of activated microglia to the surveillant state.",
         "Rationale: resolution over a few months when stimulus stops.";
@@ -203,10 +206,10 @@ parameters! {
         "Damage-independent motor-neuron loss hazard (ageing).",
         "Rationale: about 0.6%/year, the order of age-related motor-neuron loss; the one-hit limit \
          when all damage couplings are zero.";
-    hazard_aggregate: 0.015, "1/month per unit", [0.0, 10.0],
+    hazard_aggregate: 0.016, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit aggregate burden (proteotoxicity, nuclear TDP-43 loss of function).",
-        "Rationale: damage terms together give a regional hazard about 0.1-0.15/month at full disease, \
-         losing a region's pool over 1-2 years; fitted in calibration.";
+        "Rationale: damage terms together give a regional hazard of about 0.05-0.08/month at full disease, \
+         so a region loses most of its pool over 1-2 years; fitted in calibration.";
     hazard_oxidative: 0.012, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit oxidative stress.",
         "Rationale: as hazard_aggregate.";
@@ -258,9 +261,10 @@ parameters! {
     reserve_steepness: 4.0, "Hill exponent", [1.0, 20.0],
         "Steepness of the survival-to-capacity curve.",
         "Rationale: with the half-capacity survival 0.3, capacity falls to 0.9 at about 51% survival.";
-    onset_capacity: 0.9, "fraction", [0.5, 0.999],
+    onset_capacity: 0.93, "fraction", [0.5, 0.999],
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
-        "Rationale: a 10% loss of strength in one region is the threshold of noticing weakness.";
+        "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
+         stairs) first fall from 4, so onset is the first noticed loss of function.";
     fvc_bulbar_weight: 0.25, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Rationale: bulbar weakness lowers measured FVC; respiratory failure is mostly diaphragmatic.";

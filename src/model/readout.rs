@@ -30,7 +30,7 @@ pub struct Readout {
     pub gfap: f64,
     /// Whether gastrostomy is indicated (swallowing item at or below its threshold).
     pub gastrostomy: bool,
-    /// Whether non-invasive ventilation is indicated (FVC below its threshold).
+    /// Whether non-invasive ventilation is indicated (FVC at or below its threshold).
     pub niv: bool,
     /// Whether tracheostomy-free survival has ended (FVC at or below the terminal threshold).
     pub dead: bool,
@@ -53,7 +53,7 @@ impl Readout {
             .map(|&r| p.pool_weight(r) * y[r.idx(RegionVar::Astrocytes)])
             .sum();
         let gastrostomy = items[alsfrs::SWALLOWING] <= p.gastrostomy_swallowing;
-        let niv = fvc < p.niv_fvc;
+        let niv = fvc <= p.niv_fvc;
         let dead = fvc <= p.death_fvc;
         Readout {
             capacity,

@@ -1,7 +1,10 @@
 //! Tables and files: what a run writes for people and for analysis tools.
 
 pub mod atomic;
+pub mod cohort;
 pub mod patient_table;
+pub mod result_dir;
+pub mod stats;
 
 pub use atomic::write_atomic;
 pub use patient_table::{PatientTable, Row};

@@ -422,6 +422,10 @@ impl Solution {
         for e in Event::ALL {
             events.set(e, self.locate(e, tol));
         }
+        // The last step ends after the located death: nothing is reported beyond it.
+        if let Some(death) = events.death {
+            self.end_time = self.end_time.min(death);
+        }
         if let Some(onset) = events.onset {
             let dx = onset + self.model.covariates().diagnostic_delay_months;
             if events.death.is_none_or(|d| dx <= d) && dx <= self.end_time {

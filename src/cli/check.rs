@@ -1,0 +1,68 @@
+//! `alssim check` and `alssim show`.
+
+use alssim::scenario::{self, ScenarioError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Options of `alssim check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files to check.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+/// Options of `alssim show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// Scenario file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+/// Checks every file; exit 2 if any could not be read, else 1 if any is invalid, else 0.
+pub fn check(args: CheckArgs) -> ExitCode {
+    let mut unreadable = false;
+    let mut invalid = false;
+    for file in &args.files {
+        match scenario::load(file) {
+            Ok(s) => println!(
+                "{}: ok (scenario `{}`, {} arm{})",
+                file.display(),
+                s.meta.name,
+                s.arms.len(),
+                if s.arms.len() == 1 { "" } else { "s" }
+            ),
+            Err(e @ ScenarioError::Io { .. }) => {
+                unreadable = true;
+                eprintln!("error: {e}");
+            }
+            Err(e) => {
+                invalid = true;
+                eprintln!("{}\n", e.report());
+            }
+        }
+    }
+    if unreadable {
+        ExitCode::from(2)
+    } else if invalid {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Prints the resolved scenario.
+pub fn show(args: ShowArgs) -> anyhow::Result<()> {
+    let s = load_or_report(&args.file)?;
+    print!("{}", scenario::to_toml(&s));
+    Ok(())
+}
+
+/// Loads a scenario; on problems the error carries the full report.
+pub fn load_or_report(file: &std::path::Path) -> anyhow::Result<scenario::Scenario> {
+    scenario::load(file).map_err(|e| match e {
+        ScenarioError::Io { .. } => anyhow::anyhow!(e),
+        other => anyhow::anyhow!("{}", other.report().trim_start_matches("error: ")),
+    })
+}

@@ -1,0 +1,360 @@
+//! The cohort engine: each virtual patient is drawn, simulated, screened and observed; rayon
+//! runs patients in parallel and results come back in patient order.
+//!
+//! Per patient: draw covariates and parameters from `(seed, index)`; integrate the untreated
+//! course from initiation (therapies start at enrollment, so the course before enrollment is
+//! the same in every arm); enroll at the milestone plus delay; screen with the inclusion
+//! criteria on the rated ALSFRS-R and FVC at enrollment; then, per arm, read visits from the
+//! arm's course. Arms without therapies share the untreated course exactly.
+
+use super::sample::{Draw, Sampler, observation_rng};
+use super::spec::{Anchor, Arm, Inclusion, Population, Simulation, TimeOrigin};
+use crate::model::alsfrs::{self, N_ITEMS};
+use crate::model::{Params, PatientModel};
+use crate::solve::{
+    EventTimes, Schedule, Solution, SolveError, SolverOptions, SolverStats, simulate,
+};
+use rayon::prelude::*;
+
+/// Why a screened patient was not enrolled (the first criterion failed, in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ScreenFailure {
+    /// Genotype not accepted.
+    Genotype,
+    /// No clinical onset within the solver's time limit.
+    NoOnset,
+    /// Died before the enrollment time.
+    DiedBeforeEnrollment,
+    /// Too long since onset.
+    MonthsSinceOnset,
+    /// ALSFRS-R below the minimum.
+    AlsfrsR,
+    /// FVC below the minimum.
+    Fvc,
+}
+
+impl ScreenFailure {
+    /// All reasons, in reporting order.
+    pub const ALL: [ScreenFailure; 6] = [
+        ScreenFailure::Genotype,
+        ScreenFailure::NoOnset,
+        ScreenFailure::DiedBeforeEnrollment,
+        ScreenFailure::MonthsSinceOnset,
+        ScreenFailure::AlsfrsR,
+        ScreenFailure::Fvc,
+    ];
+
+    /// Name used in the manifest and messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ScreenFailure::Genotype => "genotype",
+            ScreenFailure::NoOnset => "no-onset",
+            ScreenFailure::DiedBeforeEnrollment => "died-before-enrollment",
+            ScreenFailure::MonthsSinceOnset => "max-months-since-onset",
+            ScreenFailure::AlsfrsR => "min-alsfrs-r",
+            ScreenFailure::Fvc => "min-fvc",
+        }
+    }
+}
+
+/// One rated visit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// Months since the visit origin.
+    pub t: f64,
+    /// Rated ALSFRS-R items.
+    pub items: [u8; N_ITEMS],
+    /// FVC, % predicted.
+    pub fvc: f64,
+    /// Serum NfL, pg/mL.
+    pub nfl: f64,
+}
+
+impl Observation {
+    /// Rated total, 0-48.
+    pub fn total(&self) -> u32 {
+        self.items.iter().map(|&x| u32::from(x)).sum()
+    }
+
+    /// Rated domain subscores.
+    pub fn domains(&self) -> [u32; 4] {
+        alsfrs::domains(&self.items).map(|x| x.round() as u32)
+    }
+}
+
+/// An enrolled patient's course in one arm.
+#[derive(Debug, Clone)]
+pub struct ArmCourse {
+    /// Visit origin (onset or enrollment), months since initiation.
+    pub origin: f64,
+    /// Event times, months since initiation.
+    pub events: EventTimes,
+    /// Visits while alive, in time order.
+    pub visits: Vec<Observation>,
+    /// End of follow-up, months since initiation.
+    pub follow_up_end: f64,
+    /// Solver counts.
+    pub stats: SolverStats,
+}
+
+impl ArmCourse {
+    /// Whether death or permanent ventilation happened within follow-up.
+    pub fn died(&self) -> bool {
+        self.events.death.is_some_and(|d| d <= self.follow_up_end)
+    }
+
+    /// Whether the patient is alive (free of death or permanent ventilation) `t` months after
+    /// the visit origin.
+    pub fn alive_at(&self, t: f64) -> bool {
+        self.events.death.is_none_or(|d| d > self.origin + t)
+    }
+
+    /// Least-squares slope of the rated ALSFRS-R total over follow-up visits, points/month.
+    pub fn alsfrs_slope(&self) -> Option<f64> {
+        let v: Vec<(f64, f64)> = self
+            .visits
+            .iter()
+            .map(|o| (o.t, f64::from(o.total())))
+            .collect();
+        if v.len() < 2 {
+            return None;
+        }
+        let n = v.len() as f64;
+        let mt = v.iter().map(|x| x.0).sum::<f64>() / n;
+        let my = v.iter().map(|x| x.1).sum::<f64>() / n;
+        let sxx: f64 = v.iter().map(|x| (x.0 - mt).powi(2)).sum();
+        let sxy: f64 = v.iter().map(|x| (x.0 - mt) * (x.1 - my)).sum();
+        (sxx > 0.0).then(|| sxy / sxx)
+    }
+}
+
+/// What happened to one screened patient.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Enrolled: baseline and one course per arm.
+    Enrolled {
+        /// The drawn patient.
+        draw: Draw,
+        /// Enrollment time, months since initiation.
+        enrollment: f64,
+        /// Rated visit at enrollment.
+        baseline: Observation,
+        /// Courses in arm order.
+        arms: Vec<ArmCourse>,
+    },
+    /// Not enrolled.
+    ScreenFailed {
+        /// The drawn patient.
+        draw: Draw,
+        /// The first failed criterion.
+        reason: ScreenFailure,
+    },
+    /// The integration failed; the cohort goes on.
+    Failed {
+        /// The drawn patient.
+        draw: Draw,
+        /// Master seed (with the index, enough to reproduce the patient).
+        seed: u64,
+        /// What went wrong.
+        error: SolveError,
+    },
+}
+
+impl Outcome {
+    /// The drawn patient.
+    pub fn draw(&self) -> &Draw {
+        match self {
+            Outcome::Enrolled { draw, .. }
+            | Outcome::ScreenFailed { draw, .. }
+            | Outcome::Failed { draw, .. } => draw,
+        }
+    }
+}
+
+/// Everything the engine needs for a run.
+#[derive(Debug, Clone)]
+pub struct CohortSpec {
+    /// Schedule and solver settings.
+    pub simulation: Simulation,
+    /// The population.
+    pub population: Population,
+    /// Typical model parameters (defaults with scenario overrides).
+    pub params: Params,
+    /// Arms.
+    pub arms: Vec<Arm>,
+}
+
+/// Runs patients `indices` of the cohort on `threads` threads (1 runs on the calling
+/// thread). Results are in the order of `indices` whatever the thread count.
+pub fn run(
+    spec: &CohortSpec,
+    indices: std::ops::Range<u64>,
+    threads: usize,
+) -> Result<Vec<Outcome>, rayon::ThreadPoolBuildError> {
+    let sampler = Sampler::new(&spec.population, &spec.params);
+    let one = |i: u64| simulate_patient(spec, &sampler, i);
+    if threads <= 1 {
+        return Ok(indices.map(one).collect());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    Ok(pool.install(|| indices.into_par_iter().map(one).collect()))
+}
+
+fn passes_genotype(inclusion: &Inclusion, draw: &Draw) -> bool {
+    inclusion
+        .genotypes
+        .as_ref()
+        .is_none_or(|g| g.contains(&draw.covariates.genotype))
+}
+
+/// Simulates, screens and observes patient `index`.
+pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Outcome {
+    let draw = sampler.draw(index);
+    let inclusion = &spec.population.inclusion;
+    if !passes_genotype(inclusion, &draw) {
+        return Outcome::ScreenFailed {
+            draw,
+            reason: ScreenFailure::Genotype,
+        };
+    }
+    let sim = &spec.simulation;
+    let enroll = spec.population.enrollment;
+    let onset_to_enrollment = match enroll.at {
+        Anchor::Onset => 0.0,
+        Anchor::Diagnosis => draw.covariates.diagnostic_delay_months,
+    } + enroll.after_months;
+    let follow_up = match sim.visits_from {
+        TimeOrigin::Onset => sim.horizon_months.max(onset_to_enrollment),
+        TimeOrigin::Enrollment => onset_to_enrollment + sim.horizon_months,
+    };
+    let options = SolverOptions {
+        rtol: sim.rtol,
+        atol: sim.atol,
+        follow_up_after_onset_months: Some(follow_up),
+        ..SolverOptions::default()
+    };
+    let model = match PatientModel::new(draw.params.clone(), draw.covariates.clone()) {
+        Ok(m) => m,
+        Err(e) => {
+            let error = SolveError::Options(e.to_string());
+            return Outcome::Failed {
+                draw,
+                seed: spec.population.seed,
+                error,
+            };
+        }
+    };
+    let untreated = match simulate(&model, &Schedule::untreated(), &options) {
+        Ok(s) => s,
+        Err(error) => {
+            return Outcome::Failed {
+                draw,
+                seed: spec.population.seed,
+                error,
+            };
+        }
+    };
+    let Some(onset) = untreated.events().onset else {
+        return Outcome::ScreenFailed {
+            draw,
+            reason: ScreenFailure::NoOnset,
+        };
+    };
+    let enrollment = onset + onset_to_enrollment;
+    let Some(state) = untreated
+        .state_at(enrollment)
+        .filter(|_| untreated.events().death.is_none_or(|d| d > enrollment))
+    else {
+        return Outcome::ScreenFailed {
+            draw,
+            reason: ScreenFailure::DiedBeforeEnrollment,
+        };
+    };
+    let mut rng = observation_rng(spec.population.seed, index);
+    let noise = draw.params.rater_noise_sd;
+    let readout = model.readout(&state);
+    let baseline = Observation {
+        t: 0.0,
+        items: alsfrs::observe(&readout.items, noise, &mut rng),
+        fvc: readout.fvc,
+        nfl: readout.nfl,
+    };
+    let reason = if inclusion
+        .max_months_since_onset
+        .is_some_and(|m| onset_to_enrollment > m)
+    {
+        Some(ScreenFailure::MonthsSinceOnset)
+    } else if inclusion
+        .min_alsfrs_r
+        .is_some_and(|m| f64::from(baseline.total()) < m)
+    {
+        Some(ScreenFailure::AlsfrsR)
+    } else if inclusion.min_fvc.is_some_and(|m| baseline.fvc < m) {
+        Some(ScreenFailure::Fvc)
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        return Outcome::ScreenFailed { draw, reason };
+    }
+    let origin = match sim.visits_from {
+        TimeOrigin::Onset => onset,
+        TimeOrigin::Enrollment => enrollment,
+    };
+    let times = sim.visit_times();
+    // Every arm sees the same rater-noise draws visit by visit (common random numbers): each
+    // arm's stream resumes where the baseline visit left it.
+    let after_baseline = rng.get_word_pos();
+    let mut arms = Vec::with_capacity(spec.arms.len());
+    for arm in &spec.arms {
+        // Therapies are rejected by validation until the drug library exists, so every arm
+        // follows the untreated course.
+        debug_assert!(arm.therapies.is_empty());
+        let mut rng = observation_rng(spec.population.seed, index);
+        rng.set_word_pos(after_baseline);
+        arms.push(observe_course(
+            &untreated,
+            origin,
+            &times,
+            noise,
+            &mut rng,
+            origin + sim.horizon_months,
+        ));
+    }
+    Outcome::Enrolled {
+        draw,
+        enrollment,
+        baseline,
+        arms,
+    }
+}
+
+fn observe_course(
+    solution: &Solution,
+    origin: f64,
+    times: &[f64],
+    noise: f64,
+    rng: &mut rand::rngs::ChaCha8Rng,
+    follow_up_end: f64,
+) -> ArmCourse {
+    let absolute: Vec<f64> = times.iter().map(|t| origin + t).collect();
+    let visits = solution
+        .visits(&absolute)
+        .into_iter()
+        .map(|v| Observation {
+            t: v.t - origin,
+            items: alsfrs::observe(&v.readout.items, noise, rng),
+            fvc: v.readout.fvc,
+            nfl: v.readout.nfl,
+        })
+        .collect();
+    ArmCourse {
+        origin,
+        events: *solution.events(),
+        visits,
+        follow_up_end,
+        stats: solution.stats(),
+    }
+}

@@ -1,0 +1,256 @@
+//! Virtual patients drawn from a population, each from its own random stream.
+//!
+//! Patient `i` of master seed `s` uses the ChaCha8 generator seeded with `s` on stream `i`, so
+//! its covariates and parameters depend on `(s, i)` only: the same index is the same person in
+//! every arm, on any thread, in any shard. Rater noise uses a second generator (seed `s`
+//! scrambled, stream `i`), so the number of visits never shifts the patient's draws.
+//!
+//! Draw order (fixed): age, sex, onset region, genotype, diagnostic delay, then one standard
+//! normal per variable parameter in the order of `[population.variability]`.
+
+use super::spec::{Correlation, CovariateDistributions, Population, Variability};
+use crate::model::params;
+use crate::model::{Covariates, Genotype, Params, Region, Sex};
+use nalgebra::{DMatrix, DVector};
+use rand::rngs::ChaCha8Rng;
+use rand::{Rng, RngExt, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+
+/// Odd constant that separates the observation streams from the patient streams.
+const OBSERVATION_SEED_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The generator of patient `index` for master seed `seed`.
+pub fn patient_rng(seed: u64, index: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(index);
+    rng
+}
+
+/// The rater-noise generator of patient `index` for master seed `seed`.
+pub fn observation_rng(seed: u64, index: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ OBSERVATION_SEED_MIX);
+    rng.set_stream(index);
+    rng
+}
+
+/// One drawn patient.
+#[derive(Debug, Clone)]
+pub struct Draw {
+    /// Index in the population.
+    pub index: u64,
+    /// Covariates.
+    pub covariates: Covariates,
+    /// Parameters after inter-individual variability.
+    pub params: Params,
+}
+
+/// Lower Cholesky factor of the correlation matrix of the variable parameters, or `None` when
+/// the correlations do not form a positive-definite matrix.
+pub fn correlation_cholesky(
+    variability: &[Variability],
+    correlations: &[Correlation],
+) -> Option<DMatrix<f64>> {
+    let n = variability.len();
+    let mut m = DMatrix::<f64>::identity(n, n);
+    let pos = |name: &str| variability.iter().position(|v| v.param == name);
+    for c in correlations {
+        let (i, j) = (pos(&c.a)?, pos(&c.b)?);
+        m[(i, j)] = c.rho;
+        m[(j, i)] = c.rho;
+    }
+    nalgebra::linalg::Cholesky::new(m).map(|c| c.l())
+}
+
+/// Draws patients of one population.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    population: Population,
+    base: Params,
+    cholesky: Option<DMatrix<f64>>,
+}
+
+impl Sampler {
+    /// A sampler over `population` around the typical parameters `base`.
+    pub fn new(population: &Population, base: &Params) -> Self {
+        let cholesky = if population.correlations.is_empty() {
+            None
+        } else {
+            correlation_cholesky(&population.variability, &population.correlations)
+        };
+        Sampler {
+            population: population.clone(),
+            base: base.clone(),
+            cholesky,
+        }
+    }
+
+    /// Patient `index`.
+    pub fn draw(&self, index: u64) -> Draw {
+        let mut rng = patient_rng(self.population.seed, index);
+        let covariates = draw_covariates(&self.population.covariates, &mut rng);
+        let n = self.population.variability.len();
+        let z =
+            DVector::<f64>::from_iterator(n, (0..n).map(|_| rng.sample::<f64, _>(StandardNormal)));
+        let z = match &self.cholesky {
+            Some(l) => l * z,
+            None => z,
+        };
+        let mut p = self.base.clone();
+        for (v, &zi) in self.population.variability.iter().zip(z.iter()) {
+            // θ_i = θ · exp(ω z), ω² = ln(1 + CV²): log-normal with the typical value as median.
+            let omega = (1.0 + v.cv * v.cv).ln().sqrt();
+            if let (Some(theta), Some(info)) = (p.get(&v.param), params::info(&v.param)) {
+                let x = (theta * (omega * zi).exp()).clamp(info.min, info.max);
+                let _ = p.set(&v.param, x);
+            }
+        }
+        Draw {
+            index,
+            covariates,
+            params: p,
+        }
+    }
+}
+
+fn categorical<R: Rng + ?Sized>(p: &[f64], rng: &mut R) -> usize {
+    let u: f64 = rng.random();
+    let mut acc = 0.0;
+    for (i, &pi) in p.iter().enumerate() {
+        acc += pi;
+        if u < acc {
+            return i;
+        }
+    }
+    // Rounding can leave u above the last partial sum: take the last category with weight.
+    p.iter().rposition(|&x| x > 0.0).unwrap_or(0)
+}
+
+fn draw_covariates<R: Rng + ?Sized>(d: &CovariateDistributions, rng: &mut R) -> Covariates {
+    // Truncated normal by rejection, with a bounded number of tries then clamping, so a narrow
+    // window far in the tail cannot loop for long.
+    let mut age = d.age.mean;
+    for _ in 0..64 {
+        let z: f64 = StandardNormal.sample(rng);
+        let x = d.age.mean + d.age.sd * z;
+        if (d.age.min..=d.age.max).contains(&x) {
+            age = x;
+            break;
+        }
+        age = x.clamp(d.age.min, d.age.max);
+    }
+    let female = rng.random::<f64>() < d.female_fraction;
+    let region = Region::ALL[categorical(&d.onset_region, rng)];
+    let genotype = Genotype::ALL[categorical(&d.genotype, rng)];
+    let z: f64 = StandardNormal.sample(rng);
+    let omega = (1.0 + d.diagnostic_delay.cv * d.diagnostic_delay.cv)
+        .ln()
+        .sqrt();
+    let delay = (d.diagnostic_delay.median * (omega * z).exp()).min(d.diagnostic_delay.max);
+    Covariates {
+        age_years: age,
+        sex: if female { Sex::Female } else { Sex::Male },
+        onset_region: region,
+        genotype,
+        diagnostic_delay_months: delay,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_index_same_patient_other_index_other_patient() {
+        let s = Sampler::new(&Population::default(), &Params::default());
+        let a = s.draw(17);
+        let b = s.draw(17);
+        let c = s.draw(18);
+        assert_eq!(a.covariates, b.covariates);
+        assert_eq!(a.params, b.params);
+        assert_ne!(a.params, c.params);
+    }
+
+    #[test]
+    fn covariate_frequencies_follow_the_distributions() {
+        let pop = Population::default();
+        let s = Sampler::new(&pop, &Params::default());
+        let n = 20_000;
+        let draws: Vec<Draw> = (0..n).map(|i| s.draw(i)).collect();
+        let bulbar = draws
+            .iter()
+            .filter(|d| d.covariates.onset_region == Region::Bulbar)
+            .count() as f64
+            / n as f64;
+        assert!((bulbar - 0.28).abs() < 0.015, "{bulbar}");
+        let mean_age = draws.iter().map(|d| d.covariates.age_years).sum::<f64>() / n as f64;
+        assert!((mean_age - 62.0).abs() < 0.5, "{mean_age}");
+        let mut delays: Vec<f64> = draws
+            .iter()
+            .map(|d| d.covariates.diagnostic_delay_months)
+            .collect();
+        delays.sort_by(f64::total_cmp);
+        assert!((delays[delays.len() / 2] - 11.5).abs() < 0.5);
+        // Log-normal variability keeps the typical value as the median.
+        let mut g: Vec<f64> = draws.iter().map(|d| d.params.agg_growth_rate).collect();
+        g.sort_by(f64::total_cmp);
+        assert!((g[g.len() / 2] / Params::default().agg_growth_rate - 1.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn correlation_is_reproduced() {
+        let pop = Population {
+            correlations: vec![Correlation {
+                a: "agg_growth_rate".into(),
+                b: "agg_seed_rate".into(),
+                rho: 0.7,
+            }],
+            ..Population::default()
+        };
+        let s = Sampler::new(&pop, &Params::default());
+        let xs: Vec<(f64, f64)> = (0..20_000)
+            .map(|i| {
+                let d = s.draw(i);
+                (d.params.agg_growth_rate.ln(), d.params.agg_seed_rate.ln())
+            })
+            .collect();
+        let n = xs.len() as f64;
+        let (ma, mb) = (
+            xs.iter().map(|x| x.0).sum::<f64>() / n,
+            xs.iter().map(|x| x.1).sum::<f64>() / n,
+        );
+        let cov = xs.iter().map(|x| (x.0 - ma) * (x.1 - mb)).sum::<f64>() / n;
+        let va = xs.iter().map(|x| (x.0 - ma).powi(2)).sum::<f64>() / n;
+        let vb = xs.iter().map(|x| (x.1 - mb).powi(2)).sum::<f64>() / n;
+        let r = cov / (va * vb).sqrt();
+        assert!((r - 0.7).abs() < 0.02, "{r}");
+    }
+
+    #[test]
+    fn impossible_correlations_are_rejected() {
+        let v: Vec<Variability> = ["a", "b", "c"]
+            .iter()
+            .map(|p| Variability {
+                param: p.to_string(),
+                cv: 0.3,
+            })
+            .collect();
+        let c = vec![
+            Correlation {
+                a: "a".into(),
+                b: "b".into(),
+                rho: 0.9,
+            },
+            Correlation {
+                a: "b".into(),
+                b: "c".into(),
+                rho: 0.9,
+            },
+            Correlation {
+                a: "a".into(),
+                b: "c".into(),
+                rho: -0.9,
+            },
+        ];
+        assert!(correlation_cholesky(&v, &c).is_none());
+    }
+}

@@ -1,0 +1,304 @@
+//! Validated settings the cohort engine accepts: simulation schedule, population and arms.
+//! The scenario layer builds them from files; every value here has been checked.
+
+use crate::model::{Genotype, N_REGIONS, Region};
+
+/// Time origin of the visit schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeOrigin {
+    /// Months since clinical onset.
+    Onset,
+    /// Months since enrollment.
+    Enrollment,
+}
+
+impl TimeOrigin {
+    /// Name in scenario files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TimeOrigin::Onset => "onset",
+            TimeOrigin::Enrollment => "enrollment",
+        }
+    }
+}
+
+/// Visit schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Visits {
+    /// Every so many months from the origin (0 included) up to the horizon.
+    Every(f64),
+    /// An explicit list of months from the origin.
+    At(Vec<f64>),
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    /// Follow-up after the visit origin, months.
+    pub horizon_months: f64,
+    /// Visit times.
+    pub visits: Visits,
+    /// Origin of visit times.
+    pub visits_from: TimeOrigin,
+    /// Solver relative tolerance.
+    pub rtol: f64,
+    /// Solver absolute tolerance.
+    pub atol: f64,
+    /// Write `summary.csv`.
+    pub summary: bool,
+    /// Write `patients.csv`.
+    pub patients: bool,
+    /// Keep per-visit trajectories of every patient.
+    pub keep_trajectories: bool,
+}
+
+impl Default for Simulation {
+    fn default() -> Self {
+        Simulation {
+            horizon_months: 60.0,
+            visits: Visits::Every(3.0),
+            visits_from: TimeOrigin::Enrollment,
+            rtol: 1e-4,
+            atol: 1e-7,
+            summary: true,
+            patients: true,
+            keep_trajectories: false,
+        }
+    }
+}
+
+impl Simulation {
+    /// Visit times relative to the origin, in increasing order.
+    pub fn visit_times(&self) -> Vec<f64> {
+        match &self.visits {
+            Visits::Every(dt) => {
+                let n = (self.horizon_months / dt + 1e-9).floor() as usize;
+                (0..=n).map(|k| k as f64 * dt).collect()
+            }
+            Visits::At(list) => list.clone(),
+        }
+    }
+}
+
+/// A normal distribution truncated to `[min, max]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TruncatedNormal {
+    /// Mean before truncation.
+    pub mean: f64,
+    /// Standard deviation before truncation.
+    pub sd: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// A log-normal distribution given by its median and coefficient of variation, capped at `max`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogNormal {
+    /// Median.
+    pub median: f64,
+    /// Coefficient of variation (SD / mean).
+    pub cv: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// Covariate distributions of the population.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CovariateDistributions {
+    /// Age at onset, years.
+    pub age: TruncatedNormal,
+    /// Probability that a patient is female.
+    pub female_fraction: f64,
+    /// Onset-region probabilities in [`Region::ALL`] order.
+    pub onset_region: [f64; N_REGIONS],
+    /// Genotype probabilities in [`Genotype::ALL`] order.
+    pub genotype: [f64; 6],
+    /// Months from onset to diagnosis.
+    pub diagnostic_delay: LogNormal,
+}
+
+impl Default for CovariateDistributions {
+    /// An unselected European-ancestry population:
+    /// age at onset mean 62 (Chiò 2013 Neuroepidemiology 41:118);
+    /// women 2.4 of 5.4 incident cases per 100,000 (Logroscino 2010 JNNP 81:385);
+    /// onset bulbar 28%, trunk 4%, limbs split evenly (US National ALS Registry; Irish and
+    /// Italian registers); genotypes from 10% familial with C9orf72 40% (7% of sporadic), SOD1
+    /// 12% (2%), TARDBP 4% (1%), FUS 4% (1%) (Zou 2017 JNNP 88:540), a tenth of SOD1 being
+    /// A4V; diagnostic delay median 11.5 months (Paganoni 2014 ALS-FTD 15:453).
+    fn default() -> Self {
+        CovariateDistributions {
+            age: TruncatedNormal {
+                mean: 62.0,
+                sd: 11.0,
+                min: 25.0,
+                max: 90.0,
+            },
+            female_fraction: 0.44,
+            onset_region: [0.28, 0.34, 0.04, 0.34],
+            genotype: [0.841, 0.103, 0.027, 0.003, 0.013, 0.013],
+            diagnostic_delay: LogNormal {
+                median: 11.5,
+                cv: 0.6,
+                max: 120.0,
+            },
+        }
+    }
+}
+
+/// Log-normal inter-individual variability of one model parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variability {
+    /// Registry name of the parameter.
+    pub param: String,
+    /// Coefficient of variation.
+    pub cv: f64,
+}
+
+/// Correlation between the log-scale variability of two parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// First parameter.
+    pub a: String,
+    /// Second parameter.
+    pub b: String,
+    /// Correlation coefficient in (-1, 1).
+    pub rho: f64,
+}
+
+/// The clinical milestone enrollment is anchored to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// Clinical onset.
+    Onset,
+    /// Diagnosis.
+    Diagnosis,
+}
+
+impl Anchor {
+    /// Name in scenario files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Anchor::Onset => "onset",
+            Anchor::Diagnosis => "diagnosis",
+        }
+    }
+}
+
+/// When a patient enters the study: a number of months after a milestone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Enrollment {
+    /// The milestone.
+    pub at: Anchor,
+    /// Months after the milestone.
+    pub after_months: f64,
+}
+
+impl Default for Enrollment {
+    /// At diagnosis.
+    fn default() -> Self {
+        Enrollment {
+            at: Anchor::Diagnosis,
+            after_months: 0.0,
+        }
+    }
+}
+
+/// Inclusion criteria checked at enrollment (screening).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inclusion {
+    /// Largest accepted months since onset at enrollment.
+    pub max_months_since_onset: Option<f64>,
+    /// Smallest accepted ALSFRS-R total at enrollment.
+    pub min_alsfrs_r: Option<f64>,
+    /// Smallest accepted FVC (% predicted) at enrollment.
+    pub min_fvc: Option<f64>,
+    /// Accepted genotypes (all when `None`).
+    pub genotypes: Option<Vec<Genotype>>,
+}
+
+/// `[population]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Population {
+    /// Number of virtual patients screened.
+    pub size: u64,
+    /// Master seed of every random stream.
+    pub seed: u64,
+    /// Covariate distributions.
+    pub covariates: CovariateDistributions,
+    /// Inter-individual variability.
+    pub variability: Vec<Variability>,
+    /// Correlations of variability.
+    pub correlations: Vec<Correlation>,
+    /// Inclusion criteria.
+    pub inclusion: Inclusion,
+    /// When patients are enrolled.
+    pub enrollment: Enrollment,
+}
+
+/// Default inter-individual variability: log-normal CVs on the rates that set the speed of
+/// the disease. Provisional spreads; the calibration fits them to published natural history.
+pub const DEFAULT_VARIABILITY: [(&str, f64); 6] = [
+    ("agg_growth_rate", 0.2),
+    ("agg_seed_rate", 0.6),
+    ("hazard_aggregate", 0.3),
+    ("hazard_oxidative", 0.3),
+    ("hazard_excitotoxic", 0.3),
+    ("hazard_astrocyte", 0.3),
+];
+
+impl Default for Population {
+    fn default() -> Self {
+        Population {
+            size: 1000,
+            seed: 1,
+            covariates: CovariateDistributions::default(),
+            variability: DEFAULT_VARIABILITY
+                .iter()
+                .map(|&(p, cv)| Variability {
+                    param: p.to_string(),
+                    cv,
+                })
+                .collect(),
+            correlations: Vec::new(),
+            inclusion: Inclusion::default(),
+            enrollment: Enrollment::default(),
+        }
+    }
+}
+
+/// One therapy of an arm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TherapySpec {
+    /// Drug name from the library.
+    pub drug: String,
+    /// Start, months after enrollment.
+    pub start_months: f64,
+    /// Stop, months after enrollment (`None`: never).
+    pub stop_months: Option<f64>,
+    /// Dose level relative to the standard dose.
+    pub dose: f64,
+    /// Fraction of doses taken.
+    pub adherence: f64,
+}
+
+/// `[[arm]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arm {
+    /// Arm name (unique).
+    pub name: String,
+    /// Therapies, in file order.
+    pub therapies: Vec<TherapySpec>,
+}
+
+/// Names accepted for onset regions, in [`Region::ALL`] order.
+pub const REGION_KEYS: [&str; N_REGIONS] = ["bulbar", "cervical", "thoracic", "lumbar"];
+
+/// Names accepted for genotypes, in [`Genotype::ALL`] order.
+pub fn genotype_keys() -> [&'static str; 6] {
+    Genotype::ALL.map(|g| g.name())
+}
+
+/// The regions, for iteration alongside [`REGION_KEYS`].
+pub const REGIONS: [Region; N_REGIONS] = Region::ALL;

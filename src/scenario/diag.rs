@@ -1,0 +1,142 @@
+//! Diagnostics: one problem in a scenario file, with where it is and what would be accepted.
+
+use std::fmt;
+use std::ops::Range;
+
+/// One problem found in a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// File name as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// Key path, e.g. `population.covariates.age.sd` (empty for syntax errors).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// What would be accepted, or a likely fix.
+    pub help: Option<String>,
+    /// The source line, for the caret display.
+    pub source_line: String,
+    /// Width of the caret underline, in characters (at least 1).
+    pub width: usize,
+}
+
+impl Diagnostic {
+    /// A diagnostic at a byte span of `src`.
+    pub fn at(
+        file: &str,
+        src: &str,
+        span: Range<usize>,
+        path: &str,
+        message: String,
+        help: Option<String>,
+    ) -> Diagnostic {
+        let start = span.start.min(src.len());
+        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+        let line = src[..start].matches('\n').count() + 1;
+        let column = src[line_start..start].chars().count() + 1;
+        let end = span.end.clamp(start, line_end);
+        let width = src[start..end].chars().count().max(1);
+        Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            path: path.to_string(),
+            message,
+            help,
+            source_line: src[line_start..line_end].trim_end_matches('\r').to_string(),
+            width,
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if !self.path.is_empty() {
+            write!(f, "`{}`: ", self.path)?;
+        }
+        writeln!(f, "{}", self.message)?;
+        let gutter = self.line.to_string().len();
+        writeln!(f, "{:gutter$} |", "")?;
+        writeln!(f, "{} | {}", self.line, self.source_line)?;
+        write!(
+            f,
+            "{:gutter$} | {}{}",
+            "",
+            " ".repeat(self.column - 1),
+            "^".repeat(self.width)
+        )?;
+        if let Some(help) = &self.help {
+            write!(f, "\n{:gutter$} = help: {help}", "")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file was read but has problems; all of them are listed.
+    #[error("{} has {} problem{}", .file, .diagnostics.len(), if .diagnostics.len() == 1 { "" } else { "s" })]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Every problem found, in file order.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl ScenarioError {
+    /// The problems, if the file was readable.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            ScenarioError::Io { .. } => &[],
+            ScenarioError::Invalid { diagnostics, .. } => diagnostics,
+        }
+    }
+
+    /// The error with every diagnostic, as printed by `alssim check`.
+    pub fn report(&self) -> String {
+        match self {
+            ScenarioError::Io { .. } => format!("error: {self}"),
+            ScenarioError::Invalid { diagnostics, .. } => {
+                let mut out = String::new();
+                for d in diagnostics {
+                    out.push_str(&format!("error: {d}\n\n"));
+                }
+                out.push_str(&format!("{self}"));
+                out
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_lines_and_character_columns() {
+        let src = "a = 1\nbé = 2\n";
+        let start = src.find('2').unwrap();
+        let d = Diagnostic::at("f.toml", src, start..start + 1, "bé", "bad".into(), None);
+        assert_eq!((d.line, d.column), (2, 6));
+        assert_eq!(d.source_line, "bé = 2");
+        let text = d.to_string();
+        assert!(text.starts_with("f.toml:2:6: `bé`: bad"), "{text}");
+        assert!(text.contains("     ^"), "{text}");
+    }
+}

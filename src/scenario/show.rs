@@ -1,0 +1,186 @@
+//! The fully resolved scenario as TOML: every default written out.
+
+use super::types::*;
+use crate::model::Genotype;
+use toml::{Table, Value};
+
+fn num(x: f64) -> Value {
+    Value::Float(x)
+}
+
+fn table(entries: Vec<(&str, Value)>) -> Value {
+    let mut t = Table::new();
+    for (k, v) in entries {
+        t.insert(k.to_string(), v);
+    }
+    Value::Table(t)
+}
+
+/// The scenario as TOML text that `alssim check` accepts and that reproduces the same run.
+pub fn to_toml(s: &Scenario) -> String {
+    let mut root = Table::new();
+    root.insert(
+        "scenario".into(),
+        table(vec![
+            ("name", Value::String(s.meta.name.clone())),
+            ("description", Value::String(s.meta.description.clone())),
+        ]),
+    );
+    let sim = &s.simulation;
+    let mut simulation = vec![("horizon-months", num(sim.horizon_months))];
+    match &sim.visits {
+        Visits::Every(dt) => simulation.push(("visits-every-months", num(*dt))),
+        Visits::At(list) => simulation.push((
+            "visits-at-months",
+            Value::Array(list.iter().map(|&x| num(x)).collect()),
+        )),
+    }
+    simulation.push(("visits-from", Value::String(sim.visits_from.name().into())));
+    simulation.push(("rtol", num(sim.rtol)));
+    simulation.push(("atol", num(sim.atol)));
+    let mut outputs = Vec::new();
+    if sim.summary {
+        outputs.push(Value::String("summary".into()));
+    }
+    if sim.patients {
+        outputs.push(Value::String("patients".into()));
+    }
+    simulation.push(("outputs", Value::Array(outputs)));
+    simulation.push(("keep-trajectories", Value::Boolean(sim.keep_trajectories)));
+    root.insert("simulation".into(), table(simulation));
+
+    let p = &s.population;
+    let c = &p.covariates;
+    let regions = REGION_KEYS
+        .iter()
+        .zip(c.onset_region)
+        .map(|(k, x)| (*k, num(x)))
+        .collect();
+    let genotypes = Genotype::ALL
+        .iter()
+        .zip(c.genotype)
+        .map(|(g, x)| (g.name(), num(x)))
+        .collect();
+    let covariates = table(vec![
+        (
+            "age",
+            table(vec![
+                ("mean", num(c.age.mean)),
+                ("sd", num(c.age.sd)),
+                ("min", num(c.age.min)),
+                ("max", num(c.age.max)),
+            ]),
+        ),
+        ("female-fraction", num(c.female_fraction)),
+        ("onset-region", table(regions)),
+        ("genotype", table(genotypes)),
+        (
+            "diagnostic-delay",
+            table(vec![
+                ("median", num(c.diagnostic_delay.median)),
+                ("cv", num(c.diagnostic_delay.cv)),
+                ("max", num(c.diagnostic_delay.max)),
+            ]),
+        ),
+    ]);
+    let mut inclusion = Vec::new();
+    let inc = &p.inclusion;
+    if let Some(x) = inc.max_months_since_onset {
+        inclusion.push(("max-months-since-onset", num(x)));
+    }
+    if let Some(x) = inc.min_alsfrs_r {
+        inclusion.push(("min-alsfrs-r", num(x)));
+    }
+    if let Some(x) = inc.min_fvc {
+        inclusion.push(("min-fvc", num(x)));
+    }
+    if let Some(g) = &inc.genotypes {
+        inclusion.push((
+            "genotypes",
+            Value::Array(g.iter().map(|g| Value::String(g.name().into())).collect()),
+        ));
+    }
+    let mut population = vec![
+        // Integers beyond i64 cannot be written as TOML integers; seeds and sizes stay below.
+        (
+            "size",
+            Value::Integer(i64::try_from(p.size).unwrap_or(i64::MAX)),
+        ),
+        (
+            "seed",
+            Value::Integer(i64::try_from(p.seed).unwrap_or(i64::MAX)),
+        ),
+        (
+            "enrollment",
+            table(vec![
+                ("at", Value::String(p.enrollment.at.name().into())),
+                ("after-months", num(p.enrollment.after_months)),
+            ]),
+        ),
+        ("covariates", covariates),
+        (
+            "variability",
+            table(
+                p.variability
+                    .iter()
+                    .map(|v| (v.param.as_str(), num(v.cv)))
+                    .collect(),
+            ),
+        ),
+        ("inclusion", table(inclusion)),
+    ];
+    if !p.correlations.is_empty() {
+        let corr = p
+            .correlations
+            .iter()
+            .map(|c| {
+                table(vec![
+                    (
+                        "params",
+                        Value::Array(vec![Value::String(c.a.clone()), Value::String(c.b.clone())]),
+                    ),
+                    ("rho", num(c.rho)),
+                ])
+            })
+            .collect();
+        population.push(("correlation", Value::Array(corr)));
+    }
+    root.insert("population".into(), table(population));
+    root.insert(
+        "model".into(),
+        table(s.model.iter().map(|(k, v)| (k.as_str(), num(*v))).collect()),
+    );
+    let arms = s
+        .arms
+        .iter()
+        .map(|a| {
+            let therapies = a
+                .therapies
+                .iter()
+                .map(|t| {
+                    let mut e = vec![
+                        ("drug", Value::String(t.drug.clone())),
+                        ("start-months", num(t.start_months)),
+                        ("dose", num(t.dose)),
+                        ("adherence", num(t.adherence)),
+                    ];
+                    if let Some(stop) = t.stop_months {
+                        e.push(("stop-months", num(stop)));
+                    }
+                    table(e)
+                })
+                .collect();
+            table(vec![
+                ("name", Value::String(a.name.clone())),
+                ("therapies", Value::Array(therapies)),
+            ])
+        })
+        .collect();
+    root.insert("arm".into(), Value::Array(arms));
+    let body =
+        toml::to_string(&root).unwrap_or_else(|e| format!("# cannot render scenario: {e}\n"));
+    format!(
+        "# Resolved scenario `{}`: every default written out.\n{body}",
+        s.meta.name
+    )
+}

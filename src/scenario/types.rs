@@ -1,0 +1,39 @@
+//! Validated scenario: metadata and model overrides around the engine's validated settings.
+
+pub use crate::cohort::spec::*;
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// `[scenario]`.
+    pub meta: Meta,
+    /// `[simulation]`.
+    pub simulation: Simulation,
+    /// `[population]`.
+    pub population: Population,
+    /// `[model]`: parameter overrides by registry name, in file order.
+    pub model: Vec<(String, f64)>,
+    /// `[[arm]]`, in file order.
+    pub arms: Vec<Arm>,
+}
+
+/// `[scenario]`: name and description.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    /// Name; also the output folder `out/<name>/`.
+    pub name: String,
+    /// What the scenario is about.
+    pub description: String,
+}
+
+impl Scenario {
+    /// Model parameters: the defaults with the `[model]` overrides applied.
+    pub fn params(&self) -> crate::model::Params {
+        let mut p = crate::model::Params::default();
+        for (name, value) in &self.model {
+            // Validated against the registry when the scenario was read.
+            let _ = p.set(name, *value);
+        }
+        p
+    }
+}

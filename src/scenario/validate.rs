@@ -1,0 +1,861 @@
+//! Raw TOML to validated [`Scenario`]: every problem in the file is reported, none is fatal
+//! before the whole file has been read.
+
+use super::diag::{Diagnostic, ScenarioError};
+use super::reader::{self, Ctx, Table, Value, join};
+use super::types::*;
+use crate::model::params::{self as registry, PARAMETERS};
+use crate::model::{Genotype, Params};
+use toml::de::DeTable;
+
+/// Keys accepted at each level.
+const ROOT: &[&str] = &["scenario", "simulation", "population", "model", "arm"];
+const META: &[&str] = &["name", "description"];
+const SIMULATION: &[&str] = &[
+    "horizon-months",
+    "visits-every-months",
+    "visits-at-months",
+    "visits-from",
+    "rtol",
+    "atol",
+    "outputs",
+    "keep-trajectories",
+];
+const POPULATION: &[&str] = &[
+    "size",
+    "seed",
+    "enrollment",
+    "covariates",
+    "variability",
+    "correlation",
+    "inclusion",
+];
+const ENROLLMENT: &[&str] = &["at", "after-months"];
+const COVARIATES: &[&str] = &[
+    "age",
+    "female-fraction",
+    "onset-region",
+    "genotype",
+    "diagnostic-delay",
+];
+const AGE: &[&str] = &["mean", "sd", "min", "max"];
+const DELAY: &[&str] = &["median", "cv", "max"];
+const CORRELATION: &[&str] = &["params", "rho"];
+const INCLUSION: &[&str] = &[
+    "max-months-since-onset",
+    "min-alsfrs-r",
+    "min-fvc",
+    "genotypes",
+];
+const ARM: &[&str] = &["name", "therapies"];
+const THERAPY: &[&str] = &["drug", "start-months", "stop-months", "dose", "adherence"];
+const OUTPUTS: &[(&str, &str)] = &[("summary", "summary"), ("patients", "patients")];
+
+/// Largest population a scenario may ask for.
+pub const MAX_PATIENTS: u64 = 100_000_000;
+/// Tolerance on probabilities summing to 1.
+pub const PROBABILITY_TOLERANCE: f64 = 1e-6;
+
+/// Names of the drugs a scenario may use. The built-in drug library is not part of this
+/// version, so no drug name is accepted yet.
+pub const KNOWN_DRUGS: &[&str] = &[];
+
+/// Loads and validates a scenario file.
+pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+    let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    parse(&path.display().to_string(), &stem, &src)
+}
+
+/// Validates scenario text. `file` names it in messages; `default_name` is the scenario name
+/// when the file gives none.
+pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, ScenarioError> {
+    let invalid = |diagnostics| ScenarioError::Invalid {
+        file: file.to_string(),
+        diagnostics,
+    };
+    let doc = match DeTable::parse(src) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let d = Diagnostic::at(
+                file,
+                src,
+                span,
+                "",
+                format!("invalid TOML: {}", e.message().trim()),
+                None,
+            );
+            return Err(invalid(vec![d]));
+        }
+    };
+    let mut ctx = Ctx::new(file, src);
+    let root = Table::new(doc.get_ref(), "", doc.span(), ROOT);
+    root.check_keys(&mut ctx);
+    let meta = read_meta(&mut ctx, &root, default_name);
+    let simulation = root
+        .get("simulation")
+        .and_then(|v| reader::table(&mut ctx, v, "simulation", SIMULATION))
+        .map_or_else(Simulation::default, |t| read_simulation(&mut ctx, &t));
+    let population = root
+        .get("population")
+        .and_then(|v| reader::table(&mut ctx, v, "population", POPULATION))
+        .map_or_else(Population::default, |t| read_population(&mut ctx, &t));
+    let model = root
+        .get("model")
+        .map_or_else(Vec::new, |v| read_model(&mut ctx, v));
+    let arms = read_arms(&mut ctx, root.get("arm"));
+    let diagnostics = ctx.finish();
+    if diagnostics.is_empty() {
+        Ok(Scenario {
+            meta,
+            simulation,
+            population,
+            model,
+            arms,
+        })
+    } else {
+        Err(invalid(diagnostics))
+    }
+}
+
+fn read_meta(ctx: &mut Ctx<'_>, root: &Table<'_, '_>, default_name: &str) -> Meta {
+    let mut meta = Meta {
+        name: default_name.to_string(),
+        description: String::new(),
+    };
+    let Some(t) = root
+        .get("scenario")
+        .and_then(|v| reader::table(ctx, v, "scenario", META))
+    else {
+        check_name(ctx, &meta.name, root.span.clone(), "scenario.name");
+        return meta;
+    };
+    if let Some(v) = t.get("name") {
+        if let Some(name) = reader::string(ctx, v, "scenario.name") {
+            check_name(ctx, &name, v.span(), "scenario.name");
+            meta.name = name;
+        }
+    } else {
+        check_name(ctx, &meta.name, t.span.clone(), "scenario.name");
+    }
+    if let Some(v) = t.get("description") {
+        meta.description = reader::string(ctx, v, "scenario.description").unwrap_or_default();
+    }
+    meta
+}
+
+fn check_name(ctx: &mut Ctx<'_>, name: &str, span: std::ops::Range<usize>, path: &str) {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !ok {
+        ctx.error(
+            span,
+            path,
+            format!("`{name}` cannot name an output folder"),
+            Some("accepted: letters, digits, `-`, `_` and `.` (not first)".into()),
+        );
+    }
+}
+
+fn opt_number(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    lo: f64,
+    hi: f64,
+    unit: &str,
+) -> Option<f64> {
+    t.get(key)
+        .and_then(|v| reader::number(ctx, v, &t.key_path(key), lo, hi, unit))
+}
+
+fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
+    let d = Simulation::default();
+    let horizon =
+        opt_number(ctx, t, "horizon-months", 1e-3, 1200.0, "months").unwrap_or(d.horizon_months);
+    let every = t.get("visits-every-months");
+    let at = t.get("visits-at-months");
+    let visits = match (every, at) {
+        (Some(_), Some(v)) => {
+            ctx.error(
+                v.span(),
+                "simulation.visits-at-months",
+                "give either `visits-every-months` or `visits-at-months`, not both",
+                None,
+            );
+            d.visits.clone()
+        }
+        (Some(v), None) => {
+            match reader::number(
+                ctx,
+                v,
+                "simulation.visits-every-months",
+                1e-3,
+                1200.0,
+                "months",
+            ) {
+                Some(dt) if dt > horizon => {
+                    ctx.error(
+                        v.span(),
+                        "simulation.visits-every-months",
+                        format!("the visit interval {dt} is longer than the horizon {horizon}"),
+                        Some("accepted: an interval no longer than `horizon-months`".into()),
+                    );
+                    d.visits.clone()
+                }
+                Some(dt) => Visits::Every(dt),
+                None => d.visits.clone(),
+            }
+        }
+        (None, Some(v)) => read_visit_list(ctx, v, horizon).map_or(d.visits.clone(), Visits::At),
+        (None, None) => match d.visits {
+            Visits::Every(dt) if dt > horizon => Visits::Every(horizon),
+            other => other,
+        },
+    };
+    let visits_from = t
+        .get("visits-from")
+        .and_then(|v| {
+            reader::choice(
+                ctx,
+                v,
+                "simulation.visits-from",
+                &[
+                    ("enrollment", TimeOrigin::Enrollment),
+                    ("onset", TimeOrigin::Onset),
+                ],
+            )
+        })
+        .unwrap_or(d.visits_from);
+    let rtol = opt_number(ctx, t, "rtol", 1e-12, 1e-2, "").unwrap_or(d.rtol);
+    let atol = opt_number(ctx, t, "atol", 1e-15, 1e-2, "").unwrap_or(d.atol);
+    let (mut summary, mut patients) = (d.summary, d.patients);
+    if let Some(v) = t.get("outputs") {
+        if let Some(items) = reader::array(ctx, v, "simulation.outputs") {
+            summary = false;
+            patients = false;
+            for (i, item) in items.iter().enumerate() {
+                match reader::choice(ctx, item, &format!("simulation.outputs[{i}]"), OUTPUTS) {
+                    Some("summary") => summary = true,
+                    Some(_) => patients = true,
+                    None => {}
+                }
+            }
+        }
+    }
+    let keep_trajectories = t
+        .get("keep-trajectories")
+        .and_then(|v| reader::boolean(ctx, v, "simulation.keep-trajectories"))
+        .unwrap_or(d.keep_trajectories);
+    Simulation {
+        horizon_months: horizon,
+        visits,
+        visits_from,
+        rtol,
+        atol,
+        summary,
+        patients,
+        keep_trajectories,
+    }
+}
+
+fn read_visit_list(ctx: &mut Ctx<'_>, v: &Value<'_>, horizon: f64) -> Option<Vec<f64>> {
+    let path = "simulation.visits-at-months";
+    let items = reader::array(ctx, v, path)?;
+    if items.is_empty() {
+        ctx.error(
+            v.span(),
+            path,
+            "the visit list is empty",
+            Some("accepted: at least one time, e.g. [0, 3, 6, 12]".into()),
+        );
+        return None;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        match reader::number(
+            ctx,
+            item,
+            &p,
+            0.0,
+            horizon,
+            "months (from 0 to the horizon)",
+        ) {
+            Some(x) => {
+                if out.last().is_some_and(|&prev| x <= prev) {
+                    ctx.error(
+                        item.span(),
+                        &p,
+                        "visit times must be strictly increasing",
+                        None,
+                    );
+                    ok = false;
+                }
+                out.push(x);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn read_population(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Population {
+    let d = Population::default();
+    let size = t
+        .get("size")
+        .and_then(|v| reader::integer(ctx, v, "population.size", 1, MAX_PATIENTS))
+        .unwrap_or(d.size);
+    let seed = t
+        .get("seed")
+        .and_then(|v| reader::integer(ctx, v, "population.seed", 0, u64::MAX))
+        .unwrap_or(d.seed);
+    let enrollment = t
+        .get("enrollment")
+        .and_then(|v| reader::table(ctx, v, "population.enrollment", ENROLLMENT))
+        .map_or(d.enrollment, |e| {
+            let at = e
+                .get("at")
+                .and_then(|v| {
+                    reader::choice(
+                        ctx,
+                        v,
+                        "population.enrollment.at",
+                        &[("diagnosis", Anchor::Diagnosis), ("onset", Anchor::Onset)],
+                    )
+                })
+                .unwrap_or(d.enrollment.at);
+            let after_months =
+                opt_number(ctx, &e, "after-months", 0.0, 600.0, "months").unwrap_or(0.0);
+            Enrollment { at, after_months }
+        });
+    let covariates = t
+        .get("covariates")
+        .and_then(|v| reader::table(ctx, v, "population.covariates", COVARIATES))
+        .map_or_else(|| d.covariates.clone(), |c| read_covariates(ctx, &c));
+    let variability = t
+        .get("variability")
+        .map_or(d.variability.clone(), |v| read_variability(ctx, v));
+    let correlations = t
+        .get("correlation")
+        .map_or_else(Vec::new, |v| read_correlations(ctx, v, &variability));
+    let inclusion = t
+        .get("inclusion")
+        .and_then(|v| reader::table(ctx, v, "population.inclusion", INCLUSION))
+        .map_or_else(Inclusion::default, |i| read_inclusion(ctx, &i));
+    Population {
+        size,
+        seed,
+        covariates,
+        variability,
+        correlations,
+        inclusion,
+        enrollment,
+    }
+}
+
+fn read_covariates(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> CovariateDistributions {
+    let d = CovariateDistributions::default();
+    let age = t
+        .get("age")
+        .and_then(|v| reader::table(ctx, v, "population.covariates.age", AGE))
+        .map_or(d.age, |a| {
+            let mean = opt_number(ctx, &a, "mean", 18.0, 100.0, "years").unwrap_or(d.age.mean);
+            let sd = opt_number(ctx, &a, "sd", 0.0, 50.0, "years").unwrap_or(d.age.sd);
+            let min = opt_number(ctx, &a, "min", 18.0, 100.0, "years").unwrap_or(d.age.min);
+            let max = opt_number(ctx, &a, "max", 18.0, 100.0, "years").unwrap_or(d.age.max);
+            if min > max {
+                ctx.error(
+                    a.span.clone(),
+                    "population.covariates.age",
+                    format!("min ({min}) is above max ({max})"),
+                    None,
+                );
+            } else if mean < min || mean > max {
+                ctx.error(
+                    a.span.clone(),
+                    "population.covariates.age.mean",
+                    format!("mean {mean} lies outside [min, max] = [{min}, {max}]"),
+                    None,
+                );
+            }
+            TruncatedNormal { mean, sd, min, max }
+        });
+    let female_fraction =
+        opt_number(ctx, t, "female-fraction", 0.0, 1.0, "").unwrap_or(d.female_fraction);
+    let onset_region = t
+        .get("onset-region")
+        .map_or(Some(d.onset_region), |v| {
+            read_probabilities(ctx, v, "population.covariates.onset-region", &REGION_KEYS)
+        })
+        .unwrap_or(d.onset_region);
+    let genotype = t
+        .get("genotype")
+        .map_or(Some(d.genotype), |v| {
+            read_probabilities(ctx, v, "population.covariates.genotype", &genotype_keys())
+        })
+        .unwrap_or(d.genotype);
+    let diagnostic_delay = t
+        .get("diagnostic-delay")
+        .and_then(|v| reader::table(ctx, v, "population.covariates.diagnostic-delay", DELAY))
+        .map_or(d.diagnostic_delay, |dd| {
+            let median = opt_number(ctx, &dd, "median", 0.01, 120.0, "months")
+                .unwrap_or(d.diagnostic_delay.median);
+            let cv = opt_number(ctx, &dd, "cv", 0.0, 5.0, "").unwrap_or(d.diagnostic_delay.cv);
+            let max = opt_number(ctx, &dd, "max", 0.01, 120.0, "months")
+                .unwrap_or(d.diagnostic_delay.max);
+            if median > max {
+                ctx.error(
+                    dd.span.clone(),
+                    "population.covariates.diagnostic-delay",
+                    format!("median ({median}) is above max ({max})"),
+                    None,
+                );
+            }
+            LogNormal { median, cv, max }
+        });
+    CovariateDistributions {
+        age,
+        female_fraction,
+        onset_region,
+        genotype,
+        diagnostic_delay,
+    }
+}
+
+/// A table of named probabilities (missing names are 0) that must sum to 1.
+fn read_probabilities<const N: usize>(
+    ctx: &mut Ctx<'_>,
+    v: &Value<'_>,
+    path: &str,
+    names: &[&'static str; N],
+) -> Option<[f64; N]> {
+    let toml::de::DeValue::Table(t) = v.get_ref() else {
+        ctx.error(
+            v.span(),
+            path,
+            format!(
+                "expected a table of probabilities, found {}",
+                v.get_ref().type_str()
+            ),
+            None,
+        );
+        return None;
+    };
+    let mut p = [0.0; N];
+    let mut ok = true;
+    for (key, value) in t.iter() {
+        let k: &str = key.get_ref();
+        let kp = join(path, k);
+        match names.iter().position(|n| *n == k) {
+            Some(i) => match reader::number(ctx, value, &kp, 0.0, 1.0, "") {
+                Some(x) => p[i] = x,
+                None => ok = false,
+            },
+            None => {
+                let help = match reader::did_you_mean(k, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? accepted: {}", names.join(", ")),
+                    None => format!("accepted: {}", names.join(", ")),
+                };
+                ctx.error(key.span(), &kp, format!("unknown key `{k}`"), Some(help));
+                ok = false;
+            }
+        }
+    }
+    let sum: f64 = p.iter().sum();
+    if ok && (sum - 1.0).abs() > PROBABILITY_TOLERANCE {
+        ctx.error(
+            v.span(),
+            path,
+            format!("probabilities sum to {sum}, not 1"),
+            Some("missing names count as 0".into()),
+        );
+        ok = false;
+    }
+    ok.then_some(p)
+}
+
+fn param_name(
+    ctx: &mut Ctx<'_>,
+    key: &toml::Spanned<std::borrow::Cow<'_, str>>,
+    path: &str,
+) -> Option<&'static registry::ParamInfo> {
+    let k: &str = key.get_ref();
+    let info = registry::info(k);
+    if info.is_none() {
+        let help = match registry::suggest(k) {
+            Some(s) => format!(
+                "did you mean `{s}`? `alssim params` lists all {} parameters",
+                PARAMETERS.len()
+            ),
+            None => format!("`alssim params` lists all {} parameters", PARAMETERS.len()),
+        };
+        ctx.error(
+            key.span(),
+            &join(path, k),
+            format!("unknown model parameter `{k}`"),
+            Some(help),
+        );
+    }
+    info
+}
+
+fn read_model(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<(String, f64)> {
+    let toml::de::DeValue::Table(t) = v.get_ref() else {
+        ctx.error(
+            v.span(),
+            "model",
+            format!(
+                "expected a table of parameter values, found {}",
+                v.get_ref().type_str()
+            ),
+            None,
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut params = Params::default();
+    for (key, value) in t.iter() {
+        let Some(info) = param_name(ctx, key, "model") else {
+            continue;
+        };
+        let path = join("model", info.name);
+        if let Some(x) = reader::number(ctx, value, &path, info.min, info.max, info.unit) {
+            // In range by construction, so `set` accepts it.
+            let _ = params.set(info.name, x);
+            out.push((info.name.to_string(), x));
+        }
+    }
+    if !ctx.has_errors() {
+        if let Err(rule) = params.check_consistency() {
+            ctx.error(v.span(), "model", rule, None);
+        }
+    }
+    out
+}
+
+fn read_variability(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<Variability> {
+    let path = "population.variability";
+    let toml::de::DeValue::Table(t) = v.get_ref() else {
+        ctx.error(
+            v.span(),
+            path,
+            format!(
+                "expected a table of coefficients of variation, found {}",
+                v.get_ref().type_str()
+            ),
+            None,
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in t.iter() {
+        let Some(info) = param_name(ctx, key, path) else {
+            continue;
+        };
+        if let Some(cv) = reader::number(
+            ctx,
+            value,
+            &join(path, info.name),
+            0.0,
+            3.0,
+            "(coefficient of variation)",
+        ) {
+            out.push(Variability {
+                param: info.name.to_string(),
+                cv,
+            });
+        }
+    }
+    out
+}
+
+fn read_correlations(
+    ctx: &mut Ctx<'_>,
+    v: &Value<'_>,
+    variability: &[Variability],
+) -> Vec<Correlation> {
+    let Some(items) = reader::array(ctx, v, "population.correlation") else {
+        return Vec::new();
+    };
+    let mut out: Vec<Correlation> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("population.correlation[{i}]");
+        let Some(t) = reader::table(ctx, item, &path, CORRELATION) else {
+            continue;
+        };
+        let rho = match t.get("rho") {
+            Some(r) => reader::number(ctx, r, &t.key_path("rho"), -0.99, 0.99, ""),
+            None => {
+                ctx.error(
+                    t.span.clone(),
+                    &path,
+                    "missing key `rho`",
+                    Some("accepted: a correlation from -0.99 to 0.99".into()),
+                );
+                None
+            }
+        };
+        let names = match t.get("params") {
+            Some(pv) => reader::array(ctx, pv, &t.key_path("params")).and_then(|a| {
+                let names: Vec<String> = a
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, x)| reader::string(ctx, x, &format!("{path}.params[{j}]")))
+                    .collect();
+                if names.len() != 2 || names[0] == names[1] {
+                    ctx.error(
+                        pv.span(),
+                        &t.key_path("params"),
+                        "expected two different parameter names",
+                        None,
+                    );
+                    return None;
+                }
+                for n in &names {
+                    if !variability.iter().any(|x| &x.param == n) {
+                        let known: Vec<&str> =
+                            variability.iter().map(|x| x.param.as_str()).collect();
+                        ctx.error(
+                            pv.span(),
+                            &t.key_path("params"),
+                            format!("`{n}` has no variability, so it cannot be correlated"),
+                            Some(format!("parameters with variability: {}", known.join(", "))),
+                        );
+                        return None;
+                    }
+                }
+                Some(names)
+            }),
+            None => {
+                ctx.error(
+                    t.span.clone(),
+                    &path,
+                    "missing key `params`",
+                    Some("e.g. params = [\"agg_growth_rate\", \"agg_seed_rate\"]".into()),
+                );
+                None
+            }
+        };
+        if let (Some(n), Some(rho)) = (names, rho) {
+            if out
+                .iter()
+                .any(|c| (c.a == n[0] && c.b == n[1]) || (c.a == n[1] && c.b == n[0]))
+            {
+                ctx.error(
+                    item.span(),
+                    &path,
+                    format!("`{}` and `{}` are correlated twice", n[0], n[1]),
+                    None,
+                );
+                continue;
+            }
+            out.push(Correlation {
+                a: n[0].clone(),
+                b: n[1].clone(),
+                rho,
+            });
+        }
+    }
+    if !out.is_empty() && crate::cohort::correlation_cholesky(variability, &out).is_none() {
+        ctx.error(
+            v.span(),
+            "population.correlation",
+            "the correlations do not form a valid (positive definite) correlation matrix",
+            Some("lower the correlations that conflict".into()),
+        );
+    }
+    out
+}
+
+fn read_inclusion(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Inclusion {
+    let genotypes = t.get("genotypes").and_then(|v| {
+        let items = reader::array(ctx, v, "population.inclusion.genotypes")?;
+        let options: Vec<(&str, Genotype)> = Genotype::ALL.iter().map(|g| (g.name(), *g)).collect();
+        let gs: Vec<Genotype> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, x)| {
+                reader::choice(
+                    ctx,
+                    x,
+                    &format!("population.inclusion.genotypes[{i}]"),
+                    &options,
+                )
+            })
+            .collect();
+        if gs.is_empty() {
+            ctx.error(
+                v.span(),
+                "population.inclusion.genotypes",
+                "the list is empty: nobody could be enrolled",
+                None,
+            );
+        }
+        Some(gs)
+    });
+    Inclusion {
+        max_months_since_onset: opt_number(ctx, t, "max-months-since-onset", 0.0, 1200.0, "months"),
+        min_alsfrs_r: opt_number(ctx, t, "min-alsfrs-r", 0.0, 48.0, "points"),
+        min_fvc: opt_number(ctx, t, "min-fvc", 0.0, 150.0, "% predicted"),
+        genotypes,
+    }
+}
+
+fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Arm> {
+    let Some(v) = v else {
+        return vec![Arm {
+            name: "untreated".into(),
+            therapies: Vec::new(),
+        }];
+    };
+    let Some(items) = reader::array(ctx, v, "arm") else {
+        return Vec::new();
+    };
+    if items.is_empty() {
+        ctx.error(
+            v.span(),
+            "arm",
+            "no arms",
+            Some("give at least one [[arm]] with a name".into()),
+        );
+    }
+    let mut arms: Vec<Arm> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("arm[{i}]");
+        let Some(t) = reader::table(ctx, item, &path, ARM) else {
+            continue;
+        };
+        let name = match t.get("name") {
+            Some(n) => reader::string(ctx, n, &t.key_path("name")).inspect(|name| {
+                check_name(ctx, name, n.span(), &t.key_path("name"));
+                if arms.iter().any(|a| &a.name == name) {
+                    ctx.error(
+                        n.span(),
+                        &t.key_path("name"),
+                        format!("arm name `{name}` is used twice"),
+                        None,
+                    );
+                }
+            }),
+            None => {
+                ctx.error(
+                    t.span.clone(),
+                    &path,
+                    "missing key `name`",
+                    Some("e.g. name = \"control\"".into()),
+                );
+                None
+            }
+        };
+        let therapies = t.get("therapies").map_or_else(Vec::new, |tv| {
+            read_therapies(ctx, tv, &t.key_path("therapies"))
+        });
+        if let Some(name) = name {
+            arms.push(Arm { name, therapies });
+        }
+    }
+    arms
+}
+
+fn read_therapies(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Vec<TherapySpec> {
+    let Some(items) = reader::array(ctx, v, path) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let Some(t) = reader::table(ctx, item, &p, THERAPY) else {
+            continue;
+        };
+        let drug = match t.get("drug") {
+            Some(d) => reader::string(ctx, d, &t.key_path("drug")).and_then(|name| {
+                if KNOWN_DRUGS.contains(&name.as_str()) {
+                    return Some(name);
+                }
+                let help = if KNOWN_DRUGS.is_empty() {
+                    "the drug library is empty in this version: no drug can be named yet"
+                        .to_string()
+                } else {
+                    match reader::did_you_mean(&name, KNOWN_DRUGS.iter().copied()) {
+                        Some(s) => format!(
+                            "did you mean `{s}`? known drugs: {}",
+                            KNOWN_DRUGS.join(", ")
+                        ),
+                        None => format!("known drugs: {}", KNOWN_DRUGS.join(", ")),
+                    }
+                };
+                ctx.error(
+                    d.span(),
+                    &t.key_path("drug"),
+                    format!("unknown drug `{name}`"),
+                    Some(help),
+                );
+                None
+            }),
+            None => {
+                ctx.error(t.span.clone(), &p, "missing key `drug`", None);
+                None
+            }
+        };
+        let start = opt_number(
+            ctx,
+            &t,
+            "start-months",
+            0.0,
+            1200.0,
+            "months after enrollment",
+        )
+        .unwrap_or(0.0);
+        let stop = opt_number(
+            ctx,
+            &t,
+            "stop-months",
+            0.0,
+            1200.0,
+            "months after enrollment",
+        );
+        if let (Some(stop), Some(sv)) = (stop, t.get("stop-months")) {
+            if stop <= start {
+                ctx.error(
+                    sv.span(),
+                    &t.key_path("stop-months"),
+                    format!("stop ({stop}) is not after start ({start})"),
+                    None,
+                );
+            }
+        }
+        let dose = opt_number(
+            ctx,
+            &t,
+            "dose",
+            0.0,
+            10.0,
+            "(relative to the standard dose)",
+        )
+        .unwrap_or(1.0);
+        let adherence =
+            opt_number(ctx, &t, "adherence", 0.0, 1.0, "(fraction of doses taken)").unwrap_or(1.0);
+        if let Some(drug) = drug {
+            out.push(TherapySpec {
+                drug,
+                start_months: start,
+                stop_months: stop,
+                dose,
+                adherence,
+            });
+        }
+    }
+    out
+}
