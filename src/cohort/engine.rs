@@ -232,6 +232,7 @@ pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Out
     let options = SolverOptions {
         rtol: sim.rtol,
         atol: sim.atol,
+        max_steps: sim.max_steps,
         follow_up_after_onset_months: Some(follow_up),
         ..SolverOptions::default()
     };
@@ -275,8 +276,13 @@ pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Out
     let mut rng = observation_rng(spec.population.seed, index);
     let noise = draw.params.rater_noise_sd;
     let readout = model.readout(&state);
+    let origin = match sim.visits_from {
+        TimeOrigin::Onset => onset,
+        TimeOrigin::Enrollment => enrollment,
+    };
+
     let baseline = Observation {
-        t: 0.0,
+        t: enrollment - origin,
         items: alsfrs::observe(&readout.items, noise, &mut rng),
         fvc: readout.fvc,
         nfl: readout.nfl,
@@ -314,14 +320,14 @@ pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Out
         debug_assert!(arm.therapies.is_empty());
         let mut rng = observation_rng(spec.population.seed, index);
         rng.set_word_pos(after_baseline);
-        arms.push(observe_course(
-            &untreated,
+        let course = Course {
+            solution: &untreated,
             origin,
-            &times,
+            times: &times,
             noise,
-            &mut rng,
-            origin + sim.horizon_months,
-        ));
+            baseline: &baseline,
+        };
+        arms.push(course.observe(&mut rng, origin + sim.horizon_months));
     }
     Outcome::Enrolled {
         draw,
@@ -331,30 +337,43 @@ pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Out
     }
 }
 
-fn observe_course(
-    solution: &Solution,
+/// What is needed to rate one arm's visits.
+struct Course<'a> {
+    solution: &'a Solution,
     origin: f64,
-    times: &[f64],
+    times: &'a [f64],
     noise: f64,
-    rng: &mut rand::rngs::ChaCha8Rng,
-    follow_up_end: f64,
-) -> ArmCourse {
-    let absolute: Vec<f64> = times.iter().map(|t| origin + t).collect();
-    let visits = solution
-        .visits(&absolute)
-        .into_iter()
-        .map(|v| Observation {
-            t: v.t - origin,
-            items: alsfrs::observe(&v.readout.items, noise, rng),
-            fvc: v.readout.fvc,
-            nfl: v.readout.nfl,
-        })
-        .collect();
-    ArmCourse {
-        origin,
-        events: *solution.events(),
-        visits,
-        follow_up_end,
-        stats: solution.stats(),
+    baseline: &'a Observation,
+}
+
+impl Course<'_> {
+    /// Rates the visits while alive. A visit at the enrollment time is the baseline visit
+    /// itself, not a second rating of the same moment.
+    fn observe(&self, rng: &mut rand::rngs::ChaCha8Rng, follow_up_end: f64) -> ArmCourse {
+        let enrollment = self.origin + self.baseline.t;
+        let absolute: Vec<f64> = self.times.iter().map(|t| self.origin + t).collect();
+        let visits = self
+            .solution
+            .visits(&absolute)
+            .into_iter()
+            .map(|v| {
+                if (v.t - enrollment).abs() < 1e-9 {
+                    return self.baseline.clone();
+                }
+                Observation {
+                    t: v.t - self.origin,
+                    items: alsfrs::observe(&v.readout.items, self.noise, rng),
+                    fvc: v.readout.fvc,
+                    nfl: v.readout.nfl,
+                }
+            })
+            .collect();
+        ArmCourse {
+            origin: self.origin,
+            events: *self.solution.events(),
+            visits,
+            follow_up_end,
+            stats: self.solution.stats(),
+        }
     }
 }

@@ -44,6 +44,9 @@ pub struct Simulation {
     pub rtol: f64,
     /// Solver absolute tolerance.
     pub atol: f64,
+    /// Largest number of solver steps per integration piece; a patient needing more is
+    /// reported as failed.
+    pub max_steps: u32,
     /// Write `summary.csv`.
     pub summary: bool,
     /// Write `patients.csv`.
@@ -60,6 +63,7 @@ impl Default for Simulation {
             visits_from: TimeOrigin::Enrollment,
             rtol: 1e-4,
             atol: 1e-7,
+            max_steps: 100_000,
             summary: true,
             patients: true,
             keep_trajectories: false,

@@ -38,6 +38,7 @@ pub fn to_toml(s: &Scenario) -> String {
     simulation.push(("visits-from", Value::String(sim.visits_from.name().into())));
     simulation.push(("rtol", num(sim.rtol)));
     simulation.push(("atol", num(sim.atol)));
+    simulation.push(("max-steps", Value::Integer(i64::from(sim.max_steps))));
     let mut outputs = Vec::new();
     if sim.summary {
         outputs.push(Value::String("summary".into()));

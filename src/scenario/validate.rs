@@ -18,6 +18,7 @@ const SIMULATION: &[&str] = &[
     "visits-from",
     "rtol",
     "atol",
+    "max-steps",
     "outputs",
     "keep-trajectories",
 ];
@@ -239,6 +240,10 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         .unwrap_or(d.visits_from);
     let rtol = opt_number(ctx, t, "rtol", 1e-12, 1e-2, "").unwrap_or(d.rtol);
     let atol = opt_number(ctx, t, "atol", 1e-15, 1e-2, "").unwrap_or(d.atol);
+    let max_steps = t
+        .get("max-steps")
+        .and_then(|v| reader::integer(ctx, v, "simulation.max-steps", 10, 10_000_000))
+        .map_or(d.max_steps, |n| u32::try_from(n).unwrap_or(u32::MAX));
     let (mut summary, mut patients) = (d.summary, d.patients);
     if let Some(v) = t.get("outputs") {
         if let Some(items) = reader::array(ctx, v, "simulation.outputs") {
@@ -263,6 +268,7 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         visits_from,
         rtol,
         atol,
+        max_steps,
         summary,
         patients,
         keep_trajectories,

@@ -1,0 +1,229 @@
+//! `alssim run` end to end: reproducibility, overwrite protection, failure isolation, and the
+//! summary against a direct computation from the per-patient table.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+const SMALL: &str = r#"
+[scenario]
+name = "small"
+
+[simulation]
+horizon-months = 36
+visits-every-months = 6
+
+[population]
+size = 60
+seed = 7
+"#;
+
+fn alssim() -> Command {
+    let mut c = Command::cargo_bin("alssim").unwrap();
+    c.env("RUST_BACKTRACE", "1");
+    c
+}
+
+fn write_scenario(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run_into(scenario: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    alssim()
+        .arg("run")
+        .arg(scenario)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success()
+        .get_output()
+        .clone()
+}
+
+fn read(p: PathBuf) -> String {
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(dir.join("manifest.json"))).unwrap()
+}
+
+#[test]
+fn results_are_identical_for_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), SMALL);
+    let dirs: Vec<PathBuf> = [1, 2, 4]
+        .iter()
+        .map(|t| tmp.path().join(format!("t{t}")))
+        .collect();
+    for (t, d) in [1, 2, 4].iter().zip(&dirs) {
+        run_into(&s, d, &["--threads", &t.to_string(), "--quiet"]);
+    }
+    for file in ["summary.csv", "patients.csv"] {
+        let a = read(dirs[0].join(file));
+        for d in &dirs[1..] {
+            assert_eq!(a, read(d.join(file)), "{file} differs with {}", d.display());
+        }
+    }
+    // The manifests differ only in timing and thread fields.
+    let strip = |mut m: serde_json::Value| {
+        for k in ["wall_seconds", "patients_per_second", "threads"] {
+            m.as_object_mut().unwrap().remove(k);
+        }
+        m
+    };
+    assert_eq!(strip(manifest(&dirs[0])), strip(manifest(&dirs[2])));
+    assert_eq!(manifest(&dirs[2])["threads"], 4);
+}
+
+#[test]
+fn seed_and_patients_options_override_the_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), SMALL);
+    run_into(&s, &tmp.path().join("a"), &["--quiet"]);
+    run_into(&s, &tmp.path().join("b"), &["--quiet", "--seed", "8"]);
+    run_into(&s, &tmp.path().join("c"), &["--quiet", "--patients", "25"]);
+    assert_ne!(
+        read(tmp.path().join("a/patients.csv")),
+        read(tmp.path().join("b/patients.csv"))
+    );
+    assert_eq!(manifest(&tmp.path().join("b"))["seed"], 8);
+    assert_eq!(manifest(&tmp.path().join("c"))["screened"], 25);
+    // The first 25 patients of the 60 are the same people: indices are stable.
+    let a = read(tmp.path().join("a/patients.csv"));
+    let c = read(tmp.path().join("c/patients.csv"));
+    let first_rows = |t: &str, n: usize| t.lines().take(n).map(String::from).collect::<Vec<_>>();
+    let c_rows = c.lines().count();
+    assert_eq!(first_rows(&a, c_rows), first_rows(&c, c_rows));
+}
+
+#[test]
+fn existing_results_are_kept_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), SMALL);
+    let out = tmp.path().join("r");
+    run_into(&s, &out, &["--quiet"]);
+    let before = read(out.join("patients.csv"));
+    let o = alssim()
+        .arg("run")
+        .arg(&s)
+        .arg("--out")
+        .arg(&out)
+        .args(["--seed", "9"])
+        .assert()
+        .failure()
+        .code(1)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(before, read(out.join("patients.csv")));
+    run_into(&s, &out, &["--quiet", "--seed", "9", "--force"]);
+    assert_ne!(before, read(out.join("patients.csv")));
+}
+
+#[test]
+fn default_output_folder_is_out_slash_scenario_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), SMALL);
+    alssim()
+        .current_dir(tmp.path())
+        .arg("run")
+        .arg(&s)
+        .arg("--quiet")
+        .assert()
+        .success();
+    assert!(tmp.path().join("out/small/summary.csv").exists());
+    assert!(tmp.path().join("out/small/manifest.json").exists());
+}
+
+#[test]
+fn failing_patients_are_reported_and_the_cohort_completes() {
+    // A tiny step budget with wide variability in the aggregation rates: some patients need
+    // more steps than allowed and fail; the others are simulated and reported.
+    let text = SMALL.replace(
+        "visits-every-months = 6",
+        "visits-every-months = 6\nmax-steps = 60",
+    ) + "\n[population.variability]\nagg_growth_rate = 1.5\nglutamate_equilibration_rate = 3.0\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), &text);
+    let out = tmp.path().join("r");
+    let o = run_into(&s, &out, &[]);
+    let m = manifest(&out);
+    let failed = m["failed"].as_u64().unwrap();
+    let enrolled = m["enrolled"].as_u64().unwrap();
+    assert!(
+        failed > 0 && enrolled > 0,
+        "failed {failed}, enrolled {enrolled}"
+    );
+    let failures = m["failures"].as_array().unwrap();
+    assert_eq!(failures.len() as u64, failed);
+    assert!(failures[0]["error"].as_str().unwrap().contains("steps"));
+    assert!(failures[0]["params"]["agg_growth_rate"].is_number());
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains(&format!("{failed} patient")), "{err}");
+    let patients = read(out.join("patients.csv"));
+    assert_eq!(patients.lines().count() as u64 - 1, enrolled);
+}
+
+#[test]
+fn summary_matches_a_direct_computation_from_patients() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), SMALL);
+    let out = tmp.path().join("r");
+    run_into(&s, &out, &["--quiet"]);
+    let patients = read(out.join("patients.csv"));
+    let mut lines = patients.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let n = rows.len() as f64;
+    // Survival 12 months after enrollment.
+    let alive12 = rows
+        .iter()
+        .filter(|r| {
+            let death = r[col("death_months")];
+            death.is_empty()
+                || death.parse::<f64>().unwrap()
+                    - r[col("enrollment_months_since_onset")]
+                        .parse::<f64>()
+                        .unwrap()
+                    > 12.0
+        })
+        .count() as f64;
+    let baseline_mean = rows
+        .iter()
+        .map(|r| r[col("baseline_alsfrs_r")].parse::<f64>().unwrap())
+        .sum::<f64>()
+        / n;
+    let summary = read(out.join("summary.csv"));
+    let row = |month: &str| -> Vec<String> {
+        summary
+            .lines()
+            .find(|l| l.starts_with(&format!("untreated,{month},alsfrs_r,")))
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect()
+    };
+    let r0 = row("0");
+    assert_eq!(r0[3].parse::<f64>().unwrap(), n);
+    assert!((r0[6].parse::<f64>().unwrap() - baseline_mean).abs() < 1e-9);
+    let r12 = row("12");
+    assert!(
+        (r12[5].parse::<f64>().unwrap() - alive12 / n).abs() < 1e-12,
+        "survival {} vs {}",
+        r12[5],
+        alive12 / n
+    );
+    assert_eq!(
+        r12[4].parse::<f64>().unwrap(),
+        alive12,
+        "everyone alive at 12 months has a visit then"
+    );
+}
