@@ -227,3 +227,97 @@ fn summary_matches_a_direct_computation_from_patients() {
         "everyone alive at 12 months has a visit then"
     );
 }
+
+#[test]
+fn shards_merge_into_the_unsharded_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), SMALL);
+    let whole = tmp.path().join("whole");
+    run_into(&s, &whole, &["--quiet", "--trajectories", "--threads", "2"]);
+    let mut parts = Vec::new();
+    for k in 1..=4 {
+        let p = tmp.path().join(format!("p{k}"));
+        run_into(
+            &s,
+            &p,
+            &[
+                "--quiet",
+                "--trajectories",
+                "--threads",
+                "1",
+                "--shard",
+                &format!("{k}/4"),
+            ],
+        );
+        parts.push(p);
+    }
+    let merged = tmp.path().join("merged");
+    // Parts may be given in any order.
+    alssim()
+        .arg("merge")
+        .args([&parts[2], &parts[0], &parts[3], &parts[1]])
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    for file in ["summary.csv", "patients.csv", "trajectories.csv"] {
+        assert_eq!(read(whole.join(file)), read(merged.join(file)), "{file}");
+    }
+    let strip = |mut m: serde_json::Value| {
+        for k in ["wall_seconds", "patients_per_second", "threads", "shard"] {
+            m.as_object_mut().unwrap().remove(k);
+        }
+        m
+    };
+    assert_eq!(strip(manifest(&whole)), strip(manifest(&merged)));
+    // An incomplete set of parts is refused and writes nothing.
+    let bad = tmp.path().join("bad");
+    let o = alssim()
+        .arg("merge")
+        .args([&parts[0], &parts[1]])
+        .arg("--out")
+        .arg(&bad)
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    assert!(
+        String::from_utf8(o.stderr)
+            .unwrap()
+            .contains("missing: [3, 4]")
+    );
+    assert!(!bad.exists());
+}
+
+#[test]
+fn arms_without_therapy_are_the_same_patients_as_control() {
+    let text = format!(
+        "{SMALL}\n[[arm]]\nname = \"control\"\n\n[[arm]]\nname = \"no-drug\"\ntherapies = []\n"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), &text);
+    let out = tmp.path().join("r");
+    run_into(&s, &out, &["--quiet"]);
+    let patients = read(out.join("patients.csv"));
+    let rows: Vec<Vec<&str>> = patients
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert!(rows.len() > 20);
+    // Rows come in pairs (control, no-drug) for each patient; everything but the arm is equal.
+    for pair in rows.chunks(2) {
+        assert_eq!((pair[0][1], pair[1][1]), ("control", "no-drug"));
+        assert_eq!(pair[0][0], pair[1][0]);
+        assert_eq!(pair[0][2..], pair[1][2..]);
+    }
+    let summary = read(out.join("summary.csv"));
+    let strip = |arm: &str| {
+        summary
+            .lines()
+            .filter(|l| l.starts_with(arm))
+            .map(|l| l.split_once(',').unwrap().1.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip("control,"), strip("no-drug,"));
+}

@@ -29,6 +29,8 @@ struct Cli {
 enum Command {
     /// Run a scenario: simulate its virtual cohort and write the results to out/<scenario>/.
     Run(run::Args),
+    /// Merge the part folders of a sharded run into one result, identical to an unsharded run.
+    Merge(run::MergeArgs),
     /// Check scenario files and report every problem (exit 0 valid, 1 invalid, 2 unreadable).
     Check(check::CheckArgs),
     /// Print a scenario with every default filled in, as valid TOML.
@@ -49,6 +51,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Merge(args) => run::merge(args),
         Command::Check(args) => return check::check(args),
         Command::Show(args) => check::show(args),
         Command::Simulate(args) => simulate::run(args),

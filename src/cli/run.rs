@@ -1,25 +1,24 @@
-//! `alssim run`: a scenario's virtual cohort.
+//! `alssim run` and `alssim merge`.
 
 use super::UsageError;
 use super::check::load_or_report;
-use alssim::cohort;
-use alssim::report::cohort::{count, failures_json, patients_csv, summary_csv};
-use alssim::report::result_dir::write_dir;
+use alssim::cohort::ScreenFailure;
+use alssim::report::run::{RunOptions, RunReport, merge_parts, run_scenario, shard_range};
 use alssim::scenario;
-use anyhow::Context;
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// Options of `alssim run`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Example:\n  alssim run scenarios/natural-history.toml --patients 200 --force"
+    after_help = "Examples:\n  alssim run scenarios/natural-history.toml\n  \
+    alssim run scenarios/natural-history.toml --patients 100000 --seed 2 --out out/big\n  \
+    alssim run scenarios/natural-history.toml --shard 3/8   (then: alssim merge out/natural-history.part-*-of-8 --out out/natural-history)"
 )]
 pub struct Args {
     /// Scenario file.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// Result folder (default: out/<scenario name>).
+    /// Result folder (default: out/<scenario name>, or out/<scenario name>.part-K-of-N for a shard).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Master seed, replacing `population.seed`.
@@ -31,6 +30,32 @@ pub struct Args {
     /// Worker threads (1 runs serially; default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
+    /// Run only shard K of N (K from 1 to N) and write a part folder for `alssim merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// Also write every rated visit of every patient to trajectories.csv.
+    #[arg(long)]
+    trajectories: bool,
+    /// Replace an existing result folder.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but errors (no progress bar, no summary line).
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Options of `alssim merge`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  alssim merge out/natural-history.part-*-of-4 --out out/natural-history"
+)]
+pub struct MergeArgs {
+    /// Part folders written by `alssim run --shard K/N`, one for each K.
+    #[arg(required = true, value_name = "PART_DIR")]
+    parts: Vec<PathBuf>,
+    /// Result folder.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
     /// Replace an existing result folder.
     #[arg(long)]
     force: bool,
@@ -39,11 +64,64 @@ pub struct Args {
     quiet: bool,
 }
 
-/// FNV-1a, 64 bit: a stable fingerprint of the resolved scenario text.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("`{s}` is not a shard: expected K/N with 1 <= K <= N, e.g. 3/8");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    // Draws only when stderr is a terminal.
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} patients  {per_sec}  ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn print_report(what: &str, name: &str, r: &RunReport, threads: usize) {
+    let s = &r.summary;
+    println!(
+        "alssim {what}: scenario `{name}`: {} screened, {} enrolled, {} failed, in {:.2} s on {threads} thread{}",
+        s.screened,
+        s.enrolled,
+        s.failed,
+        r.wall_seconds,
+        if threads == 1 { "" } else { "s" }
+    );
+    let reasons: Vec<String> = ScreenFailure::ALL
+        .iter()
+        .zip(s.screen_failures)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| format!("{} {n}", r.name()))
+        .collect();
+    if !reasons.is_empty() {
+        println!("screen failures: {}", reasons.join(", "));
+    }
+    println!("wrote {}", r.dir.display());
+}
+
+fn warn_failures(r: &RunReport, file: &str) {
+    let n = r.summary.failed;
+    if n > 0 {
+        eprintln!(
+            "warning: {n} patient{} failed to integrate; see `failures` in {}",
+            if n == 1 { "" } else { "s" },
+            r.dir.join(file).display()
+        );
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -58,90 +136,53 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(t) => usize::try_from(t).map_err(|_| UsageError("--threads is too large".into()))?,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(&s.meta.name));
-    if dir.exists() && !args.force {
-        anyhow::bail!(
-            "{} already exists; use --force to replace it, or --out to choose another folder",
-            dir.display()
-        );
-    }
-    let spec = s.cohort_spec();
-    let started = Instant::now();
-    let outcomes = cohort::run(&spec, 0..s.population.size, threads)
-        .context("cannot start the worker threads")?;
-    let wall = started.elapsed().as_secs_f64();
-    let counts = count(&outcomes);
-    let resolved = scenario::to_toml(&s);
-    let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
-    if s.simulation.summary {
-        files.push(("summary.csv", summary_csv(&spec, &outcomes).into_bytes()));
-    }
-    if s.simulation.patients {
-        files.push(("patients.csv", patients_csv(&spec, &outcomes).into_bytes()));
-    }
-    let failures: serde_json::Map<String, serde_json::Value> = cohort::ScreenFailure::ALL
-        .iter()
-        .zip(counts.screen_failures)
-        .map(|(r, n)| (r.name().to_string(), serde_json::json!(n)))
-        .collect();
-    let manifest = serde_json::json!({
-        "program": "alssim",
-        "version": env!("CARGO_PKG_VERSION"),
-        "scenario": s.meta.name,
-        "scenario_file": args.file.display().to_string(),
-        "scenario_hash_fnv1a64": format!("{:016x}", fnv1a(resolved.as_bytes())),
-        "seed": s.population.seed,
-        "threads": threads,
-        "wall_seconds": wall,
-        "patients_per_second": counts.screened as f64 / wall.max(1e-9),
-        "screened": counts.screened,
-        "enrolled": counts.enrolled,
-        "screen_failures": failures,
-        "failed": counts.failed,
-        "failures": failures_json(&outcomes),
-        "solver": {
-            "rhs_evaluations": counts.rhs_evaluations,
-            "accepted_steps": counts.accepted_steps,
-            "rejected_steps": counts.rejected_steps,
-        },
-        "resolved_scenario": resolved,
+    let dir = args.out.clone().unwrap_or_else(|| {
+        let name = match args.shard {
+            Some((k, n)) => format!("{}.part-{k}-of-{n}", s.meta.name),
+            None => s.meta.name.clone(),
+        };
+        PathBuf::from("out").join(name)
     });
-    let manifest =
-        serde_json::to_string_pretty(&manifest).context("cannot encode the manifest")? + "\n";
-    files.push(("manifest.json", manifest.into_bytes()));
-    write_dir(&dir, &files, args.force)?;
+    let total = match args.shard {
+        Some((k, n)) => shard_range(s.population.size, k, n).count() as u64,
+        None => s.population.size,
+    };
+    let options = RunOptions {
+        threads,
+        shard: args.shard,
+        trajectories: args.trajectories,
+        force: args.force,
+        scenario_file: args.file.display().to_string(),
+    };
+    let bar = progress_bar(total, args.quiet);
+    let report = run_scenario(&s, &dir, &options, |done| bar.set_position(done))?;
+    bar.finish_and_clear();
+    if !args.quiet {
+        print_report("run", &s.meta.name, &report, threads);
+    }
+    warn_failures(
+        &report,
+        if args.shard.is_some() {
+            "part.json"
+        } else {
+            "manifest.json"
+        },
+    );
+    Ok(())
+}
+
+pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
+    let report = merge_parts(&args.parts, &args.out, args.force)?;
     if !args.quiet {
         println!(
-            "alssim run: scenario `{}`: {} screened, {} enrolled, {} failed, in {:.2} s on {} thread{}",
-            s.meta.name,
-            counts.screened,
-            counts.enrolled,
-            counts.failed,
-            wall,
-            threads,
-            if threads == 1 { "" } else { "s" }
+            "alssim merge: {} parts: {} screened, {} enrolled, {} failed",
+            args.parts.len(),
+            report.summary.screened,
+            report.summary.enrolled,
+            report.summary.failed
         );
-        let reasons: Vec<String> = cohort::ScreenFailure::ALL
-            .iter()
-            .zip(counts.screen_failures)
-            .filter(|(_, n)| *n > 0)
-            .map(|(r, n)| format!("{} {n}", r.name()))
-            .collect();
-        if !reasons.is_empty() {
-            println!("screen failures: {}", reasons.join(", "));
-        }
-        println!("wrote {}", dir.display());
+        println!("wrote {}", report.dir.display());
     }
-    if counts.failed > 0 {
-        eprintln!(
-            "warning: {} patient{} failed to integrate; see `failures` in {}",
-            counts.failed,
-            if counts.failed == 1 { "" } else { "s" },
-            dir.join("manifest.json").display()
-        );
-    }
+    warn_failures(&report, "manifest.json");
     Ok(())
 }

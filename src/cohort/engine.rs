@@ -190,16 +190,62 @@ pub fn run(
     spec: &CohortSpec,
     indices: std::ops::Range<u64>,
     threads: usize,
-) -> Result<Vec<Outcome>, rayon::ThreadPoolBuildError> {
+) -> Result<Vec<Outcome>, EngineError> {
+    let mut all = Vec::new();
+    run_chunks(spec, indices, threads, 4096, |chunk| {
+        all.extend_from_slice(chunk);
+        Ok::<(), EngineError>(())
+    })?;
+    Ok(all)
+}
+
+/// Why the engine stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} worker threads: {source}")]
+    Threads {
+        /// Requested threads.
+        threads: usize,
+        /// The cause.
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+/// Runs patients `indices` in chunks of `chunk` patients, in parallel within a chunk, and hands
+/// each finished chunk to `sink` in patient order. Memory holds one chunk of outcomes at a time,
+/// so it does not grow with the cohort; `sink` decides what to keep.
+pub fn run_chunks<E: From<EngineError>>(
+    spec: &CohortSpec,
+    indices: std::ops::Range<u64>,
+    threads: usize,
+    chunk: u64,
+    mut sink: impl FnMut(&[Outcome]) -> Result<(), E>,
+) -> Result<(), E> {
     let sampler = Sampler::new(&spec.population, &spec.params);
     let one = |i: u64| simulate_patient(spec, &sampler, i);
-    if threads <= 1 {
-        return Ok(indices.map(one).collect());
+    let pool = if threads > 1 {
+        Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|source| EngineError::Threads { threads, source })?,
+        )
+    } else {
+        None
+    };
+    let chunk = chunk.max(1);
+    let mut start = indices.start;
+    while start < indices.end {
+        let end = indices.end.min(start.saturating_add(chunk));
+        let outcomes: Vec<Outcome> = match &pool {
+            Some(pool) => pool.install(|| (start..end).into_par_iter().map(one).collect()),
+            None => (start..end).map(one).collect(),
+        };
+        sink(&outcomes)?;
+        start = end;
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    Ok(pool.install(|| indices.into_par_iter().map(one).collect()))
+    Ok(())
 }
 
 fn passes_genotype(inclusion: &Inclusion, draw: &Draw) -> bool {

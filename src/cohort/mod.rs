@@ -1,12 +1,17 @@
 //! Virtual cohorts: populations, per-patient random streams and the parallel engine.
 //!
 //! `sample` draws patients from `(master seed, index)`; `engine` simulates, screens and
-//! observes them on rayon, returning results in patient order; `spec` holds the validated
-//! settings the engine accepts.
+//! observes them on rayon, handing results over in patient order, chunk by chunk; `summary`
+//! accumulates exact, mergeable statistics; `spec` holds the validated settings the engine
+//! accepts.
 
 pub mod engine;
 pub mod sample;
 pub mod spec;
+pub mod summary;
 
-pub use engine::{ArmCourse, CohortSpec, Observation, Outcome, ScreenFailure, run};
+pub use engine::{
+    ArmCourse, CohortSpec, EngineError, Observation, Outcome, ScreenFailure, run, run_chunks,
+};
 pub use sample::{Draw, Sampler, correlation_cholesky};
+pub use summary::CohortSummary;

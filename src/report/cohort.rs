@@ -1,92 +1,15 @@
-//! Cohort result files: `summary.csv`, `patients.csv` and `manifest.json`.
+//! Cohort result rows: `patients.csv`, `trajectories.csv` and the failures of the manifest.
+//! `summary.csv` comes from [`crate::cohort::CohortSummary`].
 //!
 //! Column names and units are documented in `docs/OUTPUTS.md`. Numbers are written with
 //! Rust's shortest round-trip formatting, so the same results give the same bytes.
 
-use super::stats::describe;
-use crate::cohort::{CohortSpec, Outcome, ScreenFailure};
-use crate::model::alsfrs::Domain;
+use crate::cohort::summary::num as f;
+use crate::cohort::{CohortSpec, Outcome};
 use std::fmt::Write;
-
-/// Reads one variable of a rated visit.
-type Getter = fn(&crate::cohort::Observation) -> f64;
-
-/// Columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: &str =
-    "arm,month,variable,n_enrolled,n_at_risk,survival,mean,sd,median,q05,q25,q75,q95";
-
-fn f(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
 
 fn opt(x: Option<f64>) -> String {
     x.map(f).unwrap_or_default()
-}
-
-/// `summary.csv`: per arm, visit and variable, the at-risk count, survival fraction and
-/// descriptive statistics of the rated values.
-pub fn summary_csv(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
-    let mut out = String::from(SUMMARY_COLUMNS);
-    out.push('\n');
-    let times = spec.simulation.visit_times();
-    let variables: [(&str, Getter); 7] = [
-        ("alsfrs_r", |o| f64::from(o.total())),
-        (Domain::Bulbar.name(), |o| f64::from(o.domains()[0])),
-        (Domain::FineMotor.name(), |o| f64::from(o.domains()[1])),
-        (Domain::GrossMotor.name(), |o| f64::from(o.domains()[2])),
-        (Domain::Respiratory.name(), |o| f64::from(o.domains()[3])),
-        ("fvc_pct", |o| o.fvc),
-        ("nfl_pg_ml", |o| o.nfl),
-    ];
-    for (a, arm) in spec.arms.iter().enumerate() {
-        let courses: Vec<_> = outcomes
-            .iter()
-            .filter_map(|o| match o {
-                Outcome::Enrolled { arms, .. } => Some(&arms[a]),
-                _ => None,
-            })
-            .collect();
-        let n_enrolled = courses.len();
-        for (k, &t) in times.iter().enumerate() {
-            let alive = courses.iter().filter(|c| c.alive_at(t)).count();
-            let survival = if n_enrolled > 0 {
-                alive as f64 / n_enrolled as f64
-            } else {
-                f64::NAN
-            };
-            // A patient contributes the visit with the same scheduled time, if alive for it.
-            let at_visit: Vec<_> = courses
-                .iter()
-                .filter_map(|c| c.visits.iter().find(|v| (v.t - t).abs() < 1e-9))
-                .collect();
-            for (name, get) in variables {
-                let values: Vec<f64> = at_visit.iter().map(|v| get(v)).collect();
-                let d = describe(&values);
-                let _ = writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                    arm.name,
-                    f(times[k]),
-                    name,
-                    n_enrolled,
-                    d.n,
-                    f(survival),
-                    f(d.mean),
-                    f(d.sd),
-                    f(d.median),
-                    f(d.q05),
-                    f(d.q25),
-                    f(d.q75),
-                    f(d.q95)
-                );
-            }
-        }
-    }
-    out
 }
 
 /// Columns of `patients.csv` before the per-parameter columns.
@@ -95,32 +18,32 @@ enrollment_months_since_onset,baseline_alsfrs_r,baseline_fvc_pct,baseline_nfl_pg
 onset_months_since_initiation,diagnosis_months,gastrostomy_months,niv_months,death_months,\
 censored,follow_up_months,alsfrs_r_slope";
 
-/// `patients.csv`: one row per enrolled patient and arm; event times in months since onset.
-pub fn patients_csv(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
-    let params: Vec<&str> = spec
-        .population
-        .variability
-        .iter()
-        .map(|v| v.param.as_str())
-        .collect();
+/// Header of `patients.csv`: the fixed columns, then one per parameter with variability.
+pub fn patients_header(spec: &CohortSpec) -> String {
     let mut out = String::from(PATIENT_COLUMNS);
-    for p in &params {
+    for v in &spec.population.variability {
         out.push(',');
-        out.push_str(p);
+        out.push_str(&v.param);
     }
     out.push('\n');
-    for (a, arm) in spec.arms.iter().enumerate() {
-        for o in outcomes {
-            let Outcome::Enrolled {
-                draw,
-                enrollment,
-                baseline,
-                arms,
-            } = o
-            else {
-                continue;
-            };
-            let c = &arms[a];
+    out
+}
+
+/// Rows of `patients.csv` for a chunk of outcomes: one per enrolled patient and arm, patients in
+/// index order and arms in scenario order; event times in months since onset.
+pub fn patient_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    for o in outcomes {
+        let Outcome::Enrolled {
+            draw,
+            enrollment,
+            baseline,
+            arms,
+        } = o
+        else {
+            continue;
+        };
+        for (arm, c) in spec.arms.iter().zip(arms) {
             let cov = &draw.covariates;
             let onset = c.events.onset.unwrap_or(f64::NAN);
             let since = |t: Option<f64>| t.filter(|&t| t <= c.follow_up_end).map(|t| t - onset);
@@ -153,8 +76,8 @@ pub fn patients_csv(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
                 f(follow_up),
                 opt(c.alsfrs_slope()),
             );
-            for p in &params {
-                let _ = write!(out, ",{}", opt(draw.params.get(p)));
+            for v in &spec.population.variability {
+                let _ = write!(out, ",{}", opt(draw.params.get(&v.param)));
             }
             out.push('\n');
         }
@@ -162,61 +85,55 @@ pub fn patients_csv(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
     out
 }
 
-/// Counts over a run.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Counts {
-    /// Patients screened.
-    pub screened: u64,
-    /// Patients enrolled.
-    pub enrolled: u64,
-    /// Screen failures per criterion, in [`ScreenFailure::ALL`] order.
-    pub screen_failures: [u64; 6],
-    /// Patients whose integration failed.
-    pub failed: u64,
-    /// Right-hand-side evaluations over all patients and arms.
-    pub rhs_evaluations: u64,
-    /// Accepted steps over all patients and arms.
-    pub accepted_steps: u64,
-    /// Rejected steps.
-    pub rejected_steps: u64,
+/// Columns of `trajectories.csv`.
+pub fn trajectories_header() -> String {
+    let items: Vec<String> = crate::model::alsfrs::ITEMS
+        .iter()
+        .map(|i| format!("item_{}", i.name))
+        .collect();
+    format!(
+        "index,arm,month,alsfrs_r,bulbar,fine_motor,gross_motor,respiratory,fvc_pct,nfl_pg_ml,{}\n",
+        items.join(",")
+    )
 }
 
-/// Counts outcomes in patient order.
-pub fn count(outcomes: &[Outcome]) -> Counts {
-    let mut c = Counts::default();
+/// Rows of `trajectories.csv`: every rated visit of every enrolled patient and arm.
+pub fn trajectory_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
     for o in outcomes {
-        c.screened += 1;
-        match o {
-            Outcome::Enrolled { arms, .. } => {
-                c.enrolled += 1;
-                // Arms without therapy share one integration: count it once.
-                if let Some(first) = arms.first() {
-                    c.rhs_evaluations += first.stats.rhs_evaluations;
-                    c.accepted_steps += first.stats.accepted_steps;
-                    c.rejected_steps += first.stats.rejected_steps;
+        let Outcome::Enrolled { draw, arms, .. } = o else {
+            continue;
+        };
+        for (arm, c) in spec.arms.iter().zip(arms) {
+            for v in &c.visits {
+                let d = v.domains();
+                let _ = write!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{},{}",
+                    draw.index,
+                    arm.name,
+                    f(v.t),
+                    v.total(),
+                    d[0],
+                    d[1],
+                    d[2],
+                    d[3],
+                    f(v.fvc),
+                    f(v.nfl)
+                );
+                for x in v.items {
+                    let _ = write!(out, ",{x}");
                 }
+                out.push('\n');
             }
-            Outcome::ScreenFailed { reason, .. } => {
-                let i = ScreenFailure::ALL
-                    .iter()
-                    .position(|r| r == reason)
-                    .unwrap_or(0);
-                c.screen_failures[i] += 1;
-            }
-            Outcome::Failed { .. } => c.failed += 1,
         }
     }
-    c
+    out
 }
 
-/// JSON string literal.
-pub fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
-}
-
-/// The failures as a JSON array: index, seed, covariates, parameters and the error.
-pub fn failures_json(outcomes: &[Outcome]) -> serde_json::Value {
-    let items = outcomes
+/// The failures of a chunk as JSON objects: index, seed, covariates, parameters and the error.
+pub fn failures_json(outcomes: &[Outcome]) -> Vec<serde_json::Value> {
+    outcomes
         .iter()
         .filter_map(|o| match o {
             Outcome::Failed { draw, seed, error } => {
@@ -240,6 +157,5 @@ pub fn failures_json(outcomes: &[Outcome]) -> serde_json::Value {
             }
             _ => None,
         })
-        .collect();
-    serde_json::Value::Array(items)
+        .collect()
 }

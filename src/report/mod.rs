@@ -4,6 +4,7 @@ pub mod atomic;
 pub mod cohort;
 pub mod patient_table;
 pub mod result_dir;
+pub mod run;
 pub mod stats;
 
 pub use atomic::write_atomic;

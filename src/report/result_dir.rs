@@ -1,4 +1,8 @@
 //! Result folders written whole or not at all.
+//!
+//! A run writes into a staging folder beside the target (`.NAME.partial-PID`) and renames it
+//! into place only when every file is complete; a failed or interrupted run leaves the old
+//! result (if any) untouched and removes its staging folder.
 
 use std::path::{Path, PathBuf};
 
@@ -18,44 +22,82 @@ pub enum ResultDirError {
     },
 }
 
-/// Writes `files` (name, contents) into the folder `dir`: first into a temporary folder beside
-/// it, then renamed into place, so a reader sees either the old result or the whole new one.
-pub fn write_dir(dir: &Path, files: &[(&str, Vec<u8>)], force: bool) -> Result<(), ResultDirError> {
-    if dir.exists() && !force {
-        return Err(ResultDirError::Exists(dir.to_path_buf()));
-    }
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ResultDirError::Io { path, source }
-    };
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "result".into());
-    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    let result = (|| {
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ResultDirError + use<> {
+    let path = path.to_path_buf();
+    move |source| ResultDirError::Io { path, source }
+}
+
+/// A result folder being written.
+#[derive(Debug)]
+pub struct Staging {
+    target: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Starts a result folder at `target`; refuses an existing one unless `force`.
+    pub fn new(target: &Path, force: bool) -> Result<Staging, ResultDirError> {
+        if target.exists() && !force {
+            return Err(ResultDirError::Exists(target.to_path_buf()));
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let name = target
+            .file_name()
+            .map_or_else(|| "result".into(), |n| n.to_string_lossy().to_string());
+        let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
         }
         std::fs::create_dir(&tmp).map_err(io(&tmp))?;
-        for (file, contents) in files {
-            let path = tmp.join(file);
-            std::fs::write(&path, contents).map_err(io(&path))?;
-        }
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(io(dir))?;
-        }
-        std::fs::rename(&tmp, dir).map_err(io(dir))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
+        Ok(Staging {
+            target: target.to_path_buf(),
+            tmp,
+            committed: false,
+        })
     }
-    result
+
+    /// Path of a file inside the staging folder.
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.tmp.join(file)
+    }
+
+    /// Writes a whole file into the staging folder.
+    pub fn write(&self, file: &str, contents: &[u8]) -> Result<(), ResultDirError> {
+        let p = self.path(file);
+        std::fs::write(&p, contents).map_err(io(&p))
+    }
+
+    /// Moves the finished folder into place, replacing an older result.
+    pub fn commit(mut self) -> Result<(), ResultDirError> {
+        if self.target.exists() {
+            std::fs::remove_dir_all(&self.target).map_err(io(&self.target))?;
+        }
+        std::fs::rename(&self.tmp, &self.target).map_err(io(&self.target))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Writes `files` (name, contents) as one result folder (see [`Staging`]).
+pub fn write_dir(dir: &Path, files: &[(&str, Vec<u8>)], force: bool) -> Result<(), ResultDirError> {
+    let staging = Staging::new(dir, force)?;
+    for (name, contents) in files {
+        staging.write(name, contents)?;
+    }
+    staging.commit()
 }
 
 #[cfg(test)]
@@ -75,10 +117,22 @@ mod tests {
         write_dir(&dir, &[("b.csv", b"3".to_vec())], true).unwrap();
         assert!(!dir.join("a.csv").exists());
         assert_eq!(std::fs::read(dir.join("b.csv")).unwrap(), b"3");
-        // No temporary folder is left beside the result.
+        // No staging folder is left beside the result.
         assert_eq!(
             std::fs::read_dir(root.path().join("out")).unwrap().count(),
             1
         );
+    }
+
+    #[test]
+    fn an_abandoned_staging_folder_leaves_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("s");
+        {
+            let staging = Staging::new(&dir, false).unwrap();
+            staging.write("a.csv", b"half").unwrap();
+        }
+        assert!(!dir.exists());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
     }
 }

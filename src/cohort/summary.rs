@@ -1,0 +1,510 @@
+//! Streaming cohort summaries that merge exactly.
+//!
+//! Every statistic is accumulated in integers, so adding patients in any order, on any number
+//! of threads or shards, gives the same bits:
+//!
+//! - rated ALSFRS-R totals and domains are integers: counts per score give exact means, SDs
+//!   and quantiles;
+//! - FVC and NfL are rounded to fixed point ([`FIXED_POINT`] = 1e-6 of their unit) for sums of
+//!   values and squares (exact `i128` arithmetic), and counted in bins for quantiles: FVC in
+//!   bins of [`FVC_BIN`] % predicted, NfL in bins of [`NFL_BIN`] relative width (0.1%).
+//!   Quantiles of these two are therefore exact to within one bin (reported at the bin centre).
+//!
+//! Memory is a fixed number of bins per arm and visit, independent of the cohort size.
+
+use super::engine::CohortSpec;
+use super::engine::{ArmCourse, Observation, Outcome, ScreenFailure};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Fixed-point resolution of FVC and NfL sums, in units of the variable.
+pub const FIXED_POINT: f64 = 1e-6;
+/// Width of an FVC quantile bin, % predicted.
+pub const FVC_BIN: f64 = 0.01;
+/// Relative width of an NfL quantile bin (bins equally spaced in log NfL).
+pub const NFL_BIN: f64 = 0.001;
+
+/// The variables summarised per visit, in output order.
+pub const VARIABLES: [&str; 7] = [
+    "alsfrs_r",
+    "bulbar",
+    "fine_motor",
+    "gross_motor",
+    "respiratory",
+    "fvc_pct",
+    "nfl_pg_ml",
+];
+
+/// How a variable is binned.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Binning {
+    /// Whole numbers, one bin per value.
+    Integer,
+    /// Linear bins of a fixed width.
+    Linear(f64),
+    /// Logarithmic bins of a fixed relative width.
+    Log(f64),
+}
+
+const BINNING: [Binning; 7] = [
+    Binning::Integer,
+    Binning::Integer,
+    Binning::Integer,
+    Binning::Integer,
+    Binning::Integer,
+    Binning::Linear(FVC_BIN),
+    Binning::Log(NFL_BIN),
+];
+
+impl Binning {
+    fn bin(self, x: f64) -> i64 {
+        match self {
+            Binning::Integer => x.round() as i64,
+            Binning::Linear(w) => (x / w).floor() as i64,
+            Binning::Log(w) => (x.max(1e-12).ln() / w.ln_1p()).floor() as i64,
+        }
+    }
+
+    fn centre(self, b: i64) -> f64 {
+        match self {
+            Binning::Integer => b as f64,
+            Binning::Linear(w) => (b as f64 + 0.5) * w,
+            Binning::Log(w) => ((b as f64 + 0.5) * w.ln_1p()).exp(),
+        }
+    }
+}
+
+/// Exact accumulator of one variable at one visit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Accumulator {
+    n: u64,
+    sum: i128,
+    sum_sq: i128,
+    bins: BTreeMap<i64, u64>,
+}
+
+fn fixed(x: f64) -> i128 {
+    (x / FIXED_POINT).round() as i128
+}
+
+impl Accumulator {
+    fn add(&mut self, binning: Binning, x: f64) {
+        let q = match binning {
+            Binning::Integer => x.round() as i128 * fixed(1.0),
+            _ => fixed(x),
+        };
+        self.n += 1;
+        self.sum += q;
+        self.sum_sq += q * q;
+        *self.bins.entry(binning.bin(x)).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: &Accumulator) {
+        self.n += other.n;
+        self.sum += other.sum;
+        self.sum_sq += other.sum_sq;
+        for (&b, &c) in &other.bins {
+            *self.bins.entry(b).or_default() += c;
+        }
+    }
+
+    fn mean(&self) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            self.sum as f64 * FIXED_POINT / self.n as f64
+        }
+    }
+
+    fn sd(&self) -> f64 {
+        if self.n < 2 {
+            return f64::NAN;
+        }
+        let n = self.n as i128;
+        // n Σx² − (Σx)² is exact in i128; divide once at the end.
+        let num = n * self.sum_sq - self.sum * self.sum;
+        ((num as f64 / (n * (n - 1)) as f64).max(0.0)).sqrt() * FIXED_POINT
+    }
+
+    /// Quantile (Hyndman & Fan type 7) of the binned values.
+    fn quantile(&self, binning: Binning, p: f64) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        let h = (self.n - 1) as f64 * p;
+        let lo = h.floor() as u64;
+        let frac = h - lo as f64;
+        let (a, b) = (
+            self.order_statistic(binning, lo),
+            self.order_statistic(binning, (lo + 1).min(self.n - 1)),
+        );
+        a + frac * (b - a)
+    }
+
+    /// The k-th smallest value (0-based), as its bin value.
+    fn order_statistic(&self, binning: Binning, k: u64) -> f64 {
+        let mut seen = 0;
+        for (&b, &c) in &self.bins {
+            seen += c;
+            if k < seen {
+                return binning.centre(b);
+            }
+        }
+        f64::NAN
+    }
+}
+
+/// Accumulators of one arm.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArmSummary {
+    /// Patients enrolled.
+    pub enrolled: u64,
+    /// Per visit: patients alive at the visit time.
+    pub alive: Vec<u64>,
+    /// Per visit and variable.
+    pub visits: Vec<[Accumulator; 7]>,
+}
+
+/// Counts and accumulators of a whole run (or of one shard).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CohortSummary {
+    /// Patients screened.
+    pub screened: u64,
+    /// Patients enrolled.
+    pub enrolled: u64,
+    /// Screen failures per criterion, in [`ScreenFailure::ALL`] order.
+    pub screen_failures: [u64; 6],
+    /// Patients whose integration failed.
+    pub failed: u64,
+    /// Right-hand-side evaluations (one integration per patient while arms share it).
+    pub rhs_evaluations: u64,
+    /// Accepted solver steps.
+    pub accepted_steps: u64,
+    /// Rejected solver steps.
+    pub rejected_steps: u64,
+    /// Per arm.
+    pub arms: Vec<ArmSummary>,
+}
+
+fn observation_values(o: &Observation) -> [f64; 7] {
+    let d = o.domains();
+    [
+        f64::from(o.total()),
+        f64::from(d[0]),
+        f64::from(d[1]),
+        f64::from(d[2]),
+        f64::from(d[3]),
+        o.fvc,
+        o.nfl,
+    ]
+}
+
+impl CohortSummary {
+    /// Empty accumulators for a cohort.
+    pub fn new(spec: &CohortSpec) -> Self {
+        let n = spec.simulation.visit_times().len();
+        CohortSummary {
+            arms: spec
+                .arms
+                .iter()
+                .map(|_| ArmSummary {
+                    enrolled: 0,
+                    alive: vec![0; n],
+                    visits: vec![Default::default(); n],
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Adds one patient's outcome.
+    pub fn add(&mut self, spec: &CohortSpec, outcome: &Outcome) {
+        self.screened += 1;
+        match outcome {
+            Outcome::Enrolled { arms, .. } => {
+                self.enrolled += 1;
+                if let Some(first) = arms.first() {
+                    self.rhs_evaluations += first.stats.rhs_evaluations;
+                    self.accepted_steps += first.stats.accepted_steps;
+                    self.rejected_steps += first.stats.rejected_steps;
+                }
+                let times = spec.simulation.visit_times();
+                for (acc, course) in self.arms.iter_mut().zip(arms) {
+                    add_course(acc, &times, course);
+                }
+            }
+            Outcome::ScreenFailed { reason, .. } => {
+                let i = ScreenFailure::ALL
+                    .iter()
+                    .position(|r| r == reason)
+                    .unwrap_or(0);
+                self.screen_failures[i] += 1;
+            }
+            Outcome::Failed { .. } => self.failed += 1,
+        }
+    }
+
+    /// Adds another summary (another chunk or shard). The result does not depend on order.
+    pub fn merge(&mut self, other: &CohortSummary) {
+        self.screened += other.screened;
+        self.enrolled += other.enrolled;
+        for (a, b) in self.screen_failures.iter_mut().zip(other.screen_failures) {
+            *a += b;
+        }
+        self.failed += other.failed;
+        self.rhs_evaluations += other.rhs_evaluations;
+        self.accepted_steps += other.accepted_steps;
+        self.rejected_steps += other.rejected_steps;
+        for (a, b) in self.arms.iter_mut().zip(&other.arms) {
+            a.enrolled += b.enrolled;
+            for (x, y) in a.alive.iter_mut().zip(&b.alive) {
+                *x += y;
+            }
+            for (va, vb) in a.visits.iter_mut().zip(&b.visits) {
+                for (x, y) in va.iter_mut().zip(vb) {
+                    x.merge(y);
+                }
+            }
+        }
+    }
+
+    /// `summary.csv`.
+    pub fn to_csv(&self, spec: &CohortSpec) -> String {
+        let mut out = String::from(SUMMARY_COLUMNS);
+        out.push('\n');
+        let times = spec.simulation.visit_times();
+        for (arm, acc) in spec.arms.iter().zip(&self.arms) {
+            for (k, &t) in times.iter().enumerate() {
+                let survival = if acc.enrolled > 0 {
+                    acc.alive[k] as f64 / acc.enrolled as f64
+                } else {
+                    f64::NAN
+                };
+                for (v, name) in VARIABLES.iter().enumerate() {
+                    let a = &acc.visits[k][v];
+                    let b = BINNING[v];
+                    let _ = writeln!(
+                        out,
+                        "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                        arm.name,
+                        num(t),
+                        name,
+                        acc.enrolled,
+                        a.n,
+                        num(survival),
+                        num(a.mean()),
+                        num(a.sd()),
+                        num(a.quantile(b, 0.5)),
+                        num(a.quantile(b, 0.05)),
+                        num(a.quantile(b, 0.25)),
+                        num(a.quantile(b, 0.75)),
+                        num(a.quantile(b, 0.95)),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+fn add_course(acc: &mut ArmSummary, times: &[f64], course: &ArmCourse) {
+    acc.enrolled += 1;
+    for (k, &t) in times.iter().enumerate() {
+        if course.alive_at(t) {
+            acc.alive[k] += 1;
+        }
+    }
+    // Visits are a subset of the scheduled times, in order.
+    let mut k = 0;
+    for o in &course.visits {
+        while k < times.len() && (times[k] - o.t).abs() > 1e-9 {
+            k += 1;
+        }
+        if k == times.len() {
+            break;
+        }
+        for (v, x) in observation_values(o).into_iter().enumerate() {
+            acc.visits[k][v].add(BINNING[v], x);
+        }
+    }
+}
+
+/// Columns of `summary.csv`.
+pub const SUMMARY_COLUMNS: &str =
+    "arm,month,variable,n_enrolled,n_at_risk,survival,mean,sd,median,q05,q25,q75,q95";
+
+/// A number as written in the tables: shortest round-trip form; empty when undefined.
+pub fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+// ---- Serialisation of a shard's accumulators (`accumulators.json`). ----
+
+fn acc_json(a: &Accumulator) -> serde_json::Value {
+    serde_json::json!({
+        "n": a.n,
+        "sum": a.sum.to_string(),
+        "sum_sq": a.sum_sq.to_string(),
+        "bins": a.bins.iter().map(|(b, c)| serde_json::json!([b, c])).collect::<Vec<_>>(),
+    })
+}
+
+fn acc_from_json(v: &serde_json::Value) -> Option<Accumulator> {
+    let mut bins = BTreeMap::new();
+    for pair in v.get("bins")?.as_array()? {
+        let p = pair.as_array()?;
+        bins.insert(p.first()?.as_i64()?, p.get(1)?.as_u64()?);
+    }
+    Some(Accumulator {
+        n: v.get("n")?.as_u64()?,
+        sum: v.get("sum")?.as_str()?.parse().ok()?,
+        sum_sq: v.get("sum_sq")?.as_str()?.parse().ok()?,
+        bins,
+    })
+}
+
+impl CohortSummary {
+    /// The accumulators as JSON (integers beyond 64 bits as decimal strings).
+    pub fn to_json(&self) -> serde_json::Value {
+        let arms: Vec<_> = self
+            .arms
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "enrolled": a.enrolled,
+                    "alive": a.alive,
+                    "visits": a.visits.iter().map(|v| v.iter().map(acc_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "screened": self.screened,
+            "enrolled": self.enrolled,
+            "screen_failures": self.screen_failures,
+            "failed": self.failed,
+            "rhs_evaluations": self.rhs_evaluations,
+            "accepted_steps": self.accepted_steps,
+            "rejected_steps": self.rejected_steps,
+            "arms": arms,
+        })
+    }
+
+    /// Reads accumulators written by [`CohortSummary::to_json`].
+    pub fn from_json(v: &serde_json::Value) -> Option<CohortSummary> {
+        let u = |k: &str| v.get(k).and_then(|x| x.as_u64());
+        let mut screen_failures = [0; 6];
+        for (slot, x) in screen_failures
+            .iter_mut()
+            .zip(v.get("screen_failures")?.as_array()?)
+        {
+            *slot = x.as_u64()?;
+        }
+        let mut arms = Vec::new();
+        for a in v.get("arms")?.as_array()? {
+            let alive = a
+                .get("alive")?
+                .as_array()?
+                .iter()
+                .map(|x| x.as_u64())
+                .collect::<Option<Vec<_>>>()?;
+            let mut visits = Vec::new();
+            for visit in a.get("visits")?.as_array()? {
+                let accs = visit
+                    .as_array()?
+                    .iter()
+                    .map(acc_from_json)
+                    .collect::<Option<Vec<_>>>()?;
+                visits.push(<[Accumulator; 7]>::try_from(accs).ok()?);
+            }
+            arms.push(ArmSummary {
+                enrolled: a.get("enrolled")?.as_u64()?,
+                alive,
+                visits,
+            });
+        }
+        Some(CohortSummary {
+            screened: u("screened")?,
+            enrolled: u("enrolled")?,
+            screen_failures,
+            failed: u("failed")?,
+            rhs_evaluations: u("rhs_evaluations")?,
+            accepted_steps: u("accepted_steps")?,
+            rejected_steps: u("rejected_steps")?,
+            arms,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_statistics_are_exact() {
+        let mut a = Accumulator::default();
+        for x in [7.0, 1.0, 11.0, 2.0, 4.0] {
+            a.add(Binning::Integer, x);
+        }
+        assert!((a.mean() - 5.0).abs() < 1e-12);
+        assert!((a.sd() - 16.5_f64.sqrt()).abs() < 1e-12);
+        // R: quantile(c(1, 2, 4, 7, 11), c(.05, .5, .95)) = 1.2 4 10.2
+        assert!((a.quantile(Binning::Integer, 0.05) - 1.2).abs() < 1e-12);
+        assert!((a.quantile(Binning::Integer, 0.5) - 4.0).abs() < 1e-12);
+        assert!((a.quantile(Binning::Integer, 0.95) - 10.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn binned_quantiles_are_within_a_bin() {
+        let mut a = Accumulator::default();
+        let xs: Vec<f64> = (0..1000).map(|i| 20.0 + 0.0731 * f64::from(i)).collect();
+        for &x in &xs {
+            a.add(Binning::Linear(FVC_BIN), x);
+            assert!(
+                (Binning::Linear(FVC_BIN).centre(Binning::Linear(FVC_BIN).bin(x)) - x).abs()
+                    <= FVC_BIN / 2.0 + 1e-12
+            );
+        }
+        let exact = crate::report::stats::describe(&xs);
+        assert!((a.quantile(Binning::Linear(FVC_BIN), 0.25) - exact.q25).abs() <= FVC_BIN);
+        assert!((a.mean() - exact.mean).abs() < 1e-6);
+        assert!((a.sd() - exact.sd).abs() < 1e-6);
+        let mut n = Accumulator::default();
+        for &x in &xs {
+            n.add(Binning::Log(NFL_BIN), x);
+        }
+        let q = n.quantile(Binning::Log(NFL_BIN), 0.5);
+        assert!(
+            (q / exact.median - 1.0).abs() < NFL_BIN,
+            "{q} vs {}",
+            exact.median
+        );
+    }
+
+    #[test]
+    fn merging_in_any_order_gives_identical_bits() {
+        let xs: Vec<f64> = (0..500)
+            .map(|i| (f64::from(i) * 0.618_033_988).fract() * 140.0 + 0.123_456_789)
+            .collect();
+        let mut whole = Accumulator::default();
+        xs.iter()
+            .for_each(|&x| whole.add(Binning::Linear(FVC_BIN), x));
+        let mut parts = [
+            Accumulator::default(),
+            Accumulator::default(),
+            Accumulator::default(),
+        ];
+        for (i, &x) in xs.iter().enumerate().rev() {
+            parts[i % 3].add(Binning::Linear(FVC_BIN), x);
+        }
+        let mut merged = parts[2].clone();
+        merged.merge(&parts[0]);
+        merged.merge(&parts[1]);
+        assert_eq!(whole, merged);
+        assert_eq!(whole.mean().to_bits(), merged.mean().to_bits());
+        assert_eq!(acc_from_json(&acc_json(&whole)), Some(whole));
+    }
+}

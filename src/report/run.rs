@@ -1,0 +1,427 @@
+//! A whole run of a scenario, streamed to its result folder; shards and their merge.
+//!
+//! Patients are simulated chunk by chunk; each finished chunk is folded into the exact
+//! summaries ([`CohortSummary`]) and its rows are appended to `patients.csv` (and
+//! `trajectories.csv`), so memory does not grow with the cohort. A shard (`k` of `n`) runs the
+//! slice of patient indices `[⌊size·(k−1)/n⌋, ⌊size·k/n⌋)` and writes a part folder; merging
+//! all parts gives the same `summary.csv`, `patients.csv` and `trajectories.csv`, byte for
+//! byte, as the unsharded run.
+
+use super::cohort::{
+    failures_json, patient_rows, patients_header, trajectories_header, trajectory_rows,
+};
+use super::result_dir::{ResultDirError, Staging};
+use crate::cohort::{CohortSpec, CohortSummary, EngineError, ScreenFailure, run_chunks};
+use crate::scenario::{self, Scenario};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Patients simulated per chunk: large enough to keep both cores busy, small enough that a
+/// chunk's outcomes take a few megabytes.
+pub const CHUNK: u64 = 2048;
+
+/// Why a run or merge failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Writing the result folder failed.
+    #[error(transparent)]
+    Output(#[from] ResultDirError),
+    /// The engine could not run.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A part folder is missing, damaged or does not belong with the others.
+    #[error("cannot merge: {0}")]
+    Merge(String),
+}
+
+/// Options of a run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Worker threads (1: serial).
+    pub threads: usize,
+    /// `Some((k, n))`: run shard `k` (1-based) of `n`.
+    pub shard: Option<(u64, u64)>,
+    /// Write `trajectories.csv` even if the scenario does not ask for it.
+    pub trajectories: bool,
+    /// Replace an existing result folder.
+    pub force: bool,
+    /// Path of the scenario file, recorded in the manifest.
+    pub scenario_file: String,
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The result folder.
+    pub dir: PathBuf,
+    /// Counts and accumulators.
+    pub summary: CohortSummary,
+    /// Wall time, seconds.
+    pub wall_seconds: f64,
+}
+
+/// The patient indices of shard `k` of `n` (1-based) in a population of `size`.
+pub fn shard_range(size: u64, k: u64, n: u64) -> std::ops::Range<u64> {
+    let at = |j: u64| (u128::from(size) * u128::from(j) / u128::from(n)) as u64;
+    at(k - 1)..at(k)
+}
+
+/// FNV-1a, 64 bit: a stable fingerprint of the resolved scenario text.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + use<> {
+    let path = path.to_path_buf();
+    move |source| RunError::Output(ResultDirError::Io { path, source })
+}
+
+struct Writers {
+    patients: Option<std::io::BufWriter<std::fs::File>>,
+    trajectories: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+fn open(
+    staging: &Staging,
+    name: &str,
+    header: &str,
+) -> Result<std::io::BufWriter<std::fs::File>, RunError> {
+    let p = staging.path(name);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&p).map_err(io_err(&p))?);
+    w.write_all(header.as_bytes()).map_err(io_err(&p))?;
+    Ok(w)
+}
+
+/// Runs a scenario (or one shard of it) into `dir`. `progress` is called with the number of
+/// patients finished after each chunk.
+pub fn run_scenario(
+    s: &Scenario,
+    dir: &Path,
+    options: &RunOptions,
+    mut progress: impl FnMut(u64),
+) -> Result<RunReport, RunError> {
+    let spec = s.cohort_spec();
+    let staging = Staging::new(dir, options.force)?;
+    let trajectories = s.simulation.keep_trajectories || options.trajectories;
+    let mut w = Writers {
+        patients: if s.simulation.patients {
+            Some(open(&staging, "patients.csv", &patients_header(&spec))?)
+        } else {
+            None
+        },
+        trajectories: if trajectories {
+            Some(open(&staging, "trajectories.csv", &trajectories_header())?)
+        } else {
+            None
+        },
+    };
+    let range = match options.shard {
+        Some((k, n)) => shard_range(s.population.size, k, n),
+        None => 0..s.population.size,
+    };
+    let started = Instant::now();
+    let mut summary = CohortSummary::new(&spec);
+    let mut failures = Vec::new();
+    let mut done = 0;
+    run_chunks(
+        &spec,
+        range.clone(),
+        options.threads,
+        CHUNK,
+        |chunk| -> Result<(), RunError> {
+            for o in chunk {
+                summary.add(&spec, o);
+            }
+            failures.extend(failures_json(chunk));
+            if let Some(p) = &mut w.patients {
+                p.write_all(patient_rows(&spec, chunk).as_bytes())
+                    .map_err(io_err(&staging.path("patients.csv")))?;
+            }
+            if let Some(t) = &mut w.trajectories {
+                t.write_all(trajectory_rows(&spec, chunk).as_bytes())
+                    .map_err(io_err(&staging.path("trajectories.csv")))?;
+            }
+            done += chunk.len() as u64;
+            progress(done);
+            Ok(())
+        },
+    )?;
+    for (name, writer) in [
+        ("patients.csv", w.patients),
+        ("trajectories.csv", w.trajectories),
+    ] {
+        if let Some(mut writer) = writer {
+            writer.flush().map_err(io_err(&staging.path(name)))?;
+        }
+    }
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let resolved = scenario::to_toml(s);
+    let meta = RunMeta {
+        scenario: s,
+        scenario_file: &options.scenario_file,
+        resolved: &resolved,
+        threads: options.threads,
+        wall_seconds,
+    };
+    match options.shard {
+        None => {
+            if s.simulation.summary {
+                staging.write("summary.csv", summary.to_csv(&spec).as_bytes())?;
+            }
+            staging.write(
+                "manifest.json",
+                manifest(&meta, &summary, &failures, serde_json::Value::Null).as_bytes(),
+            )?;
+        }
+        Some((k, n)) => {
+            let part = serde_json::json!({
+                "part": { "k": k, "n": n, "first_index": range.start, "end_index": range.end },
+                "scenario": s.meta.name,
+                "scenario_file": options.scenario_file,
+                "scenario_hash_fnv1a64": format!("{:016x}", fnv1a(resolved.as_bytes())),
+                "resolved_scenario": resolved,
+                "threads": options.threads,
+                "wall_seconds": wall_seconds,
+                "trajectories": trajectories,
+                "failures": failures,
+                "accumulators": summary.to_json(),
+            });
+            staging.write("part.json", (part.to_string() + "\n").as_bytes())?;
+        }
+    }
+    staging.commit()?;
+    Ok(RunReport {
+        dir: dir.to_path_buf(),
+        summary,
+        wall_seconds,
+    })
+}
+
+struct RunMeta<'a> {
+    scenario: &'a Scenario,
+    scenario_file: &'a str,
+    resolved: &'a str,
+    threads: usize,
+    wall_seconds: f64,
+}
+
+fn manifest(
+    m: &RunMeta<'_>,
+    summary: &CohortSummary,
+    failures: &[serde_json::Value],
+    shard: serde_json::Value,
+) -> String {
+    let reasons: serde_json::Map<String, serde_json::Value> = ScreenFailure::ALL
+        .iter()
+        .zip(summary.screen_failures)
+        .map(|(r, n)| (r.name().to_string(), serde_json::json!(n)))
+        .collect();
+    let value = serde_json::json!({
+        "program": "alssim",
+        "version": env!("CARGO_PKG_VERSION"),
+        "scenario": m.scenario.meta.name,
+        "scenario_file": m.scenario_file,
+        "scenario_hash_fnv1a64": format!("{:016x}", fnv1a(m.resolved.as_bytes())),
+        "seed": m.scenario.population.seed,
+        "threads": m.threads,
+        "shard": shard,
+        "wall_seconds": m.wall_seconds,
+        "patients_per_second": summary.screened as f64 / m.wall_seconds.max(1e-9),
+        "screened": summary.screened,
+        "enrolled": summary.enrolled,
+        "screen_failures": reasons,
+        "failed": summary.failed,
+        "failures": failures,
+        "solver": {
+            "rhs_evaluations": summary.rhs_evaluations,
+            "accepted_steps": summary.accepted_steps,
+            "rejected_steps": summary.rejected_steps,
+        },
+        "resolved_scenario": m.resolved,
+    });
+    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+}
+
+struct Part {
+    dir: PathBuf,
+    json: serde_json::Value,
+    k: u64,
+    n: u64,
+}
+
+fn read_part(dir: &Path) -> Result<Part, RunError> {
+    let path = dir.join("part.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        RunError::Merge(format!(
+            "{}: {e} (is it a part folder written by `alssim run --shard`?)",
+            path.display()
+        ))
+    })?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| RunError::Merge(format!("{}: damaged: {e}", path.display())))?;
+    let k = json["part"]["k"].as_u64();
+    let n = json["part"]["n"].as_u64();
+    let (Some(k), Some(n)) = (k, n) else {
+        return Err(RunError::Merge(format!(
+            "{}: no shard number",
+            path.display()
+        )));
+    };
+    Ok(Part {
+        dir: dir.to_path_buf(),
+        json,
+        k,
+        n,
+    })
+}
+
+fn append_body(
+    out: &mut std::io::BufWriter<std::fs::File>,
+    from: &Path,
+    first: bool,
+    out_path: &Path,
+) -> Result<(), RunError> {
+    let text = std::fs::read_to_string(from)
+        .map_err(|e| RunError::Merge(format!("{}: {e}", from.display())))?;
+    let body = if first {
+        &text[..]
+    } else {
+        text.split_once('\n').map_or("", |(_, rest)| rest)
+    };
+    out.write_all(body.as_bytes()).map_err(io_err(out_path))
+}
+
+/// Merges the part folders of one sharded run into `dir`.
+pub fn merge_parts(parts: &[PathBuf], dir: &Path, force: bool) -> Result<RunReport, RunError> {
+    let mut parts = parts
+        .iter()
+        .map(|p| read_part(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    parts.sort_by_key(|p| p.k);
+    let first = parts
+        .first()
+        .ok_or_else(|| RunError::Merge("no part folders given".into()))?;
+    let n = first.n;
+    let hash = first.json["scenario_hash_fnv1a64"].clone();
+    for p in &parts {
+        if p.n != n || p.json["scenario_hash_fnv1a64"] != hash {
+            return Err(RunError::Merge(format!(
+                "{} belongs to another run (shard {}/{} of scenario hash {}; expected ?/{n} of {hash})",
+                p.dir.display(),
+                p.k,
+                p.n,
+                p.json["scenario_hash_fnv1a64"]
+            )));
+        }
+    }
+    let have: Vec<u64> = parts.iter().map(|p| p.k).collect();
+    let want: Vec<u64> = (1..=n).collect();
+    if have != want {
+        let missing: Vec<String> = want
+            .iter()
+            .filter(|k| !have.contains(k))
+            .map(|k| k.to_string())
+            .collect();
+        let twice: Vec<String> = have
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0].to_string())
+            .collect();
+        return Err(RunError::Merge(format!(
+            "the parts do not cover 1..{n} once each (missing: [{}], repeated: [{}])",
+            missing.join(", "),
+            twice.join(", ")
+        )));
+    }
+    let resolved = first.json["resolved_scenario"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let name = first.json["scenario"]
+        .as_str()
+        .unwrap_or("scenario")
+        .to_string();
+    let s = scenario::parse("part.json", &name, &resolved).map_err(|e| {
+        RunError::Merge(format!(
+            "the scenario recorded in the parts does not read back: {e}"
+        ))
+    })?;
+    let spec: CohortSpec = s.cohort_spec();
+    let staging = Staging::new(dir, force)?;
+    let mut summary = CohortSummary::new(&spec);
+    let mut failures = Vec::new();
+    let mut wall_seconds = 0.0;
+    let mut threads = 0;
+    for p in &parts {
+        let acc = CohortSummary::from_json(&p.json["accumulators"])
+            .ok_or_else(|| RunError::Merge(format!("{}: damaged accumulators", p.dir.display())))?;
+        summary.merge(&acc);
+        failures.extend(p.json["failures"].as_array().cloned().unwrap_or_default());
+        wall_seconds += p.json["wall_seconds"].as_f64().unwrap_or(0.0);
+        threads = threads.max(p.json["threads"].as_u64().unwrap_or(1) as usize);
+    }
+    let trajectories = first.json["trajectories"].as_bool().unwrap_or(false);
+    for (file, wanted) in [
+        ("patients.csv", s.simulation.patients),
+        ("trajectories.csv", trajectories),
+    ] {
+        if !wanted {
+            continue;
+        }
+        let out_path = staging.path(file);
+        let mut out =
+            std::io::BufWriter::new(std::fs::File::create(&out_path).map_err(io_err(&out_path))?);
+        for (i, p) in parts.iter().enumerate() {
+            append_body(&mut out, &p.dir.join(file), i == 0, &out_path)?;
+        }
+        out.flush().map_err(io_err(&out_path))?;
+    }
+    if s.simulation.summary {
+        staging.write("summary.csv", summary.to_csv(&spec).as_bytes())?;
+    }
+    let scenario_file = first.json["scenario_file"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let meta = RunMeta {
+        scenario: &s,
+        scenario_file: &scenario_file,
+        resolved: &resolved,
+        threads,
+        wall_seconds,
+    };
+    let shard = serde_json::json!({ "merged_parts": n });
+    staging.write(
+        "manifest.json",
+        manifest(&meta, &summary, &failures, shard).as_bytes(),
+    )?;
+    staging.commit()?;
+    Ok(RunReport {
+        dir: dir.to_path_buf(),
+        summary,
+        wall_seconds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_indices() {
+        for size in [0, 1, 7, 100, 1001] {
+            for n in 1..=7 {
+                let mut next = 0;
+                for k in 1..=n {
+                    let r = shard_range(size, k, n);
+                    assert_eq!(r.start, next);
+                    next = r.end;
+                }
+                assert_eq!(next, size);
+            }
+        }
+    }
+}
