@@ -9,6 +9,7 @@
 
 use super::sample::{Draw, Sampler, observation_rng};
 use super::spec::{Anchor, Arm, Inclusion, Population, Simulation, TimeOrigin};
+use super::summary::CohortSummary;
 use crate::model::alsfrs::{self, N_ITEMS};
 use crate::model::{Params, PatientModel};
 use crate::solve::{
@@ -192,7 +193,7 @@ pub fn run(
     threads: usize,
 ) -> Result<Vec<Outcome>, EngineError> {
     let mut all = Vec::new();
-    run_chunks(spec, indices, threads, 4096, |chunk| {
+    run_chunks(spec, indices, threads, 4096, |chunk, _| {
         all.extend_from_slice(chunk);
         Ok::<(), EngineError>(())
     })?;
@@ -213,14 +214,16 @@ pub enum EngineError {
 }
 
 /// Runs patients `indices` in chunks of `chunk` patients, in parallel within a chunk, and hands
-/// each finished chunk to `sink` in patient order. Memory holds one chunk of outcomes at a time,
-/// so it does not grow with the cohort; `sink` decides what to keep.
+/// each finished chunk to `sink` in patient order, together with the chunk's summary
+/// (accumulated in parallel too; exact integer accumulators make the result independent of
+/// how the work was split). Memory holds one chunk of outcomes at a time, so it does not grow
+/// with the cohort; `sink` decides what to keep.
 pub fn run_chunks<E: From<EngineError>>(
     spec: &CohortSpec,
     indices: std::ops::Range<u64>,
     threads: usize,
     chunk: u64,
-    mut sink: impl FnMut(&[Outcome]) -> Result<(), E>,
+    mut sink: impl FnMut(&[Outcome], &CohortSummary) -> Result<(), E>,
 ) -> Result<(), E> {
     let sampler = Sampler::new(&spec.population, &spec.params);
     let one = |i: u64| simulate_patient(spec, &sampler, i);
@@ -238,11 +241,32 @@ pub fn run_chunks<E: From<EngineError>>(
     let mut start = indices.start;
     while start < indices.end {
         let end = indices.end.min(start.saturating_add(chunk));
-        let outcomes: Vec<Outcome> = match &pool {
-            Some(pool) => pool.install(|| (start..end).into_par_iter().map(one).collect()),
-            None => (start..end).map(one).collect(),
+        let summarise = |part: &[Outcome]| {
+            let mut s = CohortSummary::new(spec);
+            for o in part {
+                s.add(o);
+            }
+            s
         };
-        sink(&outcomes)?;
+        let (outcomes, summary): (Vec<Outcome>, CohortSummary) = match &pool {
+            Some(pool) => pool.install(|| {
+                let outcomes: Vec<Outcome> = (start..end).into_par_iter().map(one).collect();
+                let summary = outcomes.par_chunks(64).map(summarise).reduce(
+                    || CohortSummary::new(spec),
+                    |mut a, b| {
+                        a.merge(&b);
+                        a
+                    },
+                );
+                (outcomes, summary)
+            }),
+            None => {
+                let outcomes: Vec<Outcome> = (start..end).map(one).collect();
+                let summary = summarise(&outcomes);
+                (outcomes, summary)
+            }
+        };
+        sink(&outcomes, &summary)?;
         start = end;
     }
     Ok(())

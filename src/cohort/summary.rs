@@ -80,7 +80,17 @@ pub struct Accumulator {
     n: u64,
     sum: i128,
     sum_sq: i128,
+    /// Counts of small non-negative bins (rated scores 0-48) by index.
+    dense: Vec<u64>,
+    /// Counts of all other bins.
     bins: BTreeMap<i64, u64>,
+}
+
+/// Bins below this go to the dense counts (every rated ALSFRS-R score).
+const DENSE_BINS: i64 = 49;
+
+fn binning_is_dense(bin: i64) -> bool {
+    (0..DENSE_BINS).contains(&bin)
 }
 
 fn fixed(x: f64) -> i128 {
@@ -96,15 +106,40 @@ impl Accumulator {
         self.n += 1;
         self.sum += q;
         self.sum_sq += q * q;
-        *self.bins.entry(binning.bin(x)).or_default() += 1;
+        self.count(binning.bin(x), 1);
+    }
+
+    fn count(&mut self, bin: i64, c: u64) {
+        if binning_is_dense(bin) {
+            let i = bin as usize;
+            if self.dense.len() <= i {
+                self.dense.resize(i + 1, 0);
+            }
+            self.dense[i] += c;
+        } else {
+            *self.bins.entry(bin).or_default() += c;
+        }
+    }
+
+    /// All bins with their counts, in increasing order.
+    fn all_bins(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        let below = self.bins.range(..0).map(|(&b, &c)| (b, c));
+        let dense = self
+            .dense
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c > 0)
+            .map(|(i, &c)| (i as i64, c));
+        let above = self.bins.range(0..).map(|(&b, &c)| (b, c));
+        below.chain(dense).chain(above)
     }
 
     fn merge(&mut self, other: &Accumulator) {
         self.n += other.n;
         self.sum += other.sum;
         self.sum_sq += other.sum_sq;
-        for (&b, &c) in &other.bins {
-            *self.bins.entry(b).or_default() += c;
+        for (b, c) in other.all_bins() {
+            self.count(b, c);
         }
     }
 
@@ -144,7 +179,7 @@ impl Accumulator {
     /// The k-th smallest value (0-based), as its bin value.
     fn order_statistic(&self, binning: Binning, k: u64) -> f64 {
         let mut seen = 0;
-        for (&b, &c) in &self.bins {
+        for (b, c) in self.all_bins() {
             seen += c;
             if k < seen {
                 return binning.centre(b);
@@ -184,6 +219,8 @@ pub struct CohortSummary {
     pub rejected_steps: u64,
     /// Per arm.
     pub arms: Vec<ArmSummary>,
+    /// Scheduled visit times (months from the visit origin).
+    times: Vec<f64>,
 }
 
 fn observation_values(o: &Observation) -> [f64; 7] {
@@ -202,8 +239,10 @@ fn observation_values(o: &Observation) -> [f64; 7] {
 impl CohortSummary {
     /// Empty accumulators for a cohort.
     pub fn new(spec: &CohortSpec) -> Self {
-        let n = spec.simulation.visit_times().len();
+        let times = spec.simulation.visit_times();
+        let n = times.len();
         CohortSummary {
+            times,
             arms: spec
                 .arms
                 .iter()
@@ -218,7 +257,7 @@ impl CohortSummary {
     }
 
     /// Adds one patient's outcome.
-    pub fn add(&mut self, spec: &CohortSpec, outcome: &Outcome) {
+    pub fn add(&mut self, outcome: &Outcome) {
         self.screened += 1;
         match outcome {
             Outcome::Enrolled { arms, .. } => {
@@ -228,9 +267,8 @@ impl CohortSummary {
                     self.accepted_steps += first.stats.accepted_steps;
                     self.rejected_steps += first.stats.rejected_steps;
                 }
-                let times = spec.simulation.visit_times();
                 for (acc, course) in self.arms.iter_mut().zip(arms) {
-                    add_course(acc, &times, course);
+                    add_course(acc, &self.times, course);
                 }
             }
             Outcome::ScreenFailed { reason, .. } => {
@@ -349,22 +387,22 @@ fn acc_json(a: &Accumulator) -> serde_json::Value {
         "n": a.n,
         "sum": a.sum.to_string(),
         "sum_sq": a.sum_sq.to_string(),
-        "bins": a.bins.iter().map(|(b, c)| serde_json::json!([b, c])).collect::<Vec<_>>(),
+        "bins": a.all_bins().map(|(b, c)| serde_json::json!([b, c])).collect::<Vec<_>>(),
     })
 }
 
 fn acc_from_json(v: &serde_json::Value) -> Option<Accumulator> {
-    let mut bins = BTreeMap::new();
-    for pair in v.get("bins")?.as_array()? {
-        let p = pair.as_array()?;
-        bins.insert(p.first()?.as_i64()?, p.get(1)?.as_u64()?);
-    }
-    Some(Accumulator {
+    let mut a = Accumulator {
         n: v.get("n")?.as_u64()?,
         sum: v.get("sum")?.as_str()?.parse().ok()?,
         sum_sq: v.get("sum_sq")?.as_str()?.parse().ok()?,
-        bins,
-    })
+        ..Accumulator::default()
+    };
+    for pair in v.get("bins")?.as_array()? {
+        let p = pair.as_array()?;
+        a.count(p.first()?.as_i64()?, p.get(1)?.as_u64()?);
+    }
+    Some(a)
 }
 
 impl CohortSummary {
@@ -427,6 +465,7 @@ impl CohortSummary {
             });
         }
         Some(CohortSummary {
+            times: Vec::new(),
             screened: u("screened")?,
             enrolled: u("enrolled")?,
             screen_failures,

@@ -131,10 +131,8 @@ pub fn run_scenario(
         range.clone(),
         options.threads,
         CHUNK,
-        |chunk| -> Result<(), RunError> {
-            for o in chunk {
-                summary.add(&spec, o);
-            }
+        |chunk, part| -> Result<(), RunError> {
+            summary.merge(part);
             failures.extend(failures_json(chunk));
             if let Some(p) = &mut w.patients {
                 p.write_all(patient_rows(&spec, chunk).as_bytes())
