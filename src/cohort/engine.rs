@@ -397,7 +397,9 @@ pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Out
             noise,
             baseline: &baseline,
         };
-        arms.push(course.observe(&mut rng, origin + sim.horizon_months));
+        // Follow-up never ends before enrollment, even when visits count from onset and the
+        // horizon is shorter than the time to enrollment.
+        arms.push(course.observe(&mut rng, (origin + sim.horizon_months).max(enrollment)));
     }
     Outcome::Enrolled {
         draw,

@@ -145,7 +145,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "climbing_stairs",
         domain: Domain::GrossMotor,
         weights: [0.0, 0.0, 0.15, 0.85],
-        hi: 0.95,
+        hi: 0.93,
         lo: 0.25,
     },
     ItemSpec {
@@ -229,6 +229,15 @@ mod tests {
             assert!(spec.lo < spec.hi, "{}", spec.name);
         }
         assert_eq!(ITEMS[SWALLOWING].name, "swallowing");
+    }
+
+    #[test]
+    fn no_item_falls_before_clinical_onset() {
+        // Every region at the default onset capacity: every item still 4.
+        let onset = crate::model::Params::default().onset_capacity;
+        let items = latent_items(&[onset; 4]);
+        assert!(items.iter().all(|&x| (x - 4.0).abs() < 1e-12), "{items:?}");
+        assert!(ITEMS.iter().any(|i| (i.hi - onset).abs() < 1e-12), "some item falls exactly at onset");
     }
 
     #[test]

@@ -272,7 +272,7 @@ parameters! {
         "FVC before disease.",
         "By definition of percent predicted.";
     niv_fvc: 50.0, "% predicted", [5.0, 100.0],
-        "FVC below which non-invasive ventilation is indicated.",
+        "FVC at or below which non-invasive ventilation is indicated.",
         "Clinical practice: NIV below FVC 50% or with orthopnoea [soft].";
     death_fvc: 25.0, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",

@@ -1,8 +1,10 @@
 //! Result folders written whole or not at all.
 //!
-//! A run writes into a staging folder beside the target (`.NAME.partial-PID`) and renames it
-//! into place only when every file is complete; a failed or interrupted run leaves the old
-//! result (if any) untouched and removes its staging folder.
+//! A run writes into a staging folder beside the target (`.NAME.partial`) and renames it into
+//! place only when every file is complete. A failed run removes its staging folder; one that is
+//! killed leaves it behind, hidden, and the next run into the same folder clears it. The old
+//! result (if any) stays untouched until the new one is complete; it is then moved aside
+//! (`.NAME.old`) and the new one renamed into place before the old one is deleted.
 
 use std::path::{Path, PathBuf};
 
@@ -49,7 +51,7 @@ impl Staging {
         let name = target
             .file_name()
             .map_or_else(|| "result".into(), |n| n.to_string_lossy().to_string());
-        let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        let tmp = parent.join(format!(".{name}.partial"));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
         }
@@ -74,11 +76,27 @@ impl Staging {
 
     /// Moves the finished folder into place, replacing an older result.
     pub fn commit(mut self) -> Result<(), ResultDirError> {
-        if self.target.exists() {
-            std::fs::remove_dir_all(&self.target).map_err(io(&self.target))?;
+        let old = self.target.with_file_name(format!(
+            ".{}.old",
+            self.target.file_name().map_or_else(|| "result".into(), |n| n.to_string_lossy().to_string())
+        ));
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(io(&old))?;
         }
-        std::fs::rename(&self.tmp, &self.target).map_err(io(&self.target))?;
+        let replacing = self.target.exists();
+        if replacing {
+            std::fs::rename(&self.target, &old).map_err(io(&self.target))?;
+        }
+        if let Err(e) = std::fs::rename(&self.tmp, &self.target) {
+            if replacing {
+                let _ = std::fs::rename(&old, &self.target);
+            }
+            return Err(io(&self.target)(e));
+        }
         self.committed = true;
+        if replacing {
+            std::fs::remove_dir_all(&old).map_err(io(&old))?;
+        }
         Ok(())
     }
 }
@@ -122,6 +140,17 @@ mod tests {
             std::fs::read_dir(root.path().join("out")).unwrap().count(),
             1
         );
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_run_are_cleared_by_the_next() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("s");
+        std::fs::create_dir(root.path().join(".s.partial")).unwrap();
+        std::fs::write(root.path().join(".s.partial").join("junk"), b"x").unwrap();
+        write_dir(&dir, &[("a.csv", b"1".to_vec())], false).unwrap();
+        assert!(!dir.join("junk").exists());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
     }
 
     #[test]
