@@ -26,7 +26,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
     let mut invalid = false;
     for file in &args.files {
         match scenario::load(file) {
-            Ok(s) => println!(
+            Ok(s) => crate::outln!(
                 "{}: ok (scenario `{}`, {} arm{})",
                 file.display(),
                 s.meta.name,
@@ -55,7 +55,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
 /// Prints the resolved scenario.
 pub fn show(args: ShowArgs) -> anyhow::Result<()> {
     let s = load_or_report(&args.file)?;
-    print!("{}", scenario::to_toml(&s));
+    crate::cli::print_out(&scenario::to_toml(&s));
     Ok(())
 }
 

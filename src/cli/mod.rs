@@ -69,6 +69,26 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Writes text to standard output. A closed pipe (`alssim params | head`) ends the program
+/// quietly with success, as command-line tools do, instead of a panic.
+pub fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(i32::from(EXIT_FAILURE));
+    }
+}
+
+/// `println!` through [`print_out`].
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::print_out(&format!("{}\n", format!($($arg)*))) };
+}
+
 /// A mistake in the arguments that clap cannot see (for example a bad `--set` value).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

@@ -14,7 +14,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.markdown {
-        print!("{}", params::markdown_table());
+        crate::cli::print_out(&params::markdown_table());
         return Ok(());
     }
     let matching: Vec<_> = PARAMETERS
@@ -29,7 +29,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     for p in matching {
-        println!("{p}\n    source: {}", p.source);
+        crate::outln!("{p}\n    source: {}", p.source);
     }
     Ok(())
 }

@@ -21,8 +21,9 @@ pub struct Args {
     /// Result folder (default: out/<scenario name>, or out/<scenario name>.part-K-of-N for a shard).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Master seed, replacing `population.seed`.
-    #[arg(long)]
+    /// Master seed, replacing `population.seed` (0 to 9223372036854775807, the largest integer a
+    /// scenario file can record).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Number of virtual patients screened, replacing `population.size`.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_PATIENTS))]
@@ -93,7 +94,7 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
 
 fn print_report(what: &str, name: &str, r: &RunReport, threads: usize) {
     let s = &r.summary;
-    println!(
+    crate::outln!(
         "alssim {what}: scenario `{name}`: {} screened, {} enrolled, {} failed, in {:.2} s on {threads} thread{}",
         s.screened,
         s.enrolled,
@@ -108,9 +109,9 @@ fn print_report(what: &str, name: &str, r: &RunReport, threads: usize) {
         .map(|(r, n)| format!("{} {n}", r.name()))
         .collect();
     if !reasons.is_empty() {
-        println!("screen failures: {}", reasons.join(", "));
+        crate::outln!("screen failures: {}", reasons.join(", "));
     }
-    println!("wrote {}", r.dir.display());
+    crate::outln!("wrote {}", r.dir.display());
 }
 
 fn warn_failures(r: &RunReport, file: &str) {
@@ -174,14 +175,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let report = merge_parts(&args.parts, &args.out, args.force)?;
     if !args.quiet {
-        println!(
+        crate::outln!(
             "alssim merge: {} parts: {} screened, {} enrolled, {} failed",
             args.parts.len(),
             report.summary.screened,
             report.summary.enrolled,
             report.summary.failed
         );
-        println!("wrote {}", report.dir.display());
+        crate::outln!("wrote {}", report.dir.display());
     }
     warn_failures(&report, "manifest.json");
     Ok(())

@@ -141,7 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             options.max_time_months
         );
     };
-    println!(
+    crate::outln!(
         "alssim simulate: {} onset, {}, age {}, {} (seed {})\n",
         args.onset_region,
         args.genotype,
@@ -149,29 +149,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.sex.name(),
         args.seed
     );
-    print!("{}", table.to_text());
-    println!("\nEvents (months since onset; since disease initiation in brackets):");
+    crate::cli::print_out(&table.to_text());
+    crate::outln!("\nEvents (months since onset; since disease initiation in brackets):");
     let ev = solution.events();
     let onset = ev.onset.unwrap_or(0.0);
     let fmt = |t: Option<f64>, what: &str| match t {
         Some(t) => format!("  {what:<34} {:7.2}  ({t:.2})", t - onset),
         None => format!("  {what:<34}       -  (not reached within follow-up)"),
     };
-    println!("{}", fmt(ev.onset, "clinical onset"));
+    crate::outln!("{}", fmt(ev.onset, "clinical onset"));
     if let Some(region) = solution.onset_region() {
-        println!("  {:<34} {region}", "onset region");
+        crate::outln!("  {:<34} {region}", "onset region");
     }
-    println!("{}", fmt(ev.diagnosis, "diagnosis"));
-    println!(
+    crate::outln!("{}", fmt(ev.diagnosis, "diagnosis"));
+    crate::outln!(
         "{}",
         fmt(ev.gastrostomy, "gastrostomy indicated (King's 4A)")
     );
-    println!("{}", fmt(ev.niv, "NIV indicated (King's 4B)"));
-    println!("{}", fmt(ev.death, "death or permanent ventilation"));
+    crate::outln!("{}", fmt(ev.niv, "NIV indicated (King's 4B)"));
+    crate::outln!("{}", fmt(ev.death, "death or permanent ventilation"));
     if let Some(path) = &args.csv {
         write_atomic(path, table.to_csv().as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
-        println!("\nwrote {}", path.display());
+        crate::outln!("\nwrote {}", path.display());
     }
     Ok(())
 }

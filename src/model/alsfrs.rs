@@ -237,7 +237,10 @@ mod tests {
         let onset = crate::model::Params::default().onset_capacity;
         let items = latent_items(&[onset; 4]);
         assert!(items.iter().all(|&x| (x - 4.0).abs() < 1e-12), "{items:?}");
-        assert!(ITEMS.iter().any(|i| (i.hi - onset).abs() < 1e-12), "some item falls exactly at onset");
+        assert!(
+            ITEMS.iter().any(|i| (i.hi - onset).abs() < 1e-12),
+            "some item falls exactly at onset"
+        );
     }
 
     #[test]

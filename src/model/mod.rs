@@ -123,6 +123,7 @@ impl PatientModel {
                 oxidative: p.hazard_oxidative,
                 excitotoxic: p.hazard_excitotoxic,
                 astrocyte: p.hazard_astrocyte,
+                vulnerability: p.neuronal_vulnerability,
             },
             reserve: Reserve::new(p.reserve_half_survival, p.reserve_steepness),
             pool_weights: Region::ALL.map(|r| p.pool_weight(r)),

@@ -3,12 +3,15 @@
 //! For region *i*, surviving fraction `N_i` of the healthy lower-motor-neuron pool:
 //!
 //! ```text
-//! h_i     = u_h · (h_0 + k_A · A_i + k_R · R_i + u_E · k_E · E_i + k_S · S_i)
+//! h_i     = u_h · (h_0 + v · (k_A · A_i + k_R · R_i + u_E · k_E · E_i + k_S · S_i))
 //! dN_i/dt = −h_i · N_i
 //! ```
 //!
 //! `h_0 = hazard_baseline`; `k_A`, `k_R`, `k_E`, `k_S` are `hazard_aggregate`,
-//! `hazard_oxidative`, `hazard_excitotoxic` and `hazard_astrocyte`. `u_h` is the therapy
+//! `hazard_oxidative`, `hazard_excitotoxic` and `hazard_astrocyte`; `v =
+//! neuronal_vulnerability` scales every damage term at once: a person's susceptibility of motor
+//! neurons to the same damage (genetic modifiers, motor-neuron size and activity), the main
+//! source of between-patient differences in speed. `u_h` is the therapy
 //! modulation [`death_hazard`](super::Modulation::death_hazard) (neurotrophic support) and `u_E`
 //! is [`excitotoxic_sensitivity`](super::Modulation::excitotoxic_sensitivity). With all damage
 //! couplings at zero the hazard is the constant `h_0` and `N(t) = exp(−h_0 t)`: the one-hit
@@ -38,6 +41,8 @@ pub struct HazardRates {
     pub excitotoxic: f64,
     /// Per unit astrocyte reactivity, 1/month.
     pub astrocyte: f64,
+    /// Multiplier of every damage term (not of the baseline).
+    pub vulnerability: f64,
 }
 
 /// Damage state of one region that feeds the hazard.
@@ -58,10 +63,11 @@ pub struct Damage {
 pub fn hazard(k: &HazardRates, d: &Damage, hazard_factor: f64, excitotoxic_factor: f64) -> f64 {
     hazard_factor
         * (k.baseline
-            + k.aggregate * d.aggregate
-            + k.oxidative * d.oxidative
-            + excitotoxic_factor * k.excitotoxic * d.excess_glutamate
-            + k.astrocyte * d.astrocytes)
+            + k.vulnerability
+                * (k.aggregate * d.aggregate
+                    + k.oxidative * d.oxidative
+                    + excitotoxic_factor * k.excitotoxic * d.excess_glutamate
+                    + k.astrocyte * d.astrocytes))
 }
 
 /// Reserve curve: motor capacity of a region from its surviving fraction of neurons.

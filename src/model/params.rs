@@ -216,6 +216,11 @@ parameters! {
     hazard_excitotoxic: 0.012, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: as hazard_aggregate.";
+    neuronal_vulnerability: 1.0, "multiplier", [0.0, 20.0],
+        "Susceptibility of a person's motor neurons to damage: scales every damage term of the hazard.",
+        "Rationale: genetic modifiers and motor-neuron properties make the same pathology kill faster \
+         in some people; its population variability is the main spread of progression speed (fitted in \
+         calibration). 1 is the typical person.";
     hazard_astrocyte: 0.008, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";

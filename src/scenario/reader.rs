@@ -45,17 +45,25 @@ impl<'s> Ctx<'s> {
         ));
     }
 
+    /// The source text of a span, trimmed (empty if the span is not in the file).
+    pub fn text(&self, span: Range<usize>) -> &'s str {
+        self.src.get(span).unwrap_or("").trim()
+    }
+
     /// The problems recorded, in file order.
     pub fn finish(mut self) -> Vec<Diagnostic> {
         self.diagnostics.sort_by_key(|d| (d.line, d.column));
         self.diagnostics
     }
 
-    /// Whether any problem was recorded.
-    pub fn has_errors(&self) -> bool {
-        !self.diagnostics.is_empty()
+    /// How many problems have been recorded so far.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.len()
     }
 }
+
+/// The top-level sections of a scenario file.
+pub const SECTIONS: &[&str] = &["scenario", "simulation", "population", "model", "arm"];
 
 /// Joins a key path.
 pub fn join(path: &str, key: &str) -> String {
@@ -79,7 +87,8 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
-fn list(items: &[&str]) -> String {
+/// The items as a comma-separated list of `code` names.
+pub fn list(items: &[&str]) -> String {
     items
         .iter()
         .map(|s| format!("`{s}`"))
@@ -133,6 +142,13 @@ impl<'a, 'i> Table<'a, 'i> {
             }
             let help = match did_you_mean(k, self.allowed.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? accepted keys: {}", list(self.allowed)),
+                // A section name inside a table: written after a `[header]`, it belongs to it.
+                None if !self.path.is_empty() && SECTIONS.contains(&k) => format!(
+                    "`{k}` is a top-level section, but written after the `[{}]` header it belongs \
+                     to that table: move it above the first header, or start it with its own \
+                     header (`[{k}]`, or `[[arm]]` for arms)",
+                    self.path
+                ),
                 None => format!("accepted keys: {}", list(self.allowed)),
             };
             ctx.error(
@@ -163,7 +179,11 @@ pub fn table<'a, 'i>(
                 v.span(),
                 path,
                 format!("expected a table, found {}", other.type_str()),
-                None,
+                Some(format!(
+                    "write a table, e.g. `{{ {} = ... }}`; accepted keys: {}",
+                    allowed.first().copied().unwrap_or("key"),
+                    list(allowed)
+                )),
             );
             None
         }
@@ -180,7 +200,10 @@ pub fn number(
     unit: &str,
 ) -> Option<f64> {
     let x = match v.get_ref() {
-        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+        // Decimal integers of any size read as the nearest float (so a huge one is reported as
+        // out of range, not as not finite); hexadecimal, octal and binary ones must fit i128.
+        DeValue::Integer(i) if i.radix() == 10 => i.as_str().parse::<f64>().ok(),
+        DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix())
             .ok()
             .map(|i| i as f64),
         DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
@@ -223,10 +246,20 @@ fn range_help(lo: f64, hi: f64, unit: &str) -> String {
     } else {
         format!(" {unit}")
     };
-    if hi == f64::INFINITY {
+    let (lo, hi) = (short(lo), short(hi));
+    if hi == "inf" {
         format!("accepted: a number of at least {lo}{unit}")
     } else {
         format!("accepted: a number from {lo} to {hi}{unit}")
+    }
+}
+
+/// A bound as people write it: `1e-12` rather than `0.000000000001`.
+fn short(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-4 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -235,15 +268,11 @@ pub fn integer(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str, lo: u64, hi: u64) -
     let help = Some(format!("accepted: a whole number from {lo} to {hi}"));
     match v.get_ref() {
         DeValue::Integer(i) => {
-            match u64::from_str_radix(i.as_str().trim_start_matches('+'), i.radix()) {
-                Ok(n) if (lo..=hi).contains(&n) => Some(n),
+            // Signed parsing, so that `-0` and `+5` are read as 0 and 5.
+            match i128::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) if (i128::from(lo)..=i128::from(hi)).contains(&n) => u64::try_from(n).ok(),
                 _ => {
-                    ctx.error(
-                        v.span(),
-                        path,
-                        format!("{} is out of range", i.as_str()),
-                        help,
-                    );
+                    ctx.error(v.span(), path, format!("{i} is out of range"), help);
                     None
                 }
             }
@@ -265,11 +294,18 @@ pub fn string(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Option<String> {
     match v.get_ref() {
         DeValue::String(s) => Some(s.to_string()),
         other => {
+            let help = match other {
+                DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) => Some(format!(
+                    "text goes in double quotes, e.g. \"{}\"",
+                    ctx.text(v.span())
+                )),
+                _ => None,
+            };
             ctx.error(
                 v.span(),
                 path,
                 format!("expected a string, found {}", other.type_str()),
-                None,
+                help,
             );
             None
         }
@@ -285,7 +321,7 @@ pub fn boolean(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Option<bool> {
                 v.span(),
                 path,
                 format!("expected true or false, found {}", other.type_str()),
-                None,
+                Some("write `true` or `false`, without quotes".into()),
             );
             None
         }
@@ -317,11 +353,18 @@ pub fn array<'a, 'i>(ctx: &mut Ctx<'_>, v: &'a Value<'i>, path: &str) -> Option<
     match v.get_ref() {
         DeValue::Array(a) => Some(a),
         other => {
+            let help = match other {
+                DeValue::Table(_) => None,
+                _ => Some(format!(
+                    "write a list in square brackets, e.g. `[{}]`",
+                    ctx.text(v.span())
+                )),
+            };
             ctx.error(
                 v.span(),
                 path,
                 format!("expected an array, found {}", other.type_str()),
-                None,
+                help,
             );
             None
         }

@@ -4,12 +4,12 @@
 use super::diag::{Diagnostic, ScenarioError};
 use super::reader::{self, Ctx, Table, Value, join};
 use super::types::*;
-use crate::model::params::{self as registry, PARAMETERS};
+use crate::model::params as registry;
 use crate::model::{Genotype, Params};
 use toml::de::DeTable;
 
 /// Keys accepted at each level.
-const ROOT: &[&str] = &["scenario", "simulation", "population", "model", "arm"];
+const ROOT: &[&str] = reader::SECTIONS;
 const META: &[&str] = &["name", "description"];
 const SIMULATION: &[&str] = &[
     "horizon-months",
@@ -54,6 +54,8 @@ const OUTPUTS: &[(&str, &str)] = &[("summary", "summary"), ("patients", "patient
 
 /// Largest population a scenario may ask for.
 pub const MAX_PATIENTS: u64 = 100_000_000;
+/// Largest seed a scenario may give (the largest TOML integer).
+pub const MAX_SEED: u64 = i64::MAX as u64;
 /// Tolerance on probabilities summing to 1.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-6;
 
@@ -81,21 +83,10 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
         file: file.to_string(),
         diagnostics,
     };
-    let doc = match DeTable::parse(src) {
-        Ok(doc) => doc,
-        Err(e) => {
-            let span = e.span().unwrap_or(0..0);
-            let d = Diagnostic::at(
-                file,
-                src,
-                span,
-                "",
-                format!("invalid TOML: {}", e.message().trim()),
-                None,
-            );
-            return Err(invalid(vec![d]));
-        }
-    };
+    let (doc, syntax_errors) = DeTable::parse_recoverable(src);
+    if !syntax_errors.is_empty() {
+        return Err(invalid(syntax_diagnostics(file, src, &syntax_errors)));
+    }
     let mut ctx = Ctx::new(file, src);
     let root = Table::new(doc.get_ref(), "", doc.span(), ROOT);
     root.check_keys(&mut ctx);
@@ -126,6 +117,42 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
     }
 }
 
+/// TOML syntax errors, in file order, at most one per line: one mistake (an unclosed array,
+/// say) often confuses the parser for the rest of its line. The rest of the file is checked
+/// once the syntax is right.
+fn syntax_diagnostics(file: &str, src: &str, errors: &[toml::de::Error]) -> Vec<Diagnostic> {
+    let mut ds: Vec<Diagnostic> = errors
+        .iter()
+        .map(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let message = e.message().trim();
+            let text = src.get(span.clone()).unwrap_or("").trim();
+            let help = if message.starts_with("string values must be quoted") {
+                Some(if text.is_empty() {
+                    "a value is missing after `=`".to_string()
+                } else {
+                    format!("text goes in double quotes, e.g. \"{text}\"")
+                })
+            } else if message.starts_with("duplicate key") {
+                Some("a key may appear only once in a table".to_string())
+            } else {
+                None
+            };
+            Diagnostic::at(
+                file,
+                src,
+                span,
+                "",
+                format!("invalid TOML: {message}"),
+                help,
+            )
+        })
+        .collect();
+    ds.sort_by_key(|d| (d.line, d.column));
+    ds.dedup_by_key(|d| d.line);
+    ds
+}
+
 fn read_meta(ctx: &mut Ctx<'_>, root: &Table<'_, '_>, default_name: &str) -> Meta {
     let mut meta = Meta {
         name: default_name.to_string(),
@@ -135,16 +162,16 @@ fn read_meta(ctx: &mut Ctx<'_>, root: &Table<'_, '_>, default_name: &str) -> Met
         .get("scenario")
         .and_then(|v| reader::table(ctx, v, "scenario", META))
     else {
-        check_name(ctx, &meta.name, root.span.clone(), "scenario.name");
+        check_name(ctx, &meta.name, root.span.clone(), "scenario.name", true);
         return meta;
     };
     if let Some(v) = t.get("name") {
         if let Some(name) = reader::string(ctx, v, "scenario.name") {
-            check_name(ctx, &name, v.span(), "scenario.name");
+            check_name(ctx, &name, v.span(), "scenario.name", false);
             meta.name = name;
         }
     } else {
-        check_name(ctx, &meta.name, t.span.clone(), "scenario.name");
+        check_name(ctx, &meta.name, t.span.clone(), "scenario.name", true);
     }
     if let Some(v) = t.get("description") {
         meta.description = reader::string(ctx, v, "scenario.description").unwrap_or_default();
@@ -152,7 +179,14 @@ fn read_meta(ctx: &mut Ctx<'_>, root: &Table<'_, '_>, default_name: &str) -> Met
     meta
 }
 
-fn check_name(ctx: &mut Ctx<'_>, name: &str, span: std::ops::Range<usize>, path: &str) {
+/// Checks that `name` can name a folder; `from_file` when it was taken from the file name.
+fn check_name(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    span: std::ops::Range<usize>,
+    path: &str,
+    from_file: bool,
+) {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && name
@@ -163,7 +197,13 @@ fn check_name(ctx: &mut Ctx<'_>, name: &str, span: std::ops::Range<usize>, path:
             span,
             path,
             format!("`{name}` cannot name an output folder"),
-            Some("accepted: letters, digits, `-`, `_` and `.` (not first)".into()),
+            Some(if from_file {
+                "the name comes from the file name here; set `name` in `[scenario]` \
+                 (letters, digits, `-`, `_` and `.`, not first)"
+                    .into()
+            } else {
+                "accepted: letters, digits, `-`, `_` and `.` (not first)".into()
+            }),
         );
     }
 }
@@ -192,7 +232,7 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
                 v.span(),
                 "simulation.visits-at-months",
                 "give either `visits-every-months` or `visits-at-months`, not both",
-                None,
+                Some("remove one of the two keys".into()),
             );
             d.visits.clone()
         }
@@ -250,7 +290,22 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
             summary = false;
             patients = false;
             for (i, item) in items.iter().enumerate() {
-                match reader::choice(ctx, item, &format!("simulation.outputs[{i}]"), OUTPUTS) {
+                let p = format!("simulation.outputs[{i}]");
+                if matches!(item.get_ref(), toml::de::DeValue::String(s) if s.as_ref() == "trajectories")
+                {
+                    ctx.error(
+                        item.span(),
+                        &p,
+                        "unknown value `trajectories`",
+                        Some(
+                            "trajectories.csv is asked for with `keep-trajectories = true`; \
+                             accepted here: `summary`, `patients`"
+                                .into(),
+                        ),
+                    );
+                    continue;
+                }
+                match reader::choice(ctx, item, &p, OUTPUTS) {
                     Some("summary") => summary = true,
                     Some(_) => patients = true,
                     None => {}
@@ -300,12 +355,12 @@ fn read_visit_list(ctx: &mut Ctx<'_>, v: &Value<'_>, horizon: f64) -> Option<Vec
             "months (from 0 to the horizon)",
         ) {
             Some(x) => {
-                if out.last().is_some_and(|&prev| x <= prev) {
+                if let Some(&prev) = out.last().filter(|&&prev| x <= prev) {
                     ctx.error(
                         item.span(),
                         &p,
-                        "visit times must be strictly increasing",
-                        None,
+                        format!("visit times must be strictly increasing: {x} is not after {prev}"),
+                        Some("list each visit once, in time order".into()),
                     );
                     ok = false;
                 }
@@ -325,7 +380,8 @@ fn read_population(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Population {
         .unwrap_or(d.size);
     let seed = t
         .get("seed")
-        .and_then(|v| reader::integer(ctx, v, "population.seed", 0, u64::MAX))
+        // TOML integers are signed 64-bit: a larger seed could not be written back by `show`.
+        .and_then(|v| reader::integer(ctx, v, "population.seed", 0, MAX_SEED))
         .unwrap_or(d.seed);
     let enrollment = t
         .get("enrollment")
@@ -390,7 +446,7 @@ fn read_covariates(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> CovariateDistributio
                 );
             } else if mean < min || mean > max {
                 ctx.error(
-                    a.span.clone(),
+                    a.get("mean").map_or(a.span.clone(), |v| v.span()),
                     "population.covariates.age.mean",
                     format!("mean {mean} lies outside [min, max] = [{min}, {max}]"),
                     None,
@@ -471,8 +527,8 @@ fn read_probabilities<const N: usize>(
             },
             None => {
                 let help = match reader::did_you_mean(k, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? accepted: {}", names.join(", ")),
-                    None => format!("accepted: {}", names.join(", ")),
+                    Some(s) => format!("did you mean `{s}`? accepted: {}", reader::list(names)),
+                    None => format!("accepted: {}", reader::list(names)),
                 };
                 ctx.error(key.span(), &kp, format!("unknown key `{k}`"), Some(help));
                 ok = false;
@@ -481,11 +537,16 @@ fn read_probabilities<const N: usize>(
     }
     let sum: f64 = p.iter().sum();
     if ok && (sum - 1.0).abs() > PROBABILITY_TOLERANCE {
+        // Rounded, so that 0.7 + 0.2 reads as 0.9 rather than 0.8999999999999999.
+        let shown = format!("{sum:.9}");
+        let shown = shown.trim_end_matches('0').trim_end_matches('.');
         ctx.error(
             v.span(),
             path,
-            format!("probabilities sum to {sum}, not 1"),
-            Some("missing names count as 0".into()),
+            format!("probabilities sum to {shown}, not 1"),
+            Some(format!(
+                "the probabilities must add up to 1 (within {PROBABILITY_TOLERANCE}); names left out count as 0"
+            )),
         );
         ok = false;
     }
@@ -501,11 +562,8 @@ fn param_name(
     let info = registry::info(k);
     if info.is_none() {
         let help = match registry::suggest(k) {
-            Some(s) => format!(
-                "did you mean `{s}`? `alssim params` lists all {} parameters",
-                PARAMETERS.len()
-            ),
-            None => format!("`alssim params` lists all {} parameters", PARAMETERS.len()),
+            Some(s) => format!("did you mean `{s}`? `alssim params` lists every parameter"),
+            None => "`alssim params` lists every parameter".to_string(),
         };
         ctx.error(
             key.span(),
@@ -532,18 +590,27 @@ fn read_model(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<(String, f64)> {
     };
     let mut out = Vec::new();
     let mut params = Params::default();
+    let errors_before = ctx.error_count();
     for (key, value) in t.iter() {
         let Some(info) = param_name(ctx, key, "model") else {
             continue;
         };
         let path = join("model", info.name);
-        if let Some(x) = reader::number(ctx, value, &path, info.min, info.max, info.unit) {
+        if let Some(x) = reader::number(
+            ctx,
+            value,
+            &path,
+            info.min,
+            info.max,
+            &format!("(unit: {})", info.unit),
+        ) {
             // In range by construction, so `set` accepts it.
             let _ = params.set(info.name, x);
             out.push((info.name.to_string(), x));
         }
     }
-    if !ctx.has_errors() {
+    // Only when every override was read: otherwise a rule could fail for a value never set.
+    if ctx.error_count() == errors_before {
         if let Err(rule) = params.check_consistency() {
             ctx.error(v.span(), "model", rule, None);
         }
@@ -592,6 +659,18 @@ fn read_correlations(
     v: &Value<'_>,
     variability: &[Variability],
 ) -> Vec<Correlation> {
+    if let toml::de::DeValue::Table(_) = v.get_ref() {
+        ctx.error(
+            v.span(),
+            "population.correlation",
+            "expected a list of correlations, found a single table",
+            Some(
+                "write each correlation as `[[population.correlation]]`, with double brackets"
+                    .into(),
+            ),
+        );
+        return Vec::new();
+    }
     let Some(items) = reader::array(ctx, v, "population.correlation") else {
         return Vec::new();
     };
@@ -614,42 +693,14 @@ fn read_correlations(
             }
         };
         let names = match t.get("params") {
-            Some(pv) => reader::array(ctx, pv, &t.key_path("params")).and_then(|a| {
-                let names: Vec<String> = a
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(j, x)| reader::string(ctx, x, &format!("{path}.params[{j}]")))
-                    .collect();
-                if names.len() != 2 || names[0] == names[1] {
-                    ctx.error(
-                        pv.span(),
-                        &t.key_path("params"),
-                        "expected two different parameter names",
-                        None,
-                    );
-                    return None;
-                }
-                for n in &names {
-                    if !variability.iter().any(|x| &x.param == n) {
-                        let known: Vec<&str> =
-                            variability.iter().map(|x| x.param.as_str()).collect();
-                        ctx.error(
-                            pv.span(),
-                            &t.key_path("params"),
-                            format!("`{n}` has no variability, so it cannot be correlated"),
-                            Some(format!("parameters with variability: {}", known.join(", "))),
-                        );
-                        return None;
-                    }
-                }
-                Some(names)
-            }),
+            Some(pv) => reader::array(ctx, pv, &t.key_path("params"))
+                .and_then(|a| correlated_pair(ctx, pv, a, &path, variability)),
             None => {
                 ctx.error(
                     t.span.clone(),
                     &path,
                     "missing key `params`",
-                    Some("e.g. params = [\"agg_growth_rate\", \"agg_seed_rate\"]".into()),
+                    Some("e.g. `params = [\"agg_growth_rate\", \"agg_seed_rate\"]`".into()),
                 );
                 None
             }
@@ -663,7 +714,7 @@ fn read_correlations(
                     item.span(),
                     &path,
                     format!("`{}` and `{}` are correlated twice", n[0], n[1]),
-                    None,
+                    Some("keep one correlation per pair of parameters".into()),
                 );
                 continue;
             }
@@ -679,10 +730,77 @@ fn read_correlations(
             v.span(),
             "population.correlation",
             "the correlations do not form a valid (positive definite) correlation matrix",
-            Some("lower the correlations that conflict".into()),
+            Some(format!(
+                "they cannot all hold at once: {}; lower the ones that conflict",
+                out.iter()
+                    .map(|c| format!("`{}`-`{}` {}", c.a, c.b, c.rho))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         );
     }
     out
+}
+
+/// The two parameter names of a correlation: each must be a model parameter with variability.
+fn correlated_pair(
+    ctx: &mut Ctx<'_>,
+    pv: &Value<'_>,
+    items: &[Value<'_>],
+    path: &str,
+    variability: &[Variability],
+) -> Option<Vec<String>> {
+    let params_path = join(path, "params");
+    let mut names = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (j, x) in items.iter().enumerate() {
+        let p = format!("{params_path}[{j}]");
+        let Some(n) = reader::string(ctx, x, &p) else {
+            ok = false;
+            continue;
+        };
+        if registry::info(&n).is_none() {
+            let help = match registry::suggest(&n) {
+                Some(s) => format!("did you mean `{s}`? `alssim params` lists every parameter"),
+                None => "`alssim params` lists every parameter".to_string(),
+            };
+            ctx.error(
+                x.span(),
+                &p,
+                format!("unknown model parameter `{n}`"),
+                Some(help),
+            );
+            ok = false;
+        } else if !variability.iter().any(|v| v.param == n) {
+            let known: Vec<&str> = variability.iter().map(|v| v.param.as_str()).collect();
+            let help = if known.is_empty() {
+                "no parameter has variability: `[population.variability]` is empty".to_string()
+            } else {
+                format!(
+                    "add it to `[population.variability]`; parameters with variability: {}",
+                    reader::list(&known)
+                )
+            };
+            ctx.error(
+                x.span(),
+                &p,
+                format!("`{n}` has no variability, so it cannot be correlated"),
+                Some(help),
+            );
+            ok = false;
+        }
+        names.push(n);
+    }
+    if items.len() != 2 || (names.len() == 2 && names[0] == names[1]) {
+        ctx.error(
+            pv.span(),
+            &params_path,
+            "expected two different parameter names",
+            Some("e.g. `params = [\"agg_growth_rate\", \"agg_seed_rate\"]`".into()),
+        );
+        return None;
+    }
+    ok.then_some(names)
 }
 
 fn read_inclusion(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Inclusion {
@@ -701,12 +819,15 @@ fn read_inclusion(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Inclusion {
                 )
             })
             .collect();
-        if gs.is_empty() {
+        if items.is_empty() {
             ctx.error(
                 v.span(),
                 "population.inclusion.genotypes",
                 "the list is empty: nobody could be enrolled",
-                None,
+                Some(format!(
+                    "leave the key out to accept every genotype; names: {}",
+                    reader::list(&genotype_keys())
+                )),
             );
         }
         Some(gs)
@@ -726,6 +847,15 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Arm> {
             therapies: Vec::new(),
         }];
     };
+    if let toml::de::DeValue::Table(_) = v.get_ref() {
+        ctx.error(
+            v.span(),
+            "arm",
+            "expected a list of arms, found a single table",
+            Some("write each arm as `[[arm]]`, with double brackets".into()),
+        );
+        return Vec::new();
+    }
     let Some(items) = reader::array(ctx, v, "arm") else {
         return Vec::new();
     };
@@ -734,7 +864,7 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Arm> {
             v.span(),
             "arm",
             "no arms",
-            Some("give at least one [[arm]] with a name".into()),
+            Some("give at least one `[[arm]]` with a `name`, or leave `arm` out for a single untreated arm".into()),
         );
     }
     let mut arms: Vec<Arm> = Vec::new();
@@ -745,13 +875,13 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Arm> {
         };
         let name = match t.get("name") {
             Some(n) => reader::string(ctx, n, &t.key_path("name")).inspect(|name| {
-                check_name(ctx, name, n.span(), &t.key_path("name"));
+                check_name(ctx, name, n.span(), &t.key_path("name"), false);
                 if arms.iter().any(|a| &a.name == name) {
                     ctx.error(
                         n.span(),
                         &t.key_path("name"),
                         format!("arm name `{name}` is used twice"),
-                        None,
+                        Some("every arm needs a name of its own".into()),
                     );
                 }
             }),
@@ -760,7 +890,7 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Arm> {
                     t.span.clone(),
                     &path,
                     "missing key `name`",
-                    Some("e.g. name = \"control\"".into()),
+                    Some("e.g. `name = \"control\"`".into()),
                 );
                 None
             }
@@ -776,7 +906,16 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Arm> {
 }
 
 fn read_therapies(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Vec<TherapySpec> {
-    let Some(items) = reader::array(ctx, v, path) else {
+    let toml::de::DeValue::Array(items) = v.get_ref() else {
+        ctx.error(
+            v.span(),
+            path,
+            format!("expected an array, found {}", v.get_ref().type_str()),
+            Some(
+                "write a list of therapy tables: `[]` for none, or e.g. `[{ drug = \"NAME\" }]`"
+                    .into(),
+            ),
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -811,7 +950,12 @@ fn read_therapies(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Vec<TherapySp
                 None
             }),
             None => {
-                ctx.error(t.span.clone(), &p, "missing key `drug`", None);
+                ctx.error(
+                    t.span.clone(),
+                    &p,
+                    "missing key `drug`",
+                    Some("every therapy names its drug, e.g. `{ drug = \"NAME\" }`".into()),
+                );
                 None
             }
         };
@@ -838,7 +982,7 @@ fn read_therapies(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Vec<TherapySp
                     sv.span(),
                     &t.key_path("stop-months"),
                     format!("stop ({stop}) is not after start ({start})"),
-                    None,
+                    Some("`stop-months` must be later than `start-months`; leave it out for a therapy that never stops".into()),
                 );
             }
         }

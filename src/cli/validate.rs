@@ -1,0 +1,98 @@
+//! `alssim validate`: the default population against published natural history.
+
+use alssim::calibrate::targets::Class;
+use alssim::calibrate::validate::{self, Check};
+use alssim::report::result_dir::write_dir;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Options of `alssim validate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Virtual patients in the natural-history cohort.
+    #[arg(long, value_name = "N", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=10_000_000))]
+    patients: u64,
+    /// Master seed (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Result folder.
+    #[arg(long, value_name = "DIR", default_value = "out/validation")]
+    out: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Replace an existing result folder.
+    #[arg(long)]
+    force: bool,
+    /// Print only the verdict.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn line(c: &Check) -> String {
+    let e = c.estimate;
+    format!(
+        "  {:<5} {:<4} {:<30} simulated {:>8.3}   published {:>7}   accepted {} to {}",
+        if c.passed() { "ok" } else { "MISS" },
+        if c.target.class == Class::Hard {
+            "hard"
+        } else {
+            "soft"
+        },
+        c.target.id,
+        e.value,
+        c.target.value,
+        c.target.accept[0],
+        c.target.accept[1]
+    )
+}
+
+/// Exit 0 when every hard target passes, 1 when one does not.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut s = validate::natural_history();
+    s.population.size = args.patients;
+    if let Some(seed) = args.seed {
+        s.population.seed = seed;
+    }
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |t| t as usize,
+    );
+    let (main, a4v) = validate::simulate(&s, threads)?;
+    let checks = validate::check(&main, &a4v);
+    let files = [
+        ("validation.csv", validate::to_csv(&checks).into_bytes()),
+        (
+            "validation.md",
+            validate::to_markdown(&checks, args.patients, s.population.seed).into_bytes(),
+        ),
+    ];
+    write_dir(&args.out, &files, args.force)?;
+    let hard_missed: Vec<&Check> = checks
+        .iter()
+        .filter(|c| c.target.class == Class::Hard && !c.passed())
+        .collect();
+    if !args.quiet {
+        println!(
+            "alssim validate: {} patients, seed {}\n",
+            args.patients, s.population.seed
+        );
+        for c in &checks {
+            println!("{}", line(c));
+        }
+        println!("\nwrote {}", args.out.display());
+    }
+    if hard_missed.is_empty() {
+        println!("every hard target passes");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        let ids: Vec<&str> = hard_missed.iter().map(|c| c.target.id.as_str()).collect();
+        println!(
+            "{} hard target{} missed: {}",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        );
+        Ok(ExitCode::from(1))
+    }
+}
