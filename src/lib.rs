@@ -6,6 +6,9 @@
 //! - [`solve`]: integration with Dopri5, visits from the continuous output, located events;
 //! - [`cohort`]: virtual populations and the parallel engine;
 //! - [`scenario`]: scenario files, validation and the resolved view;
+//! - [`calibrate`]: natural-history targets, validation and calibration;
+//! - [`stats`]: survival and slope statistics (Kaplan-Meier, log-rank, Cox), checked against
+//!   published worked examples;
 //! - [`report`]: tables and files (written whole or not at all).
 //!
 //! The equations are documented in each model module and, with every parameter's unit, default
@@ -14,8 +17,10 @@
 #![deny(clippy::float_cmp)]
 #![warn(missing_docs)]
 
+pub mod calibrate;
 pub mod cohort;
 pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod solve;
+pub mod stats;

@@ -1,9 +1,11 @@
 //! Command-line interface.
 
+mod calibrate;
 mod check;
 mod params;
 mod run;
 mod simulate;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -35,6 +37,11 @@ enum Command {
     Check(check::CheckArgs),
     /// Print a scenario with every default filled in, as valid TOML.
     Show(check::ShowArgs),
+    /// Fit the natural-history population to the published targets (writes out/calibration/).
+    Calibrate(calibrate::Args),
+    /// Compare the untreated default population with published natural history
+    /// (exit 0 when every hard target passes, 1 when one is missed).
+    Validate(validate::Args),
     /// Simulate one virtual patient and print a visit table from clinical onset.
     Simulate(simulate::Args),
     /// List the model parameters with default, unit, range, meaning and source.
@@ -51,8 +58,13 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Merge(args) => run::merge(args),
         Command::Check(args) => return check::check(args),
+        Command::Validate(args) => match validate::run(args) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
         Command::Show(args) => check::show(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Params(args) => params::run(args),

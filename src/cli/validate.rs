@@ -73,21 +73,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .filter(|c| c.target.class == Class::Hard && !c.passed())
         .collect();
     if !args.quiet {
-        println!(
+        crate::outln!(
             "alssim validate: {} patients, seed {}\n",
-            args.patients, s.population.seed
+            args.patients,
+            s.population.seed
         );
         for c in &checks {
-            println!("{}", line(c));
+            crate::outln!("{}", line(c));
         }
-        println!("\nwrote {}", args.out.display());
+        crate::outln!("\nwrote {}", args.out.display());
     }
     if hard_missed.is_empty() {
-        println!("every hard target passes");
+        crate::outln!("every hard target passes");
         Ok(ExitCode::SUCCESS)
     } else {
         let ids: Vec<&str> = hard_missed.iter().map(|c| c.target.id.as_str()).collect();
-        println!(
+        crate::outln!(
             "{} hard target{} missed: {}",
             ids.len(),
             if ids.len() == 1 { "" } else { "s" },

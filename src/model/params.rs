@@ -105,7 +105,7 @@ macro_rules! parameters {
 
 parameters! {
     ["aggregation"]
-    agg_growth_rate: 0.25, "1/month", [0.0, 10.0],
+    agg_growth_rate: 0.179, "1/month", [0.0, 10.0],
         "Autocatalytic (templated) growth rate of misfolded, aggregated protein at low burden.",
         "Rationale: net growth 0.2/month from a seed of 1e-3 gives the reference patient a presymptomatic \
          phase of about 3.5 years, with serum NfL rising over the last 1-2 years before onset \
@@ -124,13 +124,13 @@ parameters! {
     agg_ros_enhancement: 0.5, "per unit oxidative stress", [0.0, 20.0],
         "Fractional increase of aggregate growth per unit oxidative stress (oxidation promotes misfolding).",
         "Rationale: oxidative modification promotes TDP-43 and SOD1 misfolding; moderate positive feedback.";
-    age_proteostasis_decline: 0.02, "1/year", [0.0, 0.2],
+    age_proteostasis_decline: 0.0449, "1/year", [0.0, 0.2],
         "Growth and seeding of aggregate scale by exp(decline x (age - 60)): proteostasis weakens with age.",
         "Rationale: older onset runs faster (survival HR 2.8 at 65-69 and 6.9 at 75+ vs 49 or younger; \
          Lombardy register 2008-2010); fitted in calibration.";
 
     ["genotype"]
-    growth_factor_c9orf72: 1.25, "multiplier", [0.01, 20.0],
+    growth_factor_c9orf72: 1.45, "multiplier", [0.01, 20.0],
         "Aggregate growth and seeding multiplier for C9orf72 repeat-expansion carriers.",
         "Rationale: C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209).";
     growth_factor_sod1: 0.45, "multiplier", [0.01, 20.0],
@@ -159,7 +159,7 @@ parameters! {
     ros_from_microglia: 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain: 2.0, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain: 0.387, "multiplier", [0.0, 20.0],
         "Extra ROS production at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
          disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447).";
@@ -216,7 +216,7 @@ parameters! {
     hazard_excitotoxic: 0.012, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: as hazard_aggregate.";
-    neuronal_vulnerability: 1.0, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability: 1.69, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every damage term of the hazard.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology kill faster \
          in some people; its population variability is the main spread of progression speed (fitted in \
@@ -235,7 +235,7 @@ parameters! {
     nfl_half_life: 0.7, "months", [0.05, 12.0],
         "Half-life of serum NfL.",
         "Weeks; about 3 weeks often quoted (Yuan & Nixon 2021 Front Neurosci) [soft].";
-    nfl_release: 4000.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
+    nfl_release: 5340.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
         "Serum NfL released per unit rate of motor-neuron loss (pool-weighted fraction per month).",
         "Rationale: chosen so the default patient sits at 50-100 pg/mL after onset \
          (ALS typically 45-130 pg/mL; Verde 2019 JNNP 90:157); fitted in calibration.";
@@ -270,7 +270,7 @@ parameters! {
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
          stairs) first fall from 4, so onset is the first noticed loss of function.";
-    fvc_bulbar_weight: 0.25, "fraction", [0.0, 1.0],
+    fvc_bulbar_weight: 0.452, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Rationale: bulbar weakness lowers measured FVC; respiratory failure is mostly diaphragmatic.";
     fvc_healthy: 100.0, "% predicted", [40.0, 150.0],

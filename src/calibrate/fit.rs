@@ -1,0 +1,312 @@
+//! Fitting the population to the natural-history targets: a weighted least-squares distance
+//! minimised by Nelder-Mead over a few log-scale parameters.
+//!
+//! Each evaluation simulates the same virtual patients (fixed seed: common random numbers), so
+//! the distance changes only through the parameters, which keeps the simplex search stable.
+//! The distance is `Σ w_i ((simulated_i − published_i) / half-width_i)²` over the targets, with
+//! `w = 1` for hard and `w = 0.25` for soft targets; a target the cohort cannot estimate adds a
+//! fixed penalty.
+
+use super::metrics;
+use super::targets::{Class, Target};
+use crate::cohort::{self, EngineError};
+use crate::model::params;
+use crate::scenario::Scenario;
+use crate::scenario::types::Variability;
+
+/// One fitted quantity: a model parameter's typical value or its variability.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Knob {
+    /// The typical (population median) value of a model parameter.
+    Typical(&'static str),
+    /// The coefficient of variation of a model parameter across patients.
+    Cv(&'static str),
+}
+
+impl Knob {
+    /// A readable name.
+    pub fn name(&self) -> String {
+        match self {
+            Knob::Typical(p) => (*p).to_string(),
+            Knob::Cv(p) => format!("cv({p})"),
+        }
+    }
+
+    fn get(&self, s: &Scenario) -> f64 {
+        match self {
+            Knob::Typical(p) => s.params().get(p).unwrap_or(f64::NAN),
+            Knob::Cv(p) => s
+                .population
+                .variability
+                .iter()
+                .find(|v| v.param == *p)
+                .map_or(0.0, |v| v.cv),
+        }
+    }
+
+    fn set(&self, s: &mut Scenario, x: f64) {
+        match self {
+            Knob::Typical(p) => {
+                let info = params::info(p);
+                let x = info.map_or(x, |i| x.clamp(i.min, i.max));
+                match s.model.iter_mut().find(|(n, _)| n == p) {
+                    Some(slot) => slot.1 = x,
+                    None => s.model.push(((*p).to_string(), x)),
+                }
+            }
+            Knob::Cv(p) => {
+                let x = x.clamp(0.0, 3.0);
+                match s.population.variability.iter_mut().find(|v| v.param == *p) {
+                    Some(v) => v.cv = x,
+                    None => s.population.variability.push(Variability {
+                        param: (*p).to_string(),
+                        cv: x,
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// The quantities the calibration fits, with the targets that inform each.
+pub const KNOBS: [Knob; 8] = [
+    // Overall speed of spread and presymptomatic duration: survival from onset, slopes.
+    Knob::Typical("agg_growth_rate"),
+    // The typical person's susceptibility: survival and slopes.
+    Knob::Typical("neuronal_vulnerability"),
+    // Its spread across people: long survivors, the slope distribution.
+    Knob::Cv("neuronal_vulnerability"),
+    // Dysphagia-driven metabolic stress: the bulbar-onset hazard ratio.
+    Knob::Typical("metabolic_stress_gain"),
+    // Bulbar share of respiratory failure (airway protection): the bulbar-onset hazard ratio.
+    Knob::Typical("fvc_bulbar_weight"),
+    // Age-related proteostasis decline: the age gradient.
+    Knob::Typical("age_proteostasis_decline"),
+    // C9orf72 aggregation: the C9orf72 hazard ratio.
+    Knob::Typical("growth_factor_c9orf72"),
+    // NfL release per lost neuron: NfL at diagnosis.
+    Knob::Typical("nfl_release"),
+];
+
+/// Penalty for a target the cohort cannot estimate.
+const MISSING: f64 = 25.0;
+
+/// Weighted squared distance of the simulated targets from the published ones.
+pub fn distance(checks: &[(Target, f64)]) -> f64 {
+    checks
+        .iter()
+        .map(|(t, v)| {
+            let w = if t.class == Class::Hard { 1.0 } else { 0.25 };
+            if !v.is_finite() {
+                return w * MISSING;
+            }
+            let half = 0.5 * (t.accept[1] - t.accept[0]);
+            w * ((v - t.value) / half).powi(2)
+        })
+        .sum()
+}
+
+/// Simulates `s` and returns each target's simulated value (targets needing the separate
+/// SOD1 A4V cohort are left out of the fit).
+pub fn evaluate(
+    s: &Scenario,
+    targets: &[Target],
+    threads: usize,
+) -> Result<Vec<(Target, f64)>, EngineError> {
+    let outcomes = cohort::run(&s.cohort_spec(), 0..s.population.size, threads)?;
+    Ok(targets
+        .iter()
+        .filter(|t| t.metric != "median_survival_sod1_a4v")
+        .map(|t| {
+            (
+                t.clone(),
+                metrics::compute(&t.metric, &outcomes, &[]).map_or(f64::NAN, |e| e.value),
+            )
+        })
+        .collect())
+}
+
+/// One step of the search, for the log.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    /// Evaluation number.
+    pub evaluation: usize,
+    /// Knob values.
+    pub values: Vec<f64>,
+    /// Distance.
+    pub distance: f64,
+}
+
+/// Result of a fit.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// The scenario with the fitted values.
+    pub scenario: Scenario,
+    /// Best distance.
+    pub distance: f64,
+    /// Every evaluation.
+    pub trace: Vec<Trace>,
+}
+
+/// Nelder-Mead (Lagarias et al. 1998 coefficients: reflection 1, expansion 2, contraction
+/// 0.5, shrink 0.5) on `f` from `x0`, with initial steps `step`, for at most `max_evals`
+/// evaluations or until the simplex values agree to `ftol`.
+pub fn nelder_mead(
+    mut f: impl FnMut(&[f64]) -> f64,
+    x0: &[f64],
+    step: &[f64],
+    max_evals: usize,
+    ftol: f64,
+) -> (Vec<f64>, f64) {
+    let n = x0.len();
+    let mut simplex: Vec<(Vec<f64>, f64)> = Vec::with_capacity(n + 1);
+    simplex.push((x0.to_vec(), f(x0)));
+    for i in 0..n {
+        let mut x = x0.to_vec();
+        x[i] += step[i];
+        let fx = f(&x);
+        simplex.push((x, fx));
+    }
+    let mut evals = n + 1;
+    let point = |a: &[f64], b: &[f64], t: f64| {
+        a.iter()
+            .zip(b)
+            .map(|(ai, bi)| ai + t * (bi - ai))
+            .collect::<Vec<f64>>()
+    };
+    while evals < max_evals {
+        simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if (simplex[n].1 - simplex[0].1).abs() <= ftol {
+            break;
+        }
+        let centroid: Vec<f64> = (0..n)
+            .map(|j| simplex[..n].iter().map(|p| p.0[j]).sum::<f64>() / n as f64)
+            .collect();
+        let worst = simplex[n].clone();
+        let xr = point(&centroid, &worst.0, -1.0);
+        let fr = f(&xr);
+        evals += 1;
+        if fr < simplex[0].1 {
+            let xe = point(&centroid, &worst.0, -2.0);
+            let fe = f(&xe);
+            evals += 1;
+            simplex[n] = if fe < fr { (xe, fe) } else { (xr, fr) };
+        } else if fr < simplex[n - 1].1 {
+            simplex[n] = (xr, fr);
+        } else {
+            let (xc, fc) = if fr < worst.1 {
+                let xc = point(&centroid, &xr, 0.5);
+                let fc = f(&xc);
+                (xc, fc)
+            } else {
+                let xc = point(&centroid, &worst.0, 0.5);
+                let fc = f(&xc);
+                (xc, fc)
+            };
+            evals += 1;
+            if fc < worst.1.min(fr) {
+                simplex[n] = (xc, fc);
+            } else {
+                let best = simplex[0].0.clone();
+                for p in simplex.iter_mut().skip(1) {
+                    p.0 = point(&best, &p.0, 0.5);
+                    p.1 = f(&p.0);
+                    evals += 1;
+                }
+            }
+        }
+    }
+    simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (x, fx) = simplex.swap_remove(0);
+    (x, fx)
+}
+
+/// Fits the knobs of `s` to `targets`. Knobs are searched on the log scale (all are positive).
+pub fn fit(
+    s: &Scenario,
+    targets: &[Target],
+    threads: usize,
+    max_evals: usize,
+) -> Result<Fit, EngineError> {
+    // A variability not yet in the population starts at a moderate CV of 0.5.
+    let x0: Vec<f64> = KNOBS
+        .iter()
+        .map(|k| {
+            let v = k.get(s);
+            if v > 0.0 { v.ln() } else { 0.5_f64.ln() }
+        })
+        .collect();
+    let step = vec![0.2; KNOBS.len()];
+    let mut trace = Vec::new();
+    let mut error = None;
+    let apply = |x: &[f64]| {
+        let mut c = s.clone();
+        for (k, &xi) in KNOBS.iter().zip(x) {
+            k.set(&mut c, xi.exp());
+        }
+        c
+    };
+    let (best, d) = nelder_mead(
+        |x| {
+            let c = apply(x);
+            let d = match evaluate(&c, targets, threads) {
+                Ok(checks) => distance(&checks),
+                Err(e) => {
+                    error = Some(e);
+                    f64::INFINITY
+                }
+            };
+            trace.push(Trace {
+                evaluation: trace.len() + 1,
+                values: x.iter().map(|v| v.exp()).collect(),
+                distance: d,
+            });
+            d
+        },
+        &x0,
+        &step,
+        max_evals,
+        1e-3,
+    );
+    if let Some(e) = error {
+        return Err(e);
+    }
+    Ok(Fit {
+        scenario: apply(&best),
+        distance: d,
+        trace,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nelder_mead_finds_the_minimum_of_rosenbrock() {
+        let rosen = |x: &[f64]| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
+        let (x, fx) = nelder_mead(rosen, &[-1.2, 1.0], &[0.5, 0.5], 2000, 1e-14);
+        assert!(fx < 1e-8, "{fx}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 1e-3,
+            "{x:?}"
+        );
+    }
+
+    #[test]
+    fn distance_weights_hard_over_soft() {
+        let t = |class| Target {
+            id: "x".into(),
+            metric: "m".into(),
+            statistic: "s".into(),
+            value: 10.0,
+            accept: [8.0, 12.0],
+            class,
+            population: "p".into(),
+            source: "s".into(),
+        };
+        assert!((distance(&[(t(Class::Hard), 12.0)]) - 1.0).abs() < 1e-12);
+        assert!((distance(&[(t(Class::Soft), 12.0)]) - 0.25).abs() < 1e-12);
+        assert!((distance(&[(t(Class::Hard), f64::NAN)]) - MISSING).abs() < 1e-12);
+    }
+}

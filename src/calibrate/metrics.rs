@@ -1,0 +1,399 @@
+//! Natural-history statistics of a simulated cohort, computed the way the published studies
+//! computed them.
+//!
+//! Survival is tracheostomy-free survival (death or permanent ventilation), administratively
+//! censored at the end of follow-up. Survival from onset is computed among diagnosed patients,
+//! as registers do. Cox models use Efron's handling of tied event times (see
+//! [`crate::stats::cox`]).
+
+use crate::cohort::{ArmCourse, Outcome};
+use crate::model::{Genotype, Region};
+use crate::stats::{cox, km, slope, summary};
+
+/// An estimate with a confidence interval (NaN bounds when none is available).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Point estimate.
+    pub value: f64,
+    /// Lower bound of the 95% interval.
+    pub lo: f64,
+    /// Upper bound of the 95% interval.
+    pub hi: f64,
+}
+
+impl Estimate {
+    fn point(value: f64) -> Estimate {
+        Estimate {
+            value,
+            lo: f64::NAN,
+            hi: f64::NAN,
+        }
+    }
+}
+
+/// Every metric name a target may use.
+pub const METRICS: [&str; 22] = [
+    "median_survival_from_onset",
+    "survival_from_onset_120",
+    "survival_from_diagnosis_12",
+    "survival_from_diagnosis_24",
+    "survival_from_diagnosis_36",
+    "survival_from_diagnosis_60",
+    "hr_bulbar_onset",
+    "hr_age_75_vs_49",
+    "hr_age_65_69_vs_49",
+    "hr_c9orf72",
+    "median_survival_sod1_a4v",
+    "slope_mean_24",
+    "slope_p975_24",
+    "slope_p025_24",
+    "delta_fs_median",
+    "fvc_decline_mean_12",
+    "plateau_12",
+    "nfl_median_at_diagnosis",
+    "nfl_delta_fs_correlation",
+    "onset_age_mean",
+    "bulbar_onset_share",
+    "diagnostic_delay_median",
+];
+
+/// One enrolled patient, reduced to what the statistics need.
+#[derive(Debug, Clone)]
+struct Subject {
+    age: f64,
+    bulbar: bool,
+    genotype: Genotype,
+    /// Months from onset to death or censoring.
+    from_onset: f64,
+    /// Months from diagnosis (enrollment) to death or censoring.
+    from_diagnosis: f64,
+    died: bool,
+    delta_fs: f64,
+    nfl: f64,
+    course: ArmCourse,
+}
+
+fn subjects(outcomes: &[Outcome]) -> Vec<Subject> {
+    outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Enrolled {
+                draw,
+                enrollment,
+                baseline,
+                arms,
+            } => {
+                let c = arms.first()?;
+                let onset = c.events.onset?;
+                let end = if c.died() {
+                    c.events.death?
+                } else {
+                    c.follow_up_end
+                };
+                let since_onset = enrollment - onset;
+                Some(Subject {
+                    age: draw.covariates.age_years,
+                    bulbar: draw.covariates.onset_region == Region::Bulbar,
+                    genotype: draw.covariates.genotype,
+                    from_onset: end - onset,
+                    from_diagnosis: end - enrollment,
+                    died: c.died(),
+                    delta_fs: if since_onset > 0.0 {
+                        (48.0 - f64::from(baseline.total())) / since_onset
+                    } else {
+                        f64::NAN
+                    },
+                    nfl: baseline.nfl,
+                    course: c.clone(),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn km_of(subjects: &[&Subject], from_onset: bool) -> Option<km::KaplanMeier> {
+    let t: Vec<f64> = subjects
+        .iter()
+        .map(|s| {
+            if from_onset {
+                s.from_onset
+            } else {
+                s.from_diagnosis
+            }
+        })
+        .collect();
+    let e: Vec<bool> = subjects.iter().map(|s| s.died).collect();
+    km::KaplanMeier::fit(&t, &e)
+}
+
+fn survival_at(subjects: &[&Subject], from_onset: bool, t: f64) -> Estimate {
+    match km_of(subjects, from_onset) {
+        Some(k) => {
+            let (lo, hi) = k.survival_ci_at(t, 0.95);
+            Estimate {
+                value: k.survival_at(t),
+                lo,
+                hi,
+            }
+        }
+        None => Estimate::point(f64::NAN),
+    }
+}
+
+fn median_survival(subjects: &[&Subject]) -> Estimate {
+    match km_of(subjects, true) {
+        Some(k) => {
+            let (lo, hi) = k.median_ci(0.95);
+            Estimate {
+                value: k.median().unwrap_or(f64::NAN),
+                lo: lo.unwrap_or(f64::NAN),
+                hi: hi.unwrap_or(f64::NAN),
+            }
+        }
+        None => Estimate::point(f64::NAN),
+    }
+}
+
+/// Hazard ratio of the first covariate of a Cox model.
+fn hazard_ratio(
+    subjects: &[&Subject],
+    from_onset: bool,
+    covariates: impl Fn(&Subject) -> Vec<f64>,
+    which: usize,
+) -> Estimate {
+    let t: Vec<f64> = subjects
+        .iter()
+        .map(|s| {
+            if from_onset {
+                s.from_onset
+            } else {
+                s.from_diagnosis
+            }
+        })
+        .collect();
+    let e: Vec<bool> = subjects.iter().map(|s| s.died).collect();
+    let x: Vec<Vec<f64>> = subjects.iter().map(|s| covariates(s)).collect();
+    match cox::fit(&t, &e, &x) {
+        Ok(fit) => {
+            let c = &fit.coefficients[which];
+            Estimate {
+                value: c.hazard_ratio,
+                lo: c.hr_lower,
+                hi: c.hr_upper,
+            }
+        }
+        Err(_) => Estimate::point(f64::NAN),
+    }
+}
+
+/// Per-patient decline (negative least-squares slope) of rated ALSFRS-R over visits within
+/// `months` of enrollment, for patients with at least three such visits.
+fn declines(
+    subjects: &[Subject],
+    months: f64,
+    value: impl Fn(&crate::cohort::Observation) -> f64,
+) -> Vec<f64> {
+    subjects
+        .iter()
+        .filter_map(|s| {
+            let v: Vec<_> = s
+                .course
+                .visits
+                .iter()
+                .filter(|o| o.t <= months + 1e-9)
+                .collect();
+            if v.len() < 3 {
+                return None;
+            }
+            let x: Vec<f64> = v.iter().map(|o| o.t).collect();
+            let y: Vec<f64> = v.iter().map(|o| value(o)).collect();
+            slope::ols(&x, &y).map(|f| -f.slope)
+        })
+        .collect()
+}
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.retain(|x| x.is_finite());
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+fn quantile(v: &[f64], p: f64) -> f64 {
+    crate::report::stats::quantile_sorted(v, p)
+}
+
+fn mean_estimate(v: &[f64]) -> Estimate {
+    match summary::mean_ci(v, 0.95) {
+        Some((m, lo, hi)) => Estimate { value: m, lo, hi },
+        None => Estimate::point(f64::NAN),
+    }
+}
+
+fn share(k: usize, n: usize) -> Estimate {
+    if n == 0 {
+        return Estimate::point(f64::NAN);
+    }
+    let (lo, hi) = summary::proportion_ci(k, n, 0.95).unwrap_or((f64::NAN, f64::NAN));
+    Estimate {
+        value: k as f64 / n as f64,
+        lo,
+        hi,
+    }
+}
+
+fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && v[idx[j + 1]].total_cmp(&v[idx[i]]).is_eq() {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = avg;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    sxy / (sxx * syy).sqrt()
+}
+
+/// Computes a metric of the main cohort. `sod1_a4v` is a separate cohort of SOD1 A4V carriers
+/// (for the genotype-specific target). Unknown names give `None`.
+pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option<Estimate> {
+    let subj = subjects(outcomes);
+    let all: Vec<&Subject> = subj.iter().collect();
+    let draws: Vec<_> = outcomes.iter().map(|o| o.draw()).collect();
+    let e = match name {
+        "median_survival_from_onset" => median_survival(&all),
+        "survival_from_onset_120" => survival_at(&all, true, 120.0),
+        "survival_from_diagnosis_12" => survival_at(&all, false, 12.0),
+        "survival_from_diagnosis_24" => survival_at(&all, false, 24.0),
+        "survival_from_diagnosis_36" => survival_at(&all, false, 36.0),
+        "survival_from_diagnosis_60" => survival_at(&all, false, 60.0),
+        "hr_bulbar_onset" => hazard_ratio(
+            &all,
+            true,
+            |s| vec![f64::from(u8::from(s.bulbar)), s.age / 10.0],
+            0,
+        ),
+        "hr_age_75_vs_49" | "hr_age_65_69_vs_49" => {
+            let groups = |s: &Subject| {
+                let a = s.age;
+                vec![
+                    f64::from(u8::from((50.0..65.0).contains(&a))),
+                    f64::from(u8::from((65.0..70.0).contains(&a))),
+                    f64::from(u8::from((70.0..75.0).contains(&a))),
+                    f64::from(u8::from(a >= 75.0)),
+                ]
+            };
+            hazard_ratio(
+                &all,
+                false,
+                groups,
+                if name == "hr_age_75_vs_49" { 3 } else { 1 },
+            )
+        }
+        "hr_c9orf72" => {
+            let sub: Vec<&Subject> = subj
+                .iter()
+                .filter(|s| matches!(s.genotype, Genotype::Sporadic | Genotype::C9orf72))
+                .collect();
+            hazard_ratio(
+                &sub,
+                true,
+                |s| {
+                    vec![
+                        f64::from(u8::from(s.genotype == Genotype::C9orf72)),
+                        s.age / 10.0,
+                    ]
+                },
+                0,
+            )
+        }
+        "median_survival_sod1_a4v" => {
+            let s = subjects(sod1_a4v);
+            median_survival(&s.iter().collect::<Vec<_>>())
+        }
+        "slope_mean_24" => mean_estimate(&declines(&subj, 24.0, |o| f64::from(o.total()))),
+        "slope_p975_24" => Estimate::point(quantile(
+            &sorted(declines(&subj, 24.0, |o| f64::from(o.total()))),
+            0.975,
+        )),
+        "slope_p025_24" => Estimate::point(quantile(
+            &sorted(declines(&subj, 24.0, |o| f64::from(o.total()))),
+            0.025,
+        )),
+        "delta_fs_median" => Estimate::point(quantile(
+            &sorted(subj.iter().map(|s| s.delta_fs).collect()),
+            0.5,
+        )),
+        "fvc_decline_mean_12" => mean_estimate(&declines(&subj, 12.0, |o| o.fvc)),
+        "plateau_12" => {
+            let mut k = 0;
+            let mut n = 0;
+            for s in &subj {
+                let v = &s.course.visits;
+                let (Some(first), Some(at12)) =
+                    (v.first(), v.iter().find(|o| (o.t - 12.0).abs() < 1e-9))
+                else {
+                    continue;
+                };
+                n += 1;
+                if at12.total() >= first.total() {
+                    k += 1;
+                }
+            }
+            share(k, n)
+        }
+        "nfl_median_at_diagnosis" => {
+            Estimate::point(quantile(&sorted(subj.iter().map(|s| s.nfl).collect()), 0.5))
+        }
+        "nfl_delta_fs_correlation" => {
+            let pairs: Vec<(f64, f64)> = subj
+                .iter()
+                .filter(|s| s.delta_fs.is_finite())
+                .map(|s| (s.nfl, s.delta_fs))
+                .collect();
+            let x: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+            let y: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+            Estimate::point(pearson(&ranks(&x), &ranks(&y)))
+        }
+        "onset_age_mean" => mean_estimate(
+            &draws
+                .iter()
+                .map(|d| d.covariates.age_years)
+                .collect::<Vec<_>>(),
+        ),
+        "bulbar_onset_share" => share(
+            draws
+                .iter()
+                .filter(|d| d.covariates.onset_region == Region::Bulbar)
+                .count(),
+            draws.len(),
+        ),
+        "diagnostic_delay_median" => Estimate::point(quantile(
+            &sorted(
+                draws
+                    .iter()
+                    .map(|d| d.covariates.diagnostic_delay_months)
+                    .collect(),
+            ),
+            0.5,
+        )),
+        _ => return None,
+    };
+    Some(e)
+}

@@ -1,0 +1,9 @@
+//! Calibration of the untreated model to published natural history, and its validation.
+//!
+//! `targets.toml` holds the published figures (value, accepted interval, hard or soft, source);
+//! [`metrics`] computes the same statistics from a simulated cohort; [`validate`] compares them.
+
+pub mod fit;
+pub mod metrics;
+pub mod targets;
+pub mod validate;

@@ -1,0 +1,114 @@
+//! `alssim calibrate`: fit the natural-history population to the published targets.
+
+use alssim::calibrate::fit::{self, KNOBS};
+use alssim::calibrate::{targets, validate};
+use alssim::report::result_dir::write_dir;
+use alssim::scenario;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// Options of `alssim calibrate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Virtual patients per evaluation (the same patients every time).
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
+    patients: u64,
+    /// Largest number of cohort evaluations.
+    #[arg(long, value_name = "N", default_value_t = 300)]
+    max_evaluations: usize,
+    /// Master seed (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Result folder.
+    #[arg(long, value_name = "DIR", default_value = "out/calibration")]
+    out: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Replace an existing result folder.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut s = validate::natural_history();
+    s.population.size = args.patients;
+    if let Some(seed) = args.seed {
+        s.population.seed = seed;
+    }
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |t| t as usize,
+    );
+    let targets = targets::bundled();
+    let before = fit::distance(&fit::evaluate(&s, &targets, threads)?);
+    crate::outln!(
+        "alssim calibrate: {} knobs, {} patients per evaluation, at most {} evaluations; starting distance {before:.3}",
+        KNOBS.len(),
+        args.patients,
+        args.max_evaluations
+    );
+    let result = fit::fit(&s, &targets, threads, args.max_evaluations)?;
+    let mut trace = String::from("evaluation,distance");
+    for k in &KNOBS {
+        let _ = write!(trace, ",{}", k.name());
+    }
+    trace.push('\n');
+    for t in &result.trace {
+        let _ = write!(trace, "{},{}", t.evaluation, t.distance);
+        for v in &t.values {
+            let _ = write!(trace, ",{v}");
+        }
+        trace.push('\n');
+    }
+    let (main, a4v) = validate::simulate(&result.scenario, threads)?;
+    let checks = validate::check(&main, &a4v);
+    let mut fitted = String::from("| quantity | start | fitted |\n|---|---|---|\n");
+    for (k, (start, end)) in KNOBS
+        .iter()
+        .zip(result.trace[0].values.iter().zip(best_values(&result)))
+    {
+        let _ = writeln!(fitted, "| `{}` | {start:.4} | {end:.4} |", k.name());
+    }
+    let report = format!(
+        "# Calibration\n\nNelder-Mead over {} quantities, {} evaluations of {} patients (seed {}); distance {before:.3} \
+         before, {:.3} after.\n\n{fitted}\n{}",
+        KNOBS.len(),
+        result.trace.len(),
+        args.patients,
+        s.population.seed,
+        result.distance,
+        validate::to_markdown(&checks, args.patients, s.population.seed).replace(
+            "# Natural-history validation",
+            "## Validation of the fitted population"
+        )
+    );
+    let files = [
+        (
+            "calibrated.toml",
+            scenario::to_toml(&result.scenario).into_bytes(),
+        ),
+        ("trace.csv", trace.into_bytes()),
+        ("calibration.md", report.into_bytes()),
+        ("validation.csv", validate::to_csv(&checks).into_bytes()),
+    ];
+    write_dir(&args.out, &files, args.force)?;
+    crate::outln!(
+        "distance {before:.3} -> {:.3} after {} evaluations",
+        result.distance,
+        result.trace.len()
+    );
+    for (k, v) in KNOBS.iter().zip(best_values(&result)) {
+        crate::outln!("  {:<32} {v:.5}", k.name());
+    }
+    crate::outln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+fn best_values(f: &fit::Fit) -> Vec<f64> {
+    f.trace
+        .iter()
+        .filter(|t| t.distance.is_finite())
+        .min_by(|a, b| a.distance.total_cmp(&b.distance))
+        .map_or_else(Vec::new, |t| t.values.clone())
+}
