@@ -260,9 +260,11 @@ fn shards_merge_into_the_unsharded_result() {
         .arg(&merged)
         .assert()
         .success();
-    for file in ["summary.csv", "patients.csv", "trajectories.csv"] {
+    for file in ["summary.csv", "patients.csv"] {
         assert_eq!(read(whole.join(file)), read(merged.join(file)), "{file}");
     }
+    let traj = |d: &Path| std::fs::read(d.join("trajectories.parquet")).unwrap();
+    assert_eq!(traj(&whole), traj(&merged), "trajectories.parquet");
     let strip = |mut m: serde_json::Value| {
         for k in ["wall_seconds", "patients_per_second", "threads", "shard"] {
             m.as_object_mut().unwrap().remove(k);
@@ -320,4 +322,55 @@ fn arms_without_therapy_are_the_same_patients_as_control() {
             .collect::<Vec<_>>()
     };
     assert_eq!(strip("control,"), strip("no-drug,"));
+}
+
+#[test]
+fn trajectory_table_is_readable_and_merges_byte_identically_across_batches() {
+    // Enough rows (about 700 patients x 49 half-monthly visits) to span several writer batches.
+    let text = SMALL.replace("size = 60", "size = 700").replace(
+        "horizon-months = 36\nvisits-every-months = 6",
+        "horizon-months = 24\nvisits-every-months = 0.5",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), &text);
+    let whole = tmp.path().join("whole");
+    run_into(&s, &whole, &["--quiet", "--trajectories"]);
+    let batches =
+        alssim::report::trajectories::read_all(&whole.join("trajectories.parquet")).unwrap();
+    let rows = alssim::report::trajectories::row_count(&batches);
+    assert!(
+        rows > 2 * alssim::report::trajectories::BATCH_ROWS,
+        "{rows} rows"
+    );
+    assert!(batches.iter().all(alssim::report::trajectories::no_nulls));
+    assert_eq!(batches[0].schema().field(0).name(), "index");
+    assert_eq!(batches[0].schema().field(3).name(), "alsfrs_r");
+    // One row per rated visit: the summary's at-risk counts add up to the same number.
+    let summary = read(whole.join("summary.csv"));
+    let visits: usize = summary
+        .lines()
+        .filter(|l| l.contains(",alsfrs_r,"))
+        .map(|l| l.split(',').nth(4).unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(rows, visits);
+    let mut parts = Vec::new();
+    for k in 1..=3 {
+        let p = tmp.path().join(format!("p{k}"));
+        run_into(
+            &s,
+            &p,
+            &["--quiet", "--trajectories", "--shard", &format!("{k}/3")],
+        );
+        parts.push(p);
+    }
+    let merged = tmp.path().join("merged");
+    alssim()
+        .arg("merge")
+        .args(&parts)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    let bytes = |d: &Path| std::fs::read(d.join("trajectories.parquet")).unwrap();
+    assert_eq!(bytes(&whole), bytes(&merged));
 }

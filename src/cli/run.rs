@@ -34,7 +34,7 @@ pub struct Args {
     /// Run only shard K of N (K from 1 to N) and write a part folder for `alssim merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
-    /// Also write every rated visit of every patient to trajectories.csv.
+    /// Also write every rated visit of every patient to trajectories.parquet.
     #[arg(long)]
     trajectories: bool,
     /// Replace an existing result folder.

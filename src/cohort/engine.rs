@@ -422,22 +422,24 @@ impl Course<'_> {
     /// Rates the visits while alive. A visit at the enrollment time is the baseline visit
     /// itself, not a second rating of the same moment.
     fn observe(&self, rng: &mut rand::rngs::ChaCha8Rng, follow_up_end: f64) -> ArmCourse {
-        let enrollment = self.origin + self.baseline.t;
-        let absolute: Vec<f64> = self.times.iter().map(|t| self.origin + t).collect();
+        let model = self.solution.model();
+        // Visit times are recorded as scheduled (months from the origin), not recomputed from
+        // the absolute time, so every patient's month 3 is exactly 3.
         let visits = self
-            .solution
-            .visits(&absolute)
-            .into_iter()
-            .map(|v| {
-                if (v.t - enrollment).abs() < 1e-9 {
-                    return self.baseline.clone();
+            .times
+            .iter()
+            .filter_map(|&t| {
+                if (t - self.baseline.t).abs() < 1e-9 {
+                    return Some(self.baseline.clone());
                 }
-                Observation {
-                    t: v.t - self.origin,
-                    items: alsfrs::observe(&v.readout.items, self.noise, rng),
-                    fvc: v.readout.fvc,
-                    nfl: v.readout.nfl,
-                }
+                let state = self.solution.state_at(self.origin + t)?;
+                let readout = model.readout(&state);
+                Some(Observation {
+                    t,
+                    items: alsfrs::observe(&readout.items, self.noise, rng),
+                    fvc: readout.fvc,
+                    nfl: readout.nfl,
+                })
             })
             .collect();
         ArmCourse {

@@ -1,4 +1,4 @@
-//! Cohort result rows: `patients.csv`, `trajectories.csv` and the failures of the manifest.
+//! Cohort result rows: `patients.csv` and the failures of the manifest.
 //! `summary.csv` comes from [`crate::cohort::CohortSummary`].
 //!
 //! Column names and units are documented in `docs/OUTPUTS.md`. Numbers are written with
@@ -80,52 +80,6 @@ pub fn patient_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
                 let _ = write!(out, ",{}", opt(draw.params.get(&v.param)));
             }
             out.push('\n');
-        }
-    }
-    out
-}
-
-/// Columns of `trajectories.csv`.
-pub fn trajectories_header() -> String {
-    let items: Vec<String> = crate::model::alsfrs::ITEMS
-        .iter()
-        .map(|i| format!("item_{}", i.name))
-        .collect();
-    format!(
-        "index,arm,month,alsfrs_r,bulbar,fine_motor,gross_motor,respiratory,fvc_pct,nfl_pg_ml,{}\n",
-        items.join(",")
-    )
-}
-
-/// Rows of `trajectories.csv`: every rated visit of every enrolled patient and arm.
-pub fn trajectory_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
-    let mut out = String::new();
-    for o in outcomes {
-        let Outcome::Enrolled { draw, arms, .. } = o else {
-            continue;
-        };
-        for (arm, c) in spec.arms.iter().zip(arms) {
-            for v in &c.visits {
-                let d = v.domains();
-                let _ = write!(
-                    out,
-                    "{},{},{},{},{},{},{},{},{},{}",
-                    draw.index,
-                    arm.name,
-                    f(v.t),
-                    v.total(),
-                    d[0],
-                    d[1],
-                    d[2],
-                    d[3],
-                    f(v.fvc),
-                    f(v.nfl)
-                );
-                for x in v.items {
-                    let _ = write!(out, ",{x}");
-                }
-                out.push('\n');
-            }
         }
     }
     out

@@ -6,6 +6,7 @@ pub mod patient_table;
 pub mod result_dir;
 pub mod run;
 pub mod stats;
+pub mod trajectories;
 
 pub use atomic::write_atomic;
 pub use patient_table::{PatientTable, Row};

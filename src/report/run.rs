@@ -2,15 +2,14 @@
 //!
 //! Patients are simulated chunk by chunk; each finished chunk is folded into the exact
 //! summaries ([`CohortSummary`]) and its rows are appended to `patients.csv` (and
-//! `trajectories.csv`), so memory does not grow with the cohort. A shard (`k` of `n`) runs the
+//! `trajectories.parquet`), so memory does not grow with the cohort. A shard (`k` of `n`) runs the
 //! slice of patient indices `[⌊size·(k−1)/n⌋, ⌊size·k/n⌋)` and writes a part folder; merging
-//! all parts gives the same `summary.csv`, `patients.csv` and `trajectories.csv`, byte for
+//! all parts gives the same `summary.csv`, `patients.csv` and `trajectories.parquet`, byte for
 //! byte, as the unsharded run.
 
-use super::cohort::{
-    failures_json, patient_rows, patients_header, trajectories_header, trajectory_rows,
-};
+use super::cohort::{failures_json, patient_rows, patients_header};
 use super::result_dir::{ResultDirError, Staging};
+use super::trajectories::{TrajectoryError, TrajectoryWriter};
 use crate::cohort::{CohortSpec, CohortSummary, EngineError, ScreenFailure, run_chunks};
 use crate::scenario::{self, Scenario};
 use std::io::Write;
@@ -30,6 +29,9 @@ pub enum RunError {
     /// The engine could not run.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The trajectory table could not be written or read.
+    #[error(transparent)]
+    Trajectories(#[from] TrajectoryError),
     /// A part folder is missing, damaged or does not belong with the others.
     #[error("cannot merge: {0}")]
     Merge(String),
@@ -42,7 +44,7 @@ pub struct RunOptions {
     pub threads: usize,
     /// `Some((k, n))`: run shard `k` (1-based) of `n`.
     pub shard: Option<(u64, u64)>,
-    /// Write `trajectories.csv` even if the scenario does not ask for it.
+    /// Write `trajectories.parquet` even if the scenario does not ask for it.
     pub trajectories: bool,
     /// Replace an existing result folder.
     pub force: bool,
@@ -81,7 +83,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + use<> {
 
 struct Writers {
     patients: Option<std::io::BufWriter<std::fs::File>>,
-    trajectories: Option<std::io::BufWriter<std::fs::File>>,
+    trajectories: Option<TrajectoryWriter>,
 }
 
 fn open(
@@ -113,7 +115,9 @@ pub fn run_scenario(
             None
         },
         trajectories: if trajectories {
-            Some(open(&staging, "trajectories.csv", &trajectories_header())?)
+            Some(TrajectoryWriter::create(
+                &staging.path("trajectories.parquet"),
+            )?)
         } else {
             None
         },
@@ -139,21 +143,20 @@ pub fn run_scenario(
                     .map_err(io_err(&staging.path("patients.csv")))?;
             }
             if let Some(t) = &mut w.trajectories {
-                t.write_all(trajectory_rows(&spec, chunk).as_bytes())
-                    .map_err(io_err(&staging.path("trajectories.csv")))?;
+                t.push(&spec, chunk)?;
             }
             done += chunk.len() as u64;
             progress(done);
             Ok(())
         },
     )?;
-    for (name, writer) in [
-        ("patients.csv", w.patients),
-        ("trajectories.csv", w.trajectories),
-    ] {
-        if let Some(mut writer) = writer {
-            writer.flush().map_err(io_err(&staging.path(name)))?;
-        }
+    if let Some(mut writer) = w.patients {
+        writer
+            .flush()
+            .map_err(io_err(&staging.path("patients.csv")))?;
+    }
+    if let Some(writer) = w.trajectories {
+        writer.finish()?;
     }
     let wall_seconds = started.elapsed().as_secs_f64();
     let resolved = scenario::to_toml(s);
@@ -362,10 +365,14 @@ pub fn merge_parts(parts: &[PathBuf], dir: &Path, force: bool) -> Result<RunRepo
         threads = threads.max(p.json["threads"].as_u64().unwrap_or(1) as usize);
     }
     let trajectories = first.json["trajectories"].as_bool().unwrap_or(false);
-    for (file, wanted) in [
-        ("patients.csv", s.simulation.patients),
-        ("trajectories.csv", trajectories),
-    ] {
+    if trajectories {
+        let mut out = TrajectoryWriter::create(&staging.path("trajectories.parquet"))?;
+        for p in &parts {
+            out.append_file(&p.dir.join("trajectories.parquet"))?;
+        }
+        out.finish()?;
+    }
+    for (file, wanted) in [("patients.csv", s.simulation.patients)] {
         if !wanted {
             continue;
         }

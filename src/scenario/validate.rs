@@ -298,7 +298,7 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
                         &p,
                         "unknown value `trajectories`",
                         Some(
-                            "trajectories.csv is asked for with `keep-trajectories = true`; \
+                            "trajectories.parquet is asked for with `keep-trajectories = true`; \
                              accepted here: `summary`, `patients`"
                                 .into(),
                         ),
