@@ -397,3 +397,90 @@ pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option
     };
     Some(e)
 }
+
+/// The time origin of a survival curve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Months from diagnosis (enrollment).
+    Diagnosis,
+    /// Months from clinical onset.
+    Onset,
+}
+
+/// The patients a survival curve describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Every enrolled patient.
+    All,
+    /// Bulbar onset.
+    BulbarOnset,
+    /// Spinal onset: cervical, thoracic or lumbar.
+    SpinalOnset,
+}
+
+/// A Kaplan-Meier curve of tracheostomy-free survival, reduced to the points where it changes,
+/// with 95% pointwise confidence limits (log-log) and the median.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalCurve {
+    /// Patients.
+    pub n: usize,
+    /// Deaths or permanent ventilations.
+    pub events: usize,
+    /// Months: 0, every event time, and the last follow-up time if later.
+    pub time: Vec<f64>,
+    /// Survival from `time[i]` until `time[i + 1]`.
+    pub survival: Vec<f64>,
+    /// Lower 95% pointwise limit (NaN where undefined, once survival reaches 0).
+    pub lower: Vec<f64>,
+    /// Upper 95% pointwise limit (NaN where undefined).
+    pub upper: Vec<f64>,
+    /// Median survival, months; `None` if the curve stays above one half.
+    pub median: Option<f64>,
+    /// Brookmeyer-Crowley 95% interval of the median (`None` where not reached).
+    pub median_ci: (Option<f64>, Option<f64>),
+}
+
+/// The Kaplan-Meier curve of a group of enrolled patients from `origin`; `None` when the group
+/// is empty.
+pub fn survival_curve(outcomes: &[Outcome], origin: Origin, group: Group) -> Option<SurvivalCurve> {
+    let subj = subjects(outcomes);
+    let chosen: Vec<&Subject> = subj
+        .iter()
+        .filter(|s| match group {
+            Group::All => true,
+            Group::BulbarOnset => s.bulbar,
+            Group::SpinalOnset => !s.bulbar,
+        })
+        .collect();
+    let k = km_of(&chosen, origin == Origin::Onset)?;
+    let mut curve = SurvivalCurve {
+        n: k.n(),
+        events: k.events(),
+        time: vec![0.0],
+        survival: vec![1.0],
+        lower: vec![1.0],
+        upper: vec![1.0],
+        median: k.median(),
+        median_ci: k.median_ci(0.95),
+    };
+    let steps = k.steps();
+    for (i, step) in steps.iter().enumerate() {
+        let last = i + 1 == steps.len();
+        if step.events == 0 && !(last && step.time > 0.0) {
+            continue;
+        }
+        let (lo, hi) = k.survival_ci_at(step.time, 0.95);
+        curve.time.push(step.time);
+        curve.survival.push(step.survival);
+        curve.lower.push(lo);
+        curve.upper.push(hi);
+    }
+    Some(curve)
+}
+
+/// Individual ALSFRS-R decline (points/month, positive when the score falls): the negative
+/// least-squares slope of the rated total over the visits within `months` of diagnosis, for
+/// each patient with at least three such visits (as `slope_mean_24` uses them).
+pub fn alsfrs_declines(outcomes: &[Outcome], months: f64) -> Vec<f64> {
+    declines(&subjects(outcomes), months, |o| f64::from(o.total()))
+}

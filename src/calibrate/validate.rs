@@ -1,11 +1,15 @@
 //! `alssim validate`: the untreated default population against published natural history.
 
-use super::metrics::{self, Estimate};
+use super::metrics::{self, Estimate, Group, Origin, SurvivalCurve};
 use super::targets::{self, Class, Target};
 use crate::cohort::{self, EngineError, Outcome};
 use crate::model::Genotype;
+use crate::report::plot::{
+    Axis, Chart, Colour, Figure, FigureOptions, Histogram, Mark, PlotError, Points, Series,
+};
 use crate::scenario::{self, Scenario};
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 /// The bundled natural-history scenario, the population the targets describe.
 pub const NATURAL_HISTORY: &str = include_str!("../../scenarios/natural-history.toml");
@@ -156,6 +160,364 @@ pub fn to_markdown(checks: &[Check], patients: u64, seed: u64) -> String {
             );
         }
         out.push('\n');
+    }
+    out
+}
+
+/// Months after diagnosis over which individual ALSFRS-R decline is measured.
+pub const DECLINE_MONTHS: f64 = 24.0;
+
+/// Width of a bin of the decline histogram, points/month.
+pub const DECLINE_BIN: f64 = 0.1;
+
+/// How far survival curves are drawn, months.
+const SURVIVAL_SHOWN: f64 = 120.0;
+
+/// Individual ALSFRS-R declines, binned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclineHistogram {
+    /// Bin edges, points/month ([`DECLINE_BIN`] apart).
+    pub edges: Vec<f64>,
+    /// Patients per bin.
+    pub counts: Vec<f64>,
+    /// Patients with a decline (at least three visits in the window).
+    pub n: usize,
+    /// Patients outside the binned range (the most extreme 0.2% on each side at most).
+    pub outside: usize,
+    /// Mean decline.
+    pub mean: f64,
+    /// 2.5th percentile.
+    pub p025: f64,
+    /// 97.5th percentile.
+    pub p975: f64,
+}
+
+impl DeclineHistogram {
+    /// Bins `values` between the 0.2nd and 99.8th percentiles, widened to include `include`
+    /// (published values to show) and rounded out to whole bins. `None` without finite values.
+    pub fn new(values: &[f64], include: &[f64]) -> Option<DeclineHistogram> {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let q = |p| crate::report::stats::quantile_sorted(&v, p);
+        let (mut lo, mut hi) = (q(0.002), q(0.998));
+        for &x in include.iter().filter(|x| x.is_finite()) {
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+        let first = (lo / DECLINE_BIN).floor() as i64;
+        let mut last = (hi / DECLINE_BIN).ceil() as i64;
+        if last <= first {
+            last = first + 1;
+        }
+        let edges: Vec<f64> = (first..=last).map(|k| k as f64 * DECLINE_BIN).collect();
+        let mut counts = vec![0.0; edges.len() - 1];
+        let mut outside = 0;
+        for &x in &v {
+            let k = (x / DECLINE_BIN).floor() as i64 - first;
+            match usize::try_from(k).ok().filter(|&k| k < counts.len()) {
+                Some(k) => counts[k] += 1.0,
+                None => outside += 1,
+            }
+        }
+        Some(DeclineHistogram {
+            edges,
+            counts,
+            n: v.len(),
+            outside,
+            mean: v.iter().sum::<f64>() / v.len() as f64,
+            p025: q(0.025),
+            p975: q(0.975),
+        })
+    }
+}
+
+/// The numbers behind the validation figures, computed from a simulated cohort.
+#[derive(Debug, Clone)]
+pub struct ValidationFigures {
+    /// The simulated population in words (scenario, size, seed).
+    pub population: String,
+    /// Kaplan-Meier survival from diagnosis of every enrolled patient.
+    pub from_diagnosis: Option<SurvivalCurve>,
+    /// Kaplan-Meier survival from onset, bulbar onset.
+    pub bulbar: Option<SurvivalCurve>,
+    /// Kaplan-Meier survival from onset, spinal onset.
+    pub spinal: Option<SurvivalCurve>,
+    /// Age-adjusted hazard ratio of death from onset, bulbar vs spinal onset.
+    pub bulbar_hazard_ratio: Estimate,
+    /// Individual ALSFRS-R decline over the first [`DECLINE_MONTHS`] after diagnosis.
+    pub declines: Option<DeclineHistogram>,
+    /// The published targets the figures show.
+    pub targets: Vec<Target>,
+}
+
+/// The figures `alssim validate` writes: file name (without extension), short title and
+/// caption.
+pub const FIGURES: [(&str, &str, &str); 3] = [
+    (
+        "survival_from_diagnosis",
+        "Survival from diagnosis",
+        "Kaplan-Meier survival from diagnosis of the simulated cohort with its 95% pointwise \
+         confidence band, against the published survival 1, 2, 3 and 5 years after diagnosis \
+         (bars: the interval accepted as a match).",
+    ),
+    (
+        "survival_by_onset",
+        "Survival from onset by onset region",
+        "Kaplan-Meier survival from symptom onset, bulbar vs spinal onset, with 95% pointwise \
+         confidence bands; dashed lines mark the median survival of each group.",
+    ),
+    (
+        "slope_distribution",
+        "Distribution of ALSFRS-R decline",
+        "Histogram of individual ALSFRS-R decline over the first 24 months after diagnosis, \
+         with the simulated mean and the published mean (with its accepted interval) and 95% \
+         range.",
+    ),
+];
+
+/// The published source of a target, up to the first `;`.
+fn short_source(t: &Target) -> &str {
+    t.source.split(';').next().unwrap_or("").trim()
+}
+
+fn months(m: Option<f64>) -> String {
+    m.map_or_else(|| "not reached".into(), |m| format!("{m:.1}"))
+}
+
+impl ValidationFigures {
+    /// Computes the figures' numbers from the main cohort; `population` describes it for the
+    /// titles (for example `natural-history scenario, 5000 patients, seed 1`).
+    pub fn new(outcomes: &[Outcome], population: impl Into<String>) -> ValidationFigures {
+        let targets = targets::bundled();
+        let include: Vec<f64> = targets
+            .iter()
+            .filter(|t| t.metric.starts_with("slope_"))
+            .map(|t| t.value)
+            .collect();
+        ValidationFigures {
+            population: population.into(),
+            from_diagnosis: metrics::survival_curve(outcomes, Origin::Diagnosis, Group::All),
+            bulbar: metrics::survival_curve(outcomes, Origin::Onset, Group::BulbarOnset),
+            spinal: metrics::survival_curve(outcomes, Origin::Onset, Group::SpinalOnset),
+            bulbar_hazard_ratio: metrics::compute("hr_bulbar_onset", outcomes, &[]).unwrap_or(
+                Estimate {
+                    value: f64::NAN,
+                    lo: f64::NAN,
+                    hi: f64::NAN,
+                },
+            ),
+            declines: DeclineHistogram::new(
+                &metrics::alsfrs_declines(outcomes, DECLINE_MONTHS),
+                &include,
+            ),
+            targets,
+        }
+    }
+
+    fn target(&self, metric: &str) -> Option<&Target> {
+        self.targets.iter().find(|t| t.metric == metric)
+    }
+
+    /// The figures that have data, each with its file name (without extension).
+    pub fn figures(&self) -> Vec<(&'static str, Figure)> {
+        let mut out = Vec::new();
+        if let Some(f) = self.survival_from_diagnosis() {
+            out.push((FIGURES[0].0, f));
+        }
+        if let Some(f) = self.survival_by_onset() {
+            out.push((FIGURES[1].0, f));
+        }
+        if let Some(f) = self.slope_distribution() {
+            out.push((FIGURES[2].0, f));
+        }
+        out
+    }
+
+    /// Writes every figure as PNG and SVG (as `options` says) into `dir`.
+    pub fn write(&self, dir: &Path, options: &FigureOptions) -> Result<Vec<PathBuf>, PlotError> {
+        let mut written = Vec::new();
+        for (name, figure) in self.figures() {
+            written.extend(figure.save(dir, name, options)?);
+        }
+        Ok(written)
+    }
+
+    fn survival_axes(origin: &str) -> (Axis, Axis) {
+        (
+            Axis::new(format!("Months since {origin}"))
+                .range(0.0, SURVIVAL_SHOWN)
+                .tick_step(12.0),
+            Axis::new("Tracheostomy-free survival (%)")
+                .percent()
+                .range(0.0, 1.0)
+                .tick_step(0.2),
+        )
+    }
+
+    fn survival_from_diagnosis(&self) -> Option<Figure> {
+        let c = self.from_diagnosis.as_ref()?;
+        let (x, y) = Self::survival_axes("diagnosis");
+        let mut chart = Chart::new(
+            "Survival from diagnosis: simulated cohort vs published register",
+            x,
+            y,
+        )
+        .series(
+            Series::new(
+                format!("Simulated, Kaplan-Meier (n = {}, {} deaths)", c.n, c.events),
+                c.time.clone(),
+                c.survival.clone(),
+            )
+            .band(
+                c.lower.clone(),
+                c.upper.clone(),
+                "95% pointwise confidence band",
+            ),
+        );
+        let published: Vec<&Target> = [12, 24, 36, 60]
+            .iter()
+            .filter_map(|m| self.target(&format!("survival_from_diagnosis_{m}")))
+            .collect();
+        let mut sources = String::new();
+        if let Some(t) = published.first() {
+            let x: Vec<f64> = [12.0, 24.0, 36.0, 60.0][..published.len()].to_vec();
+            chart = chart.points(
+                Points::new(
+                    "Published, with accepted interval",
+                    x,
+                    published.iter().map(|t| t.value).collect(),
+                )
+                .interval(
+                    published.iter().map(|t| t.accept[0]).collect(),
+                    published.iter().map(|t| t.accept[1]).collect(),
+                ),
+            );
+            sources = format!("\nPublished: {}.", short_source(t));
+        }
+        Some(Figure::Step(chart.subtitle(format!(
+            "Untreated {}; death or permanent ventilation, administratively censored.{sources}",
+            self.population
+        ))))
+    }
+
+    fn survival_by_onset(&self) -> Option<Figure> {
+        let groups: Vec<(&str, &SurvivalCurve)> = [
+            ("Bulbar onset", self.bulbar.as_ref()),
+            ("Spinal onset", self.spinal.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(l, c)| c.map(|c| (l, c)))
+        .collect();
+        if groups.is_empty() {
+            return None;
+        }
+        let (x, y) = Self::survival_axes("symptom onset");
+        let mut chart = Chart::new("Survival from symptom onset by onset region", x, y);
+        let mut longest: f64 = 0.0;
+        for (i, (label, c)) in groups.iter().enumerate() {
+            chart = chart.series(
+                Series::new(
+                    format!("{label} (n = {}): median {} months", c.n, months(c.median)),
+                    c.time.clone(),
+                    c.survival.clone(),
+                )
+                .band(c.lower.clone(), c.upper.clone(), "")
+                .colour(Colour::Series(i)),
+            );
+            if let Some(m) = c.median {
+                longest = longest.max(m);
+                chart = chart.mark(
+                    Mark::segment((m, 0.0), (m, 0.5), "")
+                        .colour(Colour::Series(i))
+                        .dashed(),
+                );
+            }
+        }
+        if longest > 0.0 {
+            chart = chart.mark(Mark::segment((0.0, 0.5), (longest, 0.5), "").dashed());
+        }
+        let hr = self.bulbar_hazard_ratio;
+        let mut text = format!(
+            "Untreated {}; enrolled patients; shaded: 95% pointwise confidence bands.",
+            self.population
+        );
+        if hr.value.is_finite() {
+            let _ = write!(
+                text,
+                "\nHazard ratio bulbar vs spinal onset (Cox, age-adjusted): {:.2} (95% CI {:.2}-{:.2})",
+                hr.value, hr.lo, hr.hi
+            );
+            if let Some(t) = self.target("hr_bulbar_onset") {
+                let _ = write!(text, "; published {} ({}).", t.value, short_source(t));
+            }
+        }
+        Some(Figure::Step(chart.subtitle(text)))
+    }
+
+    fn slope_distribution(&self) -> Option<Figure> {
+        let d = self.declines.as_ref()?;
+        let mut hist = Histogram::new(
+            format!(
+                "ALSFRS-R decline in the {DECLINE_MONTHS:.0} months after diagnosis, per patient"
+            ),
+            Axis::new("Decline of ALSFRS-R total (points/month)"),
+            Axis::new(format!("Patients per {DECLINE_BIN} points/month")).integer(),
+            d.edges.clone(),
+            d.counts.clone(),
+        )
+        .label(format!("Simulated patients (n = {})", d.n))
+        .mark(Mark::vline(d.mean, format!("Simulated mean {:.2}", d.mean)).colour(Colour::Black));
+        let mean = self.target("slope_mean_24");
+        let lo = self.target("slope_p025_24");
+        let hi = self.target("slope_p975_24");
+        if let Some(t) = mean {
+            hist = hist
+                .mark(Mark::vspan(
+                    t.accept[0],
+                    t.accept[1],
+                    format!("Accepted mean {}-{}", t.accept[0], t.accept[1]),
+                ))
+                .mark(
+                    Mark::vline(t.value, format!("Published mean {}", t.value))
+                        .colour(Colour::Series(1)),
+                );
+        }
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            let label = format!("Published 95% range {}-{}", lo.value, hi.value);
+            for v in [lo.value, hi.value] {
+                hist = hist.mark(
+                    Mark::vline(v, label.clone())
+                        .colour(Colour::Series(1))
+                        .dashed(),
+                );
+            }
+        }
+        let mut text = format!(
+            "Untreated {}; least-squares slope of the rated total, patients with 3 or more visits. \
+             Simulated 95% range {:.2}-{:.2}.",
+            self.population, d.p025, d.p975
+        );
+        if d.outside > 0 {
+            let _ = write!(text, " {} patients outside the range shown.", d.outside);
+        }
+        if let Some(t) = mean {
+            let _ = write!(text, "\nPublished: {}.", short_source(t));
+        }
+        Some(Figure::Histogram(hist.subtitle(text)))
+    }
+}
+
+/// The figures section of `validation.md`, linking the PNG files.
+pub fn figures_markdown(names: &[&str]) -> String {
+    let mut out = String::from("## Figures\n\n");
+    for (name, title, caption) in FIGURES.iter().filter(|(n, ..)| names.contains(n)) {
+        let _ = writeln!(
+            out,
+            "![{title}]({name}.png)\n\n{caption} Also as [SVG]({name}.svg).\n"
+        );
     }
     out
 }

@@ -1,8 +1,9 @@
 //! `alssim validate`: the default population against published natural history.
 
 use alssim::calibrate::targets::Class;
-use alssim::calibrate::validate::{self, Check};
-use alssim::report::result_dir::write_dir;
+use alssim::calibrate::validate::{self, Check, ValidationFigures};
+use alssim::report::plot::FigureOptions;
+use alssim::report::result_dir::Staging;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,6 +28,9 @@ pub struct Args {
     /// Print only the verdict.
     #[arg(long)]
     quiet: bool,
+    /// Write only the tables, without the figures (PNG and SVG).
+    #[arg(long)]
+    no_plots: bool,
 }
 
 fn line(c: &Check) -> String {
@@ -60,14 +64,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     let (main, a4v) = validate::simulate(&s, threads)?;
     let checks = validate::check(&main, &a4v);
-    let files = [
-        ("validation.csv", validate::to_csv(&checks).into_bytes()),
-        (
-            "validation.md",
-            validate::to_markdown(&checks, args.patients, s.population.seed).into_bytes(),
-        ),
-    ];
-    write_dir(&args.out, &files, args.force)?;
+    let staging = Staging::new(&args.out, args.force)?;
+    let mut md = validate::to_markdown(&checks, args.patients, s.population.seed);
+    if !args.no_plots {
+        let figures = ValidationFigures::new(
+            &main,
+            format!(
+                "{} scenario, {} patients, seed {}",
+                s.meta.name, args.patients, s.population.seed
+            ),
+        );
+        let dir = staging.path("");
+        let options = FigureOptions::default();
+        let mut names = Vec::new();
+        for (name, figure) in figures.figures() {
+            figure.save(&dir, name, &options)?;
+            names.push(name);
+        }
+        md.push_str(&validate::figures_markdown(&names));
+    }
+    staging.write("validation.csv", validate::to_csv(&checks).as_bytes())?;
+    staging.write("validation.md", md.as_bytes())?;
+    staging.commit()?;
     let hard_missed: Vec<&Check> = checks
         .iter()
         .filter(|c| c.target.class == Class::Hard && !c.passed())

@@ -69,6 +69,17 @@ pub struct Observation {
     pub fvc: f64,
     /// Serum NfL, pg/mL.
     pub nfl: f64,
+    /// The model's regional states at the visit, in state-vector order (region blocks of
+    /// [`RegionVar`](crate::model::RegionVar)), single precision: what happened inside.
+    pub regional: [f32; REGIONAL],
+}
+
+/// Number of regional states recorded per visit.
+pub const REGIONAL: usize = crate::model::layout::GLOBAL_OFFSET;
+
+fn regional(state: &crate::model::State) -> [f32; REGIONAL] {
+    // Narrowing to f32 is deliberate: these feed means for figures.
+    std::array::from_fn(|i| state[i] as f32)
 }
 
 impl Observation {
@@ -356,6 +367,7 @@ pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Out
         items: alsfrs::observe(&readout.items, noise, &mut rng),
         fvc: readout.fvc,
         nfl: readout.nfl,
+        regional: regional(&state),
     };
     let reason = if inclusion
         .max_months_since_onset
@@ -439,6 +451,7 @@ impl Course<'_> {
                     items: alsfrs::observe(&readout.items, self.noise, rng),
                     fvc: readout.fvc,
                     nfl: readout.nfl,
+                    regional: regional(&state),
                 })
             })
             .collect();

@@ -13,7 +13,7 @@
 //! Memory is a fixed number of bins per arm and visit, independent of the cohort size.
 
 use super::engine::CohortSpec;
-use super::engine::{ArmCourse, Observation, Outcome, ScreenFailure};
+use super::engine::{ArmCourse, Observation, Outcome, REGIONAL, ScreenFailure};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -189,6 +189,46 @@ impl Accumulator {
     }
 }
 
+/// Exact mean of a model state across patients at one visit (fixed-point sum).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MeanAccumulator {
+    n: u64,
+    sum: i128,
+}
+
+impl MeanAccumulator {
+    fn add(&mut self, x: f64) {
+        self.n += 1;
+        self.sum += fixed(x);
+    }
+
+    fn merge(&mut self, other: &MeanAccumulator) {
+        self.n += other.n;
+        self.sum += other.sum;
+    }
+
+    fn mean(&self) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            self.sum as f64 * FIXED_POINT / self.n as f64
+        }
+    }
+}
+
+/// Names of the regional states summarised per visit (`neurons_bulbar`, ...), in state order.
+pub fn mechanism_names() -> Vec<String> {
+    use crate::model::{Region, RegionVar};
+    Region::ALL
+        .iter()
+        .flat_map(|r| {
+            RegionVar::ALL
+                .iter()
+                .map(move |v| format!("{}_{}", v.name(), r.name()))
+        })
+        .collect()
+}
+
 /// Accumulators of one arm.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArmSummary {
@@ -198,6 +238,8 @@ pub struct ArmSummary {
     pub alive: Vec<u64>,
     /// Per visit and variable.
     pub visits: Vec<[Accumulator; 7]>,
+    /// Per visit: means of the regional model states.
+    pub mechanisms: Vec<[MeanAccumulator; REGIONAL]>,
 }
 
 /// Counts and accumulators of a whole run (or of one shard).
@@ -250,6 +292,7 @@ impl CohortSummary {
                     enrolled: 0,
                     alive: vec![0; n],
                     visits: vec![Default::default(); n],
+                    mechanisms: vec![[MeanAccumulator::default(); REGIONAL]; n],
                 })
                 .collect(),
             ..Default::default()
@@ -303,6 +346,11 @@ impl CohortSummary {
                     x.merge(y);
                 }
             }
+            for (ma, mb) in a.mechanisms.iter_mut().zip(&b.mechanisms) {
+                for (x, y) in ma.iter_mut().zip(mb) {
+                    x.merge(y);
+                }
+            }
         }
     }
 
@@ -310,6 +358,7 @@ impl CohortSummary {
     pub fn to_csv(&self, spec: &CohortSpec) -> String {
         let mut out = String::from(SUMMARY_COLUMNS);
         out.push('\n');
+        let names = mechanism_names();
         let times = spec.simulation.visit_times();
         for (arm, acc) in spec.arms.iter().zip(&self.arms) {
             for (k, &t) in times.iter().enumerate() {
@@ -339,6 +388,19 @@ impl CohortSummary {
                         num(a.quantile(b, 0.95)),
                     );
                 }
+                for (m, name) in acc.mechanisms[k].iter().zip(&names) {
+                    let _ = writeln!(
+                        out,
+                        "{},{},{},{},{},{},{},,,,,,",
+                        arm.name,
+                        num(t),
+                        name,
+                        acc.enrolled,
+                        m.n,
+                        num(survival),
+                        num(m.mean())
+                    );
+                }
             }
         }
         out
@@ -363,6 +425,9 @@ fn add_course(acc: &mut ArmSummary, times: &[f64], course: &ArmCourse) {
         }
         for (v, x) in observation_values(o).into_iter().enumerate() {
             acc.visits[k][v].add(BINNING[v], x);
+        }
+        for (m, &x) in acc.mechanisms[k].iter_mut().zip(&o.regional) {
+            m.add(f64::from(x));
         }
     }
 }
@@ -416,6 +481,11 @@ impl CohortSummary {
                     "enrolled": a.enrolled,
                     "alive": a.alive,
                     "visits": a.visits.iter().map(|v| v.iter().map(acc_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "mechanisms": a
+                        .mechanisms
+                        .iter()
+                        .map(|v| v.iter().map(|m| serde_json::json!([m.n, m.sum.to_string()])).collect::<Vec<_>>())
+                        .collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -458,10 +528,27 @@ impl CohortSummary {
                     .collect::<Option<Vec<_>>>()?;
                 visits.push(<[Accumulator; 7]>::try_from(accs).ok()?);
             }
+            let mut mechanisms = Vec::new();
+            for visit in a.get("mechanisms")?.as_array()? {
+                let mut row = [MeanAccumulator::default(); REGIONAL];
+                let cells = visit.as_array()?;
+                if cells.len() != REGIONAL {
+                    return None;
+                }
+                for (slot, cell) in row.iter_mut().zip(cells) {
+                    let pair = cell.as_array()?;
+                    *slot = MeanAccumulator {
+                        n: pair.first()?.as_u64()?,
+                        sum: pair.get(1)?.as_str()?.parse().ok()?,
+                    };
+                }
+                mechanisms.push(row);
+            }
             arms.push(ArmSummary {
                 enrolled: a.get("enrolled")?.as_u64()?,
                 alive,
                 visits,
+                mechanisms,
             });
         }
         Some(CohortSummary {

@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod cohort;
 pub mod patient_table;
+pub mod plot;
 pub mod result_dir;
 pub mod run;
 pub mod stats;

@@ -112,7 +112,7 @@ impl Rows {
 
     /// Appends the rows of a batch read back from a part file.
     fn extend_from(&mut self, b: &RecordBatch) -> Option<()> {
-        fn col<'a, T: 'static>(b: &'a RecordBatch, i: usize) -> Option<&'a T> {
+        fn col<T: 'static>(b: &RecordBatch, i: usize) -> Option<&T> {
             b.column(i).as_any().downcast_ref::<T>()
         }
         self.index.extend(col::<UInt64Array>(b, 0)?.values().iter());

@@ -1,0 +1,469 @@
+//! Figures: the validation figures and the plotting primitives write whole PNG files of the
+//! stated size that are not blank, and SVG files that carry their axis labels and legend text;
+//! bad input is an error naming the file, never a panic.
+//!
+//! Set `ALSSIM_KEEP_PLOTS=DIR` to keep the figures of these tests in `DIR` for a look.
+
+use alssim::calibrate::validate::{self, FIGURES, ValidationFigures};
+use alssim::cohort::Outcome;
+use alssim::report::plot::{
+    Axis, Chart, Figure, FigureOptions, Format, Histogram, Mark, PALETTE, PlotError, Points,
+    Series, horizontal_bars, line_chart, step_chart,
+};
+use assert_cmd::Command;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// A small natural-history cohort, simulated once for all tests.
+fn cohort() -> &'static [Outcome] {
+    static OUTCOMES: OnceLock<Vec<Outcome>> = OnceLock::new();
+    OUTCOMES.get_or_init(|| {
+        let mut s = validate::natural_history();
+        s.population.size = 150;
+        alssim::cohort::run(&s.cohort_spec(), 0..150, 2).unwrap()
+    })
+}
+
+/// A fresh folder for a test's figures: a temporary one, or `$ALSSIM_KEEP_PLOTS/<tag>`.
+fn folder(tag: &str) -> (Option<tempfile::TempDir>, PathBuf) {
+    match std::env::var_os("ALSSIM_KEEP_PLOTS") {
+        Some(root) => {
+            let dir = PathBuf::from(root).join(tag);
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            (None, dir)
+        }
+        None => {
+            let t = tempfile::tempdir().unwrap();
+            let dir = t.path().to_path_buf();
+            (Some(t), dir)
+        }
+    }
+}
+
+/// Width and height from the IHDR chunk of a PNG file, after checking the signature.
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(bytes.len() > 33, "{} is too short", path.display());
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
+    assert_eq!(&bytes[12..16], b"IHDR", "{}: no IHDR chunk", path.display());
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    // The file ends with the IEND chunk, so it was written whole.
+    assert_eq!(&bytes[bytes.len() - 8..bytes.len() - 4], b"IEND");
+    (be(16), be(20))
+}
+
+/// Distinct RGB colours in a raw RGB buffer.
+fn colours(rgb: &[u8]) -> HashSet<[u8; 3]> {
+    rgb.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect()
+}
+
+/// Pixels of exactly `c`.
+fn pixels_of(rgb: &[u8], c: plotters::style::RGBColor) -> usize {
+    rgb.chunks_exact(3)
+        .filter(|p| p[0] == c.0 && p[1] == c.1 && p[2] == c.2)
+        .count()
+}
+
+/// Pixels in a saturated colour (data; text, axes and grid are black, white or grey).
+fn coloured(rgb: &[u8]) -> usize {
+    rgb.chunks_exact(3)
+        .filter(|p| p.iter().max().unwrap() - p.iter().min().unwrap() > 60)
+        .count()
+}
+
+/// Text as the SVG file holds it.
+fn escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Every text a figure must show: title, axis labels and legend entries.
+fn texts(figure: &Figure) -> Vec<String> {
+    let mut t = Vec::new();
+    match figure {
+        Figure::Line(c) | Figure::Step(c) => {
+            t.extend([c.title.clone(), c.x.label.clone(), c.y.label.clone()]);
+            for s in &c.series {
+                t.push(s.label.clone());
+                t.extend(s.bands.iter().map(|b| b.label.clone()));
+            }
+            t.extend(c.points.iter().map(|p| p.label.clone()));
+            t.extend(c.marks.iter().map(|m| m.label.clone()));
+        }
+        Figure::Histogram(h) => {
+            t.extend([h.title.clone(), h.x.label.clone(), h.y.label.clone()]);
+            t.push(h.label.clone());
+            t.extend(h.marks.iter().map(|m| m.label.clone()));
+        }
+        Figure::Bars(b) => {
+            t.extend([b.title.clone(), b.x.label.clone()]);
+            t.extend(b.labels.iter().cloned());
+        }
+    }
+    t.retain(|s| !s.is_empty());
+    t
+}
+
+/// Checks the files of a figure written with the default options.
+fn check_written(dir: &Path, name: &str, figure: &Figure) {
+    assert_eq!(
+        png_size(&dir.join(format!("{name}.png"))),
+        (1200, 800),
+        "{name}"
+    );
+    let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+        "{name}"
+    );
+    assert!(svg.contains(r#"width="1200""#) && svg.contains(r#"height="800""#));
+    for text in texts(figure) {
+        assert!(
+            svg.contains(&escaped(&text)),
+            "{name}.svg does not show `{text}`"
+        );
+    }
+    // The same drawing in memory: many colours (anti-aliased text and lines), a white
+    // background, and data in colour.
+    let rgb = figure.render_rgb(1200, 800).unwrap();
+    assert_eq!(rgb.len(), 1200 * 800 * 3);
+    let distinct = colours(&rgb);
+    assert!(
+        distinct.len() > 50,
+        "{name}: only {} colours",
+        distinct.len()
+    );
+    assert!(
+        pixels_of(&rgb, plotters::style::WHITE) > 1200 * 800 / 3,
+        "{name}: background"
+    );
+    assert!(coloured(&rgb) > 2000, "{name}: no data drawn");
+}
+
+/// No temporary or partial file is left beside the figures.
+fn only_finished_files(dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        assert!(!name.starts_with('.'), "left behind: {name}");
+    }
+}
+
+#[test]
+fn validation_figures_are_drawn_from_the_cohort() {
+    let figures = ValidationFigures::new(cohort(), "test cohort, 150 patients");
+    let drawn = figures.figures();
+    let names: Vec<&str> = drawn.iter().map(|(n, _)| *n).collect();
+    let expected: Vec<&str> = FIGURES.iter().map(|f| f.0).collect();
+    assert_eq!(names, expected);
+    let (_tmp, dir) = folder("validation");
+    let written = figures.write(&dir, &FigureOptions::default()).unwrap();
+    assert_eq!(written.len(), 6);
+    for (name, figure) in &drawn {
+        check_written(&dir, name, figure);
+    }
+    only_finished_files(&dir);
+    // Survival curves in the first two palette colours (bulbar, spinal).
+    let by_onset = drawn[1].1.render_rgb(1200, 800).unwrap();
+    assert!(pixels_of(&by_onset, PALETTE[0]) > 1000 && pixels_of(&by_onset, PALETTE[1]) > 1000);
+
+    // The numbers behind them: curves start at 1 and never rise; the published survival
+    // points and slope marks come from the targets.
+    let c = figures.from_diagnosis.as_ref().unwrap();
+    assert_eq!((c.time[0], c.survival[0]), (0.0, 1.0));
+    assert!(c.survival.windows(2).all(|w| w[1] <= w[0]));
+    assert!(c.time.windows(2).all(|w| w[1] >= w[0]));
+    let (b, s) = (
+        figures.bulbar.as_ref().unwrap(),
+        figures.spinal.as_ref().unwrap(),
+    );
+    assert_eq!(b.n + s.n, c.n);
+    let d = figures.declines.as_ref().unwrap();
+    assert_eq!(d.counts.iter().sum::<f64>() as usize + d.outside, d.n);
+    assert_eq!(d.edges.len(), d.counts.len() + 1);
+    let svg = std::fs::read_to_string(dir.join("survival_from_diagnosis.svg")).unwrap();
+    assert!(svg.contains("Published, with accepted interval"));
+    let svg = std::fs::read_to_string(dir.join("slope_distribution.svg")).unwrap();
+    assert!(svg.contains("Published mean 0.89") && svg.contains("Published 95% range 0.04-1.96"));
+}
+
+#[test]
+fn size_and_formats_follow_the_options() {
+    let figures = ValidationFigures::new(cohort(), "test cohort");
+    let (_tmp, dir) = folder("options");
+    let options = FigureOptions {
+        width: 640,
+        height: 420,
+        formats: vec![Format::Png],
+    };
+    let written = figures.write(&dir, &options).unwrap();
+    assert_eq!(written.len(), 3);
+    for (name, figure) in figures.figures() {
+        assert_eq!(png_size(&dir.join(format!("{name}.png"))), (640, 420));
+        assert!(!dir.join(format!("{name}.svg")).exists());
+        assert!(colours(&figure.render_rgb(640, 420).unwrap()).len() > 50);
+    }
+}
+
+fn demo_chart() -> Chart {
+    let x: Vec<f64> = (0..=12).map(f64::from).collect();
+    let mid: Vec<f64> = x.iter().map(|m| 46.0 - 0.9 * m).collect();
+    Chart::new(
+        "ALSFRS-R total by arm: demo scenario",
+        Axis::new("Months since enrollment").tick_step(3.0),
+        Axis::new("ALSFRS-R total (points)"),
+    )
+    .subtitle("Median with 50% and 90% ranges")
+    .series(
+        Series::new("Placebo", x.clone(), mid.clone())
+            .markers()
+            .band(
+                mid.iter().map(|v| v - 6.0).collect(),
+                mid.iter().map(|v| v + 6.0).collect(),
+                "Placebo 90% range",
+            )
+            .band(
+                mid.iter().map(|v| v - 2.5).collect(),
+                mid.iter().map(|v| v + 2.5).collect(),
+                "Placebo 50% range",
+            ),
+    )
+    .series(Series::new(
+        "Treated",
+        x.clone(),
+        x.iter().map(|m| 46.0 - 0.6 * m).collect(),
+    ))
+    .points(
+        Points::new("Observed mean", vec![6.0, 12.0], vec![40.0, 36.0])
+            .interval(vec![38.0, 33.0], vec![42.0, 39.0]),
+    )
+    .mark(Mark::hline(30.0, "Threshold & reference <30>").dashed())
+}
+
+#[test]
+fn line_step_histogram_and_bars_primitives() {
+    let (_tmp, dir) = folder("primitives");
+    let options = FigureOptions::default();
+    let chart = demo_chart();
+    assert_eq!(line_chart(&dir, "fan", &chart, &options).unwrap().len(), 2);
+    check_written(&dir, "fan", &Figure::Line(chart.clone()));
+    step_chart(&dir, "steps", &chart, &options).unwrap();
+    check_written(&dir, "steps", &Figure::Step(chart));
+
+    let hist = Histogram::new(
+        "Age at onset: demo population",
+        Axis::new("Age at onset (years)"),
+        Axis::new("Patients"),
+        (0..=10).map(|k| 30.0 + 5.0 * f64::from(k)).collect(),
+        vec![2.0, 5.0, 9.0, 20.0, 31.0, 40.0, 33.0, 21.0, 8.0, 3.0],
+    )
+    .label("Simulated")
+    .mark(Mark::vline(62.0, "Published mean 62"))
+    .mark(Mark::vspan(60.0, 64.0, "Accepted 60-64"));
+    alssim::report::plot::histogram(&dir, "hist", &hist, &options).unwrap();
+    check_written(&dir, "hist", &Figure::Histogram(hist));
+
+    let labels: Vec<String> = [
+        "agg_seed_rate",
+        "neuron_death_rate",
+        "microglia_activation_gain",
+        "glutamate_clearance",
+        "a_parameter_with_a_rather_long_name_that_must_be_shortened_to_fit_the_figure",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect();
+    let values = [0.62, 0.35, 0.12, -0.04, 0.02];
+    let error = [0.08, 0.05, 0.04, 0.03, 0.01];
+    let files = horizontal_bars(
+        &dir,
+        "sensitivity",
+        "Morris screening: median survival, demo scenario",
+        &labels,
+        &values,
+        Some(&error),
+        "Elementary effect μ* (months)",
+        &options,
+    )
+    .unwrap();
+    assert_eq!(
+        files,
+        vec![dir.join("sensitivity.png"), dir.join("sensitivity.svg")]
+    );
+    assert_eq!(png_size(&files[0]), (1200, 800));
+    let svg = std::fs::read_to_string(&files[1]).unwrap();
+    for t in [
+        "agg_seed_rate",
+        "glutamate_clearance",
+        "Elementary effect μ* (months)",
+    ] {
+        assert!(svg.contains(t), "{t}");
+    }
+    assert!(svg.contains('…'), "a long label is shortened");
+    // Many bars and no error bars.
+    let many: Vec<String> = (0..40).map(|k| format!("parameter_{k}")).collect();
+    let v: Vec<f64> = (0..40).map(|k| f64::from(40 - k) / 40.0).collect();
+    horizontal_bars(
+        &dir,
+        "many",
+        "Forty bars",
+        &many,
+        &v,
+        None,
+        "Index",
+        &options,
+    )
+    .unwrap();
+    assert_eq!(png_size(&dir.join("many.png")), (1200, 800));
+    only_finished_files(&dir);
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_file_and_leaves_nothing() {
+    let (_tmp, dir) = folder("errors");
+    let options = FigureOptions::default();
+    let bad = Chart::new("t", Axis::new("x"), Axis::new("y")).series(Series::new(
+        "s",
+        vec![1.0, 2.0],
+        vec![1.0],
+    ));
+    match line_chart(&dir, "bad", &bad, &options) {
+        Err(PlotError::Invalid { file, message }) => {
+            assert_eq!(file, dir.join("bad.png"));
+            assert!(message.contains("series `s`"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = horizontal_bars(
+        &dir,
+        "bars",
+        "t",
+        &["a".to_string()],
+        &[1.0, 2.0],
+        None,
+        "x",
+        &options,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("bars.png"), "{err}");
+    let hist = Histogram::new("t", Axis::new("x"), Axis::new("y"), vec![0.0, 1.0], vec![]);
+    assert!(matches!(
+        alssim::report::plot::histogram(&dir, "h", &hist, &options),
+        Err(PlotError::Invalid { .. })
+    ));
+    let tiny = FigureOptions::sized(10, 10);
+    assert!(matches!(
+        line_chart(&dir, "tiny", &demo_chart(), &tiny),
+        Err(PlotError::Invalid { .. })
+    ));
+    let missing = dir.join("no-such-folder");
+    match line_chart(&missing, "x", &demo_chart(), &options) {
+        Err(PlotError::Io { file, .. }) => assert_eq!(file, missing.join("x.png")),
+        other => panic!("{other:?}"),
+    }
+    assert!(line_chart(&dir, "../escape", &demo_chart(), &options).is_err());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}
+
+#[test]
+fn gaps_empty_and_out_of_range_data_draw_without_panicking() {
+    let nan = f64::NAN;
+    let chart = Chart::new(
+        "Gaps",
+        Axis::new("x").range(0.0, 5.0),
+        Axis::new("y").range(0.0, 1.0),
+    )
+    .series(
+        Series::new(
+            "gappy",
+            vec![0.0, 1.0, 2.0, 3.0, 4.0, 9.0],
+            vec![0.9, nan, 0.5, 3.0, -2.0, 0.1],
+        )
+        .band(
+            vec![0.8, 0.7, nan, 0.1, 0.1, 0.0],
+            vec![1.0, 1.0, nan, 0.9, 0.9, 0.2],
+            "band",
+        )
+        .markers(),
+    )
+    .series(Series::new("empty", vec![], vec![]))
+    .series(Series::new("all missing", vec![nan, nan], vec![nan, 1.0]))
+    .mark(Mark::vline(100.0, "far away"))
+    .mark(Mark::segment((-1.0, -1.0), (6.0, 2.0), "diagonal"));
+    for figure in [Figure::Line(chart.clone()), Figure::Step(chart)] {
+        let rgb = figure.render_rgb(900, 600).unwrap();
+        assert!(colours(&rgb).len() > 20);
+        figure.render_svg(900, 600).unwrap();
+    }
+    let empty = Chart::new("Nothing", Axis::new("x"), Axis::new("y"));
+    Figure::Line(empty).render_rgb(400, 300).unwrap();
+    // Texts far too long for the smallest figure, and more bars than rows of pixels.
+    let long = "word ".repeat(100);
+    let crowded = Chart::new(
+        long.clone(),
+        Axis::new(long.clone()),
+        Axis::new(long.clone()),
+    )
+    .subtitle(long.clone())
+    .series(Series::new(long, vec![0.0, 1e300], vec![-1e300, 1.0]));
+    Figure::Line(crowded).render_rgb(200, 200).unwrap();
+    let labels: Vec<String> = (0..500).map(|k| format!("p{k}")).collect();
+    let values: Vec<f64> = (0..500).map(f64::from).collect();
+    let bars = alssim::report::plot::Bars::new("Bars", labels, values, Axis::new("x"));
+    Figure::Bars(bars).render_rgb(200, 200).unwrap();
+}
+
+#[test]
+fn figures_can_be_drawn_from_several_threads_at_once() {
+    let chart = demo_chart();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| Figure::Line(chart.clone()).render_rgb(600, 400).unwrap()))
+            .collect();
+        let images: Vec<Vec<u8>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert!(images.windows(2).all(|w| w[0] == w[1]));
+    });
+}
+
+#[test]
+fn validate_writes_figures_unless_asked_not_to() {
+    let (_tmp, root) = folder("cli");
+    let with = root.join("with");
+    let without = root.join("without");
+    for (out, extra) in [(&with, None), (&without, Some("--no-plots"))] {
+        let mut cmd = Command::cargo_bin("alssim").unwrap();
+        cmd.args([
+            "validate",
+            "--patients",
+            "200",
+            "--threads",
+            "2",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out)
+        .args(extra);
+        let code = cmd.output().unwrap().status.code();
+        // 100 patients may miss a hard target (exit 1); the report is written either way.
+        assert!(matches!(code, Some(0 | 1)), "{code:?}");
+    }
+    let md = std::fs::read_to_string(with.join("validation.md")).unwrap();
+    assert!(md.contains("## Figures"));
+    for (name, ..) in FIGURES {
+        assert!(md.contains(&format!("]({name}.png)")), "{name} not linked");
+        assert_eq!(png_size(&with.join(format!("{name}.png"))), (1200, 800));
+        assert!(with.join(format!("{name}.svg")).exists());
+        assert!(!without.join(format!("{name}.png")).exists());
+    }
+    let md = std::fs::read_to_string(without.join("validation.md")).unwrap();
+    assert!(!md.contains("## Figures"));
+    assert!(without.join("validation.csv").exists());
+}
