@@ -2,8 +2,11 @@
 //!
 //! `targets.toml` holds the published figures (value, accepted interval, hard or soft, source);
 //! [`metrics`] computes the same statistics from a simulated cohort; [`validate`] compares them.
+//! [`sensitivity`] screens which model parameters drive a scenario's outcomes (Morris elementary
+//! effects).
 
 pub mod fit;
 pub mod metrics;
+pub mod sensitivity;
 pub mod targets;
 pub mod validate;

@@ -4,6 +4,7 @@ mod calibrate;
 mod check;
 mod params;
 mod run;
+mod sensitivity;
 mod simulate;
 mod validate;
 
@@ -42,6 +43,9 @@ enum Command {
     /// Compare the untreated default population with published natural history
     /// (exit 0 when every hard target passes, 1 when one is missed).
     Validate(validate::Args),
+    /// Screen which model parameters drive a scenario's outcomes (Morris elementary effects;
+    /// writes out/sensitivity/<scenario>/).
+    Sensitivity(sensitivity::Args),
     /// Simulate one virtual patient and print a visit table from clinical onset.
     Simulate(simulate::Args),
     /// List the model parameters with default, unit, range, meaning and source.
@@ -66,6 +70,7 @@ pub fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Show(args) => check::show(args),
+        Command::Sensitivity(args) => sensitivity::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Params(args) => params::run(args),
     };

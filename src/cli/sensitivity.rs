@@ -1,0 +1,196 @@
+//! `alssim sensitivity`: Morris screening of a scenario's outcomes to the model parameters.
+
+use super::UsageError;
+use super::check::load_or_report;
+use alssim::calibrate::sensitivity::{
+    self, Analysis, DEFAULT_RANGE_FACTOR, MorrisDesign, OUTCOMES, SensitivityError, Settings,
+};
+use alssim::report::result_dir::{ResultDirError, Staging};
+use alssim::scenario;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Options of `alssim sensitivity`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  alssim sensitivity scenarios/natural-history.toml\n  \
+    alssim sensitivity scenarios/bulbar-onset.toml --trajectories 20 --patients 1000\n  \
+    alssim sensitivity FILE --params agg_growth_rate,neuronal_vulnerability,hazard_aggregate"
+)]
+pub struct Args {
+    /// Scenario file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Model parameters to vary, comma-separated (default: every parameter of the groups
+    /// aggregation, oxidative, glia, excitotoxicity and neurons).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    params: Option<Vec<String>>,
+    /// Each parameter varies on the log scale over [value / F, value × F], clamped to its
+    /// accepted range.
+    #[arg(long, value_name = "F", default_value_t = DEFAULT_RANGE_FACTOR)]
+    range_factor: f64,
+    /// Morris trajectories (each costs one cohort run per factor, plus one).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=10_000))]
+    trajectories: u64,
+    /// Grid levels of the design (even).
+    #[arg(long, value_name = "P", default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    levels: u64,
+    /// Virtual patients per evaluation, replacing `population.size` (the same patients every
+    /// time).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_PATIENTS))]
+    patients: u64,
+    /// Master seed: replaces `population.seed` and seeds the design (default: the scenario's
+    /// `population.seed`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    seed: Option<u64>,
+    /// Result folder (default: out/sensitivity/<scenario name>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Replace an existing result folder.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn usage(e: SensitivityError) -> anyhow::Error {
+    match e {
+        SensitivityError::Engine(_) => e.into(),
+        other => UsageError(other.to_string()).into(),
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut s = load_or_report(&args.file)?;
+    if let Some(seed) = args.seed {
+        s.population.seed = seed;
+    }
+    s.population.size = args.patients;
+    let threads = match args.threads {
+        Some(t) => usize::try_from(t).map_err(|_| UsageError("--threads is too large".into()))?,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let too_large = |what: &str| UsageError(format!("--{what} is too large"));
+    let settings = Settings {
+        trajectories: usize::try_from(args.trajectories).map_err(|_| too_large("trajectories"))?,
+        levels: usize::try_from(args.levels).map_err(|_| too_large("levels"))?,
+        range_factor: args.range_factor,
+        seed: s.population.seed,
+        threads,
+    };
+    let (factors, skipped) =
+        sensitivity::factors(&s, args.params.as_deref(), args.range_factor).map_err(usage)?;
+    // Check the design before anything else, so a bad --levels is reported as such.
+    MorrisDesign::new(
+        factors.len(),
+        settings.trajectories,
+        settings.levels,
+        settings.seed,
+    )
+    .map_err(usage)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join("sensitivity").join(&s.meta.name));
+    // Refuse an existing folder before the (long) computation rather than after it.
+    if dir.exists() && !args.force {
+        return Err(ResultDirError::Exists(dir).into());
+    }
+    let total = settings.trajectories * (factors.len() + 1);
+    if !args.quiet {
+        crate::outln!(
+            "alssim sensitivity: scenario `{}`: {} factors, {} trajectories, {} evaluations of {} patients on {threads} thread{}",
+            s.meta.name,
+            factors.len(),
+            settings.trajectories,
+            total + 1,
+            args.patients,
+            if threads == 1 { "" } else { "s" }
+        );
+        for k in &skipped {
+            crate::outln!("  left out `{}`: {}", k.name, k.reason);
+        }
+    }
+    let bar = progress_bar(total as u64, args.quiet);
+    let start = Instant::now();
+    let analysis = sensitivity::analyse(&s, factors, skipped, &settings, |done| {
+        bar.set_position(done as u64);
+    })
+    .map_err(usage)?;
+    bar.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
+    let staging = Staging::new(&dir, args.force)?;
+    for (name, contents) in [
+        ("sensitivity.csv", sensitivity::to_csv(&analysis)),
+        ("sensitivity.md", sensitivity::to_markdown(&analysis, true)),
+        ("evaluations.csv", sensitivity::evaluations_csv(&analysis)),
+    ] {
+        staging.write(name, contents.as_bytes())?;
+    }
+    sensitivity::write_figures(&analysis, &staging.path(""))?;
+    staging.commit()?;
+    if !args.quiet {
+        print_summary(&analysis, seconds);
+        crate::outln!("wrote {}", dir.display());
+    }
+    if analysis.morris.failed_evaluations > 0 {
+        eprintln!(
+            "warning: {} of {total} evaluations gave a non-finite outcome; their elementary effects are left out (see n_effects)",
+            analysis.morris.failed_evaluations
+        );
+    }
+    Ok(())
+}
+
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    // Draws only when stderr is a terminal.
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} evaluations  ETA {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Factors shown per outcome on the terminal.
+const TOP: usize = 5;
+
+fn print_summary(a: &Analysis, seconds: f64) {
+    crate::outln!(
+        "{} evaluations in {seconds:.1} s ({:.2} s each)",
+        a.morris.outputs.iter().map(Vec::len).sum::<usize>() + 1,
+        seconds / (a.morris.outputs.iter().map(Vec::len).sum::<usize>() + 1) as f64
+    );
+    for (o, info) in OUTCOMES.iter().enumerate() {
+        let eff = &a.morris.summary[o];
+        crate::outln!(
+            "{} ({}; {:.3} at the scenario's values): top factors by mu*",
+            info.label,
+            info.unit,
+            a.baseline[o]
+        );
+        for (r, &i) in sensitivity::order_by_mu_star(eff)
+            .iter()
+            .take(TOP)
+            .enumerate()
+        {
+            let e = eff[i];
+            crate::outln!(
+                "  {:>2}. {:<30} mu* {:>9.4}   mu {:>9.4}   sigma {:>9.4}",
+                r + 1,
+                a.factors[i].name,
+                e.mu_star,
+                e.mu,
+                e.sigma
+            );
+        }
+    }
+}
