@@ -4,8 +4,9 @@
 //! Each evaluation simulates the same virtual patients (fixed seed: common random numbers), so
 //! the distance changes only through the parameters, which keeps the simplex search stable.
 //! The distance is `Σ w_i ((simulated_i − published_i) / half-width_i)²` over the targets, with
-//! `w = 1` for hard and `w = 0.25` for soft targets; a target the cohort cannot estimate adds a
-//! fixed penalty.
+//! `w = 4` for hard and `w = 0.25` for soft targets (hard targets count as if their accepted
+//! interval were half as wide, which keeps them away from its edges, where another sample of
+//! patients could push them out); a target the cohort cannot estimate adds a fixed penalty.
 
 use super::metrics;
 use super::targets::{Class, Target};
@@ -21,20 +22,23 @@ pub enum Knob {
     Typical(&'static str),
     /// The coefficient of variation of a model parameter across patients.
     Cv(&'static str),
+    /// A typical value kept within a narrower interval than the registry allows, where only
+    /// part of the range is physiologically defensible.
+    Bounded(&'static str, f64, f64),
 }
 
 impl Knob {
     /// A readable name.
     pub fn name(&self) -> String {
         match self {
-            Knob::Typical(p) => (*p).to_string(),
+            Knob::Typical(p) | Knob::Bounded(p, ..) => (*p).to_string(),
             Knob::Cv(p) => format!("cv({p})"),
         }
     }
 
     fn get(&self, s: &Scenario) -> f64 {
         match self {
-            Knob::Typical(p) => s.params().get(p).unwrap_or(f64::NAN),
+            Knob::Typical(p) | Knob::Bounded(p, ..) => s.params().get(p).unwrap_or(f64::NAN),
             Knob::Cv(p) => s
                 .population
                 .variability
@@ -46,9 +50,13 @@ impl Knob {
 
     fn set(&self, s: &mut Scenario, x: f64) {
         match self {
-            Knob::Typical(p) => {
+            Knob::Typical(p) | Knob::Bounded(p, ..) => {
                 let info = params::info(p);
                 let x = info.map_or(x, |i| x.clamp(i.min, i.max));
+                let x = match self {
+                    Knob::Bounded(_, lo, hi) => x.clamp(*lo, *hi),
+                    _ => x,
+                };
                 match s.model.iter_mut().find(|(n, _)| n == p) {
                     Some(slot) => slot.1 = x,
                     None => s.model.push(((*p).to_string(), x)),
@@ -69,7 +77,7 @@ impl Knob {
 }
 
 /// The quantities the calibration fits, with the targets that inform each.
-pub const KNOBS: [Knob; 8] = [
+pub const KNOBS: [Knob; 9] = [
     // Overall speed of spread and presymptomatic duration: survival from onset, slopes.
     Knob::Typical("agg_growth_rate"),
     // The typical person's susceptibility: survival and slopes.
@@ -78,8 +86,11 @@ pub const KNOBS: [Knob; 8] = [
     Knob::Cv("neuronal_vulnerability"),
     // Dysphagia-driven metabolic stress: the bulbar-onset hazard ratio.
     Knob::Typical("metabolic_stress_gain"),
-    // Bulbar share of respiratory failure (airway protection): the bulbar-onset hazard ratio.
-    Knob::Typical("fvc_bulbar_weight"),
+    // Failure of airway protection (aspiration): the bulbar-onset hazard ratio.
+    Knob::Typical("airway_failure_capacity"),
+    // Bulbar share of measured vital capacity: bulbar-onset survival and FVC decline. Kept at
+    // or below 0.45: measured FVC is mostly diaphragmatic.
+    Knob::Bounded("fvc_bulbar_weight", 0.05, 0.45),
     // Age-related proteostasis decline: the age gradient.
     Knob::Typical("age_proteostasis_decline"),
     // C9orf72 aggregation: the C9orf72 hazard ratio.
@@ -87,6 +98,11 @@ pub const KNOBS: [Knob; 8] = [
     // NfL release per lost neuron: NfL at diagnosis.
     Knob::Typical("nfl_release"),
 ];
+
+/// Weight of a hard target's squared, half-width-scaled residual.
+pub const HARD_WEIGHT: f64 = 4.0;
+/// Weight of a soft target's squared, half-width-scaled residual.
+pub const SOFT_WEIGHT: f64 = 0.25;
 
 /// Penalty for a target the cohort cannot estimate.
 const MISSING: f64 = 25.0;
@@ -96,7 +112,11 @@ pub fn distance(checks: &[(Target, f64)]) -> f64 {
     checks
         .iter()
         .map(|(t, v)| {
-            let w = if t.class == Class::Hard { 1.0 } else { 0.25 };
+            let w = if t.class == Class::Hard {
+                HARD_WEIGHT
+            } else {
+                SOFT_WEIGHT
+            };
             if !v.is_finite() {
                 return w * MISSING;
             }
@@ -256,9 +276,10 @@ pub fn fit(
                     f64::INFINITY
                 }
             };
+            // Record the values actually simulated (after clamping to each knob's bounds).
             trace.push(Trace {
                 evaluation: trace.len() + 1,
-                values: x.iter().map(|v| v.exp()).collect(),
+                values: KNOBS.iter().map(|k| k.get(&c)).collect(),
                 distance: d,
             });
             d
@@ -305,8 +326,8 @@ mod tests {
             population: "p".into(),
             source: "s".into(),
         };
-        assert!((distance(&[(t(Class::Hard), 12.0)]) - 1.0).abs() < 1e-12);
-        assert!((distance(&[(t(Class::Soft), 12.0)]) - 0.25).abs() < 1e-12);
-        assert!((distance(&[(t(Class::Hard), f64::NAN)]) - MISSING).abs() < 1e-12);
+        assert!((distance(&[(t(Class::Hard), 12.0)]) - HARD_WEIGHT).abs() < 1e-12);
+        assert!((distance(&[(t(Class::Soft), 12.0)]) - SOFT_WEIGHT).abs() < 1e-12);
+        assert!((distance(&[(t(Class::Hard), f64::NAN)]) - HARD_WEIGHT * MISSING).abs() < 1e-12);
     }
 }

@@ -9,7 +9,16 @@ use std::path::PathBuf;
 
 /// Options of `alssim calibrate`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The fit starts from the bundled natural-history population with the built-in defaults. \
+    To start elsewhere (for example to reproduce a published fit), give a scenario with --from: its [model] \
+    overrides and [population.variability] are the starting values, and its population is the one fitted."
+)]
 pub struct Args {
+    /// Start from this scenario (its population, [model] overrides and variability) instead of the
+    /// bundled natural-history scenario.
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
     /// Virtual patients per evaluation (the same patients every time).
     #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
     patients: u64,
@@ -31,7 +40,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut s = validate::natural_history();
+    let mut s = match &args.from {
+        Some(file) => super::check::load_or_report(file)?,
+        None => validate::natural_history(),
+    };
     s.population.size = args.patients;
     if let Some(seed) = args.seed {
         s.population.seed = seed;

@@ -3,6 +3,7 @@
 mod calibrate;
 mod check;
 mod params;
+mod plot;
 mod run;
 mod sensitivity;
 mod simulate;
@@ -34,6 +35,8 @@ enum Command {
     Run(run::Args),
     /// Merge the part folders of a sharded run into one result, identical to an unsharded run.
     Merge(run::MergeArgs),
+    /// Redraw the figures and report.html of an existing result folder, without simulating.
+    Plot(plot::Args),
     /// Check scenario files and report every problem (exit 0 valid, 1 invalid, 2 unreadable).
     Check(check::CheckArgs),
     /// Print a scenario with every default filled in, as valid TOML.
@@ -64,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Merge(args) => run::merge(args),
+        Command::Plot(args) => plot::run(args),
         Command::Check(args) => return check::check(args),
         Command::Validate(args) => match validate::run(args) {
             Ok(code) => return code,

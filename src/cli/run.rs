@@ -3,7 +3,7 @@
 use super::UsageError;
 use super::check::load_or_report;
 use alssim::cohort::ScreenFailure;
-use alssim::report::run::{RunOptions, RunReport, merge_parts, run_scenario, shard_range};
+use alssim::report::run::{RunOptions, RunReport, merge_parts_with, run_scenario, shard_range};
 use alssim::scenario;
 use std::path::PathBuf;
 
@@ -40,6 +40,9 @@ pub struct Args {
     /// Replace an existing result folder.
     #[arg(long)]
     force: bool,
+    /// Write only the tables: no figures and no report.html.
+    #[arg(long)]
+    no_plots: bool,
     /// Print nothing but errors (no progress bar, no summary line).
     #[arg(long)]
     quiet: bool,
@@ -60,6 +63,9 @@ pub struct MergeArgs {
     /// Replace an existing result folder.
     #[arg(long)]
     force: bool,
+    /// Write only the tables: no figures and no report.html.
+    #[arg(long)]
+    no_plots: bool,
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
@@ -111,7 +117,16 @@ fn print_report(what: &str, name: &str, r: &RunReport, threads: usize) {
     if !reasons.is_empty() {
         crate::outln!("screen failures: {}", reasons.join(", "));
     }
+    if r.plot_seconds > 0.0 {
+        crate::outln!("drew figures and report.html in {:.2} s", r.plot_seconds);
+    }
     crate::outln!("wrote {}", r.dir.display());
+}
+
+fn warn_figures(r: &RunReport) {
+    for w in &r.warnings {
+        eprintln!("warning: figure not drawn (the tables are complete): {w}");
+    }
 }
 
 fn warn_failures(r: &RunReport, file: &str) {
@@ -154,6 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         trajectories: args.trajectories,
         force: args.force,
         scenario_file: args.file.display().to_string(),
+        plots: !args.no_plots && args.shard.is_none(),
     };
     let bar = progress_bar(total, args.quiet);
     let report = run_scenario(&s, &dir, &options, |done| bar.set_position(done))?;
@@ -161,6 +177,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !args.quiet {
         print_report("run", &s.meta.name, &report, threads);
     }
+    warn_figures(&report);
     warn_failures(
         &report,
         if args.shard.is_some() {
@@ -173,7 +190,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
-    let report = merge_parts(&args.parts, &args.out, args.force)?;
+    let report = merge_parts_with(&args.parts, &args.out, args.force, !args.no_plots)?;
     if !args.quiet {
         crate::outln!(
             "alssim merge: {} parts: {} screened, {} enrolled, {} failed",
@@ -184,6 +201,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
         );
         crate::outln!("wrote {}", report.dir.display());
     }
+    warn_figures(&report);
     warn_failures(&report, "manifest.json");
     Ok(())
 }

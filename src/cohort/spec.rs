@@ -247,7 +247,7 @@ pub struct Population {
 pub const DEFAULT_VARIABILITY: [(&str, f64); 3] = [
     ("agg_growth_rate", 0.2),
     ("agg_seed_rate", 0.6),
-    ("neuronal_vulnerability", 1.23),
+    ("neuronal_vulnerability", 1.53),
 ];
 
 impl Default for Population {

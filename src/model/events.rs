@@ -10,7 +10,7 @@
 //! | clinical onset | `min_r C_r − onset_capacity` | first noticed weakness in any region |
 //! | gastrostomy | `x_swallowing − gastrostomy_swallowing` | dietary consistency changes (King's 4A) |
 //! | NIV | `FVC − niv_fvc` | non-invasive ventilation indicated (King's 4B) |
-//! | death | `FVC − death_fvc` | death or permanent ventilation (end of tracheostomy-free survival) |
+//! | death | `min(FVC − death_fvc, (C_bulbar − airway_failure_capacity) · fvc_healthy)` | death or permanent ventilation (end of tracheostomy-free survival): respiratory failure, or loss of airway protection (aspiration) |
 //!
 //! Diagnosis is not a crossing: it follows onset by the patient's diagnostic delay.
 
@@ -58,7 +58,14 @@ impl Event {
                 items[alsfrs::SWALLOWING] - p.gastrostomy_swallowing
             }
             Event::Niv => readout::fvc(model, &capacity) - p.niv_fvc,
-            Event::Death => readout::fvc(model, &capacity) - p.death_fvc,
+            Event::Death => {
+                // Respiratory failure or failure of airway protection, whichever comes first;
+                // the airway term is scaled to FVC units so both read as "% to go".
+                let respiratory = readout::fvc(model, &capacity) - p.death_fvc;
+                let airway =
+                    (capacity[Region::Bulbar.index()] - p.airway_failure_capacity) * p.fvc_healthy;
+                respiratory.min(airway)
+            }
         }
     }
 }

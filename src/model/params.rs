@@ -105,34 +105,34 @@ macro_rules! parameters {
 
 parameters! {
     ["aggregation"]
-    agg_growth_rate: 0.179, "1/month", [0.0, 10.0],
+    agg_growth_rate: 0.233, "1/month", [0.0, 10.0],
         "Autocatalytic (templated) growth rate of misfolded, aggregated protein at low burden.",
-        "Rationale: net growth 0.2/month from a seed of 1e-3 gives the reference patient a presymptomatic \
-         phase of about 3.5 years, with serum NfL rising over the last 1-2 years before onset \
-         (presymptomatic rise 1-3.5 years by genotype; Benatar 2019 ALS-FTD 20:538); fitted in calibration.";
+        "Sets the presymptomatic phase (about ln(1000) / net growth from a seed of 1e-3) and the pace \
+         of spread; serum NfL rises 1-3.5 years before onset by genotype (Benatar 2019 ALS-FTD 20:538). \
+         Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     agg_clearance_rate: 0.05, "1/month", [0.0, 10.0],
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
-         the burden settles at 1 - clearance/growth = 0.8 of its maximum.";
+         the burden settles at 1 - clearance/growth of its maximum. Set by hand.";
     agg_seed_rate: 0.0006, "1/month", [0.0, 10.0],
         "Prion-like seeding into a region per unit aggregate burden of each neighbouring region.",
-        "Rationale: the reference patient involves a second region about 19 months after onset \
-         (reported 12.8 months overall, SD about 12; Fujimura-Kiyono 2011 JNNP); fitted in calibration.";
+        "Rationale: low enough that a second region is involved many months after onset (reported \
+         12.8 months overall, SD about 12; Fujimura-Kiyono 2011 JNNP). Set by hand, not part of the fit.";
     agg_initial_seed: 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
         "Aggregate burden placed in the onset region at disease initiation (t = 0).",
         "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";
     agg_ros_enhancement: 0.5, "per unit oxidative stress", [0.0, 20.0],
         "Fractional increase of aggregate growth per unit oxidative stress (oxidation promotes misfolding).",
         "Rationale: oxidative modification promotes TDP-43 and SOD1 misfolding; moderate positive feedback.";
-    age_proteostasis_decline: 0.0449, "1/year", [0.0, 0.2],
+    age_proteostasis_decline: 0.075, "1/year", [0.0, 0.2],
         "Growth and seeding of aggregate scale by exp(decline x (age - 60)): proteostasis weakens with age.",
         "Rationale: older onset runs faster (survival HR 2.8 at 65-69 and 6.9 at 75+ vs 49 or younger; \
-         Lombardy register 2008-2010); fitted in calibration.";
+         Lombardy register 2008-2010). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
 
     ["genotype"]
-    growth_factor_c9orf72: 1.45, "multiplier", [0.01, 20.0],
+    growth_factor_c9orf72: 2.27, "multiplier", [0.01, 20.0],
         "Aggregate growth and seeding multiplier for C9orf72 repeat-expansion carriers.",
-        "Rationale: C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209).";
+        "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     growth_factor_sod1: 0.45, "multiplier", [0.01, 20.0],
         "Aggregate growth and seeding multiplier for SOD1 carriers other than A4V.",
         "Rationale: non-A4V SOD1 median survival about 6.8 years (Bali 2017 JNNP 88:99).";
@@ -159,21 +159,21 @@ parameters! {
     ros_from_microglia: 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain: 0.387, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain: 0.229, "multiplier", [0.0, 20.0],
         "Extra ROS production at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
-         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447).";
+         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
 
     ["glia"]
     microglia_activation_rate: 0.6, "1/month", [0.0, 100.0],
         "Activation rate of microglia per unit inflammatory stimulus.",
         "Rationale: microglial activation follows pathology within weeks to months.";
-    microglia_damage_weight: 5.0, "months", [0.0, 1000.0],
+    microglia_damage_weight: 1.0, "months", [0.0, 1000.0],
         "Weight of the neuron loss rate (debris, damage signals) relative to aggregate in the microglial stimulus.",
-        "Rationale: dying neurons are a major microglial stimulus; at a loss of 5%/month the debris \
-         stimulus equals a quarter of a region full of aggregate. The loop it closes (loss, microglia, \
-         astrocytes, glutamate and ROS, hazard) has a gain of about 0.5 at the defaults, so it amplifies \
-         damage without igniting disease in a region that has no aggregate.";
+        "Rationale: dying neurons are a major microglial stimulus. The loop it closes (loss, microglia, \
+         astrocytes, glutamate and ROS, hazard) has a gain of about 0.1 x neuronal_vulnerability: it \
+         amplifies damage, and stays below 1 (so ageing loss alone cannot ignite disease in a region \
+         without aggregate) for all but the few per cent most vulnerable virtual patients. Set by hand.";
     microglia_resolution_rate: 0.3, "1/month", [0.0, 100.0],
         "Return of activated microglia to the surveillant state.",
         "Rationale: resolution over a few months when stimulus stops.";
@@ -208,19 +208,19 @@ parameters! {
          when all damage couplings are zero.";
     hazard_aggregate: 0.016, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit aggregate burden (proteotoxicity, nuclear TDP-43 loss of function).",
-        "Rationale: damage terms together give a regional hazard of about 0.05-0.08/month at full disease, \
-         so a region loses most of its pool over 1-2 years; fitted in calibration.";
+        "Rationale: with the other damage terms, a region loses most of its pool over 1-2 years at \
+         full disease. Set by hand; the overall scale is carried by neuronal_vulnerability.";
     hazard_oxidative: 0.012, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit oxidative stress.",
         "Rationale: as hazard_aggregate.";
     hazard_excitotoxic: 0.012, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: as hazard_aggregate.";
-    neuronal_vulnerability: 1.69, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability: 1.62, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every damage term of the hazard.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology kill faster \
-         in some people; its population variability is the main spread of progression speed (fitted in \
-         calibration). 1 is the typical person.";
+         in some people; its population variability is the main spread of progression speed. The default \
+         is the typical (median) person. Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     hazard_astrocyte: 0.008, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
@@ -235,10 +235,9 @@ parameters! {
     nfl_half_life: 0.7, "months", [0.05, 12.0],
         "Half-life of serum NfL.",
         "Weeks; about 3 weeks often quoted (Yuan & Nixon 2021 Front Neurosci) [soft].";
-    nfl_release: 5340.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
+    nfl_release: 5170.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
         "Serum NfL released per unit rate of motor-neuron loss (pool-weighted fraction per month).",
-        "Rationale: chosen so the default patient sits at 50-100 pg/mL after onset \
-         (ALS typically 45-130 pg/mL; Verde 2019 JNNP 90:157); fitted in calibration.";
+        "ALS typically 45-130 pg/mL (Verde 2019 JNNP 90:157). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     pool_weight_bulbar: 0.15, "fraction", [0.0, 1.0],
         "Share of the lower-motor-neuron pool in the bulbar region (NfL source weight).",
         "Rationale: brainstem motor nuclei are a minority of lower motor neurons.";
@@ -270,9 +269,10 @@ parameters! {
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
          stairs) first fall from 4, so onset is the first noticed loss of function.";
-    fvc_bulbar_weight: 0.452, "fraction", [0.0, 1.0],
+    fvc_bulbar_weight: 0.45, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
-        "Rationale: bulbar weakness lowers measured FVC; respiratory failure is mostly diaphragmatic.";
+        "Bulbar weakness lowers measured FVC (mouth seal, upper airway). Fitted by `alssim calibrate`, \
+         bounded at 0.45 because measured FVC is mostly diaphragmatic (docs/CALIBRATION.md).";
     fvc_healthy: 100.0, "% predicted", [40.0, 150.0],
         "FVC before disease.",
         "By definition of percent predicted.";
@@ -282,13 +282,19 @@ parameters! {
     death_fvc: 25.0, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
         "Rationale: fitted so the default patient lives 30-40 months from onset (registers 37-39 months; Chiò 2009).";
+    airway_failure_capacity: 0.0294, "fraction", [0.0, 0.9],
+        "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
+         ends tracheostomy-free survival like respiratory failure.",
+        "Rationale: bulbar-onset patients die of respiratory complications of bulbar failure \
+         (aspiration pneumonia) as well as of ventilatory failure; this threshold makes bulbar-onset \
+         disease shorter (survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     gastrostomy_swallowing: 2.0, "item points", [0.0, 4.0],
         "Latent ALSFRS-R swallowing item at or below which gastrostomy is indicated (King's 4A).",
         "Swallowing 2 = dietary consistency changes (Cedarbaum 1999).";
     rater_noise_sd: 0.35, "item points", [0.0, 4.0],
         "Standard deviation of rater noise added to each latent ALSFRS-R item before rounding.",
         "Rationale: inter-rater variability of about one point on the total; produces plateaus \
-         (Bedlack 2016 Neurology 86:808); fitted in calibration.";
+         (Bedlack 2016 Neurology 86:808). Set by hand.";
 }
 
 impl Params {

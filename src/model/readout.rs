@@ -32,7 +32,8 @@ pub struct Readout {
     pub gastrostomy: bool,
     /// Whether non-invasive ventilation is indicated (FVC at or below its threshold).
     pub niv: bool,
-    /// Whether tracheostomy-free survival has ended (FVC at or below the terminal threshold).
+    /// Whether tracheostomy-free survival has ended (FVC at or below the terminal threshold, or
+    /// bulbar capacity at or below the airway-failure threshold).
     pub dead: bool,
     /// King's stage.
     pub kings: KingsStage,
@@ -54,7 +55,8 @@ impl Readout {
             .sum();
         let gastrostomy = items[alsfrs::SWALLOWING] <= p.gastrostomy_swallowing;
         let niv = fvc <= p.niv_fvc;
-        let dead = fvc <= p.death_fvc;
+        let dead =
+            fvc <= p.death_fvc || capacity[Region::Bulbar.index()] <= p.airway_failure_capacity;
         Readout {
             capacity,
             items,

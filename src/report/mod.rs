@@ -2,6 +2,8 @@
 
 pub mod atomic;
 pub mod cohort;
+pub mod figures;
+pub mod html;
 pub mod patient_table;
 pub mod plot;
 pub mod result_dir;

@@ -63,6 +63,11 @@ impl Staging {
         })
     }
 
+    /// The staging folder itself.
+    pub fn dir(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Path of a file inside the staging folder.
     pub fn path(&self, file: &str) -> PathBuf {
         self.tmp.join(file)
@@ -78,7 +83,9 @@ impl Staging {
     pub fn commit(mut self) -> Result<(), ResultDirError> {
         let old = self.target.with_file_name(format!(
             ".{}.old",
-            self.target.file_name().map_or_else(|| "result".into(), |n| n.to_string_lossy().to_string())
+            self.target
+                .file_name()
+                .map_or_else(|| "result".into(), |n| n.to_string_lossy().to_string())
         ));
         if old.exists() {
             std::fs::remove_dir_all(&old).map_err(io(&old))?;

@@ -50,6 +50,8 @@ pub struct RunOptions {
     pub force: bool,
     /// Path of the scenario file, recorded in the manifest.
     pub scenario_file: String,
+    /// Draw the figures and `report.html` into the result folder (not for a shard).
+    pub plots: bool,
 }
 
 /// What a finished run reports.
@@ -61,6 +63,22 @@ pub struct RunReport {
     pub summary: CohortSummary,
     /// Wall time, seconds.
     pub wall_seconds: f64,
+    /// Seconds spent drawing figures and `report.html` (0 when none were drawn).
+    pub plot_seconds: f64,
+    /// Figures that could not be drawn; the tables were written all the same.
+    pub warnings: Vec<String>,
+}
+
+/// Draws the figures and `report.html` of the finished tables in `staging`. A failure becomes a
+/// warning: the tables stand without figures.
+fn draw_into(staging: &Staging) -> (f64, Vec<String>) {
+    let started = Instant::now();
+    let dir = staging.dir();
+    let warnings = match super::figures::draw(dir, dir, &super::figures::DrawOptions::default()) {
+        Ok(d) => d.warnings,
+        Err(e) => vec![e.to_string()],
+    };
+    (started.elapsed().as_secs_f64(), warnings)
 }
 
 /// The patient indices of shard `k` of `n` (1-based) in a population of `size`.
@@ -160,6 +178,7 @@ pub fn run_scenario(
     }
     let wall_seconds = started.elapsed().as_secs_f64();
     let resolved = scenario::to_toml(s);
+    let (mut plot_seconds, mut warnings) = (0.0, Vec::new());
     let meta = RunMeta {
         scenario: s,
         scenario_file: &options.scenario_file,
@@ -176,6 +195,9 @@ pub fn run_scenario(
                 "manifest.json",
                 manifest(&meta, &summary, &failures, serde_json::Value::Null).as_bytes(),
             )?;
+            if options.plots {
+                (plot_seconds, warnings) = draw_into(&staging);
+            }
         }
         Some((k, n)) => {
             let part = serde_json::json!({
@@ -198,6 +220,8 @@ pub fn run_scenario(
         dir: dir.to_path_buf(),
         summary,
         wall_seconds,
+        plot_seconds,
+        warnings,
     })
 }
 
@@ -295,8 +319,19 @@ fn append_body(
     out.write_all(body.as_bytes()).map_err(io_err(out_path))
 }
 
-/// Merges the part folders of one sharded run into `dir`.
+/// Merges the part folders of one sharded run into `dir`, without figures.
 pub fn merge_parts(parts: &[PathBuf], dir: &Path, force: bool) -> Result<RunReport, RunError> {
+    merge_parts_with(parts, dir, force, false)
+}
+
+/// Merges the part folders of one sharded run into `dir`; with `plots`, also draws the
+/// figures and `report.html` of the merged result.
+pub fn merge_parts_with(
+    parts: &[PathBuf],
+    dir: &Path,
+    force: bool,
+    plots: bool,
+) -> Result<RunReport, RunError> {
     let mut parts = parts
         .iter()
         .map(|p| read_part(p))
@@ -403,11 +438,18 @@ pub fn merge_parts(parts: &[PathBuf], dir: &Path, force: bool) -> Result<RunRepo
         "manifest.json",
         manifest(&meta, &summary, &failures, shard).as_bytes(),
     )?;
+    let (plot_seconds, warnings) = if plots {
+        draw_into(&staging)
+    } else {
+        (0.0, Vec::new())
+    };
     staging.commit()?;
     Ok(RunReport {
         dir: dir.to_path_buf(),
         summary,
         wall_seconds,
+        plot_seconds,
+        warnings,
     })
 }
 

@@ -234,10 +234,10 @@ impl System<f64, State> for Rhs<'_> {
         // when that cheap bound no longer rules death out.
         let p = self.model.params();
         let reserve = self.model.reserve();
-        let weakest = reserve
-            .capacity(y[Region::Thoracic.neurons()])
-            .min(reserve.capacity(y[Region::Bulbar.neurons()]));
-        if p.fvc_healthy * weakest <= p.death_fvc && Event::Death.function(self.model, y) <= 0.0 {
+        let bulbar = reserve.capacity(y[Region::Bulbar.neurons()]);
+        let weakest = reserve.capacity(y[Region::Thoracic.neurons()]).min(bulbar);
+        let may_die = p.fvc_healthy * weakest <= p.death_fvc || bulbar <= p.airway_failure_capacity;
+        if may_die && Event::Death.function(self.model, y) <= 0.0 {
             self.stopped.set(Stop::Death);
             return true;
         }

@@ -1,0 +1,1070 @@
+//! Figures of a finished result folder, drawn from its files alone.
+//!
+//! [`ResultData::read`] reads `summary.csv`, `patients.csv`, `manifest.json` (and
+//! `trajectories.parquet` when present) of a result folder; [`figures`] turns them into finished
+//! charts (Kaplan-Meier curves, quantile fans, paired differences) and [`draw`] writes them,
+//! together with `report.html` ([`super::html`]), into a folder. Nothing is simulated.
+
+use super::plot::{
+    Axis, Chart, Colour, Figure, FigureOptions, Format, Histogram, LegendPosition, Mark, Points,
+    Series,
+};
+use crate::stats::km::KaplanMeier;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Why the files of a result folder could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FiguresError {
+    /// A file is missing or unreadable.
+    #[error("cannot read {path}: {message}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// `report.html` could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    /// Arm name.
+    pub arm: String,
+    /// Months since the visit origin.
+    pub month: f64,
+    /// Variable name.
+    pub variable: String,
+    /// Patients enrolled in the arm.
+    pub n_enrolled: f64,
+    /// Patients contributing to the statistics.
+    pub n_at_risk: f64,
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub median: f64,
+    /// 5th percentile.
+    pub q05: f64,
+    /// 25th percentile.
+    pub q25: f64,
+    /// 75th percentile.
+    pub q75: f64,
+    /// 95th percentile.
+    pub q95: f64,
+}
+
+/// The columns of one row of `patients.csv` the figures use.
+#[derive(Debug, Clone)]
+pub struct PatientRow {
+    /// Patient index.
+    pub index: u64,
+    /// Arm name.
+    pub arm: String,
+    /// Months from enrollment to death or end of follow-up.
+    pub follow_up: f64,
+    /// Death (or permanent ventilation) within follow-up.
+    pub event: bool,
+    /// ALSFRS-R slope, points/month (NaN when undefined).
+    pub slope: f64,
+    /// Rated ALSFRS-R at enrollment.
+    pub baseline_alsfrs: f64,
+    /// Serum NfL at enrollment, pg/mL.
+    pub baseline_nfl: f64,
+}
+
+/// What the figures and the report are drawn from.
+#[derive(Debug, Clone)]
+pub struct ResultData {
+    /// Scenario name.
+    pub name: String,
+    /// Scenario description.
+    pub description: String,
+    /// Origin of visit times: `enrollment` or `onset`.
+    pub visits_from: String,
+    /// The parsed `manifest.json`.
+    pub manifest: serde_json::Value,
+    /// Arm names in scenario order.
+    pub arms: Vec<String>,
+    /// Rows of `summary.csv` (empty when the file was not written).
+    pub summary: Vec<SummaryRow>,
+    /// Rows of `patients.csv` (empty when the file was not written).
+    pub patients: Vec<PatientRow>,
+    /// Rated ALSFRS-R at month 12 by (index, arm), from `trajectories.parquet` when present.
+    pub alsfrs12: Option<HashMap<(u64, String), f64>>,
+}
+
+fn read_err(path: &Path, message: impl ToString) -> FiguresError {
+    FiguresError::Read {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+fn field(s: &str) -> f64 {
+    if s.is_empty() {
+        f64::NAN
+    } else {
+        s.parse().unwrap_or(f64::NAN)
+    }
+}
+
+/// Reads a CSV file into (header, rows).
+fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<csv::StringRecord>), FiguresError> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| read_err(path, e))?;
+    let header = r
+        .headers()
+        .map_err(|e| read_err(path, e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = r
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| read_err(path, e))?;
+    Ok((header, rows))
+}
+
+fn column(header: &[String], name: &str, path: &Path) -> Result<usize, FiguresError> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| read_err(path, format!("no column `{name}`")))
+}
+
+impl ResultData {
+    /// Reads the result folder `dir`. `manifest.json` is required; `summary.csv`,
+    /// `patients.csv` and `trajectories.parquet` are used when present.
+    pub fn read(dir: &Path) -> Result<ResultData, FiguresError> {
+        let mpath = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&mpath).map_err(|e| {
+            read_err(
+                &mpath,
+                format!(
+                    "{e} (is {} a result folder of `alssim run`?)",
+                    dir.display()
+                ),
+            )
+        })?;
+        let manifest: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| read_err(&mpath, e))?;
+        let resolved: toml::Table = manifest["resolved_scenario"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .unwrap_or_default();
+        let get = |table: &str, key: &str| {
+            resolved
+                .get(table)
+                .and_then(|t| t.get(key))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let name = get("scenario", "name")
+            .or_else(|| manifest["scenario"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "scenario".into());
+        let description = get("scenario", "description").unwrap_or_default();
+        let visits_from = get("simulation", "visits-from").unwrap_or_else(|| "enrollment".into());
+        let mut arms: Vec<String> = resolved
+            .get("arm")
+            .and_then(|a| a.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut summary = Vec::new();
+        let spath = dir.join("summary.csv");
+        if spath.exists() {
+            let (h, rows) = read_csv(&spath)?;
+            let c = |n| column(&h, n, &spath);
+            let (arm, month, var, ne, nr, mean, med, q05, q25, q75, q95) = (
+                c("arm")?,
+                c("month")?,
+                c("variable")?,
+                c("n_enrolled")?,
+                c("n_at_risk")?,
+                c("mean")?,
+                c("median")?,
+                c("q05")?,
+                c("q25")?,
+                c("q75")?,
+                c("q95")?,
+            );
+            for r in rows {
+                let f = |i: usize| field(r.get(i).unwrap_or(""));
+                summary.push(SummaryRow {
+                    arm: r.get(arm).unwrap_or("").to_string(),
+                    month: f(month),
+                    variable: r.get(var).unwrap_or("").to_string(),
+                    n_enrolled: f(ne),
+                    n_at_risk: f(nr),
+                    mean: f(mean),
+                    median: f(med),
+                    q05: f(q05),
+                    q25: f(q25),
+                    q75: f(q75),
+                    q95: f(q95),
+                });
+            }
+        }
+        let mut patients = Vec::new();
+        let ppath = dir.join("patients.csv");
+        if ppath.exists() {
+            let (h, rows) = read_csv(&ppath)?;
+            let c = |n| column(&h, n, &ppath);
+            let (index, arm, fu, cens, slope, b_als, b_nfl) = (
+                c("index")?,
+                c("arm")?,
+                c("follow_up_months")?,
+                c("censored")?,
+                c("alsfrs_r_slope")?,
+                c("baseline_alsfrs_r")?,
+                c("baseline_nfl_pg_ml")?,
+            );
+            for r in rows {
+                let f = |i: usize| field(r.get(i).unwrap_or(""));
+                patients.push(PatientRow {
+                    index: r.get(index).unwrap_or("").parse().unwrap_or(0),
+                    arm: r.get(arm).unwrap_or("").to_string(),
+                    follow_up: f(fu),
+                    event: f(cens) == 0.0,
+                    slope: f(slope),
+                    baseline_alsfrs: f(b_als),
+                    baseline_nfl: f(b_nfl),
+                });
+            }
+        }
+        for a in summary
+            .iter()
+            .map(|r| &r.arm)
+            .chain(patients.iter().map(|p| &p.arm))
+        {
+            if !arms.contains(a) {
+                arms.push(a.clone());
+            }
+        }
+        let tpath = dir.join("trajectories.parquet");
+        let alsfrs12 = if tpath.exists() {
+            Some(read_month12(&tpath)?)
+        } else {
+            None
+        };
+        Ok(ResultData {
+            name,
+            description,
+            visits_from,
+            manifest,
+            arms,
+            summary,
+            patients,
+            alsfrs12,
+        })
+    }
+
+    /// `(month, row)` of one arm and variable, in month order.
+    pub fn rows(&self, arm: &str, variable: &str) -> Vec<&SummaryRow> {
+        self.summary
+            .iter()
+            .filter(|r| r.arm == arm && r.variable == variable)
+            .collect()
+    }
+
+    /// The patients of one arm.
+    pub fn arm_patients(&self, arm: &str) -> Vec<&PatientRow> {
+        self.patients.iter().filter(|p| p.arm == arm).collect()
+    }
+
+    /// The visit time axis, labelled, with round ticks up to the last visit.
+    pub fn time_axis(&self) -> Axis {
+        let max = self.summary.iter().map(|r| r.month).fold(0.0, f64::max);
+        month_axis(format!("Months since {}", self.visits_from), max)
+    }
+}
+
+fn read_month12(path: &Path) -> Result<HashMap<(u64, String), f64>, FiguresError> {
+    use arrow_array::{Array, Float64Array, StringArray, UInt8Array, UInt64Array};
+    let batches = super::trajectories::read_all(path).map_err(|e| read_err(path, e))?;
+    let mut out = HashMap::new();
+    for b in &batches {
+        let col = |n: &str| {
+            b.column_by_name(n)
+                .ok_or_else(|| read_err(path, format!("no column `{n}`")))
+        };
+        let bad = || read_err(path, "unexpected column type");
+        let index = col("index")?
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or_else(bad)?;
+        let arm = col("arm")?
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(bad)?;
+        let month = col("month")?
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .ok_or_else(bad)?;
+        let total = col("alsfrs_r")?
+            .as_any()
+            .downcast_ref::<UInt8Array>()
+            .ok_or_else(bad)?;
+        for i in 0..b.num_rows() {
+            if (month.value(i) - 12.0).abs() < 1e-9 && !arm.is_null(i) {
+                out.insert(
+                    (index.value(i), arm.value(i).to_string()),
+                    f64::from(total.value(i)),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Kaplan-Meier summary of one arm (tracheostomy-free survival from enrollment).
+#[derive(Debug, Clone)]
+pub struct ArmSurvival {
+    /// Arm name.
+    pub arm: String,
+    /// Patients.
+    pub n: usize,
+    /// Deaths within follow-up.
+    pub events: usize,
+    /// The fitted curve (None without patients).
+    pub km: Option<KaplanMeier>,
+    /// Median, months (None when not reached).
+    pub median: Option<f64>,
+    /// 95% confidence interval of the median.
+    pub median_ci: (Option<f64>, Option<f64>),
+    /// Distinct censoring times.
+    pub censor_times: Vec<f64>,
+    /// Longest follow-up, months.
+    pub max_time: f64,
+}
+
+/// Kaplan-Meier fits per arm from `patients.csv`.
+pub fn survival(data: &ResultData) -> Vec<ArmSurvival> {
+    data.arms
+        .iter()
+        .map(|arm| {
+            let ps = data.arm_patients(arm);
+            let ps: Vec<&&PatientRow> = ps.iter().filter(|p| p.follow_up.is_finite()).collect();
+            let times: Vec<f64> = ps.iter().map(|p| p.follow_up.max(0.0)).collect();
+            let events: Vec<bool> = ps.iter().map(|p| p.event).collect();
+            let km = KaplanMeier::fit(&times, &events);
+            let mut censor_times: Vec<f64> = ps
+                .iter()
+                .filter(|p| !p.event)
+                .map(|p| p.follow_up.max(0.0))
+                .collect();
+            censor_times.sort_by(f64::total_cmp);
+            censor_times.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+            ArmSurvival {
+                arm: arm.clone(),
+                n: ps.len(),
+                events: events.iter().filter(|e| **e).count(),
+                median: km.as_ref().and_then(KaplanMeier::median),
+                median_ci: km.as_ref().map_or((None, None), |k| k.median_ci(0.95)),
+                km,
+                censor_times,
+                max_time: times.iter().copied().fold(0.0, f64::max),
+            }
+        })
+        .collect()
+}
+
+/// Patients at risk (follow-up at least `t`) in one arm.
+pub fn at_risk(data: &ResultData, arm: &str, t: f64) -> usize {
+    data.arm_patients(arm)
+        .iter()
+        .filter(|p| p.follow_up >= t - 1e-9)
+        .count()
+}
+
+/// A round step in months for an axis up to `max` (at most 10 steps).
+fn month_step(max: f64) -> f64 {
+    [1.0, 3.0, 6.0, 12.0, 24.0, 60.0]
+        .into_iter()
+        .find(|s| max / s <= 10.0)
+        .unwrap_or(120.0)
+}
+
+/// A months axis from 0 to `max` with round ticks.
+fn month_axis(label: String, max: f64) -> Axis {
+    let axis = Axis::new(label);
+    if max > 0.0 {
+        axis.range(0.0, max).tick_step(month_step(max))
+    } else {
+        axis
+    }
+}
+
+/// Times at which the numbers at risk are shown: 0 and a round step up to `max`.
+pub fn risk_times(max: f64) -> Vec<f64> {
+    let step = [1.0, 3.0, 6.0, 12.0, 24.0, 60.0]
+        .into_iter()
+        .find(|s| max / s <= 5.0)
+        .unwrap_or(120.0);
+    let mut out = Vec::new();
+    let mut t = 0.0;
+    while t <= max + 1e-9 {
+        out.push(t);
+        t += step;
+    }
+    out
+}
+
+/// A months value as text.
+pub fn months(x: Option<f64>) -> String {
+    x.map_or_else(|| "not reached".into(), |v| format!("{v:.1}"))
+}
+
+/// A figure with its file name, the group `--only` selects it by, and a one-line caption.
+#[derive(Debug, Clone)]
+pub struct NamedFigure {
+    /// File name without extension.
+    pub name: String,
+    /// Group name (`domains` for `domain_bulbar`, ...).
+    pub group: String,
+    /// One-line caption for the report.
+    pub caption: String,
+    /// The figure.
+    pub figure: Figure,
+}
+
+/// Names of the figure groups, in report order.
+pub const GROUPS: [&str; 7] = [
+    "alsfrs_fan",
+    "domains",
+    "survival",
+    "nfl",
+    "fvc",
+    "mechanisms",
+    "treatment_effects",
+];
+
+const DOMAINS: [(&str, &str); 4] = [
+    ("bulbar", "Bulbar subscore"),
+    ("fine_motor", "Fine-motor subscore"),
+    ("gross_motor", "Gross-motor subscore"),
+    ("respiratory", "Respiratory subscore"),
+];
+
+const REGIONS: [&str; 4] = ["bulbar", "cervical", "thoracic", "lumbar"];
+
+const STATES: [(&str, &str, &str); 6] = [
+    (
+        "neurons",
+        "Surviving motor neurons",
+        "Neurons (fraction of healthy pool)",
+    ),
+    (
+        "aggregate",
+        "Protein aggregate",
+        "Aggregate (fraction of maximum burden)",
+    ),
+    (
+        "oxidative",
+        "Oxidative stress",
+        "Oxidative stress (excess over healthy, dimensionless)",
+    ),
+    (
+        "microglia",
+        "Activated microglia",
+        "Microglia (fraction activated)",
+    ),
+    (
+        "astrocytes",
+        "Reactive astrocytes",
+        "Astrocytes (fraction reactive)",
+    ),
+    (
+        "glutamate",
+        "Extracellular glutamate",
+        "Glutamate (relative to healthy tissue)",
+    ),
+];
+
+/// The series of one arm and summary variable: median with the given bands.
+fn quantile_series(
+    data: &ResultData,
+    arm_i: usize,
+    variable: &str,
+    wide: bool,
+    multi: bool,
+) -> Option<Series> {
+    let arm = &data.arms[arm_i];
+    let rows = data.rows(arm, variable);
+    if rows.is_empty() {
+        return None;
+    }
+    let x: Vec<f64> = rows.iter().map(|r| r.month).collect();
+    let v = |f: fn(&SummaryRow) -> f64| rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
+    let label = if multi {
+        format!("{arm}: median")
+    } else {
+        "Median".to_string()
+    };
+    let first = arm_i == 0;
+    let mut s = Series::new(label, x, v(|r| r.median)).colour(Colour::Series(arm_i));
+    if arm_i > 0 {
+        // Arms without therapy coincide; dashes keep the arm drawn first visible below.
+        s = s.dashed();
+    }
+    if wide {
+        s = s.band(
+            v(|r| r.q05),
+            v(|r| r.q95),
+            if first {
+                "90% of patients (5th-95th pct)"
+            } else {
+                ""
+            },
+        );
+    }
+    s = s.band(
+        v(|r| r.q25),
+        v(|r| r.q75),
+        if first {
+            "50% of patients (25th-75th pct)"
+        } else {
+            ""
+        },
+    );
+    Some(s)
+}
+
+fn enrolled_text(data: &ResultData) -> String {
+    let per_arm: Vec<String> = data
+        .arms
+        .iter()
+        .map(|a| {
+            let n = data
+                .summary
+                .iter()
+                .find(|r| &r.arm == a)
+                .map_or(0.0, |r| r.n_enrolled);
+            format!("{a} {n}")
+        })
+        .collect();
+    format!(
+        "Patients enrolled: {}. Statistics over the patients alive at each visit.",
+        per_arm.join(", ")
+    )
+}
+
+fn quantile_chart(
+    data: &ResultData,
+    title: &str,
+    variable: &str,
+    y: Axis,
+    wide: bool,
+) -> Option<Figure> {
+    let multi = data.arms.len() > 1;
+    let mut chart = Chart::new(format!("{title}: {}", data.name), data.time_axis(), y)
+        .subtitle(enrolled_text(data));
+    for i in 0..data.arms.len() {
+        chart = chart.series(quantile_series(data, i, variable, wide, multi)?);
+    }
+    Some(Figure::Line(chart))
+}
+
+fn survival_figure(data: &ResultData, fits: &[ArmSurvival]) -> Option<Figure> {
+    let max = fits.iter().map(|f| f.max_time).fold(0.0, f64::max);
+    let mut chart = Chart::new(
+        format!("Tracheostomy-free survival from enrollment: {}", data.name),
+        month_axis("Months since enrollment".into(), max),
+        Axis::new("Alive without permanent ventilation (%)")
+            .percent()
+            .range(0.0, 1.0),
+    )
+    .legend(LegendPosition::LowerLeft);
+    let times = risk_times(max);
+    let mut sub = vec![format!(
+        "Number at risk at month {}:",
+        times
+            .iter()
+            .map(|t| format!("{t}"))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    )];
+    let multi = fits.len() > 1;
+    for (i, f) in fits.iter().enumerate() {
+        let km = f.km.as_ref()?;
+        let mut x = vec![0.0];
+        let mut y = vec![1.0];
+        let (mut lo, mut hi) = (vec![1.0], vec![1.0]);
+        for s in km.steps() {
+            if s.events == 0 {
+                continue;
+            }
+            let (l, h) = km.survival_ci_at(s.time, 0.95);
+            x.push(s.time);
+            y.push(s.survival);
+            lo.push(if l.is_finite() { l } else { s.survival });
+            hi.push(if h.is_finite() { h } else { s.survival });
+        }
+        if max > *x.last().unwrap_or(&0.0) {
+            x.push(max);
+            y.push(*y.last().unwrap_or(&1.0));
+            lo.push(*lo.last().unwrap_or(&1.0));
+            hi.push(*hi.last().unwrap_or(&1.0));
+        }
+        let ci = match f.median_ci {
+            (Some(a), Some(b)) => format!(", 95% CI {a:.1}-{b:.1}"),
+            (Some(a), None) => format!(", 95% CI {a:.1}-not reached"),
+            _ => String::new(),
+        };
+        let label = format!(
+            "{}median {}{}{ci}",
+            if multi {
+                format!("{}: ", f.arm)
+            } else {
+                String::new()
+            },
+            months(f.median),
+            if f.median.is_some() { " months" } else { "" },
+        );
+        let mut series = Series::new(label, x, y).colour(Colour::Series(i)).band(
+            lo,
+            hi,
+            if i == 0 { "95% confidence band" } else { "" },
+        );
+        if i > 0 {
+            series = series.dashed();
+        }
+        chart = chart.series(series);
+        let cy: Vec<f64> = f.censor_times.iter().map(|&t| km.survival_at(t)).collect();
+        chart = chart.points(
+            Points::new(
+                if multi {
+                    format!("{}: censored", f.arm)
+                } else {
+                    "Censored".into()
+                },
+                f.censor_times.clone(),
+                cy,
+            )
+            .colour(Colour::Series(i)),
+        );
+        let counts: Vec<String> = times
+            .iter()
+            .map(|&t| at_risk(data, &f.arm, t).to_string())
+            .collect();
+        sub.push(format!(
+            "{}{} patients, {} deaths: {}",
+            if multi {
+                format!("{}: ", f.arm)
+            } else {
+                String::new()
+            },
+            f.n,
+            f.events,
+            counts.join(" / ")
+        ));
+    }
+    Some(Figure::Step(chart.subtitle(sub.join("\n"))))
+}
+
+fn mechanism_figure(data: &ResultData, state: &str, title: &str, y: &str) -> Option<Figure> {
+    let arm = data.arms.first()?;
+    // Fractions are drawn on their whole range, which leaves room for the legend.
+    let fraction = matches!(state, "neurons" | "aggregate" | "microglia" | "astrocytes");
+    let y = if fraction {
+        Axis::new(y).range(0.0, 1.0)
+    } else {
+        Axis::new(y)
+    };
+    let mut chart = Chart::new(
+        format!("{title}, mean per region: {}", data.name),
+        data.time_axis(),
+        y,
+    )
+    .subtitle(if data.arms.len() > 1 {
+        format!("Arm {arm}: mean over patients alive at each visit.")
+    } else {
+        "Mean over patients alive at each visit.".into()
+    });
+    let mut any = false;
+    for (k, region) in REGIONS.iter().enumerate() {
+        let rows = data.rows(arm, &format!("{state}_{region}"));
+        if rows.is_empty() {
+            continue;
+        }
+        any = true;
+        chart = chart.series(
+            Series::new(
+                *region,
+                rows.iter().map(|r| r.month).collect(),
+                rows.iter().map(|r| r.mean).collect(),
+            )
+            .colour(Colour::Series(k)),
+        );
+    }
+    any.then_some(Figure::Line(chart))
+}
+
+fn effect_histogram(title: String, x: &str, values: &[f64], subtitle: String) -> Figure {
+    let n = values.len() as f64;
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (edges, counts) = if values.is_empty() || hi - lo < 1e-9 {
+        // One bar of width 1 at the common value, with empty bins either side for context.
+        let c = if values.is_empty() { 0.0 } else { lo };
+        (
+            (0..=5).map(|k| c - 2.5 + f64::from(k)).collect(),
+            vec![0.0, 0.0, n, 0.0, 0.0],
+        )
+    } else {
+        let bins = 30usize;
+        let w = (hi - lo) / bins as f64;
+        let edges: Vec<f64> = (0..=bins).map(|k| lo + w * k as f64).collect();
+        let mut counts = vec![0.0; bins];
+        for &v in values {
+            let k = (((v - lo) / w) as usize).min(bins - 1);
+            counts[k] += 1.0;
+        }
+        (edges, counts)
+    };
+    let mean = if values.is_empty() {
+        0.0
+    } else {
+        values.iter().sum::<f64>() / n
+    };
+    Figure::Histogram(
+        Histogram::new(
+            title,
+            Axis::new(x),
+            Axis::new("Patients").integer(),
+            edges,
+            counts,
+        )
+        .label("Paired differences")
+        .subtitle(subtitle)
+        .mark(Mark::vline(mean, format!("Mean {mean:+.2}")).dashed()),
+    )
+}
+
+/// Paired differences of one arm against the first: (survival months gained, ALSFRS-R at
+/// 12 months difference, whether the ALSFRS-R values were projected from the slope).
+pub fn paired_effects(data: &ResultData, arm: &str) -> (Vec<f64>, Vec<f64>, bool) {
+    let first = &data.arms[0];
+    let base: HashMap<u64, &PatientRow> = data
+        .arm_patients(first)
+        .into_iter()
+        .map(|p| (p.index, p))
+        .collect();
+    let projected = data.alsfrs12.is_none();
+    let at12 = |p: &PatientRow| -> f64 {
+        match &data.alsfrs12 {
+            Some(m) => m
+                .get(&(p.index, p.arm.clone()))
+                .copied()
+                .unwrap_or(f64::NAN),
+            None if p.follow_up >= 12.0 => (p.baseline_alsfrs + 12.0 * p.slope).clamp(0.0, 48.0),
+            None => f64::NAN,
+        }
+    };
+    let mut surv = Vec::new();
+    let mut als = Vec::new();
+    for p in data.arm_patients(arm) {
+        let Some(b) = base.get(&p.index) else {
+            continue;
+        };
+        let d = p.follow_up - b.follow_up;
+        if d.is_finite() {
+            surv.push(d);
+        }
+        let d = at12(p) - at12(b);
+        if d.is_finite() {
+            als.push(d);
+        }
+    }
+    (surv, als, projected)
+}
+
+/// Every figure the data allows, in report order; the second list says what was left out
+/// and why.
+pub fn figures(data: &ResultData) -> (Vec<NamedFigure>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let mut push = |name: &str, group: &str, caption: String, figure: Option<Figure>| {
+        if let Some(figure) = figure {
+            out.push(NamedFigure {
+                name: name.into(),
+                group: group.into(),
+                caption,
+                figure,
+            });
+        }
+    };
+    let t = data.time_axis().label.to_lowercase();
+    if data.summary.is_empty() {
+        notes.push(
+            "summary.csv was not written: no ALSFRS-R, domain, NfL, FVC or mechanism figures."
+                .into(),
+        );
+    } else {
+        push(
+            "alsfrs_fan",
+            "alsfrs_fan",
+            format!(
+                "Rated ALSFRS-R total against {t}: median per arm with the middle 50% and 90% of patients alive."
+            ),
+            quantile_chart(
+                data,
+                "ALSFRS-R total",
+                "alsfrs_r",
+                Axis::new("ALSFRS-R total (points, 0-48)")
+                    .range(0.0, 48.0)
+                    .tick_step(6.0),
+                true,
+            ),
+        );
+        for (v, title) in DOMAINS {
+            push(
+                &format!("domain_{v}"),
+                "domains",
+                format!(
+                    "{title} of the ALSFRS-R (0-12 points) against {t}: median per arm with the middle 50%."
+                ),
+                quantile_chart(
+                    data,
+                    &format!("ALSFRS-R {}", title.to_lowercase()),
+                    v,
+                    Axis::new(format!("{title} (points, 0-12)"))
+                        .range(0.0, 12.0)
+                        .tick_step(2.0),
+                    false,
+                ),
+            );
+        }
+    }
+    let fits = survival(data);
+    if data.patients.is_empty() {
+        notes.push("patients.csv was not written: no survival or treatment-effect figures.".into());
+    } else {
+        push(
+            "survival",
+            "survival",
+            "Kaplan-Meier estimate of tracheostomy-free survival from enrollment per arm, with 95% confidence band, censoring marks and numbers at risk.".into(),
+            survival_figure(data, &fits),
+        );
+    }
+    if !data.summary.is_empty() {
+        push(
+            "nfl",
+            "nfl",
+            format!(
+                "Serum neurofilament light against {t}: median per arm with the middle 50% of patients alive."
+            ),
+            quantile_chart(
+                data,
+                "Serum NfL",
+                "nfl_pg_ml",
+                Axis::new("Serum NfL (pg/mL)"),
+                false,
+            ),
+        );
+        push(
+            "fvc",
+            "fvc",
+            format!(
+                "Forced vital capacity against {t}: median per arm with the middle 50% of patients alive."
+            ),
+            quantile_chart(
+                data,
+                "Forced vital capacity",
+                "fvc_pct",
+                Axis::new("FVC (% predicted)"),
+                false,
+            ),
+        );
+        for (state, title, y) in STATES {
+            push(
+                &format!("mechanisms_{state}"),
+                "mechanisms",
+                format!(
+                    "{title}: mean model state in each of the four regions against {t} (first arm)."
+                ),
+                mechanism_figure(data, state, title, y),
+            );
+        }
+    }
+    if data.arms.len() < 2 {
+        notes.push("One arm only: no treatment-effect figure (it compares arms).".into());
+    } else if !data.patients.is_empty() {
+        for arm in &data.arms[1..] {
+            let suffix = if data.arms.len() > 2 {
+                format!("_{}", sanitize(arm))
+            } else {
+                String::new()
+            };
+            let first = &data.arms[0];
+            let (surv, als, projected) = paired_effects(data, arm);
+            let zero = |v: &[f64]| v.iter().all(|d| d.abs() < 1e-9);
+            let why = |v: &[f64]| {
+                if zero(v) {
+                    format!(
+                        "All {} paired differences are zero: without therapy both arms are the same patients.",
+                        v.len()
+                    )
+                } else {
+                    format!("{} patients enrolled in both arms.", v.len())
+                }
+            };
+            push(
+                &format!("treatment_effects{suffix}"),
+                "treatment_effects",
+                format!(
+                    "Per-patient survival months gained in arm {arm} over arm {first} (same patient index): death or end of follow-up."
+                ),
+                Some(effect_histogram(
+                    format!("Survival gained, {arm} vs {first}: {}", data.name),
+                    "Tracheostomy-free survival gained (months)",
+                    &surv,
+                    why(&surv),
+                )),
+            );
+            let source = if projected {
+                "ALSFRS-R at 12 months projected as baseline + 12 x slope (no trajectories.parquet). "
+            } else {
+                "Rated ALSFRS-R at the month-12 visit. "
+            };
+            push(
+                &format!("treatment_effects_alsfrs{suffix}"),
+                "treatment_effects",
+                format!(
+                    "Per-patient difference in ALSFRS-R at 12 months, arm {arm} minus arm {first}, patients alive at 12 months in both arms."
+                ),
+                Some(effect_histogram(
+                    format!("ALSFRS-R at 12 months, {arm} vs {first}: {}", data.name),
+                    "Difference in ALSFRS-R total at 12 months (points)",
+                    &als,
+                    format!("{source}{}", why(&als)),
+                )),
+            );
+            if zero(&surv) && zero(&als) {
+                notes.push(format!(
+                    "Every paired treatment effect of arm {arm} against arm {first} is zero (no therapy differs between them)."
+                ));
+            }
+        }
+    }
+    (out, notes)
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// What to draw and how.
+#[derive(Debug, Clone)]
+pub struct DrawOptions {
+    /// Figure names or groups to draw (None: all).
+    pub only: Option<Vec<String>>,
+    /// Size and formats.
+    pub figure: FigureOptions,
+    /// Also write `report.html`.
+    pub html: bool,
+}
+
+impl Default for DrawOptions {
+    fn default() -> DrawOptions {
+        DrawOptions {
+            only: None,
+            figure: FigureOptions::default(),
+            html: true,
+        }
+    }
+}
+
+/// What [`draw`] did.
+#[derive(Debug, Clone, Default)]
+pub struct Drawn {
+    /// Files written.
+    pub written: Vec<PathBuf>,
+    /// Figures that failed, one message each; the others were written.
+    pub warnings: Vec<String>,
+}
+
+/// Reads the result folder `from` and writes its figures (and `report.html`) into `to`,
+/// each file atomically. A figure that fails is reported in [`Drawn::warnings`].
+pub fn draw(from: &Path, to: &Path, options: &DrawOptions) -> Result<Drawn, FiguresError> {
+    let data = ResultData::read(from)?;
+    let (all, notes) = figures(&data);
+    let chosen: Vec<&NamedFigure> = all
+        .iter()
+        .filter(|f| {
+            options
+                .only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|n| *n == f.name || *n == f.group))
+        })
+        .collect();
+    let results: Vec<Result<Vec<PathBuf>, String>> = chosen
+        .par_iter()
+        .map(|f| {
+            f.figure
+                .save(to, &f.name, &options.figure)
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    let mut drawn = Drawn::default();
+    for r in results {
+        match r {
+            Ok(files) => drawn.written.extend(files),
+            Err(e) => drawn.warnings.push(e),
+        }
+    }
+    if options.html {
+        let path = to.join("report.html");
+        let fits = survival(&data);
+        let html = super::html::report(&data, &fits, &all, &notes, to);
+        crate::report::write_atomic(&path, html.as_bytes()).map_err(|source| {
+            FiguresError::Write {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        drawn.written.push(path);
+    }
+    Ok(drawn)
+}
+
+/// The formats named on the command line: `png`, `svg` or `both`.
+pub fn formats(name: &str) -> Option<Vec<Format>> {
+    match name {
+        "png" => Some(vec![Format::Png]),
+        "svg" => Some(vec![Format::Svg]),
+        "both" => Some(vec![Format::Png, Format::Svg]),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn risk_times_are_round() {
+        assert_eq!(risk_times(18.0), vec![0.0, 6.0, 12.0, 18.0]);
+        assert_eq!(risk_times(60.0), vec![0.0, 12.0, 24.0, 36.0, 48.0, 60.0]);
+    }
+}

@@ -1,0 +1,264 @@
+//! `report.html`: one self-contained page summarising a result folder.
+//!
+//! Figures are embedded as base64 `data:` URIs of the files found in the folder (PNG when
+//! present, otherwise SVG); the style sheet is inline, so the page needs nothing else.
+
+use super::figures::{ArmSurvival, NamedFigure, ResultData, months};
+use std::fmt::Write;
+use std::path::Path;
+
+/// Standard base64 (RFC 4648, with padding).
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * k)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Text escaped for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn num(x: f64, digits: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.digits$}")
+    } else {
+        "–".into()
+    }
+}
+
+const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+h1{margin-bottom:0.2em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;margin:0.8em 0}th,td{border:1px solid #ccc;padding:0.3em 0.6em;text-align:right}\
+th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}\
+figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}\
+figcaption{color:#444;font-size:0.95em}.note{color:#444}.small{color:#666;font-size:0.9em}";
+
+/// The whole page. `dir` is where the figure files are looked up.
+pub fn report(
+    data: &ResultData,
+    fits: &[ArmSurvival],
+    figures: &[NamedFigure],
+    notes: &[String],
+    dir: &Path,
+) -> String {
+    let m = &data.manifest;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>alssim report: {name}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <h1>Scenario {name}</h1>\n<p>{desc}</p>\n",
+        name = escape(&data.name),
+        desc = escape(&data.description),
+    );
+    let count = |k: &str| m[k].as_u64().map_or_else(|| "–".into(), |v| v.to_string());
+    let failures: Vec<String> = m["screen_failures"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| v.as_u64().unwrap_or(0) > 0)
+                .map(|(k, v)| format!("{} {}", escape(k), v))
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = write!(
+        h,
+        "<table>\n<tr><th>screened</th><th>enrolled</th><th>screen failures</th><th>failed</th></tr>\n\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n</table>\n\
+         <p class=\"small\">alssim {} &middot; seed {} &middot; scenario hash {} &middot; {} simulated in {} s</p>\n",
+        count("screened"),
+        count("enrolled"),
+        if failures.is_empty() {
+            "0".into()
+        } else {
+            failures.join(", ")
+        },
+        count("failed"),
+        escape(m["version"].as_str().unwrap_or("")),
+        count("seed"),
+        escape(m["scenario_hash_fnv1a64"].as_str().unwrap_or("")),
+        count("screened"),
+        num(m["wall_seconds"].as_f64().unwrap_or(f64::NAN), 2),
+    );
+    key_numbers(&mut h, data, fits);
+    if !notes.is_empty() {
+        h.push_str("<h2>Notes</h2>\n<ul>\n");
+        for n in notes {
+            let _ = writeln!(h, "<li class=\"note\">{}</li>", escape(n));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("<h2>Figures</h2>\n");
+    for f in figures {
+        let png = dir.join(format!("{}.png", f.name));
+        let svg = dir.join(format!("{}.svg", f.name));
+        let src = if let Ok(bytes) = std::fs::read(&png) {
+            format!("data:image/png;base64,{}", base64(&bytes))
+        } else if let Ok(bytes) = std::fs::read(&svg) {
+            format!("data:image/svg+xml;base64,{}", base64(&bytes))
+        } else {
+            continue;
+        };
+        let _ = write!(
+            h,
+            "<figure id=\"{name}\">\n<img alt=\"{name}\" src=\"{src}\">\n\
+             <figcaption><b>{name}</b>: {cap}</figcaption>\n</figure>\n",
+            name = escape(&f.name),
+            cap = escape(&f.caption),
+        );
+    }
+    failed_patients(&mut h, m);
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+fn key_numbers(h: &mut String, data: &ResultData, fits: &[ArmSurvival]) {
+    h.push_str(
+        "<h2>Key numbers per arm</h2>\n<table>\n<tr><th>arm</th><th>enrolled</th><th>deaths</th>\
+         <th>median survival, months (95% CI)</th>\
+         <th>ALSFRS-R month 6<br>mean / median</th><th>month 12<br>mean / median</th>\
+         <th>month 18<br>mean / median</th><th>mean ALSFRS-R slope<br>points/month</th>\
+         <th>baseline NfL, pg/mL<br>median</th></tr>\n",
+    );
+    for (arm, fit) in data.arms.iter().zip(fits) {
+        let ps = data.arm_patients(arm);
+        let slopes: Vec<f64> = ps
+            .iter()
+            .map(|p| p.slope)
+            .filter(|s| s.is_finite())
+            .collect();
+        let slope = if slopes.is_empty() {
+            f64::NAN
+        } else {
+            slopes.iter().sum::<f64>() / slopes.len() as f64
+        };
+        let mut nfl: Vec<f64> = ps
+            .iter()
+            .map(|p| p.baseline_nfl)
+            .filter(|s| s.is_finite())
+            .collect();
+        nfl.sort_by(f64::total_cmp);
+        let nfl_median = match nfl.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => nfl[n / 2],
+            n => 0.5 * (nfl[n / 2 - 1] + nfl[n / 2]),
+        };
+        let at = |month: f64| {
+            data.rows(arm, "alsfrs_r")
+                .into_iter()
+                .find(|r| (r.month - month).abs() < 1e-9)
+                .map_or_else(
+                    || "–".into(),
+                    |r| format!("{} / {}", num(r.mean, 1), num(r.median, 1)),
+                )
+        };
+        let ci = match fit.median_ci {
+            (None, None) => String::new(),
+            (a, b) => format!(" ({}-{})", months(a), months(b)),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(arm),
+            fit.n,
+            fit.events,
+            months(fit.median),
+            ci,
+            at(6.0),
+            at(12.0),
+            at(18.0),
+            num(slope, 2),
+            num(nfl_median, 1),
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</table>\n<p class=\"small\">Survival: Kaplan-Meier from enrollment to death or permanent \
+         ventilation (Brookmeyer-Crowley interval). ALSFRS-R at months since {} over patients alive \
+         at the visit; &ndash; where there is no such visit.</p>",
+        escape(&data.visits_from)
+    );
+}
+
+fn failed_patients(h: &mut String, m: &serde_json::Value) {
+    let Some(list) = m["failures"].as_array().filter(|l| !l.is_empty()) else {
+        h.push_str("<h2>Failures</h2>\n<p>No patient failed to integrate.</p>\n");
+        return;
+    };
+    let _ = writeln!(
+        h,
+        "<h2>Failures</h2>\n<p>{} patient(s) failed to integrate and are left out of the tables.</p>\n\
+         <table>\n<tr><th>index</th><th>genotype</th><th>onset region</th><th>error</th></tr>",
+        list.len()
+    );
+    for f in list {
+        let s = |k: &str| {
+            escape(
+                &f[k]
+                    .as_str()
+                    .map_or_else(|| f[k].to_string(), str::to_string),
+            )
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+            s("index"),
+            s("genotype"),
+            s("onset_region"),
+            s("error")
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_examples() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), coded);
+        }
+    }
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}
