@@ -22,7 +22,8 @@ pub struct Args {
     /// Virtual patients per evaluation (the same patients every time).
     #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
     patients: u64,
-    /// Largest number of cohort evaluations.
+    /// Largest number of cohort evaluations (the initial simplex, one more than the number of
+    /// fitted quantities, is always evaluated in full).
     #[arg(long, value_name = "N", default_value_t = 300)]
     max_evaluations: usize,
     /// Master seed (default: the scenario's).

@@ -286,8 +286,10 @@ parameters! {
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
         "Rationale: bulbar-onset patients die of respiratory complications of bulbar failure \
-         (aspiration pneumonia) as well as of ventilatory failure; this threshold makes bulbar-onset \
-         disease shorter (survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
+         (aspiration pneumonia) as well as of ventilatory failure. Included in the calibration, but at \
+         the shipped defaults it does not bind: with fvc_bulbar_weight 0.45, FVC reaches death_fvc when \
+         bulbar capacity is 0.046 even with the thoracic region intact, before this threshold. It acts \
+         when fvc_bulbar_weight is lower (docs/CALIBRATION.md).";
     gastrostomy_swallowing: 2.0, "item points", [0.0, 4.0],
         "Latent ALSFRS-R swallowing item at or below which gastrostomy is indicated (King's 4A).",
         "Swallowing 2 = dietary consistency changes (Cedarbaum 1999).";
