@@ -222,18 +222,11 @@ impl TrajectoryWriter {
 
     /// Appends every row of a part's trajectory file.
     pub fn append_file(&mut self, path: &Path) -> Result<(), TrajectoryError> {
-        let p = path.display().to_string();
         let err = |message: String| TrajectoryError::Parquet {
-            path: p.clone(),
+            path: path.display().to_string(),
             message,
         };
-        let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| err(e.to_string()))?
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| err(e.to_string()))?;
-        for batch in reader {
+        for batch in open_reader(path)? {
             let batch = batch.map_err(|e| err(e.to_string()))?;
             if batch.schema().fields() != self.schema.fields() {
                 return Err(err("not an alssim trajectory table (columns differ)".into()));
@@ -260,19 +253,32 @@ impl TrajectoryWriter {
     }
 }
 
+/// Opens a trajectory table for reading in batches of [`BATCH_ROWS`] rows.
+fn open_reader(
+    path: &Path,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, TrajectoryError> {
+    let err = |e: &dyn std::fmt::Display| TrajectoryError::Parquet {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(&e))?;
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| err(&e))?
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| err(&e))
+}
+
 /// Reads a whole trajectory table (for tests and small files).
 pub fn read_all(path: &Path) -> Result<Vec<RecordBatch>, TrajectoryError> {
-    let p = path.display().to_string();
-    let err = |message: String| TrajectoryError::Parquet {
-        path: p.clone(),
-        message,
-    };
-    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| err(e.to_string()))?
-        .build()
-        .map_err(|e| err(e.to_string()))?;
-    reader.map(|b| b.map_err(|e| err(e.to_string()))).collect()
+    open_reader(path)?
+        .map(|b| {
+            b.map_err(|e| TrajectoryError::Parquet {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// Number of rows in a set of batches.
