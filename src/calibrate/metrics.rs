@@ -112,18 +112,25 @@ fn subjects(outcomes: &[Outcome]) -> Vec<Subject> {
         .collect()
 }
 
-fn km_of(subjects: &[&Subject], from_onset: bool) -> Option<km::KaplanMeier> {
-    let t: Vec<f64> = subjects
+/// Follow-up times (from onset or from diagnosis) and event flags of the subjects.
+fn times_events(subjects: &[&Subject], from_onset: bool) -> (Vec<f64>, Vec<bool>) {
+    subjects
         .iter()
         .map(|s| {
-            if from_onset {
-                s.from_onset
-            } else {
-                s.from_diagnosis
-            }
+            (
+                if from_onset {
+                    s.from_onset
+                } else {
+                    s.from_diagnosis
+                },
+                s.died,
+            )
         })
-        .collect();
-    let e: Vec<bool> = subjects.iter().map(|s| s.died).collect();
+        .unzip()
+}
+
+fn km_of(subjects: &[&Subject], from_onset: bool) -> Option<km::KaplanMeier> {
+    let (t, e) = times_events(subjects, from_onset);
     km::KaplanMeier::fit(&t, &e)
 }
 
@@ -162,17 +169,7 @@ fn hazard_ratio(
     covariates: impl Fn(&Subject) -> Vec<f64>,
     which: usize,
 ) -> Estimate {
-    let t: Vec<f64> = subjects
-        .iter()
-        .map(|s| {
-            if from_onset {
-                s.from_onset
-            } else {
-                s.from_diagnosis
-            }
-        })
-        .collect();
-    let e: Vec<bool> = subjects.iter().map(|s| s.died).collect();
+    let (t, e) = times_events(subjects, from_onset);
     let x: Vec<Vec<f64>> = subjects.iter().map(|s| covariates(s)).collect();
     match cox::fit(&t, &e, &x) {
         Ok(fit) => {

@@ -49,10 +49,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(seed) = args.seed {
         s.population.seed = seed;
     }
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |t| t as usize,
-    );
+    let threads = super::threads(args.threads);
     let targets = targets::bundled();
     let before = fit::distance(&fit::evaluate(&s, &targets, threads)?);
     crate::outln!(

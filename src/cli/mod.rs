@@ -110,6 +110,15 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::print_out(&format!("{}\n", format!($($arg)*))) };
 }
 
+/// Worker threads: the `--threads` value (range-checked by clap, at most 1024), or all cores.
+pub fn threads(option: Option<u64>) -> usize {
+    match option {
+        // clap limits --threads to 1..=1024, which fits any usize.
+        Some(t) => usize::try_from(t).unwrap_or(1),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
 /// A mistake in the arguments that clap cannot see (for example a bad `--set` value).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

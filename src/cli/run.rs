@@ -1,6 +1,5 @@
 //! `alssim run` and `alssim merge`.
 
-use super::UsageError;
 use super::check::load_or_report;
 use alssim::cohort::ScreenFailure;
 use alssim::report::run::{RunOptions, RunReport, merge_parts_with, run_scenario, shard_range};
@@ -148,10 +147,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(n) = args.patients {
         s.population.size = n;
     }
-    let threads = match args.threads {
-        Some(t) => usize::try_from(t).map_err(|_| UsageError("--threads is too large".into()))?,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = super::threads(args.threads);
     let dir = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {
             Some((k, n)) => format!("{}.part-{k}-of-{n}", s.meta.name),

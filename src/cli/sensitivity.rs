@@ -70,10 +70,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         s.population.seed = seed;
     }
     s.population.size = args.patients;
-    let threads = match args.threads {
-        Some(t) => usize::try_from(t).map_err(|_| UsageError("--threads is too large".into()))?,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = super::threads(args.threads);
     let too_large = |what: &str| UsageError(format!("--{what} is too large"));
     let settings = Settings {
         trajectories: usize::try_from(args.trajectories).map_err(|_| too_large("trajectories"))?,

@@ -58,10 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(seed) = args.seed {
         s.population.seed = seed;
     }
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |t| t as usize,
-    );
+    let threads = super::threads(args.threads);
     let (main, a4v) = validate::simulate(&s, threads)?;
     let checks = validate::check(&main, &a4v);
     let staging = Staging::new(&args.out, args.force)?;
