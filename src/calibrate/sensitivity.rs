@@ -112,7 +112,7 @@ impl MorrisDesign {
         if trajectories < 2 {
             return Err(SensitivityError::Trajectories(trajectories));
         }
-        if levels < 2 || levels % 2 != 0 {
+        if levels < 2 || !levels.is_multiple_of(2) {
             return Err(SensitivityError::Levels(levels));
         }
         Ok(MorrisDesign {

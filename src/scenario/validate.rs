@@ -285,31 +285,31 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         .and_then(|v| reader::integer(ctx, v, "simulation.max-steps", 10, 10_000_000))
         .map_or(d.max_steps, |n| u32::try_from(n).unwrap_or(u32::MAX));
     let (mut summary, mut patients) = (d.summary, d.patients);
-    if let Some(v) = t.get("outputs") {
-        if let Some(items) = reader::array(ctx, v, "simulation.outputs") {
-            summary = false;
-            patients = false;
-            for (i, item) in items.iter().enumerate() {
-                let p = format!("simulation.outputs[{i}]");
-                if matches!(item.get_ref(), toml::de::DeValue::String(s) if s.as_ref() == "trajectories")
-                {
-                    ctx.error(
-                        item.span(),
-                        &p,
-                        "unknown value `trajectories`",
-                        Some(
-                            "trajectories.parquet is asked for with `keep-trajectories = true`; \
+    if let Some(v) = t.get("outputs")
+        && let Some(items) = reader::array(ctx, v, "simulation.outputs")
+    {
+        summary = false;
+        patients = false;
+        for (i, item) in items.iter().enumerate() {
+            let p = format!("simulation.outputs[{i}]");
+            if matches!(item.get_ref(), toml::de::DeValue::String(s) if s.as_ref() == "trajectories")
+            {
+                ctx.error(
+                    item.span(),
+                    &p,
+                    "unknown value `trajectories`",
+                    Some(
+                        "trajectories.parquet is asked for with `keep-trajectories = true`; \
                              accepted here: `summary`, `patients`"
-                                .into(),
-                        ),
-                    );
-                    continue;
-                }
-                match reader::choice(ctx, item, &p, OUTPUTS) {
-                    Some("summary") => summary = true,
-                    Some(_) => patients = true,
-                    None => {}
-                }
+                            .into(),
+                    ),
+                );
+                continue;
+            }
+            match reader::choice(ctx, item, &p, OUTPUTS) {
+                Some("summary") => summary = true,
+                Some(_) => patients = true,
+                None => {}
             }
         }
     }
@@ -610,10 +610,10 @@ fn read_model(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<(String, f64)> {
         }
     }
     // Only when every override was read: otherwise a rule could fail for a value never set.
-    if ctx.error_count() == errors_before {
-        if let Err(rule) = params.check_consistency() {
-            ctx.error(v.span(), "model", rule, None);
-        }
+    if ctx.error_count() == errors_before
+        && let Err(rule) = params.check_consistency()
+    {
+        ctx.error(v.span(), "model", rule, None);
     }
     out
 }
@@ -976,15 +976,15 @@ fn read_therapies(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Vec<TherapySp
             1200.0,
             "months after enrollment",
         );
-        if let (Some(stop), Some(sv)) = (stop, t.get("stop-months")) {
-            if stop <= start {
-                ctx.error(
+        if let (Some(stop), Some(sv)) = (stop, t.get("stop-months"))
+            && stop <= start
+        {
+            ctx.error(
                     sv.span(),
                     &t.key_path("stop-months"),
                     format!("stop ({stop}) is not after start ({start})"),
                     Some("`stop-months` must be later than `start-months`; leave it out for a therapy that never stops".into()),
                 );
-            }
         }
         let dose = opt_number(
             ctx,

@@ -70,10 +70,10 @@ impl SolverOptions {
         if !(self.max_time_months > 0.0 && self.max_time_months.is_finite()) {
             return bad("max_time_months must be positive and finite");
         }
-        if let Some(f) = self.follow_up_after_onset_months {
-            if !(f >= 0.0 && f.is_finite()) {
-                return bad("follow_up_after_onset_months must be non-negative and finite");
-            }
+        if let Some(f) = self.follow_up_after_onset_months
+            && !(f >= 0.0 && f.is_finite())
+        {
+            return bad("follow_up_after_onset_months must be non-negative and finite");
         }
         if self.event_tolerance_months.is_nan() || self.event_tolerance_months <= 0.0 {
             return bad("event_tolerance_months must be positive");
@@ -244,11 +244,11 @@ impl System<f64, State> for Rhs<'_> {
         if self.onset_seen.get().is_none() && Event::Onset.function(self.model, y) <= 0.0 {
             self.onset_seen.set(Some(t));
         }
-        if let (Some(onset_bound), Some(f)) = (self.onset_seen.get(), self.follow_up) {
-            if t >= onset_bound + f {
-                self.stopped.set(Stop::FollowUp);
-                return true;
-            }
+        if let (Some(onset_bound), Some(f)) = (self.onset_seen.get(), self.follow_up)
+            && t >= onset_bound + f
+        {
+            self.stopped.set(Stop::FollowUp);
+            return true;
         }
         false
     }

@@ -81,11 +81,11 @@ impl Bars {
         let mut e = Extent::default();
         for (i, &v) in self.values.iter().enumerate() {
             e.x(v);
-            if let Some(err) = &self.error {
-                if err[i].is_finite() {
-                    e.x(v - err[i].abs());
-                    e.x(v + err[i].abs());
-                }
+            if let Some(err) = &self.error
+                && err[i].is_finite()
+            {
+                e.x(v - err[i].abs());
+                e.x(v + err[i].abs());
             }
         }
         let xs = Scale::new(&self.x, e.x, true, 8);
