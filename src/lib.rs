@@ -24,3 +24,4 @@ pub mod report;
 pub mod scenario;
 pub mod solve;
 pub mod stats;
+pub mod therapy;

@@ -178,8 +178,16 @@ fn every_scenario_runs_a_small_cohort_that_respects_its_settings() {
                         }
                     }
                     // Arms without therapy follow the same course, visit by visit.
-                    for course in &arms[1..] {
-                        let first: Vec<_> = arms[0].visits.iter().map(|v| (v.t, v.items)).collect();
+                    let untreated: Vec<_> = s
+                        .arms
+                        .iter()
+                        .zip(arms)
+                        .filter(|(a, _)| a.therapies.is_empty())
+                        .map(|(_, c)| c)
+                        .collect();
+                    for course in untreated.iter().skip(1) {
+                        let first: Vec<_> =
+                            untreated[0].visits.iter().map(|v| (v.t, v.items)).collect();
                         let this: Vec<_> = course.visits.iter().map(|v| (v.t, v.items)).collect();
                         assert_eq!(first, this, "{name}: paired arms differ");
                     }
@@ -223,7 +231,8 @@ fn the_bulbar_and_genotype_examples_do_what_their_names_say() {
     assert_eq!(inc.min_alsfrs_r, Some(30.0));
     assert_eq!(inc.min_fvc, Some(60.0));
     assert_eq!(trial.arms.len(), 2);
-    assert!(trial.arms.iter().all(|a| a.therapies.is_empty()));
+    assert!(trial.arms[0].therapies.is_empty());
+    assert_eq!(trial.arms[1].therapies[0].drug, "riluzole");
 }
 
 #[test]
@@ -270,6 +279,8 @@ fn docs_describe_every_key_by_its_full_path() {
                 ["population", "covariates", "genotype", _] => {
                     "population.covariates.genotype.<genotype>".into()
                 }
+                ["drug", _, "sources", _] => "drug.<name>.sources.<key>".into(),
+                ["drug", _, rest @ ..] => format!("drug.<name>.{}", rest.join(".")),
                 _ => k,
             }
         })
@@ -279,9 +290,20 @@ fn docs_describe_every_key_by_its_full_path() {
         undocumented.is_empty(),
         "docs/SCENARIOS.md has no table row for {undocumented:?}"
     );
-    // Drug entries are not written by `show` while the library is empty; they are documented too.
-    for k in ["drug", "start-months", "stop-months", "dose", "adherence"] {
-        assert!(doc.contains(&format!("| `arm[].therapies[].{k}` |")), "{k}");
+    // Keys of the other regimen kinds, which the tour's own drug does not use.
+    for k in [
+        "first-on-days",
+        "first-cycle-days",
+        "on-days",
+        "cycle-days",
+        "loading-days",
+        "interval-days",
+        "half-life-days",
+    ] {
+        assert!(
+            doc.contains(&format!("| `drug.<name>.regimen.{k}` |")),
+            "{k}"
+        );
     }
 }
 

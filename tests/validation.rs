@@ -255,7 +255,7 @@ fn show_and_run_refuse_a_bad_file_with_its_report() {
     ] {
         let out = alssim().args(&cmd).assert().code(1);
         let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-        assert!(stderr.contains("unknown drug `riluzole`"), "{stderr}");
+        assert!(stderr.contains("unknown drug `riluzol`"), "{stderr}");
         assert!(stderr.contains("has 12 problems"), "{stderr}");
     }
     assert!(

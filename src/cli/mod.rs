@@ -2,12 +2,14 @@
 
 mod calibrate;
 mod check;
+mod drugs;
 mod params;
 mod plot;
 mod run;
 mod sensitivity;
 mod simulate;
 mod validate;
+mod whatif;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +35,11 @@ struct Cli {
 enum Command {
     /// Run a scenario: simulate its virtual cohort and write the results to out/<scenario>/.
     Run(run::Args),
+    /// Compare drugs on the default population without writing a scenario, e.g.
+    /// `alssim whatif riluzole edaravone-iv riluzole+edaravone-iv` (a control arm is added).
+    Whatif(whatif::Args),
+    /// List the drug library, or show one drug with the source of every parameter.
+    Drugs(drugs::Args),
     /// Merge the part folders of a sharded run into one result, identical to an unsharded run.
     Merge(run::MergeArgs),
     /// Redraw the figures and report.html of an existing result folder, without simulating.
@@ -66,6 +73,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Whatif(args) => whatif::run(args),
+        Command::Drugs(args) => drugs::run(args),
         Command::Merge(args) => run::merge(args),
         Command::Plot(args) => plot::run(args),
         Command::Check(args) => return check::check(args),

@@ -11,10 +11,12 @@ use super::sample::{Draw, Sampler, observation_rng};
 use super::spec::{Anchor, Arm, Inclusion, Population, Simulation, TimeOrigin};
 use super::summary::CohortSummary;
 use crate::model::alsfrs::{self, N_ITEMS};
+use crate::model::events::Event;
 use crate::model::{Params, PatientModel};
 use crate::solve::{
     EventTimes, Schedule, Solution, SolveError, SolverOptions, SolverStats, simulate,
 };
+use crate::therapy::{ArmPlan, Trigger, TriggerTimes};
 use rayon::prelude::*;
 
 /// Why a screened patient was not enrolled (the first criterion failed, in this order).
@@ -107,6 +109,9 @@ pub struct ArmCourse {
     pub follow_up_end: f64,
     /// Solver counts.
     pub stats: SolverStats,
+    /// The arm's therapies that act in this patient (a drug whose targets do not exist in the
+    /// patient's genotype does nothing), in arm order.
+    pub acting: Vec<String>,
 }
 
 impl ArmCourse {
@@ -237,7 +242,8 @@ pub fn run_chunks<E: From<EngineError>>(
     mut sink: impl FnMut(&[Outcome], &CohortSummary) -> Result<(), E>,
 ) -> Result<(), E> {
     let sampler = Sampler::new(&spec.population, &spec.params);
-    let one = |i: u64| simulate_patient(spec, &sampler, i);
+    let plans = arm_plans(spec);
+    let one = |i: u64| simulate_patient(spec, &sampler, &plans, i);
     let pool = if threads > 1 {
         Some(
             rayon::ThreadPoolBuilder::new()
@@ -290,8 +296,21 @@ fn passes_genotype(inclusion: &Inclusion, draw: &Draw) -> bool {
         .is_none_or(|g| g.contains(&draw.covariates.genotype))
 }
 
-/// Simulates, screens and observes patient `index`.
-pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Outcome {
+/// The exposure plans of the arms, in arm order (computed once per run).
+pub fn arm_plans(spec: &CohortSpec) -> Vec<ArmPlan> {
+    spec.arms
+        .iter()
+        .map(|a| ArmPlan::new(a, spec.simulation.horizon_months + 1.0))
+        .collect()
+}
+
+/// Simulates, screens and observes patient `index`; `plans` are [`arm_plans`].
+pub fn simulate_patient(
+    spec: &CohortSpec,
+    sampler: &Sampler,
+    plans: &[ArmPlan],
+    index: u64,
+) -> Outcome {
     let draw = sampler.draw(index);
     let inclusion = &spec.population.inclusion;
     if !passes_genotype(inclusion, &draw) {
@@ -396,14 +415,28 @@ pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Out
     // arm's stream resumes where the baseline visit left it.
     let after_baseline = rng.get_word_pos();
     let mut arms = Vec::with_capacity(spec.arms.len());
-    for arm in &spec.arms {
-        // Therapies are rejected by validation until the drug library exists, so every arm
-        // follows the untreated course.
-        debug_assert!(arm.therapies.is_empty());
+    for plan in plans {
+        let treated = match treated_course(
+            plan,
+            &untreated,
+            &draw,
+            enrollment,
+            &options,
+            spec.population.seed,
+        ) {
+            Ok(t) => t,
+            Err(error) => {
+                return Outcome::Failed {
+                    draw,
+                    seed: spec.population.seed,
+                    error,
+                };
+            }
+        };
         let mut rng = observation_rng(spec.population.seed, index);
         rng.set_word_pos(after_baseline);
         let course = Course {
-            solution: &untreated,
+            solution: treated.as_ref().unwrap_or(&untreated),
             origin,
             times: &times,
             noise,
@@ -411,7 +444,13 @@ pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Out
         };
         // Follow-up never ends before enrollment, even when visits count from onset and the
         // horizon is shorter than the time to enrollment.
-        arms.push(course.observe(&mut rng, (origin + sim.horizon_months).max(enrollment)));
+        let mut c = course.observe(&mut rng, (origin + sim.horizon_months).max(enrollment));
+        c.acting = plan
+            .acting(draw.covariates.genotype)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        arms.push(c);
     }
     Outcome::Enrolled {
         draw,
@@ -419,6 +458,89 @@ pub fn simulate_patient(spec: &CohortSpec, sampler: &Sampler, index: u64) -> Out
         baseline,
         arms,
     }
+}
+
+/// The course of an enrolled patient under an arm's therapies, resumed from the untreated
+/// course at enrollment (`None`: no therapy acts in this patient, so the untreated course is
+/// the arm's course exactly). Therapies started by a clinical event are added when the event
+/// happens on the treated course, resuming from that moment.
+fn treated_course(
+    plan: &ArmPlan,
+    untreated: &Solution,
+    draw: &Draw,
+    enrollment: f64,
+    options: &SolverOptions,
+    seed: u64,
+) -> Result<Option<Solution>, SolveError> {
+    if plan.is_empty() {
+        return Ok(None);
+    }
+    let genotype = draw.covariates.genotype;
+    let mut triggers = TriggerTimes::default();
+    let mut current: Option<Solution> = None;
+    let mut from = enrollment;
+    // Each pass adds at most one trigger, so this ends after at most one pass per trigger.
+    for _ in 0..=plan.triggers().len() {
+        let Some(schedule) = plan.schedule(genotype, enrollment, &triggers, seed, draw.index)?
+        else {
+            // Nothing acts yet; a trigger may still start something.
+            if let Some((tr, t)) =
+                next_trigger(plan, current.as_ref().unwrap_or(untreated), &triggers)
+            {
+                triggers.set(tr, t);
+                from = t.max(enrollment);
+                continue;
+            }
+            return Ok(current);
+        };
+        let base = current.as_ref().unwrap_or(untreated);
+        // The course is unchanged until the first phase in which something acts: resuming
+        // there keeps everything before it bit for bit, and a therapy that would start only
+        // after the course has ended changes nothing at all.
+        let first_active = schedule
+            .phases()
+            .iter()
+            .find(|(t, law)| *t >= from && !law.terms().is_empty())
+            .map_or(f64::INFINITY, |(t, _)| *t);
+        let at = from.max(first_active);
+        if at > base.end_time() {
+            return Ok(current);
+        }
+        let resumed = base.resume(at, &schedule, options).ok_or_else(|| {
+            SolveError::Options(format!(
+                "cannot resume the course at {at} months: outside the integrated range"
+            ))
+        })??;
+        let next = next_trigger(plan, &resumed, &triggers);
+        current = Some(resumed);
+        match next {
+            Some((tr, t)) => {
+                triggers.set(tr, t);
+                from = t.max(enrollment);
+            }
+            None => break,
+        }
+    }
+    Ok(current)
+}
+
+/// The earliest trigger of the plan that has happened on `course` and is not yet recorded.
+fn next_trigger(
+    plan: &ArmPlan,
+    course: &Solution,
+    triggers: &TriggerTimes,
+) -> Option<(Trigger, f64)> {
+    plan.triggers()
+        .into_iter()
+        .filter(|&tr| triggers.get(tr).is_none())
+        .filter_map(|tr| {
+            let event = match tr {
+                Trigger::Niv => Event::Niv,
+                Trigger::Gastrostomy => Event::Gastrostomy,
+            };
+            course.events().get(event).map(|t| (tr, t))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// What is needed to rate one arm's visits.
@@ -461,6 +583,7 @@ impl Course<'_> {
             visits,
             follow_up_end,
             stats: self.solution.stats(),
+            acting: Vec::new(),
         }
     }
 }

@@ -16,7 +16,7 @@
 
 use super::alsfrs;
 use super::layout::{N_REGIONS, Region, State};
-use super::{PatientModel, readout};
+use super::{Modulation, PatientModel, readout};
 
 /// Clinical events located by the solver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,8 +45,16 @@ impl Event {
         }
     }
 
-    /// The event function: positive before the event, zero or negative from it on.
+    /// The event function of the untreated model: positive before the event, zero or negative
+    /// from it on.
     pub fn function(self, model: &PatientModel, y: &State) -> f64 {
+        self.function_under(model, y, &Modulation::NEUTRAL)
+    }
+
+    /// The event function under a modulation: ventilatory support
+    /// ([`Modulation::respiratory_failure_fvc`]) lowers the FVC at which respiratory failure
+    /// ends survival; every other event depends on the state alone.
+    pub fn function_under(self, model: &PatientModel, y: &State, m: &Modulation) -> f64 {
         let p = model.params();
         let capacity: [f64; N_REGIONS] = model.capacities(y);
         match self {
@@ -61,7 +69,8 @@ impl Event {
             Event::Death => {
                 // Respiratory failure or failure of airway protection, whichever comes first;
                 // the airway term is scaled to FVC units so both read as "% to go".
-                let respiratory = readout::fvc(model, &capacity) - p.death_fvc;
+                let respiratory =
+                    readout::fvc(model, &capacity) - p.death_fvc * m.respiratory_failure_fvc;
                 let airway =
                     (capacity[Region::Bulbar.index()] - p.airway_failure_capacity) * p.fvc_healthy;
                 respiratory.min(airway)

@@ -43,7 +43,7 @@ pub mod reference;
 pub mod staging;
 
 pub use layout::{DIM, GlobalVar, N_REGIONS, Region, RegionVar, State};
-pub use modulation::Modulation;
+pub use modulation::{Compensation, Direction, Modulation, ModulationLaw, Slot, Term, TermKind};
 pub use params::{PARAMETERS, ParamError, ParamInfo, Params};
 pub use patient::{Covariates, Genotype, Proteinopathy, Sex};
 pub use readout::Readout;
@@ -200,8 +200,10 @@ impl PatientModel {
     /// the solver handles by integrating piecewise.
     pub fn rhs(&self, y: &State, dy: &mut State, m: &Modulation) {
         let bulbar_capacity = self.reserve.capacity(y[Region::Bulbar.neurons()]);
-        let metabolic =
-            oxidative::metabolic_stress(self.params.metabolic_stress_gain, bulbar_capacity);
+        let metabolic = oxidative::metabolic_stress(
+            self.params.metabolic_stress_gain * m.metabolic_stress,
+            bulbar_capacity,
+        );
         let mut weighted_loss = 0.0;
         for region in Region::ALL {
             let n = y[region.neurons()];

@@ -28,6 +28,12 @@ pub struct Modulation {
     pub death_hazard: f64,
     /// Scales neuronal sensitivity to excess glutamate (receptor upregulation raises it).
     pub excitotoxic_sensitivity: f64,
+    /// Scales the extra whole-body metabolic stress that comes with bulbar dysfunction
+    /// (weight loss, hypermetabolism); nutrition and gastrostomy lower it.
+    pub metabolic_stress: f64,
+    /// Scales the FVC at which respiratory failure ends tracheostomy-free survival
+    /// (`death_fvc`); non-invasive ventilation lowers it.
+    pub respiratory_failure_fvc: f64,
 }
 
 impl Modulation {
@@ -43,11 +49,433 @@ impl Modulation {
         synthesis: 1.0,
         death_hazard: 1.0,
         excitotoxic_sensitivity: 1.0,
+        metabolic_stress: 1.0,
+        respiratory_failure_fvc: 1.0,
     };
 }
 
 impl Default for Modulation {
     fn default() -> Self {
         Modulation::NEUTRAL
+    }
+}
+
+/// One field of [`Modulation`]: a mechanism target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    /// [`Modulation::glutamate_release`].
+    GlutamateRelease,
+    /// [`Modulation::glutamate_uptake`].
+    GlutamateUptake,
+    /// [`Modulation::ros_clearance`].
+    RosClearance,
+    /// [`Modulation::ros_production`].
+    RosProduction,
+    /// [`Modulation::microglial_activation`].
+    MicroglialActivation,
+    /// [`Modulation::astrocyte_reactivity`].
+    AstrocyteReactivity,
+    /// [`Modulation::aggregate_clearance`].
+    AggregateClearance,
+    /// [`Modulation::synthesis`].
+    Synthesis,
+    /// [`Modulation::death_hazard`].
+    DeathHazard,
+    /// [`Modulation::excitotoxic_sensitivity`].
+    ExcitotoxicSensitivity,
+    /// [`Modulation::metabolic_stress`].
+    MetabolicStress,
+    /// [`Modulation::respiratory_failure_fvc`].
+    RespiratoryFailureFvc,
+}
+
+impl Slot {
+    /// Every slot, in field order.
+    pub const ALL: [Slot; 12] = [
+        Slot::GlutamateRelease,
+        Slot::GlutamateUptake,
+        Slot::RosClearance,
+        Slot::RosProduction,
+        Slot::MicroglialActivation,
+        Slot::AstrocyteReactivity,
+        Slot::AggregateClearance,
+        Slot::Synthesis,
+        Slot::DeathHazard,
+        Slot::ExcitotoxicSensitivity,
+        Slot::MetabolicStress,
+        Slot::RespiratoryFailureFvc,
+    ];
+
+    /// Field name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Slot::GlutamateRelease => "glutamate_release",
+            Slot::GlutamateUptake => "glutamate_uptake",
+            Slot::RosClearance => "ros_clearance",
+            Slot::RosProduction => "ros_production",
+            Slot::MicroglialActivation => "microglial_activation",
+            Slot::AstrocyteReactivity => "astrocyte_reactivity",
+            Slot::AggregateClearance => "aggregate_clearance",
+            Slot::Synthesis => "synthesis",
+            Slot::DeathHazard => "death_hazard",
+            Slot::ExcitotoxicSensitivity => "excitotoxic_sensitivity",
+            Slot::MetabolicStress => "metabolic_stress",
+            Slot::RespiratoryFailureFvc => "respiratory_failure_fvc",
+        }
+    }
+
+    /// Position in [`Slot::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl Modulation {
+    /// The factor of one slot.
+    pub fn get(&self, slot: Slot) -> f64 {
+        match slot {
+            Slot::GlutamateRelease => self.glutamate_release,
+            Slot::GlutamateUptake => self.glutamate_uptake,
+            Slot::RosClearance => self.ros_clearance,
+            Slot::RosProduction => self.ros_production,
+            Slot::MicroglialActivation => self.microglial_activation,
+            Slot::AstrocyteReactivity => self.astrocyte_reactivity,
+            Slot::AggregateClearance => self.aggregate_clearance,
+            Slot::Synthesis => self.synthesis,
+            Slot::DeathHazard => self.death_hazard,
+            Slot::ExcitotoxicSensitivity => self.excitotoxic_sensitivity,
+            Slot::MetabolicStress => self.metabolic_stress,
+            Slot::RespiratoryFailureFvc => self.respiratory_failure_fvc,
+        }
+    }
+
+    /// The factor of one slot, for writing.
+    pub fn get_mut(&mut self, slot: Slot) -> &mut f64 {
+        match slot {
+            Slot::GlutamateRelease => &mut self.glutamate_release,
+            Slot::GlutamateUptake => &mut self.glutamate_uptake,
+            Slot::RosClearance => &mut self.ros_clearance,
+            Slot::RosProduction => &mut self.ros_production,
+            Slot::MicroglialActivation => &mut self.microglial_activation,
+            Slot::AstrocyteReactivity => &mut self.astrocyte_reactivity,
+            Slot::AggregateClearance => &mut self.aggregate_clearance,
+            Slot::Synthesis => &mut self.synthesis,
+            Slot::DeathHazard => &mut self.death_hazard,
+            Slot::ExcitotoxicSensitivity => &mut self.excitotoxic_sensitivity,
+            Slot::MetabolicStress => &mut self.metabolic_stress,
+            Slot::RespiratoryFailureFvc => &mut self.respiratory_failure_fvc,
+        }
+    }
+}
+
+/// Which way a drug moves its slot's factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Factor `1 − e`: the drug lowers the mechanism (effect at most 1).
+    Lower,
+    /// Factor `1 + e`: the drug raises the mechanism.
+    Raise,
+}
+
+/// Compensation by the tissue that approaches a level exponentially within a piece:
+/// `c(t) = c_∞ + (c_0 − c_∞) · exp(−(t − t_0)/τ)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Compensation {
+    /// Level approached, `c_∞` (fraction of the slot's factor change).
+    pub target: f64,
+    /// Level at the start of the piece, `c_0`.
+    pub initial: f64,
+    /// Start of the piece, months since initiation.
+    pub t0: f64,
+    /// Time constant, months.
+    pub tau: f64,
+}
+
+impl Compensation {
+    /// `c(t)`.
+    #[inline]
+    #[allow(
+        clippy::float_cmp,
+        reason = "a settled level is stored exactly as its target"
+    )]
+    pub fn at(&self, t: f64) -> f64 {
+        if self.initial == self.target {
+            return self.target;
+        }
+        self.target + (self.initial - self.target) * (-(t - self.t0) / self.tau).exp()
+    }
+}
+
+/// How one drug's action on one slot enters the modulation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TermKind {
+    /// The drug's own effect `e`, eroded by compensation: net effect `e − c(t)`, floored at 0
+    /// unless rebound is allowed (then a negative net effect pushes the slot the other way).
+    Effect {
+        /// Direction of the drug's action.
+        direction: Direction,
+        /// Effect `e` in this piece (constant).
+        effect: f64,
+        /// Tissue compensation, if the drug carries a resistance term on this slot.
+        compensation: Option<Compensation>,
+        /// Whether compensation may outlast the effect (rebound).
+        rebound: bool,
+    },
+    /// Sensitisation of the tissue to what the drug lowers (glutamate receptor upregulation):
+    /// factor `1 + c(t)`. Without rebound the rise is capped so that sensitivity times the
+    /// glutamate the drug leaves never exceeds the untreated drive (`u_E ≤ υ/ρ`).
+    Sensitization {
+        /// Compensation level.
+        compensation: Compensation,
+        /// Whether the cap is lifted.
+        rebound: bool,
+    },
+}
+
+/// One drug's contribution to one slot within an integration piece.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Term {
+    /// The slot acted on.
+    pub slot: Slot,
+    /// How.
+    pub kind: TermKind,
+}
+
+impl Term {
+    #[allow(
+        clippy::float_cmp,
+        reason = "a settled level is stored exactly as its target"
+    )]
+    fn drifts(&self) -> bool {
+        match self.kind {
+            TermKind::Effect { compensation, .. } => {
+                compensation.is_some_and(|c| c.initial != c.target)
+            }
+            TermKind::Sensitization { compensation, .. } => {
+                compensation.initial != compensation.target
+            }
+        }
+    }
+}
+
+/// The modulation within one integration piece: each slot's factor is the product of the
+/// factors of the terms acting on it (independent actions multiply: Bliss independence), and
+/// the combined change of a slot acted on by two or more terms is scaled by an interaction
+/// factor (1 = independence, above 1 synergy, below 1 antagonism).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModulationLaw {
+    terms: Vec<Term>,
+    interaction: f64,
+    constant: Option<Modulation>,
+}
+
+impl ModulationLaw {
+    /// No therapy.
+    pub fn neutral() -> Self {
+        ModulationLaw {
+            terms: Vec::new(),
+            interaction: 1.0,
+            constant: Some(Modulation::NEUTRAL),
+        }
+    }
+
+    /// A constant modulation.
+    pub fn constant(m: Modulation) -> Self {
+        ModulationLaw {
+            terms: Vec::new(),
+            interaction: 1.0,
+            constant: Some(m),
+        }
+    }
+
+    /// The law of a set of terms; `interaction` scales the combined change of every slot with
+    /// more than one term.
+    pub fn new(terms: Vec<Term>, interaction: f64) -> Self {
+        let mut law = ModulationLaw {
+            terms,
+            interaction,
+            constant: None,
+        };
+        if !law.terms.iter().any(Term::drifts) {
+            law.constant = Some(law.evaluate(0.0));
+        }
+        law
+    }
+
+    /// The terms.
+    pub fn terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    /// The modulation at time `t` (months since initiation).
+    #[inline]
+    pub fn at(&self, t: f64) -> Modulation {
+        match &self.constant {
+            Some(m) => *m,
+            None => self.evaluate(t),
+        }
+    }
+
+    /// Whether the modulation is the same at every time of the piece.
+    pub fn is_constant(&self) -> bool {
+        self.constant.is_some()
+    }
+
+    #[allow(
+        clippy::float_cmp,
+        reason = "independence is the exact value 1, which leaves factors untouched"
+    )]
+    fn evaluate(&self, t: f64) -> Modulation {
+        let mut m = Modulation::NEUTRAL;
+        let mut count = [0u8; Slot::ALL.len()];
+        let mut sensitization: Option<(f64, bool)> = None;
+        for term in &self.terms {
+            match term.kind {
+                TermKind::Effect {
+                    direction,
+                    effect,
+                    compensation,
+                    rebound,
+                } => {
+                    let c = compensation.map_or(0.0, |c| c.at(t));
+                    let mut net = effect - c;
+                    if !rebound {
+                        net = net.max(0.0);
+                    }
+                    let factor = match direction {
+                        // A lowering effect cannot take a mechanism below zero.
+                        Direction::Lower => (1.0 - net).max(0.0),
+                        Direction::Raise => (1.0 + net).max(0.0),
+                    };
+                    *m.get_mut(term.slot) *= factor;
+                    count[term.slot.index()] += 1;
+                }
+                TermKind::Sensitization {
+                    compensation,
+                    rebound,
+                } => {
+                    let (s, r) = sensitization.unwrap_or((1.0, false));
+                    sensitization = Some((s * (1.0 + compensation.at(t)), r || rebound));
+                }
+            }
+        }
+        if self.interaction != 1.0 {
+            for slot in Slot::ALL {
+                if count[slot.index()] >= 2 {
+                    let f = m.get_mut(slot);
+                    *f = (1.0 + self.interaction * (*f - 1.0)).max(0.0);
+                }
+            }
+        }
+        if let Some((s, rebound)) = sensitization {
+            let cap = if rebound {
+                f64::INFINITY
+            } else {
+                (m.glutamate_uptake / m.glutamate_release).max(1.0)
+            };
+            m.excitotoxic_sensitivity *= s.min(cap);
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp, reason = "neutral factors are exactly 1")]
+mod tests {
+    use super::*;
+
+    fn effect(slot: Slot, direction: Direction, e: f64) -> Term {
+        Term {
+            slot,
+            kind: TermKind::Effect {
+                direction,
+                effect: e,
+                compensation: None,
+                rebound: false,
+            },
+        }
+    }
+
+    #[test]
+    fn neutral_law_is_neutral() {
+        assert_eq!(ModulationLaw::neutral().at(3.0), Modulation::NEUTRAL);
+        assert_eq!(
+            ModulationLaw::new(Vec::new(), 1.0).at(3.0),
+            Modulation::NEUTRAL
+        );
+    }
+
+    #[test]
+    fn bliss_independence_for_two_inhibitors() {
+        let law = ModulationLaw::new(
+            vec![
+                effect(Slot::MicroglialActivation, Direction::Lower, 0.3),
+                effect(Slot::MicroglialActivation, Direction::Lower, 0.5),
+            ],
+            1.0,
+        );
+        // Bliss: combined inhibition 0.3 + 0.5 − 0.3·0.5 = 0.65.
+        let f = law.at(0.0).microglial_activation;
+        assert!((f - (1.0 - 0.65)).abs() < 1e-15, "{f}");
+        let synergy = ModulationLaw::new(law.terms().to_vec(), 1.2);
+        assert!((synergy.at(0.0).microglial_activation - (1.0 - 1.2 * 0.65)).abs() < 1e-15);
+        // One term alone is not scaled by the interaction factor.
+        let single =
+            ModulationLaw::new(vec![effect(Slot::RosClearance, Direction::Raise, 0.4)], 2.0);
+        assert!((single.at(0.0).ros_clearance - 1.4).abs() < 1e-15);
+    }
+
+    #[test]
+    fn compensation_erodes_and_rebounds_only_when_allowed() {
+        let comp = Compensation {
+            target: 0.0,
+            initial: 0.2,
+            t0: 10.0,
+            tau: 2.0,
+        };
+        let term = |rebound| Term {
+            slot: Slot::RosClearance,
+            kind: TermKind::Effect {
+                direction: Direction::Raise,
+                effect: 0.0,
+                compensation: Some(comp),
+                rebound,
+            },
+        };
+        // After the drug stops, compensation left over lowers clearance only with rebound.
+        let no = ModulationLaw::new(vec![term(false)], 1.0);
+        assert_eq!(no.at(10.0).ros_clearance, 1.0);
+        let yes = ModulationLaw::new(vec![term(true)], 1.0);
+        assert!((yes.at(10.0).ros_clearance - 0.8).abs() < 1e-15);
+        let later = yes.at(12.0).ros_clearance;
+        assert!((later - (1.0 - 0.2 * (-1.0f64).exp())).abs() < 1e-15);
+    }
+
+    #[test]
+    fn sensitization_is_capped_without_rebound() {
+        let comp = Compensation {
+            target: 0.5,
+            initial: 0.5,
+            t0: 0.0,
+            tau: 1.0,
+        };
+        let law = |rebound| {
+            ModulationLaw::new(
+                vec![
+                    effect(Slot::GlutamateRelease, Direction::Lower, 0.2),
+                    Term {
+                        slot: Slot::ExcitotoxicSensitivity,
+                        kind: TermKind::Sensitization {
+                            compensation: comp,
+                            rebound,
+                        },
+                    },
+                ],
+                1.0,
+            )
+        };
+        let capped = law(false).at(0.0);
+        assert!((capped.excitotoxic_sensitivity - 1.0 / 0.8).abs() < 1e-12);
+        assert!((law(true).at(0.0).excitotoxic_sensitivity - 1.5).abs() < 1e-15);
     }
 }

@@ -7,15 +7,16 @@
 //! defaults filled in, as TOML that reads back to the same scenario.
 
 pub mod diag;
-mod reader;
+pub(crate) mod reader;
 mod show;
 pub mod types;
 mod validate;
 
 pub use diag::{Diagnostic, ScenarioError};
+pub use reader::did_you_mean;
 pub use show::to_toml;
 pub use types::{Meta, Scenario};
-pub use validate::{KNOWN_DRUGS, MAX_PATIENTS, PROBABILITY_TOLERANCE, load, parse};
+pub use validate::{MAX_PATIENTS, PROBABILITY_TOLERANCE, load, parse};
 
 use crate::cohort::CohortSpec;
 

@@ -63,7 +63,14 @@ impl<'s> Ctx<'s> {
 }
 
 /// The top-level sections of a scenario file.
-pub const SECTIONS: &[&str] = &["scenario", "simulation", "population", "model", "arm"];
+pub const SECTIONS: &[&str] = &[
+    "scenario",
+    "simulation",
+    "population",
+    "model",
+    "drug",
+    "arm",
+];
 
 /// Joins a key path.
 pub fn join(path: &str, key: &str) -> String {

@@ -151,6 +151,16 @@ pub fn to_toml(s: &Scenario) -> String {
         "model".into(),
         table(s.model.iter().map(|(k, v)| (k.as_str(), num(*v))).collect()),
     );
+    if !s.drugs.is_empty() {
+        let mut drugs = Table::new();
+        for d in &s.drugs {
+            drugs.insert(
+                d.name.clone(),
+                Value::Table(crate::therapy::write::drug_table(d, false)),
+            );
+        }
+        root.insert("drug".into(), Value::Table(drugs));
+    }
     let arms = s
         .arms
         .iter()
@@ -162,11 +172,26 @@ pub fn to_toml(s: &Scenario) -> String {
                     let mut e = vec![
                         ("drug", Value::String(t.drug.clone())),
                         ("start-months", num(t.start_months)),
-                        ("dose", num(t.dose)),
                         ("adherence", num(t.adherence)),
                     ];
+                    if t.definition.exposure.is_some() {
+                        e.push(("dose", num(t.dose)));
+                    }
                     if let Some(stop) = t.stop_months {
                         e.push(("stop-months", num(stop)));
+                    }
+                    e.push((
+                        "trigger",
+                        Value::String(t.trigger.map_or("none", |g| g.name()).into()),
+                    ));
+                    if let Some((on, off)) = t.holidays {
+                        e.push((
+                            "holidays",
+                            table(vec![("on-months", num(on)), ("off-months", num(off))]),
+                        ));
+                    }
+                    if matches!(t.definition.regimen, crate::therapy::Regimen::Cyclic { .. }) {
+                        e.push(("cycles", Value::String(t.cycles.name().into())));
                     }
                     table(e)
                 })
@@ -174,6 +199,7 @@ pub fn to_toml(s: &Scenario) -> String {
             table(vec![
                 ("name", Value::String(a.name.clone())),
                 ("therapies", Value::Array(therapies)),
+                ("interaction", num(a.interaction)),
             ])
         })
         .collect();

@@ -13,6 +13,8 @@ pub struct Scenario {
     pub population: Population,
     /// `[model]`: parameter overrides by registry name, in file order.
     pub model: Vec<(String, f64)>,
+    /// `[drug.NAME]`: drugs defined or overridden by the scenario, in file order.
+    pub drugs: Vec<crate::therapy::Drug>,
     /// `[[arm]]`, in file order.
     pub arms: Vec<Arm>,
 }

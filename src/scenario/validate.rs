@@ -6,6 +6,7 @@ use super::reader::{self, Ctx, Table, Value, join};
 use super::types::*;
 use crate::model::params as registry;
 use crate::model::{Genotype, Params};
+use crate::therapy::{Drug, Trigger};
 use toml::de::DeTable;
 
 /// Keys accepted at each level.
@@ -48,8 +49,18 @@ const INCLUSION: &[&str] = &[
     "min-fvc",
     "genotypes",
 ];
-const ARM: &[&str] = &["name", "therapies"];
-const THERAPY: &[&str] = &["drug", "start-months", "stop-months", "dose", "adherence"];
+const ARM: &[&str] = &["name", "therapies", "interaction"];
+const THERAPY: &[&str] = &[
+    "drug",
+    "start-months",
+    "stop-months",
+    "dose",
+    "adherence",
+    "trigger",
+    "cycles",
+    "holidays",
+];
+const HOLIDAYS: &[&str] = &["on-months", "off-months"];
 const OUTPUTS: &[(&str, &str)] = &[("summary", "summary"), ("patients", "patients")];
 
 /// Largest population a scenario may ask for.
@@ -58,10 +69,6 @@ pub const MAX_PATIENTS: u64 = 100_000_000;
 pub const MAX_SEED: u64 = i64::MAX as u64;
 /// Tolerance on probabilities summing to 1.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-6;
-
-/// Names of the drugs a scenario may use. The built-in drug library is not part of this
-/// version, so no drug name is accepted yet.
-pub const KNOWN_DRUGS: &[&str] = &[];
 
 /// Loads and validates a scenario file.
 pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
@@ -102,7 +109,8 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
     let model = root
         .get("model")
         .map_or_else(Vec::new, |v| read_model(&mut ctx, v));
-    let arms = read_arms(&mut ctx, root.get("arm"));
+    let drugs = read_drugs(&mut ctx, root.get("drug"));
+    let arms = read_arms(&mut ctx, root.get("arm"), &drugs);
     let diagnostics = ctx.finish();
     if diagnostics.is_empty() {
         Ok(Scenario {
@@ -110,6 +118,7 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
             simulation,
             population,
             model,
+            drugs,
             arms,
         })
     } else {
@@ -840,11 +849,45 @@ fn read_inclusion(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Inclusion {
     }
 }
 
-fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Arm> {
+/// `[drug.NAME]` tables: new drugs, or overrides of library drugs, in file order.
+fn read_drugs(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Drug> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let toml::de::DeValue::Table(tables) = v.get_ref() else {
+        ctx.error(
+            v.span(),
+            "drug",
+            format!(
+                "expected a table of drugs, found {}",
+                v.get_ref().type_str()
+            ),
+            Some("define or override a drug with a `[drug.NAME]` table".into()),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, dv) in tables.iter() {
+        let name: &str = key.get_ref();
+        let path = join("drug", name);
+        check_name(ctx, name, key.span(), &path, false);
+        let base = crate::therapy::library::find(name);
+        let Some(t) = reader::table(ctx, dv, &path, crate::therapy::read::SCENARIO_DRUG) else {
+            continue;
+        };
+        if let Some(d) = crate::therapy::read::read_drug(ctx, &t, Some(name), base) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug]) -> Vec<Arm> {
     let Some(v) = v else {
         return vec![Arm {
             name: "untreated".into(),
             therapies: Vec::new(),
+            interaction: 1.0,
         }];
     };
     if let toml::de::DeValue::Table(_) = v.get_ref() {
@@ -896,50 +939,93 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Arm> {
             }
         };
         let therapies = t.get("therapies").map_or_else(Vec::new, |tv| {
-            read_therapies(ctx, tv, &t.key_path("therapies"))
+            read_therapies(ctx, tv, &t.key_path("therapies"), drugs)
         });
+        let interaction = opt_number(
+            ctx,
+            &t,
+            "interaction",
+            0.0,
+            10.0,
+            "(1 = Bliss independence, above 1 synergy, below 1 antagonism)",
+        )
+        .unwrap_or(1.0);
         if let Some(name) = name {
-            arms.push(Arm { name, therapies });
+            arms.push(Arm {
+                name,
+                therapies,
+                interaction,
+            });
         }
     }
     arms
 }
 
-fn read_therapies(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Vec<TherapySpec> {
+fn read_therapies(
+    ctx: &mut Ctx<'_>,
+    v: &Value<'_>,
+    path: &str,
+    drugs: &[Drug],
+) -> Vec<TherapySpec> {
     let toml::de::DeValue::Array(items) = v.get_ref() else {
         ctx.error(
             v.span(),
             path,
             format!("expected an array, found {}", v.get_ref().type_str()),
             Some(
-                "write a list of therapy tables: `[]` for none, or e.g. `[{ drug = \"NAME\" }]`"
+                "write a list of therapy tables: `[]` for none, or e.g. `[{ drug = \"riluzole\" }]`"
                     .into(),
             ),
         );
         return Vec::new();
     };
-    let mut out = Vec::new();
+    let known: Vec<&str> = {
+        let mut k = crate::therapy::library::names();
+        for d in drugs {
+            if !k.contains(&d.name.as_str()) {
+                k.push(d.name.as_str());
+            }
+        }
+        k
+    };
+    let mut out: Vec<TherapySpec> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}[{i}]");
         let Some(t) = reader::table(ctx, item, &p, THERAPY) else {
             continue;
         };
-        let drug = match t.get("drug") {
+        let drug: Option<Drug> = match t.get("drug") {
             Some(d) => reader::string(ctx, d, &t.key_path("drug")).and_then(|name| {
-                if KNOWN_DRUGS.contains(&name.as_str()) {
-                    return Some(name);
-                }
-                let help = if KNOWN_DRUGS.is_empty() {
-                    "the drug library is empty in this version: no drug can be named yet"
-                        .to_string()
-                } else {
-                    match reader::did_you_mean(&name, KNOWN_DRUGS.iter().copied()) {
-                        Some(s) => format!(
-                            "did you mean `{s}`? known drugs: {}",
-                            KNOWN_DRUGS.join(", ")
-                        ),
-                        None => format!("known drugs: {}", KNOWN_DRUGS.join(", ")),
+                let found = drugs
+                    .iter()
+                    .find(|x| x.name == name)
+                    .or_else(|| crate::therapy::library::find(&name));
+                if let Some(found) = found {
+                    if out.iter().any(|o| o.drug == name) {
+                        ctx.error(
+                            d.span(),
+                            &t.key_path("drug"),
+                            format!("`{name}` is given twice in this arm"),
+                            Some(
+                                "give each drug once per arm; use `dose` for a different dose"
+                                    .into(),
+                            ),
+                        );
+                        return None;
                     }
+                    return Some(found.clone());
+                }
+                let help = match reader::did_you_mean(&name, known.iter().copied()) {
+                    Some(s) => format!(
+                        "did you mean `{s}`? known drugs: {} (`alssim drugs` lists them; a \
+                         `[drug.{name}]` table defines a new one)",
+                        known.join(", ")
+                    ),
+                    None => format!(
+                        "known drugs: {} (`alssim drugs` lists them; a `[drug.{name}]` table \
+                         defines a new one)",
+                        known.join(", ")
+                    ),
                 };
                 ctx.error(
                     d.span(),
@@ -954,7 +1040,7 @@ fn read_therapies(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Vec<TherapySp
                     t.span.clone(),
                     &p,
                     "missing key `drug`",
-                    Some("every therapy names its drug, e.g. `{ drug = \"NAME\" }`".into()),
+                    Some("every therapy names its drug, e.g. `{ drug = \"riluzole\" }`".into()),
                 );
                 None
             }
@@ -980,11 +1066,11 @@ fn read_therapies(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Vec<TherapySp
             && stop <= start
         {
             ctx.error(
-                    sv.span(),
-                    &t.key_path("stop-months"),
-                    format!("stop ({stop}) is not after start ({start})"),
-                    Some("`stop-months` must be later than `start-months`; leave it out for a therapy that never stops".into()),
-                );
+                sv.span(),
+                &t.key_path("stop-months"),
+                format!("stop ({stop}) is not after start ({start})"),
+                Some("`stop-months` must be later than `start-months`; leave it out for a therapy that never stops".into()),
+            );
         }
         let dose = opt_number(
             ctx,
@@ -993,19 +1079,133 @@ fn read_therapies(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Vec<TherapySp
             0.0,
             10.0,
             "(relative to the standard dose)",
-        )
-        .unwrap_or(1.0);
+        );
         let adherence =
             opt_number(ctx, &t, "adherence", 0.0, 1.0, "(fraction of doses taken)").unwrap_or(1.0);
-        if let Some(drug) = drug {
-            out.push(TherapySpec {
-                drug,
-                start_months: start,
-                stop_months: stop,
-                dose,
-                adherence,
-            });
+        let trigger = t.get("trigger").map(|v| {
+            let mut options: Vec<(&str, Option<Trigger>)> =
+                Trigger::ALL.iter().map(|&g| (g.name(), Some(g))).collect();
+            options.push(("none", None));
+            reader::choice(ctx, v, &t.key_path("trigger"), &options)
+        });
+        let cycles = t
+            .get("cycles")
+            .and_then(|v| {
+                reader::choice(
+                    ctx,
+                    v,
+                    &t.key_path("cycles"),
+                    &[
+                        (CycleMode::Averaged.name(), CycleMode::Averaged),
+                        (CycleMode::Resolved.name(), CycleMode::Resolved),
+                    ],
+                )
+            })
+            .unwrap_or_default();
+        let holidays = t.get("holidays").and_then(|hv| {
+            let h = reader::table(ctx, hv, &t.key_path("holidays"), HOLIDAYS)?;
+            let on = opt_number(ctx, &h, "on-months", 0.0, 1200.0, "months on the drug");
+            let off = opt_number(ctx, &h, "off-months", 0.0, 1200.0, "months off the drug");
+            match (on, off) {
+                (Some(on), Some(off)) if on > 0.0 && off > 0.0 => Some((on, off)),
+                (Some(_), Some(_)) => {
+                    ctx.error(
+                        hv.span(),
+                        &t.key_path("holidays"),
+                        "holiday periods must be positive",
+                        Some("e.g. `holidays = { on-months = 6, off-months = 2 }`".into()),
+                    );
+                    None
+                }
+                _ => {
+                    ctx.error(
+                        hv.span(),
+                        &t.key_path("holidays"),
+                        "give both `on-months` and `off-months`",
+                        Some("e.g. `holidays = { on-months = 6, off-months = 2 }`".into()),
+                    );
+                    None
+                }
+            }
+        });
+        let Some(drug) = drug else {
+            continue;
+        };
+        if let (
+            Some(hv),
+            crate::therapy::Regimen::Doses { .. } | crate::therapy::Regimen::Permanent,
+        ) = (t.get("holidays"), &drug.regimen)
+        {
+            ctx.error(
+                hv.span(),
+                &t.key_path("holidays"),
+                format!(
+                    "`{}` has a `{}` regimen: holidays apply to continuous and cyclic regimens",
+                    drug.name,
+                    drug.regimen.kind()
+                ),
+                Some("for separate doses, give `stop-months` instead".into()),
+            );
         }
+        // Keys that make no sense for this drug are errors, not silently ignored.
+        if let (Some(dv), None) = (t.get("dose"), &drug.exposure) {
+            ctx.error(
+                dv.span(),
+                &t.key_path("dose"),
+                format!("`{}` has no exposure, so it has no dose", drug.name),
+                Some("its effect is scaled by `adherence` alone".into()),
+            );
+        }
+        if let (Some(cv), false) = (
+            t.get("cycles"),
+            matches!(drug.regimen, crate::therapy::Regimen::Cyclic { .. }),
+        ) {
+            ctx.error(
+                cv.span(),
+                &t.key_path("cycles"),
+                format!(
+                    "`{}` has a `{}` regimen, not a cyclic one",
+                    drug.name,
+                    drug.regimen.kind()
+                ),
+                Some("`cycles` applies to cyclic regimens only".into()),
+            );
+        }
+        if let (Some(sv), crate::therapy::Regimen::Permanent) =
+            (t.get("stop-months"), &drug.regimen)
+        {
+            ctx.error(
+                sv.span(),
+                &t.key_path("stop-months"),
+                format!("`{}` is permanent: it cannot be stopped", drug.name),
+                Some("leave `stop-months` out".into()),
+            );
+        }
+        let mut spec = TherapySpec::new(drug);
+        if let Some(trigger) = trigger {
+            spec.trigger = trigger.flatten();
+        }
+        if let (Some(sv), Some(tr)) = (t.get("stop-months"), spec.trigger) {
+            ctx.error(
+                sv.span(),
+                &t.key_path("stop-months"),
+                format!(
+                    "a therapy started by `{}` runs to the end of follow-up",
+                    tr.name()
+                ),
+                Some(
+                    "leave `stop-months` out, or set `trigger = \"none\"` to give fixed times"
+                        .into(),
+                ),
+            );
+        }
+        spec.start_months = start;
+        spec.stop_months = stop;
+        spec.dose = dose.unwrap_or(1.0);
+        spec.adherence = adherence;
+        spec.cycles = cycles;
+        spec.holidays = holidays;
+        out.push(spec);
     }
     out
 }

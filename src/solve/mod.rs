@@ -18,7 +18,9 @@ mod locate;
 pub use error::SolveError;
 
 use crate::model::events::{self, Event};
-use crate::model::{DIM, Modulation, PatientModel, Readout, Region, RegionVar, State};
+use crate::model::{
+    DIM, Modulation, ModulationLaw, PatientModel, Readout, Region, RegionVar, State,
+};
 use ode_solvers::continuous_output_model::ContinuousOutputModel;
 use ode_solvers::{Dopri5, System};
 use std::cell::Cell;
@@ -82,25 +84,37 @@ impl SolverOptions {
     }
 }
 
-/// Piecewise-constant modulation: the breakpoints at which the right-hand side changes.
+/// The modulation over time: phases that start at breakpoints (therapy start, stop, regimen
+/// change), each with its own [`ModulationLaw`] (constant, or drifting smoothly as tissue
+/// compensation builds up or washes out).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
-    /// `(start time in months since initiation, modulation from then on)`, sorted by start;
-    /// the first starts at 0.
-    phases: Vec<(f64, Modulation)>,
+    /// `(start time in months since initiation, law from then on)`, sorted by start; the first
+    /// starts at 0.
+    phases: Vec<(f64, ModulationLaw)>,
 }
 
 impl Schedule {
     /// No therapy at any time.
     pub fn untreated() -> Self {
         Schedule {
-            phases: vec![(0.0, Modulation::NEUTRAL)],
+            phases: vec![(0.0, ModulationLaw::neutral())],
         }
     }
 
-    /// A schedule from phases `(start, modulation)`. Starts must be finite, non-negative and
-    /// strictly increasing; a neutral phase from 0 is added if the first starts later.
-    pub fn from_phases(mut phases: Vec<(f64, Modulation)>) -> Result<Self, SolveError> {
+    /// A schedule of constant modulations `(start, modulation)`; see [`Schedule::from_laws`].
+    pub fn from_phases(phases: Vec<(f64, Modulation)>) -> Result<Self, SolveError> {
+        Self::from_laws(
+            phases
+                .into_iter()
+                .map(|(t, m)| (t, ModulationLaw::constant(m)))
+                .collect(),
+        )
+    }
+
+    /// A schedule from phases `(start, law)`. Starts must be finite, non-negative and strictly
+    /// increasing; a neutral phase from 0 is added if the first starts later.
+    pub fn from_laws(mut phases: Vec<(f64, ModulationLaw)>) -> Result<Self, SolveError> {
         if phases.iter().any(|(t, _)| !(t.is_finite() && *t >= 0.0)) {
             return Err(SolveError::Options(
                 "phase starts must be finite and non-negative".into(),
@@ -112,14 +126,20 @@ impl Schedule {
             ));
         }
         if phases.first().is_none_or(|(t, _)| *t > 0.0) {
-            phases.insert(0, (0.0, Modulation::NEUTRAL));
+            phases.insert(0, (0.0, ModulationLaw::neutral()));
         }
         Ok(Schedule { phases })
     }
 
     /// The phases.
-    pub fn phases(&self) -> &[(f64, Modulation)] {
+    pub fn phases(&self) -> &[(f64, ModulationLaw)] {
         &self.phases
+    }
+
+    /// The law in force at time `t` (breakpoints belong to the later phase).
+    pub fn law_at(&self, t: f64) -> &ModulationLaw {
+        let k = self.phases.partition_point(|(s, _)| *s <= t).max(1);
+        &self.phases[k - 1].1
     }
 }
 
@@ -173,8 +193,10 @@ impl EventTimes {
 }
 
 /// One integration piece: its continuous output and its accepted step ends.
+#[derive(Clone)]
 struct Piece {
     start: f64,
+    law: ModulationLaw,
     start_state: State,
     dense: ContinuousOutputModel<f64, State>,
     step_times: Vec<f64>,
@@ -205,7 +227,9 @@ pub struct Visit {
 /// The right-hand side as ode_solvers sees it, with the stopping rules in `solout`.
 struct Rhs<'a> {
     model: &'a PatientModel,
-    modulation: Modulation,
+    law: &'a ModulationLaw,
+    /// The law's value when it is constant (the usual case), to skip re-evaluation.
+    constant: Option<Modulation>,
     follow_up: Option<f64>,
     onset_seen: &'a Cell<Option<f64>>,
     stopped: &'a Cell<Stop>,
@@ -220,8 +244,11 @@ enum Stop {
 }
 
 impl System<f64, State> for Rhs<'_> {
-    fn system(&self, _t: f64, y: &State, dy: &mut State) {
-        self.model.rhs(y, dy, &self.modulation);
+    fn system(&self, t: f64, y: &State, dy: &mut State) {
+        match &self.constant {
+            Some(m) => self.model.rhs(y, dy, m),
+            None => self.model.rhs(y, dy, &self.law.at(t)),
+        }
     }
 
     fn solout(&mut self, t: f64, y: &State, _dy: &State) -> bool {
@@ -236,8 +263,9 @@ impl System<f64, State> for Rhs<'_> {
         let reserve = self.model.reserve();
         let bulbar = reserve.capacity(y[Region::Bulbar.neurons()]);
         let weakest = reserve.capacity(y[Region::Thoracic.neurons()]).min(bulbar);
+        // Ventilatory support only lowers the threshold, so the untreated one bounds it.
         let may_die = p.fvc_healthy * weakest <= p.death_fvc || bulbar <= p.airway_failure_capacity;
-        if may_die && Event::Death.function(self.model, y) <= 0.0 {
+        if may_die && self.death_function(t, y) <= 0.0 {
             self.stopped.set(Stop::Death);
             return true;
         }
@@ -254,6 +282,16 @@ impl System<f64, State> for Rhs<'_> {
     }
 }
 
+impl Rhs<'_> {
+    fn death_function(&self, t: f64, y: &State) -> f64 {
+        let m = match &self.constant {
+            Some(m) => *m,
+            None => self.law.at(t),
+        };
+        Event::Death.function_under(self.model, y, &m)
+    }
+}
+
 /// Integrates one patient from disease initiation under a schedule.
 pub fn simulate(
     model: &PatientModel,
@@ -261,23 +299,48 @@ pub fn simulate(
     options: &SolverOptions,
 ) -> Result<Solution, SolveError> {
     options.check()?;
-    let onset_seen = Cell::new(None);
+    integrate(
+        model,
+        schedule,
+        options,
+        Vec::new(),
+        model.initial_state(),
+        0.0,
+        SolverStats::default(),
+    )
+}
+
+/// Integrates the pieces of `schedule` from time `from` and state `y`, after the pieces
+/// already in `pieces`.
+fn integrate(
+    model: &PatientModel,
+    schedule: &Schedule,
+    options: &SolverOptions,
+    mut pieces: Vec<Piece>,
+    mut y: State,
+    from: f64,
+    mut stats: SolverStats,
+) -> Result<Solution, SolveError> {
     let stopped = Cell::new(Stop::No);
-    let mut pieces = Vec::new();
-    let mut stats = SolverStats::default();
-    let mut y = model.initial_state();
-    let mut end_time = 0.0;
+    // Onset before `from` is known from the pieces already integrated.
+    let onset_seen = Cell::new(first_crossing(&pieces, model, Event::Onset, 1e-9));
+    let mut end_time = from;
     let phases = schedule.phases();
-    for (k, &(start, modulation)) in phases.iter().enumerate() {
-        if start >= options.max_time_months {
-            break;
-        }
+    for (k, (start, law)) in phases.iter().enumerate() {
         let end = phases.get(k + 1).map_or(options.max_time_months, |next| {
             next.0.min(options.max_time_months)
         });
+        if end <= from {
+            continue;
+        }
+        let start = start.max(from);
+        if start >= options.max_time_months {
+            break;
+        }
         let rhs = Rhs {
             model,
-            modulation,
+            law,
+            constant: law.is_constant().then(|| law.at(start)),
             follow_up: options.follow_up_after_onset_months,
             onset_seen: &onset_seen,
             stopped: &stopped,
@@ -315,6 +378,7 @@ pub fn simulate(
         };
         pieces.push(Piece {
             start,
+            law: law.clone(),
             start_state: y,
             dense,
             step_times,
@@ -343,6 +407,54 @@ pub fn simulate(
     };
     solution.locate_events(options.event_tolerance_months);
     Ok(solution)
+}
+
+/// First time an event function reaches zero over the pieces, by bisection inside the step
+/// where it changes sign.
+///
+/// Event functions never rise within a piece (they depend on the state only through
+/// motor-neuron survival, which never rises; see [`crate::model::events`]), so the first step
+/// that ends at or below zero is found by binary search over the accepted steps. Ventilatory
+/// support may lower the death threshold at a breakpoint, which is why each piece is checked
+/// from its own start.
+fn first_crossing(pieces: &[Piece], model: &PatientModel, event: Event, tol: f64) -> Option<f64> {
+    for piece in pieces {
+        // A constant law is evaluated once per piece.
+        let constant = piece.law.is_constant().then(|| piece.law.at(piece.start));
+        let g = |t: f64, y: &State| {
+            let m = constant.unwrap_or_else(|| piece.law.at(t));
+            event.function_under(model, y, &m)
+        };
+        if g(piece.start, &piece.start_state) <= 0.0 {
+            return Some(piece.start);
+        }
+        let (Some(&t_last), Some(last)) = (piece.step_times.last(), piece.step_states.last())
+        else {
+            continue;
+        };
+        if g(t_last, last) > 0.0 {
+            continue;
+        }
+        let (mut k, mut hi) = (0, piece.step_times.len() - 1);
+        while k < hi {
+            let mid = (k + hi) / 2;
+            if g(piece.step_times[mid], &piece.step_states[mid]) > 0.0 {
+                k = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let t_lo = if k == 0 {
+            piece.start
+        } else {
+            piece.step_times[k - 1]
+        };
+        let t_hi = piece.step_times[k];
+        let g_hi = g(t_hi, &piece.step_states[k]);
+        let f = |s: f64| piece.dense.evaluate(s).map_or(g_hi, |y| g(s, &y));
+        return Some(locate::bisect(f, t_lo, t_hi, tol));
+    }
+    None
 }
 
 /// Name of a state by index, for messages (`neurons_bulbar`, `nfl`).
@@ -380,9 +492,15 @@ impl Solution {
         self.onset_region
     }
 
-    /// Integrator counts.
+    /// Integrator counts (a resumed course includes those of the course it resumed from).
     pub fn stats(&self) -> SolverStats {
         self.stats
+    }
+
+    /// Start times of the integration pieces, months since initiation: 0 and every schedule
+    /// breakpoint reached.
+    pub fn piece_starts(&self) -> Vec<f64> {
+        self.pieces.iter().map(|p| p.start).collect()
     }
 
     /// State at time `t` (months since initiation), from the continuous output. `None` outside
@@ -426,6 +544,13 @@ impl Solution {
         if let Some(death) = events.death {
             self.end_time = self.end_time.min(death);
         }
+        // An event located in the last step, beyond death or the end of follow-up, did not
+        // happen (death from airway failure can come before NIV is ever indicated).
+        for e in [Event::Onset, Event::Gastrostomy, Event::Niv] {
+            if events.get(e).is_some_and(|t| t > self.end_time) {
+                events.set(e, None);
+            }
+        }
         if let Some(onset) = events.onset {
             let dx = onset + self.model.covariates().diagnostic_delay_months;
             if events.death.is_none_or(|d| dx <= d) && dx <= self.end_time {
@@ -438,33 +563,50 @@ impl Solution {
         self.events = events;
     }
 
-    /// First time the event function reaches zero, by bisection inside the step where it
-    /// changes sign.
-    ///
-    /// Event functions never rise along a trajectory (they depend on the state only through
-    /// motor-neuron survival, which never rises; see [`crate::model::events`]), so the first
-    /// step that ends at or below zero is found by binary search over the accepted steps.
     fn locate(&self, event: Event, tol: f64) -> Option<f64> {
-        let g = |y: &State| event.function(&self.model, y);
-        for piece in &self.pieces {
-            if g(&piece.start_state) <= 0.0 {
-                return Some(piece.start);
-            }
-            let last = piece.step_states.last()?;
-            if g(last) > 0.0 {
-                continue;
-            }
-            let k = piece.step_states.partition_point(|y| g(y) > 0.0);
-            let t_lo = if k == 0 {
-                piece.start
-            } else {
-                piece.step_times[k - 1]
-            };
-            let t_hi = piece.step_times[k];
-            let g_hi = g(&piece.step_states[k]);
-            let f = |s: f64| piece.dense.evaluate(s).map_or(g_hi, |y| g(&y));
-            return Some(locate::bisect(f, t_lo, t_hi, tol));
+        first_crossing(&self.pieces, &self.model, event, tol)
+    }
+
+    /// The course from time `at` on under another schedule: the integration up to `at` is
+    /// kept exactly (a therapy that starts at `at` cannot change the past) and the rest is
+    /// integrated afresh from the state at `at`. `None` if `at` is outside the solution.
+    ///
+    /// Phases of `schedule` that start before `at` are clipped to start at `at`.
+    pub fn resume(
+        &self,
+        at: f64,
+        schedule: &Schedule,
+        options: &SolverOptions,
+    ) -> Option<Result<Solution, SolveError>> {
+        if let Err(e) = options.check() {
+            return Some(Err(e));
         }
-        None
+        let y = self.state_at(at)?;
+        let mut pieces: Vec<Piece> = Vec::with_capacity(self.pieces.len() + 1);
+        for piece in &self.pieces {
+            if piece.start >= at {
+                break;
+            }
+            let mut p = piece.clone();
+            // Keep the steps before `at` and close the piece with the state at `at`, so that
+            // event location never looks past the resumption point in the old course.
+            let keep = p.step_times.partition_point(|&t| t < at);
+            p.step_times.truncate(keep);
+            p.step_states.truncate(keep);
+            if at > p.start {
+                p.step_times.push(at);
+                p.step_states.push(piece.dense.evaluate(at).unwrap_or(y));
+            }
+            pieces.push(p);
+        }
+        Some(integrate(
+            &self.model,
+            schedule,
+            options,
+            pieces,
+            y,
+            at,
+            self.stats,
+        ))
     }
 }

@@ -1,0 +1,205 @@
+//! `alssim whatif`: compare therapies on the default population without writing a file.
+
+use alssim::cohort::spec::{Arm, TherapySpec};
+use alssim::report::figures::{ResultData, survival};
+use alssim::report::run::{RunOptions, run_scenario};
+use alssim::scenario::{self, Scenario};
+use alssim::therapy::library;
+use std::path::PathBuf;
+
+/// The bundled default scenario whose population `whatif` uses.
+const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/natural-history.toml");
+
+/// Options of `alssim whatif`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Each ARM is a drug name or drugs joined by `+`; an untreated control arm \
+    is added first.\n\nExamples:\n  alssim whatif riluzole edaravone-iv riluzole+edaravone-iv\n  \
+    alssim whatif masitinib+riluzole --patients 5000 --seed 7 --out out/masitinib\n  \
+    alssim drugs   (lists the drug names)"
+)]
+pub struct Args {
+    /// Arms to compare: `drug` or `drug+drug+...`, standard dose from enrollment (diagnosis);
+    /// in the results the arm is named with `_` for `+`.
+    #[arg(required = true, value_name = "ARM")]
+    arms: Vec<String>,
+    /// Result folder (default: out/whatif).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Master seed.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    seed: Option<u64>,
+    /// Number of virtual patients screened (default: the default scenario's 2000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_PATIENTS))]
+    patients: Option<u64>,
+    /// Worker threads (1 runs serially; default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Replace an existing result folder.
+    #[arg(long)]
+    force: bool,
+    /// Write only the tables: no figures and no report.html.
+    #[arg(long)]
+    no_plots: bool,
+    /// Print nothing but errors.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Parses `a+b+c` into an arm.
+fn arm(spec: &str) -> Result<Arm, crate::cli::UsageError> {
+    let mut therapies: Vec<TherapySpec> = Vec::new();
+    for name in spec.split('+').map(str::trim) {
+        let Some(d) = library::find(name) else {
+            let names = library::names();
+            let hint = scenario::did_you_mean(name, names.iter().copied())
+                .map_or(String::new(), |s| format!("did you mean `{s}`? "));
+            return Err(crate::cli::UsageError(format!(
+                "unknown drug `{name}` in `{spec}`; {hint}known drugs: {} (`alssim drugs` lists them)",
+                names.join(", ")
+            )));
+        };
+        if therapies.iter().any(|t| t.drug == name) {
+            return Err(crate::cli::UsageError(format!(
+                "`{name}` is given twice in `{spec}`"
+            )));
+        }
+        therapies.push(TherapySpec::new(d.clone()));
+    }
+    Ok(Arm {
+        // Arm names become file names: `+` is written `_`.
+        name: therapies
+            .iter()
+            .map(|t| t.drug.as_str())
+            .collect::<Vec<_>>()
+            .join("_"),
+        therapies,
+        interaction: 1.0,
+    })
+}
+
+/// The default scenario with a control arm and the requested arms.
+pub fn scenario(arms: &[String]) -> anyhow::Result<Scenario> {
+    let mut s = scenario::parse("natural-history.toml", "natural-history", DEFAULT_SCENARIO)
+        .map_err(|e| anyhow::anyhow!("the bundled default scenario is invalid: {e}"))?;
+    s.meta.name = "whatif".into();
+    s.meta.description = format!(
+        "Untreated control against {} on the default population, from diagnosis.",
+        arms.join(", ")
+    );
+    let mut list = vec![Arm {
+        name: "control".into(),
+        therapies: Vec::new(),
+        interaction: 1.0,
+    }];
+    for a in arms {
+        let new = arm(a)?;
+        if new.name == "control" || list.iter().any(|x| x.name == new.name) {
+            return Err(crate::cli::UsageError(format!("arm `{a}` is given twice")).into());
+        }
+        list.push(new);
+    }
+    s.arms = list;
+    Ok(s)
+}
+
+fn fmt_months(x: Option<f64>) -> String {
+    x.map_or("not reached".into(), |m| format!("{m:.1}"))
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut s = scenario(&args.arms)?;
+    if let Some(seed) = args.seed {
+        s.population.seed = seed;
+    }
+    if let Some(n) = args.patients {
+        s.population.size = n;
+    }
+    let threads = super::threads(args.threads);
+    let dir = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("out").join("whatif"));
+    let options = RunOptions {
+        threads,
+        shard: None,
+        trajectories: false,
+        force: args.force,
+        scenario_file: "(alssim whatif)".into(),
+        plots: !args.no_plots,
+    };
+    let report = run_scenario(&s, &dir, &options, |_| {})?;
+    for w in &report.warnings {
+        eprintln!("warning: figure not drawn (the tables are complete): {w}");
+    }
+    if report.summary.failed > 0 {
+        eprintln!(
+            "warning: {} patients failed to integrate; see `failures` in {}",
+            report.summary.failed,
+            dir.join("manifest.json").display()
+        );
+    }
+    if args.quiet {
+        return Ok(());
+    }
+    let data = ResultData::read(&dir)?;
+    let km = survival(&data);
+    let control = km.first().and_then(|k| k.median);
+    let mean_slope = |arm: &str| {
+        let v: Vec<f64> = data
+            .arm_patients(arm)
+            .iter()
+            .map(|p| p.slope)
+            .filter(|x| x.is_finite())
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    let control_slope = mean_slope("control");
+    crate::outln!(
+        "alssim whatif: {} patients screened, {} enrolled at diagnosis (seed {}); survival is \
+         death or permanent ventilation after enrollment",
+        report.summary.screened,
+        report.summary.enrolled,
+        s.population.seed
+    );
+    crate::outln!(
+        "{:<32} {:>8} {:>8} {:>22} {:>10} {:>14} {:>10}",
+        "arm",
+        "patients",
+        "deaths",
+        "median months (95% CI)",
+        "vs control",
+        "ALSFRS-R/month",
+        "vs control"
+    );
+    for k in &km {
+        let ci = match k.median_ci {
+            (Some(lo), Some(hi)) => format!("({lo:.1}-{hi:.1})"),
+            (Some(lo), None) => format!("({lo:.1}-)"),
+            _ => String::new(),
+        };
+        let diff = match (k.median, control) {
+            (Some(a), Some(b)) => format!("{:+.1}", a - b),
+            _ => "-".into(),
+        };
+        let slope = mean_slope(&k.arm);
+        let dslope = match (slope, control_slope) {
+            (Some(a), Some(b)) => format!("{:+.3}", a - b),
+            _ => "-".into(),
+        };
+        crate::outln!(
+            "{:<32} {:>8} {:>8} {:>22} {:>10} {:>14} {:>10}",
+            k.arm,
+            k.n,
+            k.events,
+            format!("{} {ci}", fmt_months(k.median)),
+            diff,
+            slope.map_or("-".into(), |x| format!("{x:.3}")),
+            dslope
+        );
+    }
+    crate::outln!(
+        "the same virtual patients in every arm (paired); figures and report.html in {}",
+        dir.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,524 @@
+//! From an arm's therapies to a patient's modulation schedule.
+//!
+//! Exposure is resolved on the months scale: each therapy becomes a piecewise-constant
+//! timeline of effect levels (one per target), computed once per arm; a patient's schedule
+//! merges the timelines of the arm's therapies at the patient's own start times, keeps the
+//! effects that exist in the patient's genotype, and carries each adaptive-resistance term
+//! across the breakpoints in closed form.
+
+use super::drug::{Drug, Regimen, Trigger};
+use crate::cohort::spec::{Arm, CycleMode, TherapySpec};
+use crate::model::{Compensation, Genotype, ModulationLaw, Slot, Term, TermKind};
+use crate::solve::{Schedule, SolveError};
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Days per month (a Julian year of 365.25 days).
+pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
+
+/// Effect levels over time, relative to the therapy's start: `(start, one level per effect of
+/// the drug)`, sorted by start; the last segment lasts forever.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// The segments.
+    pub segments: Vec<(f64, Vec<f64>)>,
+}
+
+impl Timeline {
+    /// Effect levels at `t` months after the start (zero before it).
+    pub fn at(&self, t: f64) -> Option<&[f64]> {
+        let k = self.segments.partition_point(|(s, _)| *s <= t);
+        (k > 0).then(|| self.segments[k - 1].1.as_slice())
+    }
+}
+
+/// Mean of `f` over `[0, len]` by composite Simpson's rule on 64 intervals.
+fn mean_over(f: impl Fn(f64) -> f64, len: f64) -> f64 {
+    const N: usize = 64;
+    let h = len / N as f64;
+    let mut s = f(0.0) + f(len);
+    for i in 1..N {
+        s += if i % 2 == 1 { 4.0 } else { 2.0 } * f(i as f64 * h);
+    }
+    s * h / 3.0 / len
+}
+
+/// Builds the effect timeline of one therapy of an arm, up to `until` months after its start
+/// (the horizon: nothing after it is needed).
+pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
+    let n = drug.effects.len();
+    let zero = vec![0.0; n];
+    let stop = t.stop_months.map(|s| s - t.start_months);
+    let on = drug.effects_at(t.dose, t.adherence, 1.0);
+    let scaled = |f: f64| on.iter().map(|e| e * f).collect::<Vec<f64>>();
+    let mut segments: Vec<(f64, Vec<f64>)> = Vec::new();
+    let end = stop.unwrap_or(f64::INFINITY).min(until.max(0.0));
+    match &drug.regimen {
+        Regimen::Continuous => {
+            segments.push((0.0, on.clone()));
+            if let Some(s) = stop {
+                segments.push((s, zero.clone()));
+            }
+        }
+        Regimen::Permanent => segments.push((0.0, on.clone())),
+        Regimen::Cyclic {
+            first_on_days,
+            first_cycle_days,
+            on_days,
+            cycle_days,
+        } => {
+            let first = first_cycle_days / DAYS_PER_MONTH;
+            let cycle = cycle_days / DAYS_PER_MONTH;
+            match t.cycles {
+                CycleMode::Averaged => {
+                    segments.push((0.0, scaled(first_on_days / first_cycle_days)));
+                    if first < end {
+                        segments.push((first, scaled(on_days / cycle_days)));
+                    }
+                }
+                CycleMode::Resolved => {
+                    segments.push((0.0, on.clone()));
+                    segments.push((first_on_days / DAYS_PER_MONTH, zero.clone()));
+                    let mut c = first;
+                    while c < end {
+                        segments.push((c, on.clone()));
+                        segments.push((c + on_days / DAYS_PER_MONTH, zero.clone()));
+                        c += cycle;
+                    }
+                }
+            }
+            if let Some(s) = stop {
+                segments.retain(|(start, _)| *start < s);
+                segments.push((s, zero.clone()));
+            }
+        }
+        Regimen::Doses {
+            loading_days,
+            interval_days,
+            half_life_days,
+        } => {
+            let k = std::f64::consts::LN_2 / half_life_days;
+            // Dose days (after start) up to the end.
+            let mut doses: Vec<f64> = loading_days
+                .iter()
+                .copied()
+                .filter(|d| d / DAYS_PER_MONTH < end)
+                .collect();
+            if let (Some(iv), Some(&last)) = (interval_days, loading_days.last()) {
+                let mut d = last + iv;
+                while d / DAYS_PER_MONTH < end {
+                    doses.push(d);
+                    d += iv;
+                }
+            }
+            // Concentration right after each dose, in units of one dose's level.
+            let mut level = 0.0;
+            let mut prev = 0.0;
+            let mut last_levels: Option<Vec<f64>> = None;
+            let effects_at = |amp: f64, len_days: f64| -> Vec<f64> {
+                (0..n)
+                    .map(|j| {
+                        mean_over(
+                            |s| {
+                                let c = drug.tissue_concentration(
+                                    t.dose,
+                                    t.adherence,
+                                    amp * (-k * s).exp(),
+                                );
+                                drug.effects[j].at(c)
+                            },
+                            len_days,
+                        )
+                    })
+                    .collect()
+            };
+            for (i, &d) in doses.iter().enumerate() {
+                level = level * (-k * (d - prev)).exp() + 1.0;
+                prev = d;
+                let next = doses.get(i + 1).copied();
+                let len = next.unwrap_or(d + half_life_days) - d;
+                let levels = effects_at(level, len);
+                // Periodic steady state: intervals whose mean effects agree to 0.1% merge.
+                let same = last_levels.as_ref().is_some_and(|l: &Vec<f64>| {
+                    l.iter()
+                        .zip(&levels)
+                        .all(|(a, b)| (a - b).abs() <= 1e-3 * a.abs().max(1e-12))
+                });
+                if !same || next.is_none() {
+                    segments.push((d / DAYS_PER_MONTH, levels.clone()));
+                }
+                last_levels = Some(levels);
+            }
+            // After the last dose the drug washes out: one segment per half-life for eight
+            // half-lives (under 0.4% left), then nothing.
+            if let Some(&last) = doses.last() {
+                let mut amp = level;
+                let mut s = last;
+                segments.pop();
+                segments.push((last / DAYS_PER_MONTH, effects_at(amp, *half_life_days)));
+                for _ in 0..8 {
+                    s += half_life_days;
+                    amp *= 0.5;
+                    if s / DAYS_PER_MONTH >= until {
+                        break;
+                    }
+                    segments.push((s / DAYS_PER_MONTH, effects_at(amp, *half_life_days)));
+                }
+                if s / DAYS_PER_MONTH < until {
+                    segments.push((
+                        s / DAYS_PER_MONTH + half_life_days / DAYS_PER_MONTH,
+                        zero.clone(),
+                    ));
+                }
+            }
+            // A dose regimen whose next dose is due at the stop is cut there.
+            segments.dedup_by(|b, a| b.0 <= a.0);
+        }
+    }
+    if segments.is_empty() {
+        segments.push((0.0, zero.clone()));
+    }
+    if let Some((on_m, off_m)) = t.holidays {
+        segments = with_holidays(&segments, on_m, off_m, end, &zero);
+    }
+    Timeline { segments }
+}
+
+/// Drug holidays: the timeline's levels during `on` months, then nothing for `off` months,
+/// repeated up to `end`.
+fn with_holidays(
+    segments: &[(f64, Vec<f64>)],
+    on: f64,
+    off: f64,
+    end: f64,
+    zero: &[f64],
+) -> Vec<(f64, Vec<f64>)> {
+    let period = on + off;
+    let mut times: Vec<f64> = segments.iter().map(|(s, _)| *s).collect();
+    let mut k = 0.0;
+    while k * period < end {
+        times.push(k * period);
+        times.push(k * period + on);
+        k += 1.0;
+    }
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    let tl = Timeline {
+        segments: segments.to_vec(),
+    };
+    let mut out: Vec<(f64, Vec<f64>)> = Vec::new();
+    for t in times {
+        let phase = t - (t / period).floor() * period;
+        let level = if phase < on {
+            tl.at(t).map_or_else(|| zero.to_vec(), <[f64]>::to_vec)
+        } else {
+            zero.to_vec()
+        };
+        if out.last().is_none_or(|(_, l)| *l != level) {
+            out.push((t, level));
+        }
+    }
+    out
+}
+
+/// An arm's therapies with their timelines, computed once per arm.
+#[derive(Debug, Clone)]
+pub struct ArmPlan {
+    therapies: Vec<Planned>,
+    interaction: f64,
+}
+
+#[derive(Debug, Clone)]
+struct Planned {
+    spec: TherapySpec,
+    drug: Drug,
+    timeline: Timeline,
+    trigger: Option<Trigger>,
+    /// Key of the drug's resistance draws (stable across arms and runs).
+    key: u64,
+}
+
+/// When the clinical events that start triggered therapies happened for a patient, months
+/// since initiation (`None`: not yet).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TriggerTimes {
+    /// NIV indicated.
+    pub niv: Option<f64>,
+    /// Gastrostomy indicated.
+    pub gastrostomy: Option<f64>,
+}
+
+impl TriggerTimes {
+    /// The time of one trigger.
+    pub fn get(&self, t: Trigger) -> Option<f64> {
+        match t {
+            Trigger::Niv => self.niv,
+            Trigger::Gastrostomy => self.gastrostomy,
+        }
+    }
+
+    /// Records one trigger.
+    pub fn set(&mut self, t: Trigger, at: f64) {
+        match t {
+            Trigger::Niv => self.niv = Some(at),
+            Trigger::Gastrostomy => self.gastrostomy = Some(at),
+        }
+    }
+}
+
+/// FNV-1a hash of a name: a stable key for per-drug random streams.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Mixed into the seed of resistance draws so they never coincide with other streams.
+const RESISTANCE_SEED_MIX: u64 = 0x7265_7369_7374_616e;
+
+impl ArmPlan {
+    /// The plan of an arm, with exposure resolved up to `horizon` months after enrollment.
+    pub fn new(arm: &Arm, horizon: f64) -> ArmPlan {
+        let therapies = arm
+            .therapies
+            .iter()
+            .map(|t| Planned {
+                timeline: timeline(&t.definition, t, horizon - t.start_months + 1.0),
+                trigger: t.trigger,
+                key: fnv(&t.drug),
+                drug: t.definition.clone(),
+                spec: t.clone(),
+            })
+            .collect();
+        ArmPlan {
+            therapies,
+            interaction: arm.interaction,
+        }
+    }
+
+    /// Whether the arm has no therapy.
+    pub fn is_empty(&self) -> bool {
+        self.therapies.is_empty()
+    }
+
+    /// The triggers of the arm's therapies.
+    pub fn triggers(&self) -> Vec<Trigger> {
+        let mut t: Vec<Trigger> = self.therapies.iter().filter_map(|p| p.trigger).collect();
+        t.dedup();
+        t
+    }
+
+    /// The drugs that act in a patient of this genotype (at least one effect applies), in
+    /// arm order.
+    pub fn acting(&self, genotype: Genotype) -> Vec<&str> {
+        self.therapies
+            .iter()
+            .filter(|p| p.drug.effects.iter().any(|e| e.target.applies_to(genotype)))
+            .map(|p| p.spec.drug.as_str())
+            .collect()
+    }
+
+    /// Start of a therapy for a patient, months since initiation (`None`: never starts).
+    fn start(&self, p: &Planned, enrollment: f64, triggers: &TriggerTimes) -> Option<f64> {
+        let planned = enrollment + p.spec.start_months;
+        match p.trigger {
+            None => Some(planned),
+            Some(tr) => triggers.get(tr).map(|t| t.max(planned)),
+        }
+    }
+
+    /// A patient's schedule. `seed` and `index` key the patient's resistance draws;
+    /// `None` when no therapy acts in the patient (the untreated course applies unchanged).
+    pub fn schedule(
+        &self,
+        genotype: Genotype,
+        enrollment: f64,
+        triggers: &TriggerTimes,
+        seed: u64,
+        index: u64,
+    ) -> Result<Option<Schedule>, SolveError> {
+        // (therapy, start, stop) of the therapies that start and act in this patient.
+        struct Active<'a> {
+            p: &'a Planned,
+            start: f64,
+            applies: Vec<bool>,
+            /// Per resistance term: patient's ceiling and current compensation.
+            ceilings: Vec<f64>,
+            comp: Vec<f64>,
+        }
+        let mut active: Vec<Active<'_>> = Vec::new();
+        for p in &self.therapies {
+            let applies: Vec<bool> = p
+                .drug
+                .effects
+                .iter()
+                .map(|e| e.target.applies_to(genotype))
+                .collect();
+            if !applies.iter().any(|&a| a) {
+                continue;
+            }
+            let Some(start) = self.start(p, enrollment, triggers) else {
+                continue;
+            };
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ RESISTANCE_SEED_MIX ^ p.key);
+            rng.set_stream(index);
+            let ceilings = p
+                .drug
+                .resistance
+                .iter()
+                .map(|r| {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    let s2 = (1.0 + r.ceiling_cv * r.ceiling_cv).ln();
+                    (r.ceiling * (s2.sqrt() * z - s2 / 2.0).exp()).min(1.0)
+                })
+                .collect();
+            let comp = vec![0.0; p.drug.resistance.len()];
+            active.push(Active {
+                p,
+                start,
+                applies,
+                ceilings,
+                comp,
+            });
+        }
+        if active.is_empty() {
+            return Ok(None);
+        }
+        // Breakpoints: every segment start of every active therapy (a stop is one of them).
+        let mut breaks: Vec<f64> = active
+            .iter()
+            .flat_map(|a| a.p.timeline.segments.iter().map(move |(s, _)| a.start + s))
+            .collect();
+        breaks.sort_by(f64::total_cmp);
+        breaks.dedup_by(|b, a| (*b - *a).abs() <= 1e-12);
+        let mut phases = Vec::with_capacity(breaks.len());
+        for (i, &t0) in breaks.iter().enumerate() {
+            let t1 = breaks.get(i + 1).copied();
+            let mut terms = Vec::new();
+            for a in &mut active {
+                let levels = a.p.timeline.at(t0 - a.start);
+                let level = |j: usize| -> f64 {
+                    match levels {
+                        Some(l) if a.applies[j] => l[j],
+                        _ => 0.0,
+                    }
+                };
+                // Resistance terms driven by the effects in this phase.
+                let mut erosion: Vec<Option<(Compensation, bool)>> =
+                    vec![None; a.p.drug.effects.len()];
+                for (k, r) in a.p.drug.resistance.iter().enumerate() {
+                    let Some(j) = a.p.drug.effects.iter().position(|e| e.target == r.target) else {
+                        continue;
+                    };
+                    let e = level(j);
+                    let target = a.ceilings[k] * e;
+                    let c0 = a.comp[k];
+                    let tau = if target > c0 {
+                        r.build_up_months
+                    } else {
+                        r.washout_months
+                    };
+                    let comp = Compensation {
+                        target,
+                        initial: c0,
+                        t0,
+                        tau,
+                    };
+                    if let Some(t1) = t1 {
+                        a.comp[k] = comp.at(t1);
+                    }
+                    if c0 == 0.0 && target == 0.0 {
+                        continue;
+                    }
+                    if r.mechanism.sensitizes() {
+                        terms.push(Term {
+                            slot: Slot::ExcitotoxicSensitivity,
+                            kind: TermKind::Sensitization {
+                                compensation: comp,
+                                rebound: r.rebound,
+                            },
+                        });
+                    } else {
+                        erosion[j] = Some((comp, r.rebound));
+                    }
+                }
+                for (j, eff) in a.p.drug.effects.iter().enumerate() {
+                    let e = level(j);
+                    if e == 0.0 && erosion[j].is_none() {
+                        continue;
+                    }
+                    terms.push(Term {
+                        slot: eff.target.slot(),
+                        kind: TermKind::Effect {
+                            direction: eff.target.direction(),
+                            effect: e,
+                            compensation: erosion[j].map(|(c, _)| c),
+                            rebound: erosion[j].is_some_and(|(_, r)| r),
+                        },
+                    });
+                }
+            }
+            phases.push((t0, ModulationLaw::new(terms, self.interaction)));
+        }
+        // A plan that changes nothing (zero dose, zero adherence) leaves the course untouched.
+        if phases.iter().all(|(_, law)| law.terms().is_empty()) {
+            return Ok(None);
+        }
+        Schedule::from_laws(phases).map(Some)
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::float_cmp,
+    reason = "levels are copied, not computed, between segments"
+)]
+mod tests {
+    use super::*;
+    use crate::therapy::library;
+
+    fn spec(drug: &str) -> TherapySpec {
+        TherapySpec::new(library::find(drug).unwrap().clone())
+    }
+
+    #[test]
+    fn averaged_cycles_scale_the_on_effect_by_the_dosing_fraction() {
+        let t = spec("edaravone-iv");
+        let tl = timeline(&t.definition, &t, 120.0);
+        let on = t.definition.effects_at(1.0, 1.0, 1.0)[0];
+        assert_eq!(tl.segments.len(), 2);
+        assert!((tl.segments[0].1[0] - on * 14.0 / 28.0).abs() < 1e-15);
+        assert!((tl.segments[1].1[0] - on * 10.0 / 28.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn resolved_cycles_switch_on_and_off() {
+        let mut t = spec("edaravone-iv");
+        t.cycles = CycleMode::Resolved;
+        let tl = timeline(&t.definition, &t, 12.0);
+        let on = t.definition.effects_at(1.0, 1.0, 1.0)[0];
+        assert_eq!(tl.at(0.1).unwrap()[0], on);
+        assert_eq!(tl.at(15.0 / DAYS_PER_MONTH).unwrap()[0], 0.0);
+        assert_eq!(tl.at(29.0 / DAYS_PER_MONTH).unwrap()[0], on);
+        assert_eq!(tl.at(39.0 / DAYS_PER_MONTH).unwrap()[0], 0.0);
+        assert!(tl.segments.len() > 20);
+    }
+
+    #[test]
+    fn intrathecal_doses_reach_a_periodic_steady_state_and_wash_out() {
+        let mut t = spec("tofersen");
+        let tl = timeline(&t.definition, &t, 60.0);
+        // Loading builds up, then maintenance intervals merge into one segment.
+        assert!(tl.segments.len() < 16, "{:?}", tl.segments);
+        let early = tl.at(0.1).unwrap()[0];
+        let late = tl.at(50.0).unwrap()[0];
+        assert!(late > early && late > 0.0);
+        t.stop_months = Some(12.0);
+        let stopped = timeline(&t.definition, &t, 60.0);
+        let after = |m: f64| stopped.at(m).unwrap()[0];
+        assert!(after(13.0) < after(11.0));
+        assert!(after(15.0) < after(13.0));
+        assert_eq!(after(59.0), 0.0);
+    }
+}

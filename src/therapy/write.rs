@@ -1,0 +1,107 @@
+//! Drugs back to TOML, in the format [`super::read`] accepts.
+
+use super::drug::{Drug, Regimen};
+use toml::{Table, Value};
+
+fn num(x: f64) -> Value {
+    Value::Float(x)
+}
+
+fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// The drug as a TOML table; `with_name` adds the `name` key (drug files have it, scenario
+/// `[drug.NAME]` tables do not).
+pub fn drug_table(d: &Drug, with_name: bool) -> Table {
+    let mut t = Table::new();
+    if with_name {
+        t.insert("name".into(), text(&d.name));
+    }
+    t.insert("title".into(), text(&d.title));
+    t.insert("status".into(), text(d.status.name()));
+    t.insert("summary".into(), text(&d.summary));
+    t.insert("standard-dose".into(), text(&d.standard_dose));
+    if let Some(tr) = d.trigger {
+        t.insert("trigger".into(), text(tr.name()));
+    }
+    let mut r = Table::new();
+    r.insert("kind".into(), text(d.regimen.kind()));
+    match &d.regimen {
+        Regimen::Continuous | Regimen::Permanent => {}
+        Regimen::Cyclic {
+            first_on_days,
+            first_cycle_days,
+            on_days,
+            cycle_days,
+        } => {
+            r.insert("first-on-days".into(), num(*first_on_days));
+            r.insert("first-cycle-days".into(), num(*first_cycle_days));
+            r.insert("on-days".into(), num(*on_days));
+            r.insert("cycle-days".into(), num(*cycle_days));
+        }
+        Regimen::Doses {
+            loading_days,
+            interval_days,
+            half_life_days,
+        } => {
+            r.insert(
+                "loading-days".into(),
+                Value::Array(loading_days.iter().map(|&x| num(x)).collect()),
+            );
+            if let Some(iv) = interval_days {
+                r.insert("interval-days".into(), num(*iv));
+            }
+            r.insert("half-life-days".into(), num(*half_life_days));
+        }
+    }
+    t.insert("regimen".into(), Value::Table(r));
+    if let Some(e) = &d.exposure {
+        let mut x = Table::new();
+        x.insert("concentration".into(), num(e.concentration));
+        x.insert("unit".into(), text(&e.unit));
+        x.insert("cns-ratio".into(), num(e.cns_ratio));
+        t.insert("exposure".into(), Value::Table(x));
+    }
+    let effects = d
+        .effects
+        .iter()
+        .map(|e| {
+            let mut x = Table::new();
+            x.insert("target".into(), text(e.target.name()));
+            x.insert("emax".into(), num(e.emax));
+            if d.exposure.is_some() {
+                x.insert("ec50".into(), num(e.ec50));
+                x.insert("hill".into(), num(e.hill));
+            }
+            Value::Table(x)
+        })
+        .collect();
+    t.insert("effect".into(), Value::Array(effects));
+    if !d.resistance.is_empty() {
+        let rs = d
+            .resistance
+            .iter()
+            .map(|r| {
+                let mut x = Table::new();
+                x.insert("mechanism".into(), text(r.mechanism.name()));
+                x.insert("target".into(), text(r.target.name()));
+                x.insert("ceiling".into(), num(r.ceiling));
+                x.insert("build-up-months".into(), num(r.build_up_months));
+                x.insert("washout-months".into(), num(r.washout_months));
+                x.insert("ceiling-cv".into(), num(r.ceiling_cv));
+                x.insert("rebound".into(), Value::Boolean(r.rebound));
+                Value::Table(x)
+            })
+            .collect();
+        t.insert("resistance".into(), Value::Array(rs));
+    }
+    if !d.sources.is_empty() {
+        let mut s = Table::new();
+        for (k, v) in &d.sources {
+            s.insert(k.clone(), text(v));
+        }
+        t.insert("sources".into(), Value::Table(s));
+    }
+    t
+}

@@ -1,0 +1,344 @@
+//! Therapies end to end: exactness of untreated arms, monotonicity, paired benefit, resistance,
+//! Bliss combination, genotype restriction and breakpoints.
+
+use alssim::cohort::spec::{Arm, CycleMode, TherapySpec};
+use alssim::cohort::{self, ArmCourse, Outcome};
+use alssim::model::{Covariates, Genotype, Params, PatientModel};
+use alssim::scenario;
+use alssim::solve::{Schedule, SolverOptions, simulate};
+use alssim::therapy::{ArmPlan, TriggerTimes, library};
+
+/// Paired comparisons allow for the solver: a course resumed at a breakpoint takes other steps
+/// than the untreated one (rtol 1e-4), so event times may move by far less than this.
+const SOLVER_SLACK_MONTHS: f64 = 1e-3;
+
+fn run(src: &str) -> Vec<Outcome> {
+    let s = scenario::parse("test.toml", "test", src)
+        .unwrap_or_else(|e| panic!("invalid test scenario:\n{}", e.report()));
+    let out = cohort::run(&s.cohort_spec(), 0..s.population.size, 2).unwrap();
+    assert!(
+        !out.iter().any(|o| matches!(o, Outcome::Failed { .. })),
+        "a patient failed"
+    );
+    out
+}
+
+fn enrolled(out: &[Outcome]) -> Vec<(Genotype, &Vec<ArmCourse>)> {
+    out.iter()
+        .filter_map(|o| match o {
+            Outcome::Enrolled { draw, arms, .. } => Some((draw.covariates.genotype, arms)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Months of survival within follow-up (death, or the end of follow-up).
+fn survival(c: &ArmCourse) -> f64 {
+    c.events
+        .death
+        .filter(|_| c.died())
+        .unwrap_or(c.follow_up_end)
+}
+
+const HEADER: &str = r#"
+[simulation]
+horizon-months = 120
+visits-every-months = 6
+visits-from = "enrollment"
+
+[population]
+size = 300
+seed = 77
+enrollment = { at = "diagnosis" }
+
+[population.covariates]
+genotype = { sporadic = 0.4, c9orf72 = 0.15, sod1 = 0.15, sod1-a4v = 0.05, tardbp = 0.1, fus = 0.15 }
+"#;
+
+#[test]
+fn arms_whose_drugs_do_not_act_are_the_untreated_course_exactly() {
+    let src = format!(
+        "{HEADER}
+[[arm]]
+name = \"control\"
+[[arm]]
+name = \"tofersen\"
+therapies = [{{ drug = \"tofersen\" }}]
+[[arm]]
+name = \"zero-dose\"
+therapies = [{{ drug = \"riluzole\", dose = 0 }}]
+[[arm]]
+name = \"sod1-editing\"
+therapies = [{{ drug = \"sod1-editing\" }}]
+"
+    );
+    let out = run(&src);
+    let patients = enrolled(&out);
+    let (mut carriers, mut changed) = (0, 0);
+    for (g, arms) in &patients {
+        let carrier = matches!(g, Genotype::Sod1 | Genotype::Sod1A4v);
+        // Zero dose: nothing acts, in anyone.
+        assert_eq!(arms[2].visits, arms[0].visits);
+        assert_eq!(arms[2].events, arms[0].events);
+        for arm in [&arms[1], &arms[3]] {
+            if carrier {
+                assert!(!arm.acting.is_empty());
+            } else {
+                // No SOD1 to lower: bit for bit the untreated course, and not listed as acting.
+                assert_eq!(arm.visits, arms[0].visits);
+                assert_eq!(arm.events, arms[0].events);
+                assert!(arm.acting.is_empty());
+            }
+        }
+        if carrier {
+            carriers += 1;
+            if arms[1].events != arms[0].events {
+                changed += 1;
+            }
+        }
+    }
+    assert!(carriers > 20, "{carriers} carriers");
+    assert!(
+        changed > carriers / 2,
+        "tofersen changed {changed} of {carriers} carriers"
+    );
+}
+
+#[test]
+fn effect_is_monotone_in_dose_and_adherence() {
+    let src = format!(
+        "{HEADER}
+[[arm]]
+name = \"half\"
+therapies = [{{ drug = \"riluzole\", dose = 0.5 }}]
+[[arm]]
+name = \"standard\"
+therapies = [{{ drug = \"riluzole\" }}]
+[[arm]]
+name = \"double\"
+therapies = [{{ drug = \"riluzole\", dose = 2 }}]
+[[arm]]
+name = \"low-adherence\"
+therapies = [{{ drug = \"pb-turso\", adherence = 0.4 }}]
+[[arm]]
+name = \"full-adherence\"
+therapies = [{{ drug = \"pb-turso\", adherence = 1 }}]
+"
+    );
+    let out = run(&src);
+    let mut strictly = 0;
+    for (_, arms) in enrolled(&out) {
+        let s: Vec<f64> = arms.iter().map(survival).collect();
+        assert!(s[1] >= s[0] - SOLVER_SLACK_MONTHS, "{s:?}");
+        assert!(s[2] >= s[1] - SOLVER_SLACK_MONTHS, "{s:?}");
+        assert!(s[4] >= s[3] - SOLVER_SLACK_MONTHS, "{s:?}");
+        if s[2] > s[0] + 0.1 {
+            strictly += 1;
+        }
+    }
+    assert!(
+        strictly > 50,
+        "a higher dose helped only {strictly} patients"
+    );
+}
+
+#[test]
+fn beneficial_drugs_never_shorten_paired_survival_unless_rebound_is_on() {
+    let mut src = format!("{HEADER}\n[[arm]]\nname = \"control\"\n");
+    let drugs = library::names();
+    for d in &drugs {
+        src.push_str(&format!(
+            "[[arm]]\nname = \"{d}\"\ntherapies = [{{ drug = \"{d}\", stop-months = 18, trigger = \"none\" }}]\n"
+        ));
+    }
+    // The same edaravone with strong compensation that outlasts the drug once it stops.
+    src.push_str(
+        r#"
+[drug.edaravone-iv]
+resistance = [{ mechanism = "mitochondrial-adaptation", ceiling = 1.0, build-up-months = 1, washout-months = 24, rebound = true }]
+"#,
+    );
+    // `sod1-editing` is permanent: it cannot stop.
+    let src = src.replace(
+        "{ drug = \"sod1-editing\", stop-months = 18, trigger = \"none\" }",
+        "{ drug = \"sod1-editing\" }",
+    );
+    // Without the rebound override, every drug arm is at least as long as control.
+    let clean = src[..src.find("[drug.edaravone-iv]").unwrap()].to_string();
+    let out = run(&clean);
+    let mut longer = vec![0usize; drugs.len()];
+    for (_, arms) in enrolled(&out) {
+        let control = survival(&arms[0]);
+        for (k, d) in drugs.iter().enumerate() {
+            let s = survival(&arms[k + 1]);
+            assert!(
+                s >= control - SOLVER_SLACK_MONTHS,
+                "{d} shortened survival: {s} < {control}"
+            );
+            if s > control + 1e-3 {
+                longer[k] += 1;
+            }
+        }
+    }
+    for (d, n) in drugs.iter().zip(&longer) {
+        assert!(*n > 0, "{d} lengthened nobody's survival");
+    }
+    // With rebound, stopping leaves ROS clearance below untreated for months: some patients
+    // die sooner than without the drug.
+    let out = run(&src);
+    let k = drugs.iter().position(|d| *d == "edaravone-iv").unwrap() + 1;
+    let shorter = enrolled(&out)
+        .iter()
+        .filter(|(_, arms)| survival(&arms[k]) < survival(&arms[0]) - SOLVER_SLACK_MONTHS)
+        .count();
+    assert!(shorter > 0, "rebound shortened nobody's survival");
+}
+
+fn plan_with(drug: &str, edit: impl FnOnce(&mut TherapySpec)) -> ArmPlan {
+    let mut t = TherapySpec::new(library::find(drug).unwrap().clone());
+    edit(&mut t);
+    ArmPlan::new(
+        &Arm {
+            name: "a".into(),
+            therapies: vec![t],
+            interaction: 1.0,
+        },
+        121.0,
+    )
+}
+
+#[test]
+fn resistance_erodes_the_effect_and_recovers_after_washout() {
+    // Edaravone with a strong, fixed ceiling, 12 months on and 12 off.
+    let plan = plan_with("edaravone-iv", |t| {
+        let r = &mut t.definition.resistance[0];
+        r.ceiling = 0.9;
+        r.ceiling_cv = 0.0;
+        t.holidays = Some((12.0, 12.0));
+    });
+    let enroll = 30.0;
+    let schedule = plan
+        .schedule(Genotype::Sporadic, enroll, &TriggerTimes::default(), 1, 0)
+        .unwrap()
+        .unwrap();
+    let clearance = |t: f64| schedule.law_at(t).at(t).ros_clearance;
+    // Within the first cycle (averaged: 14 of 28 days) the effect starts full ...
+    let start = clearance(enroll + 1e-9);
+    assert!(start > 1.1, "{start}");
+    // ... and wanes under sustained engagement (build-up 4 months) ...
+    let late = clearance(enroll + 11.9);
+    assert!(late - 1.0 < 0.5 * (start - 1.0), "{start} -> {late}");
+    // ... is gone on the holiday (no rebound) ...
+    assert!((clearance(enroll + 18.0) - 1.0).abs() < 1e-15);
+    // ... and after 12 months of washout (2-month time constant) it is back nearly in full.
+    // The restart continues with the later cycles (10 of 28 days), not the first.
+    let on = library::find("edaravone-iv")
+        .unwrap()
+        .effects_at(1.0, 1.0, 1.0)[0];
+    let uneroded = on * 10.0 / 28.0;
+    let again = clearance(enroll + 24.0 + 1e-9);
+    assert!(again - 1.0 > 0.95 * uneroded, "{uneroded} vs {again}");
+    assert!(again > late);
+
+    // Riluzole's receptor upregulation raises neuronal sensitivity to glutamate over months.
+    let plan = plan_with("riluzole", |t| t.definition.resistance[0].ceiling_cv = 0.0);
+    let s = plan
+        .schedule(Genotype::Sporadic, enroll, &TriggerTimes::default(), 1, 0)
+        .unwrap()
+        .unwrap();
+    let sens = |t: f64| s.law_at(t).at(t).excitotoxic_sensitivity;
+    assert!(sens(enroll + 0.1) < sens(enroll + 6.0));
+    assert!(sens(enroll + 6.0) < sens(enroll + 36.0));
+}
+
+#[test]
+fn bliss_combination_of_two_same_target_drugs_matches_its_formula() {
+    let specs: Vec<TherapySpec> = ["masitinib", "ibudilast"]
+        .iter()
+        .map(|d| TherapySpec::new(library::find(d).unwrap().clone()))
+        .collect();
+    let effect = |t: &TherapySpec| {
+        let d = &t.definition;
+        let j = d
+            .effects
+            .iter()
+            .position(|e| e.target.name() == "microglial-activation")
+            .unwrap();
+        d.effects_at(1.0, 1.0, 1.0)[j]
+    };
+    let (e1, e2) = (effect(&specs[0]), effect(&specs[1]));
+    for interaction in [1.0, 1.5, 0.5] {
+        let plan = ArmPlan::new(
+            &Arm {
+                name: "both".into(),
+                therapies: specs.clone(),
+                interaction,
+            },
+            121.0,
+        );
+        let s = plan
+            .schedule(Genotype::Sporadic, 10.0, &TriggerTimes::default(), 1, 0)
+            .unwrap()
+            .unwrap();
+        // At the start no compensation has built up yet.
+        let f = s.law_at(10.0).at(10.0).microglial_activation;
+        let bliss = 1.0 - (e1 + e2 - e1 * e2);
+        let want = 1.0 + interaction * (bliss - 1.0);
+        assert!((f - want).abs() < 1e-12, "{f} vs {want}");
+    }
+}
+
+#[test]
+fn breakpoints_are_hit_exactly_with_continuous_state() {
+    let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
+    let options = SolverOptions::default();
+    let untreated = simulate(&model, &Schedule::untreated(), &options).unwrap();
+    let enroll = untreated.events().onset.unwrap() + 6.0;
+    let plan = plan_with("edaravone-iv", |t| {
+        t.cycles = CycleMode::Resolved;
+        t.stop_months = Some(20.0);
+    });
+    let schedule = plan
+        .schedule(Genotype::Sporadic, enroll, &TriggerTimes::default(), 1, 0)
+        .unwrap()
+        .unwrap();
+    let treated = untreated
+        .resume(enroll, &schedule, &options)
+        .unwrap()
+        .unwrap();
+    let starts = treated.piece_starts();
+    let breaks: Vec<f64> = schedule
+        .phases()
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|&t| t >= enroll && t < treated.end_time())
+        .collect();
+    assert!(breaks.len() > 40, "{} breakpoints", breaks.len());
+    for b in &breaks {
+        assert!(starts.contains(b), "no piece starts at {b}");
+        // The state is continuous across the breakpoint.
+        let before = treated.state_at(b - 1e-9).unwrap();
+        let at = treated.state_at(*b).unwrap();
+        assert!((before - at).amax() < 1e-8, "jump at {b}");
+    }
+    // The course before enrollment is the untreated one, bit for bit.
+    for t in [1.0, enroll / 2.0, enroll - 1e-6] {
+        assert_eq!(treated.state_at(t), untreated.state_at(t));
+    }
+
+    // A triggered therapy starts exactly at its event: NIV at the NIV time.
+    let niv = plan_with("niv", |_| {});
+    let t_niv = untreated.events().niv.unwrap();
+    let triggers = TriggerTimes {
+        niv: Some(t_niv),
+        gastrostomy: None,
+    };
+    let s = niv
+        .schedule(Genotype::Sporadic, enroll, &triggers, 1, 0)
+        .unwrap()
+        .unwrap();
+    let ventilated = untreated.resume(t_niv, &s, &options).unwrap().unwrap();
+    assert!(ventilated.piece_starts().contains(&t_niv));
+    assert_eq!(ventilated.events().niv, Some(t_niv));
+    assert!(ventilated.events().death.unwrap() > untreated.events().death.unwrap());
+}
