@@ -32,3 +32,45 @@ fn natural_history_5000(threads: usize) -> u64 {
     .unwrap();
     black_box(summary.enrolled)
 }
+
+/// The natural-history population with one arm: untreated, or three drugs for ten years.
+fn arm_spec(therapies: &str) -> alssim::cohort::CohortSpec {
+    let text = include_str!("../scenarios/natural-history.toml").replace(
+        "[[arm]]\nname = \"untreated\"",
+        &format!("[[arm]]\nname = \"arm\"\ntherapies = {therapies}"),
+    );
+    scenario::parse("natural-history.toml", "natural-history", &text)
+        .expect("bench scenario is valid")
+        .cohort_spec()
+}
+
+fn run_summary(spec: &alssim::cohort::CohortSpec, patients: u64) -> u64 {
+    let mut summary = CohortSummary::new(spec);
+    run_chunks(spec, 0..patients, 1, 2048, |_, part| {
+        summary.merge(part);
+        Ok::<(), EngineError>(())
+    })
+    .unwrap();
+    black_box(summary.enrolled)
+}
+
+/// Cost of therapy: 2,000 patients, one thread, untreated against a three-drug regimen with a
+/// cyclic drug (riluzole, edaravone IV cycles, masitinib) from diagnosis for ten years, with
+/// the cycles averaged (the default) and resolved (a breakpoint at every switch).
+#[divan::bench(
+    args = ["untreated", "three-drugs-averaged", "three-drugs-resolved"],
+    sample_count = 5,
+    sample_size = 1
+)]
+fn therapy_cost_2000(regimen: &str) -> u64 {
+    let therapies = match regimen {
+        "untreated" => "[]",
+        "three-drugs-averaged" => {
+            "[{ drug = \"riluzole\" }, { drug = \"edaravone-iv\" }, { drug = \"masitinib\" }]"
+        }
+        _ => {
+            "[{ drug = \"riluzole\" }, { drug = \"edaravone-iv\", cycles = \"resolved\" }, { drug = \"masitinib\" }]"
+        }
+    };
+    run_summary(&arm_spec(therapies), 2_000)
+}

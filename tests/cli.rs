@@ -182,3 +182,84 @@ fn params_lists_the_registry() {
     let md = stdout_of(&["params", "--markdown"]);
     assert!(md.contains("| `agg_growth_rate` |"));
 }
+
+#[test]
+fn drugs_lists_the_library_and_shows_one_drug_with_sources() {
+    let list = stdout_of(&["drugs"]);
+    for name in [
+        "riluzole",
+        "edaravone-iv",
+        "tofersen",
+        "niv",
+        "sod1-editing",
+    ] {
+        assert!(list.contains(name), "{name} missing:\n{list}");
+    }
+    let one = stdout_of(&["drugs", "riluzole"]);
+    assert!(one.contains("glutamate-release") && one.contains("Le Liboux 1997"));
+    assert!(one.contains("glutamate-receptor-upregulation"));
+    // The TOML form is a valid scenario drug table once its name is dropped.
+    let toml_text = stdout_of(&["drugs", "tofersen", "--toml"]);
+    let scenario = format!(
+        "[drug.my-tofersen]\n{}\n[[arm]]\nname = \"a\"\ntherapies = [{{ drug = \"my-tofersen\" }}]\n",
+        toml_text
+            .lines()
+            .filter(|l| !l.starts_with("name = "))
+            .map(|l| l
+                .replace("[regimen]", "[drug.my-tofersen.regimen]")
+                .replace("[exposure]", "[drug.my-tofersen.exposure]")
+                .replace("[[effect]]", "[[drug.my-tofersen.effect]]")
+                .replace("[sources]", "[drug.my-tofersen.sources]"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let s = alssim::scenario::parse("t.toml", "t", &scenario)
+        .unwrap_or_else(|e| panic!("{}\n{scenario}", e.report()));
+    assert_eq!(
+        s.arms[0].therapies[0].definition.effects,
+        alssim::therapy::library::find("tofersen").unwrap().effects
+    );
+    // A typo gets a suggestion and the usage exit code.
+    let out = alssim().args(["drugs", "rilzole"]).assert().code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("did you mean `riluzole`?"), "{err}");
+}
+
+#[test]
+fn whatif_compares_arms_against_a_control_on_the_default_population() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("w");
+    let out = stdout_of(&[
+        "whatif",
+        "riluzole",
+        "riluzole+edaravone-iv",
+        "--patients",
+        "150",
+        "--seed",
+        "3",
+        "--no-plots",
+        "--threads",
+        "2",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    for arm in ["control", "riluzole", "riluzole_edaravone-iv"] {
+        assert!(out.contains(arm), "{arm} missing:\n{out}");
+    }
+    assert!(out.contains("median months"));
+    let patients = std::fs::read_to_string(out_dir.join("patients.csv")).unwrap();
+    assert!(patients.contains(",riluzole_edaravone-iv,"));
+    assert!(
+        patients.contains("riluzole+edaravone-iv"),
+        "acting_therapies column"
+    );
+    // An existing folder needs --force; an unknown drug is a usage error.
+    alssim()
+        .args(["whatif", "riluzole", "--patients", "10", "--quiet"])
+        .args(["--out", out_dir.to_str().unwrap()])
+        .assert()
+        .failure();
+    let bad = alssim().args(["whatif", "edaravone"]).assert().code(2);
+    let err = String::from_utf8(bad.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("unknown drug `edaravone`"), "{err}");
+}

@@ -16,6 +16,7 @@ const BAD: &str = "tests/fixtures/bad";
 const FIXTURES: &[(&str, usize)] = &[
     ("arms", 12),
     ("correlation", 7),
+    ("drugs", 14),
     ("inconsistent", 6),
     ("model", 8),
     ("model-rules", 3),
@@ -81,6 +82,7 @@ macro_rules! snapshot {
 snapshot! {
     arms => "arms",
     correlation => "correlation",
+    drugs => "drugs",
     inconsistent => "inconsistent",
     model => "model",
     model_rules => "model-rules",

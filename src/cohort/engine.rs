@@ -347,7 +347,23 @@ pub fn simulate_patient(
             };
         }
     };
-    let untreated = match simulate(&model, &Schedule::untreated(), &options) {
+    // When every arm's course departs from the untreated one at a known time after enrollment,
+    // the untreated course is needed only up to there (the integration up to that point is the
+    // same either way, step for step).
+    let genotype = draw.covariates.genotype;
+    let departure = plans
+        .iter()
+        .map(|p| p.first_start(genotype))
+        .try_fold(0.0_f64, |latest, s| s.map(|s| latest.max(s)));
+    let screening = match departure {
+        Some(d) => SolverOptions {
+            follow_up_after_onset_months: Some((onset_to_enrollment + d).min(follow_up)),
+            ..options.clone()
+        },
+        None => options.clone(),
+    };
+    let truncated = screening != options;
+    let untreated = match simulate(&model, &Schedule::untreated(), &screening) {
         Ok(s) => s,
         Err(error) => {
             return Outcome::Failed {
@@ -415,6 +431,7 @@ pub fn simulate_patient(
     // arm's stream resumes where the baseline visit left it.
     let after_baseline = rng.get_word_pos();
     let mut arms = Vec::with_capacity(spec.arms.len());
+    let mut treated_courses = Vec::with_capacity(plans.len());
     for plan in plans {
         let treated = match treated_course(
             plan,
@@ -433,10 +450,29 @@ pub fn simulate_patient(
                 };
             }
         };
+        treated_courses.push(treated);
+    }
+    // An arm that turned out to follow the untreated course needs all of it.
+    let full = if truncated && treated_courses.iter().any(Option::is_none) {
+        match simulate(&model, &Schedule::untreated(), &options) {
+            Ok(s) => Some(s),
+            Err(error) => {
+                return Outcome::Failed {
+                    draw,
+                    seed: spec.population.seed,
+                    error,
+                };
+            }
+        }
+    } else {
+        None
+    };
+    let untreated = full.as_ref().unwrap_or(&untreated);
+    for (plan, treated) in plans.iter().zip(&treated_courses) {
         let mut rng = observation_rng(spec.population.seed, index);
         rng.set_word_pos(after_baseline);
         let course = Course {
-            solution: treated.as_ref().unwrap_or(&untreated),
+            solution: treated.as_ref().unwrap_or(untreated),
             origin,
             times: &times,
             noise,

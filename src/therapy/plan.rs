@@ -267,6 +267,22 @@ impl TriggerTimes {
     }
 }
 
+impl Planned {
+    /// Whether the therapy changes anything in a patient of this genotype.
+    fn acts_in(&self, genotype: Genotype) -> bool {
+        let applies: Vec<bool> = self
+            .drug
+            .effects
+            .iter()
+            .map(|e| e.target.applies_to(genotype))
+            .collect();
+        self.timeline
+            .segments
+            .iter()
+            .any(|(_, levels)| levels.iter().zip(&applies).any(|(&l, &a)| a && l > 0.0))
+    }
+}
+
 /// FNV-1a hash of a name: a stable key for per-drug random streams.
 fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -309,14 +325,33 @@ impl ArmPlan {
         t
     }
 
-    /// The drugs that act in a patient of this genotype (at least one effect applies), in
-    /// arm order.
+    /// The drugs that act in a patient of this genotype (at least one effect applies, at a
+    /// dose and adherence above zero), in arm order.
     pub fn acting(&self, genotype: Genotype) -> Vec<&str> {
         self.therapies
             .iter()
-            .filter(|p| p.drug.effects.iter().any(|e| e.target.applies_to(genotype)))
+            .filter(|p| p.acts_in(genotype))
             .map(|p| p.spec.drug.as_str())
             .collect()
+    }
+
+    /// Months after enrollment from which the arm's course may differ from the untreated one,
+    /// when that is known before integrating: the earliest start of a therapy that acts in this
+    /// genotype. `None` when the untreated course may be needed beyond enrollment: nothing acts,
+    /// or a therapy waits for a clinical event of the course.
+    pub fn first_start(&self, genotype: Genotype) -> Option<f64> {
+        let acting: Vec<&Planned> = self
+            .therapies
+            .iter()
+            .filter(|p| p.acts_in(genotype))
+            .collect();
+        if acting.is_empty() || acting.iter().any(|p| p.trigger.is_some()) {
+            return None;
+        }
+        acting
+            .iter()
+            .map(|p| p.spec.start_months)
+            .min_by(f64::total_cmp)
     }
 
     /// Start of a therapy for a patient, months since initiation (`None`: never starts).

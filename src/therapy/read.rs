@@ -221,7 +221,11 @@ fn num(
                     t.span.clone(),
                     &t.path,
                     format!("missing key `{key}`"),
-                    Some(format!("give `{key}` ({unit})")),
+                    Some(if unit.starts_with('(') {
+                        format!("give `{key}` {unit}")
+                    } else {
+                        format!("give `{key}` ({unit})")
+                    }),
                 );
             }
             fallback
@@ -371,7 +375,7 @@ fn read_regimen(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Regimen>) ->
                 t,
                 "half-life-days",
                 36500.0,
-                "days at the target",
+                "(days at the target)",
                 b.as_ref().map(|b| b.2),
             );
             let interval = match t.get("interval-days") {
@@ -382,7 +386,7 @@ fn read_regimen(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Regimen>) ->
                         &t.key_path("interval-days"),
                         1.0,
                         3650.0,
-                        "days between maintenance doses",
+                        "(days between maintenance doses)",
                     );
                     x.map(Some)
                 }
@@ -402,7 +406,7 @@ fn read_regimen(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Regimen>) ->
                                     &format!("{path}[{i}]"),
                                     0.0,
                                     36500.0,
-                                    "days after start",
+                                    "(days after start)",
                                 )
                             })
                             .collect();
@@ -444,7 +448,7 @@ fn read_exposure(
         t,
         "concentration",
         1e9,
-        "in the drug's unit",
+        "(in the drug's unit)",
         base.map(|b| b.concentration),
     );
     let cns = positive(
@@ -452,7 +456,7 @@ fn read_exposure(
         t,
         "cns-ratio",
         1e6,
-        "tissue over `concentration`",
+        "(tissue over `concentration`)",
         base.map(|b| b.cns_ratio),
     );
     let unit = match t.get("unit") {
@@ -530,7 +534,7 @@ fn read_effects(
             &t,
             "emax",
             hi,
-            "fractional change of the mechanism",
+            "(fractional change of the mechanism)",
             None,
         );
         if !has_exposure {
@@ -550,10 +554,10 @@ fn read_effects(
             &t,
             "ec50",
             1e9,
-            "tissue concentration, the exposure's unit",
+            "(tissue concentration, the exposure's unit)",
             Some(1.0),
         );
-        let hill = num(ctx, &t, "hill", 0.1, 10.0, "Hill coefficient", Some(1.0));
+        let hill = num(ctx, &t, "hill", 0.1, 10.0, "(Hill coefficient)", Some(1.0));
         if let Some(tg) = target
             && out.iter().any(|e| e.target == tg)
         {
@@ -658,7 +662,7 @@ fn read_resistance(
             "ceiling",
             0.0,
             1.0,
-            "fraction of the effect cancelled at full build-up",
+            "(fraction of the effect cancelled at full build-up)",
             None,
         );
         let build = positive(ctx, &t, "build-up-months", MAX_MONTHS, "months", None);
@@ -669,7 +673,7 @@ fn read_resistance(
             "ceiling-cv",
             0.0,
             3.0,
-            "between-patient coefficient of variation",
+            "(between-patient coefficient of variation)",
             Some(0.0),
         );
         let rebound = match t.get("rebound") {
