@@ -342,3 +342,49 @@ fn breakpoints_are_hit_exactly_with_continuous_state() {
     assert_eq!(ventilated.events().niv, Some(t_niv));
     assert!(ventilated.events().death.unwrap() > untreated.events().death.unwrap());
 }
+
+#[test]
+fn a_presymptomatic_start_delays_onset_in_carriers() {
+    let src = r#"
+[simulation]
+horizon-months = 120
+visits-every-months = 6
+visits-from = "enrollment"
+
+[population]
+size = 200
+seed = 5
+enrollment = { at = "onset", after-months = -12 }
+
+[population.covariates]
+genotype = { sporadic = 0.0, c9orf72 = 0.0, sod1 = 1.0, sod1-a4v = 0.0, tardbp = 0.0, fus = 0.0 }
+
+[[arm]]
+name = "untreated"
+[[arm]]
+name = "presymptomatic"
+therapies = [{ drug = "tofersen" }]
+"#;
+    let out = run(src);
+    let mut later = 0;
+    let patients = enrolled(&out);
+    for (_, arms) in &patients {
+        let (Some(u), t) = (arms[0].events.onset, arms[1].events.onset) else {
+            continue;
+        };
+        // Treated before symptoms: onset comes later, or not within follow-up at all.
+        assert!(t.is_none_or(|t| t >= u - SOLVER_SLACK_MONTHS));
+        if t.is_none_or(|t| t > u + 1.0) {
+            later += 1;
+        }
+    }
+    assert!(later > patients.len() / 2, "{later} of {}", patients.len());
+    // Visits counted from onset cannot start before it.
+    let bad = src.replace("visits-from = \"enrollment\"", "visits-from = \"onset\"");
+    let e = scenario::parse("bad.toml", "bad", &bad).unwrap_err();
+    assert!(
+        e.report().contains("needs visits counted from enrollment"),
+        "{}",
+        e.report()
+    );
+}

@@ -327,7 +327,8 @@ pub fn simulate_patient(
     } + enroll.after_months;
     let follow_up = match sim.visits_from {
         TimeOrigin::Onset => sim.horizon_months.max(onset_to_enrollment),
-        TimeOrigin::Enrollment => onset_to_enrollment + sim.horizon_months,
+        // Enrollment before onset (a presymptomatic start) may end follow-up before onset.
+        TimeOrigin::Enrollment => (onset_to_enrollment + sim.horizon_months).max(0.0),
     };
     let options = SolverOptions {
         rtol: sim.rtol,
@@ -357,7 +358,7 @@ pub fn simulate_patient(
         .try_fold(0.0_f64, |latest, s| s.map(|s| latest.max(s)));
     let screening = match departure {
         Some(d) => SolverOptions {
-            follow_up_after_onset_months: Some((onset_to_enrollment + d).min(follow_up)),
+            follow_up_after_onset_months: Some((onset_to_enrollment + d).clamp(0.0, follow_up)),
             ..options.clone()
         },
         None => options.clone(),
@@ -379,7 +380,8 @@ pub fn simulate_patient(
             reason: ScreenFailure::NoOnset,
         };
     };
-    let enrollment = onset + onset_to_enrollment;
+    // Enrolling before onset cannot go back further than disease initiation.
+    let enrollment = (onset + onset_to_enrollment).max(0.0);
     let Some(state) = untreated
         .state_at(enrollment)
         .filter(|_| untreated.events().death.is_none_or(|d| d > enrollment))

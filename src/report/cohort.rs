@@ -45,8 +45,13 @@ pub fn patient_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
         };
         for (arm, c) in spec.arms.iter().zip(arms) {
             let cov = &draw.covariates;
-            let onset = c.events.onset.unwrap_or(f64::NAN);
-            let since = |t: Option<f64>| t.filter(|&t| t <= c.follow_up_end).map(|t| t - onset);
+            // A therapy started before symptoms may keep onset beyond follow-up in its arm: the
+            // columns counted from onset are then empty.
+            let onset = c.events.onset.filter(|&t| t <= c.follow_up_end);
+            let since = |t: Option<f64>| {
+                t.filter(|&t| t <= c.follow_up_end)
+                    .and_then(|t| onset.map(|o| t - o))
+            };
             let follow_up = c
                 .events
                 .death
@@ -63,11 +68,11 @@ pub fn patient_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
                 cov.onset_region.name(),
                 cov.genotype.name(),
                 f(cov.diagnostic_delay_months),
-                f(enrollment - onset),
+                opt(onset.map(|o| enrollment - o)),
                 baseline.total(),
                 f(baseline.fvc),
                 f(baseline.nfl),
-                f(onset),
+                opt(onset),
                 opt(since(c.events.diagnosis)),
                 opt(since(c.events.gastrostomy)),
                 opt(since(c.events.niv)),

@@ -109,6 +109,27 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
     let model = root
         .get("model")
         .map_or_else(Vec::new, |v| read_model(&mut ctx, v));
+    // Enrolling before the milestone (a presymptomatic start) needs visits from enrollment:
+    // visit times from onset would be negative before it.
+    if population.enrollment.after_months < 0.0 && simulation.visits_from == TimeOrigin::Onset {
+        let span = root
+            .get("population")
+            .and_then(|p| match p.get_ref() {
+                toml::de::DeValue::Table(t) => t.get("enrollment"),
+                _ => None,
+            })
+            .map_or(doc.span(), |e| e.span());
+        ctx.error(
+            span,
+            "population.enrollment.after-months",
+            format!(
+                "enrollment {} months before {} needs visits counted from enrollment",
+                -population.enrollment.after_months,
+                population.enrollment.at.name()
+            ),
+            Some("set `simulation.visits-from = \"enrollment\"`".into()),
+        );
+    }
     let drugs = read_drugs(&mut ctx, root.get("drug"));
     let arms = read_arms(&mut ctx, root.get("arm"), &drugs);
     let diagnostics = ctx.finish();
@@ -407,8 +428,15 @@ fn read_population(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Population {
                     )
                 })
                 .unwrap_or(d.enrollment.at);
-            let after_months =
-                opt_number(ctx, &e, "after-months", 0.0, 600.0, "months").unwrap_or(0.0);
+            let after_months = opt_number(
+                ctx,
+                &e,
+                "after-months",
+                -600.0,
+                600.0,
+                "months; negative enrolls before the milestone",
+            )
+            .unwrap_or(0.0);
             Enrollment { at, after_months }
         });
     let covariates = t
