@@ -139,6 +139,13 @@ fn check_folder(dir: &Path, name: &str, arms: usize, treated: bool) {
             "{name}: a therapy arm reported as identical to control"
         );
     }
+    // The drug-effect figure exactly when some arm has a therapy.
+    assert_eq!(dir.join("drug_effects.png").exists(), treated, "{name}");
+    if treated {
+        assert_eq!(png_size(&dir.join("drug_effects.png")), (1200, 800));
+        let svg = std::fs::read_to_string(dir.join("drug_effects.svg")).unwrap();
+        assert!(svg.contains("Effective drug effect") && svg.contains("glutamate release"));
+    }
 }
 
 #[test]

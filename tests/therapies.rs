@@ -216,7 +216,10 @@ fn resistance_erodes_the_effect_and_recovers_after_washout() {
         r.ceiling_cv = 0.0;
         t.holidays = Some((12.0, 12.0));
     });
-    let enroll = 30.0;
+    // An enrollment time at which `(enroll + 12) − enroll` rounds below 12: the holiday must
+    // still start exactly at its breakpoint.
+    let enroll = 60.82020915644012;
+    assert!((enroll + 12.0) - enroll < 12.0);
     let schedule = plan
         .schedule(Genotype::Sporadic, enroll, &TriggerTimes::default(), 1, 0)
         .unwrap()
@@ -228,8 +231,9 @@ fn resistance_erodes_the_effect_and_recovers_after_washout() {
     // ... and wanes under sustained engagement (build-up 4 months) ...
     let late = clearance(enroll + 11.9);
     assert!(late - 1.0 < 0.5 * (start - 1.0), "{start} -> {late}");
-    // ... is gone on the holiday (no rebound) ...
+    // ... is gone on the holiday (no rebound), from its first instant ...
     assert!((clearance(enroll + 18.0) - 1.0).abs() < 1e-15);
+    assert!((clearance(enroll + 12.0) - 1.0).abs() < 1e-15);
     // ... and after 12 months of washout (2-month time constant) it is back nearly in full.
     // The restart continues with the later cycles (10 of 28 days), not the first.
     let on = library::find("edaravone-iv")

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Figures: alsfrs_fan, domains (domain_bulbar, ...), survival, nfl, fvc,\n  \
-    mechanisms (mechanisms_neurons, ...), treatment_effects (with two arms or more).\n\
+    mechanisms (mechanisms_neurons, ...), drug_effects (with therapies),\n  \
+    treatment_effects (with two arms or more).\n\
     Examples:\n  alssim plot out/natural-history\n  \
     alssim plot out/trial-like --only survival,alsfrs_fan --format svg"
 )]

@@ -12,7 +12,7 @@ use super::spec::{Anchor, Arm, Inclusion, Population, Simulation, TimeOrigin};
 use super::summary::CohortSummary;
 use crate::model::alsfrs::{self, N_ITEMS};
 use crate::model::events::Event;
-use crate::model::{Params, PatientModel};
+use crate::model::{Params, PatientModel, Slot};
 use crate::solve::{
     EventTimes, Schedule, Solution, SolveError, SolverOptions, SolverStats, simulate,
 };
@@ -74,6 +74,17 @@ pub struct Observation {
     /// The model's regional states at the visit, in state-vector order (region blocks of
     /// [`RegionVar`](crate::model::RegionVar)), single precision: what happened inside.
     pub regional: [f32; REGIONAL],
+    /// The therapy modulation factors in force at the visit, in [`Slot::ALL`] order (all 1
+    /// without therapy), single precision: the effective drug effect on each target.
+    pub modulation: [f32; N_SLOTS],
+}
+
+/// Number of modulation factors recorded per visit.
+pub const N_SLOTS: usize = Slot::ALL.len();
+
+fn factors(m: &crate::model::Modulation) -> [f32; N_SLOTS] {
+    // Narrowing to f32 is deliberate: these feed means for figures.
+    std::array::from_fn(|i| m.get(Slot::ALL[i]) as f32)
 }
 
 /// Number of regional states recorded per visit.
@@ -405,6 +416,8 @@ pub fn simulate_patient(
         fvc: readout.fvc,
         nfl: readout.nfl,
         regional: regional(&state),
+        // The baseline visit is rated before the first dose.
+        modulation: factors(&crate::model::Modulation::NEUTRAL),
     };
     let reason = if inclusion
         .max_months_since_onset
@@ -612,6 +625,7 @@ impl Course<'_> {
                     fvc: readout.fvc,
                     nfl: readout.nfl,
                     regional: regional(&state),
+                    modulation: factors(&self.solution.modulation_at(self.origin + t)),
                 })
             })
             .collect();

@@ -13,7 +13,7 @@
 //! Memory is a fixed number of bins per arm and visit, independent of the cohort size.
 
 use super::engine::CohortSpec;
-use super::engine::{ArmCourse, Observation, Outcome, REGIONAL, ScreenFailure};
+use super::engine::{ArmCourse, N_SLOTS, Observation, Outcome, REGIONAL, ScreenFailure};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -216,9 +216,13 @@ impl MeanAccumulator {
     }
 }
 
-/// Names of the regional states summarised per visit (`neurons_bulbar`, ...), in state order.
+/// Quantities averaged per visit: the regional states, then the therapy modulation factors.
+pub const MEANS: usize = REGIONAL + N_SLOTS;
+
+/// Names of the quantities averaged per visit: the regional states in state order
+/// (`neurons_bulbar`, ...), then the modulation factors (`modulation_glutamate_release`, ...).
 pub fn mechanism_names() -> Vec<String> {
-    use crate::model::{Region, RegionVar};
+    use crate::model::{Region, RegionVar, Slot};
     Region::ALL
         .iter()
         .flat_map(|r| {
@@ -226,6 +230,7 @@ pub fn mechanism_names() -> Vec<String> {
                 .iter()
                 .map(move |v| format!("{}_{}", v.name(), r.name()))
         })
+        .chain(Slot::ALL.iter().map(|s| format!("modulation_{}", s.name())))
         .collect()
 }
 
@@ -238,8 +243,8 @@ pub struct ArmSummary {
     pub alive: Vec<u64>,
     /// Per visit and variable.
     pub visits: Vec<[Accumulator; 7]>,
-    /// Per visit: means of the regional model states.
-    pub mechanisms: Vec<[MeanAccumulator; REGIONAL]>,
+    /// Per visit: means of the regional model states and of the modulation factors ([`MEANS`]).
+    pub mechanisms: Vec<[MeanAccumulator; MEANS]>,
 }
 
 /// Counts and accumulators of a whole run (or of one shard).
@@ -292,7 +297,7 @@ impl CohortSummary {
                     enrolled: 0,
                     alive: vec![0; n],
                     visits: vec![Default::default(); n],
-                    mechanisms: vec![[MeanAccumulator::default(); REGIONAL]; n],
+                    mechanisms: vec![[MeanAccumulator::default(); MEANS]; n],
                 })
                 .collect(),
             ..Default::default()
@@ -426,7 +431,10 @@ fn add_course(acc: &mut ArmSummary, times: &[f64], course: &ArmCourse) {
         for (v, x) in observation_values(o).into_iter().enumerate() {
             acc.visits[k][v].add(BINNING[v], x);
         }
-        for (m, &x) in acc.mechanisms[k].iter_mut().zip(&o.regional) {
+        for (m, &x) in acc.mechanisms[k]
+            .iter_mut()
+            .zip(o.regional.iter().chain(&o.modulation))
+        {
             m.add(f64::from(x));
         }
     }
@@ -530,9 +538,9 @@ impl CohortSummary {
             }
             let mut mechanisms = Vec::new();
             for visit in a.get("mechanisms")?.as_array()? {
-                let mut row = [MeanAccumulator::default(); REGIONAL];
+                let mut row = [MeanAccumulator::default(); MEANS];
                 let cells = visit.as_array()?;
-                if cells.len() != REGIONAL {
+                if cells.len() != MEANS {
                     return None;
                 }
                 for (slot, cell) in row.iter_mut().zip(cells) {

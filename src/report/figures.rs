@@ -441,13 +441,14 @@ pub struct NamedFigure {
 }
 
 /// Names of the figure groups, in report order.
-pub const GROUPS: [&str; 7] = [
+pub const GROUPS: [&str; 8] = [
     "alsfrs_fan",
     "domains",
     "survival",
     "nfl",
     "fvc",
     "mechanisms",
+    "drug_effects",
     "treatment_effects",
 ];
 
@@ -712,6 +713,53 @@ fn mechanism_figure(data: &ResultData, state: &str, title: &str, y: &str) -> Opt
     any.then_some(Figure::Line(chart))
 }
 
+/// Effective drug effect over time: for every arm and mechanism target a therapy moves, the
+/// mean change of the target's factor among patients alive at each visit, in percent. Adaptive
+/// resistance shows as an effect that shrinks while the drug is given.
+fn drug_effect_figure(data: &ResultData) -> Option<Figure> {
+    use crate::model::Slot;
+    let mut chart = Chart::new(
+        format!(
+            "Effective drug effect on each mechanism target: {}",
+            data.name
+        ),
+        data.time_axis(),
+        Axis::new("Change of the mechanism (%; 0 = untreated)"),
+    )
+    .subtitle(
+        "Mean over patients alive at each visit. Adaptive resistance shows as an effect that \
+         wanes while the drug is given."
+            .to_string(),
+    );
+    let mut k = 0;
+    for arm in &data.arms {
+        for slot in Slot::ALL {
+            let rows = data.rows(arm, &format!("modulation_{}", slot.name()));
+            if rows
+                .iter()
+                .all(|r| !r.mean.is_finite() || (r.mean - 1.0).abs() < 1e-6)
+            {
+                continue;
+            }
+            let label = if data.arms.len() > 1 {
+                format!("{arm}: {}", slot.name().replace('_', " "))
+            } else {
+                slot.name().replace('_', " ")
+            };
+            chart = chart.series(
+                Series::new(
+                    label,
+                    rows.iter().map(|r| r.month).collect(),
+                    rows.iter().map(|r| 100.0 * (r.mean - 1.0)).collect(),
+                )
+                .colour(Colour::Series(k)),
+            );
+            k += 1;
+        }
+    }
+    (k > 0).then_some(Figure::Line(chart))
+}
+
 fn effect_histogram(title: String, x: &str, values: &[f64], subtitle: String) -> Figure {
     let n = values.len() as f64;
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -898,6 +946,16 @@ pub fn figures(data: &ResultData) -> (Vec<NamedFigure>, Vec<String>) {
                 mechanism_figure(data, state, title, y),
             );
         }
+    }
+    if !data.summary.is_empty() {
+        push(
+            "drug_effects",
+            "drug_effects",
+            format!(
+                "Effective drug effect against {t}: the mean change of each mechanism target that a therapy moves, per arm (resistance shows as a waning effect)."
+            ),
+            drug_effect_figure(data),
+        );
     }
     if data.arms.len() < 2 {
         notes.push("One arm only: no treatment-effect figure (it compares arms).".into());

@@ -497,6 +497,16 @@ impl Solution {
         self.stats
     }
 
+    /// The modulation in force at time `t` (months since initiation); breakpoints belong to the
+    /// later piece. Neutral outside the integrated range.
+    pub fn modulation_at(&self, t: f64) -> Modulation {
+        self.pieces
+            .iter()
+            .rev()
+            .find(|p| p.start <= t)
+            .map_or(Modulation::NEUTRAL, |p| p.law.at(t))
+    }
+
     /// Start times of the integration pieces, months since initiation: 0 and every schedule
     /// breakpoint reached.
     pub fn piece_starts(&self) -> Vec<f64> {

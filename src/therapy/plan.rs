@@ -26,6 +26,13 @@ pub struct Timeline {
 }
 
 impl Timeline {
+    /// Effect levels at absolute time `t` for a therapy started at `start` (both months since
+    /// initiation), with segment starts placed at `start + s` exactly as breakpoints are.
+    pub fn at_absolute(&self, start: f64, t: f64) -> Option<&[f64]> {
+        let k = self.segments.partition_point(|(s, _)| start + s <= t);
+        (k > 0).then(|| self.segments[k - 1].1.as_slice())
+    }
+
     /// Effect levels at `t` months after the start (zero before it).
     pub fn at(&self, t: f64) -> Option<&[f64]> {
         let k = self.segments.partition_point(|(s, _)| *s <= t);
@@ -432,7 +439,9 @@ impl ArmPlan {
             let t1 = breaks.get(i + 1).copied();
             let mut terms = Vec::new();
             for a in &mut active {
-                let levels = a.p.timeline.at(t0 - a.start);
+                // Compared in absolute time, as the breakpoints were made: `t0 − start` may
+                // round below a segment's start.
+                let levels = a.p.timeline.at_absolute(a.start, t0);
                 let level = |j: usize| -> f64 {
                     match levels {
                         Some(l) if a.applies[j] => l[j],
