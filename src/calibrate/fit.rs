@@ -126,8 +126,8 @@ pub fn distance(checks: &[(Target, f64)]) -> f64 {
         .sum()
 }
 
-/// Simulates `s` and returns each target's simulated value (targets needing the separate
-/// SOD1 A4V cohort are left out of the fit).
+/// Simulates `s` and returns each fitted target's simulated value (targets needing the
+/// separate SOD1 A4V cohort, and those marked `fitted = false`, are left out of the fit).
 pub fn evaluate(
     s: &Scenario,
     targets: &[Target],
@@ -136,7 +136,7 @@ pub fn evaluate(
     let outcomes = cohort::run(&s.cohort_spec(), 0..s.population.size, threads)?;
     Ok(targets
         .iter()
-        .filter(|t| t.metric != "median_survival_sod1_a4v")
+        .filter(|t| t.fitted && t.metric != "median_survival_sod1_a4v")
         .map(|t| {
             (
                 t.clone(),
@@ -325,6 +325,7 @@ mod tests {
             class,
             population: "p".into(),
             source: "s".into(),
+            fitted: true,
         };
         assert!((distance(&[(t(Class::Hard), 12.0)]) - HARD_WEIGHT).abs() < 1e-12);
         assert!((distance(&[(t(Class::Soft), 12.0)]) - SOFT_WEIGHT).abs() < 1e-12);

@@ -32,7 +32,7 @@ impl Estimate {
 }
 
 /// Every metric name a target may use.
-pub const METRICS: [&str; 22] = [
+pub const METRICS: [&str; 36] = [
     "median_survival_from_onset",
     "survival_from_onset_120",
     "survival_from_diagnosis_12",
@@ -55,6 +55,20 @@ pub const METRICS: [&str; 22] = [
     "onset_age_mean",
     "bulbar_onset_share",
     "diagnostic_delay_median",
+    "median_survival_dfs_slow",
+    "median_survival_dfs_mid",
+    "median_survival_dfs_fast",
+    "plateau_6",
+    "plateau_18",
+    "second_region_mean",
+    "second_region_mean_bulbar",
+    "second_region_mean_upper_limb",
+    "second_region_mean_lower_limb",
+    "kings_stage1_median",
+    "kings_stage2_median",
+    "kings_stage3_median",
+    "kings_stage4_median",
+    "lmn_loss_at_death_mean",
 ];
 
 /// One enrolled patient, reduced to what the statistics need.
@@ -62,6 +76,7 @@ pub const METRICS: [&str; 22] = [
 struct Subject {
     age: f64,
     bulbar: bool,
+    region: Region,
     genotype: Genotype,
     /// Months from onset to death or censoring.
     from_onset: f64,
@@ -94,6 +109,7 @@ fn subjects(outcomes: &[Outcome]) -> Vec<Subject> {
                 Some(Subject {
                     age: draw.covariates.age_years,
                     bulbar: draw.covariates.onset_region == Region::Bulbar,
+                    region: draw.covariates.onset_region,
                     genotype: draw.covariates.genotype,
                     from_onset: end - onset,
                     from_diagnosis: end - enrollment,
@@ -338,22 +354,84 @@ pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option
             0.5,
         )),
         "fvc_decline_mean_12" => mean_estimate(&declines(&subj, 12.0, |o| o.fvc)),
-        "plateau_12" => {
-            let mut k = 0;
-            let mut n = 0;
-            for s in &subj {
-                let v = &s.course.visits;
-                let (Some(first), Some(at12)) =
-                    (v.first(), v.iter().find(|o| (o.t - 12.0).abs() < 1e-9))
-                else {
-                    continue;
-                };
-                n += 1;
-                if at12.total() >= first.total() {
-                    k += 1;
-                }
+        "plateau_6" => plateau(&subj, 6.0),
+        "plateau_12" => plateau(&subj, 12.0),
+        "plateau_18" => plateau(&subj, 18.0),
+        "median_survival_dfs_slow" | "median_survival_dfs_mid" | "median_survival_dfs_fast" => {
+            // Labra 2016 groups by the pre-slope at the first visit (here: diagnosis).
+            let (lo, hi) = match name {
+                "median_survival_dfs_slow" => (f64::NEG_INFINITY, 0.47),
+                "median_survival_dfs_mid" => (0.47, 1.11),
+                _ => (1.11, f64::INFINITY),
+            };
+            let group: Vec<&Subject> = subj
+                .iter()
+                .filter(|s| s.delta_fs >= lo && s.delta_fs < hi)
+                .collect();
+            let km = km_of(&group, false);
+            Estimate {
+                value: km
+                    .as_ref()
+                    .and_then(km::KaplanMeier::median)
+                    .unwrap_or(f64::NAN),
+                lo: f64::NAN,
+                hi: f64::NAN,
             }
-            share(k, n)
+        }
+        "second_region_mean"
+        | "second_region_mean_bulbar"
+        | "second_region_mean_upper_limb"
+        | "second_region_mean_lower_limb" => {
+            let site = match name {
+                "second_region_mean_bulbar" => Some(Region::Bulbar),
+                "second_region_mean_upper_limb" => Some(Region::Cervical),
+                "second_region_mean_lower_limb" => Some(Region::Lumbar),
+                _ => None,
+            };
+            let v: Vec<f64> = subj
+                .iter()
+                .filter(|s| site.is_none_or(|r| s.region == r))
+                .filter_map(|s| {
+                    let e = &s.course.events;
+                    e.second_region
+                        .filter(|&t| t <= s.course.follow_up_end)
+                        .zip(e.onset)
+                        .map(|(t, o)| t - o)
+                })
+                .collect();
+            mean_estimate(&v)
+        }
+        "kings_stage1_median"
+        | "kings_stage2_median"
+        | "kings_stage3_median"
+        | "kings_stage4_median" => {
+            let stage = match name {
+                "kings_stage1_median" => 1,
+                "kings_stage2_median" => 2,
+                "kings_stage3_median" => 3,
+                _ => 4,
+            };
+            Estimate::point(quantile(
+                &sorted(
+                    subj.iter()
+                        .filter_map(|s| kings_duration(s, stage))
+                        .collect(),
+                ),
+                0.5,
+            ))
+        }
+        "lmn_loss_at_death_mean" => {
+            // Lower motor neurons are counted in the spinal cord: cervical, thoracic, lumbar.
+            let v: Vec<f64> = subj
+                .iter()
+                .filter(|s| s.died)
+                .map(|s| {
+                    let n = &s.course.neurons_at_end;
+                    1.0 - (f64::from(n[1]) + f64::from(n[2]) + f64::from(n[3])) / 3.0
+                })
+                .filter(|x| x.is_finite())
+                .collect();
+            mean_estimate(&v)
         }
         "nfl_median_at_diagnosis" => {
             Estimate::point(quantile(&sorted(subj.iter().map(|s| s.nfl).collect()), 0.5))
@@ -393,6 +471,65 @@ pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option
         _ => return None,
     };
     Some(e)
+}
+
+/// Share of patients whose rated ALSFRS-R total at `months` after the first visit is at least
+/// its first value (no decline), among those with a visit then.
+fn plateau(subj: &[Subject], months: f64) -> Estimate {
+    let mut k = 0;
+    let mut n = 0;
+    for s in subj {
+        let v = &s.course.visits;
+        let (Some(first), Some(later)) = (
+            v.first(),
+            v.iter().find(|o| (o.t - first_t(v) - months).abs() < 1e-9),
+        ) else {
+            continue;
+        };
+        n += 1;
+        if later.total() >= first.total() {
+            k += 1;
+        }
+    }
+    share(k, n)
+}
+
+fn first_t(v: &[crate::cohort::Observation]) -> f64 {
+    v.first().map_or(0.0, |o| o.t)
+}
+
+/// Months a subject spent in King's stage 1, 2, 3 or 4, if the stage was entered and left
+/// within follow-up. Stage 1 starts at onset, 2 and 3 when a second and third region are
+/// involved, 4 at the first of gastrostomy and NIV (which overrides the region count); death
+/// ends stage 4 (or any earlier stage).
+fn kings_duration(s: &Subject, stage: usize) -> Option<f64> {
+    let e = &s.course.events;
+    let end = s.course.follow_up_end;
+    let within = |t: Option<f64>| t.filter(|&t| t <= end);
+    let four = match (within(e.gastrostomy), within(e.niv)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let death = within(e.death);
+    let entries = [
+        within(e.onset),
+        within(e.second_region),
+        within(e.third_region),
+        four,
+    ];
+    let start = entries[stage - 1]?;
+    if stage < 4 && four.is_some_and(|f| f <= start) {
+        // Stage 4 came first: this stage was never clinically distinct.
+        return None;
+    }
+    let next = entries[stage..]
+        .iter()
+        .flatten()
+        .chain(death.iter())
+        .copied()
+        .filter(|&t| t > start)
+        .fold(f64::INFINITY, f64::min);
+    next.is_finite().then_some(next - start)
 }
 
 /// The time origin of a survival curve.

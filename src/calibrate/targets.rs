@@ -35,6 +35,14 @@ pub struct Target {
     pub population: String,
     /// Where the figure comes from.
     pub source: String,
+    /// Whether `alssim calibrate` fits it (targets added after the shipped fit are reported
+    /// only, so that the documented fit stays reproducible). Default: true.
+    #[serde(default = "fitted_by_default")]
+    pub fitted: bool,
+}
+
+fn fitted_by_default() -> bool {
+    true
 }
 
 #[derive(Deserialize)]

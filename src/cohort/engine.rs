@@ -123,6 +123,9 @@ pub struct ArmCourse {
     /// The arm's therapies that act in this patient (a drug whose targets do not exist in the
     /// patient's genotype does nothing), in arm order.
     pub acting: Vec<String>,
+    /// Surviving motor-neuron fraction of each region (in [`Region::ALL`](crate::model::Region)
+    /// order) at death, or at the end of follow-up when alive.
+    pub neurons_at_end: [f32; crate::model::N_REGIONS],
 }
 
 impl ArmCourse {
@@ -629,13 +632,26 @@ impl Course<'_> {
                 })
             })
             .collect();
+        let events = *self.solution.events();
+        let end = events
+            .death
+            .filter(|&d| d <= follow_up_end)
+            .unwrap_or(follow_up_end)
+            .min(self.solution.end_time());
+        let neurons_at_end = self
+            .solution
+            .state_at(end)
+            .map_or([f32::NAN; crate::model::N_REGIONS], |y| {
+                crate::model::Region::ALL.map(|r| y[r.neurons()] as f32)
+            });
         ArmCourse {
             origin: self.origin,
-            events: *self.solution.events(),
+            events,
             visits,
             follow_up_end,
             stats: self.solution.stats(),
             acting: Vec::new(),
+            neurons_at_end,
         }
     }
 }

@@ -8,6 +8,8 @@
 //! | event | function `g(y)` | meaning |
 //! |---|---|---|
 //! | clinical onset | `min_r C_r − onset_capacity` | first noticed weakness in any region |
+//! | second region | second smallest of the King's involvement margins | a second King's region (bulbar, upper limb, lower limb) clinically involved: King's stage 2 |
+//! | third region | largest of the King's involvement margins | all three King's regions involved: King's stage 3 |
 //! | gastrostomy | `x_swallowing − gastrostomy_swallowing` | dietary consistency changes (King's 4A) |
 //! | NIV | `FVC − niv_fvc` | non-invasive ventilation indicated (King's 4B) |
 //! | death | `min(FVC − death_fvc, (C_bulbar − airway_failure_capacity) · fvc_healthy)` | death or permanent ventilation (end of tracheostomy-free survival): respiratory failure, or loss of airway protection (aspiration) |
@@ -16,13 +18,17 @@
 
 use super::alsfrs;
 use super::layout::{N_REGIONS, Region, State};
-use super::{Modulation, PatientModel, readout};
+use super::{Modulation, PatientModel, readout, staging};
 
 /// Clinical events located by the solver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
     /// First symptom (clinical onset).
     Onset,
+    /// A second King's region involved (King's stage 2).
+    SecondRegion,
+    /// All three King's regions involved (King's stage 3).
+    ThirdRegion,
     /// Gastrostomy indicated.
     Gastrostomy,
     /// Non-invasive ventilation indicated.
@@ -33,12 +39,21 @@ pub enum Event {
 
 impl Event {
     /// The located events, in the order they normally occur.
-    pub const ALL: [Event; 4] = [Event::Onset, Event::Gastrostomy, Event::Niv, Event::Death];
+    pub const ALL: [Event; 6] = [
+        Event::Onset,
+        Event::SecondRegion,
+        Event::ThirdRegion,
+        Event::Gastrostomy,
+        Event::Niv,
+        Event::Death,
+    ];
 
     /// Name used in tables.
     pub const fn name(self) -> &'static str {
         match self {
             Event::Onset => "onset",
+            Event::SecondRegion => "second-region",
+            Event::ThirdRegion => "third-region",
             Event::Gastrostomy => "gastrostomy",
             Event::Niv => "niv",
             Event::Death => "death",
@@ -60,6 +75,16 @@ impl Event {
         match self {
             Event::Onset => {
                 capacity.iter().copied().fold(f64::INFINITY, f64::min) - p.onset_capacity
+            }
+            Event::SecondRegion | Event::ThirdRegion => {
+                let items = alsfrs::latent_items(&capacity);
+                let mut m = staging::involvement_margins(&items);
+                m.sort_by(f64::total_cmp);
+                if self == Event::SecondRegion {
+                    m[1]
+                } else {
+                    m[2]
+                }
             }
             Event::Gastrostomy => {
                 let items = alsfrs::latent_items(&capacity);

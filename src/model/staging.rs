@@ -63,15 +63,26 @@ pub fn kings(items: &[f64; N_ITEMS], gastrostomy: bool, niv: bool, dead: bool) -
     if gastrostomy {
         return KingsStage::FourA;
     }
-    let bulbar = items[0..3].iter().any(|&x| x < AFFECTED);
-    let upper = items[3] < AFFECTED || items[4] < AFFECTED;
-    let lower = items[7] < AFFECTED;
-    match u8::from(bulbar) + u8::from(upper) + u8::from(lower) {
+    match involvement_margins(items)
+        .iter()
+        .filter(|&&m| m < 0.0)
+        .count()
+    {
         0 => KingsStage::Presymptomatic,
         1 => KingsStage::One,
         2 => KingsStage::Two,
         _ => KingsStage::Three,
     }
+}
+
+/// How far each King's region (bulbar, upper limb, lower limb) is from clinical involvement:
+/// the lowest latent item of the region minus 3.5, negative once involved. Bulbar: any bulbar
+/// item; upper limb: handwriting or cutting food; lower limb: walking.
+pub fn involvement_margins(items: &[f64; N_ITEMS]) -> [f64; 3] {
+    let bulbar = items[0].min(items[1]).min(items[2]);
+    let upper = items[3].min(items[4]);
+    let lower = items[7];
+    [bulbar - AFFECTED, upper - AFFECTED, lower - AFFECTED]
 }
 
 /// MiToS stage (0-5) from latent items.

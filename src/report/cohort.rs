@@ -15,7 +15,7 @@ fn opt(x: Option<f64>) -> String {
 /// Columns of `patients.csv` before the per-parameter columns.
 pub const PATIENT_COLUMNS: &str = "index,arm,age,sex,onset_region,genotype,diagnostic_delay_months,\
 enrollment_months_since_onset,baseline_alsfrs_r,baseline_fvc_pct,baseline_nfl_pg_ml,\
-onset_months_since_initiation,diagnosis_months,gastrostomy_months,niv_months,death_months,\
+onset_months_since_initiation,diagnosis_months,second_region_months,third_region_months,gastrostomy_months,niv_months,death_months,\
 censored,follow_up_months,alsfrs_r_slope,acting_therapies";
 
 /// Header of `patients.csv`: the fixed columns, then one per parameter with variability.
@@ -60,7 +60,7 @@ pub fn patient_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
                 - enrollment;
             let _ = write!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 draw.index,
                 arm.name,
                 f(cov.age_years),
@@ -74,6 +74,8 @@ pub fn patient_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
                 f(baseline.nfl),
                 opt(onset),
                 opt(since(c.events.diagnosis)),
+                opt(since(c.events.second_region)),
+                opt(since(c.events.third_region)),
                 opt(since(c.events.gastrostomy)),
                 opt(since(c.events.niv)),
                 opt(since(c.events.death)),

@@ -161,6 +161,10 @@ pub struct SolverStats {
 pub struct EventTimes {
     /// Clinical onset.
     pub onset: Option<f64>,
+    /// A second King's region involved (King's stage 2).
+    pub second_region: Option<f64>,
+    /// All three King's regions involved (King's stage 3).
+    pub third_region: Option<f64>,
     /// Diagnosis (onset plus diagnostic delay), if alive by then.
     pub diagnosis: Option<f64>,
     /// Gastrostomy indicated.
@@ -176,6 +180,8 @@ impl EventTimes {
     pub fn get(&self, e: Event) -> Option<f64> {
         match e {
             Event::Onset => self.onset,
+            Event::SecondRegion => self.second_region,
+            Event::ThirdRegion => self.third_region,
             Event::Gastrostomy => self.gastrostomy,
             Event::Niv => self.niv,
             Event::Death => self.death,
@@ -185,6 +191,8 @@ impl EventTimes {
     fn set(&mut self, e: Event, t: Option<f64>) {
         match e {
             Event::Onset => self.onset = t,
+            Event::SecondRegion => self.second_region = t,
+            Event::ThirdRegion => self.third_region = t,
             Event::Gastrostomy => self.gastrostomy = t,
             Event::Niv => self.niv = t,
             Event::Death => self.death = t,
@@ -556,7 +564,13 @@ impl Solution {
         }
         // An event located in the last step, beyond death or the end of follow-up, did not
         // happen (death from airway failure can come before NIV is ever indicated).
-        for e in [Event::Onset, Event::Gastrostomy, Event::Niv] {
+        for e in [
+            Event::Onset,
+            Event::SecondRegion,
+            Event::ThirdRegion,
+            Event::Gastrostomy,
+            Event::Niv,
+        ] {
             if events.get(e).is_some_and(|t| t > self.end_time) {
                 events.set(e, None);
             }
