@@ -13,8 +13,8 @@ const PATIENTS: u64 = 2000;
 fn every_hard_target_passes() {
     let mut s = validate::natural_history();
     s.population.size = PATIENTS;
-    let (main, a4v) = validate::simulate(&s, 2).unwrap();
-    let checks = validate::check(&main, &a4v);
+    let cohorts = validate::simulate(&s, 2).unwrap();
+    let checks = validate::check(&cohorts);
     assert_eq!(checks.len(), bundled().len());
     let missed: Vec<String> = checks
         .iter()

@@ -32,7 +32,7 @@ impl Estimate {
 }
 
 /// Every metric name a target may use.
-pub const METRICS: [&str; 36] = [
+pub const METRICS: [&str; 39] = [
     "median_survival_from_onset",
     "survival_from_onset_120",
     "survival_from_diagnosis_12",
@@ -69,6 +69,9 @@ pub const METRICS: [&str; 36] = [
     "kings_stage3_median",
     "kings_stage4_median",
     "lmn_loss_at_death_mean",
+    "nfl_rise_lead_sod1_a4v",
+    "nfl_rise_lead_fus",
+    "nfl_rise_lead_c9orf72",
 ];
 
 /// One enrolled patient, reduced to what the statistics need.
@@ -530,6 +533,31 @@ fn kings_duration(s: &Subject, stage: usize) -> Option<f64> {
         .filter(|&t| t > start)
         .fold(f64::INFINITY, f64::min);
     next.is_finite().then_some(next - start)
+}
+
+/// Median months by which the presymptomatic rise of serum NfL precedes clinical onset, in a
+/// cohort seen monthly from disease initiation: the rise is the first visit at which NfL is at
+/// least twice its value at the first visit (the healthy level), and only patients with onset
+/// within follow-up count. `None` when no patient qualifies.
+pub fn nfl_rise_lead(outcomes: &[Outcome]) -> Option<Estimate> {
+    let mut leads: Vec<f64> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Enrolled { arms, .. } => arms.first(),
+            _ => None,
+        })
+        .filter_map(|c| {
+            let onset = c.events.onset.filter(|&t| t <= c.follow_up_end)?;
+            let healthy = c.visits.first()?.nfl;
+            let rise = c.visits.iter().find(|v| v.nfl >= 2.0 * healthy)?;
+            Some(onset - (c.origin + rise.t))
+        })
+        .collect();
+    if leads.is_empty() {
+        return None;
+    }
+    leads.sort_by(f64::total_cmp);
+    Some(Estimate::point(quantile(&leads, 0.5)))
 }
 
 /// The time origin of a survival curve.

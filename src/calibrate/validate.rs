@@ -47,29 +47,82 @@ pub fn natural_history() -> Scenario {
     )
 }
 
-/// The outcomes of the main cohort and of the SOD1 A4V cohort.
-pub fn simulate(s: &Scenario, threads: usize) -> Result<(Vec<Outcome>, Vec<Outcome>), EngineError> {
+/// Size of each presymptomatic cohort (serum NfL before onset, by genotype).
+pub const PRESYMPTOMATIC_PATIENTS: u64 = 200;
+
+/// The genotypes followed from disease initiation for the presymptomatic NfL rise.
+pub const PRESYMPTOMATIC_GENOTYPES: [Genotype; 3] =
+    [Genotype::Sod1A4v, Genotype::Fus, Genotype::C9orf72];
+
+/// The simulated cohorts the targets are computed on.
+#[derive(Debug, Clone)]
+pub struct Cohorts {
+    /// The natural-history population.
+    pub main: Vec<Outcome>,
+    /// SOD1 A4V carriers (younger onset), for their survival.
+    pub sod1_a4v: Vec<Outcome>,
+    /// Carriers followed monthly from disease initiation, by genotype, for NfL before onset.
+    pub presymptomatic: Vec<(Genotype, Vec<Outcome>)>,
+}
+
+/// Simulates the main cohort, the SOD1 A4V cohort and the presymptomatic cohorts.
+pub fn simulate(s: &Scenario, threads: usize) -> Result<Cohorts, EngineError> {
     let main = cohort::run(&s.cohort_spec(), 0..s.population.size, threads)?;
+    let only = |g: Genotype| Genotype::ALL.map(|x| if x == g { 1.0 } else { 0.0 });
     let mut a4v = s.clone();
-    a4v.population.covariates.genotype =
-        Genotype::ALL.map(|g| if g == Genotype::Sod1A4v { 1.0 } else { 0.0 });
+    a4v.population.covariates.genotype = only(Genotype::Sod1A4v);
     // SOD1 carriers start younger (onset about 46-50 years; Bali 2017 JNNP 88:99).
     a4v.population.covariates.age.mean = 48.0;
-    let a4v_out = cohort::run(&a4v.cohort_spec(), 0..SOD1_A4V_PATIENTS, threads)?;
-    Ok((main, a4v_out))
+    let sod1_a4v = cohort::run(&a4v.cohort_spec(), 0..SOD1_A4V_PATIENTS, threads)?;
+    let mut presymptomatic = Vec::new();
+    for g in PRESYMPTOMATIC_GENOTYPES {
+        let mut p = if g == Genotype::Sod1A4v {
+            a4v.clone()
+        } else {
+            s.clone()
+        };
+        p.population.covariates.genotype = only(g);
+        // Enrolled at disease initiation (50 years before onset, clamped to initiation) and
+        // seen monthly until well after onset.
+        p.population.enrollment = scenario::types::Enrollment {
+            at: scenario::types::Anchor::Onset,
+            after_months: -600.0,
+        };
+        p.population.inclusion = scenario::types::Inclusion::default();
+        p.simulation.visits = scenario::types::Visits::Every(1.0);
+        p.simulation.visits_from = scenario::types::TimeOrigin::Enrollment;
+        p.simulation.horizon_months = 600.0;
+        let out = cohort::run(&p.cohort_spec(), 0..PRESYMPTOMATIC_PATIENTS, threads)?;
+        presymptomatic.push((g, out));
+    }
+    Ok(Cohorts {
+        main,
+        sod1_a4v,
+        presymptomatic,
+    })
 }
 
 /// Every bundled target against the simulated cohorts.
-pub fn check(outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Vec<Check> {
+pub fn check(cohorts: &Cohorts) -> Vec<Check> {
     targets::bundled()
         .into_iter()
         .map(|target| {
-            let estimate =
-                metrics::compute(&target.metric, outcomes, sod1_a4v).unwrap_or(Estimate {
-                    value: f64::NAN,
-                    lo: f64::NAN,
-                    hi: f64::NAN,
-                });
+            let presymptomatic = PRESYMPTOMATIC_GENOTYPES
+                .iter()
+                .find(|g| target.metric == format!("nfl_rise_lead_{}", g.name().replace('-', "_")));
+            let estimate = match presymptomatic {
+                Some(g) => cohorts
+                    .presymptomatic
+                    .iter()
+                    .find(|(x, _)| x == g)
+                    .and_then(|(_, out)| metrics::nfl_rise_lead(out)),
+                None => metrics::compute(&target.metric, &cohorts.main, &cohorts.sod1_a4v),
+            }
+            .unwrap_or(Estimate {
+                value: f64::NAN,
+                lo: f64::NAN,
+                hi: f64::NAN,
+            });
             Check { target, estimate }
         })
         .collect()

@@ -71,8 +71,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         trace.push('\n');
     }
-    let (main, a4v) = validate::simulate(&result.scenario, threads)?;
-    let checks = validate::check(&main, &a4v);
+    let cohorts = validate::simulate(&result.scenario, threads)?;
+    let checks = validate::check(&cohorts);
     let mut fitted = String::from("| quantity | start | fitted |\n|---|---|---|\n");
     for (k, (start, end)) in KNOBS
         .iter()

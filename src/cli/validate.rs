@@ -59,13 +59,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         s.population.seed = seed;
     }
     let threads = super::threads(args.threads);
-    let (main, a4v) = validate::simulate(&s, threads)?;
-    let checks = validate::check(&main, &a4v);
+    let cohorts = validate::simulate(&s, threads)?;
+    let checks = validate::check(&cohorts);
+    let main = &cohorts.main;
     let staging = Staging::new(&args.out, args.force)?;
     let mut md = validate::to_markdown(&checks, args.patients, s.population.seed);
     if !args.no_plots {
         let figures = ValidationFigures::new(
-            &main,
+            main,
             format!(
                 "{} scenario, {} patients, seed {}",
                 s.meta.name, args.patients, s.population.seed
