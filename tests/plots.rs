@@ -6,9 +6,11 @@
 
 use alssim::calibrate::validate::{self, FIGURES, ValidationFigures};
 use alssim::cohort::Outcome;
+use alssim::report::figures::{self, ResultData};
 use alssim::report::plot::{
-    Axis, Chart, Figure, FigureOptions, Format, Histogram, Mark, PALETTE, PlotError, Points,
-    Series, horizontal_bars, line_chart, step_chart,
+    Axis, Chart, Colour, Figure, FigureOptions, Format, Grid, Histogram, LegendPosition, Mark,
+    PALETTE, PlotError, Points, RiskTable, Series, grid_chart, horizontal_bars, line_chart,
+    step_chart,
 };
 use assert_cmd::Command;
 use std::collections::HashSet;
@@ -84,20 +86,44 @@ fn escaped(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
-/// Every text a figure must show: title, axis labels and legend entries.
+/// The legend entries and the table under the x axis of a chart.
+fn chart_texts(c: &Chart, t: &mut Vec<String>) {
+    for s in &c.series {
+        t.push(s.label.clone());
+        t.extend(s.bands.iter().map(|b| b.label.clone()));
+    }
+    t.extend(c.points.iter().map(|p| p.label.clone()));
+    t.extend(c.marks.iter().map(|m| m.label.clone()));
+    if let Some(table) = &c.table {
+        t.push(table.heading.clone());
+        for r in &table.rows {
+            t.push(r.label.clone());
+            t.extend(r.values.iter().cloned());
+        }
+    }
+}
+
+/// Every text a figure must show: title, axis labels, legend entries and tables.
 fn texts(figure: &Figure) -> Vec<String> {
     let mut t = Vec::new();
     match figure {
         Figure::Line(c) | Figure::Step(c) => {
             t.extend([c.title.clone(), c.x.label.clone(), c.y.label.clone()]);
-            for s in &c.series {
-                t.push(s.label.clone());
-                t.extend(s.bands.iter().map(|b| b.label.clone()));
+            chart_texts(c, &mut t);
+        }
+        Figure::Grid(g) => {
+            t.push(g.title.clone());
+            for (k, c) in g.panels.iter().enumerate() {
+                t.extend([c.title.clone(), c.y.label.clone()]);
+                // The x axis label is shown under the lowest panel of each column.
+                if k + g.columns >= g.panels.len() {
+                    t.push(c.x.label.clone());
+                }
+                chart_texts(c, &mut t);
             }
-            t.extend(c.points.iter().map(|p| p.label.clone()));
-            t.extend(c.marks.iter().map(|m| m.label.clone()));
         }
         Figure::Histogram(h) => {
             t.extend([h.title.clone(), h.x.label.clone(), h.y.label.clone()]);
@@ -466,4 +492,281 @@ fn validate_writes_figures_unless_asked_not_to() {
     let md = std::fs::read_to_string(without.join("validation.md")).unwrap();
     assert!(!md.contains("## Figures"));
     assert!(without.join("validation.csv").exists());
+}
+
+fn demo_grid() -> Grid {
+    let panel = |title: &str, slope: f64| {
+        let x: Vec<f64> = (0..=12).map(f64::from).collect();
+        let placebo: Vec<f64> = x.iter().map(|m| 12.0 - slope * m).collect();
+        Chart::new(
+            title,
+            Axis::new("Months since enrollment").tick_step(3.0),
+            Axis::new("Points (0-12)").range(0.0, 12.0),
+        )
+        .series(Series::new("Placebo", x.clone(), placebo.clone()).band(
+            placebo.iter().map(|v| v - 1.5).collect(),
+            placebo.iter().map(|v| v + 1.5).collect(),
+            "Middle 50%",
+        ))
+        .series(
+            Series::new(
+                "Treated",
+                x.clone(),
+                x.iter().map(|m| 12.0 - 0.6 * slope * m).collect(),
+            )
+            .dashed(),
+        )
+    };
+    Grid::new("Domain subscores: demo scenario", 2)
+        .subtitle("Median with the middle 50%")
+        .panel(panel("Bulbar", 0.2))
+        .panel(panel("Fine motor", 0.4))
+        .panel(panel("Gross motor", 0.5))
+        .panel(panel("Respiratory", 0.1))
+}
+
+#[test]
+fn grids_and_tables_under_the_axis() {
+    let (_tmp, dir) = folder("grid");
+    let options = FigureOptions::default();
+    let grid = demo_grid();
+    assert_eq!(grid.rows(), 2);
+    assert_eq!(grid_chart(&dir, "grid", &grid, &options).unwrap().len(), 2);
+    check_written(&dir, "grid", &Figure::Grid(grid.clone()));
+    let svg = std::fs::read_to_string(dir.join("grid.svg")).unwrap();
+    // One shared legend: each label once; the x axis label only under the lower panels.
+    assert_eq!(svg.matches("Treated").count(), 1);
+    assert_eq!(svg.matches("Months since enrollment").count(), 2);
+    // Three panels in two columns, and a grid of one panel.
+    let mut three = grid.clone();
+    three.panels.truncate(3);
+    three.columns = 2;
+    assert!(colours(&Figure::Grid(three).render_rgb(900, 600).unwrap()).len() > 50);
+    let mut one = grid.clone();
+    one.panels.truncate(1);
+    one.columns = 3;
+    Figure::Grid(one).render_rgb(400, 300).unwrap();
+
+    let times = vec![0.0, 6.0, 12.0];
+    let table = RiskTable::new("Number at risk", times.clone())
+        .row(
+            "placebo",
+            Colour::Series(0),
+            vec!["100".into(), "80".into(), "61".into()],
+        )
+        .row(
+            "a_treated_arm_with_a_long_name",
+            Colour::Series(1),
+            vec!["100".into(), "85".into(), "70".into()],
+        );
+    let km = Chart::new(
+        "Survival: demo scenario",
+        Axis::new("Months since enrollment")
+            .range(0.0, 12.0)
+            .tick_step(3.0),
+        Axis::new("Alive (%)").percent().range(0.0, 1.0),
+    )
+    .series(Series::new(
+        "placebo",
+        vec![0.0, 4.0, 9.0, 12.0],
+        vec![1.0, 0.9, 0.7, 0.6],
+    ))
+    .series(
+        Series::new(
+            "a_treated_arm_with_a_long_name",
+            vec![0.0, 5.0, 12.0],
+            vec![1.0, 0.9, 0.7],
+        )
+        .dashed(),
+    )
+    .table(table.clone())
+    .legend(LegendPosition::Below);
+    step_chart(&dir, "km", &km, &options).unwrap();
+    check_written(&dir, "km", &Figure::Step(km.clone()));
+    // The table takes room at the bottom: the plot ends higher than without it.
+    let mut plain = km.clone();
+    plain.table = None;
+    let lowest_axis_row = |rgb: &[u8]| {
+        // The lowest row holding a long run of black pixels (the x axis).
+        (0..800)
+            .rev()
+            .find(|y| {
+                let row = &rgb[y * 1200 * 3..(y + 1) * 1200 * 3];
+                row.chunks_exact(3).filter(|p| p == &[0, 0, 0]).count() > 600
+            })
+            .unwrap()
+    };
+    let with = lowest_axis_row(&Figure::Step(km.clone()).render_rgb(1200, 800).unwrap());
+    let without = lowest_axis_row(&Figure::Step(plain).render_rgb(1200, 800).unwrap());
+    assert!(with + 60 < without, "{with} {without}");
+    // Small figures draw too.
+    Figure::Step(km.clone()).render_rgb(300, 200).unwrap();
+
+    // A row without one value per time, a grid without columns or panels: errors.
+    let mut bad = km.clone();
+    bad.table.as_mut().unwrap().rows[0].values.pop();
+    match step_chart(&dir, "bad", &bad, &options) {
+        Err(PlotError::Invalid { message, .. }) => {
+            assert!(message.contains("placebo"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut bad = grid.clone();
+    bad.columns = 0;
+    assert!(matches!(
+        grid_chart(&dir, "bad", &bad, &options),
+        Err(PlotError::Invalid { .. })
+    ));
+    assert!(matches!(
+        grid_chart(&dir, "bad", &Grid::new("empty", 2), &options),
+        Err(PlotError::Invalid { .. })
+    ));
+    let mut bad = grid;
+    bad.panels[2].series[0].y.pop();
+    match grid_chart(&dir, "bad", &bad, &options) {
+        Err(PlotError::Invalid { message, .. }) => {
+            assert!(message.contains("Gross motor"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!dir.join("bad.png").exists());
+    only_finished_files(&dir);
+}
+
+/// Runs a bundled scenario (120 patients, with trajectories, without figures) into `out`.
+fn run_scenario(scenario: &Path, out: &Path) {
+    let o = Command::cargo_bin("alssim")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("run")
+        .arg(scenario)
+        .args([
+            "--patients",
+            "120",
+            "--quiet",
+            "--no-plots",
+            "--trajectories",
+            "--out",
+        ])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn report_figures_of_bundled_scenarios_are_drawn() {
+    let (_tmp, dir) = folder("report");
+    let onset = dir.join("nh-onset.toml");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/natural-history.toml"),
+    )
+    .unwrap();
+    assert!(text.contains("visits-from = \"enrollment\""));
+    std::fs::write(
+        &onset,
+        text.replace("visits-from = \"enrollment\"", "visits-from = \"onset\""),
+    )
+    .unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for (scenario, arms, other) in [
+        (root.join("scenarios/natural-history.toml"), 1, "onset"),
+        (root.join("scenarios/trial-like.toml"), 2, "onset"),
+        (root.join("scenarios/combinations.toml"), 5, "onset"),
+        (onset, 1, "enrollment"),
+    ] {
+        let tag = scenario.file_stem().unwrap().to_string_lossy().to_string();
+        let out = dir.join(&tag);
+        run_scenario(&scenario, &out);
+        let data = ResultData::read(&out).unwrap();
+        assert_eq!(data.arms.len(), arms, "{tag}");
+        assert!(data.visits.as_ref().is_some_and(|v| !v.is_empty()));
+        let (all, _notes) = figures::figures(&data);
+        let names: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
+        let fan = format!("alsfrs_fan_{other}");
+        for name in [
+            "alsfrs_fan",
+            fan.as_str(),
+            "domains",
+            "survival",
+            "mechanisms_neurons",
+        ] {
+            assert!(names.contains(&name), "{tag}: no {name} in {names:?}");
+        }
+        assert!(!names.iter().any(|n| n.starts_with("domain_")), "{tag}");
+        for f in &all {
+            f.figure
+                .save(&out, &f.name, &FigureOptions::default())
+                .unwrap();
+            check_written(&out, &f.name, &f.figure);
+        }
+        only_finished_files(&out);
+        let find = |name: &str| &all.iter().find(|f| f.name == name).unwrap().figure;
+        // The domains in a 2 x 2 grid, y from 0 to 12, arms in their palette colours.
+        let Figure::Grid(g) = find("domains") else {
+            panic!("{tag}: domains is not a grid")
+        };
+        assert_eq!((g.columns, g.panels.len()), (2, 4));
+        for p in &g.panels {
+            assert_eq!(p.y.range, Some((0.0, 12.0)));
+            assert_eq!(p.series.len(), arms);
+            for (i, s) in p.series.iter().enumerate() {
+                assert_eq!(s.colour, Some(Colour::Series(i)));
+            }
+        }
+        // Numbers at risk under the survival curves: a line per arm at the risk times.
+        let Figure::Step(km) = find("survival") else {
+            panic!("{tag}: survival is not a step chart")
+        };
+        let table = km.table.as_ref().unwrap();
+        assert_eq!(table.rows.len(), arms);
+        for (i, (row, arm)) in table.rows.iter().zip(&data.arms).enumerate() {
+            assert_eq!(&row.label, arm);
+            assert_eq!(row.colour, Colour::Series(i));
+            let counts: Vec<String> = table
+                .x
+                .iter()
+                .map(|&t| figures::at_risk(&data, arm, t).to_string())
+                .collect();
+            assert_eq!(row.values, counts);
+        }
+        assert!(!km.subtitle.contains("Number at risk"));
+        assert!(table.x.len() >= 3 && table.x[0] == 0.0);
+        // Mechanisms: four regions of one arm, or the regional mean of every arm.
+        let Figure::Line(m) = find("mechanisms_neurons") else {
+            panic!("{tag}: mechanisms_neurons is not a line chart")
+        };
+        if arms == 1 {
+            let labels: Vec<&str> = m.series.iter().map(|s| s.label.as_str()).collect();
+            assert_eq!(labels, ["bulbar", "cervical", "thoracic", "lumbar"]);
+        } else {
+            assert_eq!(m.series.len(), arms);
+            assert!(m.subtitle.contains("unweighted mean"));
+            for (i, (s, arm)) in m.series.iter().zip(&data.arms).enumerate() {
+                assert_eq!((&s.label, s.colour), (arm, Some(Colour::Series(i))));
+                // The mean of the four regional means in summary.csv.
+                let region = |r: &str| data.rows(arm, &format!("neurons_{r}"))[1].mean;
+                let mean = ["bulbar", "cervical", "thoracic", "lumbar"]
+                    .iter()
+                    .map(|r| region(r))
+                    .sum::<f64>()
+                    / 4.0;
+                assert!((s.y[1] - mean).abs() < 1e-12, "{tag} {arm}");
+            }
+        }
+        // The fan against the other time origin: every median within 0-48.
+        let Figure::Line(f) = find(&fan) else {
+            panic!("{tag}: {fan} is not a line chart")
+        };
+        assert_eq!(f.x.label, format!("Months since {other}"));
+        assert_eq!(f.series.len(), arms);
+        for s in &f.series {
+            assert!(s.y.iter().filter(|v| v.is_finite()).count() >= 3, "{tag}");
+            assert!(
+                s.y.iter()
+                    .filter(|v| v.is_finite())
+                    .all(|v| (0.0..=48.0).contains(v))
+            );
+        }
+    }
 }

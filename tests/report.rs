@@ -38,25 +38,26 @@ fn png_size(path: &Path) -> (u32, u32) {
     (w, h)
 }
 
-/// Figures expected for a scenario with `arms` arms, with a text each SVG must contain.
-fn expected(arms: usize) -> Vec<(&'static str, Vec<&'static str>)> {
-    let mut v = vec![
+/// Figures expected for a scenario with the arms `names`, with a text each SVG must contain.
+fn expected(names: &[String]) -> Vec<(String, Vec<&'static str>)> {
+    let arms = names.len();
+    let v = vec![
         (
             "alsfrs_fan",
             vec!["ALSFRS-R total (points, 0-48)", "Months since", "median"],
         ),
-        ("domain_bulbar", vec!["Bulbar subscore (points, 0-12)"]),
         (
-            "domain_fine_motor",
-            vec!["Fine-motor subscore (points, 0-12)"],
-        ),
-        (
-            "domain_gross_motor",
-            vec!["Gross-motor subscore (points, 0-12)"],
-        ),
-        (
-            "domain_respiratory",
-            vec!["Respiratory subscore (points, 0-12)"],
+            "domains",
+            vec![
+                "ALSFRS-R domain subscores",
+                "Bulbar",
+                "Fine motor",
+                "Gross motor",
+                "Respiratory",
+                "Points (0-12)",
+                "Months since",
+                "25th-75th",
+            ],
         ),
         (
             "survival",
@@ -64,13 +65,21 @@ fn expected(arms: usize) -> Vec<(&'static str, Vec<&'static str>)> {
                 "Months since enrollment",
                 "95% confidence band",
                 "Number at risk",
+                "Censored",
             ],
         ),
         ("nfl", vec!["Serum NfL (pg/mL)", "25th-75th"]),
         ("fvc", vec!["FVC (% predicted)"]),
         (
             "mechanisms_neurons",
-            vec!["Neurons (fraction of healthy pool)", "bulbar", "lumbar"],
+            if arms > 1 {
+                vec![
+                    "Neurons (fraction of healthy pool)",
+                    "mean over the four regions per arm",
+                ]
+            } else {
+                vec!["Neurons (fraction of healthy pool)", "bulbar", "lumbar"]
+            },
         ),
         (
             "mechanisms_aggregate",
@@ -90,17 +99,37 @@ fn expected(arms: usize) -> Vec<(&'static str, Vec<&'static str>)> {
             vec!["Glutamate (relative to healthy tissue)"],
         ),
     ];
-    if arms > 1 {
+    let mut v: Vec<(String, Vec<&str>)> = v.into_iter().map(|(f, t)| (f.to_string(), t)).collect();
+    // With more than two arms, one pair per arm after the first, suffixed with its name.
+    let suffixes: Vec<String> = match arms {
+        0 | 1 => Vec::new(),
+        2 => vec![String::new()],
+        _ => names[1..].iter().map(|a| format!("_{a}")).collect(),
+    };
+    for s in suffixes {
         v.push((
-            "treatment_effects",
+            format!("treatment_effects{s}"),
             vec!["survival gained (months)", "Paired differences"],
         ));
         v.push((
-            "treatment_effects_alsfrs",
+            format!("treatment_effects_alsfrs{s}"),
             vec!["at 12 months (points)", "Paired differences"],
         ));
     }
     v
+}
+
+/// Arm names in `patients.csv`, in order of first appearance.
+fn arm_names(dir: &Path) -> Vec<String> {
+    let csv = std::fs::read_to_string(dir.join("patients.csv")).unwrap();
+    let mut names: Vec<String> = Vec::new();
+    for l in csv.lines().skip(1) {
+        let a = l.split(',').nth(1).unwrap().to_string();
+        if !names.contains(&a) {
+            names.push(a);
+        }
+    }
+    names
 }
 
 /// `treated`: whether some arm has a therapy (else paired effects are all zero).
@@ -109,9 +138,14 @@ fn check_folder(dir: &Path, name: &str, arms: usize, treated: bool) {
     assert!(html.contains(name), "report.html lacks the scenario name");
     assert!(!html.contains("http://") && !html.contains("https://"));
     assert!(html.contains("data:image/png;base64,"));
-    for (fig, texts) in expected(arms) {
+    let names = arm_names(dir);
+    assert_eq!(names.len(), arms, "{name}");
+    for (fig, texts) in expected(&names) {
         let png = dir.join(format!("{fig}.png"));
         assert_eq!(png_size(&png), (1200, 800), "{fig}");
+        // A blank 1200 x 800 PNG compresses to a few kB; text, axes and data take more.
+        let bytes = std::fs::metadata(&png).unwrap().len();
+        assert!(bytes > 20_000, "{name}: {fig}.png has only {bytes} bytes");
         let svg = std::fs::read_to_string(dir.join(format!("{fig}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") || svg.contains("<svg"), "{fig}");
         for t in texts {
@@ -124,6 +158,34 @@ fn check_folder(dir: &Path, name: &str, arms: usize, treated: bool) {
         assert!(
             html.contains(&format!("id=\"{fig}\"")),
             "report.html lacks {fig}"
+        );
+    }
+    // The four domains in one figure, the numbers at risk of every arm under the survival
+    // curves, and the fan against the other time origin only with trajectories.
+    for d in ["bulbar", "fine_motor", "gross_motor", "respiratory"] {
+        assert!(!dir.join(format!("domain_{d}.png")).exists(), "{name}");
+    }
+    let survival = std::fs::read_to_string(dir.join("survival.svg")).unwrap();
+    for arm in &names {
+        assert!(
+            survival.contains(arm),
+            "{name}: survival.svg lacks arm {arm}"
+        );
+    }
+    assert!(!survival.contains("Number at risk at month"));
+    if dir.join("trajectories.parquet").exists() {
+        assert_eq!(png_size(&dir.join("alsfrs_fan_onset.png")), (1200, 800));
+        let svg = std::fs::read_to_string(dir.join("alsfrs_fan_onset.svg")).unwrap();
+        assert!(
+            svg.contains("Months since onset") && svg.contains("ALSFRS-R total (points, 0-48)")
+        );
+        assert!(html.contains("id=\"alsfrs_fan_onset\""));
+        assert!(!html.contains("run with --trajectories"));
+    } else {
+        assert!(!dir.join("alsfrs_fan_onset.png").exists());
+        assert!(
+            html.contains("run with --trajectories to draw alsfrs_fan_onset"),
+            "{name}: report.html does not say the fan since onset needs trajectories"
         );
     }
     if arms < 2 {
@@ -158,6 +220,7 @@ fn every_bundled_scenario_gets_figures_and_a_report() {
         ("genotype-mix", 1),
         ("tour", 0),
         ("riluzole", 2),
+        ("combinations", 5),
     ] {
         let out = tmp.path().join(scenario);
         run(scenario, &out, &[]);
@@ -166,16 +229,9 @@ fn every_bundled_scenario_gets_figures_and_a_report() {
                 .unwrap();
         let name = manifest["scenario"].as_str().unwrap().to_string();
         let arms = if arms == 0 {
-            let csv = std::fs::read_to_string(out.join("patients.csv")).unwrap();
-            let mut names: Vec<&str> = csv
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.split(',').nth(1))
-                .collect();
-            names.sort_unstable();
-            names.dedup();
-            names.len()
+            arm_names(&out).len()
         } else {
+            assert_eq!(arm_names(&out).len(), arms, "{scenario}");
             arms
         };
         let treated = !["natural-history", "bulbar-onset", "genotype-mix"].contains(&scenario);
@@ -274,4 +330,72 @@ fn shards_skip_figures_and_merge_draws_them() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     check_folder(&merged, "trial-like", 2, true);
+}
+
+#[test]
+fn trajectories_add_the_fan_against_the_other_time_origin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tl");
+    run("trial-like", &out, &["--trajectories"]);
+    check_folder(&out, "trial-like", 2, true);
+    // `--only` takes the figure name and its group; the redraw keeps the report complete.
+    for only in ["alsfrs_fan_onset", "alsfrs_fan", "domains"] {
+        for f in ["alsfrs_fan_onset.png", "domains.png"] {
+            let _ = std::fs::remove_file(out.join(f));
+        }
+        let o = alssim()
+            .args([
+                "plot",
+                out.to_str().unwrap(),
+                "--only",
+                only,
+                "--format",
+                "png",
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            out.join("alsfrs_fan_onset.png").exists(),
+            only != "domains",
+            "--only {only}"
+        );
+        assert_eq!(out.join("domains.png").exists(), only == "domains");
+    }
+    // The old names of the four domain figures are refused.
+    let o = alssim()
+        .args(["plot", out.to_str().unwrap(), "--only", "domain_bulbar"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+
+    // Visits counted from onset: the other origin is enrollment.
+    let scenario = tmp.path().join("nh-onset.toml");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/natural-history.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        &scenario,
+        text.replace("visits-from = \"enrollment\"", "visits-from = \"onset\""),
+    )
+    .unwrap();
+    let out = tmp.path().join("nh-onset");
+    let o = alssim()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--patients", "120", "--quiet", "--trajectories", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        png_size(&out.join("alsfrs_fan_enrollment.png")),
+        (1200, 800)
+    );
+    assert!(!out.join("alsfrs_fan_onset.png").exists());
+    let svg = std::fs::read_to_string(out.join("alsfrs_fan_enrollment.svg")).unwrap();
+    assert!(svg.contains("Months since enrollment") && !svg.contains("Months since onset"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"alsfrs_fan_enrollment\""));
 }

@@ -8,9 +8,11 @@ use std::path::PathBuf;
 /// Options of `alssim plot`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Figures: alsfrs_fan, domains (domain_bulbar, ...), survival, nfl, fvc,\n  \
-    mechanisms (mechanisms_neurons, ...), drug_effects (with therapies),\n  \
-    treatment_effects (with two arms or more).\n\
+    after_help = "Figures: alsfrs_fan (also alsfrs_fan_onset, or alsfrs_fan_enrollment with\n  \
+    visits from onset, when trajectories.parquet is present), domains (the four\n  \
+    domain subscores in one figure), survival, nfl, fvc, mechanisms\n  \
+    (mechanisms_neurons, ...), drug_effects (with therapies), treatment_effects\n  \
+    (with two arms or more).\n\
     Examples:\n  alssim plot out/natural-history\n  \
     alssim plot out/trial-like --only survival,alsfrs_fan --format svg"
 )]
@@ -53,7 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(only) = &args.only {
         for name in only {
             let known = GROUPS.contains(&name.as_str())
-                || name.starts_with("domain_")
+                || ["alsfrs_fan_onset", "alsfrs_fan_enrollment"].contains(&name.as_str())
                 || name.starts_with("mechanisms_")
                 || name.starts_with("treatment_effects");
             if !known {

@@ -6,8 +6,8 @@
 //! together with `report.html` ([`super::html`]), into a folder. Nothing is simulated.
 
 use super::plot::{
-    Axis, Chart, Colour, Figure, FigureOptions, Format, Histogram, LegendPosition, Mark, Points,
-    Series,
+    Axis, Chart, Colour, Figure, FigureOptions, Format, Grid, Histogram, LegendPosition, Mark,
+    Points, RiskTable, Series,
 };
 use crate::stats::km::KaplanMeier;
 use rayon::prelude::*;
@@ -79,6 +79,21 @@ pub struct PatientRow {
     pub baseline_alsfrs: f64,
     /// Serum NfL at enrollment, pg/mL.
     pub baseline_nfl: f64,
+    /// Months from onset to enrollment (NaN when empty or not in the file).
+    pub enrollment_since_onset: f64,
+}
+
+/// One rated ALSFRS-R total of `trajectories.parquet`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Visit {
+    /// Patient index.
+    pub index: u64,
+    /// Position of the arm in [`ResultData::arms`].
+    pub arm: usize,
+    /// Months since the visit origin.
+    pub month: f64,
+    /// Rated ALSFRS-R total.
+    pub alsfrs_r: u8,
 }
 
 /// What the figures and the report are drawn from.
@@ -100,6 +115,8 @@ pub struct ResultData {
     pub patients: Vec<PatientRow>,
     /// Rated ALSFRS-R at month 12 by (index, arm), from `trajectories.parquet` when present.
     pub alsfrs12: Option<HashMap<(u64, String), f64>>,
+    /// Every rated ALSFRS-R total, from `trajectories.parquet` when present.
+    pub visits: Option<Vec<Visit>>,
 }
 
 fn read_err(path: &Path, message: impl ToString) -> FiguresError {
@@ -231,6 +248,7 @@ impl ResultData {
                 c("baseline_alsfrs_r")?,
                 c("baseline_nfl_pg_ml")?,
             );
+            let entry = h.iter().position(|n| n == "enrollment_months_since_onset");
             for r in rows {
                 let f = |i: usize| field(r.get(i).unwrap_or(""));
                 patients.push(PatientRow {
@@ -241,6 +259,7 @@ impl ResultData {
                     slope: f(slope),
                     baseline_alsfrs: f(b_als),
                     baseline_nfl: f(b_nfl),
+                    enrollment_since_onset: entry.map_or(f64::NAN, f),
                 });
             }
         }
@@ -254,11 +273,17 @@ impl ResultData {
             }
         }
         let tpath = dir.join("trajectories.parquet");
-        let alsfrs12 = if tpath.exists() {
-            Some(read_month12(&tpath)?)
+        let visits = if tpath.exists() {
+            Some(read_visits(&tpath, &mut arms)?)
         } else {
             None
         };
+        let alsfrs12 = visits.as_ref().map(|v| {
+            v.iter()
+                .filter(|v| (v.month - 12.0).abs() < 1e-9)
+                .map(|v| ((v.index, arms[v.arm].clone()), f64::from(v.alsfrs_r)))
+                .collect()
+        });
         Ok(ResultData {
             name,
             description,
@@ -268,6 +293,7 @@ impl ResultData {
             summary,
             patients,
             alsfrs12,
+            visits,
         })
     }
 
@@ -291,10 +317,11 @@ impl ResultData {
     }
 }
 
-fn read_month12(path: &Path) -> Result<HashMap<(u64, String), f64>, FiguresError> {
+/// The rated ALSFRS-R totals of `trajectories.parquet`; arms not yet in `arms` are added.
+fn read_visits(path: &Path, arms: &mut Vec<String>) -> Result<Vec<Visit>, FiguresError> {
     use arrow_array::{Array, Float64Array, StringArray, UInt8Array, UInt64Array};
     let batches = super::trajectories::read_all(path).map_err(|e| read_err(path, e))?;
-    let mut out = HashMap::new();
+    let mut out = Vec::with_capacity(super::trajectories::row_count(&batches));
     for b in &batches {
         let col = |n: &str| {
             b.column_by_name(n)
@@ -317,13 +344,29 @@ fn read_month12(path: &Path) -> Result<HashMap<(u64, String), f64>, FiguresError
             .as_any()
             .downcast_ref::<UInt8Array>()
             .ok_or_else(bad)?;
+        let mut last: Option<(String, usize)> = None;
         for i in 0..b.num_rows() {
-            if (month.value(i) - 12.0).abs() < 1e-9 && !arm.is_null(i) {
-                out.insert(
-                    (index.value(i), arm.value(i).to_string()),
-                    f64::from(total.value(i)),
-                );
+            if arm.is_null(i) || total.is_null(i) {
+                continue;
             }
+            let name = arm.value(i);
+            let k = match &last {
+                Some((n, k)) if n == name => *k,
+                _ => {
+                    let k = arms.iter().position(|a| a == name).unwrap_or_else(|| {
+                        arms.push(name.to_string());
+                        arms.len() - 1
+                    });
+                    last = Some((name.to_string(), k));
+                    k
+                }
+            };
+            out.push(Visit {
+                index: index.value(i),
+                arm: k,
+                month: month.value(i),
+                alsfrs_r: total.value(i),
+            });
         }
     }
     Ok(out)
@@ -393,7 +436,7 @@ pub fn at_risk(data: &ResultData, arm: &str, t: f64) -> usize {
 fn month_step(max: f64) -> f64 {
     [1.0, 3.0, 6.0, 12.0, 24.0, 60.0]
         .into_iter()
-        .find(|s| max / s <= 10.0)
+        .find(|s| max / s <= 10.0 + 1e-9)
         .unwrap_or(120.0)
 }
 
@@ -411,7 +454,7 @@ fn month_axis(label: String, max: f64) -> Axis {
 pub fn risk_times(max: f64) -> Vec<f64> {
     let step = [1.0, 3.0, 6.0, 12.0, 24.0, 60.0]
         .into_iter()
-        .find(|s| max / s <= 5.0)
+        .find(|s| max / s <= 5.0 + 1e-9)
         .unwrap_or(120.0);
     let mut out = Vec::new();
     let mut t = 0.0;
@@ -453,10 +496,10 @@ pub const GROUPS: [&str; 8] = [
 ];
 
 const DOMAINS: [(&str, &str); 4] = [
-    ("bulbar", "Bulbar subscore"),
-    ("fine_motor", "Fine-motor subscore"),
-    ("gross_motor", "Gross-motor subscore"),
-    ("respiratory", "Respiratory subscore"),
+    ("bulbar", "Bulbar"),
+    ("fine_motor", "Fine motor"),
+    ("gross_motor", "Gross motor"),
+    ("respiratory", "Respiratory"),
 ];
 
 const REGIONS: [&str; 4] = ["bulbar", "cervical", "thoracic", "lumbar"];
@@ -494,36 +537,46 @@ const STATES: [(&str, &str, &str); 6] = [
     ),
 ];
 
-/// The series of one arm and summary variable: median with the given bands.
-fn quantile_series(
-    data: &ResultData,
-    arm_i: usize,
-    variable: &str,
-    wide: bool,
-    multi: bool,
-) -> Option<Series> {
-    let arm = &data.arms[arm_i];
-    let rows = data.rows(arm, variable);
-    if rows.is_empty() {
-        return None;
+/// Median and quantiles of one variable of one arm at a sequence of times.
+#[derive(Debug, Clone, Default)]
+struct Quantiles {
+    x: Vec<f64>,
+    median: Vec<f64>,
+    q05: Vec<f64>,
+    q25: Vec<f64>,
+    q75: Vec<f64>,
+    q95: Vec<f64>,
+}
+
+impl Quantiles {
+    fn push(&mut self, x: f64, median: f64, q05: f64, q25: f64, q75: f64, q95: f64) {
+        self.x.push(x);
+        self.median.push(median);
+        self.q05.push(q05);
+        self.q25.push(q25);
+        self.q75.push(q75);
+        self.q95.push(q95);
     }
-    let x: Vec<f64> = rows.iter().map(|r| r.month).collect();
-    let v = |f: fn(&SummaryRow) -> f64| rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
-    let label = if multi {
+}
+
+/// The series of arm `arm_i`: its median with the middle 50% (and, with `wide`, 90%) as bands.
+fn fan_series(data: &ResultData, arm_i: usize, q: Quantiles, wide: bool) -> Series {
+    let arm = &data.arms[arm_i];
+    let label = if data.arms.len() > 1 {
         format!("{arm}: median")
     } else {
         "Median".to_string()
     };
     let first = arm_i == 0;
-    let mut s = Series::new(label, x, v(|r| r.median)).colour(Colour::Series(arm_i));
+    let mut s = Series::new(label, q.x, q.median).colour(Colour::Series(arm_i));
     if arm_i > 0 {
         // Arms without therapy coincide; dashes keep the arm drawn first visible below.
         s = s.dashed();
     }
     if wide {
         s = s.band(
-            v(|r| r.q05),
-            v(|r| r.q95),
+            q.q05,
+            q.q95,
             if first {
                 "90% of patients (5th-95th pct)"
             } else {
@@ -531,16 +584,28 @@ fn quantile_series(
             },
         );
     }
-    s = s.band(
-        v(|r| r.q25),
-        v(|r| r.q75),
+    s.band(
+        q.q25,
+        q.q75,
         if first {
             "50% of patients (25th-75th pct)"
         } else {
             ""
         },
-    );
-    Some(s)
+    )
+}
+
+/// The series of one arm and summary variable: median with the given bands.
+fn quantile_series(data: &ResultData, arm_i: usize, variable: &str, wide: bool) -> Option<Series> {
+    let rows = data.rows(&data.arms[arm_i], variable);
+    if rows.is_empty() {
+        return None;
+    }
+    let mut q = Quantiles::default();
+    for r in rows {
+        q.push(r.month, r.median, r.q05, r.q25, r.q75, r.q95);
+    }
+    Some(fan_series(data, arm_i, q, wide))
 }
 
 fn enrolled_text(data: &ResultData) -> String {
@@ -562,6 +627,22 @@ fn enrolled_text(data: &ResultData) -> String {
     )
 }
 
+/// Median per arm of one summary variable with its middle 50% (and, with `wide`, 90%); None
+/// when some arm has no rows of it.
+fn quantile_panel(
+    data: &ResultData,
+    title: String,
+    variable: &str,
+    y: Axis,
+    wide: bool,
+) -> Option<Chart> {
+    let mut chart = Chart::new(title, data.time_axis(), y);
+    for i in 0..data.arms.len() {
+        chart = chart.series(quantile_series(data, i, variable, wide)?);
+    }
+    Some(chart)
+}
+
 fn quantile_chart(
     data: &ResultData,
     title: &str,
@@ -569,13 +650,163 @@ fn quantile_chart(
     y: Axis,
     wide: bool,
 ) -> Option<Figure> {
-    let multi = data.arms.len() > 1;
-    let mut chart = Chart::new(format!("{title}: {}", data.name), data.time_axis(), y)
-        .subtitle(enrolled_text(data));
-    for i in 0..data.arms.len() {
-        chart = chart.series(quantile_series(data, i, variable, wide, multi)?);
+    let mut chart = quantile_panel(data, format!("{title}: {}", data.name), variable, y, wide)?;
+    if wide && data.arms.len() > 2 {
+        // Nested fans of several arms cover every corner of the plot.
+        chart = chart.legend(LegendPosition::Below);
+    }
+    Some(Figure::Line(chart.subtitle(enrolled_text(data))))
+}
+
+/// Fewest rated visits in a bin of the ALSFRS-R fan against the other time origin
+/// ([`other_origin`]) for its quantiles to be drawn.
+pub const MIN_BIN_VISITS: usize = 10;
+/// Smallest share of an arm's patients with a visit in a bin of the ALSFRS-R fan against the
+/// other time origin for its quantiles to be drawn (the sparse tails of the time axis are noise).
+pub const MIN_BIN_SHARE: f64 = 0.05;
+
+/// The time origin other than the visit origin: `onset` for visits counted from enrollment,
+/// `enrollment` for visits counted from onset.
+pub fn other_origin(data: &ResultData) -> &'static str {
+    if data.visits_from == "onset" {
+        "enrollment"
+    } else {
+        "onset"
+    }
+}
+
+/// Width in whole months (at least 1) of the bins of `other_origin_fan`: the shortest
+/// interval between scheduled visits, so that a patient has about one visit per bin.
+fn bin_width(visits: &[Visit]) -> f64 {
+    let mut months: Vec<f64> = visits.iter().map(|v| v.month).collect();
+    months.sort_by(f64::total_cmp);
+    months.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    months
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min)
+        .ceil()
+        .clamp(1.0, 120.0)
+}
+
+/// Rated ALSFRS-R total against months since the other time origin ([`other_origin`]), from
+/// the visits of `trajectories.parquet`: each visit is moved by the patient's
+/// `enrollment_months_since_onset` and the visits are binned by [`bin_width`] months; median,
+/// middle 50% and 90% per bin and arm, over bins with visits of at least [`MIN_BIN_SHARE`] of
+/// the arm's patients and at least [`MIN_BIN_VISITS`] visits. None without trajectories.
+fn other_origin_fan(data: &ResultData) -> Option<Figure> {
+    let visits = data.visits.as_ref()?;
+    let sign = if data.visits_from == "onset" {
+        -1.0
+    } else {
+        1.0
+    };
+    let entry: HashMap<(u64, usize), f64> = data
+        .patients
+        .iter()
+        .filter(|p| p.enrollment_since_onset.is_finite())
+        .filter_map(|p| {
+            let arm = data.arms.iter().position(|a| *a == p.arm)?;
+            Some(((p.index, arm), sign * p.enrollment_since_onset))
+        })
+        .collect();
+    let w = bin_width(visits);
+    let mut bins: Vec<HashMap<i64, Vec<f64>>> = vec![HashMap::new(); data.arms.len()];
+    for v in visits {
+        let Some(shift) = entry.get(&(v.index, v.arm)) else {
+            continue;
+        };
+        let t = v.month + shift;
+        if t.is_finite() {
+            let b = (t / w + 1e-9).floor() as i64;
+            bins[v.arm]
+                .entry(b)
+                .or_default()
+                .push(f64::from(v.alsfrs_r));
+        }
+    }
+    let least: Vec<usize> = (0..data.arms.len())
+        .map(|a| {
+            let n = entry.keys().filter(|(_, arm)| *arm == a).count();
+            MIN_BIN_VISITS.max((MIN_BIN_SHARE * n as f64).ceil() as usize)
+        })
+        .collect();
+    let all: Vec<i64> = bins
+        .iter()
+        .zip(&least)
+        .flat_map(|(m, &least)| {
+            m.iter()
+                .filter(move |(_, v)| v.len() >= least)
+                .map(|(b, _)| *b)
+        })
+        .collect();
+    let (lo, hi) = (*all.iter().min()?, *all.iter().max()?);
+    let other = other_origin(data);
+    let (x0, x1) = (lo as f64 * w, (hi + 1) as f64 * w);
+    let step = month_step(x1 - x0.min(0.0));
+    let x = Axis::new(format!("Months since {other}"))
+        .range(x0.min(0.0), x1)
+        .tick_step(step);
+    let (shift, who) = if sign > 0.0 {
+        (
+            "visit month plus enrollment_months_since_onset",
+            "Patients enter at enrollment, so each bin describes the patients enrolled and alive \
+             by then.",
+        )
+    } else {
+        (
+            "visit month minus enrollment_months_since_onset",
+            "Visits before enrollment (negative months) are those of patients later enrolled.",
+        )
+    };
+    let mut chart = Chart::new(
+        format!("ALSFRS-R total since {other}: {}", data.name),
+        x,
+        Axis::new("ALSFRS-R total (points, 0-48)")
+            .range(0.0, 48.0)
+            .tick_step(6.0),
+    )
+    .subtitle(format!(
+        "Rated visits of trajectories.parquet at months since {other} ({shift}), in bins of \
+         {w} month{} drawn at the bin centre; bins with visits of fewer than {}% of an arm's \
+         patients (or fewer than {MIN_BIN_VISITS}) are left out. {who}",
+        if w > 1.0 { "s" } else { "" },
+        MIN_BIN_SHARE * 100.0
+    ));
+    if data.arms.len() > 2 {
+        chart = chart.legend(LegendPosition::Below);
+    }
+    for (i, m) in bins.iter().enumerate() {
+        let mut q = Quantiles::default();
+        for b in lo..=hi {
+            let xc = (b as f64 + 0.5) * w;
+            match m.get(&b).filter(|v| v.len() >= least[i]) {
+                Some(v) => {
+                    let d = super::stats::describe(v);
+                    q.push(xc, d.median, d.q05, d.q25, d.q75, d.q95);
+                }
+                None => q.push(xc, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN),
+            }
+        }
+        chart = chart.series(fan_series(data, i, q, true));
     }
     Some(Figure::Line(chart))
+}
+
+/// The four ALSFRS-R domain subscores as a 2 × 2 grid of panels, one legend for all.
+fn domains_figure(data: &ResultData) -> Option<Figure> {
+    let mut grid = Grid::new(format!("ALSFRS-R domain subscores: {}", data.name), 2)
+        .subtitle(enrolled_text(data));
+    for (v, title) in DOMAINS {
+        grid = grid.panel(quantile_panel(
+            data,
+            title.into(),
+            v,
+            Axis::new("Points (0-12)").range(0.0, 12.0).tick_step(3.0),
+            false,
+        )?);
+    }
+    Some(Figure::Grid(grid))
 }
 
 fn survival_figure(data: &ResultData, fits: &[ArmSurvival]) -> Option<Figure> {
@@ -586,17 +817,10 @@ fn survival_figure(data: &ResultData, fits: &[ArmSurvival]) -> Option<Figure> {
         Axis::new("Alive without permanent ventilation (%)")
             .percent()
             .range(0.0, 1.0),
-    )
-    .legend(LegendPosition::LowerLeft);
+    );
     let times = risk_times(max);
-    let mut sub = vec![format!(
-        "Number at risk at month {}:",
-        times
-            .iter()
-            .map(|t| format!("{t}"))
-            .collect::<Vec<_>>()
-            .join(" / ")
-    )];
+    let mut table = RiskTable::new("Number at risk", times.clone());
+    let mut counts = Vec::new();
     let multi = fits.len() > 1;
     for (i, f) in fits.iter().enumerate() {
         let km = f.km.as_ref()?;
@@ -624,16 +848,17 @@ fn survival_figure(data: &ResultData, fits: &[ArmSurvival]) -> Option<Figure> {
             (Some(a), None) => format!(", 95% CI {a:.1}-not reached"),
             _ => String::new(),
         };
-        let label = format!(
-            "{}median {}{}{ci}",
-            if multi {
-                format!("{}: ", f.arm)
-            } else {
-                String::new()
-            },
-            months(f.median),
-            if f.median.is_some() { " months" } else { "" },
-        );
+        // With several arms the legend names the arms and the subtitle gives the medians, which
+        // keeps the legend small enough to stay off the curves.
+        let label = if multi {
+            f.arm.clone()
+        } else {
+            format!(
+                "median {}{}{ci}",
+                months(f.median),
+                if f.median.is_some() { " months" } else { "" },
+            )
+        };
         let mut series = Series::new(label, x, y).colour(Colour::Series(i)).band(
             lo,
             hi,
@@ -644,39 +869,86 @@ fn survival_figure(data: &ResultData, fits: &[ArmSurvival]) -> Option<Figure> {
         }
         chart = chart.series(series);
         let cy: Vec<f64> = f.censor_times.iter().map(|&t| km.survival_at(t)).collect();
-        chart = chart.points(
-            Points::new(
-                if multi {
-                    format!("{}: censored", f.arm)
-                } else {
-                    "Censored".into()
-                },
-                f.censor_times.clone(),
-                cy,
-            )
-            .colour(Colour::Series(i)),
+        // One legend entry for the censoring marks of all arms, which take the arm's colour.
+        let censored = match (i, multi) {
+            (0, true) => "Censored (in the arm's colour)",
+            (0, false) => "Censored",
+            _ => "",
+        };
+        chart = chart
+            .points(Points::new(censored, f.censor_times.clone(), cy).colour(Colour::Series(i)));
+        table = table.row(
+            f.arm.clone(),
+            Colour::Series(i),
+            times
+                .iter()
+                .map(|&t| at_risk(data, &f.arm, t).to_string())
+                .collect(),
         );
-        let counts: Vec<String> = times
-            .iter()
-            .map(|&t| at_risk(data, &f.arm, t).to_string())
-            .collect();
-        sub.push(format!(
-            "{}{} patients, {} deaths: {}",
-            if multi {
-                format!("{}: ", f.arm)
-            } else {
-                String::new()
-            },
-            f.n,
-            f.events,
-            counts.join(" / ")
-        ));
+        counts.push(if multi {
+            let ci = match f.median_ci {
+                (Some(a), Some(b)) => format!(" ({a:.1}-{b:.1})"),
+                (Some(a), None) => format!(" ({a:.1}-not reached)"),
+                _ => String::new(),
+            };
+            format!("{} {}{ci}, {}/{}", f.arm, months(f.median), f.events, f.n)
+        } else {
+            format!("{} patients, {} deaths within follow-up.", f.n, f.events)
+        });
     }
-    Some(Figure::Step(chart.subtitle(sub.join("\n"))))
+    let sub = if multi {
+        format!(
+            "Median survival, months (95% CI), and deaths within follow-up / patients: {}.",
+            counts.join("; ")
+        )
+    } else {
+        counts.join("")
+    };
+    Some(Figure::Step(chart.subtitle(sub).table(table)))
 }
 
+/// The mean of one model state over the four regions, per visit of one arm: the unweighted
+/// mean of the regional means (missing where some region has none).
+pub fn region_mean(data: &ResultData, arm: &str, state: &str) -> (Vec<f64>, Vec<f64>) {
+    let mut months: Vec<f64> = Vec::new();
+    let mut sums: Vec<(f64, usize)> = Vec::new();
+    for region in REGIONS {
+        for r in data.rows(arm, &format!("{state}_{region}")) {
+            let k = match months.iter().position(|m| (m - r.month).abs() < 1e-9) {
+                Some(k) => k,
+                None => {
+                    months.push(r.month);
+                    sums.push((0.0, 0));
+                    months.len() - 1
+                }
+            };
+            if r.mean.is_finite() {
+                sums[k].0 += r.mean;
+                sums[k].1 += 1;
+            }
+        }
+    }
+    let mut points: Vec<(f64, f64)> = months
+        .into_iter()
+        .zip(sums)
+        .map(|(m, (sum, n))| {
+            let v = if n == REGIONS.len() {
+                sum / n as f64
+            } else {
+                f64::NAN
+            };
+            (m, v)
+        })
+        .collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    points.into_iter().unzip()
+}
+
+/// One model state over time. With one arm: the mean in each of the four regions. With two
+/// arms or more: per arm, the mean over the four regions (what the therapies did inside), in
+/// the arms' colours.
 fn mechanism_figure(data: &ResultData, state: &str, title: &str, y: &str) -> Option<Figure> {
-    let arm = data.arms.first()?;
+    let first = data.arms.first()?;
     // Fractions are drawn on their whole range, which leaves room for the legend.
     let fraction = matches!(state, "neurons" | "aggregate" | "microglia" | "astrocytes");
     let y = if fraction {
@@ -684,19 +956,42 @@ fn mechanism_figure(data: &ResultData, state: &str, title: &str, y: &str) -> Opt
     } else {
         Axis::new(y)
     };
+    if data.arms.len() > 1 {
+        let mut chart = Chart::new(
+            format!("{title}, mean over the four regions per arm: {}", data.name),
+            data.time_axis(),
+            y,
+        )
+        .subtitle(
+            "Per arm, the unweighted mean over the bulbar, cervical, thoracic and lumbar regions \
+             of the regional mean over patients alive at each visit.",
+        );
+        if !fraction {
+            // The axis is fitted to the arms' lines, which leaves no corner free.
+            chart = chart.legend(LegendPosition::Below);
+        }
+        for (i, arm) in data.arms.iter().enumerate() {
+            let (x, v) = region_mean(data, arm, state);
+            if x.is_empty() {
+                return None;
+            }
+            let mut s = Series::new(arm.clone(), x, v).colour(Colour::Series(i));
+            if i > 0 {
+                s = s.dashed();
+            }
+            chart = chart.series(s);
+        }
+        return Some(Figure::Line(chart));
+    }
     let mut chart = Chart::new(
         format!("{title}, mean per region: {}", data.name),
         data.time_axis(),
         y,
     )
-    .subtitle(if data.arms.len() > 1 {
-        format!("Arm {arm}: mean over patients alive at each visit.")
-    } else {
-        "Mean over patients alive at each visit.".into()
-    });
+    .subtitle("Mean over patients alive at each visit.");
     let mut any = false;
     for (k, region) in REGIONS.iter().enumerate() {
-        let rows = data.rows(arm, &format!("{state}_{region}"));
+        let rows = data.rows(first, &format!("{state}_{region}"));
         if rows.is_empty() {
             continue;
         }
@@ -718,46 +1013,82 @@ fn mechanism_figure(data: &ResultData, state: &str, title: &str, y: &str) -> Opt
 /// resistance shows as an effect that shrinks while the drug is given.
 fn drug_effect_figure(data: &ResultData) -> Option<Figure> {
     use crate::model::Slot;
-    let mut chart = Chart::new(
-        format!(
-            "Effective drug effect on each mechanism target: {}",
-            data.name
-        ),
-        data.time_axis(),
-        Axis::new("Change of the mechanism (%; 0 = untreated)"),
-    )
-    .subtitle(
-        "Mean over patients alive at each visit. Adaptive resistance shows as an effect that \
-         wanes while the drug is given."
-            .to_string(),
-    );
-    let mut k = 0;
-    for arm in &data.arms {
-        for slot in Slot::ALL {
-            let rows = data.rows(arm, &format!("modulation_{}", slot.name()));
-            if rows
-                .iter()
-                .all(|r| !r.mean.is_finite() || (r.mean - 1.0).abs() < 1e-6)
-            {
-                continue;
+    let change = |arm: &str, slot: Slot| -> Option<(Vec<f64>, Vec<f64>)> {
+        let rows = data.rows(arm, &format!("modulation_{}", slot.name()));
+        if rows
+            .iter()
+            .all(|r| !r.mean.is_finite() || (r.mean - 1.0).abs() < 1e-6)
+        {
+            return None;
+        }
+        Some((
+            rows.iter().map(|r| r.month).collect(),
+            rows.iter().map(|r| 100.0 * (r.mean - 1.0)).collect(),
+        ))
+    };
+    // Targets moved in any arm, each with one colour in every panel.
+    let slots: Vec<Slot> = Slot::ALL
+        .into_iter()
+        .filter(|&s| data.arms.iter().any(|a| change(a, s).is_some()))
+        .collect();
+    let treated: Vec<&String> = data
+        .arms
+        .iter()
+        .filter(|a| slots.iter().any(|&s| change(a, s).is_some()))
+        .collect();
+    if treated.is_empty() {
+        return None;
+    }
+    let (mut lo, mut hi) = (0.0_f64, 0.0_f64);
+    let series = |arm: &str| -> Vec<Series> {
+        slots
+            .iter()
+            .enumerate()
+            .filter_map(|(k, &slot)| {
+                let (x, y) = change(arm, slot)?;
+                let s = Series::new(slot.name().replace('_', " "), x, y).colour(Colour::Series(k));
+                Some(if k >= 8 { s.dashed() } else { s })
+            })
+            .collect()
+    };
+    for arm in &treated {
+        for s in series(arm) {
+            for &v in s.y.iter().filter(|v| v.is_finite()) {
+                lo = lo.min(v);
+                hi = hi.max(v);
             }
-            let label = if data.arms.len() > 1 {
-                format!("{arm}: {}", slot.name().replace('_', " "))
-            } else {
-                slot.name().replace('_', " ")
-            };
-            chart = chart.series(
-                Series::new(
-                    label,
-                    rows.iter().map(|r| r.month).collect(),
-                    rows.iter().map(|r| 100.0 * (r.mean - 1.0)).collect(),
-                )
-                .colour(Colour::Series(k)),
-            );
-            k += 1;
         }
     }
-    (k > 0).then_some(Figure::Line(chart))
+    let pad = 0.1 * (hi - lo).max(1.0);
+    let y_axis = || Axis::new("Change (%)").range(lo - pad, hi + pad);
+    let title = format!(
+        "Effective drug effect on each mechanism target: {}",
+        data.name
+    );
+    let note = "Change of each mechanism's factor (0 = untreated), mean over patients alive at \
+                each visit. Resistance shows as an effect that wanes under the drug, holidays \
+                as gaps, rebound as a dip below zero.";
+    if let [arm] = treated.as_slice() {
+        let mut chart =
+            Chart::new(title, data.time_axis(), y_axis()).subtitle(if data.arms.len() > 1 {
+                format!("Arm {arm}. {note}")
+            } else {
+                note.to_string()
+            });
+        for s in series(arm) {
+            chart = chart.series(s);
+        }
+        return Some(Figure::Line(chart));
+    }
+    let mut grid = Grid::new(title, 2).subtitle(format!("One panel per treated arm. {note}"));
+    for arm in treated {
+        let mut panel = Chart::new(arm.as_str(), data.time_axis(), y_axis());
+        for s in series(arm) {
+            panel = panel.series(s);
+        }
+        grid = grid.panel(panel);
+    }
+    Some(Figure::Grid(grid))
 }
 
 fn effect_histogram(title: String, x: &str, values: &[f64], subtitle: String) -> Figure {
@@ -877,24 +1208,32 @@ pub fn figures(data: &ResultData) -> (Vec<NamedFigure>, Vec<String>) {
                 true,
             ),
         );
-        for (v, title) in DOMAINS {
-            push(
-                &format!("domain_{v}"),
-                "domains",
-                format!(
-                    "{title} of the ALSFRS-R (0-12 points) against {t}: median per arm with the middle 50%."
-                ),
-                quantile_chart(
-                    data,
-                    &format!("ALSFRS-R {}", title.to_lowercase()),
-                    v,
-                    Axis::new(format!("{title} (points, 0-12)"))
-                        .range(0.0, 12.0)
-                        .tick_step(2.0),
-                    false,
-                ),
-            );
+        let other = other_origin(data);
+        if data.visits.is_none() {
+            notes.push(format!(
+                "ALSFRS-R against months since {other} needs every patient's rated visits: run with --trajectories to draw alsfrs_fan_{other}."
+            ));
+        } else if data.patients.is_empty() {
+            notes.push(format!(
+                "patients.csv was not written: no ALSFRS-R figure against months since {other}."
+            ));
         }
+        push(
+            &format!("alsfrs_fan_{other}"),
+            "alsfrs_fan",
+            format!(
+                "Rated ALSFRS-R total against months since {other}, from trajectories.parquet: median per arm with the middle 50% and 90% of the patients with a visit in each bin of months."
+            ),
+            other_origin_fan(data),
+        );
+        push(
+            "domains",
+            "domains",
+            format!(
+                "The four ALSFRS-R domain subscores (bulbar, fine motor, gross motor, respiratory; 0-12 points each) against {t}: median per arm with the middle 50% of patients alive."
+            ),
+            domains_figure(data),
+        );
     }
     let fits = survival(data);
     if data.patients.is_empty() {
@@ -940,9 +1279,13 @@ pub fn figures(data: &ResultData) -> (Vec<NamedFigure>, Vec<String>) {
             push(
                 &format!("mechanisms_{state}"),
                 "mechanisms",
-                format!(
-                    "{title}: mean model state in each of the four regions against {t} (first arm)."
-                ),
+                if data.arms.len() > 1 {
+                    format!(
+                        "{title}: mean model state over the four regions against {t}, one line per arm."
+                    )
+                } else {
+                    format!("{title}: mean model state in each of the four regions against {t}.")
+                },
                 mechanism_figure(data, state, title, y),
             );
         }

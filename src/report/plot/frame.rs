@@ -404,13 +404,24 @@ pub(crate) fn header<DB: DrawingBackend>(
     subtitle: &str,
     style: Style,
 ) -> Result<DrawingArea<DB, Shift>, String> {
-    let (w, _) = root.dim_in_pixel();
+    header_sized(root, title, subtitle, style, style.title())
+}
+
+/// [`header`] with a title of `title_size` pixels (panel titles are smaller than figure titles).
+pub(crate) fn header_sized<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    style: Style,
+    title_size: f64,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let (w, h) = root.dim_in_pixel();
     let margin = style.margin();
     let room = w as i32 - 2 * margin;
-    let mut size = style.title();
+    let mut size = title_size;
     let (tw, _) = text_size(root, title, &bold(size))?;
     if tw > room && tw > 0 {
-        size = (size * f64::from(room) / f64::from(tw)).max(style.title() * 0.6);
+        size = (size * f64::from(room) / f64::from(tw)).max(title_size * 0.6);
     }
     let mut y = margin;
     root.draw_text(title, &bold(size), (margin, y))
@@ -425,7 +436,7 @@ pub(crate) fn header<DB: DrawingBackend>(
         }
     }
     y += style.ipx(6.0);
-    Ok(root.split_vertically(y).1)
+    Ok(root.split_vertically(y.clamp(0, h as i32)).1)
 }
 
 /// `text` broken into lines of at most `room` pixels at spaces (a single word wider than
@@ -472,6 +483,19 @@ pub(crate) fn plot_area<DB: DrawingBackend>(
     y: &AxisDraw,
     style: Style,
 ) -> Result<DrawingArea<DB, Coord>, String> {
+    plot_area_padded(body, x, y, style, (0, 0))
+}
+
+/// [`plot_area`] keeping at least `min_left` pixels between the left edge of `body` and the
+/// plotting area, and `min_right` between the plotting area and the right edge (room for text
+/// drawn beside or under the plot).
+pub(crate) fn plot_area_padded<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    x: &AxisDraw,
+    y: &AxisDraw,
+    style: Style,
+    (min_left, min_right): (i32, i32),
+) -> Result<DrawingArea<DB, Coord>, String> {
     let tick = style.ipx(6.0);
     let axis_font = style.axis();
     let x_tick_style = text(x.tick_size);
@@ -490,13 +514,18 @@ pub(crate) fn plot_area<DB: DrawingBackend>(
         (axis_font * 1.25) as i32 + style.ipx(14.0)
     };
     let y_area = y_desc + y_label_w + 2 * tick + style.ipx(4.0);
-    let x_area = 2 * tick + (x.tick_size * 1.2) as i32 + style.ipx(6.0) + (axis_font * 1.2) as i32;
+    let x_desc = if x.label.is_empty() {
+        0
+    } else {
+        (axis_font * 1.2) as i32
+    };
+    let x_area = 2 * tick + (x.tick_size * 1.2) as i32 + style.ipx(6.0) + x_desc;
     let margin = style.margin();
     let mut chart = ChartBuilder::on(body)
         .margin_top(style.ipx(8.0))
         .margin_bottom(margin / 2)
-        .margin_left(margin / 2)
-        .margin_right(margin.max(last_x_w / 2 + style.ipx(6.0)))
+        .margin_left((margin / 2).max(min_left - y_area))
+        .margin_right(margin.max(last_x_w / 2 + style.ipx(6.0)).max(min_right))
         .x_label_area_size(x_area)
         .y_label_area_size(y_area)
         .build_cartesian_2d(x.scale.coord(), y.scale.coord())
@@ -863,12 +892,7 @@ pub(crate) fn legend<DB: DrawingBackend>(
     occupied: &Occupancy,
     style: Style,
 ) -> Result<(), String> {
-    let mut shown: Vec<&Entry> = Vec::new();
-    for e in entries {
-        if !e.label.is_empty() && !shown.iter().any(|s| s.label == e.label) {
-            shown.push(e);
-        }
-    }
+    let shown = distinct(entries);
     if shown.is_empty() || position == LegendPosition::Hidden {
         return Ok(());
     }
@@ -883,7 +907,10 @@ pub(crate) fn legend<DB: DrawingBackend>(
     }
     let w = 2 * pad + swatch_w + gap + text_w;
     let h = 2 * pad + row * shown.len() as i32 - (row - style.legend().round() as i32);
+    // The plot's pixel range is the figure's; `root` may be a part of the figure.
     let (xs, ys) = plot.get_pixel_range();
+    let (bx, by) = root.get_base_pixel();
+    let (xs, ys) = (xs.start - bx..xs.end - bx, ys.start - by..ys.end - by);
     let inset = style.ipx(14.0);
     let corner = |p: LegendPosition| -> (i32, i32) {
         let left = xs.start + inset;
@@ -897,7 +924,7 @@ pub(crate) fn legend<DB: DrawingBackend>(
             _ => (right, top),
         }
     };
-    let position = if position == LegendPosition::Auto {
+    let position = if matches!(position, LegendPosition::Auto | LegendPosition::Below) {
         let candidates = [
             LegendPosition::UpperRight,
             LegendPosition::UpperLeft,
@@ -907,6 +934,7 @@ pub(crate) fn legend<DB: DrawingBackend>(
         let m = style.ipx(6.0);
         let cost = |p: LegendPosition| {
             let (x, y) = corner(p);
+            let (x, y) = (x + bx, y + by);
             occupied.count((x - m, y - m, x + w + m, y + h + m))
         };
         let mut best = candidates[0];
@@ -937,6 +965,104 @@ pub(crate) fn legend<DB: DrawingBackend>(
         swatch(root, e.swatch, (sx, yc), swatch_w, style)?;
         root.draw_text(&e.label, &label_style, (sx + swatch_w + gap, yc))
             .map_err(msg)?;
+    }
+    Ok(())
+}
+
+/// Entries with a label, each label once, in order.
+fn distinct(entries: &[Entry]) -> Vec<&Entry> {
+    let mut shown: Vec<&Entry> = Vec::new();
+    for e in entries {
+        if !e.label.is_empty() && !shown.iter().any(|s| s.label == e.label) {
+            shown.push(e);
+        }
+    }
+    shown
+}
+
+/// A legend laid out in rows across a figure `width` pixels wide: the entries of each row and
+/// the width of each entry.
+struct StripLayout<'a> {
+    rows: Vec<Vec<(&'a Entry, i32)>>,
+}
+
+const STRIP_SWATCH: f64 = 40.0;
+
+fn strip_layout<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &'a [Entry],
+    style: Style,
+) -> Result<StripLayout<'a>, String> {
+    let (w, _) = area.dim_in_pixel();
+    let room = w as i32 - 2 * style.margin();
+    let font = text(style.legend());
+    let spacing = style.ipx(28.0);
+    let mut rows: Vec<Vec<(&Entry, i32)>> = Vec::new();
+    let mut used = 0;
+    for e in distinct(entries) {
+        let ew = style.ipx(STRIP_SWATCH) + style.ipx(10.0) + text_size(area, &e.label, &font)?.0;
+        match rows.last_mut() {
+            Some(row) if used + spacing + ew <= room => {
+                row.push((e, ew));
+                used += spacing + ew;
+            }
+            _ => {
+                rows.push(vec![(e, ew)]);
+                used = ew;
+            }
+        }
+    }
+    Ok(StripLayout { rows })
+}
+
+/// Height in pixels of the legend strip of `entries` across `area` (0 without entries).
+pub(crate) fn legend_strip_height<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
+    style: Style,
+) -> Result<i32, String> {
+    let rows = strip_layout(area, entries, style)?.rows.len() as i32;
+    Ok(if rows == 0 {
+        0
+    } else {
+        rows * (style.legend() * 1.55).round() as i32 + style.ipx(16.0)
+    })
+}
+
+/// Draws a legend shared by several plots: its entries (each label once) in rows, centred
+/// across `area`, below a thin rule.
+pub(crate) fn legend_strip<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
+    style: Style,
+) -> Result<(), String> {
+    let layout = strip_layout(area, entries, style)?;
+    if layout.rows.is_empty() {
+        return Ok(());
+    }
+    let (w, _) = area.dim_in_pixel();
+    let w = w as i32;
+    let margin = style.margin();
+    area.draw(&PathElement::new(
+        vec![(margin, style.ipx(4.0)), (w - margin, style.ipx(4.0))],
+        RGBColor(0xB0, 0xB0, 0xB0).stroke_width(1),
+    ))
+    .map_err(msg)?;
+    let row_h = (style.legend() * 1.55).round() as i32;
+    let spacing = style.ipx(28.0);
+    let label_style = text(style.legend()).pos(Pos::new(HPos::Left, VPos::Center));
+    for (r, row) in layout.rows.iter().enumerate() {
+        let total: i32 =
+            row.iter().map(|(_, ew)| ew).sum::<i32>() + spacing * (row.len() as i32 - 1);
+        let mut x = ((w - total) / 2).max(margin);
+        let yc = style.ipx(12.0) + row_h / 2 + r as i32 * row_h;
+        for (e, ew) in row {
+            let sw = style.ipx(STRIP_SWATCH);
+            swatch(area, e.swatch, (x, yc), sw, style)?;
+            area.draw_text(&e.label, &label_style, (x + sw + style.ipx(10.0), yc))
+                .map_err(msg)?;
+            x += ew + spacing;
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use super::style::{Colour, LegendPosition, Style};
 use super::{Figure, FigureOptions, PlotError};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
 /// Opacity of a band; nested bands add up to a darker core.
@@ -136,6 +137,56 @@ impl Points {
     }
 }
 
+/// One row of a [`RiskTable`]: a label (an arm) and one entry per time of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskRow {
+    /// Row label, drawn at the left in the row's colour.
+    pub label: String,
+    /// Colour of the label (the colour of the row's curve).
+    pub colour: Colour,
+    /// One entry per time, such as the number of patients at risk.
+    pub values: Vec<String>,
+}
+
+/// A table under the x axis whose columns sit at x values of the chart, such as the numbers
+/// at risk under Kaplan-Meier curves: a heading line, then one line per row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskTable {
+    /// Heading, for example `Number at risk`.
+    pub heading: String,
+    /// x values of the columns.
+    pub x: Vec<f64>,
+    /// Rows, top to bottom.
+    pub rows: Vec<RiskRow>,
+}
+
+impl RiskTable {
+    /// An empty table with columns at `x`.
+    pub fn new(heading: impl Into<String>, x: Vec<f64>) -> RiskTable {
+        RiskTable {
+            heading: heading.into(),
+            x,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row.
+    #[must_use]
+    pub fn row(
+        mut self,
+        label: impl Into<String>,
+        colour: Colour,
+        values: Vec<String>,
+    ) -> RiskTable {
+        self.rows.push(RiskRow {
+            label: label.into(),
+            colour,
+            values,
+        });
+        self
+    }
+}
+
 /// A chart of series, points and marks over two numeric axes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
@@ -155,6 +206,8 @@ pub struct Chart {
     pub marks: Vec<Mark>,
     /// Legend placement.
     pub legend: LegendPosition,
+    /// A table under the x axis (numbers at risk), if any.
+    pub table: Option<RiskTable>,
 }
 
 impl Chart {
@@ -169,6 +222,7 @@ impl Chart {
             points: Vec::new(),
             marks: Vec::new(),
             legend: LegendPosition::Auto,
+            table: None,
         }
     }
 
@@ -207,8 +261,28 @@ impl Chart {
         self
     }
 
+    /// Adds a table under the x axis, such as the numbers at risk.
+    #[must_use]
+    pub fn table(mut self, table: RiskTable) -> Chart {
+        self.table = Some(table);
+        self
+    }
+
     /// Checks that every vector has the length it must have.
     pub(crate) fn check(&self) -> Result<(), String> {
+        if let Some(t) = &self.table {
+            if let Some(r) = t.rows.iter().find(|r| r.values.len() != t.x.len()) {
+                return Err(format!(
+                    "row `{}` of the table has {} values for {} x values",
+                    r.label,
+                    r.values.len(),
+                    t.x.len()
+                ));
+            }
+            if t.x.iter().any(|x| !x.is_finite()) {
+                return Err("the table has a non-finite x value".into());
+            }
+        }
         for s in &self.series {
             if s.x.len() != s.y.len() {
                 return Err(format!(
@@ -273,6 +347,40 @@ impl Chart {
         e
     }
 
+    /// The legend entries, in the order the legend shows them.
+    pub(crate) fn entries(&self, style: Style) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        for (i, s) in self.series.iter().enumerate() {
+            let c = self.colour_of(i);
+            entries.push(Entry {
+                label: s.label.clone(),
+                swatch: Swatch::Line {
+                    colour: c,
+                    width: style.line(),
+                    dashed: s.dashed,
+                    marker: s.markers,
+                },
+            });
+            // Bands are meant to nest (a fan): the k-th shows where k + 1 bands overlap.
+            entries.extend(s.bands.iter().enumerate().map(|(k, b)| Entry {
+                label: b.label.clone(),
+                swatch: Swatch::Fill {
+                    colour: c,
+                    alpha: 1.0 - (1.0 - BAND_ALPHA).powi(k as i32 + 1),
+                },
+            }));
+        }
+        entries.extend(frame::mark_entries(&self.marks, style));
+        entries.extend(self.points.iter().map(|p| Entry {
+            label: p.label.clone(),
+            swatch: Swatch::Point {
+                colour: p.colour.rgb(),
+                interval: p.interval.is_some(),
+            },
+        }));
+        entries
+    }
+
     /// Draws the chart; `steps` draws series as right-continuous steps (each value holds
     /// until the next x).
     pub(crate) fn draw<DB: DrawingBackend>(
@@ -281,14 +389,58 @@ impl Chart {
         steps: bool,
         style: Style,
     ) -> Result<(), String> {
+        let body = frame::header(root, &self.title, &self.subtitle, style)?;
+        self.draw_body(&body, steps, style, true)
+    }
+
+    /// Draws the chart as one panel of several: a smaller title, no legend.
+    pub(crate) fn draw_panel<DB: DrawingBackend>(
+        &self,
+        cell: &DrawingArea<DB, Shift>,
+        steps: bool,
+        style: Style,
+    ) -> Result<(), String> {
+        let body = frame::header_sized(cell, &self.title, &self.subtitle, style, style.axis())?;
+        self.draw_body(&body, steps, style, false)
+    }
+
+    /// Draws axes, data, the table under the x axis and (with `legend`) the legend in `body`.
+    fn draw_body<DB: DrawingBackend>(
+        &self,
+        body: &DrawingArea<DB, Shift>,
+        steps: bool,
+        style: Style,
+        legend: bool,
+    ) -> Result<(), String> {
         let e = self.extent();
         let xs = Scale::new(&self.x, e.x, false, 8);
         let ys = Scale::new(&self.y, e.y, false, 6);
-        let body = frame::header(root, &self.title, &self.subtitle, style)?;
         let fx = |v: &f64| xs.format(*v);
         let fy = |v: &f64| ys.format(*v);
-        let area = frame::plot_area(
-            &body,
+        let entries = self.entries(style);
+        let (rest, strip) = if legend && self.legend == LegendPosition::Below {
+            let (_, h) = body.dim_in_pixel();
+            let sh = frame::legend_strip_height(body, &entries, style)?.min(h as i32 / 3);
+            let (rest, strip) = body.split_vertically(h as i32 - sh);
+            (rest, Some(strip))
+        } else {
+            (body.clone(), None)
+        };
+        let (upper, table) = match &self.table {
+            Some(t) if !t.rows.is_empty() => {
+                let (_, h) = rest.dim_in_pixel();
+                let th = table_height(t, style).min(h as i32 / 2);
+                let (upper, lower) = rest.split_vertically(h as i32 - th);
+                (upper, Some((t, lower)))
+            }
+            _ => (rest, None),
+        };
+        let pad = match &table {
+            Some((t, lower)) => table_pad(lower, t, style)?,
+            None => (0, 0),
+        };
+        let area = frame::plot_area_padded(
+            &upper,
             &AxisDraw {
                 label: &self.x.label,
                 scale: &xs,
@@ -304,10 +456,10 @@ impl Chart {
                 tick_size: style.tick(),
             },
             style,
+            pad,
         )?;
         let r = frame::rect(&xs, &ys);
         let mut occupied = Occupancy::default();
-        let mut entries = Vec::new();
         frame::draw_marks(&area, r, &self.marks, true, style, &mut occupied)?;
         for (i, s) in self.series.iter().enumerate() {
             let c = self.colour_of(i);
@@ -334,37 +486,20 @@ impl Chart {
                     }
                 }
             }
-            entries.push(Entry {
-                label: s.label.clone(),
-                swatch: Swatch::Line {
-                    colour: c,
-                    width: style.line(),
-                    dashed: s.dashed,
-                    marker: s.markers,
-                },
-            });
-            // Bands are meant to nest (a fan): the k-th shows where k + 1 bands overlap.
-            entries.extend(s.bands.iter().enumerate().map(|(k, b)| Entry {
-                label: b.label.clone(),
-                swatch: Swatch::Fill {
-                    colour: c,
-                    alpha: 1.0 - (1.0 - BAND_ALPHA).powi(k as i32 + 1),
-                },
-            }));
         }
         frame::draw_marks(&area, r, &self.marks, false, style, &mut occupied)?;
-        entries.extend(frame::mark_entries(&self.marks, style));
         for p in &self.points {
             self.draw_points(&area, r, p, style, &mut occupied)?;
-            entries.push(Entry {
-                label: p.label.clone(),
-                swatch: Swatch::Point {
-                    colour: p.colour.rgb(),
-                    interval: p.interval.is_some(),
-                },
-            });
         }
-        frame::legend(root, &area, &entries, self.legend, &occupied, style)
+        if let Some((t, lower)) = &table {
+            draw_table(lower, &area, t, r, style)?;
+        }
+        if let Some(strip) = strip {
+            frame::legend_strip(&strip, &entries, style)?;
+        } else if legend {
+            frame::legend(body, &area, &entries, self.legend, &occupied, style)?;
+        }
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -436,6 +571,78 @@ impl Chart {
         }
         Ok(())
     }
+}
+
+/// Height of one line of a table under the x axis.
+fn table_row(style: Style) -> i32 {
+    (style.tick() * 1.45).round() as i32
+}
+
+/// Pixels a table under the x axis takes: a gap, the heading and one line per row.
+fn table_height(t: &RiskTable, style: Style) -> i32 {
+    style.ipx(10.0) + table_row(style) * (t.rows.len() as i32 + 1) + style.margin() / 2
+}
+
+/// Room the table needs left and right of the plotting area: its labels and the first value
+/// at the left, half of the last value at the right.
+fn table_pad<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    t: &RiskTable,
+    style: Style,
+) -> Result<(i32, i32), String> {
+    let font = frame::text(style.tick());
+    // The heading has a line of its own, so only the row labels take room at the left.
+    let mut label_w = 0;
+    let (mut first_w, mut last_w) = (0, 0);
+    for r in &t.rows {
+        label_w = label_w.max(frame::text_size(area, &r.label, &font)?.0);
+        if let Some(v) = r.values.first() {
+            first_w = first_w.max(frame::text_size(area, v, &font)?.0);
+        }
+        if let Some(v) = r.values.last() {
+            last_w = last_w.max(frame::text_size(area, v, &font)?.0);
+        }
+    }
+    Ok((
+        style.margin() + label_w + style.ipx(16.0) + first_w / 2,
+        last_w / 2 + style.margin(),
+    ))
+}
+
+/// Draws the table under the x axis: the heading, then for each row its label at the left in
+/// its colour and its values centred under their x values.
+fn draw_table<DB: DrawingBackend>(
+    lower: &DrawingArea<DB, Shift>,
+    plot: &DrawingArea<DB, frame::Coord>,
+    t: &RiskTable,
+    r: Rect,
+    style: Style,
+) -> Result<(), String> {
+    let row = table_row(style);
+    let (bx, _) = lower.get_base_pixel();
+    let left = style.margin();
+    let y0 = style.ipx(10.0) + row / 2;
+    let heading = frame::bold(style.tick()).pos(Pos::new(HPos::Left, VPos::Center));
+    lower
+        .draw_text(&t.heading, &heading, (left, y0))
+        .map_err(msg)?;
+    for (k, tr) in t.rows.iter().enumerate() {
+        let y = y0 + (k as i32 + 1) * row;
+        let colour = tr.colour.rgb();
+        let label = frame::text(style.tick())
+            .color(&colour)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        lower.draw_text(&tr.label, &label, (left, y)).map_err(msg)?;
+        let value = frame::text(style.tick()).pos(Pos::new(HPos::Center, VPos::Center));
+        for (x, v) in t.x.iter().zip(&tr.values) {
+            if *x < r.0 - 1e-9 || *x > r.1 + 1e-9 {
+                continue;
+            }
+            let (px, _) = plot.map_coordinate(&(*x, r.2));
+            lower.draw_text(v, &value, (px - bx, y)).map_err(msg)?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether a finite point lies in the rectangle.

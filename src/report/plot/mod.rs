@@ -21,6 +21,12 @@
 //! - [`histogram()`] ([`histogram`](mod@histogram)): bins given by their edges and counts, with marks.
 //! - [`horizontal_bars`] ([`bars`]): one bar per name with optional error bars, such as
 //!   sensitivity indices.
+//! - [`grid_chart`] ([`grid`]): small multiples, line or step charts as panels of a grid under
+//!   one title, with one legend shared by the panels below them.
+//!
+//! A line or step chart can carry a [`RiskTable`] under its x axis: a line per group (such as
+//! the numbers at risk of each arm under Kaplan-Meier curves) with the values centred under
+//! their x values and the group's label at the left in its colour.
 //!
 //! ```no_run
 //! use alssim::report::plot::{Axis, Chart, FigureOptions, Series, step_chart};
@@ -41,14 +47,16 @@
 
 pub mod bars;
 mod frame;
+pub mod grid;
 pub mod histogram;
 pub mod line;
 pub mod style;
 
 pub use bars::{Bars, horizontal_bars};
 pub use frame::{Axis, Mark, MarkKind};
+pub use grid::{Grid, grid_chart};
 pub use histogram::{Histogram, histogram};
-pub use line::{Band, Chart, Points, Series, line_chart, step_chart};
+pub use line::{Band, Chart, Points, RiskRow, RiskTable, Series, line_chart, step_chart};
 pub use style::{Colour, LegendPosition, PALETTE};
 
 use plotters::coord::Shift;
@@ -169,6 +177,8 @@ pub enum Figure {
     Histogram(Histogram),
     /// Horizontal bars.
     Bars(Bars),
+    /// Panels of line or step charts in a grid.
+    Grid(Grid),
 }
 
 /// Registers the bundled DejaVu Sans (regular and bold) with the drawing library, once per
@@ -211,6 +221,7 @@ impl Figure {
             Figure::Line(c) | Figure::Step(c) => c.check(),
             Figure::Histogram(h) => h.check(),
             Figure::Bars(b) => b.check(),
+            Figure::Grid(g) => g.check(),
         }
     }
 
@@ -225,6 +236,7 @@ impl Figure {
             Figure::Step(c) => c.draw(root, true, style),
             Figure::Histogram(hist) => hist.draw(root, style),
             Figure::Bars(b) => b.draw(root, style),
+            Figure::Grid(g) => g.draw(root, style),
         }
     }
 

@@ -65,6 +65,9 @@ pub enum LegendPosition {
     LowerLeft,
     /// Lower right corner.
     LowerRight,
+    /// Under the plot, across the figure, in rows: for crowded line and step charts, whose
+    /// data leave no corner free (other figures place it as [`LegendPosition::Auto`]).
+    Below,
     /// No legend.
     Hidden,
 }
