@@ -230,7 +230,9 @@ fn resistance_erodes_the_effect_and_recovers_after_washout() {
     assert!(start > 1.1, "{start}");
     // ... and wanes under sustained engagement (build-up 4 months) ...
     let late = clearance(enroll + 11.9);
-    assert!(late - 1.0 < 0.5 * (start - 1.0), "{start} -> {late}");
+    // (Averaged cycles keep the compensation of the real on/off pattern, which washes out
+    // on rest days, so less than the ceiling of 0.9 is lost.)
+    assert!(late - 1.0 < 0.7 * (start - 1.0), "{start} -> {late}");
     // ... is gone on the holiday (no rebound), from its first instant ...
     assert!((clearance(enroll + 18.0) - 1.0).abs() < 1e-15);
     assert!((clearance(enroll + 12.0) - 1.0).abs() < 1e-15);

@@ -23,6 +23,9 @@ pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 pub struct Timeline {
     /// The segments.
     pub segments: Vec<(f64, Vec<f64>)>,
+    /// Where a segment carries a cycle-averaged effect: `(start, dosing days, cycle days)` from
+    /// that start on, sorted by start (`(start, 0, 0)` ends a stretch of averaged cycles).
+    pub averaged_cycles: Vec<(f64, f64, f64)>,
 }
 
 impl Timeline {
@@ -31,6 +34,16 @@ impl Timeline {
     pub fn at_absolute(&self, start: f64, t: f64) -> Option<&[f64]> {
         let k = self.segments.partition_point(|(s, _)| start + s <= t);
         (k > 0).then(|| self.segments[k - 1].1.as_slice())
+    }
+
+    /// The averaged cycle `(dosing days, cycle days)` in force at absolute time `t` for a
+    /// therapy started at `start`, if any.
+    pub fn cycle_at_absolute(&self, start: f64, t: f64) -> Option<(f64, f64)> {
+        let k = self
+            .averaged_cycles
+            .partition_point(|(s, _, _)| start + s <= t);
+        let &(_, on, len) = self.averaged_cycles.get(k.checked_sub(1)?)?;
+        (len > 0.0).then_some((on, len))
     }
 
     /// Effect levels at `t` months after the start (zero before it).
@@ -60,6 +73,7 @@ pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
     let on = drug.effects_at(t.dose, t.adherence, 1.0);
     let scaled = |f: f64| on.iter().map(|e| e * f).collect::<Vec<f64>>();
     let mut segments: Vec<(f64, Vec<f64>)> = Vec::new();
+    let mut averaged_cycles: Vec<(f64, f64, f64)> = Vec::new();
     let end = stop.unwrap_or(f64::INFINITY).min(until.max(0.0));
     match &drug.regimen {
         Regimen::Continuous => {
@@ -80,8 +94,14 @@ pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
             match t.cycles {
                 CycleMode::Averaged => {
                     segments.push((0.0, scaled(first_on_days / first_cycle_days)));
+                    averaged_cycles.push((0.0, *first_on_days, *first_cycle_days));
                     if first < end {
                         segments.push((first, scaled(on_days / cycle_days)));
+                        averaged_cycles.push((first, *on_days, *cycle_days));
+                    }
+                    if let Some(s) = stop {
+                        averaged_cycles.retain(|(start, _, _)| *start < s);
+                        averaged_cycles.push((s, 0.0, 0.0));
                     }
                 }
                 CycleMode::Resolved => {
@@ -189,7 +209,10 @@ pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
     if let Some((on_m, off_m)) = t.holidays {
         segments = with_holidays(&segments, on_m, off_m, end, &zero);
     }
-    Timeline { segments }
+    Timeline {
+        segments,
+        averaged_cycles,
+    }
 }
 
 /// Drug holidays: the timeline's levels during `on` months, then nothing for `off` months,
@@ -213,6 +236,7 @@ fn with_holidays(
     times.dedup();
     let tl = Timeline {
         segments: segments.to_vec(),
+        averaged_cycles: Vec::new(),
     };
     let mut out: Vec<(f64, Vec<f64>)> = Vec::new();
     for t in times {
@@ -288,6 +312,42 @@ impl Planned {
             .iter()
             .any(|(_, levels)| levels.iter().zip(&applies).any(|(&l, &a)| a && l > 0.0))
     }
+}
+
+/// Scale of the compensation target for a cycle-averaged effect: the ratio of the mean
+/// compensation of the real on/off pattern at its periodic steady state to the compensation the
+/// averaged effect alone would build. During `on` dosing days of each `len`-day cycle the
+/// compensation approaches `C` with time constant `τ_b` (build-up), on rest days it decays with
+/// `τ_w` (washout). Only the compensation during dosing days erodes the effect, unless rebound is
+/// on (then the whole cycle counts). With `c_0` the level at the start of dosing,
+/// `c_0 = C (1 − E_b) E_w / (1 − E_b E_w)` with `E_b = exp(−a/τ_b)`, `E_w = exp(−b/τ_w)` (`a`, `b`
+/// the dosing and rest time), and the factor is `∫ c dt / (C a)`; it is 1 for continuous dosing
+/// and below 1 when washout during rest days outpaces build-up.
+pub fn cycle_compensation_factor(
+    on: f64,
+    len: f64,
+    build: f64,
+    washout: f64,
+    rebound: bool,
+) -> f64 {
+    let a = on / DAYS_PER_MONTH;
+    let b = (len - on).max(0.0) / DAYS_PER_MONTH;
+    if a <= 0.0 || b <= 0.0 {
+        return 1.0;
+    }
+    let eb = (-a / build).exp();
+    let ew = (-b / washout).exp();
+    // In units of C.
+    let c0 = (1.0 - eb) * ew / (1.0 - eb * ew);
+    let c1 = 1.0 + (c0 - 1.0) * eb;
+    let on_integral = a + (c0 - 1.0) * build * (1.0 - eb);
+    let off_integral = c1 * washout * (1.0 - ew);
+    let integral = if rebound {
+        on_integral + off_integral
+    } else {
+        on_integral
+    };
+    integral / a
 }
 
 /// FNV-1a hash of a name: a stable key for per-drug random streams.
@@ -456,7 +516,21 @@ impl ArmPlan {
                         continue;
                     };
                     let e = level(j);
-                    let target = a.ceilings[k] * e;
+                    // A cycle-averaged effect keeps the mean compensation of the real on/off
+                    // pattern at its periodic steady state.
+                    let kappa =
+                        a.p.timeline
+                            .cycle_at_absolute(a.start, t0)
+                            .map_or(1.0, |(on, len)| {
+                                cycle_compensation_factor(
+                                    on,
+                                    len,
+                                    r.build_up_months,
+                                    r.washout_months,
+                                    r.rebound,
+                                )
+                            });
+                    let target = a.ceilings[k] * e * kappa;
                     let c0 = a.comp[k];
                     let tau = if target > c0 {
                         r.build_up_months
@@ -534,6 +608,37 @@ mod tests {
         assert_eq!(tl.segments.len(), 2);
         assert!((tl.segments[0].1[0] - on * 14.0 / 28.0).abs() < 1e-15);
         assert!((tl.segments[1].1[0] - on * 10.0 / 28.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn cycle_compensation_factor_matches_a_simulated_periodic_steady_state() {
+        for &(on, len, build, washout, rebound) in &[
+            (14.0_f64, 28.0_f64, 4.0_f64, 2.0_f64, false),
+            (10.0, 28.0, 4.0, 2.0, true),
+            (5.0, 7.0, 1.0, 6.0, false),
+        ] {
+            // Euler steps of dc/dt = (target − c)/τ over many cycles, then one cycle measured.
+            let dt = 1e-4;
+            let (a, cycle) = (on / DAYS_PER_MONTH, len / DAYS_PER_MONTH);
+            let mut c: f64 = 0.0;
+            let (mut t, mut integral) = (0.0, 0.0);
+            let cycles = 60.0;
+            while t < cycles * cycle {
+                let phase = t % cycle;
+                let dosing = phase < a;
+                let target: f64 = if dosing { 1.0 } else { 0.0 };
+                let tau = if target > c { build } else { washout };
+                if t >= (cycles - 1.0) * cycle && (dosing || rebound) {
+                    integral += c * dt;
+                }
+                c += (target - c) / tau * dt;
+                t += dt;
+            }
+            let want = integral / a;
+            let got = cycle_compensation_factor(on, len, build, washout, rebound);
+            assert!((got - want).abs() < 2e-3, "{on}/{len}: {got} vs {want}");
+        }
+        assert_eq!(cycle_compensation_factor(28.0, 28.0, 4.0, 2.0, false), 1.0);
     }
 
     #[test]
