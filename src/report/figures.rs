@@ -643,6 +643,10 @@ fn quantile_panel(
     Some(chart)
 }
 
+/// Individual ALSFRS-R trajectories drawn faintly behind the fans: the first few patients (by
+/// index) of each arm with at least two rated visits, from `trajectories.parquet`.
+pub const FAINT_PATIENTS_PER_ARM: usize = 5;
+
 fn quantile_chart(
     data: &ResultData,
     title: &str,
@@ -651,11 +655,55 @@ fn quantile_chart(
     wide: bool,
 ) -> Option<Figure> {
     let mut chart = quantile_panel(data, format!("{title}: {}", data.name), variable, y, wide)?;
+    let mut subtitle = enrolled_text(data);
+    if let (Some(visits), "alsfrs_r") = (&data.visits, variable) {
+        let mut drawn = 0;
+        for arm in 0..data.arms.len() {
+            let mut indices: Vec<u64> = visits
+                .iter()
+                .filter(|v| v.arm == arm)
+                .map(|v| v.index)
+                .collect();
+            indices.sort_unstable();
+            indices.dedup();
+            let mut k = 0;
+            for index in indices {
+                if k == FAINT_PATIENTS_PER_ARM {
+                    break;
+                }
+                let mut pts: Vec<(f64, f64)> = visits
+                    .iter()
+                    .filter(|v| v.arm == arm && v.index == index)
+                    .map(|v| (v.month, f64::from(v.alsfrs_r)))
+                    .collect();
+                if pts.len() < 2 {
+                    continue;
+                }
+                pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                chart = chart.series(
+                    Series::new(
+                        "",
+                        pts.iter().map(|p| p.0).collect(),
+                        pts.iter().map(|p| p.1).collect(),
+                    )
+                    .colour(Colour::Series(arm))
+                    .faint(),
+                );
+                k += 1;
+            }
+            drawn = drawn.max(k);
+        }
+        if drawn > 0 {
+            subtitle.push_str(&format!(
+                " Thin pale lines: the rated course of the first {drawn} patients of each arm."
+            ));
+        }
+    }
     if wide && data.arms.len() > 2 {
         // Nested fans of several arms cover every corner of the plot.
         chart = chart.legend(LegendPosition::Below);
     }
-    Some(Figure::Line(chart.subtitle(enrolled_text(data))))
+    Some(Figure::Line(chart.subtitle(subtitle)))
 }
 
 /// Fewest rated visits in a bin of the ALSFRS-R fan against the other time origin

@@ -45,6 +45,9 @@ pub struct Series {
     pub dashed: bool,
     /// Colour; `None` takes the palette colour of the series' position.
     pub colour: Option<Colour>,
+    /// Draws a thin, pale line behind every band and line (an individual trajectory behind a
+    /// fan); such a series has no legend entry.
+    pub faint: bool,
 }
 
 impl Series {
@@ -58,7 +61,15 @@ impl Series {
             markers: false,
             dashed: false,
             colour: None,
+            faint: false,
         }
+    }
+
+    /// Draws the line thin and pale, behind everything else, without a legend entry.
+    #[must_use]
+    pub fn faint(mut self) -> Series {
+        self.faint = true;
+        self
     }
 
     /// Adds a shaded band from `lower` to `upper`.
@@ -350,7 +361,7 @@ impl Chart {
     /// The legend entries, in the order the legend shows them.
     pub(crate) fn entries(&self, style: Style) -> Vec<Entry> {
         let mut entries = Vec::new();
-        for (i, s) in self.series.iter().enumerate() {
+        for (i, s) in self.series.iter().enumerate().filter(|(_, s)| !s.faint) {
             let c = self.colour_of(i);
             entries.push(Entry {
                 label: s.label.clone(),
@@ -461,13 +472,23 @@ impl Chart {
         let r = frame::rect(&xs, &ys);
         let mut occupied = Occupancy::default();
         frame::draw_marks(&area, r, &self.marks, true, style, &mut occupied)?;
+        for (i, s) in self.series.iter().enumerate().filter(|(_, s)| s.faint) {
+            // Three parts white to one of colour: pale, behind the fans.
+            let RGBColor(r0, g0, b0) = self.colour_of(i);
+            let pale = |v: u8| ((u16::from(v) + 3 * 255) / 4) as u8;
+            let c = RGBColor(pale(r0), pale(g0), pale(b0));
+            for run in frame::finite_runs(&s.x, &[&s.y]) {
+                let pts: Vec<(f64, f64)> = run.map(|k| (s.x[k], s.y[k])).collect();
+                frame::polyline(&area, r, &pts, c, style.thin(), false, style)?;
+            }
+        }
         for (i, s) in self.series.iter().enumerate() {
             let c = self.colour_of(i);
             for b in &s.bands {
                 self.draw_band(&area, r, s, b, c, steps, &mut occupied)?;
             }
         }
-        for (i, s) in self.series.iter().enumerate() {
+        for (i, s) in self.series.iter().enumerate().filter(|(_, s)| !s.faint) {
             let c = self.colour_of(i);
             for run in frame::finite_runs(&s.x, &[&s.y]) {
                 let next = s.x.get(run.end).copied().filter(|x| x.is_finite());
