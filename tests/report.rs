@@ -306,7 +306,15 @@ fn no_plots_writes_only_the_tables() {
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
     names.sort();
-    assert_eq!(names, ["manifest.json", "patients.csv", "summary.csv"]);
+    assert_eq!(
+        names,
+        [
+            "manifest.json",
+            "patients.csv",
+            "sample_trajectories.csv",
+            "summary.csv"
+        ]
+    );
 }
 
 #[test]

@@ -61,7 +61,7 @@ fn results_are_identical_for_any_thread_count() {
     for (t, d) in [1, 2, 4].iter().zip(&dirs) {
         run_into(&s, d, &["--threads", &t.to_string(), "--quiet"]);
     }
-    for file in ["summary.csv", "patients.csv"] {
+    for file in ["summary.csv", "patients.csv", "sample_trajectories.csv"] {
         let a = read(dirs[0].join(file));
         for d in &dirs[1..] {
             assert_eq!(a, read(d.join(file)), "{file} differs with {}", d.display());
@@ -260,7 +260,7 @@ fn shards_merge_into_the_unsharded_result() {
         .arg(&merged)
         .assert()
         .success();
-    for file in ["summary.csv", "patients.csv"] {
+    for file in ["summary.csv", "patients.csv", "sample_trajectories.csv"] {
         assert_eq!(read(whole.join(file)), read(merged.join(file)), "{file}");
     }
     let traj = |d: &Path| std::fs::read(d.join("trajectories.parquet")).unwrap();

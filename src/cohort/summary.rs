@@ -266,8 +266,31 @@ pub struct CohortSummary {
     pub rejected_steps: u64,
     /// Per arm.
     pub arms: Vec<ArmSummary>,
+    /// The rated courses of the [`SAMPLE_PATIENTS`] enrolled patients with the lowest indices,
+    /// in index order (drawn faintly behind the ALSFRS-R fans).
+    pub sample: Vec<SampleCourse>,
     /// Scheduled visit times (months from the visit origin).
     times: Vec<f64>,
+}
+
+/// Enrolled patients whose rated courses a summary keeps.
+pub const SAMPLE_PATIENTS: usize = 5;
+
+/// One enrolled patient's rated ALSFRS-R totals, per arm: `(months from the visit origin,
+/// total)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleCourse {
+    /// Patient index.
+    pub index: u64,
+    /// Per arm, in arm order.
+    pub arms: Vec<Vec<(f64, u32)>>,
+}
+
+/// Keeps the lowest indices, each once: the result does not depend on the order of merging.
+fn keep_lowest(sample: &mut Vec<SampleCourse>) {
+    sample.sort_by_key(|c| c.index);
+    sample.dedup_by_key(|c| c.index);
+    sample.truncate(SAMPLE_PATIENTS);
 }
 
 fn observation_values(o: &Observation) -> [f64; 7] {
@@ -308,8 +331,20 @@ impl CohortSummary {
     pub fn add(&mut self, outcome: &Outcome) {
         self.screened += 1;
         match outcome {
-            Outcome::Enrolled { arms, .. } => {
+            Outcome::Enrolled { draw, arms, .. } => {
                 self.enrolled += 1;
+                if self.sample.len() < SAMPLE_PATIENTS
+                    || self.sample.last().is_some_and(|c| c.index > draw.index)
+                {
+                    self.sample.push(SampleCourse {
+                        index: draw.index,
+                        arms: arms
+                            .iter()
+                            .map(|c| c.visits.iter().map(|o| (o.t, o.total())).collect())
+                            .collect(),
+                    });
+                    keep_lowest(&mut self.sample);
+                }
                 if let Some(first) = arms.first() {
                     self.rhs_evaluations += first.stats.rhs_evaluations;
                     self.accepted_steps += first.stats.accepted_steps;
@@ -341,6 +376,8 @@ impl CohortSummary {
         self.rhs_evaluations += other.rhs_evaluations;
         self.accepted_steps += other.accepted_steps;
         self.rejected_steps += other.rejected_steps;
+        self.sample.extend(other.sample.iter().cloned());
+        keep_lowest(&mut self.sample);
         for (a, b) in self.arms.iter_mut().zip(&other.arms) {
             a.enrolled += b.enrolled;
             for (x, y) in a.alive.iter_mut().zip(&b.alive) {
@@ -506,6 +543,11 @@ impl CohortSummary {
             "accepted_steps": self.accepted_steps,
             "rejected_steps": self.rejected_steps,
             "arms": arms,
+            "sample": self
+                .sample
+                .iter()
+                .map(|c| serde_json::json!({ "index": c.index, "arms": c.arms }))
+                .collect::<Vec<_>>(),
         })
     }
 
@@ -569,13 +611,80 @@ impl CohortSummary {
             accepted_steps: u("accepted_steps")?,
             rejected_steps: u("rejected_steps")?,
             arms,
+            sample: sample_from_json(v.get("sample")?)?,
         })
+    }
+}
+
+fn sample_from_json(v: &serde_json::Value) -> Option<Vec<SampleCourse>> {
+    v.as_array()?
+        .iter()
+        .map(|c| {
+            let arms = c
+                .get("arms")?
+                .as_array()?
+                .iter()
+                .map(|arm| {
+                    arm.as_array()?
+                        .iter()
+                        .map(|p| {
+                            let p = p.as_array()?;
+                            Some((
+                                p.first()?.as_f64()?,
+                                u32::try_from(p.get(1)?.as_u64()?).ok()?,
+                            ))
+                        })
+                        .collect::<Option<Vec<_>>>()
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(SampleCourse {
+                index: c.get("index")?.as_u64()?,
+                arms,
+            })
+        })
+        .collect()
+}
+
+impl CohortSummary {
+    /// `sample_trajectories.csv`: the sample's rated visits, one row per patient, arm and visit.
+    pub fn sample_csv(&self, spec: &CohortSpec) -> String {
+        let mut out = String::from("index,arm,month,alsfrs_r\n");
+        for c in &self.sample {
+            for (arm, visits) in spec.arms.iter().zip(&c.arms) {
+                for (t, total) in visits {
+                    let _ = writeln!(out, "{},{},{},{total}", c.index, arm.name, num(*t));
+                }
+            }
+        }
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sample_keeps_the_lowest_indices_in_any_merge_order() {
+        let course = |index| SampleCourse {
+            index,
+            arms: vec![vec![(0.0, 40)]],
+        };
+        let part = |ids: &[u64]| CohortSummary {
+            sample: ids.iter().map(|&i| course(i)).collect(),
+            ..Default::default()
+        };
+        let (a, b) = (part(&[9, 3, 12]), part(&[1, 7, 4, 2]));
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        let ids: Vec<u64> = ab.sample.iter().map(|c| c.index).collect();
+        assert_eq!(ids, vec![1, 2, 3, 4, 7]);
+        assert_eq!(ab.sample, ba.sample);
+        let back = CohortSummary::from_json(&ab.to_json()).unwrap();
+        assert_eq!(back.sample, ab.sample);
+    }
 
     #[test]
     fn integer_statistics_are_exact() {

@@ -117,6 +117,9 @@ pub struct ResultData {
     pub alsfrs12: Option<HashMap<(u64, String), f64>>,
     /// Every rated ALSFRS-R total, from `trajectories.parquet` when present.
     pub visits: Option<Vec<Visit>>,
+    /// Rated visits of the first few enrolled patients, from `sample_trajectories.csv` (when
+    /// written): the faint individual courses behind the ALSFRS-R fan.
+    pub sample: Option<Vec<Visit>>,
 }
 
 fn read_err(path: &Path, message: impl ToString) -> FiguresError {
@@ -278,6 +281,35 @@ impl ResultData {
         } else {
             None
         };
+        let spath = dir.join("sample_trajectories.csv");
+        let sample = if spath.exists() {
+            let (header, rows) = read_csv(&spath)?;
+            let (ci, ca, cm, cs) = (
+                column(&header, "index", &spath)?,
+                column(&header, "arm", &spath)?,
+                column(&header, "month", &spath)?,
+                column(&header, "alsfrs_r", &spath)?,
+            );
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let (Some(arm), Ok(index), Ok(total)) = (
+                    arms.iter().position(|a| a == &r[ca]),
+                    r[ci].parse::<u64>(),
+                    r[cs].parse::<u8>(),
+                ) else {
+                    return Err(read_err(&spath, format!("bad row: {r:?}")));
+                };
+                out.push(Visit {
+                    index,
+                    arm,
+                    month: field(&r[cm]),
+                    alsfrs_r: total,
+                });
+            }
+            Some(out)
+        } else {
+            None
+        };
         let alsfrs12 = visits.as_ref().map(|v| {
             v.iter()
                 .filter(|v| (v.month - 12.0).abs() < 1e-9)
@@ -294,6 +326,7 @@ impl ResultData {
             patients,
             alsfrs12,
             visits,
+            sample,
         })
     }
 
@@ -644,7 +677,8 @@ fn quantile_panel(
 }
 
 /// Individual ALSFRS-R trajectories drawn faintly behind the fans: the first few patients (by
-/// index) of each arm with at least two rated visits, from `trajectories.parquet`.
+/// index) of each arm with at least two rated visits, from `trajectories.parquet` or else
+/// `sample_trajectories.csv`.
 pub const FAINT_PATIENTS_PER_ARM: usize = 5;
 
 fn quantile_chart(
@@ -656,7 +690,7 @@ fn quantile_chart(
 ) -> Option<Figure> {
     let mut chart = quantile_panel(data, format!("{title}: {}", data.name), variable, y, wide)?;
     let mut subtitle = enrolled_text(data);
-    if let (Some(visits), "alsfrs_r") = (&data.visits, variable) {
+    if let (Some(visits), "alsfrs_r") = (data.visits.as_ref().or(data.sample.as_ref()), variable) {
         let mut drawn = 0;
         for arm in 0..data.arms.len() {
             let mut indices: Vec<u64> = visits

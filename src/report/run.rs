@@ -190,6 +190,10 @@ pub fn run_scenario(
         None => {
             if s.simulation.summary {
                 staging.write("summary.csv", summary.to_csv(&spec).as_bytes())?;
+                staging.write(
+                    "sample_trajectories.csv",
+                    summary.sample_csv(&spec).as_bytes(),
+                )?;
             }
             staging.write(
                 "manifest.json",
@@ -421,6 +425,10 @@ pub fn merge_parts_with(
     }
     if s.simulation.summary {
         staging.write("summary.csv", summary.to_csv(&spec).as_bytes())?;
+        staging.write(
+            "sample_trajectories.csv",
+            summary.sample_csv(&spec).as_bytes(),
+        )?;
     }
     let scenario_file = first.json["scenario_file"]
         .as_str()
