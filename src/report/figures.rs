@@ -930,10 +930,18 @@ fn survival_figure(data: &ResultData, fits: &[ArmSurvival]) -> Option<Figure> {
             (Some(a), None) => format!(", 95% CI {a:.1}-not reached"),
             _ => String::new(),
         };
-        // With several arms the legend names the arms and the subtitle gives the medians, which
-        // keeps the legend small enough to stay off the curves.
-        let label = if multi {
+        // The legend gives each arm's median; with more than three arms it names the arms
+        // only (the subtitle has the medians), which keeps it small enough to stay off the
+        // curves.
+        let label = if fits.len() > 3 {
             f.arm.clone()
+        } else if multi {
+            format!(
+                "{}: median {}{}",
+                f.arm,
+                months(f.median),
+                if f.median.is_some() { " months" } else { "" }
+            )
         } else {
             format!(
                 "median {}{}{ci}",
