@@ -20,31 +20,50 @@ pub struct Args {
     /// Result folder (default: out/<scenario name>, or out/<scenario name>.part-K-of-N for a shard).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Master seed, replacing `population.seed` (0 to 9223372036854775807, the largest integer a
-    /// scenario file can record).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    seed: Option<u64>,
-    /// Number of virtual patients screened, replacing `population.size`.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_PATIENTS))]
-    patients: Option<u64>,
-    /// Worker threads (1 runs serially; default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    threads: Option<u64>,
     /// Run only shard K of N (K from 1 to N) and write a part folder for `alssim merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
     /// Also write every rated visit of every patient to trajectories.parquet.
     #[arg(long)]
     trajectories: bool,
+    #[command(flatten)]
+    cohort: CohortArgs,
+}
+
+/// Options shared by the commands that simulate a cohort (`run`, `whatif`).
+#[derive(Debug, clap::Args)]
+pub struct CohortArgs {
+    /// Master seed, replacing `population.seed` (0 to 9223372036854775807, the largest integer a
+    /// scenario file can record).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Number of virtual patients screened, replacing `population.size`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_PATIENTS))]
+    pub patients: Option<u64>,
+    /// Worker threads (1 runs serially; default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
     /// Replace an existing result folder.
     #[arg(long)]
-    force: bool,
+    pub force: bool,
     /// Write only the tables: no figures and no report.html.
     #[arg(long)]
-    no_plots: bool,
+    pub no_plots: bool,
     /// Print nothing but errors (no progress bar, no summary line).
     #[arg(long)]
-    quiet: bool,
+    pub quiet: bool,
+}
+
+impl CohortArgs {
+    /// Applies `--seed` and `--patients` to a scenario.
+    pub fn apply(&self, s: &mut scenario::Scenario) {
+        if let Some(seed) = self.seed {
+            s.population.seed = seed;
+        }
+        if let Some(n) = self.patients {
+            s.population.size = n;
+        }
+    }
 }
 
 /// Options of `alssim merge`.
@@ -141,13 +160,8 @@ fn warn_failures(r: &RunReport, file: &str) {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = load_or_report(&args.file)?;
-    if let Some(seed) = args.seed {
-        s.population.seed = seed;
-    }
-    if let Some(n) = args.patients {
-        s.population.size = n;
-    }
-    let threads = super::threads(args.threads);
+    args.cohort.apply(&mut s);
+    let threads = super::threads(args.cohort.threads);
     let dir = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {
             Some((k, n)) => format!("{}.part-{k}-of-{n}", s.meta.name),
@@ -163,14 +177,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         threads,
         shard: args.shard,
         trajectories: args.trajectories,
-        force: args.force,
+        force: args.cohort.force,
         scenario_file: args.file.display().to_string(),
-        plots: !args.no_plots && args.shard.is_none(),
+        plots: !args.cohort.no_plots && args.shard.is_none(),
     };
-    let bar = progress_bar(total, args.quiet);
+    let bar = progress_bar(total, args.cohort.quiet);
     let report = run_scenario(&s, &dir, &options, |done| bar.set_position(done))?;
     bar.finish_and_clear();
-    if !args.quiet {
+    if !args.cohort.quiet {
         print_report("run", &s.meta.name, &report, threads);
     }
     warn_figures(&report);

@@ -26,24 +26,8 @@ pub struct Args {
     /// Result folder (default: out/whatif).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Master seed.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    seed: Option<u64>,
-    /// Number of virtual patients screened (default: the default scenario's 2000).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=scenario::MAX_PATIENTS))]
-    patients: Option<u64>,
-    /// Worker threads (1 runs serially; default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    threads: Option<u64>,
-    /// Replace an existing result folder.
-    #[arg(long)]
-    force: bool,
-    /// Write only the tables: no figures and no report.html.
-    #[arg(long)]
-    no_plots: bool,
-    /// Print nothing but errors.
-    #[arg(long)]
-    quiet: bool,
+    #[command(flatten)]
+    cohort: super::run::CohortArgs,
 }
 
 /// Parses `a+b+c` into an arm.
@@ -109,13 +93,8 @@ fn fmt_months(x: Option<f64>) -> String {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = scenario(&args.arms)?;
-    if let Some(seed) = args.seed {
-        s.population.seed = seed;
-    }
-    if let Some(n) = args.patients {
-        s.population.size = n;
-    }
-    let threads = super::threads(args.threads);
+    args.cohort.apply(&mut s);
+    let threads = super::threads(args.cohort.threads);
     let dir = args
         .out
         .unwrap_or_else(|| PathBuf::from("out").join("whatif"));
@@ -123,9 +102,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         threads,
         shard: None,
         trajectories: false,
-        force: args.force,
+        force: args.cohort.force,
         scenario_file: "(alssim whatif)".into(),
-        plots: !args.no_plots,
+        plots: !args.cohort.no_plots,
     };
     let report = run_scenario(&s, &dir, &options, |_| {})?;
     for w in &report.warnings {
@@ -138,7 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             dir.join("manifest.json").display()
         );
     }
-    if args.quiet {
+    if args.cohort.quiet {
         return Ok(());
     }
     let data = ResultData::read(&dir)?;
