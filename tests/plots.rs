@@ -192,7 +192,7 @@ fn validation_figures_are_drawn_from_the_cohort() {
     assert_eq!(names, expected);
     let (_tmp, dir) = folder("validation");
     let written = figures.write(&dir, &FigureOptions::default()).unwrap();
-    assert_eq!(written.len(), 6);
+    assert_eq!(written.len(), 2 * FIGURES.len());
     for (name, figure) in &drawn {
         check_written(&dir, name, figure);
     }
@@ -219,6 +219,12 @@ fn validation_figures_are_drawn_from_the_cohort() {
     assert!(svg.contains("Published, with accepted interval"));
     let svg = std::fs::read_to_string(dir.join("slope_distribution.svg")).unwrap();
     assert!(svg.contains("Published mean 0.89") && svg.contains("Published 95% range 0.04-1.96"));
+    // D50 groups: the shares cover everyone fitted.
+    assert!(!figures.d50.is_empty());
+    let shares = alssim::calibrate::validate::d50_shares(&figures.d50);
+    assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    let svg = std::fs::read_to_string(dir.join("d50_distribution.svg")).unwrap();
+    assert!(svg.contains("Group boundaries (20, 40 months)"));
 }
 
 #[test]
@@ -231,7 +237,7 @@ fn size_and_formats_follow_the_options() {
         formats: vec![Format::Png],
     };
     let written = figures.write(&dir, &options).unwrap();
-    assert_eq!(written.len(), 3);
+    assert_eq!(written.len(), FIGURES.len());
     for (name, figure) in figures.figures() {
         assert_eq!(png_size(&dir.join(format!("{name}.png"))), (640, 420));
         assert!(!dir.join(format!("{name}.svg")).exists());

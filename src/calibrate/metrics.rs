@@ -640,9 +640,79 @@ pub fn survival_curve(outcomes: &[Outcome], origin: Origin, group: Group) -> Opt
     Some(curve)
 }
 
+/// Each enrolled patient's D50: the months from onset at which the sigmoid
+/// `ALSFRS-R(t) = 48 / (1 + exp((t − D50)/dx))` fitted to the rated totals reaches 24 (the D50
+/// model of the Jena ALS group; Gordon 2010 J Neurol 257:1713 for the curvilinear course). The
+/// fit is the least-squares line of the logit `ln(48/y − 1) = (t − D50)/dx` on the visits with
+/// a total strictly between 0 and 48, for patients with at least three such visits and a
+/// falling course (`dx > 0`); others are left out.
+pub fn d50_fits(outcomes: &[Outcome]) -> Vec<f64> {
+    subjects(outcomes)
+        .iter()
+        .filter_map(|s| {
+            let c = &s.course;
+            let onset = c.events.onset?;
+            let pts: Vec<(f64, u32)> = c
+                .visits
+                .iter()
+                .map(|o| (c.origin + o.t - onset, o.total()))
+                .collect();
+            d50_of(&pts)
+        })
+        .collect()
+}
+
+/// D50 (months) of one course `(months from onset, rated total)` by the logit least-squares
+/// fit of [`d50_fits`]; `None` with fewer than three usable visits or no fall.
+pub fn d50_of(course: &[(f64, u32)]) -> Option<f64> {
+    let pts: Vec<(f64, f64)> = course
+        .iter()
+        .filter(|(_, y)| (1..48).contains(y))
+        .map(|&(t, y)| (t, (48.0 / f64::from(y) - 1.0).ln()))
+        .collect();
+    if pts.len() < 3 {
+        return None;
+    }
+    let n = pts.len() as f64;
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    if sxx <= 0.0 {
+        return None;
+    }
+    let b = sxy / sxx;
+    if b <= 0.0 {
+        return None;
+    }
+    // z = b (t − D50): zero at t = mx − my / b.
+    let d50 = mx - my / b;
+    (d50.is_finite() && d50 > 0.0).then_some(d50)
+}
+
 /// Individual ALSFRS-R decline (points/month, positive when the score falls): the negative
 /// least-squares slope of the rated total over the visits within `months` of diagnosis, for
 /// each patient with at least three such visits (as `slope_mean_24` uses them).
 pub fn alsfrs_declines(outcomes: &[Outcome], months: f64) -> Vec<f64> {
     declines(&subjects(outcomes), months, |o| f64::from(o.total()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn d50_of_a_sampled_sigmoid() {
+        // ALSFRS-R = 48 / (1 + exp((t − 30)/8)), rated every 3 months from 6 to 60, rounded.
+        let course: Vec<(f64, u32)> = (2..=20)
+            .map(|k| {
+                let t = 3.0 * f64::from(k);
+                (t, (48.0 / (1.0 + ((t - 30.0) / 8.0).exp())).round() as u32)
+            })
+            .collect();
+        let d = d50_of(&course).unwrap();
+        assert!((d - 30.0).abs() < 1.0, "{d}");
+        // A flat course has no D50.
+        assert_eq!(d50_of(&[(1.0, 40), (2.0, 40), (3.0, 40)]), None);
+    }
 }

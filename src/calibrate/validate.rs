@@ -302,13 +302,23 @@ pub struct ValidationFigures {
     pub bulbar_hazard_ratio: Estimate,
     /// Individual ALSFRS-R decline over the first [`DECLINE_MONTHS`] after diagnosis.
     pub declines: Option<DeclineHistogram>,
+    /// Each patient's D50, months (see [`metrics::d50_fits`]).
+    pub d50: Vec<f64>,
     /// The published targets the figures show.
     pub targets: Vec<Target>,
 }
 
+/// Shares of D50 values below 20, from 20 to 40, and above 40 months.
+pub fn d50_shares(d50: &[f64]) -> [f64; 3] {
+    let n = d50.len().max(1) as f64;
+    let fast = d50.iter().filter(|&&d| d < D50_GROUPS[0]).count() as f64;
+    let slow = d50.iter().filter(|&&d| d > D50_GROUPS[1]).count() as f64;
+    [fast / n, (n - fast - slow) / n, slow / n]
+}
+
 /// The figures `alssim validate` writes: file name (without extension), short title and
 /// caption.
-pub const FIGURES: [(&str, &str, &str); 3] = [
+pub const FIGURES: [(&str, &str, &str); 4] = [
     (
         "survival_from_diagnosis",
         "Survival from diagnosis",
@@ -329,7 +339,19 @@ pub const FIGURES: [(&str, &str, &str); 3] = [
          with the simulated mean and the published mean (with its accepted interval) and 95% \
          range.",
     ),
+    (
+        "d50_distribution",
+        "D50: months from onset to half the ALSFRS-R",
+        "Histogram of each patient's D50, the time from onset at which a sigmoid fitted to the \
+         rated ALSFRS-R reaches 24 points, with the Jena groups (high progression below 20 \
+         months, intermediate 20-40, low above 40) and their shares in the subtitle.",
+    ),
 ];
+
+/// D50 group boundaries, months (Jena ALS D50 model).
+pub const D50_GROUPS: [f64; 2] = [20.0, 40.0];
+/// Width of a D50 histogram bin, months.
+pub const D50_BIN: f64 = 5.0;
 
 /// The published source of a target, up to the first `;`.
 fn short_source(t: &Target) -> &str {
@@ -366,6 +388,7 @@ impl ValidationFigures {
                 &metrics::alsfrs_declines(outcomes, DECLINE_MONTHS),
                 &include,
             ),
+            d50: metrics::d50_fits(outcomes),
             targets,
         }
     }
@@ -385,6 +408,9 @@ impl ValidationFigures {
         }
         if let Some(f) = self.slope_distribution() {
             out.push((FIGURES[2].0, f));
+        }
+        if let Some(f) = self.d50_distribution() {
+            out.push((FIGURES[3].0, f));
         }
         out
     }
@@ -508,6 +534,57 @@ impl ValidationFigures {
             }
         }
         Some(Figure::Step(chart.subtitle(text)))
+    }
+
+    fn d50_distribution(&self) -> Option<Figure> {
+        if self.d50.is_empty() {
+            return None;
+        }
+        let mut v = self.d50.clone();
+        v.sort_by(f64::total_cmp);
+        // Up to the 99th percentile, in whole bins, and at least past the last group boundary.
+        let top = crate::report::stats::quantile_sorted(&v, 0.99).max(D50_GROUPS[1] + D50_BIN);
+        let bins = (top / D50_BIN).ceil() as usize;
+        let edges: Vec<f64> = (0..=bins).map(|k| k as f64 * D50_BIN).collect();
+        let mut counts = vec![0.0; bins];
+        let mut outside = 0;
+        for &d in &v {
+            match counts.get_mut((d / D50_BIN) as usize) {
+                Some(c) => *c += 1.0,
+                None => outside += 1,
+            }
+        }
+        let [fast, mid, slow] = d50_shares(&v);
+        let median = crate::report::stats::quantile_sorted(&v, 0.5);
+        let mut hist = Histogram::new(
+            "D50: months from onset to half the ALSFRS-R, per patient".to_string(),
+            Axis::new("D50 (months from onset)"),
+            Axis::new(format!("Patients per {D50_BIN} months")).integer(),
+            edges,
+            counts,
+        )
+        .label(format!("Simulated patients (n = {})", v.len()))
+        .mark(Mark::vline(median, format!("Median {median:.1}")).colour(Colour::Black));
+        for b in D50_GROUPS {
+            hist = hist.mark(
+                Mark::vline(b, "Group boundaries (20, 40 months)")
+                    .colour(Colour::Series(1))
+                    .dashed(),
+            );
+        }
+        let mut text = format!(
+            "Untreated {}; sigmoid 48/(1 + exp((t - D50)/dx)) fitted per patient to the rated \
+             totals (logit least squares, 3 or more visits). High progression (D50 < 20): {:.0}%, \
+             intermediate (20-40): {:.0}%, low (> 40): {:.0}%.",
+            self.population,
+            100.0 * fast,
+            100.0 * mid,
+            100.0 * slow
+        );
+        if outside > 0 {
+            let _ = write!(text, " {outside} patients beyond the range shown.");
+        }
+        Some(Figure::Histogram(hist.subtitle(text)))
     }
 
     fn slope_distribution(&self) -> Option<Figure> {
