@@ -662,6 +662,49 @@ pub fn d50_fits(outcomes: &[Outcome]) -> Vec<f64> {
         .collect()
 }
 
+/// Quadratic coefficient `c` of the least-squares fit `y = a + b·t + c·t²`; `None` with fewer
+/// than four points or a singular design.
+pub fn quadratic_coefficient(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() < 4 || x.len() != y.len() {
+        return None;
+    }
+    // Centre time for conditioning; the quadratic coefficient does not change.
+    let m = x.iter().sum::<f64>() / x.len() as f64;
+    let mut ata = nalgebra::Matrix3::<f64>::zeros();
+    let mut aty = nalgebra::Vector3::<f64>::zeros();
+    for (&t, &v) in x.iter().zip(y) {
+        let u = t - m;
+        let row = nalgebra::Vector3::new(1.0, u, u * u);
+        ata += row * row.transpose();
+        aty += row * v;
+    }
+    let beta = ata.lu().solve(&aty)?;
+    beta[2].is_finite().then_some(beta[2])
+}
+
+/// Per patient, the quadratic coefficient of the rated ALSFRS-R total against months after
+/// diagnosis over the first `months` (patients with at least five visits then): positive when
+/// the decline slows down (a curvilinear, decelerating course), negative when it speeds up.
+pub fn curvatures(outcomes: &[Outcome], months: f64) -> Vec<f64> {
+    subjects(outcomes)
+        .iter()
+        .filter_map(|s| {
+            let v: Vec<_> = s
+                .course
+                .visits
+                .iter()
+                .filter(|o| o.t <= months + 1e-9)
+                .collect();
+            if v.len() < 5 {
+                return None;
+            }
+            let x: Vec<f64> = v.iter().map(|o| o.t).collect();
+            let y: Vec<f64> = v.iter().map(|o| f64::from(o.total())).collect();
+            quadratic_coefficient(&x, &y)
+        })
+        .collect()
+}
+
 /// D50 (months) of one course `(months from onset, rated total)` by the logit least-squares
 /// fit of [`d50_fits`]; `None` with fewer than three usable visits or no fall.
 pub fn d50_of(course: &[(f64, u32)]) -> Option<f64> {
@@ -700,6 +743,15 @@ pub fn alsfrs_declines(outcomes: &[Outcome], months: f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quadratic_coefficient_of_an_exact_parabola() {
+        let x: Vec<f64> = (0..9).map(|k| 3.0 * f64::from(k)).collect();
+        let y: Vec<f64> = x.iter().map(|t| 40.0 - 1.2 * t + 0.02 * t * t).collect();
+        let c = quadratic_coefficient(&x, &y).unwrap();
+        assert!((c - 0.02).abs() < 1e-12, "{c}");
+        assert_eq!(quadratic_coefficient(&x[..3], &y[..3]), None);
+    }
 
     #[test]
     fn d50_of_a_sampled_sigmoid() {

@@ -308,6 +308,56 @@ pub struct ValidationFigures {
     pub targets: Vec<Target>,
 }
 
+/// The shape of the decline, reported without a target (no published value to compare
+/// with): the curvature of each patient's course over the first 24 months after diagnosis,
+/// and D50 groups. A markdown section for `validation.md`.
+pub fn shape_markdown(outcomes: &[Outcome]) -> String {
+    let c = metrics::curvatures(outcomes, DECLINE_MONTHS);
+    let d50 = metrics::d50_fits(outcomes);
+    let mut out = String::from(
+        "## Shape of the decline (reported, no target)\n\nPublished: the mean course is \
+         curvilinear (quadratic fits, not linear; Gordon 2010 J Neurol 257:1713) and decelerates \
+         on average over the first 24 months (PRECISION-ALS, van Eijk 2025 ALS-FTD 26(sup1):30); \
+         D50 groups below 20, 20-40 and above 40 months (Jena ALS group). No published numbers \
+         are at hand to set intervals.\n\n",
+    );
+    if !c.is_empty() {
+        let n = c.len() as f64;
+        let mean = c.iter().sum::<f64>() / n;
+        let sd = (c.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
+        let half = 1.96 * sd / n.sqrt();
+        let decelerating = c.iter().filter(|&&x| x > 0.0).count() as f64 / n;
+        let _ = writeln!(
+            out,
+            "- Quadratic coefficient of each patient's rated ALSFRS-R against months after \
+             diagnosis, first 24 months, patients with 5 or more visits (n = {}): mean {:.4} \
+             points/month² (95% CI {:.4} to {:.4}); decelerating (coefficient above 0) in {:.0}%.",
+            c.len(),
+            mean,
+            mean - half,
+            mean + half,
+            100.0 * decelerating
+        );
+    }
+    if !d50.is_empty() {
+        let mut v = d50.clone();
+        v.sort_by(f64::total_cmp);
+        let [fast, mid, slow] = d50_shares(&v);
+        let _ = writeln!(
+            out,
+            "- D50 (months from onset to half the ALSFRS-R, sigmoid fitted per patient; n = {}): \
+             median {:.1}; below 20 months {:.0}%, 20-40 {:.0}%, above 40 {:.0}%.",
+            v.len(),
+            crate::report::stats::quantile_sorted(&v, 0.5),
+            100.0 * fast,
+            100.0 * mid,
+            100.0 * slow
+        );
+    }
+    out.push('\n');
+    out
+}
+
 /// Shares of D50 values below 20, from 20 to 40, and above 40 months.
 pub fn d50_shares(d50: &[f64]) -> [f64; 3] {
     let n = d50.len().max(1) as f64;

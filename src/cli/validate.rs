@@ -64,6 +64,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let main = &cohorts.main;
     let staging = Staging::new(&args.out, args.force)?;
     let mut md = validate::to_markdown(&checks, args.patients, s.population.seed);
+    let shape = validate::shape_markdown(main);
+    md.push_str(&shape);
     if !args.no_plots {
         let figures = ValidationFigures::new(
             main,
@@ -96,6 +98,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         for c in &checks {
             crate::outln!("{}", line(c));
+        }
+        // The shape of the decline, reported without a target.
+        for l in shape.lines().filter(|l| l.starts_with("- ")) {
+            crate::outln!("\n{}", &l[2..]);
         }
         crate::outln!("\nwrote {}", args.out.display());
     }
