@@ -32,7 +32,7 @@ impl Estimate {
 }
 
 /// Every metric name a target may use.
-pub const METRICS: [&str; 39] = [
+pub const METRICS: [&str; 40] = [
     "median_survival_from_onset",
     "survival_from_onset_120",
     "survival_from_diagnosis_12",
@@ -72,12 +72,14 @@ pub const METRICS: [&str; 39] = [
     "nfl_rise_lead_sod1_a4v",
     "nfl_rise_lead_fus",
     "nfl_rise_lead_c9orf72",
+    "hr_delay_6_12_vs_longer",
 ];
 
 /// One enrolled patient, reduced to what the statistics need.
 #[derive(Debug, Clone)]
 struct Subject {
     age: f64,
+    delay: f64,
     bulbar: bool,
     region: Region,
     genotype: Genotype,
@@ -111,6 +113,7 @@ fn subjects(outcomes: &[Outcome]) -> Vec<Subject> {
                 let since_onset = enrollment - onset;
                 Some(Subject {
                     age: draw.covariates.age_years,
+                    delay: draw.covariates.diagnostic_delay_months,
                     bulbar: draw.covariates.onset_region == Region::Bulbar,
                     region: draw.covariates.onset_region,
                     genotype: draw.covariates.genotype,
@@ -336,6 +339,17 @@ pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option
                         s.age / 10.0,
                     ]
                 },
+                0,
+            )
+        }
+        "hr_delay_6_12_vs_longer" => {
+            // Among patients diagnosed 6 months or more after onset: 6-12 months against
+            // longer, adjusted for age, from diagnosis (as the Lombardy register reports it).
+            let sub: Vec<&Subject> = subj.iter().filter(|s| s.delay >= 6.0).collect();
+            hazard_ratio(
+                &sub,
+                false,
+                |s| vec![f64::from(u8::from(s.delay < 12.0)), s.age / 10.0],
                 0,
             )
         }
