@@ -246,3 +246,52 @@ fn the_command_writes_the_table_with_finite_values() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sobol_indices_are_written_on_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sobol");
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/natural-history.toml"
+    );
+    let output = alssim()
+        .args([
+            "sensitivity",
+            scenario,
+            "--params",
+            "agg_growth_rate,hazard_aggregate",
+            "--trajectories",
+            "2",
+            "--patients",
+            "40",
+            "--sobol",
+            "8",
+            "--threads",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("Sobol, Median survival from onset"),
+        "{stdout}"
+    );
+    let csv = std::fs::read_to_string(out.join("sobol.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    // Two outcomes × two parameters, each with finite indices.
+    assert_eq!(rows.len(), 4, "{csv}");
+    for r in rows {
+        let cells: Vec<&str> = r.split(',').collect();
+        assert!(
+            cells[3].parse::<f64>().is_ok() && cells[4].parse::<f64>().is_ok(),
+            "{r}"
+        );
+    }
+    let md = std::fs::read_to_string(out.join("sensitivity.md")).unwrap();
+    assert!(md.contains("## Sobol indices"));
+}

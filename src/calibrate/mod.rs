@@ -8,5 +8,6 @@
 pub mod fit;
 pub mod metrics;
 pub mod sensitivity;
+pub mod sobol;
 pub mod targets;
 pub mod validate;

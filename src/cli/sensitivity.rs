@@ -15,7 +15,8 @@ use std::time::Instant;
 #[command(
     after_help = "Examples:\n  alssim sensitivity scenarios/natural-history.toml\n  \
     alssim sensitivity scenarios/bulbar-onset.toml --trajectories 20 --patients 1000\n  \
-    alssim sensitivity FILE --params agg_growth_rate,neuronal_vulnerability,hazard_aggregate"
+    alssim sensitivity FILE --params agg_growth_rate,neuronal_vulnerability,hazard_aggregate\n  \
+    alssim sensitivity scenarios/natural-history.toml --sobol 32 --patients 200"
 )]
 pub struct Args {
     /// Scenario file.
@@ -49,6 +50,10 @@ pub struct Args {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
+    /// Also compute Sobol first-order and total indices from two random matrices of N rows
+    /// (N × (factors + 2) more cohort runs); 0 skips them.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    sobol: u64,
     /// Replace an existing result folder.
     #[arg(long)]
     force: bool,
@@ -119,11 +124,40 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     })
     .map_err(usage)?;
     bar.finish_and_clear();
+    let sobol_rows = usize::try_from(args.sobol).map_err(|_| too_large("sobol"))?;
+    let sobol = if sobol_rows > 0 {
+        let runs = sobol_rows * (analysis.factors.len() + 2);
+        let bar = progress_bar(runs as u64, args.quiet);
+        let r = alssim::calibrate::sobol::sobol(
+            &s,
+            &analysis.factors,
+            sobol_rows,
+            s.population.seed,
+            threads,
+            |done| bar.set_position(done as u64),
+        )?;
+        bar.finish_and_clear();
+        Some(r)
+    } else {
+        None
+    };
     let seconds = start.elapsed().as_secs_f64();
     let staging = Staging::new(&dir, args.force)?;
+    let mut md = sensitivity::to_markdown(&analysis, true);
+    if let Some(r) = &sobol {
+        md.push_str(&alssim::calibrate::sobol::to_markdown(
+            r,
+            &analysis.factors,
+            args.patients,
+        ));
+        staging.write(
+            "sobol.csv",
+            alssim::calibrate::sobol::to_csv(r, &analysis.factors).as_bytes(),
+        )?;
+    }
     for (name, contents) in [
         ("sensitivity.csv", sensitivity::to_csv(&analysis)),
-        ("sensitivity.md", sensitivity::to_markdown(&analysis, true)),
+        ("sensitivity.md", md),
         ("evaluations.csv", sensitivity::evaluations_csv(&analysis)),
     ] {
         staging.write(name, contents.as_bytes())?;
@@ -132,6 +166,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     staging.commit()?;
     if !args.quiet {
         print_summary(&analysis, seconds);
+        if let Some(r) = &sobol {
+            for (o, info) in OUTCOMES.iter().enumerate() {
+                let mut order: Vec<usize> = (0..analysis.factors.len()).collect();
+                order.sort_by(|&x, &y| r.total[o][y].total_cmp(&r.total[o][x]));
+                let top: Vec<String> = order
+                    .iter()
+                    .take(3)
+                    .map(|&i| {
+                        format!(
+                            "{} (total {:.2}, first {:.2})",
+                            analysis.factors[i].name, r.total[o][i], r.first[o][i]
+                        )
+                    })
+                    .collect();
+                crate::outln!("Sobol, {}: {}", info.label, top.join(", "));
+            }
+        }
         crate::outln!("wrote {}", dir.display());
     }
     if analysis.morris.failed_evaluations > 0 {
