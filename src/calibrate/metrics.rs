@@ -206,6 +206,17 @@ fn hazard_ratio(
     }
 }
 
+/// A subject's visits within `months` of enrollment, if there are at least `min` of them.
+fn visits_within(s: &Subject, months: f64, min: usize) -> Option<Vec<&crate::cohort::Observation>> {
+    let v: Vec<_> = s
+        .course
+        .visits
+        .iter()
+        .filter(|o| o.t <= months + 1e-9)
+        .collect();
+    (v.len() >= min).then_some(v)
+}
+
 /// Per-patient decline (negative least-squares slope) of rated ALSFRS-R over visits within
 /// `months` of enrollment, for patients with at least three such visits.
 fn declines(
@@ -216,15 +227,7 @@ fn declines(
     subjects
         .iter()
         .filter_map(|s| {
-            let v: Vec<_> = s
-                .course
-                .visits
-                .iter()
-                .filter(|o| o.t <= months + 1e-9)
-                .collect();
-            if v.len() < 3 {
-                return None;
-            }
+            let v = visits_within(s, months, 3)?;
             let x: Vec<f64> = v.iter().map(|o| o.t).collect();
             let y: Vec<f64> = v.iter().map(|o| value(o)).collect();
             slope::ols(&x, &y).map(|f| -f.slope)
@@ -703,15 +706,7 @@ pub fn curvatures(outcomes: &[Outcome], months: f64) -> Vec<f64> {
     subjects(outcomes)
         .iter()
         .filter_map(|s| {
-            let v: Vec<_> = s
-                .course
-                .visits
-                .iter()
-                .filter(|o| o.t <= months + 1e-9)
-                .collect();
-            if v.len() < 5 {
-                return None;
-            }
+            let v = visits_within(s, months, 5)?;
             let x: Vec<f64> = v.iter().map(|o| o.t).collect();
             let y: Vec<f64> = v.iter().map(|o| f64::from(o.total())).collect();
             quadratic_coefficient(&x, &y)

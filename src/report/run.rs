@@ -188,13 +188,7 @@ pub fn run_scenario(
     };
     match options.shard {
         None => {
-            if s.simulation.summary {
-                staging.write("summary.csv", summary.to_csv(&spec).as_bytes())?;
-                staging.write(
-                    "sample_trajectories.csv",
-                    summary.sample_csv(&spec).as_bytes(),
-                )?;
-            }
+            write_summary_tables(&staging, s, &spec, &summary)?;
             staging.write(
                 "manifest.json",
                 manifest(&meta, &summary, &failures, serde_json::Value::Null).as_bytes(),
@@ -227,6 +221,23 @@ pub fn run_scenario(
         plot_seconds,
         warnings,
     })
+}
+
+/// `summary.csv` and `sample_trajectories.csv`, when the scenario asks for the summary.
+fn write_summary_tables(
+    staging: &Staging,
+    s: &Scenario,
+    spec: &CohortSpec,
+    summary: &CohortSummary,
+) -> Result<(), RunError> {
+    if s.simulation.summary {
+        staging.write("summary.csv", summary.to_csv(spec).as_bytes())?;
+        staging.write(
+            "sample_trajectories.csv",
+            summary.sample_csv(spec).as_bytes(),
+        )?;
+    }
+    Ok(())
 }
 
 struct RunMeta<'a> {
@@ -423,13 +434,7 @@ pub fn merge_parts_with(
         }
         out.flush().map_err(io_err(&out_path))?;
     }
-    if s.simulation.summary {
-        staging.write("summary.csv", summary.to_csv(&spec).as_bytes())?;
-        staging.write(
-            "sample_trajectories.csv",
-            summary.sample_csv(&spec).as_bytes(),
-        )?;
-    }
+    write_summary_tables(&staging, &s, &spec, &summary)?;
     let scenario_file = first.json["scenario_file"]
         .as_str()
         .unwrap_or_default()

@@ -79,9 +79,9 @@ pub fn read_drug(
             Some(v) => reader::string(ctx, v, &t.key_path(key)),
             None => {
                 if fallback.is_none() {
-                    ctx.error(
-                        t.span.clone(),
-                        &t.path,
+                    missing(
+                        ctx,
+                        t,
                         format!("missing key `{key}`"),
                         Some(format!("a new drug needs `{key}`")),
                     );
@@ -115,26 +115,24 @@ pub fn read_drug(
         }
         None => base.and_then(|b| b.trigger),
     };
-    let regimen = match t.get("regimen") {
-        Some(v) => reader::table(ctx, v, &t.key_path("regimen"), REGIMEN)
-            .and_then(|r| read_regimen(ctx, &r, base.map(|b| &b.regimen))),
-        None => match base {
-            Some(b) => Some(b.regimen.clone()),
+    let regimen =
+        match t.get("regimen") {
+            Some(v) => reader::table(ctx, v, &t.key_path("regimen"), REGIMEN)
+                .and_then(|r| read_regimen(ctx, &r, base.map(|b| &b.regimen))),
             None => {
-                ctx.error(
-                    t.span.clone(),
-                    &t.path,
-                    "missing table `regimen`",
-                    Some(
+                match base {
+                    Some(b) => Some(b.regimen.clone()),
+                    None => {
+                        missing(ctx, t, "missing table `regimen`", Some(
                         "a new drug needs `regimen = { kind = \"continuous\" }` (or `cyclic`, \
                          `doses`, `permanent`)"
                             .into(),
-                    ),
-                );
-                None
+                    ));
+                        None
+                    }
+                }
             }
-        },
-    };
+        };
     let exposure = match t.get("exposure") {
         Some(v) => reader::table(ctx, v, &t.key_path("exposure"), EXPOSURE)
             .and_then(|e| read_exposure(ctx, &e, base.and_then(|b| b.exposure.as_ref())))
@@ -149,9 +147,9 @@ pub fn read_drug(
         None => match base {
             Some(b) => Some(b.effects.clone()),
             None => {
-                ctx.error(
-                    t.span.clone(),
-                    &t.path,
+                missing(
+                    ctx,
+                    t,
                     "missing `effect`",
                     Some(format!(
                         "a new drug needs at least one effect, e.g. `effect = [{{ target = \
@@ -204,6 +202,11 @@ pub fn read_drug(
     })
 }
 
+/// Reports a key or table a new drug must have.
+fn missing(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, message: impl Into<String>, help: Option<String>) {
+    ctx.error(t.span.clone(), &t.path, message, help);
+}
+
 fn num(
     ctx: &mut Ctx<'_>,
     t: &Table<'_, '_>,
@@ -217,9 +220,9 @@ fn num(
         Some(v) => reader::number(ctx, v, &t.key_path(key), lo, hi, unit),
         None => {
             if fallback.is_none() {
-                ctx.error(
-                    t.span.clone(),
-                    &t.path,
+                missing(
+                    ctx,
+                    t,
                     format!("missing key `{key}`"),
                     Some(if unit.starts_with('(') {
                         format!("give `{key}` {unit}")
@@ -274,9 +277,9 @@ fn read_regimen(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Regimen>) ->
         None => match base_kind {
             Some(k) => k,
             None => {
-                ctx.error(
-                    t.span.clone(),
-                    &t.path,
+                missing(
+                    ctx,
+                    t,
                     "missing key `kind`",
                     Some(format!("accepted: {}", reader::list(&kinds.map(|k| k.0)))),
                 );
@@ -464,9 +467,9 @@ fn read_exposure(
         None => match base {
             Some(b) => Some(b.unit.clone()),
             None => {
-                ctx.error(
-                    t.span.clone(),
-                    &t.path,
+                missing(
+                    ctx,
+                    t,
                     "missing key `unit`",
                     Some(
                         "name the unit of `concentration` and `ec50`, e.g. `unit = \"µM\"`".into(),
