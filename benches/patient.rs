@@ -58,3 +58,32 @@ fn rhs_evaluation(bencher: divan::Bencher) {
         black_box(dy[0])
     });
 }
+
+/// The same integration with nothing of alssim's around `ode_solvers`: the default patient's
+/// right-hand side in a bare `Dopri5` with continuous output over the same interval, no
+/// stopping rules, no events. What `integration_only` costs beyond this is alssim's wrapper.
+#[divan::bench]
+fn bare_dopri5(bencher: divan::Bencher) {
+    use alssim::solve::stepper;
+    use ode_solvers::System;
+    use ode_solvers::continuous_output_model::ContinuousOutputModel;
+    struct Bare<'a>(&'a PatientModel);
+    impl System<f64, State> for Bare<'_> {
+        fn system(&self, _t: f64, y: &State, dy: &mut State) {
+            self.0.rhs(y, dy, &Modulation::NEUTRAL);
+        }
+    }
+    let m = model(Region::Cervical);
+    let options = SolverOptions::default();
+    let end = simulate(&m, &Schedule::untreated(), &options)
+        .unwrap()
+        .end_time();
+    bencher.bench(|| {
+        let mut stepper = stepper(Bare(black_box(&m)), 0.0, end, m.initial_state(), &options);
+        let mut dense = ContinuousOutputModel::default();
+        let stats = stepper
+            .integrate_with_continuous_output_model(&mut dense)
+            .unwrap();
+        black_box((stats.num_eval, dense))
+    });
+}

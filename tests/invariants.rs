@@ -2,7 +2,7 @@
 
 use alssim::model::alsfrs;
 use alssim::model::{
-    Covariates, Genotype, PARAMETERS, Params, PatientModel, Region, RegionVar, Sex,
+    Covariates, Genotype, Modulation, PARAMETERS, Params, PatientModel, Region, RegionVar, Sex,
 };
 use alssim::solve::{Schedule, SolverOptions, simulate};
 use proptest::prelude::*;
@@ -74,7 +74,8 @@ proptest! {
                     prop_assert!((-1e-9..=1.0 + 1e-9).contains(&x), "{var:?} = {x}");
                 }
                 prop_assert!(y[r.idx(RegionVar::Oxidative)] >= -1e-9);
-                prop_assert!(y[r.idx(RegionVar::Glutamate)] > 0.0);
+                let g = model.glutamate(y, r, &Modulation::NEUTRAL);
+                prop_assert!(g >= 1.0 && g.is_finite(), "glutamate = {g}");
             }
             let ro = &v.readout;
             prop_assert!((0.0..=48.0).contains(&ro.total));

@@ -149,7 +149,7 @@ fn failing_patients_are_reported_and_the_cohort_completes() {
     let text = SMALL.replace(
         "visits-every-months = 6",
         "visits-every-months = 6\nmax-steps = 60",
-    ) + "\n[population.variability]\nagg_growth_rate = 1.5\nglutamate_equilibration_rate = 3.0\n";
+    ) + "\n[population.variability]\nagg_growth_rate = 1.5\nros_clearance_rate = 3.0\n";
     let tmp = tempfile::tempdir().unwrap();
     let s = write_scenario(tmp.path(), &text);
     let out = tmp.path().join("r");

@@ -71,8 +71,9 @@ pub struct Observation {
     pub fvc: f64,
     /// Serum NfL, pg/mL.
     pub nfl: f64,
-    /// The model's regional states at the visit, in state-vector order (region blocks of
-    /// [`RegionVar`](crate::model::RegionVar)), single precision: what happened inside.
+    /// The model's regional quantities at the visit, region blocks of
+    /// [`REGION_REPORTED_NAMES`](crate::model::layout::REGION_REPORTED_NAMES) (the states, then
+    /// glutamate), single precision: what happened inside.
     pub regional: [f32; REGIONAL],
     /// The therapy modulation factors in force at the visit, in [`Slot::ALL`] order (all 1
     /// without therapy), single precision: the effective drug effect on each target.
@@ -87,12 +88,16 @@ fn factors(m: &crate::model::Modulation) -> [f32; N_SLOTS] {
     std::array::from_fn(|i| m.get(Slot::ALL[i]) as f32)
 }
 
-/// Number of regional states recorded per visit.
-pub const REGIONAL: usize = crate::model::layout::GLOBAL_OFFSET;
+/// Number of regional quantities recorded per visit.
+pub const REGIONAL: usize = crate::model::N_REGIONS * crate::model::REGION_REPORTED;
 
-fn regional(state: &crate::model::State) -> [f32; REGIONAL] {
+fn regional(
+    model: &crate::model::PatientModel,
+    state: &crate::model::State,
+    m: &crate::model::Modulation,
+) -> [f32; REGIONAL] {
     // Narrowing to f32 is deliberate: these feed means for figures.
-    std::array::from_fn(|i| state[i] as f32)
+    model.regional_report(state, m).map(|v| v as f32)
 }
 
 impl Observation {
@@ -248,59 +253,84 @@ pub enum EngineError {
 /// (accumulated in parallel too; exact integer accumulators make the result independent of
 /// how the work was split). Memory holds one chunk of outcomes at a time, so it does not grow
 /// with the cohort; `sink` decides what to keep.
-pub fn run_chunks<E: From<EngineError>>(
+pub fn run_chunks<E: From<EngineError> + Send>(
     spec: &CohortSpec,
     indices: std::ops::Range<u64>,
     threads: usize,
     chunk: u64,
-    mut sink: impl FnMut(&[Outcome], &CohortSummary) -> Result<(), E>,
+    mut sink: impl FnMut(&[Outcome], &CohortSummary) -> Result<(), E> + Send,
 ) -> Result<(), E> {
     let sampler = Sampler::new(&spec.population, &spec.params);
     let plans = arm_plans(spec);
     let one = |i: u64| simulate_patient(spec, &sampler, &plans, i);
-    let pool = if threads > 1 {
-        Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|source| EngineError::Threads { threads, source })?,
-        )
-    } else {
-        None
+    let summarise = |part: &[Outcome]| {
+        let mut s = CohortSummary::new(spec);
+        for o in part {
+            s.add(o);
+        }
+        s
     };
     let chunk = chunk.max(1);
-    let mut start = indices.start;
-    while start < indices.end {
-        let end = indices.end.min(start.saturating_add(chunk));
-        let summarise = |part: &[Outcome]| {
-            let mut s = CohortSummary::new(spec);
-            for o in part {
-                s.add(o);
-            }
-            s
-        };
-        let (outcomes, summary): (Vec<Outcome>, CohortSummary) = match &pool {
-            Some(pool) => pool.install(|| {
-                let outcomes: Vec<Outcome> = (start..end).into_par_iter().map(one).collect();
-                let summary = outcomes.par_chunks(64).map(summarise).reduce(
-                    || CohortSummary::new(spec),
-                    |mut a, b| {
-                        a.merge(&b);
-                        a
-                    },
-                );
-                (outcomes, summary)
-            }),
-            None => {
-                let outcomes: Vec<Outcome> = (start..end).map(one).collect();
-                let summary = summarise(&outcomes);
-                (outcomes, summary)
-            }
-        };
-        sink(&outcomes, &summary)?;
-        start = end;
+    let bounds = {
+        let mut start = indices.start;
+        std::iter::from_fn(move || {
+            (start < indices.end).then(|| {
+                let end = indices.end.min(start.saturating_add(chunk));
+                let range = start..end;
+                start = end;
+                range
+            })
+        })
+    };
+    if threads <= 1 {
+        for range in bounds {
+            let outcomes: Vec<Outcome> = range.map(one).collect();
+            let summary = summarise(&outcomes);
+            sink(&outcomes, &summary)?;
+        }
+        return Ok(());
     }
-    Ok(())
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| EngineError::Threads { threads, source })?;
+    let compute = |range: std::ops::Range<u64>| {
+        // Small pieces of work: rayon cannot split a piece it has started, and patients take
+        // from microseconds (screened out) to a millisecond (long-lived, treated), so large
+        // pieces leave one thread idle at the end of every chunk.
+        // (A chunk's length fits in usize: it is at most `chunk` patients held in memory.)
+        let len = (range.end - range.start) as usize;
+        let outcomes: Vec<Outcome> = (0..len)
+            .into_par_iter()
+            .with_max_len(4)
+            .map(|k| one(range.start + k as u64))
+            .collect();
+        let summary = outcomes.par_chunks(64).map(summarise).reduce(
+            || CohortSummary::new(spec),
+            |mut a, b| {
+                a.merge(&b);
+                a
+            },
+        );
+        (outcomes, summary)
+    };
+    // The sink of one chunk (merging, writing rows) runs while the next chunk is simulated;
+    // chunks still reach it one at a time and in order.
+    let mut pending: Option<(Vec<Outcome>, CohortSummary)> = None;
+    for range in bounds {
+        let (sunk, next) = pool.install(|| {
+            rayon::join(
+                || pending.take().map_or(Ok(()), |(o, s)| sink(&o, &s)),
+                || compute(range),
+            )
+        });
+        sunk?;
+        pending = Some(next);
+    }
+    match pending {
+        Some((o, s)) => sink(&o, &s),
+        None => Ok(()),
+    }
 }
 
 fn passes_genotype(inclusion: &Inclusion, draw: &Draw) -> bool {
@@ -418,7 +448,7 @@ pub fn simulate_patient(
         items: alsfrs::observe(&readout.items, noise, &mut rng),
         fvc: readout.fvc,
         nfl: readout.nfl,
-        regional: regional(&state),
+        regional: regional(&model, &state, &crate::model::Modulation::NEUTRAL),
         // The baseline visit is rated before the first dose.
         modulation: factors(&crate::model::Modulation::NEUTRAL),
     };
@@ -622,13 +652,14 @@ impl Course<'_> {
                 }
                 let state = self.solution.state_at(self.origin + t)?;
                 let readout = model.readout(&state);
+                let m = self.solution.modulation_at(self.origin + t);
                 Some(Observation {
                     t,
                     items: alsfrs::observe(&readout.items, self.noise, rng),
                     fvc: readout.fvc,
                     nfl: readout.nfl,
-                    regional: regional(&state),
-                    modulation: factors(&self.solution.modulation_at(self.origin + t)),
+                    regional: regional(model, &state, &m),
+                    modulation: factors(&m),
                 })
             })
             .collect();

@@ -216,19 +216,21 @@ impl MeanAccumulator {
     }
 }
 
-/// Quantities averaged per visit: the regional states, then the therapy modulation factors.
+/// Quantities averaged per visit: the regional quantities, then the therapy modulation factors.
 pub const MEANS: usize = REGIONAL + N_SLOTS;
 
-/// Names of the quantities averaged per visit: the regional states in state order
-/// (`neurons_bulbar`, ...), then the modulation factors (`modulation_glutamate_release`, ...).
+/// Names of the quantities averaged per visit: the regional quantities in report order
+/// (`neurons_bulbar`, ..., `glutamate_bulbar`, `neurons_cervical`, ...), then the modulation
+/// factors (`modulation_glutamate_release`, ...).
 pub fn mechanism_names() -> Vec<String> {
-    use crate::model::{Region, RegionVar, Slot};
+    use crate::model::layout::REGION_REPORTED_NAMES;
+    use crate::model::{Region, Slot};
     Region::ALL
         .iter()
         .flat_map(|r| {
-            RegionVar::ALL
+            REGION_REPORTED_NAMES
                 .iter()
-                .map(move |v| format!("{}_{}", v.name(), r.name()))
+                .map(move |v| format!("{v}_{}", r.name()))
         })
         .chain(Slot::ALL.iter().map(|s| format!("modulation_{}", s.name())))
         .collect()

@@ -3,7 +3,8 @@
 //! Each event is the first time its function `g(y)` falls to zero. Every function below is
 //! non-increasing along any trajectory of the untreated model, because it depends on the state
 //! only through motor-neuron survival, which never rises; each event therefore happens at most
-//! once, and the solver locates it by bisection on the continuous output.
+//! once, and the solver locates it inside a solver step on the continuous output (bracketed
+//! false position with bisection as the safeguard).
 //!
 //! | event | function `g(y)` | meaning |
 //! |---|---|---|

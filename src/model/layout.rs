@@ -17,7 +17,7 @@ use nalgebra::SVector;
 /// Number of body regions along the neuraxis.
 pub const N_REGIONS: usize = 4;
 /// Number of state variables per region.
-pub const REGION_VARS: usize = 6;
+pub const REGION_VARS: usize = 5;
 /// Number of global (whole-body) state variables.
 pub const GLOBAL_VARS: usize = 1;
 /// Offset of the global block.
@@ -123,8 +123,6 @@ pub enum RegionVar {
     Microglia = 3,
     /// Fraction of astrocytes in the reactive state.
     Astrocytes = 4,
-    /// Extracellular glutamate relative to healthy tissue (1 = healthy).
-    Glutamate = 5,
 }
 
 impl RegionVar {
@@ -135,7 +133,6 @@ impl RegionVar {
         RegionVar::Oxidative,
         RegionVar::Microglia,
         RegionVar::Astrocytes,
-        RegionVar::Glutamate,
     ];
 
     /// Short name used in column names (`neurons_bulbar`).
@@ -146,10 +143,24 @@ impl RegionVar {
             RegionVar::Oxidative => "oxidative",
             RegionVar::Microglia => "microglia",
             RegionVar::Astrocytes => "astrocytes",
-            RegionVar::Glutamate => "glutamate",
         }
     }
 }
+
+/// Number of quantities reported per region: the [`RegionVar`] states, then extracellular
+/// glutamate, which is algebraic (quasi-steady state, see
+/// [`excitotoxicity`](super::excitotoxicity)) and so not part of the state vector.
+pub const REGION_REPORTED: usize = REGION_VARS + 1;
+
+/// Names of the quantities reported per region, in report order (`neurons`, ..., `glutamate`).
+pub const REGION_REPORTED_NAMES: [&str; REGION_REPORTED] = [
+    RegionVar::Neurons.name(),
+    RegionVar::Aggregate.name(),
+    RegionVar::Oxidative.name(),
+    RegionVar::Microglia.name(),
+    RegionVar::Astrocytes.name(),
+    "glutamate",
+];
 
 /// Global state variables, in block order after the region blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

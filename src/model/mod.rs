@@ -1,8 +1,9 @@
 //! The mechanistic ALS model: states, parameters, right-hand side and readouts.
 //!
 //! Time is in months from disease initiation (t = 0), when a small aggregate nucleus appears in
-//! the onset region. Each of four regions along the neuraxis carries six states
-//! ([`RegionVar`]); serum NfL is global. The couplings:
+//! the onset region. Each of four regions along the neuraxis carries five states
+//! ([`RegionVar`]) and an algebraic extracellular glutamate level (the balance of release and
+//! uptake, [`excitotoxicity`]); serum NfL is global. The couplings:
 //!
 //! ```text
 //!   neighbour aggregate ──seeding──▶ Aggregate ◀──┐ (oxidation promotes misfolding)
@@ -42,7 +43,7 @@ pub mod readout;
 pub mod reference;
 pub mod staging;
 
-pub use layout::{DIM, GlobalVar, N_REGIONS, Region, RegionVar, State};
+pub use layout::{DIM, GlobalVar, N_REGIONS, REGION_REPORTED, Region, RegionVar, State};
 pub use modulation::{Compensation, Direction, Modulation, ModulationLaw, Slot, Term, TermKind};
 pub use params::{PARAMETERS, ParamError, ParamInfo, Params};
 pub use patient::{Covariates, Genotype, Proteinopathy, Sex};
@@ -113,7 +114,6 @@ impl PatientModel {
                 astrocyte_resolution: p.astrocyte_resolution_rate,
             },
             glu: GlutamateRates {
-                equilibration: p.glutamate_equilibration_rate,
                 release_gain: p.glutamate_release_gain,
                 eaat2_loss_max: p.eaat2_loss_max,
             },
@@ -165,7 +165,6 @@ impl PatientModel {
         let mut y = State::zeros();
         for r in Region::ALL {
             y[r.neurons()] = 1.0;
-            y[r.idx(RegionVar::Glutamate)] = 1.0;
         }
         y[self.covariates.onset_region.aggregate()] = self.params.agg_initial_seed;
         // NfL starts at the steady state of baseline (ageing) loss: F_0 + ν · h_0 / k_el.
@@ -178,18 +177,44 @@ impl PatientModel {
     pub fn hazard(&self, y: &State, region: Region, m: &Modulation) -> f64 {
         neurons::hazard(
             &self.hazard,
-            &self.damage(y, region),
+            &self.damage(y, region, m),
             m.death_hazard,
             m.excitotoxic_sensitivity,
         )
     }
 
+    /// Extracellular glutamate in a region relative to healthy tissue (algebraic: the balance
+    /// of release and uptake, see [`excitotoxicity`]).
     #[inline]
-    fn damage(&self, y: &State, region: Region) -> Damage {
+    pub fn glutamate(&self, y: &State, region: Region, m: &Modulation) -> f64 {
+        excitotoxicity::level(
+            &self.glu,
+            y[region.aggregate()],
+            y[region.idx(RegionVar::Astrocytes)],
+            m.glutamate_release,
+            m.glutamate_uptake,
+        )
+    }
+
+    /// The quantities reported per region, region blocks of
+    /// [`REGION_REPORTED_NAMES`](layout::REGION_REPORTED_NAMES): the regional states, then
+    /// glutamate.
+    pub fn regional_report(&self, y: &State, m: &Modulation) -> [f64; N_REGIONS * REGION_REPORTED] {
+        std::array::from_fn(|i| {
+            let region = Region::ALL[i / REGION_REPORTED];
+            match RegionVar::ALL.get(i % REGION_REPORTED) {
+                Some(&var) => y[region.idx(var)],
+                None => self.glutamate(y, region, m),
+            }
+        })
+    }
+
+    #[inline]
+    fn damage(&self, y: &State, region: Region, m: &Modulation) -> Damage {
         Damage {
             aggregate: y[region.aggregate()],
             oxidative: y[region.idx(RegionVar::Oxidative)],
-            excess_glutamate: excitotoxicity::excess(y[region.idx(RegionVar::Glutamate)]),
+            excess_glutamate: excitotoxicity::excess(self.glutamate(y, region, m)),
             astrocytes: y[region.idx(RegionVar::Astrocytes)],
         }
     }
@@ -211,7 +236,8 @@ impl PatientModel {
             let ros = y[region.idx(RegionVar::Oxidative)];
             let mg = y[region.idx(RegionVar::Microglia)];
             let astro = y[region.idx(RegionVar::Astrocytes)];
-            let glu = y[region.idx(RegionVar::Glutamate)];
+            let glu =
+                excitotoxicity::level(&self.glu, a, astro, m.glutamate_release, m.glutamate_uptake);
             let excess = excitotoxicity::excess(glu);
             let seed_in: f64 = region.neighbours().iter().map(|nb| y[nb.aggregate()]).sum();
 
@@ -250,14 +276,6 @@ impl PatientModel {
                 glia::microglia_rate(&self.glia, mg, a, loss, m.microglial_activation);
             dy[region.idx(RegionVar::Astrocytes)] =
                 glia::astrocyte_rate(&self.glia, astro, mg, a, m.astrocyte_reactivity);
-            dy[region.idx(RegionVar::Glutamate)] = excitotoxicity::rate(
-                &self.glu,
-                glu,
-                a,
-                astro,
-                m.glutamate_release,
-                m.glutamate_uptake,
-            );
             weighted_loss += self.pool_weights[region.index()] * loss;
         }
         let nfl = GlobalVar::Nfl.idx();

@@ -100,6 +100,12 @@ impl Reserve {
     pub fn capacity(&self, neurons: f64) -> f64 {
         let n = neurons.clamp(0.0, 1.0);
         let x = match self.integer_steepness {
+            // The default exponent, as two multiplications (`powi` with a run-time exponent is
+            // a library call).
+            Some(4) => {
+                let n2 = n * n;
+                n2 * n2
+            }
             Some(k) => n.powi(k),
             None => n.powf(self.steepness),
         };

@@ -105,7 +105,7 @@ macro_rules! parameters {
 
 parameters! {
     ["aggregation"]
-    agg_growth_rate: 0.233, "1/month", [0.0, 10.0],
+    agg_growth_rate: 0.232, "1/month", [0.0, 10.0],
         "Autocatalytic (templated) growth rate of misfolded, aggregated protein at low burden.",
         "Sets the presymptomatic phase (about ln(1000) / net growth from a seed of 1e-3) and the pace \
          of spread; serum NfL rises 1-3.5 years before onset by genotype (Benatar 2019 ALS-FTD 20:538). \
@@ -124,13 +124,13 @@ parameters! {
     agg_ros_enhancement: 0.5, "per unit oxidative stress", [0.0, 20.0],
         "Fractional increase of aggregate growth per unit oxidative stress (oxidation promotes misfolding).",
         "Rationale: oxidative modification promotes TDP-43 and SOD1 misfolding; moderate positive feedback.";
-    age_proteostasis_decline: 0.075, "1/year", [0.0, 0.2],
+    age_proteostasis_decline: 0.0744, "1/year", [0.0, 0.2],
         "Growth and seeding of aggregate scale by exp(decline x (age - 60)): proteostasis weakens with age.",
         "Rationale: older onset runs faster (survival HR 2.8 at 65-69 and 6.9 at 75+ vs 49 or younger; \
          Lombardy register 2008-2010). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
 
     ["genotype"]
-    growth_factor_c9orf72: 2.27, "multiplier", [0.01, 20.0],
+    growth_factor_c9orf72: 2.03, "multiplier", [0.01, 20.0],
         "Aggregate growth and seeding multiplier for C9orf72 repeat-expansion carriers.",
         "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     growth_factor_sod1: 0.45, "multiplier", [0.01, 20.0],
@@ -159,7 +159,7 @@ parameters! {
     ros_from_microglia: 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain: 0.229, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain: 0.231, "multiplier", [0.0, 20.0],
         "Extra ROS production at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
          disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
@@ -188,10 +188,6 @@ parameters! {
         "Rationale: astrocyte reactivity resolves more slowly than microglial activation.";
 
     ["excitotoxicity"]
-    glutamate_equilibration_rate: 4.0, "1/month", [0.01, 100.0],
-        "Rate at which extracellular glutamate settles to the release/uptake balance.",
-        "Rationale: synaptic clearance is milliseconds; the chronic level follows its drivers within about a week, \
-         kept on the months scale so the explicit solver stays non-stiff.";
     glutamate_release_gain: 0.3, "per unit aggregate", [0.0, 20.0],
         "Fractional increase of glutamate release per unit aggregate (cortical hyperexcitability).",
         "Rationale: hyperexcitability is an early feature of ALS; CSF glutamate is raised 100-200% \
@@ -216,7 +212,7 @@ parameters! {
     hazard_excitotoxic: 0.012, "1/month per unit", [0.0, 10.0],
         "Death hazard per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: as hazard_aggregate.";
-    neuronal_vulnerability: 1.62, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability: 1.63, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every damage term of the hazard.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology kill faster \
          in some people; its population variability is the main spread of progression speed. The default \
@@ -235,7 +231,7 @@ parameters! {
     nfl_half_life: 0.7, "months", [0.05, 12.0],
         "Half-life of serum NfL.",
         "Weeks; about 3 weeks often quoted (Yuan & Nixon 2021 Front Neurosci) [soft].";
-    nfl_release: 5170.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
+    nfl_release: 5340.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
         "Serum NfL released per unit rate of motor-neuron loss (pool-weighted fraction per month).",
         "ALS typically 45-130 pg/mL (Verde 2019 JNNP 90:157). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     pool_weight_bulbar: 0.15, "fraction", [0.0, 1.0],
@@ -282,7 +278,7 @@ parameters! {
     death_fvc: 25.0, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
         "Rationale: fitted so the default patient lives 30-40 months from onset (registers 37-39 months; Chiò 2009).";
-    airway_failure_capacity: 0.0294, "fraction", [0.0, 0.9],
+    airway_failure_capacity: 0.0285, "fraction", [0.0, 0.9],
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
         "Rationale: bulbar-onset patients die of respiratory complications of bulbar failure \

@@ -121,7 +121,7 @@ pub fn run_scenario(
     s: &Scenario,
     dir: &Path,
     options: &RunOptions,
-    mut progress: impl FnMut(u64),
+    mut progress: impl FnMut(u64) + Send,
 ) -> Result<RunReport, RunError> {
     let spec = s.cohort_spec();
     let staging = Staging::new(dir, options.force)?;

@@ -7,7 +7,8 @@
 //! stepper runs, restarting from the last state at the next breakpoint, so no step straddles a
 //! discontinuity. States at visit times come from the stepper's continuous output model (its
 //! default dense grid extrapolates its last point). Events are found as sign changes of their
-//! functions at step ends and then located by bisection on the continuous output.
+//! functions at step ends and then located on the continuous output inside that step, by a
+//! bracketed root search (false position with bisection as the safeguard).
 //!
 //! Integration stops at death (end of tracheostomy-free survival), once a requested follow-up
 //! after clinical onset is covered, or at the time limit, whichever comes first.
@@ -300,6 +301,36 @@ impl Rhs<'_> {
     }
 }
 
+/// The Dopri5 stepper alssim integrates every piece with, from `start` to `end`: continuous
+/// output, the tolerances and step budget of `options`, the initial step chosen by the method
+/// (the largest allowed step is the whole piece), stiffness checked every 1000 steps.
+pub fn stepper<F: System<f64, State>>(
+    f: F,
+    start: f64,
+    end: f64,
+    y: State,
+    options: &SolverOptions,
+) -> Dopri5<f64, State, F> {
+    Dopri5::from_param(
+        f,
+        start,
+        end,
+        end - start,
+        y,
+        options.rtol,
+        options.atol,
+        0.9,
+        0.04,
+        0.2,
+        10.0,
+        end - start,
+        0.0,
+        options.max_steps,
+        1000,
+        ode_solvers::OutputType::Continuous,
+    )
+}
+
 /// Integrates one patient from disease initiation under a schedule.
 pub fn simulate(
     model: &PatientModel,
@@ -353,24 +384,7 @@ fn integrate(
             onset_seen: &onset_seen,
             stopped: &stopped,
         };
-        let mut stepper = Dopri5::from_param(
-            rhs,
-            start,
-            end,
-            end - start,
-            y,
-            options.rtol,
-            options.atol,
-            0.9,
-            0.04,
-            0.2,
-            10.0,
-            end - start,
-            0.0,
-            options.max_steps,
-            1000,
-            ode_solvers::OutputType::Continuous,
-        );
+        let mut stepper = stepper(rhs, start, end, y, options);
         let mut dense = ContinuousOutputModel::default();
         let s = stepper.integrate_with_continuous_output_model(&mut dense)?;
         stats.rhs_evaluations += u64::from(s.num_eval);
@@ -417,8 +431,9 @@ fn integrate(
     Ok(solution)
 }
 
-/// First time an event function reaches zero over the pieces, by bisection inside the step
-/// where it changes sign.
+/// First time an event function reaches zero over the pieces, located on the continuous
+/// output inside the step where it changes sign (bracketed false position with bisection as
+/// the safeguard, [`locate::first_zero`]).
 ///
 /// Event functions never rise within a piece (they depend on the state only through
 /// motor-neuron survival, which never rises; see [`crate::model::events`]), so the first step
@@ -460,7 +475,7 @@ fn first_crossing(pieces: &[Piece], model: &PatientModel, event: Event, tol: f64
         let t_hi = piece.step_times[k];
         let g_hi = g(t_hi, &piece.step_states[k]);
         let f = |s: f64| piece.dense.evaluate(s).map_or(g_hi, |y| g(s, &y));
-        return Some(locate::bisect(f, t_lo, t_hi, tol));
+        return Some(locate::first_zero(f, t_lo, t_hi, g_hi, tol));
     }
     None
 }
