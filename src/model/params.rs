@@ -32,7 +32,7 @@ pub struct ParamInfo {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParamError {
     /// No parameter of that name.
-    #[error("unknown model parameter `{name}`{}", suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    #[error("unknown model parameter `{name}`{}", unknown_note(name, *suggestion))]
     Unknown {
         /// The name given.
         name: String,
@@ -362,6 +362,36 @@ pub fn info(name: &str) -> Option<&'static ParamInfo> {
     PARAMETERS.iter().find(|p| p.name == name)
 }
 
+/// Parameters that earlier versions had and this one does not, with what became of them.
+pub const RETIRED: [(&str, &str); 1] = [(
+    "glutamate_equilibration_rate",
+    "it was removed: extracellular glutamate is now the quasi-steady state of release and \
+     uptake and has no rate of its own (docs/MODEL.md section 4.5); delete the setting",
+)];
+
+/// What became of a parameter earlier versions had, if `name` is one.
+pub fn retired(name: &str) -> Option<&'static str> {
+    RETIRED.iter().find(|(n, _)| *n == name).map(|(_, why)| *why)
+}
+
+/// Help for an unknown parameter name: what became of it if it was retired, else the closest
+/// name if there is one, and where the list is.
+pub fn unknown_help(name: &str) -> String {
+    match (retired(name), suggest(name)) {
+        (Some(why), _) => why.to_string(),
+        (None, Some(s)) => format!("did you mean `{s}`? `alssim params` lists every parameter"),
+        (None, None) => "`alssim params` lists every parameter".to_string(),
+    }
+}
+
+fn unknown_note(name: &str, suggestion: Option<&str>) -> String {
+    match (retired(name), suggestion) {
+        (Some(why), _) => format!(": {why}"),
+        (None, Some(s)) => format!(" (did you mean `{s}`?)"),
+        (None, None) => String::new(),
+    }
+}
+
 /// The closest registry name to `name`, if it is close enough to be a likely typo.
 pub fn suggest(name: &str) -> Option<&'static str> {
     PARAMETERS
@@ -443,6 +473,19 @@ mod tests {
                 "{}",
                 a.name
             );
+        }
+    }
+
+    #[test]
+    fn retired_names_say_what_became_of_them() {
+        let e = Params::default()
+            .set("glutamate_equilibration_rate", 4.0)
+            .unwrap_err();
+        assert!(e.to_string().contains("quasi-steady state"), "{e}");
+        assert!(unknown_help("glutamate_equilibration_rate").contains("delete the setting"));
+        assert!(unknown_help("agg_growth_rat").contains("did you mean `agg_growth_rate`?"));
+        for (name, _) in RETIRED {
+            assert!(info(name).is_none(), "{name} is both retired and current");
         }
     }
 

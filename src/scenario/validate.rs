@@ -598,10 +598,7 @@ fn param_name(
     let k: &str = key.get_ref();
     let info = registry::info(k);
     if info.is_none() {
-        let help = match registry::suggest(k) {
-            Some(s) => format!("did you mean `{s}`? `alssim params` lists every parameter"),
-            None => "`alssim params` lists every parameter".to_string(),
-        };
+        let help = registry::unknown_help(k);
         ctx.error(
             key.span(),
             &join(path, k),
@@ -797,10 +794,7 @@ fn correlated_pair(
             continue;
         };
         if registry::info(&n).is_none() {
-            let help = match registry::suggest(&n) {
-                Some(s) => format!("did you mean `{s}`? `alssim params` lists every parameter"),
-                None => "`alssim params` lists every parameter".to_string(),
-            };
+            let help = registry::unknown_help(&n);
             ctx.error(
                 x.span(),
                 &p,
