@@ -371,7 +371,10 @@ pub const RETIRED: [(&str, &str); 1] = [(
 
 /// What became of a parameter earlier versions had, if `name` is one.
 pub fn retired(name: &str) -> Option<&'static str> {
-    RETIRED.iter().find(|(n, _)| *n == name).map(|(_, why)| *why)
+    RETIRED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, why)| *why)
 }
 
 /// Help for an unknown parameter name: what became of it if it was retired, else the closest
