@@ -4,7 +4,7 @@ use alssim::model::alsfrs;
 use alssim::model::{
     Covariates, Genotype, Modulation, PARAMETERS, Params, PatientModel, Region, RegionVar, Sex,
 };
-use alssim::solve::{Schedule, SolverOptions, simulate};
+use alssim::solve::{Schedule, SolveError, SolverOptions, simulate};
 use proptest::prelude::*;
 
 /// A parameter set with every rate scaled by a random factor in [1/3, 3] (clamped to its
@@ -55,31 +55,43 @@ proptest! {
     fn states_and_readouts_stay_in_range(params in perturbed_params(), cov in covariates()) {
         let model = PatientModel::new(params, cov).unwrap();
         let options = SolverOptions { max_time_months: 240.0, ..SolverOptions::default() };
-        let sol = simulate(&model, &Schedule::untreated(), &options).unwrap();
+        let result = simulate(&model, &Schedule::untreated(), &options);
+        // At the corners of the ranges a rate can leave the months scale (an 80-year-old A4V
+        // carrier with the fastest age decline aggregates at about 50/month), and the explicit
+        // solver then stops with a typed stiffness error instead of integrating: that is
+        // reported for the patient (`explicit_solver_reports_stiffness_as_a_typed_error`), not
+        // a broken invariant. Any other error fails the test.
+        prop_assume!(!matches!(result, Err(SolveError::Stiffness { .. })));
+        let sol = result.unwrap();
         let times: Vec<f64> = (0..=480).map(|k| f64::from(k) * 0.5).collect();
         let visits = sol.visits(&times);
         prop_assert!(!visits.is_empty());
-        let mut prev_neurons = [1.0 + 1e-12; 4];
-        let mut prev_total = 48.0 + 1e-9;
+        // The bounds hold for the exact solution; the numerical one may cross them by its
+        // error, which the step control keeps to a small multiple of rtol·|x| + atol for states
+        // of order 1 (a lost pool wobbles at 1e-9 in the continuous output; an aggregate
+        // saturating near 1 has been seen to overshoot by 1.0e-4 at rtol 1e-4).
+        let tol = 10.0 * (options.rtol + options.atol);
+        let mut prev_neurons = [1.0; 4];
+        let mut prev_total = 48.0;
         for v in &visits {
             let y = &v.state;
             for r in Region::ALL {
                 let n = y[r.neurons()];
                 // Survival stays in [0, 1] and never rises (no regenerative therapy here).
-                prop_assert!((-1e-9..=1.0 + 1e-9).contains(&n), "N = {n}");
-                prop_assert!(n <= prev_neurons[r.index()] + 1e-9, "survival rose in {r} at t = {}", v.t);
+                prop_assert!((-tol..=1.0 + tol).contains(&n), "N = {n}");
+                prop_assert!(n <= prev_neurons[r.index()] + tol, "survival rose in {r} at t = {}", v.t);
                 prev_neurons[r.index()] = n;
                 for var in [RegionVar::Aggregate, RegionVar::Microglia, RegionVar::Astrocytes] {
                     let x = y[r.idx(var)];
-                    prop_assert!((-1e-9..=1.0 + 1e-9).contains(&x), "{var:?} = {x}");
+                    prop_assert!((-tol..=1.0 + tol).contains(&x), "{var:?} = {x}");
                 }
-                prop_assert!(y[r.idx(RegionVar::Oxidative)] >= -1e-9);
+                prop_assert!(y[r.idx(RegionVar::Oxidative)] >= -tol);
                 let g = model.glutamate(y, r, &Modulation::NEUTRAL);
-                prop_assert!(g >= 1.0 && g.is_finite(), "glutamate = {g}");
+                prop_assert!(g >= 1.0 - tol && g.is_finite(), "glutamate = {g}");
             }
             let ro = &v.readout;
             prop_assert!((0.0..=48.0).contains(&ro.total));
-            prop_assert!(ro.total <= prev_total + 1e-9, "ALSFRS-R rose untreated");
+            prop_assert!(ro.total <= prev_total + 48.0 * tol, "ALSFRS-R rose untreated");
             prev_total = ro.total;
             prop_assert!(ro.nfl > 0.0 && ro.nfl.is_finite());
             prop_assert!((0.0..=model.params().fvc_healthy + 1e-9).contains(&ro.fvc));
@@ -96,3 +108,39 @@ proptest! {
 }
 
 use rand::SeedableRng;
+
+#[test]
+fn explicit_solver_reports_stiffness_as_a_typed_error() {
+    // Aggregation at about 50/month: growth factor 4 (A4V at its fastest), the fastest accepted
+    // age decline of proteostasis (0.2/year) at age 80; low vulnerability keeps the patient
+    // alive for the thousand steps after which the solver starts checking for stiffness. A
+    // shrunk case of the property above.
+    let mut params = Params::default();
+    params.set("growth_factor_sod1_a4v", 4.0).unwrap();
+    params.set("age_proteostasis_decline", 0.2).unwrap();
+    params.set("neuronal_vulnerability", 0.67).unwrap();
+    params.set("hazard_aggregate", 0.0057).unwrap();
+    params.set("eaat2_loss_max", 0.24).unwrap();
+    let cov = Covariates {
+        age_years: 79.7,
+        onset_region: Region::Bulbar,
+        genotype: Genotype::Sod1A4v,
+        ..Covariates::default()
+    };
+    let model = PatientModel::new(params, cov).unwrap();
+    let options = SolverOptions {
+        max_time_months: 240.0,
+        ..SolverOptions::default()
+    };
+    match simulate(&model, &Schedule::untreated(), &options) {
+        Err(e @ SolveError::Stiffness { .. }) => {
+            let message = e.to_string();
+            assert!(
+                message.contains("stiff") && message.contains("rate parameter"),
+                "{message}"
+            );
+        }
+        Err(e) => panic!("expected a stiffness error, got {e}"),
+        Ok(_) => panic!("expected a stiffness error, the integration succeeded"),
+    }
+}
