@@ -241,21 +241,50 @@ pub fn nelder_mead(
     (x, fx)
 }
 
-/// Fits the knobs of `s` to `targets`. Knobs are searched on the log scale (all are positive).
+/// The scenario the search starts from: `s` with every knob that is zero (which the log scale
+/// cannot represent) moved to a positive start, with a note for each: a variability to a CV of
+/// 0.5, a typical value to its registry default (or to the middle of its bounded interval if
+/// the default is zero too).
+pub fn starting_point(s: &Scenario) -> (Scenario, Vec<String>) {
+    let mut start = s.clone();
+    let mut notes = Vec::new();
+    for k in &KNOBS {
+        let v = k.get(s);
+        if v > 0.0 {
+            continue;
+        }
+        let x = match k {
+            Knob::Cv(_) => 0.5,
+            Knob::Typical(p) => crate::model::Params::default()
+                .get(p)
+                .filter(|d| *d > 0.0)
+                .unwrap_or(1.0),
+            Knob::Bounded(p, lo, hi) => crate::model::Params::default()
+                .get(p)
+                .filter(|d| *d > 0.0)
+                .unwrap_or(0.5 * (lo + hi)),
+        };
+        k.set(&mut start, x);
+        notes.push(format!(
+            "`{}` is {v} in the scenario; the log-scale search starts it at {}",
+            k.name(),
+            k.get(&start)
+        ));
+    }
+    (start, notes)
+}
+
+/// Fits the knobs of `s` to `targets`. Knobs are searched on the log scale (all are positive;
+/// a zero is moved to the start [`starting_point`] gives).
 pub fn fit(
     s: &Scenario,
     targets: &[Target],
     threads: usize,
     max_evals: usize,
 ) -> Result<Fit, EngineError> {
-    // A variability not yet in the population starts at a moderate CV of 0.5.
-    let x0: Vec<f64> = KNOBS
-        .iter()
-        .map(|k| {
-            let v = k.get(s);
-            if v > 0.0 { v.ln() } else { 0.5_f64.ln() }
-        })
-        .collect();
+    let (s, _) = starting_point(s);
+    let s = &s;
+    let x0: Vec<f64> = KNOBS.iter().map(|k| k.get(s).ln()).collect();
     let step = vec![0.2; KNOBS.len()];
     let mut trace = Vec::new();
     let mut error = None;
@@ -302,6 +331,30 @@ pub fn fit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_knobs_start_at_a_positive_value_with_a_note() {
+        let mut s = crate::calibrate::validate::natural_history();
+        Knob::Typical("airway_failure_capacity").set(&mut s, 0.0);
+        s.population
+            .variability
+            .retain(|v| v.param != "neuronal_vulnerability");
+        let (start, notes) = starting_point(&s);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        let airway = Knob::Typical("airway_failure_capacity").get(&start);
+        let default = crate::model::Params::default()
+            .get("airway_failure_capacity")
+            .unwrap();
+        assert!((airway - default).abs() < 1e-15, "{airway}");
+        assert!((Knob::Cv("neuronal_vulnerability").get(&start) - 0.5).abs() < 1e-15);
+        for k in &KNOBS {
+            assert!(k.get(&start) > 0.0, "{}", k.name());
+        }
+        // A scenario without zeros is left as it is.
+        let (same, none) = starting_point(&start);
+        assert!(none.is_empty());
+        assert_eq!(same, start);
+    }
 
     #[test]
     fn nelder_mead_finds_the_minimum_of_rosenbrock() {

@@ -51,12 +51,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let threads = super::threads(args.threads);
     let targets = targets::bundled();
+    let (s, notes) = fit::starting_point(&s);
+    for note in &notes {
+        eprintln!("alssim calibrate: note: {note}");
+    }
     let before = fit::distance(&fit::evaluate(&s, &targets, threads)?);
     crate::outln!(
         "alssim calibrate: {} knobs, {} patients per evaluation, at most {} evaluations; starting distance {before:.3}",
         KNOBS.len(),
         args.patients,
-        args.max_evaluations
+        // The initial simplex is always evaluated in full.
+        args.max_evaluations.max(KNOBS.len() + 1)
     );
     let result = fit::fit(&s, &targets, threads, args.max_evaluations)?;
     let mut trace = String::from("evaluation,distance");
