@@ -176,8 +176,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             dslope
         );
     }
+    let what = if args.cohort.no_plots {
+        "tables"
+    } else {
+        "tables, figures and report.html"
+    };
     crate::outln!(
-        "the same virtual patients in every arm (paired); figures and report.html in {}",
+        "the same virtual patients in every arm (paired); {what} in {}",
         dir.display()
     );
     Ok(())
