@@ -263,6 +263,9 @@ pub fn run_chunks<E: From<EngineError> + Send>(
     let sampler = Sampler::new(&spec.population, &spec.params);
     let plans = arm_plans(spec);
     let one = |i: u64| simulate_patient(spec, &sampler, &plans, i);
+    // Summaries are built from pieces of `PIECE` patients and merged pairwise: a summary's
+    // quantile bins are a sorted list, cheap to fill while short and to merge with another.
+    const PIECE: usize = 64;
     let summarise = |part: &[Outcome]| {
         let mut s = CohortSummary::new(spec);
         for o in part {
@@ -285,7 +288,19 @@ pub fn run_chunks<E: From<EngineError> + Send>(
     if threads <= 1 {
         for range in bounds {
             let outcomes: Vec<Outcome> = range.map(one).collect();
-            let summary = summarise(&outcomes);
+            let mut parts: Vec<CohortSummary> = outcomes.chunks(PIECE).map(summarise).collect();
+            while parts.len() > 1 {
+                let mut pairs = parts.into_iter();
+                parts = std::iter::from_fn(|| {
+                    let mut a = pairs.next()?;
+                    if let Some(b) = pairs.next() {
+                        a.merge(&b);
+                    }
+                    Some(a)
+                })
+                .collect();
+            }
+            let summary = parts.pop().unwrap_or_else(|| CohortSummary::new(spec));
             sink(&outcomes, &summary)?;
         }
         return Ok(());
@@ -305,7 +320,7 @@ pub fn run_chunks<E: From<EngineError> + Send>(
             .with_max_len(4)
             .map(|k| one(range.start + k as u64))
             .collect();
-        let summary = outcomes.par_chunks(64).map(summarise).reduce(
+        let summary = outcomes.par_chunks(PIECE).map(summarise).reduce(
             || CohortSummary::new(spec),
             |mut a, b| {
                 a.merge(&b);

@@ -14,7 +14,6 @@
 
 use super::engine::CohortSpec;
 use super::engine::{ArmCourse, N_SLOTS, Observation, Outcome, REGIONAL, ScreenFailure};
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Fixed-point resolution of FVC and NfL sums, in units of the variable.
@@ -82,8 +81,36 @@ pub struct Accumulator {
     sum_sq: i128,
     /// Counts of small non-negative bins (rated scores 0-48) by index.
     dense: Vec<u64>,
-    /// Counts of all other bins.
-    bins: BTreeMap<i64, u64>,
+    /// Counts of all other bins, sorted by bin, each bin once. A sorted vector rather than a
+    /// map: summaries are built from small pieces (a few dozen patients) and merged, and two
+    /// sorted vectors merge in one linear pass.
+    bins: Vec<(i64, u64)>,
+}
+
+/// The union of two sorted bin lists, with the counts of a bin in both added.
+fn merge_sorted(a: &[(i64, u64)], b: &[(i64, u64)]) -> Vec<(i64, u64)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        match x.0.cmp(&y.0) {
+            std::cmp::Ordering::Less => {
+                out.push(x);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(y);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push((x.0, x.1 + y.1));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// Bins below this go to the dense counts (every rated ALSFRS-R score).
@@ -117,29 +144,44 @@ impl Accumulator {
             }
             self.dense[i] += c;
         } else {
-            *self.bins.entry(bin).or_default() += c;
+            match self.bins.binary_search_by_key(&bin, |&(b, _)| b) {
+                Ok(i) => self.bins[i].1 += c,
+                Err(i) => self.bins.insert(i, (bin, c)),
+            }
         }
     }
 
     /// All bins with their counts, in increasing order.
     fn all_bins(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        let below = self.bins.range(..0).map(|(&b, &c)| (b, c));
+        let split = self.bins.partition_point(|&(b, _)| b < 0);
+        let (below, above) = self.bins.split_at(split);
         let dense = self
             .dense
             .iter()
             .enumerate()
             .filter(|&(_, &c)| c > 0)
             .map(|(i, &c)| (i as i64, c));
-        let above = self.bins.range(0..).map(|(&b, &c)| (b, c));
-        below.chain(dense).chain(above)
+        below
+            .iter()
+            .copied()
+            .chain(dense)
+            .chain(above.iter().copied())
     }
 
     fn merge(&mut self, other: &Accumulator) {
         self.n += other.n;
         self.sum += other.sum;
         self.sum_sq += other.sum_sq;
-        for (b, c) in other.all_bins() {
-            self.count(b, c);
+        if self.dense.len() < other.dense.len() {
+            self.dense.resize(other.dense.len(), 0);
+        }
+        for (mine, theirs) in self.dense.iter_mut().zip(&other.dense) {
+            *mine += theirs;
+        }
+        if self.bins.is_empty() {
+            self.bins.clone_from(&other.bins);
+        } else if !other.bins.is_empty() {
+            self.bins = merge_sorted(&self.bins, &other.bins);
         }
     }
 
@@ -751,5 +793,39 @@ mod tests {
         assert_eq!(whole, merged);
         assert_eq!(whole.mean().to_bits(), merged.mean().to_bits());
         assert_eq!(acc_from_json(&acc_json(&whole)), Some(whole));
+    }
+
+    #[test]
+    fn sparse_bins_stay_sorted_and_merge_like_one_accumulator() {
+        // Log bins below 1 are negative, those of 1 to 1.05 fall in the dense range (0-48),
+        // larger ones are sparse and positive: every kind of bin, in pieces merged pairwise.
+        let xs: Vec<f64> = (0..700)
+            .map(|i| 0.01 * (1.0 + (f64::from(i) * 0.754_877_666).fract() * 2.0e4))
+            .chain([1.0, 1.01, 1.02, 0.5, 0.5, 200.0, 200.0])
+            .collect();
+        let log = Binning::Log(NFL_BIN);
+        let mut whole = Accumulator::default();
+        xs.iter().for_each(|&x| whole.add(log, x));
+        assert!(whole.bins.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(whole.bins.iter().any(|&(b, _)| b < 0) && !whole.dense.is_empty());
+        let mut parts: Vec<Accumulator> = xs
+            .chunks(64)
+            .map(|c| {
+                let mut a = Accumulator::default();
+                c.iter().for_each(|&x| a.add(log, x));
+                a
+            })
+            .collect();
+        while parts.len() > 1 {
+            let b = parts.pop().unwrap();
+            let a = parts.pop().unwrap();
+            let mut m = b;
+            m.merge(&a);
+            parts.insert(0, m);
+        }
+        assert_eq!(parts[0], whole);
+        let direct: Vec<(i64, u64)> = whole.all_bins().collect();
+        assert_eq!(direct.iter().map(|&(_, c)| c).sum::<u64>(), xs.len() as u64);
+        assert!(direct.windows(2).all(|w| w[0].0 < w[1].0));
     }
 }
