@@ -290,16 +290,8 @@ fn docs_describe_every_key_by_its_full_path() {
         undocumented.is_empty(),
         "docs/SCENARIOS.md has no table row for {undocumented:?}"
     );
-    // Keys of the other regimen kinds, which the tour's own drug does not use.
-    for k in [
-        "first-on-days",
-        "first-cycle-days",
-        "on-days",
-        "cycle-days",
-        "loading-days",
-        "interval-days",
-        "half-life-days",
-    ] {
+    // Keys of every regimen kind, including those the tour's own drug does not use.
+    for k in alssim::therapy::read::REGIMEN {
         assert!(
             doc.contains(&format!("| `drug.<name>.regimen.{k}` |")),
             "{k}"

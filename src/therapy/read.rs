@@ -36,7 +36,8 @@ pub const SCENARIO_DRUG: &[&str] = &[
     "resistance",
     "sources",
 ];
-const REGIMEN: &[&str] = &[
+/// Keys of a drug's `regimen` table, of every regimen kind.
+pub const REGIMEN: &[&str] = &[
     "kind",
     "first-on-days",
     "first-cycle-days",
