@@ -573,9 +573,6 @@ pub fn analyse(
     settings: &Settings,
     progress: impl Fn(usize) + Sync,
 ) -> Result<Analysis, SensitivityError> {
-    use rayon::prelude::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     let design = MorrisDesign::new(
         factors.len(),
         settings.trajectories,
@@ -583,43 +580,19 @@ pub fn analyse(
         settings.seed,
     )?;
     let trajectories = design.trajectories();
-    let threads = settings.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|source| EngineError::Threads { threads, source })?;
-    let done = AtomicUsize::new(0);
-    let inconsistent = AtomicUsize::new(0);
     progress(0);
-    let evaluate = |u: &[f64]| -> Result<Vec<f64>, EngineError> {
-        let y = match apply(s, &factors, u) {
-            Some(c) => outcomes(&c, 1)?,
-            None => {
-                inconsistent.fetch_add(1, Ordering::Relaxed);
-                vec![f64::NAN; OUTCOMES.len()]
-            }
-        };
-        progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-        Ok(y)
-    };
-    let (baseline, flat) = pool.install(|| {
-        let points: Vec<(usize, &[f64])> = trajectories
-            .iter()
-            .enumerate()
-            .flat_map(|(t, tr)| tr.points.iter().map(move |x| (t, x.as_slice())))
-            .collect();
-        let baseline = outcomes(s, 1);
-        let flat: Result<Vec<(usize, Vec<f64>)>, EngineError> = points
-            .par_iter()
-            .map(|&(t, x)| evaluate(x).map(|y| (t, y)))
-            .collect();
-        (baseline, flat)
-    });
-    let baseline = baseline?;
-    let mut outputs: Vec<Vec<Vec<f64>>> = vec![Vec::new(); trajectories.len()];
-    for (t, y) in flat? {
-        outputs[t].push(y);
-    }
+    let baseline = outcomes(s, 1)?;
+    let points: Vec<&[f64]> = trajectories
+        .iter()
+        .flat_map(|tr| tr.points.iter().map(Vec::as_slice))
+        .collect();
+    let (values, inconsistent) =
+        evaluate_points(s, &factors, &points, settings.threads, &progress)?;
+    let mut values = values.into_iter();
+    let outputs: Vec<Vec<Vec<f64>>> = trajectories
+        .iter()
+        .map(|tr| values.by_ref().take(tr.points.len()).collect())
+        .collect();
     Ok(Analysis {
         scenario: s.meta.name.clone(),
         patients: s.population.size,
@@ -629,8 +602,48 @@ pub fn analyse(
         skipped,
         baseline,
         morris: MorrisResult::new(trajectories, outputs, OUTCOMES.len()),
-        inconsistent: inconsistent.into_inner(),
+        inconsistent,
     })
+}
+
+/// The [`OUTCOMES`] at each design point (unit-cube coordinates of `factors`), in the order of
+/// `points`, with the number of points whose values broke a rule across parameters (their
+/// outcomes are NaN). Each point is a cohort run on one thread; the points are spread over
+/// `threads`, so the result does not depend on the thread count. `progress` gets the number of
+/// points done.
+pub(super) fn evaluate_points(
+    s: &Scenario,
+    factors: &[Factor],
+    points: &[&[f64]],
+    threads: usize,
+    progress: &(impl Fn(usize) + Sync),
+) -> Result<(Vec<Vec<f64>>, usize), EngineError> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| EngineError::Threads { threads, source })?;
+    let done = AtomicUsize::new(0);
+    let inconsistent = AtomicUsize::new(0);
+    let values: Result<Vec<Vec<f64>>, EngineError> = pool.install(|| {
+        points
+            .par_iter()
+            .map(|u| {
+                let y = match apply(s, factors, u) {
+                    Some(c) => outcomes(&c, 1)?,
+                    None => {
+                        inconsistent.fetch_add(1, Ordering::Relaxed);
+                        vec![f64::NAN; OUTCOMES.len()]
+                    }
+                };
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                Ok(y)
+            })
+            .collect()
+    });
+    Ok((values?, inconsistent.into_inner()))
 }
 
 impl Analysis {

@@ -15,7 +15,7 @@
 //! outcome's variance explained by factor `i` alone, `ST_i` the share in which it takes part,
 //! interactions included. The design costs `n (k + 2)` cohort runs.
 
-use super::sensitivity::{Factor, OUTCOMES, apply, outcomes};
+use super::sensitivity::{Factor, OUTCOMES, evaluate_points};
 use crate::cohort::EngineError;
 use crate::scenario::Scenario;
 use rand::rngs::ChaCha8Rng;
@@ -101,8 +101,6 @@ pub fn sobol(
     threads: usize,
     progress: impl Fn(usize) + Sync,
 ) -> Result<SobolResult, EngineError> {
-    use rayon::prelude::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let k = factors.len();
     let (a, b) = design(k, n, seed);
     let mut points: Vec<Vec<f64>> = Vec::with_capacity(n * (k + 2));
@@ -115,30 +113,8 @@ pub fn sobol(
             points.push(p);
         }
     }
-    let threads = threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|source| EngineError::Threads { threads, source })?;
-    let done = AtomicUsize::new(0);
-    let inconsistent = AtomicUsize::new(0);
-    let values: Result<Vec<Vec<f64>>, EngineError> = pool.install(|| {
-        points
-            .par_iter()
-            .map(|u| {
-                let y = match apply(s, factors, u) {
-                    Some(c) => outcomes(&c, 1)?,
-                    None => {
-                        inconsistent.fetch_add(1, Ordering::Relaxed);
-                        vec![f64::NAN; OUTCOMES.len()]
-                    }
-                };
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1);
-                Ok(y)
-            })
-            .collect()
-    });
-    let values = values?;
+    let points: Vec<&[f64]> = points.iter().map(Vec::as_slice).collect();
+    let (values, inconsistent) = evaluate_points(s, factors, &points, threads, &progress)?;
     let (mut first, mut total) = (Vec::new(), Vec::new());
     for o in 0..OUTCOMES.len() {
         let f =
@@ -154,7 +130,7 @@ pub fn sobol(
         n,
         first,
         total,
-        inconsistent: inconsistent.into_inner(),
+        inconsistent,
     })
 }
 
