@@ -248,7 +248,10 @@ fn whatif_compares_arms_against_a_control_on_the_default_population() {
     }
     assert!(out.contains("median months"));
     // With --no-plots it names only the tables, and draws nothing.
-    assert!(out.contains("tables in") && !out.contains("figures"), "{out}");
+    assert!(
+        out.contains("tables in") && !out.contains("figures"),
+        "{out}"
+    );
     assert!(!out_dir.join("report.html").exists());
     let patients = std::fs::read_to_string(out_dir.join("patients.csv")).unwrap();
     assert!(patients.contains(",riluzole_edaravone-iv,"));
