@@ -370,7 +370,7 @@ pub fn simulate_patient(
     plans: &[ArmPlan],
     index: u64,
 ) -> Outcome {
-    let draw = sampler.draw(index);
+    let mut draw = sampler.draw(index);
     let inclusion = &spec.population.inclusion;
     if !passes_genotype(inclusion, &draw) {
         return Outcome::ScreenFailed {
@@ -380,14 +380,16 @@ pub fn simulate_patient(
     }
     let sim = &spec.simulation;
     let enroll = spec.population.enrollment;
-    let onset_to_enrollment = match enroll.at {
+    // Diagnosis comes at the end of the referral delay at the latest (earlier if the disease is
+    // recognised first), so the referral delay bounds the time from onset to enrollment.
+    let latest_enrollment = match enroll.at {
         Anchor::Onset => 0.0,
         Anchor::Diagnosis => draw.covariates.diagnostic_delay_months,
     } + enroll.after_months;
     let follow_up = match sim.visits_from {
-        TimeOrigin::Onset => sim.horizon_months.max(onset_to_enrollment),
+        TimeOrigin::Onset => sim.horizon_months.max(latest_enrollment),
         // Enrollment before onset (a presymptomatic start) may end follow-up before onset.
-        TimeOrigin::Enrollment => (onset_to_enrollment + sim.horizon_months).max(0.0),
+        TimeOrigin::Enrollment => (latest_enrollment + sim.horizon_months).max(0.0),
     };
     let options = SolverOptions {
         rtol: sim.rtol,
@@ -417,7 +419,7 @@ pub fn simulate_patient(
         .try_fold(0.0_f64, |latest, s| s.map(|s| latest.max(s)));
     let screening = match departure {
         Some(d) => SolverOptions {
-            follow_up_after_onset_months: Some((onset_to_enrollment + d).clamp(0.0, follow_up)),
+            follow_up_after_onset_months: Some((latest_enrollment + d).clamp(0.0, follow_up)),
             ..options.clone()
         },
         None => options.clone(),
@@ -439,6 +441,22 @@ pub fn simulate_patient(
             reason: ScreenFailure::NoOnset,
         };
     };
+    // The recorded diagnostic delay is the realised one (recognition or referral, whichever
+    // came first); a patient who died first keeps the drawn referral delay.
+    let diagnosis_delay = untreated.events().diagnosis.map(|d| d - onset);
+    if let Some(d) = diagnosis_delay {
+        draw.covariates.diagnostic_delay_months = d;
+    }
+    let onset_to_enrollment = match (enroll.at, diagnosis_delay) {
+        (Anchor::Onset, _) => 0.0,
+        (Anchor::Diagnosis, Some(d)) => d,
+        (Anchor::Diagnosis, None) => {
+            return Outcome::ScreenFailed {
+                draw,
+                reason: ScreenFailure::DiedBeforeEnrollment,
+            };
+        }
+    } + enroll.after_months;
     // Enrolling before onset cannot go back further than disease initiation.
     let enrollment = (onset + onset_to_enrollment).max(0.0);
     let Some(state) = untreated

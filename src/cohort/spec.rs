@@ -242,12 +242,21 @@ pub struct Population {
 }
 
 /// Default inter-individual variability: log-normal CVs on the rates that set the speed of
-/// the disease. The CV of `neuronal_vulnerability` was fitted by `alssim calibrate` to the
-/// natural-history targets (docs/CALIBRATION.md); the two aggregation CVs are set by hand.
-pub const DEFAULT_VARIABILITY: [(&str, f64); 3] = [
+/// the disease, on the weights of the damage mechanisms (so patients differ in which mechanism
+/// drives their disease), and on the loss at which the disease is recognised. The CV of
+/// `neuronal_vulnerability` (the shared part) was fitted by `alssim calibrate` to the
+/// natural-history targets (docs/CALIBRATION.md); the others are set by hand.
+pub const DEFAULT_VARIABILITY: [(&str, f64); 10] = [
     ("agg_growth_rate", 0.2),
-    ("agg_seed_rate", 0.6),
-    ("neuronal_vulnerability", 1.53),
+    ("spread_contiguous", 0.6),
+    ("neuronal_vulnerability", 0.8),
+    ("hazard_soluble", 0.6),
+    ("hazard_lof", 0.6),
+    ("hazard_oxidative", 0.6),
+    ("hazard_excitotoxic", 0.6),
+    ("hazard_astrocyte", 0.6),
+    ("dysfunction_recovery_rate", 0.3),
+    ("diagnosis_recognition_loss", 0.5),
 ];
 
 impl Default for Population {

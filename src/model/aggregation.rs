@@ -1,58 +1,135 @@
-//! Protein aggregation: autocatalytic growth, proteostatic clearance, prion-like seeding.
+//! Proteinopathy on two time scales: a soluble misfolded species with fast turnover that feeds
+//! a slowly cleared aggregate, templated seeding along the spread graph, and nuclear loss of
+//! function.
 //!
 //! For region *i* with aggregate burden `A_i` (fraction of the largest possible burden),
-//! oxidative stress `R_i` and neighbours *j*:
+//! oxidative stress `R_i`, contiguous neighbours *j* and non-contiguous regions *k*:
 //!
 //! ```text
-//! dA_i/dt = g · σ · (1 + c_R · R_i) · A_i · (1 − A_i)        autocatalytic templating
-//!         + s · σ · Σ_j A_j · (1 − A_i)                       seeding from neighbours
-//!         − κ · u_κ · A_i                                     proteostatic clearance
+//! T_i = A_i + s_c · Σ_j A_j + s_n · Σ_k A_k                 templates (seeds) in region i
+//! S_i = σ · f_geno · (1 + c_R · R_i) · T_i                  soluble misfolded protein (quasi-steady)
+//! dA_i/dt = λ · (g · S_i · (1 − A_i) − κ · u_κ · A_i)       incorporation minus clearance
+//! L_i = ℓ · A_i                                              nuclear loss of function
 //! ```
 //!
-//! `g = agg_growth_rate · f_geno · exp(age_proteostasis_decline · (age − 60))`,
-//! `s = agg_seed_rate · f_geno · exp(…)` (same age and genotype factors), `κ = agg_clearance_rate`,
-//! `c_R = agg_ros_enhancement`, `σ` = [`Modulation::synthesis`](super::Modulation),
-//! `u_κ` = [`Modulation::aggregate_clearance`](super::Modulation).
+//! **Soluble species.** Native protein is converted to a misfolded, soluble (oligomeric) form
+//! on templates: the region's own aggregate and seeds imported from other regions. The soluble
+//! form turns over in hours to about two days in cultured cells, by degradation (proteasome,
+//! autophagy) and by incorporation into aggregates; on the months scale of the disease it sits
+//! at the balance of production and turnover. Written as a state it would be
+//! `ε · dS/dt = σ (1 + c_R R) T − S` with `ε` its turnover time (about 0.03 months), and by
+//! Tikhonov's theorem the slow states follow the reduced system with `S` at its quasi-steady
+//! state, with an error of order `ε` relative to the slow rates (about 0.2/month at most):
+//! below 1%. `S` is in units of its level in a fully aggregated region. Synthesis `σ`
+//! ([`Modulation::synthesis`](super::Modulation)) multiplies it directly, so an antisense drug
+//! lowers the soluble species within its turnover (days), not with the aggregate's clearance
+//! (years).
 //!
-//! With no seeding and no oxidative stress this is the logistic equation
-//! `dA/dt = (g − κ) · A · (1 − A/K)` with carrying capacity `K = 1 − κ/g`, whose closed form
+//! **Aggregate.** Soluble species are incorporated into aggregates at rate `g` (bounded by the
+//! free capacity `1 − A`), and aggregate is cleared by proteostasis at `κ`. The tempo `λ` scales
+//! both: `λ = f_geno · (age / 60)^a` with `a = age_tempo_exponent` and `f_geno` the genotype
+//! factor (`growth_factor_*`), which also scales the soluble species: an unstable mutant protein
+//! (SOD1 A4V) misfolds more readily and builds up faster. Age and genotype therefore change how fast pathology grows, never whether it grows
+//! (the burden settles at `1 − κ/g` at every age), so there is no age below which the disease
+//! stops, only slower disease in the young.
+//!
+//! **Spread.** `s_c = spread_contiguous` and `s_n = spread_noncontiguous` weigh the templates a
+//! region receives from contiguous regions (along the cord and brainstem) and from the others
+//! (through the motor cortex and long corticospinal connections). A region with no aggregate of
+//! its own starts to grow once seeds arrive; the time to the next region is about
+//! `ln(1 / (s_c · λ g t)) / (λ (g − κ))` after the first, so `s_c` sets the time to a second
+//! region and `s_n / s_c` the share of non-contiguous spread.
+//!
+//! **Loss of function.** TDP-43 (and FUS) sequestered into cytoplasmic aggregates leaves the
+//! nucleus, and with it splicing control (STMN2, UNC13A cryptic exons; Ma et al. 2022 Nature
+//! 603:124; Brown et al. 2022 Nature 603:131). `ℓ = 1` for TDP-43 and FUS proteinopathies and
+//! `0` for SOD1, which does not deplete nuclear TDP-43. Loss of function follows the slow
+//! aggregate, so lowering synthesis does not relieve it quickly.
+//!
+//! With no seeding and no oxidative stress the aggregate obeys the logistic equation
+//! `dA/dt = λ (g − κ) · A · (1 − A/K)` with carrying capacity `K = 1 − κ/g`, whose closed form
 //! [`logistic_solution`] is used to check the solver.
 
 /// Rates of the aggregation equation for one patient, with age and genotype factors applied.
 #[derive(Debug, Clone, Copy)]
 pub struct AggregationRates {
-    /// Effective autocatalytic growth rate `g`, 1/month.
+    /// Effective incorporation rate `λ g`, 1/month.
     pub growth: f64,
-    /// Effective seeding rate `s`, 1/month.
-    pub seeding: f64,
-    /// Clearance rate `κ`, 1/month.
+    /// Effective clearance rate `λ κ`, 1/month.
     pub clearance: f64,
+    /// Template weight of a contiguous region's aggregate, `s_c`.
+    pub contiguous: f64,
+    /// Template weight of a non-contiguous region's aggregate, `s_n`.
+    pub noncontiguous: f64,
     /// Oxidative enhancement `c_R`, per unit oxidative stress.
     pub ros_enhancement: f64,
+    /// Weight of nuclear loss of function, `ℓ` (1 for TDP-43 and FUS, 0 for SOD1).
+    pub loss_of_function: f64,
+    /// Misfolding propensity of the genotype's protein, `f_geno` (1 for sporadic).
+    pub misfolding: f64,
 }
 
-/// Time derivative of aggregate burden in one region.
-///
-/// `seed_in` is the summed aggregate of the region's neighbours; `synthesis` and
-/// `clearance_factor` are therapy modulations (1 when untreated).
+/// Templates available in one region: its own aggregate plus imported seeds.
 #[inline]
-pub fn rate(
-    k: &AggregationRates,
-    a: f64,
-    ros: f64,
-    seed_in: f64,
-    synthesis: f64,
-    clearance_factor: f64,
-) -> f64 {
-    let free = 1.0 - a;
-    synthesis * (k.growth * (1.0 + k.ros_enhancement * ros) * a + k.seeding * seed_in) * free
-        - k.clearance * clearance_factor * a
+pub fn templates(k: &AggregationRates, own: f64, contiguous_in: f64, distant_in: f64) -> f64 {
+    own + k.contiguous * contiguous_in + k.noncontiguous * distant_in
 }
 
-/// Closed-form solution of the isolated compartment (no seeding, no oxidative stress):
+/// Soluble misfolded protein (quasi-steady state), in units of its level in a fully
+/// aggregated region of a sporadic patient; `synthesis` is the therapy modulation (1 when
+/// untreated).
+#[inline]
+pub fn soluble(k: &AggregationRates, templates: f64, ros: f64, synthesis: f64) -> f64 {
+    synthesis * k.misfolding * (1.0 + k.ros_enhancement * ros) * templates
+}
+
+/// Time derivative of aggregate burden in one region, from the soluble species `s`.
+#[inline]
+pub fn rate(k: &AggregationRates, a: f64, s: f64, clearance_factor: f64) -> f64 {
+    k.growth * s * (1.0 - a) - k.clearance * clearance_factor * a
+}
+
+/// Closed-form solution of the isolated compartment (no seeding, no oxidative stress, tempo 1):
 /// the logistic curve with net rate `g − κ` and carrying capacity `1 − κ/g`.
 pub fn logistic_solution(growth: f64, clearance: f64, a0: f64, t: f64) -> f64 {
     let r = growth - clearance;
     let k = 1.0 - clearance / growth;
     k / (1.0 + (k / a0 - 1.0) * (-r * t).exp())
+}
+
+/// Tempo of the proteinopathy at an age: `(age / 60)^a`.
+#[inline]
+pub fn age_tempo(age_years: f64, exponent: f64) -> f64 {
+    (age_years / 60.0).powf(exponent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_tempo_is_continuous_and_never_stops_the_disease() {
+        assert!((age_tempo(60.0, 3.0) - 1.0).abs() < 1e-15);
+        let mut prev = 0.0;
+        for age in 18..=95 {
+            let t = age_tempo(f64::from(age), 3.0);
+            assert!(t > prev && t > 0.0);
+            prev = t;
+        }
+    }
+
+    #[test]
+    fn synthesis_scales_the_soluble_species_at_once() {
+        let k = AggregationRates {
+            growth: 0.3,
+            clearance: 0.05,
+            contiguous: 0.02,
+            noncontiguous: 0.002,
+            ros_enhancement: 0.5,
+            loss_of_function: 1.0,
+            misfolding: 1.0,
+        };
+        let t = templates(&k, 0.4, 0.1, 0.0);
+        assert!((soluble(&k, t, 0.2, 0.5) - 0.5 * soluble(&k, t, 0.2, 1.0)).abs() < 1e-15);
+    }
 }

@@ -6,9 +6,15 @@
 //! regions that serve it (walking on lumbar, handwriting on cervical, turning in bed on several):
 //!
 //! ```text
-//! c_j = Σ_r w_jr · C_r                                  item capacity
+//! c_j = Σ_r w_jr · C_r                                  item capacity (limb and bulbar items)
+//! c_j = V = FVC / fvc_healthy                           item capacity (respiratory items)
 //! x_j = 4 · clamp((c_j − lo_j) / (hi_j − lo_j), 0, 1)   latent item value
 //! ```
+//!
+//! The three respiratory items read the ventilatory capacity `V` that FVC measures (diaphragm,
+//! intercostals and upper airway, [`readout::fvc`](super::readout::fvc)), so the subscore and FVC
+//! agree: %SVC tracks the dyspnoea, orthopnoea and respiratory-insufficiency items (Jackson et
+//! al. 2018 ALS-FTD), and no patient reaches respiratory failure with a full respiratory score.
 //!
 //! `hi_j` is the capacity below which the item first falls from normal, `lo_j` the capacity at
 //! which the task is lost. The weights and thresholds are in [`ITEMS`].
@@ -66,8 +72,11 @@ pub struct ItemSpec {
     pub name: &'static str,
     /// Domain the item belongs to.
     pub domain: Domain,
-    /// Weights of bulbar, cervical, thoracic and lumbar capacity (sum to 1).
+    /// Weights of bulbar, cervical, thoracic and lumbar capacity (sum to 1); unused by
+    /// ventilatory items.
     pub weights: [f64; N_REGIONS],
+    /// Whether the item reads the ventilatory capacity (FVC) instead of the regions.
+    pub ventilatory: bool,
     /// Capacity below which the item first drops from 4.
     pub hi: f64,
     /// Capacity at which the item reaches 0.
@@ -89,6 +98,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "speech",
         domain: Domain::Bulbar,
         weights: [1.0, 0.0, 0.0, 0.0],
+        ventilatory: false,
         hi: 0.93,
         lo: 0.15,
     },
@@ -96,6 +106,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "salivation",
         domain: Domain::Bulbar,
         weights: [1.0, 0.0, 0.0, 0.0],
+        ventilatory: false,
         hi: 0.85,
         lo: 0.10,
     },
@@ -103,6 +114,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "swallowing",
         domain: Domain::Bulbar,
         weights: [1.0, 0.0, 0.0, 0.0],
+        ventilatory: false,
         hi: 0.88,
         lo: 0.12,
     },
@@ -110,6 +122,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "handwriting",
         domain: Domain::FineMotor,
         weights: [0.0, 1.0, 0.0, 0.0],
+        ventilatory: false,
         hi: 0.93,
         lo: 0.15,
     },
@@ -117,6 +130,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "cutting_food",
         domain: Domain::FineMotor,
         weights: [0.0, 1.0, 0.0, 0.0],
+        ventilatory: false,
         hi: 0.90,
         lo: 0.12,
     },
@@ -124,6 +138,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "dressing_hygiene",
         domain: Domain::FineMotor,
         weights: [0.0, 0.7, 0.15, 0.15],
+        ventilatory: false,
         hi: 0.90,
         lo: 0.12,
     },
@@ -131,6 +146,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "turning_in_bed",
         domain: Domain::GrossMotor,
         weights: [0.0, 0.35, 0.35, 0.3],
+        ventilatory: false,
         hi: 0.85,
         lo: 0.10,
     },
@@ -138,6 +154,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "walking",
         domain: Domain::GrossMotor,
         weights: [0.0, 0.0, 0.1, 0.9],
+        ventilatory: false,
         hi: 0.93,
         lo: 0.15,
     },
@@ -145,6 +162,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "climbing_stairs",
         domain: Domain::GrossMotor,
         weights: [0.0, 0.0, 0.15, 0.85],
+        ventilatory: false,
         hi: 0.93,
         lo: 0.25,
     },
@@ -152,6 +170,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "dyspnea",
         domain: Domain::Respiratory,
         weights: [0.2, 0.0, 0.8, 0.0],
+        ventilatory: true,
         hi: 0.80,
         lo: 0.20,
     },
@@ -159,14 +178,16 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         name: "orthopnea",
         domain: Domain::Respiratory,
         weights: [0.0, 0.0, 1.0, 0.0],
-        hi: 0.70,
-        lo: 0.20,
+        ventilatory: true,
+        hi: 0.65,
+        lo: 0.24,
     },
     ItemSpec {
         name: "respiratory_insufficiency",
         domain: Domain::Respiratory,
         weights: [0.0, 0.0, 1.0, 0.0],
-        hi: 0.52,
+        ventilatory: true,
+        hi: 0.50,
         lo: 0.22,
     },
 ];
@@ -174,15 +195,19 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
 /// Index of the swallowing item.
 pub const SWALLOWING: usize = 2;
 
-/// Latent (continuous, noise-free) item values from regional capacities.
-pub fn latent_items(capacities: &[f64; N_REGIONS]) -> [f64; N_ITEMS] {
+/// Latent (continuous, noise-free) item values from regional capacities and the ventilatory
+/// capacity `ventilation` (FVC as a fraction of healthy).
+pub fn latent_items(capacities: &[f64; N_REGIONS], ventilation: f64) -> [f64; N_ITEMS] {
     ITEMS.map(|spec| {
-        let c: f64 = spec
-            .weights
-            .iter()
-            .zip(capacities)
-            .map(|(w, c)| w * c)
-            .sum();
+        let c: f64 = if spec.ventilatory {
+            ventilation
+        } else {
+            spec.weights
+                .iter()
+                .zip(capacities)
+                .map(|(w, c)| w * c)
+                .sum()
+        };
         4.0 * ((c - spec.lo) / (spec.hi - spec.lo)).clamp(0.0, 1.0)
     })
 }
@@ -235,7 +260,7 @@ mod tests {
     fn no_item_falls_before_clinical_onset() {
         // Every region at the default onset capacity: every item still 4.
         let onset = crate::model::Params::default().onset_capacity;
-        let items = latent_items(&[onset; 4]);
+        let items = latent_items(&[onset; 4], onset);
         assert!(items.iter().all(|&x| (x - 4.0).abs() < 1e-12), "{items:?}");
         assert!(
             ITEMS.iter().any(|i| (i.hi - onset).abs() < 1e-12),
@@ -245,16 +270,16 @@ mod tests {
 
     #[test]
     fn healthy_scores_48_and_paralysed_scores_0() {
-        let healthy = latent_items(&[1.0; 4]);
+        let healthy = latent_items(&[1.0; 4], 1.0);
         assert!(healthy.iter().all(|&x| (x - 4.0).abs() < 1e-12));
-        let lost = latent_items(&[0.0; 4]);
+        let lost = latent_items(&[0.0; 4], 0.0);
         assert!(lost.iter().all(|&x| x.abs() < 1e-12));
         assert!((domains(&healthy).iter().sum::<f64>() - 48.0).abs() < 1e-12);
     }
 
     #[test]
     fn bulbar_loss_spares_limb_items() {
-        let items = latent_items(&[0.2, 1.0, 1.0, 1.0]);
+        let items = latent_items(&[0.2, 1.0, 1.0, 1.0], 1.0);
         let d = domains(&items);
         assert!(d[Domain::Bulbar as usize] < 3.0);
         assert!((d[Domain::FineMotor as usize] - 12.0).abs() < 1e-12);

@@ -14,8 +14,14 @@
 //! | gastrostomy | `x_swallowing − gastrostomy_swallowing` | dietary consistency changes (King's 4A) |
 //! | NIV | `FVC − niv_fvc` | non-invasive ventilation indicated (King's 4B) |
 //! | death | `min(FVC − death_fvc, (C_bulbar − airway_failure_capacity) · fvc_healthy)` | death or permanent ventilation (end of tracheostomy-free survival): respiratory failure, or loss of airway protection (aspiration) |
+//! | recognition | `x_total − (48 − diagnosis_recognition_loss)` | loss of function at which the disease is recognised whatever the referral path |
 //!
-//! Diagnosis is not a crossing: it follows onset by the patient's diagnostic delay.
+//! Diagnosis is the earlier of recognition and the end of the patient's referral delay (onset
+//! plus the drawn diagnostic delay): faster disease reaches the recognised loss sooner, so it
+//! is diagnosed sooner.
+//!
+//! Motor units can recover when the damage drive falls (a therapy), so these functions can rise
+//! again under treatment; each event is the first crossing.
 
 use super::alsfrs;
 use super::layout::{N_REGIONS, Region, State};
@@ -36,17 +42,20 @@ pub enum Event {
     Niv,
     /// Death or permanent ventilation.
     Death,
+    /// Loss of function at which the disease is recognised (bounds the diagnostic delay).
+    Recognition,
 }
 
 impl Event {
     /// The located events, in the order they normally occur.
-    pub const ALL: [Event; 6] = [
+    pub const ALL: [Event; 7] = [
         Event::Onset,
         Event::SecondRegion,
         Event::ThirdRegion,
         Event::Gastrostomy,
         Event::Niv,
         Event::Death,
+        Event::Recognition,
     ];
 
     /// Name used in tables.
@@ -58,6 +67,7 @@ impl Event {
             Event::Gastrostomy => "gastrostomy",
             Event::Niv => "niv",
             Event::Death => "death",
+            Event::Recognition => "recognition",
         }
     }
 
@@ -78,7 +88,7 @@ impl Event {
                 capacity.iter().copied().fold(f64::INFINITY, f64::min) - p.onset_capacity
             }
             Event::SecondRegion | Event::ThirdRegion => {
-                let items = alsfrs::latent_items(&capacity);
+                let items = readout::items(model, &capacity);
                 let mut m = staging::involvement_margins(&items);
                 m.sort_by(f64::total_cmp);
                 if self == Event::SecondRegion {
@@ -88,7 +98,7 @@ impl Event {
                 }
             }
             Event::Gastrostomy => {
-                let items = alsfrs::latent_items(&capacity);
+                let items = readout::items(model, &capacity);
                 items[alsfrs::SWALLOWING] - p.gastrostomy_swallowing
             }
             Event::Niv => readout::fvc(model, &capacity) - p.niv_fvc,
@@ -100,6 +110,10 @@ impl Event {
                 let airway =
                     (capacity[Region::Bulbar.index()] - p.airway_failure_capacity) * p.fvc_healthy;
                 respiratory.min(airway)
+            }
+            Event::Recognition => {
+                let total: f64 = readout::items(model, &capacity).iter().sum();
+                total - (48.0 - p.diagnosis_recognition_loss)
             }
         }
     }

@@ -17,7 +17,7 @@ use nalgebra::SVector;
 /// Number of body regions along the neuraxis.
 pub const N_REGIONS: usize = 4;
 /// Number of state variables per region.
-pub const REGION_VARS: usize = 5;
+pub const REGION_VARS: usize = 6;
 /// Number of global (whole-body) state variables.
 pub const GLOBAL_VARS: usize = 1;
 /// Offset of the global block.
@@ -71,7 +71,7 @@ impl Region {
         self.idx(RegionVar::Aggregate)
     }
 
-    /// Neighbouring regions along the neuraxis (the paths of prion-like seeding).
+    /// Neighbouring regions along the neuraxis (the contiguous paths of prion-like seeding).
     pub const fn neighbours(self) -> &'static [Region] {
         match self {
             Region::Bulbar => &[Region::Cervical],
@@ -79,6 +79,22 @@ impl Region {
             Region::Thoracic => &[Region::Cervical, Region::Lumbar],
             Region::Lumbar => &[Region::Thoracic],
         }
+    }
+
+    /// Regions that are not contiguous with this one (reached only through the non-contiguous
+    /// paths of the spread graph: the motor cortex and long corticospinal connections).
+    pub const fn distant(self) -> &'static [Region] {
+        match self {
+            Region::Bulbar => &[Region::Thoracic, Region::Lumbar],
+            Region::Cervical => &[Region::Lumbar],
+            Region::Thoracic => &[Region::Bulbar],
+            Region::Lumbar => &[Region::Bulbar, Region::Cervical],
+        }
+    }
+
+    /// Index of this region's dysfunctional (alive but not working) motor units.
+    pub const fn dysfunctional(self) -> usize {
+        self.idx(RegionVar::Dysfunctional)
     }
 
     /// Lower-case name used on the command line, in files and in column names.
@@ -123,6 +139,9 @@ pub enum RegionVar {
     Microglia = 3,
     /// Fraction of astrocytes in the reactive state.
     Astrocytes = 4,
+    /// Dysfunctional motor units: alive (counted in [`RegionVar::Neurons`]) but denervated or
+    /// synaptically failing, so not contributing force; they recover or die.
+    Dysfunctional = 5,
 }
 
 impl RegionVar {
@@ -133,6 +152,7 @@ impl RegionVar {
         RegionVar::Oxidative,
         RegionVar::Microglia,
         RegionVar::Astrocytes,
+        RegionVar::Dysfunctional,
     ];
 
     /// Short name used in column names (`neurons_bulbar`).
@@ -143,14 +163,16 @@ impl RegionVar {
             RegionVar::Oxidative => "oxidative",
             RegionVar::Microglia => "microglia",
             RegionVar::Astrocytes => "astrocytes",
+            RegionVar::Dysfunctional => "dysfunctional",
         }
     }
 }
 
 /// Number of quantities reported per region: the [`RegionVar`] states, then extracellular
-/// glutamate, which is algebraic (quasi-steady state, see
-/// [`excitotoxicity`](super::excitotoxicity)) and so not part of the state vector.
-pub const REGION_REPORTED: usize = REGION_VARS + 1;
+/// glutamate and the soluble misfolded protein, which are algebraic (quasi-steady states, see
+/// [`excitotoxicity`](super::excitotoxicity) and [`aggregation`](super::aggregation)) and so not
+/// part of the state vector.
+pub const REGION_REPORTED: usize = REGION_VARS + 2;
 
 /// Names of the quantities reported per region, in report order (`neurons`, ..., `glutamate`).
 pub const REGION_REPORTED_NAMES: [&str; REGION_REPORTED] = [
@@ -159,7 +181,9 @@ pub const REGION_REPORTED_NAMES: [&str; REGION_REPORTED] = [
     RegionVar::Oxidative.name(),
     RegionVar::Microglia.name(),
     RegionVar::Astrocytes.name(),
+    RegionVar::Dysfunctional.name(),
     "glutamate",
+    "soluble",
 ];
 
 /// Global state variables, in block order after the region blocks.
@@ -199,6 +223,17 @@ mod tests {
         for r in Region::ALL {
             for n in r.neighbours() {
                 assert!(n.neighbours().contains(&r));
+            }
+        }
+    }
+
+    #[test]
+    fn every_other_region_is_a_neighbour_or_distant_exactly_once() {
+        for r in Region::ALL {
+            for o in Region::ALL {
+                let n = r.neighbours().contains(&o) as u8 + r.distant().contains(&o) as u8;
+                assert_eq!(n, u8::from(o != r), "{r} -> {o}");
+                assert_eq!(r.distant().contains(&o), o.distant().contains(&r));
             }
         }
     }

@@ -43,7 +43,9 @@ pub mod readout;
 pub mod reference;
 pub mod staging;
 
-pub use layout::{DIM, GlobalVar, N_REGIONS, REGION_REPORTED, Region, RegionVar, State};
+pub use layout::{
+    DIM, GlobalVar, N_REGIONS, REGION_REPORTED, REGION_VARS, Region, RegionVar, State,
+};
 pub use modulation::{Compensation, Direction, Modulation, ModulationLaw, Slot, Term, TermKind};
 pub use params::{PARAMETERS, ParamError, ParamInfo, Params};
 pub use patient::{Covariates, Genotype, Proteinopathy, Sex};
@@ -90,14 +92,22 @@ impl PatientModel {
         covariates.check().map_err(ModelError::Covariates)?;
         params.check_consistency().map_err(ModelError::Parameters)?;
         let p = &params;
-        let speed = covariates.genotype.growth_factor(p)
-            * (p.age_proteostasis_decline * (covariates.age_years - 60.0)).exp();
+        let misfolding = covariates.genotype.growth_factor(p);
+        let age_tempo = aggregation::age_tempo(covariates.age_years, p.age_tempo_exponent);
+        let tempo = misfolding * age_tempo;
+        let lof = match covariates.genotype.proteinopathy() {
+            Proteinopathy::Tdp43 | Proteinopathy::Fus => 1.0,
+            Proteinopathy::Sod1 => 0.0,
+        };
         Ok(PatientModel {
             agg: AggregationRates {
-                growth: p.agg_growth_rate * speed,
-                seeding: p.agg_seed_rate * speed,
-                clearance: p.agg_clearance_rate,
+                growth: p.agg_growth_rate * tempo,
+                clearance: p.agg_clearance_rate * tempo,
+                contiguous: p.spread_contiguous,
+                noncontiguous: p.spread_noncontiguous,
                 ros_enhancement: p.agg_ros_enhancement,
+                loss_of_function: lof,
+                misfolding,
             },
             ox: OxidativeRates {
                 from_aggregate: p.ros_from_aggregate,
@@ -119,13 +129,18 @@ impl PatientModel {
             },
             hazard: HazardRates {
                 baseline: p.hazard_baseline,
-                aggregate: p.hazard_aggregate,
+                soluble: p.hazard_soluble,
+                lof: p.hazard_lof,
                 oxidative: p.hazard_oxidative,
                 excitotoxic: p.hazard_excitotoxic,
                 astrocyte: p.hazard_astrocyte,
-                vulnerability: p.neuronal_vulnerability,
+                // Ageing motor neurons are less resilient: the drive runs at the age tempo too.
+                vulnerability: p.neuronal_vulnerability * age_tempo,
+                gradient: p.unit_vulnerability_gradient,
+                dysfunction_death: p.dysfunction_death_rate,
+                recovery: p.dysfunction_recovery_rate,
             },
-            reserve: Reserve::new(p.reserve_half_survival, p.reserve_steepness),
+            reserve: Reserve::new(p.reinnervation_capacity, p.reserve_corner),
             pool_weights: Region::ALL.map(|r| p.pool_weight(r)),
             nfl_release: p.nfl_release,
             nfl_elimination: std::f64::consts::LN_2 / p.nfl_half_life,
@@ -173,12 +188,23 @@ impl PatientModel {
         y
     }
 
-    /// Death hazard of motor neurons in a region for a given state, 1/month.
+    /// Damage drive of a region for a given state (the rate at which functional units fail),
+    /// 1/month, plus the damage-independent hazard of ageing.
     pub fn hazard(&self, y: &State, region: Region, m: &Modulation) -> f64 {
-        neurons::hazard(
+        self.hazard.baseline
+            + neurons::drive(
+                &self.hazard,
+                &self.damage(y, region, m),
+                m.death_hazard,
+                m.excitotoxic_sensitivity,
+            )
+    }
+
+    /// The terms of a region's damage drive by mechanism ([`neurons::MECHANISMS`]), 1/month.
+    pub fn drive_terms(&self, y: &State, region: Region, m: &Modulation) -> [f64; 5] {
+        neurons::contributions(
             &self.hazard,
             &self.damage(y, region, m),
-            m.death_hazard,
             m.excitotoxic_sensitivity,
         )
     }
@@ -196,15 +222,33 @@ impl PatientModel {
         )
     }
 
+    /// Soluble misfolded protein in a region (algebraic: the balance of templated production
+    /// and fast turnover, see [`aggregation`]).
+    #[inline]
+    pub fn soluble(&self, y: &State, region: Region, m: &Modulation) -> f64 {
+        let (near, far) = self.seeds(y, region);
+        let t = aggregation::templates(&self.agg, y[region.aggregate()], near, far);
+        aggregation::soluble(&self.agg, t, y[region.idx(RegionVar::Oxidative)], m.synthesis)
+    }
+
+    #[inline]
+    fn seeds(&self, y: &State, region: Region) -> (f64, f64) {
+        let near: f64 = region.neighbours().iter().map(|nb| y[nb.aggregate()]).sum();
+        let far: f64 = region.distant().iter().map(|nb| y[nb.aggregate()]).sum();
+        (near, far)
+    }
+
     /// The quantities reported per region, region blocks of
     /// [`REGION_REPORTED_NAMES`](layout::REGION_REPORTED_NAMES): the regional states, then
-    /// glutamate.
+    /// glutamate and the soluble species.
     pub fn regional_report(&self, y: &State, m: &Modulation) -> [f64; N_REGIONS * REGION_REPORTED] {
         std::array::from_fn(|i| {
             let region = Region::ALL[i / REGION_REPORTED];
-            match RegionVar::ALL.get(i % REGION_REPORTED) {
+            let k = i % REGION_REPORTED;
+            match RegionVar::ALL.get(k) {
                 Some(&var) => y[region.idx(var)],
-                None => self.glutamate(y, region, m),
+                None if k == REGION_VARS => self.glutamate(y, region, m),
+                None => self.soluble(y, region, m),
             }
         })
     }
@@ -212,7 +256,8 @@ impl PatientModel {
     #[inline]
     fn damage(&self, y: &State, region: Region, m: &Modulation) -> Damage {
         Damage {
-            aggregate: y[region.aggregate()],
+            soluble: self.soluble(y, region, m),
+            lof: self.agg.loss_of_function * y[region.aggregate()],
             oxidative: y[region.idx(RegionVar::Oxidative)],
             excess_glutamate: excitotoxicity::excess(self.glutamate(y, region, m)),
             astrocytes: y[region.idx(RegionVar::Astrocytes)],
@@ -224,14 +269,15 @@ impl PatientModel {
     /// The model is autonomous: time enters only through breakpoints of the modulation, which
     /// the solver handles by integrating piecewise.
     pub fn rhs(&self, y: &State, dy: &mut State, m: &Modulation) {
-        let bulbar_capacity = self.reserve.capacity(y[Region::Bulbar.neurons()]);
+        let bulbar_capacity = self.reserve.capacity(self.functional(y, Region::Bulbar));
         let metabolic = oxidative::metabolic_stress(
             self.params.metabolic_stress_gain * m.metabolic_stress,
             bulbar_capacity,
         );
-        let mut weighted_loss = 0.0;
+        let mut weighted_damage = 0.0;
         for region in Region::ALL {
             let n = y[region.neurons()];
+            let dys = y[region.dysfunctional()];
             let a = y[region.aggregate()];
             let ros = y[region.idx(RegionVar::Oxidative)];
             let mg = y[region.idx(RegionVar::Microglia)];
@@ -239,30 +285,29 @@ impl PatientModel {
             let glu =
                 excitotoxicity::level(&self.glu, a, astro, m.glutamate_release, m.glutamate_uptake);
             let excess = excitotoxicity::excess(glu);
-            let seed_in: f64 = region.neighbours().iter().map(|nb| y[nb.aggregate()]).sum();
+            let (near, far) = self.seeds(y, region);
+            let templates = aggregation::templates(&self.agg, a, near, far);
+            let soluble = aggregation::soluble(&self.agg, templates, ros, m.synthesis);
 
             let damage = Damage {
-                aggregate: a,
+                soluble,
+                lof: self.agg.loss_of_function * a,
                 oxidative: ros,
                 excess_glutamate: excess,
                 astrocytes: astro,
             };
-            let h = neurons::hazard(
+            let phi = neurons::drive(
                 &self.hazard,
                 &damage,
                 m.death_hazard,
                 m.excitotoxic_sensitivity,
             );
-            let loss = h * n;
-            dy[region.neurons()] = -loss;
-            dy[region.aggregate()] = aggregation::rate(
-                &self.agg,
-                a,
-                ros,
-                seed_in,
-                m.synthesis,
-                m.aggregate_clearance,
-            );
+            let (d_alive, d_dys, failing) = neurons::rates(&self.hazard, n, dys, phi);
+            dy[region.neurons()] = d_alive;
+            dy[region.dysfunctional()] = d_dys;
+            // Microglia sense unit failure and death (debris, damage signals).
+            let loss = failing - d_alive;
+            dy[region.aggregate()] = aggregation::rate(&self.agg, a, soluble, m.aggregate_clearance);
             dy[region.idx(RegionVar::Oxidative)] = oxidative::rate(
                 &self.ox,
                 ros,
@@ -276,21 +321,36 @@ impl PatientModel {
                 glia::microglia_rate(&self.glia, mg, a, loss, m.microglial_activation);
             dy[region.idx(RegionVar::Astrocytes)] =
                 glia::astrocyte_rate(&self.glia, astro, mg, a, m.astrocyte_reactivity);
-            weighted_loss += self.pool_weights[region.index()] * loss;
+            // Axonal damage: units failing (dying back), each carrying the axonal arbor it has
+            // grown by reinnervation (capacity / functional fraction), and the ageing loss.
+            let functional = (n - dys).max(0.0);
+            let arbor = if functional > 1e-12 {
+                self.reserve.capacity(functional) / functional
+            } else {
+                1.0
+            };
+            weighted_damage +=
+                self.pool_weights[region.index()] * (failing * arbor + self.hazard.baseline * n);
         }
         let nfl = GlobalVar::Nfl.idx();
         dy[nfl] = biomarkers::nfl_rate(
             self.nfl_release,
-            weighted_loss,
+            weighted_damage,
             self.nfl_elimination,
             y[nfl],
             self.nfl_healthy,
         );
     }
 
+    /// Functional (alive and working) fraction of a region's motor units.
+    #[inline]
+    pub fn functional(&self, y: &State, region: Region) -> f64 {
+        (y[region.neurons()] - y[region.dysfunctional()]).max(0.0)
+    }
+
     /// Motor capacity of each region.
     pub fn capacities(&self, y: &State) -> [f64; N_REGIONS] {
-        Region::ALL.map(|r| self.reserve.capacity(y[r.neurons()]))
+        Region::ALL.map(|r| self.reserve.capacity(self.functional(y, r)))
     }
 
     /// All clinical readouts of a state (latent, noise-free).

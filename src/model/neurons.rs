@@ -1,40 +1,60 @@
-//! Motor-neuron survival: a death hazard built from the damage terms, and functional reserve.
+//! Motor units: damage drive, a dysfunctional stage before death, graded vulnerability, and
+//! collateral reinnervation.
 //!
-//! For region *i*, surviving fraction `N_i` of the healthy lower-motor-neuron pool:
+//! For region *i*, alive fraction `N_i` of the healthy lower-motor-neuron pool, of which `D_i`
+//! is dysfunctional (alive, but denervated or synaptically failing, so producing no force) and
+//! `F_i = N_i − D_i` functional:
 //!
 //! ```text
-//! h_i     = u_h · (h_0 + v · (k_A · A_i + k_R · R_i + u_E · k_E · E_i + k_S · S_i))
-//! dN_i/dt = −h_i · N_i
+//! Φ_i     = u_h · v · (k_S · S_i + k_L · L_i + k_R · R_i + u_E · k_E · E_i + k_G · G_i)
+//! dD_i/dt = Φ_i · N_i^γ · F_i − (r + h_D + h_0) · D_i
+//! dN_i/dt = −h_0 · N_i − h_D · D_i
 //! ```
 //!
-//! `h_0 = hazard_baseline`; `k_A`, `k_R`, `k_E`, `k_S` are `hazard_aggregate`,
-//! `hazard_oxidative`, `hazard_excitotoxic` and `hazard_astrocyte`; `v =
-//! neuronal_vulnerability` scales every damage term at once: a person's susceptibility of motor
-//! neurons to the same damage (genetic modifiers, motor-neuron size and activity), the main
-//! source of between-patient differences in speed. `u_h` is the therapy
+//! `Φ_i` is the damage drive (1/month): the rate at which a functional unit fails. Its terms are
+//! the soluble misfolded protein `S` (toxic gain), nuclear loss of function `L`, oxidative
+//! stress `R`, excess glutamate `E` and reactive astrocytes `G`, weighted by `hazard_soluble`,
+//! `hazard_lof`, `hazard_oxidative`, `hazard_excitotoxic` and `hazard_astrocyte`. These weights
+//! vary between patients (the population's variability), so patients differ in which mechanism
+//! drives their disease; `v = neuronal_vulnerability` is the shared scale. `u_h` is the therapy
 //! modulation [`death_hazard`](super::Modulation::death_hazard) (neurotrophic support) and `u_E`
-//! is [`excitotoxic_sensitivity`](super::Modulation::excitotoxic_sensitivity). With all damage
-//! couplings at zero the hazard is the constant `h_0` and `N(t) = exp(−h_0 t)`: the one-hit
-//! model of neuronal death (Clarke et al. 2000 Nature 406:195). Because `h_i ≥ 0`, survival
-//! never rises: the model has no regeneration.
+//! is [`excitotoxic_sensitivity`](super::Modulation::excitotoxic_sensitivity).
 //!
-//! Functional reserve: surviving neurons reinnervate orphaned muscle fibres, so a region's motor
-//! capacity stays near normal until much of the pool is lost:
+//! **Graded vulnerability.** Fast-fatigable units fail first, then fast-resistant, then slow
+//! (Nijssen et al. 2017 Acta Neuropathol 133:863; Hegedus et al. 2007 Neurobiol Dis 28:154). The
+//! pool is ordered from most to least vulnerable, so the units still alive are the more
+//! resistant ones: the per-unit drive falls as `N^γ` with `γ = unit_vulnerability_gradient`.
+//! This is why the decline slows on average as the disease advances.
+//!
+//! **Dysfunction before death.** Failing units lose their synapses and distal axons weeks
+//! before the cell body dies (dying back: functional units fall about 6 weeks before neuron loss
+//! in SOD1 mice, Kennel et al. 1996). Dysfunctional units die at `h_D =
+//! dysfunction_death_rate` or recover at `r = dysfunction_recovery_rate`: when the drive is
+//! removed, sick but living neurons can restore function (TDP-43 switched off after onset in
+//! rNLS mice restores nuclear TDP-43, reinnervation and motor function; Walker et al. 2015 Acta
+//! Neuropathol). Untreated, the drive rarely falls, so sustained recovery is rare. `h_0 =
+//! hazard_baseline` is the damage-independent loss of ageing. With every drive weight at zero,
+//! `D = 0` and `N(t) = exp(−h_0 t)`: the one-hit model (Clarke et al. 2000 Nature 406:195).
+//!
+//! **Reinnervation.** Surviving functional units adopt orphaned muscle fibres, growing up to
+//! `E = reinnervation_capacity` times their size, so force stays near normal until the pool
+//! can no longer be covered, then falls in proportion to the functional units:
 //!
 //! ```text
-//! C(N) = N^n · (1 + θ^n) / (N^n + θ^n)
+//! C(F) = E·F / (1 + (E·F)^m)^(1/m) · (1 + E^m)^(1/m) / E
 //! ```
 //!
-//! with `θ = reserve_half_survival` and `n = reserve_steepness`; `C(1) = 1`, `C(θ) ≈ 1/2`,
-//! `C(0) = 0`, and `C` rises monotonically with `N`.
+//! a smooth `min(1, E·F)` with corner sharpness `m = reserve_corner`, scaled so `C(1) = 1`.
 
-/// Weights of the damage terms in the death hazard.
+/// Weights of the damage terms in the drive.
 #[derive(Debug, Clone, Copy)]
 pub struct HazardRates {
     /// Damage-independent hazard `h_0`, 1/month.
     pub baseline: f64,
-    /// Per unit aggregate, 1/month.
-    pub aggregate: f64,
+    /// Per unit soluble misfolded protein, 1/month.
+    pub soluble: f64,
+    /// Per unit nuclear loss of function, 1/month.
+    pub lof: f64,
     /// Per unit oxidative stress, 1/month.
     pub oxidative: f64,
     /// Per unit excess glutamate, 1/month.
@@ -43,13 +63,21 @@ pub struct HazardRates {
     pub astrocyte: f64,
     /// Multiplier of every damage term (not of the baseline).
     pub vulnerability: f64,
+    /// Exponent `γ` of graded vulnerability.
+    pub gradient: f64,
+    /// Death rate of dysfunctional units `h_D`, 1/month.
+    pub dysfunction_death: f64,
+    /// Recovery rate of dysfunctional units `r`, 1/month.
+    pub recovery: f64,
 }
 
-/// Damage state of one region that feeds the hazard.
+/// Damage state of one region that feeds the drive.
 #[derive(Debug, Clone, Copy)]
 pub struct Damage {
-    /// Aggregate burden.
-    pub aggregate: f64,
+    /// Soluble misfolded protein.
+    pub soluble: f64,
+    /// Nuclear loss of function.
+    pub lof: f64,
     /// Excess ROS.
     pub oxidative: f64,
     /// Excess glutamate.
@@ -58,66 +86,115 @@ pub struct Damage {
     pub astrocytes: f64,
 }
 
-/// Death hazard of motor neurons in one region, 1/month.
+/// The mechanisms of the damage drive, in the order of [`contributions`].
+pub const MECHANISMS: [&str; 5] = [
+    "proteotoxic",
+    "loss_of_function",
+    "oxidative",
+    "excitotoxic",
+    "astroglial",
+];
+
+/// The damage drive's terms (1/month, before the therapy factor `u_h`), in the order of
+/// [`MECHANISMS`].
 #[inline]
-pub fn hazard(k: &HazardRates, d: &Damage, hazard_factor: f64, excitotoxic_factor: f64) -> f64 {
-    hazard_factor
-        * (k.baseline
-            + k.vulnerability
-                * (k.aggregate * d.aggregate
-                    + k.oxidative * d.oxidative
-                    + excitotoxic_factor * k.excitotoxic * d.excess_glutamate
-                    + k.astrocyte * d.astrocytes))
+pub fn contributions(k: &HazardRates, d: &Damage, excitotoxic_factor: f64) -> [f64; 5] {
+    let v = k.vulnerability;
+    [
+        v * k.soluble * d.soluble,
+        v * k.lof * d.lof,
+        v * k.oxidative * d.oxidative,
+        v * excitotoxic_factor * k.excitotoxic * d.excess_glutamate,
+        v * k.astrocyte * d.astrocytes,
+    ]
 }
 
-/// Reserve curve: motor capacity of a region from its surviving fraction of neurons.
+/// Damage drive `Φ` of one region, 1/month.
+#[inline]
+pub fn drive(k: &HazardRates, d: &Damage, hazard_factor: f64, excitotoxic_factor: f64) -> f64 {
+    hazard_factor
+        * k.vulnerability
+        * (k.soluble * d.soluble
+            + k.lof * d.lof
+            + k.oxidative * d.oxidative
+            + excitotoxic_factor * k.excitotoxic * d.excess_glutamate
+            + k.astrocyte * d.astrocytes)
+}
+
+/// Graded vulnerability `N^γ` (the default γ = 1 avoids a library call).
+#[inline]
+pub fn graded(alive: f64, gradient: f64) -> f64 {
+    let n = alive.max(0.0);
+    if gradient == 1.0 {
+        n
+    } else {
+        n.powf(gradient)
+    }
+}
+
+/// Time derivatives `(dN/dt, dD/dt)` of one region's motor units under drive `phi`; also
+/// returns the rate at which functional units fail (axonal damage, the NfL source).
+#[inline]
+pub fn rates(k: &HazardRates, alive: f64, dysfunctional: f64, phi: f64) -> (f64, f64, f64) {
+    let functional = (alive - dysfunctional).max(0.0);
+    let failing = phi * graded(alive, k.gradient) * functional;
+    let d_alive = -k.baseline * alive - k.dysfunction_death * dysfunctional;
+    let d_dys = failing - (k.recovery + k.dysfunction_death + k.baseline) * dysfunctional;
+    (d_alive, d_dys, failing)
+}
+
+/// Reserve curve: motor capacity of a region from its functional fraction of units.
 #[derive(Debug, Clone, Copy)]
 pub struct Reserve {
-    /// Survival at half capacity `θ`.
-    pub half_survival: f64,
-    /// Hill exponent `n`.
-    pub steepness: f64,
-    theta_n: f64,
-    integer_steepness: Option<i32>,
+    /// Largest enlargement of surviving units `E`.
+    pub capacity: f64,
+    /// Corner sharpness `m`.
+    pub corner: f64,
+    scale: f64,
+    integer_corner: Option<i32>,
 }
 
 impl Reserve {
-    /// The reserve curve with half-capacity survival `θ` and Hill exponent `n`.
-    pub fn new(half_survival: f64, steepness: f64) -> Self {
-        // Whole exponents (the default is 4) use the much cheaper `powi`.
-        let integer_steepness =
-            (steepness.fract().abs() < 1e-12 && steepness.abs() < 64.0).then_some(steepness as i32);
-        Reserve {
-            half_survival,
-            steepness,
-            theta_n: half_survival.powf(steepness),
-            integer_steepness,
-        }
-    }
-
-    /// Motor capacity `C(N)` in [0, 1].
-    #[inline]
-    pub fn capacity(&self, neurons: f64) -> f64 {
-        let n = neurons.clamp(0.0, 1.0);
-        let x = match self.integer_steepness {
-            // The default exponent, as two multiplications (`powi` with a run-time exponent is
-            // a library call).
-            Some(4) => {
-                let n2 = n * n;
-                n2 * n2
-            }
-            Some(k) => n.powi(k),
-            None => n.powf(self.steepness),
+    /// The reserve curve with reinnervation capacity `E ≥ 1` and corner sharpness `m`.
+    pub fn new(capacity: f64, corner: f64) -> Self {
+        let integer_corner =
+            (corner.fract().abs() < 1e-12 && corner.abs() < 64.0).then_some(corner as i32);
+        let mut r = Reserve {
+            capacity,
+            corner,
+            scale: 1.0,
+            integer_corner,
         };
-        x * (1.0 + self.theta_n) / (x + self.theta_n)
+        r.scale = 1.0 / r.raw(1.0);
+        r
     }
 
-    /// Survival fraction at which capacity equals `c` (the inverse of [`Reserve::capacity`]).
-    pub fn survival_at(&self, c: f64) -> f64 {
-        let c = c.clamp(0.0, 1.0);
-        let theta_n = self.theta_n;
-        // c (x + θⁿ) = x (1 + θⁿ)  ⇒  x = c θⁿ / (1 + θⁿ − c)
-        (c * theta_n / (1.0 + theta_n - c)).powf(1.0 / self.steepness)
+    #[inline]
+    fn raw(&self, functional: f64) -> f64 {
+        let u = self.capacity * functional.clamp(0.0, 1.0);
+        let root = match self.integer_corner {
+            // The default corner, as multiplications and two square roots.
+            Some(4) => {
+                let u2 = u * u;
+                (1.0 + u2 * u2).sqrt().sqrt()
+            }
+            Some(k) => (1.0 + u.powi(k)).powf(1.0 / self.corner),
+            None => (1.0 + u.powf(self.corner)).powf(1.0 / self.corner),
+        };
+        u / root
+    }
+
+    /// Motor capacity `C(F)` in [0, 1].
+    #[inline]
+    pub fn capacity(&self, functional: f64) -> f64 {
+        (self.raw(functional) * self.scale).min(1.0)
+    }
+
+    /// Functional fraction at which capacity equals `c` (the inverse of [`Reserve::capacity`]).
+    pub fn functional_at(&self, c: f64) -> f64 {
+        let q = (c.clamp(0.0, 1.0) / self.scale).min(1.0 - 1e-15);
+        let qm = q.powf(self.corner);
+        (qm / (1.0 - qm)).powf(1.0 / self.corner) / self.capacity
     }
 }
 
@@ -127,12 +204,12 @@ mod tests {
 
     #[test]
     fn reserve_curve_shape() {
-        let r = Reserve::new(0.3, 4.0);
+        let r = Reserve::new(2.0, 4.0);
         assert!((r.capacity(1.0) - 1.0).abs() < 1e-12);
         assert!(r.capacity(0.0).abs() < 1e-12);
-        assert!((r.capacity(0.3) - 0.5).abs() < 0.01);
-        // Half the pool lost costs only a little function: the reserve.
-        assert!(r.capacity(0.5) > 0.85);
+        // A fifth of the units lost costs almost nothing; beyond half, force follows units.
+        assert!(r.capacity(0.8) > 0.97);
+        assert!((r.capacity(0.2) / r.capacity(0.1) - 2.0).abs() < 0.02);
         let mut prev = 0.0;
         for i in 1..=100 {
             let c = r.capacity(f64::from(i) / 100.0);
@@ -142,9 +219,9 @@ mod tests {
     }
 
     #[test]
-    fn whole_and_fractional_exponents_agree() {
-        let whole = Reserve::new(0.3, 4.0);
-        let near = Reserve::new(0.3, 4.0 + 1e-9);
+    fn whole_and_fractional_corners_agree() {
+        let whole = Reserve::new(2.0, 4.0);
+        let near = Reserve::new(2.0, 4.0 + 1e-9);
         for i in 0..=20 {
             let n = f64::from(i) / 20.0;
             assert!((whole.capacity(n) - near.capacity(n)).abs() < 1e-8);
@@ -152,10 +229,31 @@ mod tests {
     }
 
     #[test]
-    fn survival_at_inverts_capacity() {
-        let r = Reserve::new(0.3, 4.0);
+    fn functional_at_inverts_capacity() {
+        let r = Reserve::new(2.0, 4.0);
         for c in [0.05, 0.25, 0.5, 0.9, 0.99] {
-            assert!((r.capacity(r.survival_at(c)) - c).abs() < 1e-12);
+            assert!((r.capacity(r.functional_at(c)) - c).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn units_recover_when_the_drive_stops() {
+        let k = HazardRates {
+            baseline: 0.0,
+            soluble: 1.0,
+            lof: 0.0,
+            oxidative: 0.0,
+            excitotoxic: 0.0,
+            astrocyte: 0.0,
+            vulnerability: 1.0,
+            gradient: 1.0,
+            dysfunction_death: 0.5,
+            recovery: 0.25,
+        };
+        let (dn, dd, _) = rates(&k, 0.8, 0.2, 0.0);
+        // No drive: dysfunctional units return (and some die); alive never rises.
+        assert!(dd < 0.0 && dn <= 0.0);
+        let functional_rate = dn - dd;
+        assert!(functional_rate > 0.0);
     }
 }

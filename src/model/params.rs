@@ -105,45 +105,52 @@ macro_rules! parameters {
 
 parameters! {
     ["aggregation"]
-    agg_growth_rate: 0.232, "1/month", [0.0, 10.0],
-        "Autocatalytic (templated) growth rate of misfolded, aggregated protein at low burden.",
+    agg_growth_rate: 0.4, "1/month", [0.0, 10.0],
+        "Incorporation rate of soluble misfolded protein into aggregate (templated growth) at low burden.",
         "Sets the presymptomatic phase (about ln(1000) / net growth from a seed of 1e-3) and the pace \
          of spread; serum NfL rises 1-3.5 years before onset by genotype (Benatar 2019 ALS-FTD 20:538). \
          Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     agg_clearance_rate: 0.05, "1/month", [0.0, 10.0],
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
-         the burden settles at 1 - clearance/growth of its maximum. Set by hand.";
-    agg_seed_rate: 0.0006, "1/month", [0.0, 10.0],
-        "Prion-like seeding into a region per unit aggregate burden of each neighbouring region.",
-        "Rationale: low enough that a second region is involved many months after onset (reported \
-         12.8 months overall, SD about 12; Fujimura-Kiyono 2011 JNNP). Set by hand, not part of the fit.";
+         the burden settles at 1 - clearance/growth of its maximum. Must stay below agg_growth_rate. Set by hand.";
+    spread_contiguous: 0.03, "template per unit aggregate", [0.0, 1.0],
+        "Seeds a region receives from each contiguous region (along the cord and brainstem), per unit of that region's aggregate, relative to its own aggregate.",
+        "Sets the time from onset to a second region: 12.8 months overall, bulbar onset 10.8, \
+         upper limb 15.2, lower limb 13.6 (Fujimura-Kiyono 2011 JNNP); spread is faster to neighbouring \
+         regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Fitted by `alssim calibrate`.";
+    spread_noncontiguous: 0.004, "template per unit aggregate", [0.0, 1.0],
+        "Seeds a region receives from each non-contiguous region (through the motor cortex and long corticospinal connections).",
+        "Non-contiguous spread in about 13% (Gromicho 2020; Kimura 2012); bulbar onset to the legs 29%, \
+         leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: about a fifth of the contiguous weight.";
     agg_initial_seed: 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
         "Aggregate burden placed in the onset region at disease initiation (t = 0).",
         "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";
     agg_ros_enhancement: 0.5, "per unit oxidative stress", [0.0, 20.0],
-        "Fractional increase of aggregate growth per unit oxidative stress (oxidation promotes misfolding).",
+        "Fractional increase of misfolding per unit oxidative stress (oxidation promotes misfolding).",
         "Rationale: oxidative modification promotes TDP-43 and SOD1 misfolding; moderate positive feedback.";
-    age_proteostasis_decline: 0.0744, "1/year", [0.0, 0.2],
-        "Growth and seeding of aggregate scale by exp(decline x (age - 60)): proteostasis weakens with age.",
-        "Rationale: older onset runs faster (survival HR 2.8 at 65-69 and 6.9 at 75+ vs 49 or younger; \
-         Lombardy register 2008-2010). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
+    age_tempo_exponent: 2.2, "exponent", [0.0, 12.0],
+        "The disease runs at (age / 60)^exponent of its pace at 60: aggregate conversion and clearance alike (so age changes the pace of the proteinopathy, never whether it grows), and the damage drive of motor units.",
+        "Older onset runs faster (survival HR 2.8 at 65-69, 3.2 at 70-74 and 6.9 at 75+ vs 49 or younger; \
+         Lombardy register 2008-2010); a power of age, as in the multistep model (log incidence against log \
+         age slope 4.8; Al-Chalabi 2014 Lancet Neurol 13:1108), with no threshold below which disease stops. \
+         Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
 
     ["genotype"]
     growth_factor_c9orf72: 2.03, "multiplier", [0.01, 20.0],
-        "Aggregate growth and seeding multiplier for C9orf72 repeat-expansion carriers.",
+        "Tempo multiplier of the proteinopathy for C9orf72 repeat-expansion carriers.",
         "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     growth_factor_sod1: 0.45, "multiplier", [0.01, 20.0],
-        "Aggregate growth and seeding multiplier for SOD1 carriers other than A4V.",
+        "Tempo multiplier of the proteinopathy for SOD1 carriers other than A4V.",
         "Rationale: non-A4V SOD1 median survival about 6.8 years (Bali 2017 JNNP 88:99).";
-    growth_factor_sod1_a4v: 2.6, "multiplier", [0.01, 20.0],
-        "Aggregate growth and seeding multiplier for SOD1 A4V carriers.",
+    growth_factor_sod1_a4v: 4.0, "multiplier", [0.01, 20.0],
+        "Tempo multiplier of the proteinopathy for SOD1 A4V carriers.",
         "Rationale: A4V median survival 1.2 years, ALSFRS-R decline 3.6 points/month (Bali 2017 JNNP 88:99).";
     growth_factor_tardbp: 1.0, "multiplier", [0.01, 20.0],
-        "Aggregate growth and seeding multiplier for TARDBP carriers.",
+        "Tempo multiplier of the proteinopathy for TARDBP carriers.",
         "Rationale: no consistent survival difference from sporadic ALS reported; neutral.";
     growth_factor_fus: 1.35, "multiplier", [0.01, 20.0],
-        "Aggregate growth and seeding multiplier for FUS carriers.",
+        "Tempo multiplier of the proteinopathy for FUS carriers.",
         "Rationale: FUS survival HR 1.8 and young onset (Su 2022 BMC Med 20:209).";
 
     ["oxidative"]
@@ -159,7 +166,7 @@ parameters! {
     ros_from_microglia: 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain: 0.231, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain: 1.5, "multiplier", [0.0, 20.0],
         "Extra ROS production at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
          disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
@@ -202,24 +209,44 @@ parameters! {
         "Damage-independent motor-neuron loss hazard (ageing).",
         "Rationale: about 0.6%/year, the order of age-related motor-neuron loss; the one-hit limit \
          when all damage couplings are zero.";
-    hazard_aggregate: 0.016, "1/month per unit", [0.0, 10.0],
-        "Death hazard per unit aggregate burden (proteotoxicity, nuclear TDP-43 loss of function).",
-        "Rationale: with the other damage terms, a region loses most of its pool over 1-2 years at \
-         full disease. Set by hand; the overall scale is carried by neuronal_vulnerability.";
+    hazard_soluble: 0.012, "1/month per unit", [0.0, 10.0],
+        "Drive of unit failure per unit soluble misfolded protein (toxic gain of oligomers).",
+        "Soluble oligomers rather than fibrils are the toxic SOD1 species (Proctor 2016 PNAS 113:614; \
+         fibril-stabilising mutants protect, Zhu 2018 PNAS). Rationale: the largest single term; its \
+         between-patient variability is part of the mechanism mix (docs/MODEL.md).";
+    hazard_lof: 0.006, "1/month per unit", [0.0, 10.0],
+        "Drive of unit failure per unit nuclear loss of function (TDP-43 or FUS leaving the nucleus).",
+        "Loss of nuclear TDP-43 truncates STMN2 and UNC13A (Ma 2022 Nature 603:124; Brown 2022 Nature \
+         603:131). Rationale: half the toxic-gain weight; a slow term that antisense drugs do not relieve quickly.";
     hazard_oxidative: 0.012, "1/month per unit", [0.0, 10.0],
-        "Death hazard per unit oxidative stress.",
-        "Rationale: as hazard_aggregate.";
+        "Drive of unit failure per unit oxidative stress.",
+        "Rationale: of the order of the proteotoxic term; oxidative markers are raised in ALS blood \
+         (meta-analysis of 41 studies, Oxid Med Cell Longev 2019:1712323).";
     hazard_excitotoxic: 0.012, "1/month per unit", [0.0, 10.0],
-        "Death hazard per unit excess extracellular glutamate (glutamate - 1, when positive).",
-        "Rationale: as hazard_aggregate.";
-    neuronal_vulnerability: 1.63, "multiplier", [0.0, 20.0],
-        "Susceptibility of a person's motor neurons to damage: scales every damage term of the hazard.",
-        "Rationale: genetic modifiers and motor-neuron properties make the same pathology kill faster \
-         in some people; its population variability is the main spread of progression speed. The default \
-         is the typical (median) person. Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
+        "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
+        "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
+         patients (Shaw 1995 Neurodegeneration 4:209).";
+    neuronal_vulnerability: 1.5, "multiplier", [0.0, 20.0],
+        "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
+        "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
+         in some people; the shared part of the between-patient variability (the mechanism weights vary \
+         around it). The default is the typical (median) person. Fitted by `alssim calibrate` (docs/CALIBRATION.md).";
     hazard_astrocyte: 0.008, "1/month per unit", [0.0, 10.0],
-        "Death hazard per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
+        "Drive of unit failure per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
+    unit_vulnerability_gradient: 1.0, "exponent", [0.0, 4.0],
+        "Graded vulnerability: the per-unit drive falls as (alive fraction)^gradient, because the most vulnerable (fast-fatigable) units fail first.",
+        "Order fast-fatigable > fast-resistant > slow (Nijssen 2017 Acta Neuropathol 133:863; Hegedus \
+         2007 Neurobiol Dis 28:154); slow units resist to end stage. Rationale: 1, so that the decline \
+         decelerates on average (PRECISION-ALS, van Eijk 2025).";
+    dysfunction_death_rate: 0.5, "1/month", [0.0, 20.0],
+        "Death rate of dysfunctional (denervated, dying-back) motor units.",
+        "Functional units fail about 6 weeks to 50 days before motor neurons die in SOD1 mice (Kennel \
+         1996 Neuroreport 7:1427; Hegedus 2007); no human figure exists. Rationale: two months on average.";
+    dysfunction_recovery_rate: 0.2, "1/month", [0.0, 20.0],
+        "Return of dysfunctional units to function (restored nuclear TDP-43, reinnervation) when the drive no longer holds them.",
+        "Switching TDP-43 off after onset restores reinnervation and motor function over weeks in rNLS \
+         mice (Walker 2015 Acta Neuropathol). Rationale: five months on average in people, slower than in mice.";
 
     ["biomarkers"]
     nfl_baseline: 10.0, "pg/mL", [0.1, 1000.0],
@@ -231,7 +258,7 @@ parameters! {
     nfl_half_life: 0.7, "months", [0.05, 12.0],
         "Half-life of serum NfL.",
         "Weeks; about 3 weeks often quoted (Yuan & Nixon 2021 Front Neurosci) [soft].";
-    nfl_release: 5340.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
+    nfl_release: 1400.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
         "Serum NfL released per unit rate of motor-neuron loss (pool-weighted fraction per month).",
         "ALS typically 45-130 pg/mL (Verde 2019 JNNP 90:157). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     pool_weight_bulbar: 0.15, "fraction", [0.0, 1.0],
@@ -254,17 +281,22 @@ parameters! {
         "Rationale: plasma GFAP is modestly higher in ALS than in controls (Int J Mol Sci 2023, 24:13976).";
 
     ["function"]
-    reserve_half_survival: 0.3, "fraction", [0.01, 0.99],
-        "Neuron survival at which a region keeps half its motor capacity (collateral reinnervation).",
-        "Rationale: surviving neurons reinnervate 5-8 fold, so weakness appears after about half of the \
-         pool is lost (Wohlfart 1957; McComas 1971) [soft].";
-    reserve_steepness: 4.0, "Hill exponent", [1.0, 20.0],
-        "Steepness of the survival-to-capacity curve.",
-        "Rationale: with the half-capacity survival 0.3, capacity falls to 0.9 at about 51% survival.";
+    reinnervation_capacity: 2.0, "fold", [1.0, 20.0],
+        "Largest enlargement of surviving motor units by collateral reinnervation: force stays near normal until the functional pool falls below 1/capacity.",
+        "Weakness appears after roughly half of the units are lost (Wohlfart 1957; McComas 1971) [soft]; \
+         surviving units are about 50% larger after a 40% loss in healthy ageing (Piasecki 2016).";
+    reserve_corner: 8.0, "exponent", [1.0, 32.0],
+        "Sharpness of the corner of the reserve curve where reinnervation stops compensating.",
+        "Rationale: a soft corner; capacity 0.98 at 80% of units and 0.85 at 50%.";
     onset_capacity: 0.93, "fraction", [0.5, 0.999],
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
          stairs) first fall from 4, so onset is the first noticed loss of function.";
+    diagnosis_recognition_loss: 16.0, "ALSFRS-R points", [0.5, 40.0],
+        "Loss of latent ALSFRS-R (from 48) at which the disease is recognised and diagnosed, if the referral delay has not ended first.",
+        "Faster progression, bulbar onset and UMN signs shorten the time to diagnosis (Martinez-Molina 2020 \
+         Front Neurol 11:604922); delay 6-12 months carries HR 1.9 against longer (Lombardy register 2008-2010). \
+         Fitted by `alssim calibrate` with the referral delay to the median delay of 11-12 months.";
     fvc_bulbar_weight: 0.45, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Bulbar weakness lowers measured FVC (mouth seal, upper airway). Fitted by `alssim calibrate`, \
@@ -272,13 +304,13 @@ parameters! {
     fvc_healthy: 100.0, "% predicted", [40.0, 150.0],
         "FVC before disease.",
         "By definition of percent predicted.";
-    niv_fvc: 50.0, "% predicted", [5.0, 100.0],
+    niv_fvc: 55.0, "% predicted", [5.0, 100.0],
         "FVC at or below which non-invasive ventilation is indicated.",
         "Clinical practice: NIV below FVC 50% or with orthopnoea [soft].";
-    death_fvc: 25.0, "% predicted", [1.0, 100.0],
+    death_fvc: 40.0, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
         "Rationale: fitted so the default patient lives 30-40 months from onset (registers 37-39 months; Chiò 2009).";
-    airway_failure_capacity: 0.0285, "fraction", [0.0, 0.9],
+    airway_failure_capacity: 0.4, "fraction", [0.0, 0.9],
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
         "Rationale: bulbar-onset patients die of respiratory complications of bulbar failure \
@@ -341,6 +373,13 @@ impl Params {
                  must sum to 1, got {sum}"
             ));
         }
+        if self.agg_clearance_rate >= self.agg_growth_rate && self.agg_growth_rate > 0.0 {
+            return Err(format!(
+                "agg_clearance_rate ({}) must be below agg_growth_rate ({}): otherwise aggregate \
+                 cannot persist",
+                self.agg_clearance_rate, self.agg_growth_rate
+            ));
+        }
         if self.death_fvc >= self.niv_fvc {
             return Err(format!(
                 "death_fvc ({}) must be below niv_fvc ({})",
@@ -363,11 +402,39 @@ pub fn info(name: &str) -> Option<&'static ParamInfo> {
 }
 
 /// Parameters that earlier versions had and this one does not, with what became of them.
-pub const RETIRED: [(&str, &str); 1] = [(
-    "glutamate_equilibration_rate",
-    "it was removed: extracellular glutamate is now the quasi-steady state of release and \
-     uptake and has no rate of its own (docs/MODEL.md section 4.5); delete the setting",
-)];
+pub const RETIRED: [(&str, &str); 6] = [
+    (
+        "glutamate_equilibration_rate",
+        "it was removed: extracellular glutamate is now the quasi-steady state of release and \
+         uptake and has no rate of its own (docs/MODEL.md section 4.5); delete the setting",
+    ),
+    (
+        "agg_seed_rate",
+        "it was replaced: seeding between regions is now templating by imported seeds, weighted \
+         by `spread_contiguous` and `spread_noncontiguous` (dimensionless; docs/MODEL.md section 4.1)",
+    ),
+    (
+        "age_proteostasis_decline",
+        "it was replaced by `age_tempo_exponent`: age now scales the pace of the whole \
+         proteinopathy as a power of age, with no age below which the disease stops \
+         (docs/MODEL.md section 4.1)",
+    ),
+    (
+        "hazard_aggregate",
+        "it was split into `hazard_soluble` (toxic gain of the soluble misfolded species) and \
+         `hazard_lof` (nuclear loss of function) (docs/MODEL.md section 4.6)",
+    ),
+    (
+        "reserve_half_survival",
+        "it was replaced by `reinnervation_capacity`: capacity now follows functional motor \
+         units, with a corner where reinnervation stops compensating (docs/MODEL.md section 4.6)",
+    ),
+    (
+        "reserve_steepness",
+        "it was replaced by `reserve_corner`, the sharpness of the corner of the new reserve \
+         curve (docs/MODEL.md section 4.6)",
+    ),
+];
 
 /// What became of a parameter earlier versions had, if `name` is one.
 pub fn retired(name: &str) -> Option<&'static str> {

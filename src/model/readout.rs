@@ -46,9 +46,9 @@ impl Readout {
     pub fn from_state(model: &PatientModel, y: &State) -> Readout {
         let p = model.params();
         let capacity = model.capacities(y);
-        let items = alsfrs::latent_items(&capacity);
-        let domains = alsfrs::domains(&items);
         let fvc = fvc(model, &capacity);
+        let items = alsfrs::latent_items(&capacity, fvc / p.fvc_healthy);
+        let domains = alsfrs::domains(&items);
         let weighted_reactivity: f64 = Region::ALL
             .iter()
             .map(|&r| p.pool_weight(r) * y[r.idx(RegionVar::Astrocytes)])
@@ -72,6 +72,11 @@ impl Readout {
             mitos: staging::mitos(&items, dead),
         }
     }
+}
+
+/// Latent ALSFRS-R items of regional capacities (the respiratory items read FVC).
+pub fn items(model: &PatientModel, capacity: &[f64; N_REGIONS]) -> [f64; N_ITEMS] {
+    alsfrs::latent_items(capacity, fvc(model, capacity) / model.params().fvc_healthy)
 }
 
 /// Forced vital capacity (% predicted) from regional capacities.

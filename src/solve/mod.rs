@@ -166,7 +166,8 @@ pub struct EventTimes {
     pub second_region: Option<f64>,
     /// All three King's regions involved (King's stage 3).
     pub third_region: Option<f64>,
-    /// Diagnosis (onset plus diagnostic delay), if alive by then.
+    /// Diagnosis (the earlier of recognition and onset plus the referral delay), if alive by
+    /// then.
     pub diagnosis: Option<f64>,
     /// Gastrostomy indicated.
     pub gastrostomy: Option<f64>,
@@ -174,6 +175,8 @@ pub struct EventTimes {
     pub niv: Option<f64>,
     /// Death or permanent ventilation.
     pub death: Option<f64>,
+    /// Loss of function at which the disease is recognised.
+    pub recognition: Option<f64>,
 }
 
 impl EventTimes {
@@ -186,6 +189,7 @@ impl EventTimes {
             Event::Gastrostomy => self.gastrostomy,
             Event::Niv => self.niv,
             Event::Death => self.death,
+            Event::Recognition => self.recognition,
         }
     }
 
@@ -197,6 +201,7 @@ impl EventTimes {
             Event::Gastrostomy => self.gastrostomy = t,
             Event::Niv => self.niv = t,
             Event::Death => self.death = t,
+            Event::Recognition => self.recognition = t,
         }
     }
 }
@@ -270,8 +275,10 @@ impl System<f64, State> for Rhs<'_> {
         // when that cheap bound no longer rules death out.
         let p = self.model.params();
         let reserve = self.model.reserve();
-        let bulbar = reserve.capacity(y[Region::Bulbar.neurons()]);
-        let weakest = reserve.capacity(y[Region::Thoracic.neurons()]).min(bulbar);
+        let bulbar = reserve.capacity(self.model.functional(y, Region::Bulbar));
+        let weakest = reserve
+            .capacity(self.model.functional(y, Region::Thoracic))
+            .min(bulbar);
         // Ventilatory support only lowers the threshold, so the untreated one bounds it.
         let may_die = p.fvc_healthy * weakest <= p.death_fvc || bulbar <= p.airway_failure_capacity;
         if may_die && self.death_function(t, y) <= 0.0 {
@@ -585,13 +592,15 @@ impl Solution {
             Event::ThirdRegion,
             Event::Gastrostomy,
             Event::Niv,
+            Event::Recognition,
         ] {
             if events.get(e).is_some_and(|t| t > self.end_time) {
                 events.set(e, None);
             }
         }
         if let Some(onset) = events.onset {
-            let dx = onset + self.model.covariates().diagnostic_delay_months;
+            let referral = onset + self.model.covariates().diagnostic_delay_months;
+            let dx = events.recognition.map_or(referral, |r| r.max(onset).min(referral));
             if events.death.is_none_or(|d| dx <= d) && dx <= self.end_time {
                 events.diagnosis = Some(dx);
             }
