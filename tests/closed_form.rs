@@ -37,7 +37,7 @@ fn one_hit_death_time_matches_closed_form() {
     let h0 = 0.02;
     let (model, _) = reference::constant_hazard(h0);
     let p = model.params();
-    let n_star = model.reserve().survival_at(p.death_fvc / p.fvc_healthy);
+    let n_star = model.reserve().functional_at(p.death_fvc / p.fvc_healthy);
     let t_star = -n_star.ln() / h0;
     let sol = simulate(&model, &Schedule::untreated(), &SolverOptions::default()).unwrap();
     let death = sol.events().death.expect("dies");

@@ -304,7 +304,7 @@ fn line_step_histogram_and_bars_primitives() {
     check_written(&dir, "hist", &Figure::Histogram(hist));
 
     let labels: Vec<String> = [
-        "agg_seed_rate",
+        "spread_contiguous",
         "neuron_death_rate",
         "microglia_activation_gain",
         "glutamate_clearance",
@@ -333,7 +333,7 @@ fn line_step_histogram_and_bars_primitives() {
     assert_eq!(png_size(&files[0]), (1200, 800));
     let svg = std::fs::read_to_string(&files[1]).unwrap();
     for t in [
-        "agg_seed_rate",
+        "spread_contiguous",
         "glutamate_clearance",
         "Elementary effect μ* (months)",
     ] {

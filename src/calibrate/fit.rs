@@ -77,9 +77,11 @@ impl Knob {
 }
 
 /// The quantities the calibration fits, with the targets that inform each.
-pub const KNOBS: [Knob; 9] = [
-    // Overall speed of spread and presymptomatic duration: survival from onset, slopes.
+pub const KNOBS: [Knob; 11] = [
+    // Pace of the proteinopathy: presymptomatic duration, spread, survival from onset.
     Knob::Typical("agg_growth_rate"),
+    // Seeding between contiguous regions: the time to a second region.
+    Knob::Typical("spread_contiguous"),
     // The typical person's susceptibility: survival and slopes.
     Knob::Typical("neuronal_vulnerability"),
     // Its spread across people: long survivors, the slope distribution.
@@ -91,11 +93,13 @@ pub const KNOBS: [Knob; 9] = [
     // Bulbar share of measured vital capacity: bulbar-onset survival and FVC decline. Kept at
     // or below 0.45: measured FVC is mostly diaphragmatic.
     Knob::Bounded("fvc_bulbar_weight", 0.05, 0.45),
-    // Age-related proteostasis decline: the age gradient.
-    Knob::Typical("age_proteostasis_decline"),
-    // C9orf72 aggregation: the C9orf72 hazard ratio.
+    // Age tempo: the age gradient.
+    Knob::Typical("age_tempo_exponent"),
+    // C9orf72 misfolding: the C9orf72 hazard ratio.
     Knob::Typical("growth_factor_c9orf72"),
-    // NfL release per lost neuron: NfL at diagnosis.
+    // Loss at which the disease is recognised: the diagnostic delay.
+    Knob::Typical("diagnosis_recognition_loss"),
+    // NfL release per unit of axonal damage: NfL at diagnosis.
     Knob::Typical("nfl_release"),
 ];
 

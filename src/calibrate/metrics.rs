@@ -102,6 +102,7 @@ fn subjects(outcomes: &[Outcome]) -> Vec<Subject> {
                 enrollment,
                 baseline,
                 arms,
+                ..
             } => {
                 let c = arms.first()?;
                 let onset = c.events.onset?;

@@ -15,7 +15,7 @@ use std::time::Instant;
 #[command(
     after_help = "Examples:\n  alssim sensitivity scenarios/natural-history.toml\n  \
     alssim sensitivity scenarios/bulbar-onset.toml --trajectories 20 --patients 1000\n  \
-    alssim sensitivity FILE --params agg_growth_rate,neuronal_vulnerability,hazard_aggregate\n  \
+    alssim sensitivity FILE --params agg_growth_rate,neuronal_vulnerability,hazard_soluble\n  \
     alssim sensitivity scenarios/natural-history.toml --sobol 32 --patients 200"
 )]
 pub struct Args {

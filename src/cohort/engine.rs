@@ -177,6 +177,9 @@ pub enum Outcome {
         baseline: Observation,
         /// Courses in arm order.
         arms: Vec<ArmCourse>,
+        /// The mechanism with the largest share of the damage drive at enrollment (an index
+        /// into [`MECHANISMS`](crate::model::neurons::MECHANISMS)).
+        dominant_mechanism: usize,
     },
     /// Not enrolled.
     ScreenFailed {
@@ -574,6 +577,7 @@ pub fn simulate_patient(
         enrollment,
         baseline,
         arms,
+        dominant_mechanism: model.dominant_mechanism(&state),
     }
 }
 

@@ -5,8 +5,13 @@
 //! every arm, on any thread, in any shard. Rater noise uses a second generator (seed `s`
 //! scrambled, stream `i`), so the number of visits never shifts the patient's draws.
 //!
-//! Draw order (fixed): age, sex, onset region, genotype, diagnostic delay, then one standard
+//! Draw order (fixed): sex, age, onset region, genotype, diagnostic delay, then one standard
 //! normal per variable parameter in the order of `[population.variability]`.
+//!
+//! Sex shapes the covariates as registers report: onset comes [`FEMALE_ONSET_AGE_SHIFT`] years
+//! later in women, and bulbar onset is more common in women (odds ratio
+//! [`FEMALE_BULBAR_ODDS_RATIO`]). Both are applied so that the population's mean onset age and
+//! bulbar share stay those of `[population.covariates]`.
 
 use super::spec::{Correlation, CovariateDistributions, Population, Variability};
 use crate::model::params;
@@ -15,6 +20,17 @@ use nalgebra::{DMatrix, DVector};
 use rand::rngs::ChaCha8Rng;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
+
+/// Years by which onset comes later in women than in men: 61.2 against 59.0 years in 910
+/// German patients (Ludolph et al. 2024 J Neurol 271) and 66.0 against 63.8 in the Swabian
+/// register (Uenal et al. 2014 PLoS One 9:e93932).
+pub const FEMALE_ONSET_AGE_SHIFT: f64 = 2.2;
+
+/// Odds ratio of bulbar onset in women against men: 30% against 19% of 1,438 PRO-ACT patients
+/// ((0.30/0.70)/(0.19/0.81) = 1.83; the PRO-ACT "ALS Course Map" study); bulbar ALS incidence
+/// is about equal in the sexes while spinal forms are commoner in men (Chiò et al. 2011 JNNP
+/// 82:740).
+pub const FEMALE_BULBAR_ODDS_RATIO: f64 = 1.83;
 
 /// Odd constant that separates the observation streams from the patient streams.
 const OBSERVATION_SEED_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -67,6 +83,8 @@ pub struct Sampler {
     population: Population,
     base: Params,
     cholesky: Option<DMatrix<f64>>,
+    /// Onset-region probabilities of men and of women.
+    regions: [Vec<f64>; 2],
 }
 
 impl Sampler {
@@ -77,17 +95,19 @@ impl Sampler {
         } else {
             correlation_cholesky(&population.variability, &population.correlations)
         };
+        let c = &population.covariates;
         Sampler {
             population: population.clone(),
             base: base.clone(),
             cholesky,
+            regions: [onset_regions(c, false), onset_regions(c, true)],
         }
     }
 
     /// Patient `index`.
     pub fn draw(&self, index: u64) -> Draw {
         let mut rng = patient_rng(self.population.seed, index);
-        let covariates = draw_covariates(&self.population.covariates, &mut rng);
+        let covariates = draw_covariates(&self.population.covariates, &self.regions, &mut rng);
         let n = self.population.variability.len();
         let z =
             DVector::<f64>::from_iterator(n, (0..n).map(|_| rng.sample::<f64, _>(StandardNormal)));
@@ -125,21 +145,72 @@ fn categorical<R: Rng + ?Sized>(p: &[f64], rng: &mut R) -> usize {
     p.iter().rposition(|&x| x > 0.0).unwrap_or(0)
 }
 
-fn draw_covariates<R: Rng + ?Sized>(d: &CovariateDistributions, rng: &mut R) -> Covariates {
+/// Bulbar-onset probabilities of men and women whose mix (female fraction `f`) is `share` and
+/// whose odds ratio is `or`.
+fn bulbar_by_sex(share: f64, f: f64, or: f64) -> (f64, f64) {
+    let female = |pm: f64| or * pm / (1.0 - pm + or * pm);
+    // The mix rises with the men's probability: bisection on [0, 1].
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if f * female(mid) + (1.0 - f) * mid < share {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let pm = 0.5 * (lo + hi);
+    (pm, female(pm))
+}
+
+/// Onset-region probabilities for one sex: the bulbar share moved to the sex's value, the other
+/// regions scaled to keep their proportions.
+fn onset_regions(d: &CovariateDistributions, female: bool) -> Vec<f64> {
+    let bulbar = d.onset_region[Region::Bulbar.index()];
+    if bulbar <= 0.0 || bulbar >= 1.0 {
+        return d.onset_region.to_vec();
+    }
+    let (men, women) = bulbar_by_sex(bulbar, d.female_fraction, FEMALE_BULBAR_ODDS_RATIO);
+    let b = if female { women } else { men };
+    let scale = (1.0 - b) / (1.0 - bulbar);
+    d.onset_region
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| {
+            if i == Region::Bulbar.index() {
+                b
+            } else {
+                p * scale
+            }
+        })
+        .collect()
+}
+
+fn draw_covariates<R: Rng + ?Sized>(
+    d: &CovariateDistributions,
+    regions: &[Vec<f64>; 2],
+    rng: &mut R,
+) -> Covariates {
+    let female = rng.random::<f64>() < d.female_fraction;
+    // Women's onset later by the shift, men's earlier, so that the mean stays `age.mean`.
+    let mean = if female {
+        d.age.mean + FEMALE_ONSET_AGE_SHIFT * (1.0 - d.female_fraction)
+    } else {
+        d.age.mean - FEMALE_ONSET_AGE_SHIFT * d.female_fraction
+    };
     // Truncated normal by rejection, with a bounded number of tries then clamping, so a narrow
     // window far in the tail cannot loop for long.
-    let mut age = d.age.mean;
+    let mut age = mean;
     for _ in 0..64 {
         let z: f64 = StandardNormal.sample(rng);
-        let x = d.age.mean + d.age.sd * z;
+        let x = mean + d.age.sd * z;
         if (d.age.min..=d.age.max).contains(&x) {
             age = x;
             break;
         }
         age = x.clamp(d.age.min, d.age.max);
     }
-    let female = rng.random::<f64>() < d.female_fraction;
-    let region = Region::ALL[categorical(&d.onset_region, rng)];
+    let region = Region::ALL[categorical(&regions[usize::from(female)], rng)];
     let genotype = Genotype::ALL[categorical(&d.genotype, rng)];
     let z: f64 = StandardNormal.sample(rng);
     let omega = (1.0 + d.diagnostic_delay.cv * d.diagnostic_delay.cv)
@@ -197,11 +268,46 @@ mod tests {
     }
 
     #[test]
+    fn women_have_later_onset_and_more_bulbar_onset_with_the_population_shares_kept() {
+        let pop = Population::default();
+        let s = Sampler::new(&pop, &Params::default());
+        let draws: Vec<Draw> = (0..40_000).map(|i| s.draw(i)).collect();
+        let by = |female: bool| {
+            let g: Vec<&Draw> = draws
+                .iter()
+                .filter(|d| (d.covariates.sex == Sex::Female) == female)
+                .collect();
+            let n = g.len() as f64;
+            let age = g.iter().map(|d| d.covariates.age_years).sum::<f64>() / n;
+            let bulbar = g
+                .iter()
+                .filter(|d| d.covariates.onset_region == Region::Bulbar)
+                .count() as f64
+                / n;
+            (age, bulbar)
+        };
+        let ((age_f, bulbar_f), (age_m, bulbar_m)) = (by(true), by(false));
+        assert!(
+            (age_f - age_m - FEMALE_ONSET_AGE_SHIFT).abs() < 0.4,
+            "{age_f} {age_m}"
+        );
+        let odds = |p: f64| p / (1.0 - p);
+        let or = odds(bulbar_f) / odds(bulbar_m);
+        assert!((or - FEMALE_BULBAR_ODDS_RATIO).abs() < 0.15, "{or}");
+        let all = draws
+            .iter()
+            .filter(|d| d.covariates.onset_region == Region::Bulbar)
+            .count() as f64
+            / draws.len() as f64;
+        assert!((all - 0.28).abs() < 0.01, "{all}");
+    }
+
+    #[test]
     fn correlation_is_reproduced() {
         let pop = Population {
             correlations: vec![Correlation {
                 a: "agg_growth_rate".into(),
-                b: "agg_seed_rate".into(),
+                b: "spread_contiguous".into(),
                 rho: 0.7,
             }],
             ..Population::default()
@@ -210,7 +316,10 @@ mod tests {
         let xs: Vec<(f64, f64)> = (0..20_000)
             .map(|i| {
                 let d = s.draw(i);
-                (d.params.agg_growth_rate.ln(), d.params.agg_seed_rate.ln())
+                (
+                    d.params.agg_growth_rate.ln(),
+                    d.params.spread_contiguous.ln(),
+                )
             })
             .collect();
         let n = xs.len() as f64;

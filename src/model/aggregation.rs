@@ -6,7 +6,7 @@
 //! oxidative stress `R_i`, contiguous neighbours *j* and non-contiguous regions *k*:
 //!
 //! ```text
-//! T_i = A_i + s_c · Σ_j A_j + s_n · Σ_k A_k                 templates (seeds) in region i
+//! T_i = A_i + Σ_j W_ij · A_j                                templates (seeds) in region i
 //! S_i = σ · f_geno · (1 + c_R · R_i) · T_i                  soluble misfolded protein (quasi-steady)
 //! dA_i/dt = λ · (g · S_i · (1 − A_i) − κ · u_κ · A_i)       incorporation minus clearance
 //! L_i = ℓ · A_i                                              nuclear loss of function
@@ -33,9 +33,14 @@
 //! (the burden settles at `1 − κ/g` at every age), so there is no age below which the disease
 //! stops, only slower disease in the young.
 //!
-//! **Spread.** `s_c = spread_contiguous` and `s_n = spread_noncontiguous` weigh the templates a
-//! region receives from contiguous regions (along the cord and brainstem) and from the others
-//! (through the motor cortex and long corticospinal connections). A region with no aggregate of
+//! **Spread.** `W_ij = s · d_ij`: `s = s_c = spread_contiguous` for contiguous regions (along
+//! the cord and brainstem) and `s_n = spread_noncontiguous` for the others (through the motor
+//! cortex and long corticospinal connections); `d_ij = 1` for caudal spread and `ρ =
+//! spread_rostral_ratio` for rostral spread, which is slower: spread runs more caudally than
+//! rostrally (Ravits et al. 2007 Neurology 68:1571), bulbar onset reaches the legs in 29% but
+//! leg onset reaches bulbar muscles in 5% (Ludolph et al. 2024 J Neurol 271), and after limb
+//! onset bulbar neurons are relatively spared (Gromicho et al. 2020 Ann Clin Transl Neurol
+//! 7:1181). A region with no aggregate of
 //! its own starts to grow once seeds arrive; the time to the next region is about
 //! `ln(1 / (s_c · λ g t)) / (λ (g − κ))` after the first, so `s_c` sets the time to a second
 //! region and `s_n / s_c` the share of non-contiguous spread.
@@ -50,6 +55,8 @@
 //! `dA/dt = λ (g − κ) · A · (1 − A/K)` with carrying capacity `K = 1 − κ/g`, whose closed form
 //! [`logistic_solution`] is used to check the solver.
 
+use super::layout::{N_REGIONS, Region};
+
 /// Rates of the aggregation equation for one patient, with age and genotype factors applied.
 #[derive(Debug, Clone, Copy)]
 pub struct AggregationRates {
@@ -57,10 +64,8 @@ pub struct AggregationRates {
     pub growth: f64,
     /// Effective clearance rate `λ κ`, 1/month.
     pub clearance: f64,
-    /// Template weight of a contiguous region's aggregate, `s_c`.
-    pub contiguous: f64,
-    /// Template weight of a non-contiguous region's aggregate, `s_n`.
-    pub noncontiguous: f64,
+    /// Template weight `W_ij` of region *j*'s aggregate in region *i* (zero on the diagonal).
+    pub seeding: [[f64; N_REGIONS]; N_REGIONS],
     /// Oxidative enhancement `c_R`, per unit oxidative stress.
     pub ros_enhancement: f64,
     /// Weight of nuclear loss of function, `ℓ` (1 for TDP-43 and FUS, 0 for SOD1).
@@ -69,10 +74,42 @@ pub struct AggregationRates {
     pub misfolding: f64,
 }
 
-/// Templates available in one region: its own aggregate plus imported seeds.
+/// The spread graph's template weights: `W_ij = s · d_ij` with `s` the contiguous or
+/// non-contiguous weight and `d_ij = 1` for caudal spread (from a more rostral region *j* to
+/// a more caudal *i*) and `ρ = spread_rostral_ratio` for rostral spread.
+pub fn seeding_matrix(
+    contiguous: f64,
+    noncontiguous: f64,
+    rostral_ratio: f64,
+) -> [[f64; N_REGIONS]; N_REGIONS] {
+    std::array::from_fn(|i| {
+        std::array::from_fn(|j| {
+            let (to, from) = (Region::ALL[i], Region::ALL[j]);
+            let s = if from.neighbours().contains(&to) {
+                contiguous
+            } else if from.distant().contains(&to) {
+                noncontiguous
+            } else {
+                0.0
+            };
+            if from.index() < to.index() {
+                s
+            } else {
+                s * rostral_ratio
+            }
+        })
+    })
+}
+
+/// Templates available in region `i`: its own aggregate plus seeds imported along the graph.
 #[inline]
-pub fn templates(k: &AggregationRates, own: f64, contiguous_in: f64, distant_in: f64) -> f64 {
-    own + k.contiguous * contiguous_in + k.noncontiguous * distant_in
+pub fn templates(k: &AggregationRates, i: usize, aggregate: &[f64; N_REGIONS]) -> f64 {
+    let w = &k.seeding[i];
+    aggregate[i]
+        + w[0] * aggregate[0]
+        + w[1] * aggregate[1]
+        + w[2] * aggregate[2]
+        + w[3] * aggregate[3]
 }
 
 /// Soluble misfolded protein (quasi-steady state), in units of its level in a fully
@@ -123,13 +160,12 @@ mod tests {
         let k = AggregationRates {
             growth: 0.3,
             clearance: 0.05,
-            contiguous: 0.02,
-            noncontiguous: 0.002,
+            seeding: seeding_matrix(0.02, 0.002, 0.3),
             ros_enhancement: 0.5,
             loss_of_function: 1.0,
             misfolding: 1.0,
         };
-        let t = templates(&k, 0.4, 0.1, 0.0);
+        let t = templates(&k, 1, &[0.1, 0.4, 0.0, 0.0]);
         assert!((soluble(&k, t, 0.2, 0.5) - 0.5 * soluble(&k, t, 0.2, 1.0)).abs() < 1e-15);
     }
 }

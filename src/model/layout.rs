@@ -71,12 +71,15 @@ impl Region {
         self.idx(RegionVar::Aggregate)
     }
 
-    /// Neighbouring regions along the neuraxis (the contiguous paths of prion-like seeding).
+    /// Contiguous regions (the short paths of prion-like seeding). The respiratory region is
+    /// defined by function: its diaphragm pool (phrenic nucleus, C3-C5) lies at the top of the
+    /// cord, next to the brainstem, so it borders the bulbar region as well as the cervical
+    /// enlargement and, through the thoracic cord, the lumbar region.
     pub const fn neighbours(self) -> &'static [Region] {
         match self {
-            Region::Bulbar => &[Region::Cervical],
+            Region::Bulbar => &[Region::Cervical, Region::Thoracic],
             Region::Cervical => &[Region::Bulbar, Region::Thoracic],
-            Region::Thoracic => &[Region::Cervical, Region::Lumbar],
+            Region::Thoracic => &[Region::Bulbar, Region::Cervical, Region::Lumbar],
             Region::Lumbar => &[Region::Thoracic],
         }
     }
@@ -85,9 +88,9 @@ impl Region {
     /// paths of the spread graph: the motor cortex and long corticospinal connections).
     pub const fn distant(self) -> &'static [Region] {
         match self {
-            Region::Bulbar => &[Region::Thoracic, Region::Lumbar],
+            Region::Bulbar => &[Region::Lumbar],
             Region::Cervical => &[Region::Lumbar],
-            Region::Thoracic => &[Region::Bulbar],
+            Region::Thoracic => &[],
             Region::Lumbar => &[Region::Bulbar, Region::Cervical],
         }
     }

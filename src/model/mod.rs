@@ -103,8 +103,11 @@ impl PatientModel {
             agg: AggregationRates {
                 growth: p.agg_growth_rate * tempo,
                 clearance: p.agg_clearance_rate * tempo,
-                contiguous: p.spread_contiguous,
-                noncontiguous: p.spread_noncontiguous,
+                seeding: aggregation::seeding_matrix(
+                    p.spread_contiguous,
+                    p.spread_noncontiguous,
+                    p.spread_rostral_ratio,
+                ),
                 ros_enhancement: p.agg_ros_enhancement,
                 loss_of_function: lof,
                 misfolding,
@@ -209,6 +212,21 @@ impl PatientModel {
         )
     }
 
+    /// The mechanism ([`neurons::MECHANISMS`] index) with the largest share of the damage drive
+    /// summed over the regions, untreated: which process drives this patient's disease now.
+    pub fn dominant_mechanism(&self, y: &State) -> usize {
+        let mut total = [0.0; 5];
+        for region in Region::ALL {
+            let terms = self.drive_terms(y, region, &Modulation::NEUTRAL);
+            for (t, x) in total.iter_mut().zip(terms) {
+                *t += x;
+            }
+        }
+        (0..total.len())
+            .max_by(|&a, &b| total[a].total_cmp(&total[b]))
+            .unwrap_or(0)
+    }
+
     /// Extracellular glutamate in a region relative to healthy tissue (algebraic: the balance
     /// of release and uptake, see [`excitotoxicity`]).
     #[inline]
@@ -226,16 +244,18 @@ impl PatientModel {
     /// and fast turnover, see [`aggregation`]).
     #[inline]
     pub fn soluble(&self, y: &State, region: Region, m: &Modulation) -> f64 {
-        let (near, far) = self.seeds(y, region);
-        let t = aggregation::templates(&self.agg, y[region.aggregate()], near, far);
-        aggregation::soluble(&self.agg, t, y[region.idx(RegionVar::Oxidative)], m.synthesis)
+        let t = aggregation::templates(&self.agg, region.index(), &Self::aggregates(y));
+        aggregation::soluble(
+            &self.agg,
+            t,
+            y[region.idx(RegionVar::Oxidative)],
+            m.synthesis,
+        )
     }
 
     #[inline]
-    fn seeds(&self, y: &State, region: Region) -> (f64, f64) {
-        let near: f64 = region.neighbours().iter().map(|nb| y[nb.aggregate()]).sum();
-        let far: f64 = region.distant().iter().map(|nb| y[nb.aggregate()]).sum();
-        (near, far)
+    fn aggregates(y: &State) -> [f64; N_REGIONS] {
+        Region::ALL.map(|r| y[r.aggregate()])
     }
 
     /// The quantities reported per region, region blocks of
@@ -275,6 +295,7 @@ impl PatientModel {
             bulbar_capacity,
         );
         let mut weighted_damage = 0.0;
+        let aggregates = Self::aggregates(y);
         for region in Region::ALL {
             let n = y[region.neurons()];
             let dys = y[region.dysfunctional()];
@@ -285,8 +306,7 @@ impl PatientModel {
             let glu =
                 excitotoxicity::level(&self.glu, a, astro, m.glutamate_release, m.glutamate_uptake);
             let excess = excitotoxicity::excess(glu);
-            let (near, far) = self.seeds(y, region);
-            let templates = aggregation::templates(&self.agg, a, near, far);
+            let templates = aggregation::templates(&self.agg, region.index(), &aggregates);
             let soluble = aggregation::soluble(&self.agg, templates, ros, m.synthesis);
 
             let damage = Damage {
@@ -296,25 +316,29 @@ impl PatientModel {
                 excess_glutamate: excess,
                 astrocytes: astro,
             };
-            let phi = neurons::drive(
-                &self.hazard,
-                &damage,
-                m.death_hazard,
-                m.excitotoxic_sensitivity,
-            );
+            // Dysphagia, weight loss and hypermetabolism deepen the energy deficit of every
+            // motor neuron: the whole drive grows as bulbar function is lost.
+            let phi = metabolic
+                * neurons::drive(
+                    &self.hazard,
+                    &damage,
+                    m.death_hazard,
+                    m.excitotoxic_sensitivity,
+                );
             let (d_alive, d_dys, failing) = neurons::rates(&self.hazard, n, dys, phi);
             dy[region.neurons()] = d_alive;
             dy[region.dysfunctional()] = d_dys;
             // Microglia sense unit failure and death (debris, damage signals).
             let loss = failing - d_alive;
-            dy[region.aggregate()] = aggregation::rate(&self.agg, a, soluble, m.aggregate_clearance);
+            dy[region.aggregate()] =
+                aggregation::rate(&self.agg, a, soluble, m.aggregate_clearance);
             dy[region.idx(RegionVar::Oxidative)] = oxidative::rate(
                 &self.ox,
                 ros,
                 a,
                 excess,
                 mg,
-                m.ros_production * metabolic,
+                m.ros_production,
                 m.ros_clearance,
             );
             dy[region.idx(RegionVar::Microglia)] =

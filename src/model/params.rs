@@ -105,7 +105,7 @@ macro_rules! parameters {
 
 parameters! {
     ["aggregation"]
-    agg_growth_rate: 0.4, "1/month", [0.0, 10.0],
+    agg_growth_rate: 0.3028, "1/month", [0.0, 10.0],
         "Incorporation rate of soluble misfolded protein into aggregate (templated growth) at low burden.",
         "Sets the presymptomatic phase (about ln(1000) / net growth from a seed of 1e-3) and the pace \
          of spread; serum NfL rises 1-3.5 years before onset by genotype (Benatar 2019 ALS-FTD 20:538). \
@@ -114,15 +114,20 @@ parameters! {
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
          the burden settles at 1 - clearance/growth of its maximum. Must stay below agg_growth_rate. Set by hand.";
-    spread_contiguous: 0.03, "template per unit aggregate", [0.0, 1.0],
+    spread_contiguous: 0.05144, "template per unit aggregate", [0.0, 1.0],
         "Seeds a region receives from each contiguous region (along the cord and brainstem), per unit of that region's aggregate, relative to its own aggregate.",
         "Sets the time from onset to a second region: 12.8 months overall, bulbar onset 10.8, \
          upper limb 15.2, lower limb 13.6 (Fujimura-Kiyono 2011 JNNP); spread is faster to neighbouring \
          regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Fitted by `alssim calibrate`.";
-    spread_noncontiguous: 0.004, "template per unit aggregate", [0.0, 1.0],
+    spread_noncontiguous: 0.003287, "template per unit aggregate", [0.0, 1.0],
         "Seeds a region receives from each non-contiguous region (through the motor cortex and long corticospinal connections).",
         "Non-contiguous spread in about 13% (Gromicho 2020; Kimura 2012); bulbar onset to the legs 29%, \
          leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: about a fifth of the contiguous weight.";
+    spread_rostral_ratio: 0.07838, "ratio", [0.0, 1.0],
+        "Seeding towards a more rostral region relative to seeding towards a more caudal one.",
+        "Spread runs more caudally than rostrally (Ravits 2007 Neurology 68:1571); bulbar onset reaches \
+         the legs in 29%, leg onset reaches bulbar muscles in 5% (Ludolph 2024 J Neurol 271); bulbar \
+         neurons are relatively spared after limb onset (Gromicho 2020). Rationale: about a third.";
     agg_initial_seed: 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
         "Aggregate burden placed in the onset region at disease initiation (t = 0).",
         "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";
@@ -137,7 +142,7 @@ parameters! {
          Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
 
     ["genotype"]
-    growth_factor_c9orf72: 2.03, "multiplier", [0.01, 20.0],
+    growth_factor_c9orf72: 1.45, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for C9orf72 repeat-expansion carriers.",
         "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
     growth_factor_sod1: 0.45, "multiplier", [0.01, 20.0],
@@ -166,7 +171,7 @@ parameters! {
     ros_from_microglia: 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain: 1.5, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain: 0.6, "multiplier", [0.0, 20.0],
         "Extra ROS production at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
          disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
@@ -209,37 +214,37 @@ parameters! {
         "Damage-independent motor-neuron loss hazard (ageing).",
         "Rationale: about 0.6%/year, the order of age-related motor-neuron loss; the one-hit limit \
          when all damage couplings are zero.";
-    hazard_soluble: 0.012, "1/month per unit", [0.0, 10.0],
+    hazard_soluble: 0.03095, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit soluble misfolded protein (toxic gain of oligomers).",
         "Soluble oligomers rather than fibrils are the toxic SOD1 species (Proctor 2016 PNAS 113:614; \
          fibril-stabilising mutants protect, Zhu 2018 PNAS). Rationale: the largest single term; its \
          between-patient variability is part of the mechanism mix (docs/MODEL.md).";
-    hazard_lof: 0.006, "1/month per unit", [0.0, 10.0],
+    hazard_lof: 0.035, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit nuclear loss of function (TDP-43 or FUS leaving the nucleus).",
         "Loss of nuclear TDP-43 truncates STMN2 and UNC13A (Ma 2022 Nature 603:124; Brown 2022 Nature \
          603:131). Rationale: half the toxic-gain weight; a slow term that antisense drugs do not relieve quickly.";
-    hazard_oxidative: 0.012, "1/month per unit", [0.0, 10.0],
+    hazard_oxidative: 0.006879, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit oxidative stress.",
         "Rationale: of the order of the proteotoxic term; oxidative markers are raised in ALS blood \
          (meta-analysis of 41 studies, Oxid Med Cell Longev 2019:1712323).";
-    hazard_excitotoxic: 0.012, "1/month per unit", [0.0, 10.0],
+    hazard_excitotoxic: 0.003571, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
          patients (Shaw 1995 Neurodegeneration 4:209).";
-    neuronal_vulnerability: 1.5, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability: 1.12, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
          around it). The default is the typical (median) person. Fitted by `alssim calibrate` (docs/CALIBRATION.md).";
-    hazard_astrocyte: 0.008, "1/month per unit", [0.0, 10.0],
+    hazard_astrocyte: 0.04, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
-    unit_vulnerability_gradient: 1.0, "exponent", [0.0, 4.0],
+    unit_vulnerability_gradient: 1.256, "exponent", [0.0, 4.0],
         "Graded vulnerability: the per-unit drive falls as (alive fraction)^gradient, because the most vulnerable (fast-fatigable) units fail first.",
         "Order fast-fatigable > fast-resistant > slow (Nijssen 2017 Acta Neuropathol 133:863; Hegedus \
          2007 Neurobiol Dis 28:154); slow units resist to end stage. Rationale: 1, so that the decline \
          decelerates on average (PRECISION-ALS, van Eijk 2025).";
-    dysfunction_death_rate: 0.5, "1/month", [0.0, 20.0],
+    dysfunction_death_rate: 1.02, "1/month", [0.0, 20.0],
         "Death rate of dysfunctional (denervated, dying-back) motor units.",
         "Functional units fail about 6 weeks to 50 days before motor neurons die in SOD1 mice (Kennel \
          1996 Neuroreport 7:1427; Hegedus 2007); no human figure exists. Rationale: two months on average.";
@@ -281,23 +286,23 @@ parameters! {
         "Rationale: plasma GFAP is modestly higher in ALS than in controls (Int J Mol Sci 2023, 24:13976).";
 
     ["function"]
-    reinnervation_capacity: 2.0, "fold", [1.0, 20.0],
+    reinnervation_capacity: 1.814, "fold", [1.0, 20.0],
         "Largest enlargement of surviving motor units by collateral reinnervation: force stays near normal until the functional pool falls below 1/capacity.",
         "Weakness appears after roughly half of the units are lost (Wohlfart 1957; McComas 1971) [soft]; \
          surviving units are about 50% larger after a 40% loss in healthy ageing (Piasecki 2016).";
-    reserve_corner: 8.0, "exponent", [1.0, 32.0],
+    reserve_corner: 2.842, "exponent", [1.0, 32.0],
         "Sharpness of the corner of the reserve curve where reinnervation stops compensating.",
         "Rationale: a soft corner; capacity 0.98 at 80% of units and 0.85 at 50%.";
     onset_capacity: 0.93, "fraction", [0.5, 0.999],
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
          stairs) first fall from 4, so onset is the first noticed loss of function.";
-    diagnosis_recognition_loss: 16.0, "ALSFRS-R points", [0.5, 40.0],
+    diagnosis_recognition_loss: 13.0, "ALSFRS-R points", [0.5, 40.0],
         "Loss of latent ALSFRS-R (from 48) at which the disease is recognised and diagnosed, if the referral delay has not ended first.",
         "Faster progression, bulbar onset and UMN signs shorten the time to diagnosis (Martinez-Molina 2020 \
          Front Neurol 11:604922); delay 6-12 months carries HR 1.9 against longer (Lombardy register 2008-2010). \
          Fitted by `alssim calibrate` with the referral delay to the median delay of 11-12 months.";
-    fvc_bulbar_weight: 0.45, "fraction", [0.0, 1.0],
+    fvc_bulbar_weight: 0.3, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Bulbar weakness lowers measured FVC (mouth seal, upper airway). Fitted by `alssim calibrate`, \
          bounded at 0.45 because measured FVC is mostly diaphragmatic (docs/CALIBRATION.md).";
@@ -307,10 +312,10 @@ parameters! {
     niv_fvc: 55.0, "% predicted", [5.0, 100.0],
         "FVC at or below which non-invasive ventilation is indicated.",
         "Clinical practice: NIV below FVC 50% or with orthopnoea [soft].";
-    death_fvc: 40.0, "% predicted", [1.0, 100.0],
+    death_fvc: 30.0, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
         "Rationale: fitted so the default patient lives 30-40 months from onset (registers 37-39 months; Chiò 2009).";
-    airway_failure_capacity: 0.4, "fraction", [0.0, 0.9],
+    airway_failure_capacity: 0.45, "fraction", [0.0, 0.9],
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
         "Rationale: bulbar-onset patients die of respiratory complications of bulbar failure \

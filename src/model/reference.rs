@@ -7,16 +7,19 @@ use super::aggregation;
 use super::{Covariates, Params, PatientModel, Region};
 
 /// Constant-hazard ("one-hit") neuron loss: every damage coupling and every aggregate source is
-/// zero, so `N(t) = exp(−h_0 t)` in every region.
+/// zero, so no unit becomes dysfunctional and `N(t) = exp(−h_0 t)` in every region.
 pub fn constant_hazard(h0: f64) -> (PatientModel, impl Fn(f64) -> f64) {
     let mut p = Params::default();
     for name in [
-        "hazard_aggregate",
+        "hazard_soluble",
+        "hazard_lof",
         "hazard_oxidative",
         "hazard_excitotoxic",
         "hazard_astrocyte",
         "agg_growth_rate",
-        "agg_seed_rate",
+        "agg_clearance_rate",
+        "spread_contiguous",
+        "spread_noncontiguous",
     ] {
         p.set(name, 0.0).expect("registered parameter");
     }
@@ -25,17 +28,19 @@ pub fn constant_hazard(h0: f64) -> (PatientModel, impl Fn(f64) -> f64) {
     (model, move |t: f64| (-h0 * t).exp())
 }
 
-/// Isolated logistic aggregation: no seeding and no oxidative feedback, so aggregate in the
-/// onset region follows the logistic curve of [`aggregation::logistic_solution`]. Neurons are
-/// protected (all hazards zero) so the run is not cut short.
+/// Isolated logistic aggregation: no seeding and no oxidative feedback, at age 60 (tempo 1) and
+/// sporadic (misfolding 1), so aggregate in the onset region follows the logistic curve of
+/// [`aggregation::logistic_solution`]. Neurons are protected (all hazards zero) so the run is
+/// not cut short.
 pub fn logistic_aggregation(growth: f64, clearance: f64) -> (PatientModel, impl Fn(f64) -> f64) {
     let mut p = Params::default();
     for name in [
-        "agg_seed_rate",
+        "spread_contiguous",
+        "spread_noncontiguous",
         "agg_ros_enhancement",
-        "age_proteostasis_decline",
         "hazard_baseline",
-        "hazard_aggregate",
+        "hazard_soluble",
+        "hazard_lof",
         "hazard_oxidative",
         "hazard_excitotoxic",
         "hazard_astrocyte",

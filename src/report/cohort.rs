@@ -16,7 +16,7 @@ fn opt(x: Option<f64>) -> String {
 pub const PATIENT_COLUMNS: &str = "index,arm,age,sex,onset_region,genotype,diagnostic_delay_months,\
 enrollment_months_since_onset,baseline_alsfrs_r,baseline_fvc_pct,baseline_nfl_pg_ml,\
 onset_months_since_initiation,diagnosis_months,second_region_months,third_region_months,gastrostomy_months,niv_months,death_months,\
-censored,follow_up_months,alsfrs_r_slope,acting_therapies";
+censored,follow_up_months,alsfrs_r_slope,acting_therapies,dominant_mechanism";
 
 /// Header of `patients.csv`: the fixed columns, then one per parameter with variability.
 pub fn patients_header(spec: &CohortSpec) -> String {
@@ -39,6 +39,7 @@ pub fn patient_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
             enrollment,
             baseline,
             arms,
+            dominant_mechanism,
         } = o
         else {
             continue;
@@ -60,7 +61,7 @@ pub fn patient_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
                 - enrollment;
             let _ = write!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 draw.index,
                 arm.name,
                 f(cov.age_years),
@@ -83,6 +84,10 @@ pub fn patient_rows(spec: &CohortSpec, outcomes: &[Outcome]) -> String {
                 f(follow_up),
                 opt(c.alsfrs_slope()),
                 c.acting.join("+"),
+                crate::model::neurons::MECHANISMS
+                    .get(*dominant_mechanism)
+                    .copied()
+                    .unwrap_or_default(),
             );
             for v in &spec.population.variability {
                 let _ = write!(out, ",{}", opt(draw.params.get(&v.param)));

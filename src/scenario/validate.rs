@@ -734,7 +734,7 @@ fn read_correlations(
                     t.span.clone(),
                     &path,
                     "missing key `params`",
-                    Some("e.g. `params = [\"agg_growth_rate\", \"agg_seed_rate\"]`".into()),
+                    Some("e.g. `params = [\"agg_growth_rate\", \"spread_contiguous\"]`".into()),
                 );
                 None
             }
@@ -827,7 +827,7 @@ fn correlated_pair(
             pv.span(),
             &params_path,
             "expected two different parameter names",
-            Some("e.g. `params = [\"agg_growth_rate\", \"agg_seed_rate\"]`".into()),
+            Some("e.g. `params = [\"agg_growth_rate\", \"spread_contiguous\"]`".into()),
         );
         return None;
     }

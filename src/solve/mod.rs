@@ -600,7 +600,9 @@ impl Solution {
         }
         if let Some(onset) = events.onset {
             let referral = onset + self.model.covariates().diagnostic_delay_months;
-            let dx = events.recognition.map_or(referral, |r| r.max(onset).min(referral));
+            let dx = events
+                .recognition
+                .map_or(referral, |r| r.max(onset).min(referral));
             if events.death.is_none_or(|d| dx <= d) && dx <= self.end_time {
                 events.diagnosis = Some(dx);
             }

@@ -1,0 +1,163 @@
+//! Behaviour of the model's mechanisms that a clinician or a drug developer would check: the
+//! soluble species answers synthesis within its turnover, function can recover when the damage
+//! drive is removed, age slows but never stops the disease, spread runs along the graph, the
+//! respiratory items agree with FVC, and faster disease is diagnosed sooner.
+
+use alssim::model::{
+    Covariates, Genotype, Modulation, Params, PatientModel, Region, Sex, readout::Readout,
+};
+use alssim::solve::{Schedule, SolverOptions, simulate};
+
+fn model(cov: Covariates) -> PatientModel {
+    PatientModel::new(Params::default(), cov).unwrap()
+}
+
+fn patient(age: f64, region: Region, genotype: Genotype) -> Covariates {
+    Covariates {
+        age_years: age,
+        sex: Sex::Male,
+        onset_region: region,
+        genotype,
+        diagnostic_delay_months: 12.0,
+    }
+}
+
+fn options() -> SolverOptions {
+    SolverOptions {
+        max_time_months: 600.0,
+        ..SolverOptions::default()
+    }
+}
+
+#[test]
+fn lowering_synthesis_lowers_the_soluble_species_at_once_and_nfl_within_months() {
+    let m = model(patient(60.0, Region::Lumbar, Genotype::Sod1));
+    let untreated = simulate(&m, &Schedule::untreated(), &options()).unwrap();
+    let dx = untreated.events().diagnosis.expect("diagnosed");
+    let y = untreated.state_at(dx).unwrap();
+    let half = Modulation {
+        synthesis: 0.5,
+        ..Modulation::NEUTRAL
+    };
+    for r in Region::ALL {
+        let s0 = m.soluble(&y, r, &Modulation::NEUTRAL);
+        assert!((m.soluble(&y, r, &half) - 0.5 * s0).abs() < 1e-12);
+    }
+    // Synthesis halved from diagnosis: six months later serum NfL above the healthy level is
+    // well below the untreated course's (it follows the fall of axonal damage with its half-life
+    // of weeks).
+    let schedule = Schedule::from_phases(vec![(dx, half)]).unwrap();
+    let treated = simulate(&m, &schedule, &options()).unwrap();
+    let nfl = |s: &alssim::solve::Solution| {
+        Readout::from_state(&m, &s.state_at(dx + 6.0).unwrap()).nfl - m.nfl_healthy()
+    };
+    let (u, t) = (nfl(&untreated), nfl(&treated));
+    assert!(
+        t < 0.7 * u,
+        "NfL excess after 6 months: treated {t}, untreated {u}"
+    );
+}
+
+#[test]
+fn function_recovers_when_the_damage_drive_is_removed() {
+    let m = model(patient(60.0, Region::Cervical, Genotype::Sporadic));
+    let untreated = simulate(&m, &Schedule::untreated(), &options()).unwrap();
+    let dx = untreated.events().diagnosis.expect("diagnosed");
+    let stop = Modulation {
+        death_hazard: 0.0,
+        ..Modulation::NEUTRAL
+    };
+    let schedule = Schedule::from_phases(vec![(dx, stop)]).unwrap();
+    let treated = simulate(&m, &schedule, &options()).unwrap();
+    let total = |t: f64| Readout::from_state(&m, &treated.state_at(t).unwrap()).total;
+    // Dysfunctional units return: the latent total rises, then holds apart from the slow loss of
+    // ageing (hazard_baseline).
+    assert!(
+        total(dx + 12.0) > total(dx) + 0.1,
+        "{} -> {}",
+        total(dx),
+        total(dx + 12.0)
+    );
+    assert!(
+        total(dx + 36.0) >= total(dx + 12.0) - 0.5,
+        "{} {} {}",
+        total(dx),
+        total(dx + 12.0),
+        total(dx + 36.0)
+    );
+    // Untreated, it falls.
+    let u = |t: f64| Readout::from_state(&m, &untreated.state_at(t).unwrap()).total;
+    assert!(u(dx + 12.0) < u(dx) - 3.0);
+}
+
+#[test]
+fn age_slows_the_disease_but_never_stops_it() {
+    let onset = |age: f64| {
+        let m = model(patient(age, Region::Cervical, Genotype::Sporadic));
+        let s = simulate(&m, &Schedule::untreated(), &options()).unwrap();
+        let e = *s.events();
+        (
+            e.onset.expect("onset at every age"),
+            e.death.expect("death at every age"),
+        )
+    };
+    let (o30, d30) = onset(30.0);
+    let (o45, d45) = onset(45.0);
+    let (o70, d70) = onset(70.0);
+    assert!(o30 > o45 && o45 > o70);
+    assert!(d30 - o30 > d45 - o45 && d45 - o45 > d70 - o70);
+}
+
+#[test]
+fn spread_follows_the_graph_and_runs_caudally_faster_than_rostrally() {
+    // Time at which a region's aggregate reaches a tenth of its plateau.
+    let reached = |onset: Region, region: Region| {
+        let m = model(patient(60.0, onset, Genotype::Sporadic));
+        let s = simulate(&m, &Schedule::untreated(), &options()).unwrap();
+        (0..6000)
+            .map(|k| f64::from(k) * 0.1)
+            .find(|&t| s.state_at(t).is_some_and(|y| y[region.aggregate()] > 0.07))
+            .unwrap_or(f64::INFINITY)
+    };
+    // Bulbar onset: the contiguous cervical region before the distant lumbar one.
+    assert!(reached(Region::Bulbar, Region::Cervical) < reached(Region::Bulbar, Region::Lumbar));
+    // Caudal spread (bulbar to cervical) is faster than rostral (cervical to bulbar).
+    let down = reached(Region::Bulbar, Region::Cervical) - reached(Region::Bulbar, Region::Bulbar);
+    let up =
+        reached(Region::Cervical, Region::Bulbar) - reached(Region::Cervical, Region::Cervical);
+    assert!(down < up, "caudal {down}, rostral {up}");
+}
+
+#[test]
+fn nobody_reaches_respiratory_failure_with_a_full_respiratory_score() {
+    for region in Region::ALL {
+        for age in [40.0, 60.0, 80.0] {
+            let m = model(patient(age, region, Genotype::Sporadic));
+            let s = simulate(&m, &Schedule::untreated(), &options()).unwrap();
+            let death = s.events().death.expect("dies");
+            let ro = Readout::from_state(&m, &s.state_at(death).unwrap());
+            assert!(
+                ro.domains[3] < 11.5,
+                "{region} {age}: respiratory {}",
+                ro.domains[3]
+            );
+        }
+    }
+}
+
+#[test]
+fn faster_disease_is_diagnosed_sooner() {
+    let delay = |vulnerability: f64| {
+        let mut p = Params::default();
+        p.set("neuronal_vulnerability", vulnerability).unwrap();
+        let mut cov = patient(60.0, Region::Cervical, Genotype::Sporadic);
+        cov.diagnostic_delay_months = 30.0;
+        let m = PatientModel::new(p, cov).unwrap();
+        let s = simulate(&m, &Schedule::untreated(), &options()).unwrap();
+        s.events().diagnosis.unwrap() - s.events().onset.unwrap()
+    };
+    let (slow, fast) = (delay(0.5), delay(3.0));
+    assert!(fast < slow, "fast {fast}, slow {slow}");
+    // The referral delay bounds it.
+    assert!(slow <= 30.0 + 1e-9);
+}
