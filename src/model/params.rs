@@ -105,29 +105,30 @@ macro_rules! parameters {
 
 parameters! {
     ["aggregation"]
-    agg_growth_rate: 0.3028, "1/month", [0.0, 10.0],
+    agg_growth_rate: 0.30, "1/month", [0.0, 10.0],
         "Incorporation rate of soluble misfolded protein into aggregate (templated growth) at low burden.",
         "Sets the presymptomatic phase (about ln(1000) / net growth from a seed of 1e-3) and the pace \
          of spread; serum NfL rises 1-3.5 years before onset by genotype (Benatar 2019 ALS-FTD 20:538). \
-         Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
+         Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     agg_clearance_rate: 0.05, "1/month", [0.0, 10.0],
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
          the burden settles at 1 - clearance/growth of its maximum. Must stay below agg_growth_rate. Set by hand.";
-    spread_contiguous: 0.05144, "template per unit aggregate", [0.0, 1.0],
+    spread_contiguous: 0.05, "template per unit aggregate", [0.0, 1.0],
         "Seeds a region receives from each contiguous region (along the cord and brainstem), per unit of that region's aggregate, relative to its own aggregate.",
         "Sets the time from onset to a second region: 12.8 months overall, bulbar onset 10.8, \
          upper limb 15.2, lower limb 13.6 (Fujimura-Kiyono 2011 JNNP); spread is faster to neighbouring \
-         regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Fitted by `alssim calibrate`.";
-    spread_noncontiguous: 0.003287, "template per unit aggregate", [0.0, 1.0],
+         regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    spread_noncontiguous: 0.0033, "template per unit aggregate", [0.0, 1.0],
         "Seeds a region receives from each non-contiguous region (through the motor cortex and long corticospinal connections).",
         "Non-contiguous spread in about 13% (Gromicho 2020; Kimura 2012); bulbar onset to the legs 29%, \
-         leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: about a fifth of the contiguous weight.";
-    spread_rostral_ratio: 0.07838, "ratio", [0.0, 1.0],
+         leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: about a fifteenth of the contiguous \
+         weight. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    spread_rostral_ratio: 0.08, "ratio", [0.0, 1.0],
         "Seeding towards a more rostral region relative to seeding towards a more caudal one.",
         "Spread runs more caudally than rostrally (Ravits 2007 Neurology 68:1571); bulbar onset reaches \
          the legs in 29%, leg onset reaches bulbar muscles in 5% (Ludolph 2024 J Neurol 271); bulbar \
-         neurons are relatively spared after limb onset (Gromicho 2020). Rationale: about a third.";
+         neurons are relatively spared after limb onset (Gromicho 2020). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     agg_initial_seed: 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
         "Aggregate burden placed in the onset region at disease initiation (t = 0).",
         "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";
@@ -139,12 +140,12 @@ parameters! {
         "Older onset runs faster (survival HR 2.8 at 65-69, 3.2 at 70-74 and 6.9 at 75+ vs 49 or younger; \
          Lombardy register 2008-2010); a power of age, as in the multistep model (log incidence against log \
          age slope 4.8; Al-Chalabi 2014 Lancet Neurol 13:1108), with no threshold below which disease stops. \
-         Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
+         Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 
     ["genotype"]
-    growth_factor_c9orf72: 1.45, "multiplier", [0.01, 20.0],
+    growth_factor_c9orf72: 1.35, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for C9orf72 repeat-expansion carriers.",
-        "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
+        "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     growth_factor_sod1: 0.45, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for SOD1 carriers other than A4V.",
         "Rationale: non-A4V SOD1 median survival about 6.8 years (Bali 2017 JNNP 88:99).";
@@ -172,9 +173,9 @@ parameters! {
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
     metabolic_stress_gain: 0.6, "multiplier", [0.0, 20.0],
-        "Extra ROS production at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism.",
+        "Extra damage drive in every region at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism deepen the energy deficit of motor neurons.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
-         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
+         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 
     ["glia"]
     microglia_activation_rate: 0.6, "1/month", [0.0, 100.0],
@@ -214,7 +215,7 @@ parameters! {
         "Damage-independent motor-neuron loss hazard (ageing).",
         "Rationale: about 0.6%/year, the order of age-related motor-neuron loss; the one-hit limit \
          when all damage couplings are zero.";
-    hazard_soluble: 0.03095, "1/month per unit", [0.0, 10.0],
+    hazard_soluble: 0.031, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit soluble misfolded protein (toxic gain of oligomers).",
         "Soluble oligomers rather than fibrils are the toxic SOD1 species (Proctor 2016 PNAS 113:614; \
          fibril-stabilising mutants protect, Zhu 2018 PNAS). Rationale: the largest single term; its \
@@ -222,32 +223,35 @@ parameters! {
     hazard_lof: 0.035, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit nuclear loss of function (TDP-43 or FUS leaving the nucleus).",
         "Loss of nuclear TDP-43 truncates STMN2 and UNC13A (Ma 2022 Nature 603:124; Brown 2022 Nature \
-         603:131). Rationale: half the toxic-gain weight; a slow term that antisense drugs do not relieve quickly.";
-    hazard_oxidative: 0.006879, "1/month per unit", [0.0, 10.0],
+         603:131). A slow term that antisense drugs do not relieve quickly. Its size against the other \
+         weights sets the share of patients whose disease it dominates (transcriptomic subtype with \
+         TDP-43 dysfunction 20% of cortex samples; Tam 2019 Cell Rep 29:1164). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    hazard_oxidative: 0.0069, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit oxidative stress.",
         "Rationale: of the order of the proteotoxic term; oxidative markers are raised in ALS blood \
          (meta-analysis of 41 studies, Oxid Med Cell Longev 2019:1712323).";
-    hazard_excitotoxic: 0.003571, "1/month per unit", [0.0, 10.0],
+    hazard_excitotoxic: 0.0036, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
          patients (Shaw 1995 Neurodegeneration 4:209).";
-    neuronal_vulnerability: 1.12, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability: 1.16, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
-         around it). The default is the typical (median) person. Fitted by `alssim calibrate` (docs/CALIBRATION.md).";
+         around it). The default is the typical (median) person. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     hazard_astrocyte: 0.04, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
-    unit_vulnerability_gradient: 1.256, "exponent", [0.0, 4.0],
+    unit_vulnerability_gradient: 1.25, "exponent", [0.0, 4.0],
         "Graded vulnerability: the per-unit drive falls as (alive fraction)^gradient, because the most vulnerable (fast-fatigable) units fail first.",
         "Order fast-fatigable > fast-resistant > slow (Nijssen 2017 Acta Neuropathol 133:863; Hegedus \
-         2007 Neurobiol Dis 28:154); slow units resist to end stage. Rationale: 1, so that the decline \
-         decelerates on average (PRECISION-ALS, van Eijk 2025).";
-    dysfunction_death_rate: 1.02, "1/month", [0.0, 20.0],
+         2007 Neurobiol Dis 28:154); slow units resist to end stage. Slows the decline of a region as it \
+         advances (PRECISION-ALS reports deceleration on average, van Eijk 2025). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    dysfunction_death_rate: 1.0, "1/month", [0.0, 20.0],
         "Death rate of dysfunctional (denervated, dying-back) motor units.",
         "Functional units fail about 6 weeks to 50 days before motor neurons die in SOD1 mice (Kennel \
-         1996 Neuroreport 7:1427; Hegedus 2007); no human figure exists. Rationale: two months on average.";
+         1996 Neuroreport 7:1427; Hegedus 2007); no human figure exists. Rationale: about a month on \
+         average. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     dysfunction_recovery_rate: 0.2, "1/month", [0.0, 20.0],
         "Return of dysfunctional units to function (restored nuclear TDP-43, reinnervation) when the drive no longer holds them.",
         "Switching TDP-43 off after onset restores reinnervation and motor function over weeks in rNLS \
@@ -265,7 +269,7 @@ parameters! {
         "Weeks; about 3 weeks often quoted (Yuan & Nixon 2021 Front Neurosci) [soft].";
     nfl_release: 1400.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
         "Serum NfL released per unit rate of motor-neuron loss (pool-weighted fraction per month).",
-        "ALS typically 45-130 pg/mL (Verde 2019 JNNP 90:157). Fitted by `alssim calibrate` to the natural-history targets (docs/CALIBRATION.md).";
+        "ALS typically 45-130 pg/mL (Verde 2019 JNNP 90:157). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     pool_weight_bulbar: 0.15, "fraction", [0.0, 1.0],
         "Share of the lower-motor-neuron pool in the bulbar region (NfL source weight).",
         "Rationale: brainstem motor nuclei are a minority of lower motor neurons.";
@@ -286,13 +290,16 @@ parameters! {
         "Rationale: plasma GFAP is modestly higher in ALS than in controls (Int J Mol Sci 2023, 24:13976).";
 
     ["function"]
-    reinnervation_capacity: 1.814, "fold", [1.0, 20.0],
+    reinnervation_capacity: 1.8, "fold", [1.0, 20.0],
         "Largest enlargement of surviving motor units by collateral reinnervation: force stays near normal until the functional pool falls below 1/capacity.",
-        "Weakness appears after roughly half of the units are lost (Wohlfart 1957; McComas 1971) [soft]; \
-         surviving units are about 50% larger after a 40% loss in healthy ageing (Piasecki 2016).";
-    reserve_corner: 2.842, "exponent", [1.0, 32.0],
+        "Surviving units are about 50% larger after a 40% loss in healthy ageing (Piasecki 2016). The \
+         often-quoted weakness after about half of the units are lost (Wohlfart 1957; McComas 1971) is \
+         unconfirmed [soft]; at the default 1.8 with reserve_corner 2.8, onset (capacity 0.93) comes after \
+         27% of functional units are lost. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    reserve_corner: 2.8, "exponent", [1.0, 32.0],
         "Sharpness of the corner of the reserve curve where reinnervation stops compensating.",
-        "Rationale: a soft corner; capacity 0.98 at 80% of units and 0.85 at 50%.";
+        "Rationale: a soft corner; at the defaults capacity is 0.95 at 80% of functional units, 0.79 at \
+         50% and 0.54 at 30%. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     onset_capacity: 0.93, "fraction", [0.5, 0.999],
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
@@ -301,28 +308,27 @@ parameters! {
         "Loss of latent ALSFRS-R (from 48) at which the disease is recognised and diagnosed, if the referral delay has not ended first.",
         "Faster progression, bulbar onset and UMN signs shorten the time to diagnosis (Martinez-Molina 2020 \
          Front Neurol 11:604922); delay 6-12 months carries HR 1.9 against longer (Lombardy register 2008-2010). \
-         Fitted by `alssim calibrate` with the referral delay to the median delay of 11-12 months.";
+         Set with the other v2 defaults, with the referral delay, so that the median delay is 10-13 months (docs/CALIBRATION.md).";
     fvc_bulbar_weight: 0.3, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
-        "Bulbar weakness lowers measured FVC (mouth seal, upper airway). Fitted by `alssim calibrate`, \
-         bounded at 0.45 because measured FVC is mostly diaphragmatic (docs/CALIBRATION.md).";
+        "Bulbar weakness lowers measured FVC (mouth seal, upper airway); kept at or below 0.45 because \
+         measured FVC is mostly diaphragmatic. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     fvc_healthy: 100.0, "% predicted", [40.0, 150.0],
         "FVC before disease.",
         "By definition of percent predicted.";
     niv_fvc: 55.0, "% predicted", [5.0, 100.0],
         "FVC at or below which non-invasive ventilation is indicated.",
         "Clinical practice: NIV below FVC 50% or with orthopnoea [soft].";
-    death_fvc: 30.0, "% predicted", [1.0, 100.0],
+    death_fvc: 25.0, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
-        "Rationale: fitted so the default patient lives 30-40 months from onset (registers 37-39 months; Chiò 2009).";
+        "Respiratory failure ends survival; with NIV the threshold is lowered (supportive care). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     airway_failure_capacity: 0.45, "fraction", [0.0, 0.9],
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
-        "Rationale: bulbar-onset patients die of respiratory complications of bulbar failure \
-         (aspiration pneumonia) as well as of ventilatory failure. Included in the calibration, but at \
-         the shipped defaults it does not bind: with fvc_bulbar_weight 0.45, FVC reaches death_fvc when \
-         bulbar capacity is 0.046 even with the thoracic region intact, before this threshold. It acts \
-         when fvc_bulbar_weight is lower (docs/CALIBRATION.md).";
+        "Aspiration pneumonia is found in 20% and bronchopneumonia in 31% of ALS autopsies (Burkhardt \
+         2017 PLoS One 12:e0177555); bulbar-onset patients die of bulbar failure as well as of \
+         ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At 0.45 the swallowing \
+         item is about 1.7, around the gastrostomy indication. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     gastrostomy_swallowing: 2.0, "item points", [0.0, 4.0],
         "Latent ALSFRS-R swallowing item at or below which gastrostomy is indicated (King's 4A).",
         "Swallowing 2 = dietary consistency changes (Cedarbaum 1999).";
