@@ -52,18 +52,47 @@ pub struct CohortArgs {
     /// Print nothing but errors (no progress bar, no summary line).
     #[arg(long)]
     pub quiet: bool,
+    /// Override a model parameter in every arm, NAME=VALUE (repeatable; replaces the scenario's
+    /// `[model]` value; `alssim params` lists the names). Recorded in manifest.json.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
 }
 
 impl CohortArgs {
-    /// Applies `--seed` and `--patients` to a scenario.
-    pub fn apply(&self, s: &mut scenario::Scenario) {
+    /// Applies `--seed`, `--patients` and `--set` to a scenario.
+    pub fn apply(&self, s: &mut scenario::Scenario) -> Result<(), crate::cli::UsageError> {
         if let Some(seed) = self.seed {
             s.population.seed = seed;
         }
         if let Some(n) = self.patients {
             s.population.size = n;
         }
+        apply_set(&self.set, s)
     }
+}
+
+/// Applies `--set NAME=VALUE` overrides to a scenario's `[model]` table: each is range-checked,
+/// replaces a value the scenario set or is added after them, and the result must satisfy the
+/// rules that span several parameters.
+fn apply_set(set: &[String], s: &mut scenario::Scenario) -> Result<(), crate::cli::UsageError> {
+    use crate::cli::UsageError;
+    if set.is_empty() {
+        return Ok(());
+    }
+    let mut params = s.params();
+    for item in set {
+        let (name, value) = super::simulate::parse_set(item)?;
+        params
+            .set(name, value)
+            .map_err(|e| UsageError(format!("--set: {e}")))?;
+        match s.model.iter_mut().find(|(n, _)| n == name) {
+            Some(entry) => entry.1 = value,
+            None => s.model.push((name.to_string(), value)),
+        }
+    }
+    params
+        .check_consistency()
+        .map_err(|e| UsageError(format!("--set: {e}")))
 }
 
 /// Options of `alssim merge`.
@@ -160,7 +189,7 @@ fn warn_failures(r: &RunReport, file: &str) {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = load_or_report(&args.file)?;
-    args.cohort.apply(&mut s);
+    args.cohort.apply(&mut s)?;
     let threads = super::threads(args.cohort.threads);
     let dir = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {

@@ -97,20 +97,26 @@ fn parse_positive(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Reads one `--set NAME=VALUE` argument (the name is checked when it is applied).
+pub(crate) fn parse_set(item: &str) -> Result<(&str, f64), UsageError> {
+    let (name, value) = item.split_once('=').ok_or_else(|| {
+        UsageError(format!(
+            "--set `{item}`: expected NAME=VALUE, e.g. --set agg_growth_rate=0.3"
+        ))
+    })?;
+    let value: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| UsageError(format!("--set {name}: `{value}` is not a number")))?;
+    Ok((name.trim(), value))
+}
+
 fn params_with_overrides(set: &[String]) -> anyhow::Result<Params> {
     let mut params = Params::default();
     for item in set {
-        let (name, value) = item.split_once('=').ok_or_else(|| {
-            UsageError(format!(
-                "--set `{item}`: expected NAME=VALUE, e.g. --set agg_growth_rate=0.3"
-            ))
-        })?;
-        let value: f64 = value
-            .trim()
-            .parse()
-            .map_err(|_| UsageError(format!("--set {name}: `{value}` is not a number")))?;
+        let (name, value) = parse_set(item)?;
         params
-            .set(name.trim(), value)
+            .set(name, value)
             .map_err(|e| UsageError(format!("--set: {e}")))?;
     }
     Ok(params)

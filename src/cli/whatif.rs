@@ -93,7 +93,7 @@ fn fmt_months(x: Option<f64>) -> String {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = scenario(&args.arms)?;
-    args.cohort.apply(&mut s);
+    args.cohort.apply(&mut s)?;
     let threads = super::threads(args.cohort.threads);
     let dir = args
         .out
