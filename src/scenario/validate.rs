@@ -871,7 +871,9 @@ fn read_inclusion(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Inclusion {
     }
 }
 
-/// `[drug.NAME]` tables: new drugs, or overrides of library drugs, in file order.
+/// `[drug.NAME]` tables: new drugs, or overrides of library drugs, in file order. A new drug
+/// may name a drug to inherit from with `based-on`: a library drug or one defined above it in
+/// the file, so inheritance can never form a cycle.
 fn read_drugs(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Drug> {
     let Some(v) = v else {
         return Vec::new();
@@ -888,20 +890,114 @@ fn read_drugs(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Drug> {
         );
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for (key, dv) in tables.iter() {
+    let names: Vec<&str> = tables
+        .iter()
+        .map(|(k, _)| -> &str { k.get_ref() })
+        .collect();
+    let mut out: Vec<Drug> = Vec::new();
+    for (i, (key, dv)) in tables.iter().enumerate() {
         let name: &str = key.get_ref();
         let path = join("drug", name);
         check_name(ctx, name, key.span(), &path, false);
-        let base = crate::therapy::library::find(name);
         let Some(t) = reader::table(ctx, dv, &path, crate::therapy::read::SCENARIO_DRUG) else {
             continue;
         };
-        if let Some(d) = crate::therapy::read::read_drug(ctx, &t, Some(name), base) {
+        let (base, based_on) = match t.get("based-on") {
+            Some(bv) => match based_on(ctx, bv, &t.key_path("based-on"), name, &out, &names, i) {
+                Some(b) => (Some(b), true),
+                None => continue,
+            },
+            None => (crate::therapy::library::find(name).cloned(), false),
+        };
+        if let Some(mut d) = crate::therapy::read::read_drug(ctx, &t, Some(name), base.as_ref()) {
+            if let (true, Some(b)) = (based_on, &base) {
+                // A changed drug is no longer the one the base's title and status describe.
+                if t.get("title").is_none() {
+                    d.title = format!("{name} (based on {})", b.name);
+                }
+                if t.get("status").is_none() {
+                    d.status = crate::therapy::Status::Hypothetical;
+                }
+            }
             out.push(d);
         }
     }
     out
+}
+
+/// The drug a `based-on` key names: one defined earlier in the file (`above`), else a library
+/// drug. `names` are the names of every `[drug.NAME]` table in file order, this one at `at`.
+fn based_on(
+    ctx: &mut Ctx<'_>,
+    v: &Value<'_>,
+    path: &str,
+    name: &str,
+    above: &[Drug],
+    names: &[&str],
+    at: usize,
+) -> Option<Drug> {
+    let base = reader::string(ctx, v, path)?;
+    if crate::therapy::library::find(name).is_some() {
+        ctx.error(
+            v.span(),
+            path,
+            format!("`[drug.{name}]` overrides the library's `{name}` and cannot be based on another drug"),
+            Some(format!(
+                "give the new drug its own name, e.g. `[drug.my-{name}]`, or leave out `based-on` to change `{name}` key by key"
+            )),
+        );
+        return None;
+    }
+    if base == name {
+        ctx.error(
+            v.span(),
+            path,
+            format!("`{name}` cannot be based on itself"),
+            Some("name a library drug (`alssim drugs` lists them) or a drug defined above".into()),
+        );
+        return None;
+    }
+    if let Some(d) = above.iter().rev().find(|d| d.name == base) {
+        return Some(d.clone());
+    }
+    if let Some(d) = crate::therapy::library::find(&base) {
+        return Some(d.clone());
+    }
+    if names[..at].contains(&base.as_str()) {
+        ctx.error(
+            v.span(),
+            path,
+            format!("`{base}` has errors, so `{name}` cannot inherit from it"),
+            Some(format!("fix `[drug.{base}]` first")),
+        );
+        return None;
+    }
+    if names[at..].contains(&base.as_str()) {
+        ctx.error(
+            v.span(),
+            path,
+            format!("`{base}` is defined below `[drug.{name}]`"),
+            Some(format!(
+                "a drug can be based on a library drug or on one defined above it: move `[drug.{base}]` above `[drug.{name}]`"
+            )),
+        );
+        return None;
+    }
+    let mut known: Vec<&str> = crate::therapy::library::names();
+    known.extend(above.iter().map(|d| d.name.as_str()));
+    let hint = match reader::did_you_mean(&base, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? "),
+        None => String::new(),
+    };
+    ctx.error(
+        v.span(),
+        path,
+        format!("unknown drug `{base}`"),
+        Some(format!(
+            "{hint}`based-on` names a library drug (`alssim drugs` lists them) or a drug defined above"
+        )),
+    );
+    None
 }
 
 fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug]) -> Vec<Arm> {
