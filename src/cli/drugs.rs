@@ -84,17 +84,24 @@ pub fn scenario_table(d: &Drug) -> String {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Some(name) = args.name else {
-        crate::outln!("{:<20} {:<16} {:<44} regimen", "drug", "status", "targets");
-        for d in library::builtin() {
-            let targets: Vec<&str> = d.effects.iter().map(|e| e.target.name()).collect();
-            crate::outln!(
-                "{:<20} {:<16} {:<44} {}",
-                d.name,
-                d.status.name(),
-                targets.join(", "),
-                d.regimen.kind()
-            );
-        }
+        use super::table::{Align, render};
+        let rows: Vec<Vec<String>> = library::builtin()
+            .iter()
+            .map(|d| {
+                let targets: Vec<&str> = d.effects.iter().map(|e| e.target.name()).collect();
+                vec![
+                    d.name.clone(),
+                    d.status.name().to_string(),
+                    targets.join(", "),
+                    d.regimen.kind().to_string(),
+                ]
+            })
+            .collect();
+        crate::cli::print_out(&render(
+            &["drug", "status", "targets", "regimen"],
+            &[Align::Left; 4],
+            &rows,
+        ));
         crate::outln!(
             "\n{} drugs. `alssim drugs NAME` shows one with its sources; a scenario's \
              `[drug.NAME]` table overrides one or defines a new one.",

@@ -8,6 +8,7 @@ mod plot;
 mod run;
 mod sensitivity;
 mod simulate;
+mod table;
 mod validate;
 mod whatif;
 

@@ -159,21 +159,49 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     crate::outln!("\nEvents (months since onset; since disease initiation in brackets):");
     let ev = solution.events();
     let onset = ev.onset.unwrap_or(0.0);
-    let fmt = |t: Option<f64>, what: &str| match t {
-        Some(t) => format!("  {what:<34} {:7.2}  ({t:.2})", t - onset),
-        None => format!("  {what:<34}       -  (not reached within follow-up)"),
+    // Why an event has no time: death came first, or follow-up ended.
+    let missing = |t: Option<f64>| match (t, ev.death) {
+        (Some(_), _) => String::new(),
+        (None, Some(_)) => "not indicated before death".to_string(),
+        (None, None) => "not reached within follow-up".to_string(),
     };
-    crate::outln!("{}", fmt(ev.onset, "clinical onset"));
+    let fmt = |t: Option<f64>, what: &str, why: &str| match t {
+        Some(t) => format!("  {what:<34} {:7.2}  ({t:.2})", t - onset),
+        None => format!("  {what:<34}       -  ({why})"),
+    };
+    crate::outln!(
+        "{}",
+        fmt(ev.onset, "clinical onset", "not reached within follow-up")
+    );
     if let Some(region) = solution.onset_region() {
         crate::outln!("  {:<34} {region}", "onset region");
     }
-    crate::outln!("{}", fmt(ev.diagnosis, "diagnosis"));
+    let diagnosis_why = if ev.diagnosis.is_none() && ev.death.is_some() {
+        "died before diagnosis".to_string()
+    } else {
+        missing(ev.diagnosis)
+    };
+    crate::outln!("{}", fmt(ev.diagnosis, "diagnosis", &diagnosis_why));
     crate::outln!(
         "{}",
-        fmt(ev.gastrostomy, "gastrostomy indicated (King's 4A)")
+        fmt(
+            ev.gastrostomy,
+            "gastrostomy indicated (King's 4A)",
+            &missing(ev.gastrostomy)
+        )
     );
-    crate::outln!("{}", fmt(ev.niv, "NIV indicated (King's 4B)"));
-    crate::outln!("{}", fmt(ev.death, "death or permanent ventilation"));
+    crate::outln!(
+        "{}",
+        fmt(ev.niv, "NIV indicated (King's 4B)", &missing(ev.niv))
+    );
+    crate::outln!(
+        "{}",
+        fmt(
+            ev.death,
+            "death or permanent ventilation",
+            "not reached within follow-up"
+        )
+    );
     if let Some(path) = &args.csv {
         write_atomic(path, table.to_csv().as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -81,6 +81,8 @@ pub struct PatientRow {
     pub baseline_nfl: f64,
     /// Months from onset to enrollment (NaN when empty or not in the file).
     pub enrollment_since_onset: f64,
+    /// Genotype name (empty when not in the file).
+    pub genotype: String,
 }
 
 /// One rated ALSFRS-R total of `trajectories.parquet`.
@@ -252,6 +254,7 @@ impl ResultData {
                 c("baseline_nfl_pg_ml")?,
             );
             let entry = h.iter().position(|n| n == "enrollment_months_since_onset");
+            let genotype = h.iter().position(|n| n == "genotype");
             for r in rows {
                 let f = |i: usize| field(r.get(i).unwrap_or(""));
                 patients.push(PatientRow {
@@ -263,6 +266,7 @@ impl ResultData {
                     baseline_alsfrs: f(b_als),
                     baseline_nfl: f(b_nfl),
                     enrollment_since_onset: entry.map_or(f64::NAN, f),
+                    genotype: genotype.and_then(|i| r.get(i)).unwrap_or("").to_string(),
                 });
             }
         }
@@ -501,6 +505,16 @@ pub fn risk_times(max: f64) -> Vec<f64> {
 /// A months value as text.
 pub fn months(x: Option<f64>) -> String {
     x.map_or_else(|| "not reached".into(), |v| format!("{v:.1}"))
+}
+
+/// An arm's median survival as text: "no patients" for an arm without patients, where there
+/// is nothing to reach.
+pub fn median_text(fit: &ArmSurvival) -> String {
+    if fit.n == 0 {
+        "no patients".into()
+    } else {
+        months(fit.median)
+    }
 }
 
 /// A figure with its file name, the group `--only` selects it by, and a one-line caption.
@@ -981,7 +995,7 @@ fn survival_figure(data: &ResultData, fits: &[ArmSurvival]) -> Option<Figure> {
                 (Some(a), None) => format!(" ({a:.1}-not reached)"),
                 _ => String::new(),
             };
-            format!("{} {}{ci}, {}/{}", f.arm, months(f.median), f.events, f.n)
+            format!("{} {}{ci}, {}/{}", f.arm, median_text(f), f.events, f.n)
         } else {
             format!("{} patients, {} deaths within follow-up.", f.n, f.events)
         });

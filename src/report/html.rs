@@ -189,7 +189,7 @@ fn key_numbers(h: &mut String, data: &ResultData, fits: &[ArmSurvival]) {
             escape(arm),
             fit.n,
             fit.events,
-            months(fit.median),
+            super::figures::median_text(fit),
             ci,
             at(6.0),
             at(12.0),
