@@ -17,6 +17,7 @@ const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/natural-history.tom
     after_help = "Each ARM is a drug name or drugs joined by `+`; an untreated control arm \
     is added first.\n\nExamples:\n  alssim whatif riluzole edaravone-iv riluzole+edaravone-iv\n  \
     alssim whatif masitinib+riluzole --patients 5000 --seed 7 --out out/masitinib\n  \
+    alssim whatif riluzole --set agg_growth_rate=0.3   (a model parameter for every arm)\n  \
     alssim drugs   (lists the drug names)"
 )]
 pub struct Args {
