@@ -8,7 +8,7 @@
 //! byte, as the unsharded run.
 
 use super::cohort::{failures_json, patient_rows, patients_header};
-use super::result_dir::{ResultDirError, Staging};
+use super::result_dir::{Replace, ResultDirError, Staging};
 use super::trajectories::{TrajectoryError, TrajectoryWriter};
 use crate::cohort::{CohortSpec, CohortSummary, EngineError, ScreenFailure, run_chunks};
 use crate::scenario::{self, Scenario};
@@ -52,6 +52,11 @@ pub struct RunOptions {
     pub scenario_file: String,
     /// Draw the figures and `report.html` into the result folder (not for a shard).
     pub plots: bool,
+    /// The command recorded in the manifest (`run` when empty).
+    pub command: &'static str,
+    /// Replace a previous result of the same command even without `force` (a rerun of an
+    /// exploratory command).
+    pub replace_own: bool,
 }
 
 /// What a finished run reports.
@@ -87,11 +92,67 @@ pub fn shard_range(size: u64, k: u64, n: u64) -> std::ops::Range<u64> {
     at(k - 1)..at(k)
 }
 
-/// FNV-1a, 64 bit: a stable fingerprint of the resolved scenario text.
+/// FNV-1a, 64 bit: a stable fingerprint of the resolved scenario text and of part files.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+    fnv1a_from(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// FNV-1a, 64 bit, continued from the hash `h` of the bytes before.
+fn fnv1a_from(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+/// Size, line count and FNV-1a hash of a file, read in pieces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Digest {
+    bytes: u64,
+    lines: u64,
+    fnv1a64: u64,
+}
+
+fn digest(path: &Path) -> std::io::Result<Digest> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut d = Digest {
+        bytes: 0,
+        lines: 0,
+        fnv1a64: fnv1a(b""),
+    };
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(d);
+        }
+        let piece = &buf[..n];
+        d.bytes += n as u64;
+        d.lines += piece.iter().filter(|&&b| b == b'\n').count() as u64;
+        d.fnv1a64 = fnv1a_from(d.fnv1a64, piece);
+    }
+}
+
+/// The record of one file a part contributes: data rows, bytes and FNV-1a hash.
+fn file_record(staging_file: &Path, rows: u64) -> Result<serde_json::Value, RunError> {
+    let d = digest(staging_file).map_err(io_err(staging_file))?;
+    Ok(serde_json::json!({
+        "rows": rows,
+        "bytes": d.bytes,
+        "fnv1a64": format!("{:016x}", d.fnv1a64),
+    }))
+}
+
+/// The key of `part.json` holding the hash of the rest of the record.
+const PART_HASH: &str = "part_fnv1a64";
+
+/// FNV-1a of a part record without its own hash (keys in sorted order, compact).
+fn part_hash(part: &serde_json::Value) -> u64 {
+    let mut v = part.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.remove(PART_HASH);
+    }
+    fnv1a(v.to_string().as_bytes())
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + use<> {
@@ -124,8 +185,23 @@ pub fn run_scenario(
     mut progress: impl FnMut(u64) + Send,
 ) -> Result<RunReport, RunError> {
     let spec = s.cohort_spec();
-    let staging = Staging::new(dir, options.force)?;
+    let command = if options.command.is_empty() {
+        "run"
+    } else {
+        options.command
+    };
+    let staging = Staging::with(
+        dir,
+        Replace {
+            force: options.force,
+            own: options.replace_own.then_some(command),
+        },
+    )?;
     let trajectories = s.simulation.keep_trajectories || options.trajectories;
+    // The resolved scenario records what was run, `--trajectories` included.
+    let mut recorded = s.clone();
+    recorded.simulation.keep_trajectories = trajectories;
+    let s = &recorded;
     let mut w = Writers {
         patients: if s.simulation.patients {
             Some(open(&staging, "patients.csv", &patients_header(&spec))?)
@@ -180,6 +256,7 @@ pub fn run_scenario(
     let resolved = scenario::to_toml(s);
     let (mut plot_seconds, mut warnings) = (0.0, Vec::new());
     let meta = RunMeta {
+        command,
         scenario: s,
         scenario_file: &options.scenario_file,
         resolved: &resolved,
@@ -198,7 +275,18 @@ pub fn run_scenario(
             }
         }
         Some((k, n)) => {
-            let part = serde_json::json!({
+            let mut files = serde_json::Map::new();
+            if s.simulation.patients {
+                let p = staging.path("patients.csv");
+                let rows = digest(&p).map_err(io_err(&p))?.lines.saturating_sub(1);
+                files.insert("patients.csv".into(), file_record(&p, rows)?);
+            }
+            if trajectories {
+                let p = staging.path("trajectories.parquet");
+                let rows = super::trajectories::file_rows(&p)?;
+                files.insert("trajectories.parquet".into(), file_record(&p, rows)?);
+            }
+            let mut part = serde_json::json!({
                 "part": { "k": k, "n": n, "first_index": range.start, "end_index": range.end },
                 "scenario": s.meta.name,
                 "scenario_file": options.scenario_file,
@@ -209,7 +297,10 @@ pub fn run_scenario(
                 "trajectories": trajectories,
                 "failures": failures,
                 "accumulators": summary.to_json(),
+                "files": files,
             });
+            let hash = format!("{:016x}", part_hash(&part));
+            part[PART_HASH] = serde_json::json!(hash);
             staging.write("part.json", (part.to_string() + "\n").as_bytes())?;
         }
     }
@@ -241,6 +332,7 @@ fn write_summary_tables(
 }
 
 struct RunMeta<'a> {
+    command: &'a str,
     scenario: &'a Scenario,
     scenario_file: &'a str,
     resolved: &'a str,
@@ -262,6 +354,7 @@ fn manifest(
     let value = serde_json::json!({
         "program": "alssim",
         "version": env!("CARGO_PKG_VERSION"),
+        "command": m.command,
         "scenario": m.scenario.meta.name,
         "scenario_file": m.scenario_file,
         "scenario_hash_fnv1a64": format!("{:016x}", fnv1a(m.resolved.as_bytes())),
@@ -310,12 +403,108 @@ fn read_part(dir: &Path) -> Result<Part, RunError> {
             path.display()
         )));
     };
+    let Some(recorded) = json[PART_HASH].as_str() else {
+        return Err(RunError::Merge(format!(
+            "{}: no checksums (written by an older alssim?); run the shard again",
+            path.display()
+        )));
+    };
+    if recorded != format!("{:016x}", part_hash(&json)) {
+        return Err(RunError::Merge(format!(
+            "{}: damaged or edited (its content does not match its checksum {PART_HASH}); \
+             run the shard again",
+            path.display()
+        )));
+    }
     Ok(Part {
         dir: dir.to_path_buf(),
         json,
         k,
         n,
     })
+}
+
+/// Checks that a file a part contributes is the one it wrote: same rows, bytes and hash.
+fn verify_file(p: &Part, file: &str) -> Result<(), RunError> {
+    let path = p.dir.join(file);
+    let bad = |what: String| {
+        RunError::Merge(format!(
+            "{}: {what}; the part is damaged, truncated or edited: run the shard again",
+            path.display()
+        ))
+    };
+    let record = &p.json["files"][file];
+    let (Some(rows), Some(bytes), Some(hash)) = (
+        record["rows"].as_u64(),
+        record["bytes"].as_u64(),
+        record["fnv1a64"].as_str(),
+    ) else {
+        return Err(bad(format!(
+            "not recorded in {}",
+            p.dir.join("part.json").display()
+        )));
+    };
+    let d = digest(&path).map_err(|e| bad(e.to_string()))?;
+    if d.bytes != bytes {
+        return Err(bad(format!(
+            "{} bytes, but the part wrote {bytes}",
+            d.bytes
+        )));
+    }
+    if format!("{:016x}", d.fnv1a64) != hash {
+        return Err(bad(format!(
+            "content hash {:016x}, but the part wrote {hash}",
+            d.fnv1a64
+        )));
+    }
+    let have = if file.ends_with(".csv") {
+        d.lines.saturating_sub(1)
+    } else {
+        super::trajectories::file_rows(&path)?
+    };
+    if have != rows {
+        return Err(bad(format!("{have} rows, but the part wrote {rows}")));
+    }
+    Ok(())
+}
+
+/// Refuses a part folder given twice and a result folder that is one of the parts (or holds
+/// one, or is inside one): merge never writes over its input.
+fn check_inputs(parts: &[PathBuf], dir: &Path) -> Result<(), RunError> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for p in parts {
+        let c = canonical(p);
+        if seen.contains(&c) {
+            return Err(RunError::Merge(format!(
+                "the part folder {} is given twice",
+                p.display()
+            )));
+        }
+        seen.push(c);
+    }
+    // The result folder, resolved through its parent (it may not exist yet).
+    let out = match (dir.parent(), dir.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            canonical(parent).join(name)
+        }
+        _ => canonical(dir),
+    };
+    for (p, c) in parts.iter().zip(&seen) {
+        if out.starts_with(c) || c.starts_with(&out) {
+            return Err(RunError::Merge(format!(
+                "the result folder {} would write over the part folder {}: choose another --out",
+                dir.display(),
+                p.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn append_body(
@@ -347,6 +536,7 @@ pub fn merge_parts_with(
     force: bool,
     plots: bool,
 ) -> Result<RunReport, RunError> {
+    check_inputs(parts, dir)?;
     let mut parts = parts
         .iter()
         .map(|p| read_part(p))
@@ -401,6 +591,15 @@ pub fn merge_parts_with(
         ))
     })?;
     let spec: CohortSpec = s.cohort_spec();
+    let trajectories = first.json["trajectories"].as_bool().unwrap_or(false);
+    for p in &parts {
+        if s.simulation.patients {
+            verify_file(p, "patients.csv")?;
+        }
+        if trajectories {
+            verify_file(p, "trajectories.parquet")?;
+        }
+    }
     let staging = Staging::new(dir, force)?;
     let mut summary = CohortSummary::new(&spec);
     let mut failures = Vec::new();
@@ -414,7 +613,6 @@ pub fn merge_parts_with(
         wall_seconds += p.json["wall_seconds"].as_f64().unwrap_or(0.0);
         threads = threads.max(p.json["threads"].as_u64().unwrap_or(1) as usize);
     }
-    let trajectories = first.json["trajectories"].as_bool().unwrap_or(false);
     if trajectories {
         let mut out = TrajectoryWriter::create(&staging.path("trajectories.parquet"))?;
         for p in &parts {
@@ -439,7 +637,9 @@ pub fn merge_parts_with(
         .as_str()
         .unwrap_or_default()
         .to_string();
+    // The merged result is the result of the run that was sharded.
     let meta = RunMeta {
+        command: "run",
         scenario: &s,
         scenario_file: &scenario_file,
         resolved: &resolved,
