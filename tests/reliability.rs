@@ -363,13 +363,18 @@ fn merge_never_writes_over_one_of_its_inputs() {
     let (a, b) = (parts[0].as_path(), parts[1].as_path());
     let before = read(&a.join("part.json"));
     let before_patients = read(&a.join("patients.csv"));
-    for out in [a.to_path_buf(), a.join("inside"), tmp.path().to_path_buf()] {
+    for out in [
+        a.to_path_buf(),
+        a.join("inside"),
+        a.join("new").join("deeper"),
+        tmp.path().to_path_buf(),
+    ] {
         let err = merge_refused(&[a, b], &out, true);
         assert!(err.contains("would write over the part folder"), "{err}");
     }
     assert_eq!(read(&a.join("part.json")), before);
     assert_eq!(read(&a.join("patients.csv")), before_patients);
-    assert!(!a.join("inside").exists());
+    assert!(!a.join("inside").exists() && !a.join("new").exists());
 }
 
 #[test]

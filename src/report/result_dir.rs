@@ -135,6 +135,16 @@ pub fn inspect(path: &Path) -> Result<Existing, ResultDirError> {
     {
         return Ok(Existing::Result(Some("run --shard".into())));
     }
+    // Results of `validate`, `calibrate` and `sensitivity` written before they had a manifest.
+    for (command, files) in [
+        ("calibrate", ["calibrated.toml", "calibration.md"]),
+        ("validate", ["validation.csv", "validation.md"]),
+        ("sensitivity", ["sensitivity.csv", "sensitivity.md"]),
+    ] {
+        if files.iter().all(|f| path.join(f).is_file()) {
+            return Ok(Existing::Result(Some(command.into())));
+        }
+    }
     let mut entries = std::fs::read_dir(path).map_err(io(path))?;
     if entries.next().is_none() {
         return Ok(Existing::Empty);
@@ -532,6 +542,18 @@ mod tests {
             Staging::with(&dir, other),
             Err(ResultDirError::Exists(_))
         ));
+        // A validation folder written before results had a manifest.
+        let legacy = root.path().join("validation");
+        std::fs::create_dir(&legacy).unwrap();
+        for f in ["validation.csv", "validation.md"] {
+            std::fs::write(legacy.join(f), b"x").unwrap();
+        }
+        assert_eq!(
+            inspect(&legacy).unwrap(),
+            Existing::Result(Some("validate".into()))
+        );
+        std::fs::remove_file(legacy.join("validation.md")).unwrap();
+        assert!(matches!(inspect(&legacy).unwrap(), Existing::Other(_)));
     }
 
     #[test]

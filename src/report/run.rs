@@ -146,13 +146,26 @@ fn file_record(staging_file: &Path, rows: u64) -> Result<serde_json::Value, RunE
 /// The key of `part.json` holding the hash of the rest of the record.
 const PART_HASH: &str = "part_fnv1a64";
 
-/// FNV-1a of a part record without its own hash (keys in sorted order, compact).
-fn part_hash(part: &serde_json::Value) -> u64 {
-    let mut v = part.clone();
-    if let Some(m) = v.as_object_mut() {
-        m.remove(PART_HASH);
-    }
-    fnv1a(v.to_string().as_bytes())
+/// The text of `part.json`: the compact JSON of `part`, with the FNV-1a hash of that text added
+/// as the last key. The hash is of the text as written (parsing and writing numbers again need
+/// not give the same digits).
+fn seal(part: &serde_json::Value) -> String {
+    let body = part.to_string();
+    let open = body.strip_suffix('}').unwrap_or(&body);
+    format!(
+        "{open},\"{PART_HASH}\":\"{:016x}\"}}\n",
+        fnv1a(body.as_bytes())
+    )
+}
+
+/// Whether the text of a `part.json` matches its hash (`None`: it has none).
+fn unseal(text: &str) -> Option<bool> {
+    let t = text.trim_end();
+    let marker = format!(",\"{PART_HASH}\":\"");
+    let at = t.rfind(&marker)?;
+    let hash = t[at + marker.len()..].strip_suffix("\"}")?;
+    let body = format!("{}}}", &t[..at]);
+    Some(format!("{:016x}", fnv1a(body.as_bytes())) == hash)
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + use<> {
@@ -286,7 +299,7 @@ pub fn run_scenario(
                 let rows = super::trajectories::file_rows(&p)?;
                 files.insert("trajectories.parquet".into(), file_record(&p, rows)?);
             }
-            let mut part = serde_json::json!({
+            let part = serde_json::json!({
                 "part": { "k": k, "n": n, "first_index": range.start, "end_index": range.end },
                 "scenario": s.meta.name,
                 "scenario_file": options.scenario_file,
@@ -299,9 +312,7 @@ pub fn run_scenario(
                 "accumulators": summary.to_json(),
                 "files": files,
             });
-            let hash = format!("{:016x}", part_hash(&part));
-            part[PART_HASH] = serde_json::json!(hash);
-            staging.write("part.json", (part.to_string() + "\n").as_bytes())?;
+            staging.write("part.json", seal(&part).as_bytes())?;
         }
     }
     staging.commit()?;
@@ -403,18 +414,21 @@ fn read_part(dir: &Path) -> Result<Part, RunError> {
             path.display()
         )));
     };
-    let Some(recorded) = json[PART_HASH].as_str() else {
-        return Err(RunError::Merge(format!(
-            "{}: no checksums (written by an older alssim?); run the shard again",
-            path.display()
-        )));
-    };
-    if recorded != format!("{:016x}", part_hash(&json)) {
-        return Err(RunError::Merge(format!(
-            "{}: damaged or edited (its content does not match its checksum {PART_HASH}); \
-             run the shard again",
-            path.display()
-        )));
+    match unseal(&text) {
+        None => {
+            return Err(RunError::Merge(format!(
+                "{}: no checksum (written by an older alssim?); run the shard again",
+                path.display()
+            )));
+        }
+        Some(false) => {
+            return Err(RunError::Merge(format!(
+                "{}: damaged or edited (its content does not match its checksum {PART_HASH}); \
+                 run the shard again",
+                path.display()
+            )));
+        }
+        Some(true) => {}
     }
     Ok(Part {
         dir: dir.to_path_buf(),
@@ -483,18 +497,18 @@ fn check_inputs(parts: &[PathBuf], dir: &Path) -> Result<(), RunError> {
         }
         seen.push(c);
     }
-    // The result folder, resolved through its parent (it may not exist yet).
-    let out = match (dir.parent(), dir.file_name()) {
-        (Some(parent), Some(name)) => {
-            let parent = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
-            canonical(parent).join(name)
-        }
-        _ => canonical(dir),
-    };
+    // The result folder, resolved through its nearest existing ancestor (it may not exist yet).
+    let out = std::path::absolute(dir).map_or_else(
+        |_| dir.to_path_buf(),
+        |abs| {
+            abs.ancestors()
+                .find_map(|a| {
+                    let c = std::fs::canonicalize(a).ok()?;
+                    Some(c.join(abs.strip_prefix(a).ok()?))
+                })
+                .unwrap_or(abs.clone())
+        },
+    );
     for (p, c) in parts.iter().zip(&seen) {
         if out.starts_with(c) || c.starts_with(&out) {
             return Err(RunError::Merge(format!(
@@ -669,6 +683,26 @@ pub fn merge_parts_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_part_record_reads_back_and_any_edit_is_seen() {
+        // Numbers whose digits need not survive a parse and a second write.
+        let part = serde_json::json!({
+            "wall_seconds": 0.1 + 0.2,
+            "x": [1e-300, 2.5e17, 123_456_789.123_456_79],
+            "accumulators": {"enrolled": 325},
+        });
+        let text = seal(&part);
+        assert!(text.ends_with("\"}\n"));
+        assert_eq!(unseal(&text), Some(true));
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json[PART_HASH].as_str().unwrap().len(), 16);
+        assert_eq!(unseal(&text.replace("325", "326")), Some(false));
+        assert_eq!(unseal(&part.to_string()), None);
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        // The published test vector of FNV-1a 64.
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 
     #[test]
     fn shards_partition_the_indices() {
