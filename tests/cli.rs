@@ -250,12 +250,22 @@ fn whatif_compares_arms_against_a_control_on_the_default_population() {
         patients.contains("riluzole+edaravone-iv"),
         "acting_therapies column"
     );
-    // An existing folder needs --force; an unknown drug is a usage error.
+    // A rerun replaces the previous result of `alssim whatif` without --force; an unknown
+    // drug is a usage error.
     alssim()
-        .args(["whatif", "riluzole", "--patients", "10", "--quiet"])
+        .args([
+            "whatif",
+            "riluzole",
+            "--patients",
+            "10",
+            "--quiet",
+            "--no-plots",
+        ])
         .args(["--out", out_dir.to_str().unwrap()])
         .assert()
-        .failure();
+        .success();
+    let patients = std::fs::read_to_string(out_dir.join("patients.csv")).unwrap();
+    assert!(!patients.contains(",riluzole_edaravone-iv,"));
     let bad = alssim().args(["whatif", "edaravone"]).assert().code(2);
     let err = String::from_utf8(bad.get_output().stderr.clone()).unwrap();
     assert!(err.contains("unknown drug `edaravone`"), "{err}");

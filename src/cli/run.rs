@@ -43,7 +43,8 @@ pub struct CohortArgs {
     /// Worker threads (1 runs serially; default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
-    /// Replace an existing result folder.
+    /// Replace an existing alssim result folder (a folder with its manifest.json or part.json;
+    /// anything else is refused).
     #[arg(long)]
     pub force: bool,
     /// Write only the tables: no figures and no report.html.
@@ -107,7 +108,8 @@ pub struct MergeArgs {
     /// Result folder.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Replace an existing result folder.
+    /// Replace an existing alssim result folder (a folder with its manifest.json or part.json;
+    /// anything else is refused).
     #[arg(long)]
     force: bool,
     /// Write only the tables: no figures and no report.html.
@@ -209,6 +211,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         force: args.cohort.force,
         scenario_file: args.file.display().to_string(),
         plots: !args.cohort.no_plots && args.shard.is_none(),
+        command: "run",
+        replace_own: false,
     };
     let bar = progress_bar(total, args.cohort.quiet);
     let report = run_scenario(&s, &dir, &options, |done| bar.set_position(done))?;

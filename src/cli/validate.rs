@@ -3,7 +3,7 @@
 use alssim::calibrate::targets::Class;
 use alssim::calibrate::validate::{self, Check, ValidationFigures};
 use alssim::report::plot::FigureOptions;
-use alssim::report::result_dir::Staging;
+use alssim::report::result_dir::{Replace, Staging, tool_manifest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,13 +16,13 @@ pub struct Args {
     /// Master seed (default: the scenario's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Result folder.
+    /// Result folder; a previous result of `alssim validate` there is replaced.
     #[arg(long, value_name = "DIR", default_value = "out/validation")]
     out: PathBuf,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
-    /// Replace an existing result folder.
+    /// Replace an existing result folder written by another command.
     #[arg(long)]
     force: bool,
     /// Print only the verdict.
@@ -59,10 +59,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         s.population.seed = seed;
     }
     let threads = super::threads(args.threads);
+    // Taken before simulating, so a folder that may not be replaced is refused at once.
+    let staging = Staging::with(
+        &args.out,
+        Replace {
+            force: args.force,
+            own: Some("validate"),
+        },
+    )?;
     let cohorts = validate::simulate(&s, threads)?;
     let checks = validate::check(&cohorts);
     let main = &cohorts.main;
-    let staging = Staging::new(&args.out, args.force)?;
     let mut md = validate::to_markdown(&checks, args.patients, s.population.seed);
     let shape = validate::shape_markdown(main);
     md.push_str(&shape);
@@ -85,6 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     staging.write("validation.csv", validate::to_csv(&checks).as_bytes())?;
     staging.write("validation.md", md.as_bytes())?;
+    staging.write("manifest.json", &tool_manifest("validate"))?;
     staging.commit()?;
     let hard_missed: Vec<&Check> = checks
         .iter()

@@ -25,7 +25,8 @@ pub struct Args {
     /// in the results the arm is named with `_` for `+`.
     #[arg(required = true, value_name = "ARM")]
     arms: Vec<String>,
-    /// Result folder (default: out/whatif).
+    /// Result folder (default: out/whatif); a previous result of `alssim whatif` there is
+    /// replaced.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     #[command(flatten)]
@@ -206,6 +207,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         force: args.cohort.force,
         scenario_file: "(alssim whatif)".into(),
         plots: !args.cohort.no_plots,
+        command: "whatif",
+        // A rerun replaces the previous result of `alssim whatif` (never anything else).
+        replace_own: true,
     };
     let report = run_scenario(&s, &dir, &options, |_| {})?;
     for w in &report.warnings {

@@ -83,6 +83,11 @@ pub struct Observation {
 /// Number of modulation factors recorded per visit.
 pub const N_SLOTS: usize = Slot::ALL.len();
 
+/// Clinical onset later than this many months after disease initiation counts as no onset (a
+/// screen failure, `no-onset`). A patient with onset is integrated as far past it as the
+/// scenario's follow-up needs, so follow-up is never cut short by an integration limit.
+pub const ONSET_LIMIT_MONTHS: f64 = 600.0;
+
 fn factors(m: &crate::model::Modulation) -> [f32; N_SLOTS] {
     // Narrowing to f32 is deliberate: these feed means for figures.
     std::array::from_fn(|i| m.get(Slot::ALL[i]) as f32)
@@ -394,6 +399,8 @@ pub fn simulate_patient(
         atol: sim.atol,
         max_steps: sim.max_steps,
         follow_up_after_onset_months: Some(follow_up),
+        // Onset at the limit and then the whole follow-up, with a margin.
+        max_time_months: ONSET_LIMIT_MONTHS + follow_up + 1.0,
         ..SolverOptions::default()
     };
     let model = match PatientModel::new(draw.params.clone(), draw.covariates.clone()) {
@@ -433,7 +440,11 @@ pub fn simulate_patient(
             };
         }
     };
-    let Some(onset) = untreated.events().onset else {
+    let Some(onset) = untreated
+        .events()
+        .onset
+        .filter(|&t| t <= ONSET_LIMIT_MONTHS)
+    else {
         return Outcome::ScreenFailed {
             draw,
             reason: ScreenFailure::NoOnset,
@@ -690,6 +701,15 @@ impl Course<'_> {
             .map_or([f32::NAN; crate::model::N_REGIONS], |y| {
                 crate::model::Region::ALL.map(|r| y[r.neurons()] as f32)
             });
+        // Follow-up ends where the integration ended, if that is earlier than planned (it is
+        // not, since the integration runs as far as follow-up needs; this keeps the recorded
+        // censoring time true regardless).
+        let alive_at_end = events.death.is_none_or(|d| d > follow_up_end);
+        let follow_up_end = if alive_at_end && self.solution.end_time() < follow_up_end - 1e-6 {
+            self.solution.end_time()
+        } else {
+            follow_up_end
+        };
         ArmCourse {
             origin: self.origin,
             events,

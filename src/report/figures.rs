@@ -1523,26 +1523,58 @@ pub fn draw(from: &Path, to: &Path, options: &DrawOptions) -> Result<Drawn, Figu
                 .is_none_or(|o| o.iter().any(|n| *n == f.name || *n == f.group))
         })
         .collect();
-    let results: Vec<Result<Vec<PathBuf>, String>> = chosen
+    // Each format of each figure is written on its own, so a PNG that cannot be written does
+    // not keep the SVG from being tried, and every file that failed is named.
+    let mut formats: Vec<Format> = Vec::new();
+    for &f in &options.figure.formats {
+        if !formats.contains(&f) {
+            formats.push(f);
+        }
+    }
+    let jobs: Vec<(&NamedFigure, Format)> = chosen
+        .iter()
+        .flat_map(|f| formats.iter().map(move |&format| (*f, format)))
+        .collect();
+    let results: Vec<Result<Vec<PathBuf>, (String, String)>> = jobs
         .par_iter()
-        .map(|f| {
+        .map(|(f, format)| {
+            let one = FigureOptions {
+                formats: vec![*format],
+                ..options.figure.clone()
+            };
             f.figure
-                .save(to, &f.name, &options.figure)
-                .map_err(|e| e.to_string())
+                .save(to, &f.name, &one)
+                .map_err(|e| (format!("{}.{}", f.name, format.extension()), e.to_string()))
         })
         .collect();
     let mut drawn = Drawn::default();
+    let mut failed = Vec::new();
     for r in results {
         match r {
             Ok(files) => drawn.written.extend(files),
-            Err(e) => drawn.warnings.push(e),
+            Err((file, e)) => {
+                drawn.warnings.push(e);
+                failed.push(file);
+            }
         }
     }
     if options.html {
         let path = to.join("report.html");
         let fits = survival(&data);
-        let html = super::html::report(&data, &fits, &all, &notes, to);
+        let html = super::html::report(&data, &fits, &all, &notes, &failed, to);
         crate::report::write_atomic(&path, html.as_bytes()).map_err(|source| {
+            // The figures that failed too are named, since no report names them.
+            let source = if failed.is_empty() {
+                source
+            } else {
+                std::io::Error::new(
+                    source.kind(),
+                    format!(
+                        "{source}; figure files not written either: {}",
+                        failed.join(", ")
+                    ),
+                )
+            };
             FiguresError::Write {
                 path: path.clone(),
                 source,
