@@ -120,8 +120,13 @@ pub fn distance(checks: &[(Target, f64)]) -> f64 {
             if !v.is_finite() {
                 return w * MISSING;
             }
-            let half = 0.5 * (t.accept[1] - t.accept[0]);
-            w * ((v - t.value) / half).powi(2)
+            match t.half_width() {
+                Some(half) => w * ((v - t.value) / half).powi(2),
+                // One-sided or exact bounds: no scale, so only a miss counts (as a hard target
+                // at the edge of a two-sided interval would).
+                None if t.accepts(*v) => 0.0,
+                None => w,
+            }
         })
         .sum()
 }
@@ -379,6 +384,7 @@ mod tests {
             population: "p".into(),
             source: "s".into(),
             fitted: true,
+            informs: Vec::new(),
         };
         assert!((distance(&[(t(Class::Hard), 12.0)]) - HARD_WEIGHT).abs() < 1e-12);
         assert!((distance(&[(t(Class::Soft), 12.0)]) - SOFT_WEIGHT).abs() < 1e-12);
