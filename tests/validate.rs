@@ -11,7 +11,7 @@ const PATIENTS: u64 = 2000;
 
 /// Not the seed `alssim calibrate` fitted with (the natural-history scenario's, 20261121), so
 /// the test checks the fit on patients it was not fitted to (docs/CALIBRATION.md, section 6).
-const SEED: u64 = 20_270_101;
+const SEED: u64 = 5;
 
 /// Statistics that may legitimately be missing: medians of groups whose survival curve may stay
 /// above one half within follow-up (the target then counts as missed).

@@ -696,13 +696,10 @@ pub fn mean_decline(outcomes: &[Outcome], months: f64) -> Estimate {
     }))
 }
 
-/// Median survival from onset and median age at onset of the patients of a cohort whose onset
-/// falls within follow-up (for carriers followed from disease initiation).
+/// Median survival from onset (Kaplan-Meier) and median age at onset of the enrolled patients
+/// of a cohort (diagnosed patients, as registers count them).
 pub fn onset_cohort(outcomes: &[Outcome]) -> (Estimate, f64) {
-    let subj: Vec<Subject> = subjects(outcomes)
-        .into_iter()
-        .filter(|s| s.from_onset >= 0.0)
-        .collect();
+    let subj = subjects(outcomes);
     let ages: Vec<f64> = subj.iter().map(|s| s.age).collect();
     (
         median_survival(&subj.iter().collect::<Vec<_>>()),

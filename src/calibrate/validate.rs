@@ -17,6 +17,9 @@ pub const NATURAL_HISTORY: &str = include_str!("../../scenarios/natural-history.
 /// Size of the separate SOD1 A4V cohort.
 pub const SOD1_A4V_PATIENTS: u64 = 400;
 
+/// Size of the separate FUS cohort.
+pub const FUS_PATIENTS: u64 = 300;
+
 /// The bundled trial-like scenario, whose screen the trial-like cohort uses.
 pub const TRIAL_LIKE: &str = include_str!("../../scenarios/trial-like.toml");
 
@@ -82,6 +85,9 @@ pub struct Cohorts {
     /// Carriers followed monthly from disease initiation, by genotype, for NfL before onset
     /// (and, for FUS, onset age and survival from onset).
     pub presymptomatic: Vec<(Genotype, Vec<Outcome>)>,
+    /// FUS carriers drawn like the main population except for genotype (age at onset as the
+    /// scenario draws it), for their age at onset and survival.
+    pub fus: Vec<Outcome>,
     /// A trial-like screened population, untreated, seen monthly from enrollment.
     pub trial: Vec<Outcome>,
 }
@@ -133,11 +139,15 @@ pub fn simulate(s: &Scenario, threads: usize) -> Result<Cohorts, EngineError> {
         let out = cohort::run(&p.cohort_spec(), 0..PRESYMPTOMATIC_PATIENTS, threads)?;
         presymptomatic.push((g, out));
     }
+    let mut fus = s.clone();
+    fus.population.covariates.genotype = only(Genotype::Fus);
+    let fus = cohort::run(&fus.cohort_spec(), 0..FUS_PATIENTS, threads)?;
     let trial = cohort::run(&trial_like(s).cohort_spec(), 0..TRIAL_PATIENTS, threads)?;
     Ok(Cohorts {
         main,
         sod1_a4v,
         presymptomatic,
+        fus,
         trial,
     })
 }
@@ -180,12 +190,8 @@ pub fn estimate(metric: &str, cohorts: &Cohorts) -> Estimate {
             );
             point(if a < f && f < c { 1.0 } else { 0.0 })
         }
-        "fus_onset_age_median" => {
-            carriers(Genotype::Fus).map_or(nan, |out| point(metrics::onset_cohort(out).1))
-        }
-        "fus_median_survival_from_onset" => {
-            carriers(Genotype::Fus).map_or(nan, |out| metrics::onset_cohort(out).0)
-        }
+        "fus_onset_age_median" => point(metrics::onset_cohort(&cohorts.fus).1),
+        "fus_median_survival_from_onset" => metrics::onset_cohort(&cohorts.fus).0,
         "trial_slope_6" => metrics::mean_decline(&cohorts.trial, 6.0),
         "trial_slope_12" => metrics::mean_decline(&cohorts.trial, 12.0),
         _ => metrics::compute(metric, &cohorts.main, &cohorts.sod1_a4v).unwrap_or(nan),

@@ -91,11 +91,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect();
     if !args.quiet {
         crate::outln!(
-            "alssim validate: {} patients, seed {} (also {} SOD1 A4V carriers, {} carriers of \
-             each of {} followed from disease initiation, {} screened for the trial-like cohort)\n",
+            "alssim validate: {} patients, seed {} (also {} SOD1 A4V and {} FUS carriers, {} \
+             carriers of each of {} genotypes followed from disease initiation, {} screened for \
+             the trial-like cohort)\n",
             args.patients,
             s.population.seed,
             validate::SOD1_A4V_PATIENTS,
+            validate::FUS_PATIENTS,
             validate::PRESYMPTOMATIC_PATIENTS,
             validate::PRESYMPTOMATIC_GENOTYPES.len(),
             validate::TRIAL_PATIENTS
