@@ -312,7 +312,29 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 /// Computes a metric of the main cohort. `sod1_a4v` is a separate cohort of SOD1 A4V carriers
 /// (for the genotype-specific target). Unknown names give `None`.
 pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option<Estimate> {
-    let subj = subjects(outcomes);
+    compute_prepared(name, &Prepared::new(outcomes), sod1_a4v)
+}
+
+/// A main cohort reduced once to what the statistics need, for computing many metrics.
+#[derive(Debug, Clone)]
+pub struct Prepared<'a> {
+    outcomes: &'a [Outcome],
+    subj: Vec<Subject>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Reduces a cohort.
+    pub fn new(outcomes: &'a [Outcome]) -> Prepared<'a> {
+        Prepared {
+            outcomes,
+            subj: subjects(outcomes),
+        }
+    }
+}
+
+/// As [`compute`], on a prepared main cohort.
+pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Option<Estimate> {
+    let (outcomes, subj) = (main.outcomes, &main.subj);
     let all: Vec<&Subject> = subj.iter().collect();
     let draws: Vec<_> = outcomes.iter().map(|o| o.draw()).collect();
     let e = match name {

@@ -154,6 +154,11 @@ pub fn simulate(s: &Scenario, threads: usize) -> Result<Cohorts, EngineError> {
 
 /// The estimate of one metric from the cohorts; NaN when it cannot be computed.
 pub fn estimate(metric: &str, cohorts: &Cohorts) -> Estimate {
+    estimate_prepared(metric, cohorts, &metrics::Prepared::new(&cohorts.main))
+}
+
+/// As [`estimate`], with the main cohort prepared once.
+fn estimate_prepared(metric: &str, cohorts: &Cohorts, main: &metrics::Prepared) -> Estimate {
     let nan = Estimate {
         value: f64::NAN,
         lo: f64::NAN,
@@ -194,16 +199,17 @@ pub fn estimate(metric: &str, cohorts: &Cohorts) -> Estimate {
         "fus_median_survival_from_onset" => metrics::onset_cohort(&cohorts.fus).0,
         "trial_slope_6" => metrics::mean_decline(&cohorts.trial, 6.0),
         "trial_slope_12" => metrics::mean_decline(&cohorts.trial, 12.0),
-        _ => metrics::compute(metric, &cohorts.main, &cohorts.sod1_a4v).unwrap_or(nan),
+        _ => metrics::compute_prepared(metric, main, &cohorts.sod1_a4v).unwrap_or(nan),
     }
 }
 
 /// Every bundled target against the simulated cohorts.
 pub fn check(cohorts: &Cohorts) -> Vec<Check> {
+    let main = metrics::Prepared::new(&cohorts.main);
     targets::bundled()
         .into_iter()
         .map(|target| {
-            let estimate = estimate(&target.metric, cohorts);
+            let estimate = estimate_prepared(&target.metric, cohorts, &main);
             Check { target, estimate }
         })
         .collect()
