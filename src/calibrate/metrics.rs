@@ -402,23 +402,23 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
             let s = subjects(sod1_a4v);
             median_survival(&s.iter().collect::<Vec<_>>())
         }
-        "slope_mean_24" => mean_estimate(&declines(&subj, 24.0, |o| f64::from(o.total()))),
+        "slope_mean_24" => mean_estimate(&declines(subj, 24.0, |o| f64::from(o.total()))),
         "slope_p975_24" => Estimate::point(quantile(
-            &sorted(declines(&subj, 24.0, |o| f64::from(o.total()))),
+            &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
             0.975,
         )),
         "slope_p025_24" => Estimate::point(quantile(
-            &sorted(declines(&subj, 24.0, |o| f64::from(o.total()))),
+            &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
             0.025,
         )),
         "delta_fs_median" => Estimate::point(quantile(
             &sorted(subj.iter().map(|s| s.delta_fs).collect()),
             0.5,
         )),
-        "fvc_decline_mean_12" => mean_estimate(&declines(&subj, 12.0, |o| o.fvc)),
-        "plateau_6" => plateau(&subj, 6.0),
-        "plateau_12" => plateau(&subj, 12.0),
-        "plateau_18" => plateau(&subj, 18.0),
+        "fvc_decline_mean_12" => mean_estimate(&declines(subj, 12.0, |o| o.fvc)),
+        "plateau_6" => plateau(subj, 6.0),
+        "plateau_12" => plateau(subj, 12.0),
+        "plateau_18" => plateau(subj, 18.0),
         "median_survival_dfs_slow" | "median_survival_dfs_mid" | "median_survival_dfs_fast" => {
             // Labra 2016 groups by the pre-slope at the first visit (here: diagnosis).
             let (lo, hi) = match name {
@@ -450,12 +450,12 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                 "second_region_median_lower_limb" => Some(Region::Lumbar),
                 _ => None,
             };
-            Estimate::point(median(&to_second_region(&subj, site)))
+            Estimate::point(median(&to_second_region(subj, site)))
         }
         "second_region_bulbar_lead" => {
             // How much sooner bulbar-onset disease reaches a second region than the faster of
             // upper- and lower-limb onset (medians): positive when bulbar onset is shortest.
-            let m = |r| median(&to_second_region(&subj, Some(r)));
+            let m = |r| median(&to_second_region(subj, Some(r)));
             Estimate::point(m(Region::Cervical).min(m(Region::Lumbar)) - m(Region::Bulbar))
         }
         "second_region_before_death_share" => {
@@ -485,7 +485,7 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
             let k = pairs.iter().filter(|&&(a, b)| a.abs_diff(b) == 2).count();
             share(k, pairs.len())
         }
-        "alsfrs_quadratic_mean_24" => mean_estimate(&curvatures_of(&subj, DECLINE_WINDOW)),
+        "alsfrs_quadratic_mean_24" => mean_estimate(&curvatures_of(subj, DECLINE_WINDOW)),
         "sustained_gain_share" => {
             let v: Vec<bool> = subj
                 .iter()

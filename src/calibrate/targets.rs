@@ -62,11 +62,11 @@ impl Target {
 /// The accepted interval in words: `0.75 to 1.05`, `at most 0.05`, `at least 0`, `exactly 0`.
 pub fn accepted_text(accept: [f64; 2]) -> String {
     let [lo, hi] = accept;
-    if lo == hi {
+    if lo.total_cmp(&hi).is_eq() {
         format!("exactly {lo}")
-    } else if lo == f64::NEG_INFINITY {
+    } else if lo.is_infinite() && lo < 0.0 {
         format!("at most {hi}")
-    } else if hi == f64::INFINITY {
+    } else if hi.is_infinite() && hi > 0.0 {
         format!("at least {lo}")
     } else {
         format!("{lo} to {hi}")
