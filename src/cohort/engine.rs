@@ -704,13 +704,17 @@ impl Course<'_> {
             .filter(|&d| d <= follow_up_end)
             .unwrap_or(follow_up_end)
             .min(self.solution.end_time());
-        let neurons_at_end = self
-            .solution
-            .state_at(end)
+        let end_state = self.solution.state_at(end);
+        let neurons_at_end = end_state
+            .as_ref()
             .map_or([f32::NAN; crate::model::N_REGIONS], |y| {
                 crate::model::Region::ALL.map(|r| y[r.neurons()] as f32)
             });
-        let at_end = self.at_end(end, events.death.is_some_and(|d| d <= end));
+        let at_end = self.at_end(
+            end,
+            end_state.as_ref(),
+            events.death.is_some_and(|d| d <= end),
+        );
         let involved = |t: Option<f64>, not: Option<u8>| -> Option<u8> {
             let y = self.solution.state_at(t?)?;
             let items = crate::model::alsfrs::latent_items(&model.capacities(&y));
@@ -734,10 +738,11 @@ impl Course<'_> {
         }
     }
 
-    /// The model's state at `end`; NaN where the solution does not reach it.
-    fn at_end(&self, end: f64, dead: bool) -> AtEnd {
+    /// What the validation needs of the state `y` at `end`; NaN where the solution does not
+    /// reach it.
+    fn at_end(&self, end: f64, y: Option<&crate::model::State>, dead: bool) -> AtEnd {
         let model = self.solution.model();
-        let Some(y) = self.solution.state_at(end) else {
+        let Some(y) = y else {
             return AtEnd {
                 respiratory_subscore: f32::NAN,
                 fvc: f32::NAN,
@@ -745,7 +750,7 @@ impl Course<'_> {
             };
         };
         let p = model.params();
-        let capacity = model.capacities(&y);
+        let capacity = model.capacities(y);
         let items = crate::model::alsfrs::latent_items(&capacity);
         let domains = crate::model::alsfrs::domains(&items);
         let fvc = crate::model::readout::fvc(model, &capacity);
