@@ -58,6 +58,26 @@ fn every_hard_target_passes() {
             .count()
     };
     assert_eq!(cohorts.trial.len() as u64, validate::TRIAL_PATIENTS);
+    // What the engine records for the spread and death statistics is consistent.
+    let mut respiratory_deaths = 0;
+    for o in &cohorts.main {
+        let alssim::cohort::Outcome::Enrolled { arms, .. } = o else {
+            continue;
+        };
+        let c = &arms[0];
+        assert!(c.spread[0].is_some_and(|r| r < 3), "{:?}", c.spread);
+        if c.events.second_region.is_some() {
+            assert!(c.spread[1].is_some_and(|r| r < 3) && c.spread[1] != c.spread[0]);
+        } else {
+            assert_eq!(c.spread[1], None);
+        }
+        let a = c.at_end;
+        assert!((0.0..=12.0).contains(&a.respiratory_subscore), "{a:?}");
+        assert!(a.fvc.is_finite() && a.fvc >= 0.0, "{a:?}");
+        assert!(!a.respiratory_failure || c.died(), "{a:?}");
+        respiratory_deaths += usize::from(a.respiratory_failure);
+    }
+    assert!(respiratory_deaths > 0);
     assert!(
         enrolled(&cohorts.trial) > 100,
         "{}",

@@ -131,21 +131,23 @@ pub fn distance(checks: &[(Target, f64)]) -> f64 {
         .sum()
 }
 
-/// Simulates `s` and returns each fitted target's simulated value (targets needing the
-/// separate SOD1 A4V cohort, and those marked `fitted = false`, are left out of the fit).
+/// Simulates `s` and returns each fitted target's simulated value (targets needing a separate
+/// cohort, [`super::validate::COHORT_METRICS`], and those marked `fitted = false`, are left out
+/// of the fit).
 pub fn evaluate(
     s: &Scenario,
     targets: &[Target],
     threads: usize,
 ) -> Result<Vec<(Target, f64)>, EngineError> {
     let outcomes = cohort::run(&s.cohort_spec(), 0..s.population.size, threads)?;
+    let main = metrics::Prepared::new(&outcomes);
     Ok(targets
         .iter()
-        .filter(|t| t.fitted && t.metric != "median_survival_sod1_a4v")
+        .filter(|t| t.fitted && !super::validate::COHORT_METRICS.contains(&t.metric.as_str()))
         .map(|t| {
             (
                 t.clone(),
-                metrics::compute(&t.metric, &outcomes, &[]).map_or(f64::NAN, |e| e.value),
+                metrics::compute_prepared(&t.metric, &main, &[]).map_or(f64::NAN, |e| e.value),
             )
         })
         .collect())
