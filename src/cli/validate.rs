@@ -36,7 +36,7 @@ pub struct Args {
 fn line(c: &Check) -> String {
     let e = c.estimate;
     format!(
-        "  {:<5} {:<4} {:<30} simulated {:>8.3}   published {:>7}   accepted {} to {}",
+        "  {:<5} {:<4} {:<34} simulated {:>8.3}   published {:>7}   accepted {}",
         if c.passed() { "ok" } else { "MISS" },
         if c.target.class == Class::Hard {
             "hard"
@@ -46,8 +46,7 @@ fn line(c: &Check) -> String {
         c.target.id,
         e.value,
         c.target.value,
-        c.target.accept[0],
-        c.target.accept[1]
+        alssim::calibrate::targets::accepted_text(c.target.accept)
     )
 }
 
@@ -100,9 +99,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect();
     if !args.quiet {
         crate::outln!(
-            "alssim validate: {} patients, seed {}\n",
+            "alssim validate: {} patients, seed {} (also {} SOD1 A4V and {} FUS carriers, {} \
+             carriers of each of {} genotypes followed from disease initiation, {} screened for \
+             the trial-like cohort)\n",
             args.patients,
-            s.population.seed
+            s.population.seed,
+            validate::SOD1_A4V_PATIENTS,
+            validate::FUS_PATIENTS,
+            validate::PRESYMPTOMATIC_PATIENTS,
+            validate::PRESYMPTOMATIC_GENOTYPES.len(),
+            validate::TRIAL_PATIENTS
         );
         for c in &checks {
             crate::outln!("{}", line(c));
