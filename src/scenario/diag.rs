@@ -63,13 +63,33 @@ impl fmt::Display for Diagnostic {
         writeln!(f, "{}", self.message)?;
         let gutter = self.line.to_string().len();
         writeln!(f, "{:gutter$} |", "")?;
-        writeln!(f, "{} | {}", self.line, self.source_line)?;
+        // A long line is shown as a window of at most SHOWN characters around the column, so
+        // that a 200,000-character value is not echoed whole.
+        const SHOWN: usize = 120;
+        let chars = self.source_line.chars().count();
+        let (line, column, width) = if chars <= SHOWN {
+            (self.source_line.clone(), self.column, self.width)
+        } else {
+            let first = self
+                .column
+                .saturating_sub(40)
+                .min(chars.saturating_sub(SHOWN));
+            let window: String = self.source_line.chars().skip(first).take(SHOWN).collect();
+            let before = if first > 0 { "..." } else { "" };
+            let after = if first + SHOWN < chars { "..." } else { "" };
+            let column = self.column - first + before.len();
+            let width = self
+                .width
+                .min(SHOWN + 1 + before.len() - column.min(SHOWN + before.len()));
+            (format!("{before}{window}{after}"), column, width.max(1))
+        };
+        writeln!(f, "{} | {line}", self.line)?;
         write!(
             f,
             "{:gutter$} | {}{}",
             "",
-            " ".repeat(self.column - 1),
-            "^".repeat(self.width)
+            " ".repeat(column - 1),
+            "^".repeat(width)
         )?;
         if let Some(help) = &self.help {
             write!(f, "\n{:gutter$} = help: {help}", "")?;
