@@ -52,18 +52,65 @@ pub struct CohortArgs {
     /// Print nothing but errors (no progress bar, no summary line).
     #[arg(long)]
     pub quiet: bool,
+    /// Largest fraction of patients whose integration may fail before the run exits with status
+    /// 1, replacing `simulation.max-failed-fraction` (default 0.01).
+    #[arg(long, value_name = "F", value_parser = parse_fraction)]
+    pub max_failed_fraction: Option<f64>,
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        Ok(x) => Err(format!(
+            "{} is out of range: accepted a fraction from 0 to 1",
+            alssim::scenario::bounds::readable(x)
+        )),
+        Err(_) => Err(format!(
+            "`{}` is not a number: accepted a fraction from 0 to 1",
+            alssim::scenario::bounds::clip(s, 40)
+        )),
+    }
 }
 
 impl CohortArgs {
-    /// Applies `--seed` and `--patients` to a scenario.
-    pub fn apply(&self, s: &mut scenario::Scenario) {
+    /// Applies `--seed`, `--patients` and `--max-failed-fraction` to a scenario, and checks
+    /// the resource bounds again (`--patients` multiplies the work).
+    pub fn apply(&self, s: &mut scenario::Scenario) -> Result<(), super::UsageError> {
         if let Some(seed) = self.seed {
             s.population.seed = seed;
         }
         if let Some(n) = self.patients {
             s.population.size = n;
         }
+        if let Some(f) = self.max_failed_fraction {
+            s.simulation.max_failed_fraction = f;
+        }
+        match scenario::bounds::check(s).first() {
+            Some(problem) => Err(super::UsageError(problem.clone())),
+            None => Ok(()),
+        }
     }
+}
+
+/// When more patients failed to integrate than `simulation.max-failed-fraction` allows, says so
+/// on stderr (before anything else is printed about the run) and returns the error that makes
+/// the exit status 1. The result folder is kept for inspection.
+pub fn check_failed(r: &RunReport, fraction: f64, file: &str) -> Result<(), super::Reported> {
+    let s = &r.summary;
+    if s.failed == 0 || (s.failed as f64) <= fraction * s.screened as f64 {
+        return Ok(());
+    }
+    eprintln!(
+        "error: the run failed: {} of {} patients ({:.1}%) failed to integrate, more than the \
+         limit of {}% (`simulation.max-failed-fraction`, `--max-failed-fraction`); the result in \
+         {} is kept for inspection, see `failures` in {file}",
+        s.failed,
+        s.screened,
+        100.0 * s.failed as f64 / s.screened.max(1) as f64,
+        100.0 * fraction,
+        r.dir.display()
+    );
+    Err(super::Reported(super::EXIT_FAILURE))
 }
 
 /// Options of `alssim merge`.
@@ -160,7 +207,7 @@ fn warn_failures(r: &RunReport, file: &str) {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = load_or_report(&args.file)?;
-    args.cohort.apply(&mut s);
+    args.cohort.apply(&mut s)?;
     let threads = super::threads(args.cohort.threads);
     let dir = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {
@@ -184,6 +231,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let bar = progress_bar(total, args.cohort.quiet);
     let report = run_scenario(&s, &dir, &options, |done| bar.set_position(done))?;
     bar.finish_and_clear();
+    let failed = check_failed(
+        &report,
+        s.simulation.max_failed_fraction,
+        if args.shard.is_some() {
+            "part.json"
+        } else {
+            "manifest.json"
+        },
+    );
     if !args.cohort.quiet {
         print_report("run", &s.meta.name, &report, threads);
     }
@@ -196,6 +252,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "manifest.json"
         },
     );
+    failed?;
     Ok(())
 }
 

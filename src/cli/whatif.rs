@@ -93,7 +93,7 @@ fn fmt_months(x: Option<f64>) -> String {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = scenario(&args.arms)?;
-    args.cohort.apply(&mut s);
+    args.cohort.apply(&mut s)?;
     let threads = super::threads(args.cohort.threads);
     let dir = args
         .out
@@ -107,6 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         plots: !args.cohort.no_plots,
     };
     let report = run_scenario(&s, &dir, &options, |_| {})?;
+    super::run::check_failed(&report, s.simulation.max_failed_fraction, "manifest.json")?;
     for w in &report.warnings {
         eprintln!("warning: figure not drawn (the tables are complete): {w}");
     }

@@ -20,6 +20,7 @@ const SIMULATION: &[&str] = &[
     "rtol",
     "atol",
     "max-steps",
+    "max-failed-fraction",
     "outputs",
     "keep-trajectories",
 ];
@@ -377,6 +378,15 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         .get("max-steps")
         .and_then(|v| reader::integer(ctx, v, "simulation.max-steps", 10, 10_000_000))
         .map_or(d.max_steps, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    let max_failed_fraction = opt_number(
+        ctx,
+        t,
+        "max-failed-fraction",
+        0.0,
+        1.0,
+        "(fraction of patients whose integration may fail before the run fails)",
+    )
+    .unwrap_or(d.max_failed_fraction);
     let (mut summary, mut patients) = (d.summary, d.patients);
     if let Some(v) = t.get("outputs")
         && let Some(items) = reader::array(ctx, v, "simulation.outputs")
@@ -420,6 +430,7 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         summary,
         patients,
         keep_trajectories,
+        max_failed_fraction,
     }
 }
 
