@@ -114,7 +114,7 @@ fn existing_results_are_kept_unless_forced() {
         .args(["--seed", "9"])
         .assert()
         .failure()
-        .code(1)
+        .code(2)
         .get_output()
         .clone();
     let err = String::from_utf8(o.stderr).unwrap();
