@@ -118,10 +118,10 @@ fn count(n: u64) -> String {
     }
 }
 
-/// A number for a message: plain between 1e-4 and 1e9 (and 0), else in `e` notation, so that
+/// A number for a message: plain from 1e-4 to below 1e16 (and 0), else in `e` notation, so that
 /// 1e300 is not printed with 300 digits.
 pub fn readable(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() || (1e-4..1e9).contains(&x.abs()) {
+    if x == 0.0 || !x.is_finite() || (1e-4..1e16).contains(&x.abs()) {
         format!("{x}")
     } else {
         format!("{x:e}")

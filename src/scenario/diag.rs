@@ -65,7 +65,7 @@ impl fmt::Display for Diagnostic {
         writeln!(f, "{:gutter$} |", "")?;
         // A long line is shown as a window of at most SHOWN characters around the column, so
         // that a 200,000-character value is not echoed whole.
-        const SHOWN: usize = 120;
+        const SHOWN: usize = 200;
         let chars = self.source_line.chars().count();
         let (line, column, width) = if chars <= SHOWN {
             (self.source_line.clone(), self.column, self.width)
