@@ -356,3 +356,47 @@ fn a_huge_name_is_refused_by_check_and_never_echoed_whole() {
         assert!(err.lines().all(|l| l.chars().count() < 400));
     }
 }
+
+/// Shards whose patients all fail exit 1 but keep their part folders; their merge applies the
+/// threshold recorded in the parts' scenario: exit 1, said first; `--max-failed-fraction`
+/// relaxes it.
+#[test]
+fn merge_exits_1_when_the_merged_cohort_has_too_many_failed_patients() {
+    let t = tempfile::tempdir().unwrap();
+    let s = write(
+        t.path(),
+        "fail.toml",
+        "[population]\nsize = 10\n[simulation]\nhorizon-months = 12\nmax-steps = 10\n",
+    );
+    for k in ["1/2", "2/2"] {
+        let part = format!("p{}", &k[..1]);
+        code(
+            t.path(),
+            &["run", &s, "--shard", k, "--out", &part, "--quiet"],
+            1,
+        );
+    }
+    let (_, err) = code(
+        t.path(),
+        &["merge", "p1", "p2", "--out", "m", "--no-plots"],
+        1,
+    );
+    assert!(
+        err.starts_with("error: the run failed: 10 of 10 patients"),
+        "{err}"
+    );
+    code(
+        t.path(),
+        &[
+            "merge",
+            "p1",
+            "p2",
+            "--out",
+            "m2",
+            "--no-plots",
+            "--max-failed-fraction",
+            "1",
+        ],
+        0,
+    );
+}

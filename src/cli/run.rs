@@ -134,6 +134,21 @@ pub struct MergeArgs {
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
+    /// Largest fraction of patients whose integration may fail before the merge exits with
+    /// status 1 (default: the scenario's `simulation.max-failed-fraction`).
+    #[arg(long, value_name = "F", value_parser = parse_fraction)]
+    max_failed_fraction: Option<f64>,
+}
+
+/// `simulation.max-failed-fraction` of the resolved scenario recorded in a result's manifest.
+fn recorded_max_failed_fraction(dir: &std::path::Path) -> f64 {
+    std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|m| m["resolved_scenario"].as_str().map(str::to_string))
+        .and_then(|resolved| toml::from_str::<toml::Value>(&resolved).ok())
+        .and_then(|t| t.get("simulation")?.get("max-failed-fraction")?.as_float())
+        .unwrap_or(alssim::cohort::spec::DEFAULT_MAX_FAILED_FRACTION)
 }
 
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
@@ -258,6 +273,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let report = merge_parts_with(&args.parts, &args.out, args.force, !args.no_plots)?;
+    let fraction = args
+        .max_failed_fraction
+        .unwrap_or_else(|| recorded_max_failed_fraction(&report.dir));
+    let failed = check_failed(&report, fraction, "manifest.json");
     if !args.quiet {
         crate::outln!(
             "alssim merge: {} parts: {} screened, {} enrolled, {} failed",
@@ -270,5 +289,6 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     }
     warn_figures(&report);
     warn_failures(&report, "manifest.json");
+    failed?;
     Ok(())
 }
