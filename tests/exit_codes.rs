@@ -400,3 +400,29 @@ fn merge_exits_1_when_the_merged_cohort_has_too_many_failed_patients() {
         0,
     );
 }
+
+/// A huge unknown name on the command line is refused without being echoed whole.
+#[test]
+fn huge_names_on_the_command_line_are_not_echoed_whole() {
+    let t = tempfile::tempdir().unwrap();
+    let name = "x".repeat(100_000);
+    let set = format!("{name}=1");
+    for args in [
+        vec!["drugs", name.as_str()],
+        vec!["whatif", name.as_str()],
+        vec!["params", name.as_str()],
+        vec!["simulate", "--set", set.as_str()],
+    ] {
+        let (_, err) = code(t.path(), &args, 2);
+        assert!(err.len() < 2_000, "{}: {} bytes", args[0], err.len());
+    }
+    // An unknown 200,000-character key in a scenario file, too.
+    let f = write(
+        t.path(),
+        "key.toml",
+        &format!("[simulation]\n{} = 1\n", "k".repeat(200_000)),
+    );
+    let (_, err) = code(t.path(), &["check", &f], 2);
+    assert!(err.contains("unknown key"), "{err}");
+    assert!(err.len() < 3_000, "{} bytes", err.len());
+}

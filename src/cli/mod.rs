@@ -140,7 +140,11 @@ pub fn message(err: &anyhow::Error) -> String {
         }
         text.push_str(&part);
     }
-    text
+    // Every line readable: a value echoed from the input is never printed whole when huge.
+    text.lines()
+        .map(|l| alssim::scenario::bounds::clip(l, 1000))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An error already reported on stderr, with its exit code (a run with too many failed

@@ -56,11 +56,18 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        use super::bounds::clip;
+        write!(
+            f,
+            "{}:{}:{}: ",
+            clip(&self.file, 200),
+            self.line,
+            self.column
+        )?;
         if !self.path.is_empty() {
-            write!(f, "`{}`: ", self.path)?;
+            write!(f, "`{}`: ", clip(&self.path, 200))?;
         }
-        writeln!(f, "{}", self.message)?;
+        writeln!(f, "{}", clip(&self.message, 400))?;
         let gutter = self.line.to_string().len();
         writeln!(f, "{:gutter$} |", "")?;
         // A long line is shown as a window of at most SHOWN characters around the column, so
@@ -92,7 +99,7 @@ impl fmt::Display for Diagnostic {
             "^".repeat(width)
         )?;
         if let Some(help) = &self.help {
-            write!(f, "\n{:gutter$} = help: {help}", "")?;
+            write!(f, "\n{:gutter$} = help: {}", "", clip(help, 800))?;
         }
         Ok(())
     }
