@@ -76,6 +76,18 @@ pub const EXIT_VALIDATION: u8 = 3;
 
 /// Runs the command line and maps errors to exit codes.
 pub fn main() -> ExitCode {
+    // A panic is a bug, never a user mistake; it is reported in one message without a
+    // backtrace, whatever RUST_BACKTRACE says (ALSSIM_BACKTRACE=1 keeps the standard report).
+    if std::env::var_os("ALSSIM_BACKTRACE").is_none() {
+        std::panic::set_hook(Box::new(|info| {
+            let text = info.to_string().replace('\n', " ");
+            eprintln!(
+                "error: internal error in alssim (a bug; please report it with the command \
+                 line): {}",
+                alssim::scenario::bounds::clip(&text, 1000)
+            );
+        }));
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
