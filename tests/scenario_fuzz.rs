@@ -395,7 +395,7 @@ fn mutate(rng: &mut Rng, src: &mut Vec<u8>) {
         _ => {
             // Invalid UTF-8 at any byte.
             let at = rng.below(src.len() + 1);
-            let bad: &[u8] = *rng.pick::<&[u8]>(&[&[0xff], &[0xc3], &[0xed, 0xa0, 0x80], &[0]]);
+            let bad: &[u8] = rng.pick::<&[u8]>(&[&[0xff], &[0xc3], &[0xed, 0xa0, 0x80], &[0]]);
             src.splice(at..at, bad.iter().copied());
             return;
         }

@@ -124,12 +124,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if rows > MAX_ROWS {
         return Err(UsageError(format!(
             "--interval {}: {} rows over a horizon of {} months is more than the limit of {} \
-             rows; accepted: an interval of at least {} months",
+             rows; accepted: an interval of at least {:.6} months",
             alssim::scenario::bounds::readable(args.interval),
             alssim::scenario::bounds::readable(rows),
             args.horizon,
             MAX_ROWS,
-            format!("{:.6}", args.horizon / (MAX_ROWS - 1.0) + 5e-7)
+            args.horizon / (MAX_ROWS - 1.0) + 5e-7
         ))
         .into());
     }
