@@ -122,7 +122,23 @@ fn params_with_overrides(set: &[String]) -> anyhow::Result<Params> {
     Ok(params)
 }
 
+/// Most rows `simulate` prints: a table longer than this is a mistake in `--interval`.
+pub const MAX_ROWS: f64 = 100_000.0;
+
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let rows = (args.horizon / args.interval).floor() + 1.0;
+    if rows > MAX_ROWS {
+        return Err(UsageError(format!(
+            "--interval {}: {} rows over a horizon of {} months is more than the limit of {} \
+             rows; accepted: an interval of at least {:.6} months",
+            alssim::scenario::bounds::readable(args.interval),
+            alssim::scenario::bounds::readable(rows),
+            args.horizon,
+            MAX_ROWS,
+            args.horizon / (MAX_ROWS - 1.0) + 5e-7
+        ))
+        .into());
+    }
     let params = params_with_overrides(&args.set)?;
     let covariates = Covariates {
         age_years: args.age,

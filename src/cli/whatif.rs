@@ -212,6 +212,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         replace_own: true,
     };
     let report = run_scenario(&s, &dir, &options, |_| {})?;
+    super::run::check_failed(&report, s.simulation.max_failed_fraction, "manifest.json")?;
     for w in &report.warnings {
         eprintln!("warning: figure not drawn (the tables are complete): {w}");
     }

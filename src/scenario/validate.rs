@@ -20,6 +20,7 @@ const SIMULATION: &[&str] = &[
     "rtol",
     "atol",
     "max-steps",
+    "max-failed-fraction",
     "outputs",
     "keep-trajectories",
 ];
@@ -131,7 +132,32 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
         );
     }
     let drugs = read_drugs(&mut ctx, root.get("drug"));
-    let arms = read_arms(&mut ctx, root.get("arm"), &drugs);
+    let arms = read_arms(&mut ctx, root.get("arm"), &drugs, simulation.horizon_months);
+    let visits = super::bounds::visit_count(&simulation);
+    let n_arms = arms.len() as u64;
+    if visits <= super::bounds::MAX_VISITS
+        && n_arms.saturating_mul(visits) > super::bounds::MAX_ARM_VISITS
+    {
+        ctx.error(
+            root.get("arm").map_or(doc.span(), |a| a.span()),
+            "arm",
+            super::bounds::arm_visits_message(n_arms, visits),
+            Some("use fewer arms or fewer visits".into()),
+        );
+    }
+    if population
+        .size
+        .saturating_mul(n_arms)
+        .saturating_mul(visits)
+        > super::bounds::MAX_RUN_VISITS
+    {
+        ctx.error(
+            population_span(&root, "size").unwrap_or(doc.span()),
+            "population.size",
+            super::bounds::run_visits_message(population.size, n_arms, visits),
+            None,
+        );
+    }
     let diagnostics = ctx.finish();
     if diagnostics.is_empty() {
         Ok(Scenario {
@@ -217,6 +243,21 @@ fn check_name(
     path: &str,
     from_file: bool,
 ) {
+    if name.chars().count() > super::bounds::MAX_NAME_CHARS {
+        ctx.error(
+            span,
+            path,
+            format!(
+                "the name `{}` is longer than the limit of {} characters",
+                super::bounds::clip(name, 40),
+                super::bounds::MAX_NAME_CHARS
+            ),
+            Some(
+                "a name is echoed in messages and names an output folder; use a shorter one".into(),
+            ),
+        );
+        return;
+    }
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && name
@@ -226,7 +267,10 @@ fn check_name(
         ctx.error(
             span,
             path,
-            format!("`{name}` cannot name an output folder"),
+            format!(
+                "`{}` cannot name an output folder",
+                super::bounds::clip(name, 60)
+            ),
             Some(if from_file {
                 "the name comes from the file name here; set `name` in `[scenario]` \
                  (letters, digits, `-`, `_` and `.`, not first)"
@@ -284,7 +328,27 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
                     );
                     d.visits.clone()
                 }
-                Some(dt) => Visits::Every(dt),
+                Some(dt) => {
+                    let n = super::bounds::visit_count(&Simulation {
+                        horizon_months: horizon,
+                        visits: Visits::Every(dt),
+                        ..Simulation::default()
+                    });
+                    if n > super::bounds::MAX_VISITS {
+                        ctx.error(
+                            v.span(),
+                            "simulation.visits-every-months",
+                            super::bounds::visits_message(n),
+                            Some(format!(
+                                "accepted: an interval of at least {} months for a horizon of {horizon} months",
+                                horizon / (super::bounds::MAX_VISITS - 1) as f64
+                            )),
+                        );
+                        d.visits.clone()
+                    } else {
+                        Visits::Every(dt)
+                    }
+                }
                 None => d.visits.clone(),
             }
         }
@@ -314,6 +378,15 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         .get("max-steps")
         .and_then(|v| reader::integer(ctx, v, "simulation.max-steps", 10, 10_000_000))
         .map_or(d.max_steps, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    let max_failed_fraction = opt_number(
+        ctx,
+        t,
+        "max-failed-fraction",
+        0.0,
+        1.0,
+        "(fraction of patients whose integration may fail before the run fails)",
+    )
+    .unwrap_or(d.max_failed_fraction);
     let (mut summary, mut patients) = (d.summary, d.patients);
     if let Some(v) = t.get("outputs")
         && let Some(items) = reader::array(ctx, v, "simulation.outputs")
@@ -357,6 +430,7 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         summary,
         patients,
         keep_trajectories,
+        max_failed_fraction,
     }
 }
 
@@ -369,6 +443,18 @@ fn read_visit_list(ctx: &mut Ctx<'_>, v: &Value<'_>, horizon: f64) -> Option<Vec
             path,
             "the visit list is empty",
             Some("accepted: at least one time, e.g. [0, 3, 6, 12]".into()),
+        );
+        return None;
+    }
+    if items.len() as u64 > super::bounds::MAX_VISITS {
+        ctx.error(
+            v.span(),
+            path,
+            super::bounds::visits_message(items.len() as u64),
+            Some(format!(
+                "accepted: at most {} times",
+                super::bounds::MAX_VISITS
+            )),
         );
         return None;
     }
@@ -1000,7 +1086,7 @@ fn based_on(
     None
 }
 
-fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug]) -> Vec<Arm> {
+fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug], horizon: f64) -> Vec<Arm> {
     let Some(v) = v else {
         return vec![Arm {
             name: "untreated".into(),
@@ -1057,7 +1143,7 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug]) -> Vec<Ar
             }
         };
         let therapies = t.get("therapies").map_or_else(Vec::new, |tv| {
-            read_therapies(ctx, tv, &t.key_path("therapies"), drugs)
+            read_therapies(ctx, tv, &t.key_path("therapies"), drugs, horizon)
         });
         let interaction = opt_number(
             ctx,
@@ -1084,6 +1170,7 @@ fn read_therapies(
     v: &Value<'_>,
     path: &str,
     drugs: &[Drug],
+    horizon: f64,
 ) -> Vec<TherapySpec> {
     let toml::de::DeValue::Array(items) = v.get_ref() else {
         ctx.error(
@@ -1323,7 +1410,40 @@ fn read_therapies(
         spec.adherence = adherence;
         spec.cycles = cycles;
         spec.holidays = holidays;
+        // The same span of follow-up as the arm's plan resolves (`ArmPlan::new`).
+        let breakpoints = super::bounds::breakpoint_estimate(
+            &spec.definition,
+            &spec,
+            horizon - spec.start_months + 1.0,
+        );
+        if breakpoints > super::bounds::MAX_BREAKPOINTS as f64 {
+            ctx.error(
+                item.span(),
+                &p,
+                format!(
+                    "`{}` would switch on and off about {} times over the follow-up, more than \
+                     the limit of {} breakpoints per therapy (every patient's integration \
+                     stops at each one)",
+                    spec.drug,
+                    super::bounds::readable(breakpoints),
+                    super::bounds::MAX_BREAKPOINTS
+                ),
+                Some(
+                    "use longer cycles, dosing intervals or holidays, `cycles = \"averaged\"`, \
+                     or a shorter horizon"
+                        .into(),
+                ),
+            );
+        }
         out.push(spec);
     }
     out
+}
+
+/// The span of `population.KEY`, when the file gives it.
+fn population_span(root: &Table<'_, '_>, key: &str) -> Option<std::ops::Range<usize>> {
+    let toml::de::DeValue::Table(t) = root.get("population")?.get_ref() else {
+        return None;
+    };
+    t.get(key).map(|v| v.span())
 }
