@@ -198,20 +198,11 @@ fn drugs_lists_the_library_and_shows_one_drug_with_sources() {
     let one = stdout_of(&["drugs", "riluzole"]);
     assert!(one.contains("glutamate-release") && one.contains("Le Liboux 1997"));
     assert!(one.contains("glutamate-receptor-upregulation"));
-    // The TOML form is a valid scenario drug table once its name is dropped.
+    // The TOML form is a scenario `[drug.NAME]` table; renamed, it defines a new drug.
     let toml_text = stdout_of(&["drugs", "tofersen", "--toml"]);
     let scenario = format!(
-        "[drug.my-tofersen]\n{}\n[[arm]]\nname = \"a\"\ntherapies = [{{ drug = \"my-tofersen\" }}]\n",
-        toml_text
-            .lines()
-            .filter(|l| !l.starts_with("name = "))
-            .map(|l| l
-                .replace("[regimen]", "[drug.my-tofersen.regimen]")
-                .replace("[exposure]", "[drug.my-tofersen.exposure]")
-                .replace("[[effect]]", "[[drug.my-tofersen.effect]]")
-                .replace("[sources]", "[drug.my-tofersen.sources]"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        "{}\n[[arm]]\nname = \"a\"\ntherapies = [{{ drug = \"my-tofersen\" }}]\n",
+        toml_text.replacen("[drug.tofersen]", "[drug.my-tofersen]", 1)
     );
     let s = alssim::scenario::parse("t.toml", "t", &scenario)
         .unwrap_or_else(|e| panic!("{}\n{scenario}", e.report()));
@@ -259,12 +250,22 @@ fn whatif_compares_arms_against_a_control_on_the_default_population() {
         patients.contains("riluzole+edaravone-iv"),
         "acting_therapies column"
     );
-    // An existing folder needs --force; an unknown drug is a usage error.
+    // A rerun replaces the previous result of `alssim whatif` without --force; an unknown
+    // drug is a usage error.
     alssim()
-        .args(["whatif", "riluzole", "--patients", "10", "--quiet"])
+        .args([
+            "whatif",
+            "riluzole",
+            "--patients",
+            "10",
+            "--quiet",
+            "--no-plots",
+        ])
         .args(["--out", out_dir.to_str().unwrap()])
         .assert()
-        .failure();
+        .success();
+    let patients = std::fs::read_to_string(out_dir.join("patients.csv")).unwrap();
+    assert!(!patients.contains(",riluzole_edaravone-iv,"));
     let bad = alssim().args(["whatif", "edaravone"]).assert().code(2);
     let err = String::from_utf8(bad.get_output().stderr.clone()).unwrap();
     assert!(err.contains("unknown drug `edaravone`"), "{err}");

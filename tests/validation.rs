@@ -183,9 +183,9 @@ fn diagnostics_point_into_the_file_in_file_order() {
 }
 
 #[test]
-fn check_exits_1_for_each_bad_file_with_the_same_report() {
+fn check_exits_2_for_each_bad_file_with_the_same_report() {
     for &(name, _) in FIXTURES {
-        let out = alssim().args(["check", &relative(name)]).assert().code(1);
+        let out = alssim().args(["check", &relative(name)]).assert().code(2);
         let out = out.get_output();
         assert!(out.stdout.is_empty(), "{name}");
         let stderr = String::from_utf8(out.stderr.clone()).unwrap();
@@ -206,7 +206,7 @@ fn check_exits_0_for_every_good_file() {
 }
 
 #[test]
-fn check_exits_2_for_a_missing_file_even_among_invalid_ones() {
+fn check_exits_2_for_a_missing_file_among_valid_and_invalid_ones() {
     let out = alssim()
         .args(["check", "tests/fixtures/no-such-file.toml"])
         .assert()
@@ -216,7 +216,7 @@ fn check_exits_2_for_a_missing_file_even_among_invalid_ones() {
         stderr.starts_with("error: cannot read tests/fixtures/no-such-file.toml"),
         "{stderr}"
     );
-    // Unreadable wins over invalid; the valid and invalid files are still checked.
+    // The valid and invalid files are still checked.
     let out = alssim()
         .args([
             "check",
@@ -232,7 +232,7 @@ fn check_exits_2_for_a_missing_file_even_among_invalid_ones() {
 }
 
 #[test]
-fn check_exits_1_when_one_of_several_files_is_invalid() {
+fn check_exits_2_when_one_of_several_files_is_invalid() {
     alssim()
         .args([
             "check",
@@ -240,7 +240,7 @@ fn check_exits_1_when_one_of_several_files_is_invalid() {
             &relative("syntax"),
         ])
         .assert()
-        .code(1);
+        .code(2);
 }
 
 #[test]
@@ -255,7 +255,7 @@ fn show_and_run_refuse_a_bad_file_with_its_report() {
             dir.path().join("r").display().to_string(),
         ],
     ] {
-        let out = alssim().args(&cmd).assert().code(1);
+        let out = alssim().args(&cmd).assert().code(2);
         let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
         assert!(stderr.contains("unknown drug `riluzol`"), "{stderr}");
         assert!(stderr.contains("has 12 problems"), "{stderr}");

@@ -124,27 +124,34 @@ pub fn distance(checks: &[(Target, f64)]) -> f64 {
             if !v.is_finite() {
                 return w * MISSING;
             }
-            let half = 0.5 * (t.accept[1] - t.accept[0]);
-            w * ((v - t.value) / half).powi(2)
+            match t.half_width() {
+                Some(half) => w * ((v - t.value) / half).powi(2),
+                // One-sided or exact bounds: no scale, so only a miss counts (as a hard target
+                // at the edge of a two-sided interval would).
+                None if t.accepts(*v) => 0.0,
+                None => w,
+            }
         })
         .sum()
 }
 
-/// Simulates `s` and returns each fitted target's simulated value (targets needing the
-/// separate SOD1 A4V cohort, and those marked `fitted = false`, are left out of the fit).
+/// Simulates `s` and returns each fitted target's simulated value (targets needing a separate
+/// cohort, [`super::validate::COHORT_METRICS`], and those marked `fitted = false`, are left out
+/// of the fit).
 pub fn evaluate(
     s: &Scenario,
     targets: &[Target],
     threads: usize,
 ) -> Result<Vec<(Target, f64)>, EngineError> {
     let outcomes = cohort::run(&s.cohort_spec(), 0..s.population.size, threads)?;
+    let main = metrics::Prepared::new(&outcomes);
     Ok(targets
         .iter()
-        .filter(|t| t.fitted && t.metric != "median_survival_sod1_a4v")
+        .filter(|t| t.fitted && !super::validate::COHORT_METRICS.contains(&t.metric.as_str()))
         .map(|t| {
             (
                 t.clone(),
-                metrics::compute(&t.metric, &outcomes, &[]).map_or(f64::NAN, |e| e.value),
+                metrics::compute_prepared(&t.metric, &main, &[]).map_or(f64::NAN, |e| e.value),
             )
         })
         .collect())
@@ -383,6 +390,7 @@ mod tests {
             population: "p".into(),
             source: "s".into(),
             fitted: true,
+            informs: Vec::new(),
         };
         assert!((distance(&[(t(Class::Hard), 12.0)]) - HARD_WEIGHT).abs() < 1e-12);
         assert!((distance(&[(t(Class::Soft), 12.0)]) - SOFT_WEIGHT).abs() < 1e-12);

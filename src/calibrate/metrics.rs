@@ -31,8 +31,10 @@ impl Estimate {
     }
 }
 
-/// Every metric name a target may use.
-pub const METRICS: [&str; 40] = [
+/// Every metric name a target may use. Most are computed from the main cohort by [`compute`];
+/// the names in [`validate::COHORT_METRICS`](super::validate::COHORT_METRICS) need a separate
+/// cohort and are computed by `validate`.
+pub const METRICS: [&str; 55] = [
     "median_survival_from_onset",
     "survival_from_onset_120",
     "survival_from_diagnosis_12",
@@ -41,7 +43,9 @@ pub const METRICS: [&str; 40] = [
     "survival_from_diagnosis_60",
     "hr_bulbar_onset",
     "hr_age_75_vs_49",
+    "hr_age_70_74_vs_49",
     "hr_age_65_69_vs_49",
+    "median_survival_onset_under_45",
     "hr_c9orf72",
     "median_survival_sod1_a4v",
     "slope_mean_24",
@@ -60,10 +64,16 @@ pub const METRICS: [&str; 40] = [
     "median_survival_dfs_fast",
     "plateau_6",
     "plateau_18",
-    "second_region_mean",
-    "second_region_mean_bulbar",
-    "second_region_mean_upper_limb",
-    "second_region_mean_lower_limb",
+    "sustained_gain_share",
+    "positive_interval_share",
+    "alsfrs_quadratic_mean_24",
+    "second_region_median",
+    "second_region_median_bulbar",
+    "second_region_median_upper_limb",
+    "second_region_median_lower_limb",
+    "second_region_bulbar_lead",
+    "second_region_before_death_share",
+    "noncontiguous_spread_share",
     "kings_stage1_median",
     "kings_stage2_median",
     "kings_stage3_median",
@@ -72,7 +82,14 @@ pub const METRICS: [&str; 40] = [
     "nfl_rise_lead_sod1_a4v",
     "nfl_rise_lead_fus",
     "nfl_rise_lead_c9orf72",
+    "nfl_rise_order",
+    "fus_onset_age_median",
+    "fus_median_survival_from_onset",
     "hr_delay_6_12_vs_longer",
+    "death_before_diagnosis_share",
+    "respiratory_death_subscore_12_count",
+    "trial_slope_6",
+    "trial_slope_12",
 ];
 
 /// One enrolled patient, reduced to what the statistics need.
@@ -296,7 +313,29 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 /// Computes a metric of the main cohort. `sod1_a4v` is a separate cohort of SOD1 A4V carriers
 /// (for the genotype-specific target). Unknown names give `None`.
 pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option<Estimate> {
-    let subj = subjects(outcomes);
+    compute_prepared(name, &Prepared::new(outcomes), sod1_a4v)
+}
+
+/// A main cohort reduced once to what the statistics need, for computing many metrics.
+#[derive(Debug, Clone)]
+pub struct Prepared<'a> {
+    outcomes: &'a [Outcome],
+    subj: Vec<Subject>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Reduces a cohort.
+    pub fn new(outcomes: &'a [Outcome]) -> Prepared<'a> {
+        Prepared {
+            outcomes,
+            subj: subjects(outcomes),
+        }
+    }
+}
+
+/// As [`compute`], on a prepared main cohort.
+pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Option<Estimate> {
+    let (outcomes, subj) = (main.outcomes, &main.subj);
     let all: Vec<&Subject> = subj.iter().collect();
     let draws: Vec<_> = outcomes.iter().map(|o| o.draw()).collect();
     let e = match name {
@@ -312,7 +351,7 @@ pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option
             |s| vec![f64::from(u8::from(s.bulbar)), s.age / 10.0],
             0,
         ),
-        "hr_age_75_vs_49" | "hr_age_65_69_vs_49" => {
+        "hr_age_75_vs_49" | "hr_age_70_74_vs_49" | "hr_age_65_69_vs_49" => {
             let groups = |s: &Subject| {
                 let a = s.age;
                 vec![
@@ -322,12 +361,15 @@ pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option
                     f64::from(u8::from(a >= 75.0)),
                 ]
             };
-            hazard_ratio(
-                &all,
-                false,
-                groups,
-                if name == "hr_age_75_vs_49" { 3 } else { 1 },
-            )
+            let which = match name {
+                "hr_age_75_vs_49" => 3,
+                "hr_age_70_74_vs_49" => 2,
+                _ => 1,
+            };
+            hazard_ratio(&all, false, groups, which)
+        }
+        "median_survival_onset_under_45" => {
+            median_survival(&subj.iter().filter(|s| s.age < 45.0).collect::<Vec<_>>())
         }
         "hr_c9orf72" => {
             let sub: Vec<&Subject> = subj
@@ -361,23 +403,23 @@ pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option
             let s = subjects(sod1_a4v);
             median_survival(&s.iter().collect::<Vec<_>>())
         }
-        "slope_mean_24" => mean_estimate(&declines(&subj, 24.0, |o| f64::from(o.total()))),
+        "slope_mean_24" => mean_estimate(&declines(subj, 24.0, |o| f64::from(o.total()))),
         "slope_p975_24" => Estimate::point(quantile(
-            &sorted(declines(&subj, 24.0, |o| f64::from(o.total()))),
+            &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
             0.975,
         )),
         "slope_p025_24" => Estimate::point(quantile(
-            &sorted(declines(&subj, 24.0, |o| f64::from(o.total()))),
+            &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
             0.025,
         )),
         "delta_fs_median" => Estimate::point(quantile(
             &sorted(subj.iter().map(|s| s.delta_fs).collect()),
             0.5,
         )),
-        "fvc_decline_mean_12" => mean_estimate(&declines(&subj, 12.0, |o| o.fvc)),
-        "plateau_6" => plateau(&subj, 6.0),
-        "plateau_12" => plateau(&subj, 12.0),
-        "plateau_18" => plateau(&subj, 18.0),
+        "fvc_decline_mean_12" => mean_estimate(&declines(subj, 12.0, |o| o.fvc)),
+        "plateau_6" => plateau(subj, 6.0),
+        "plateau_12" => plateau(subj, 12.0),
+        "plateau_18" => plateau(subj, 18.0),
         "median_survival_dfs_slow" | "median_survival_dfs_mid" | "median_survival_dfs_fast" => {
             // Labra 2016 groups by the pre-slope at the first visit (here: diagnosis).
             let (lo, hi) = match name {
@@ -399,28 +441,105 @@ pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option
                 hi: f64::NAN,
             }
         }
-        "second_region_mean"
-        | "second_region_mean_bulbar"
-        | "second_region_mean_upper_limb"
-        | "second_region_mean_lower_limb" => {
+        "second_region_median"
+        | "second_region_median_bulbar"
+        | "second_region_median_upper_limb"
+        | "second_region_median_lower_limb" => {
             let site = match name {
-                "second_region_mean_bulbar" => Some(Region::Bulbar),
-                "second_region_mean_upper_limb" => Some(Region::Cervical),
-                "second_region_mean_lower_limb" => Some(Region::Lumbar),
+                "second_region_median_bulbar" => Some(Region::Bulbar),
+                "second_region_median_upper_limb" => Some(Region::Cervical),
+                "second_region_median_lower_limb" => Some(Region::Lumbar),
                 _ => None,
             };
-            let v: Vec<f64> = subj
+            Estimate::point(median(&to_second_region(subj, site)))
+        }
+        "second_region_bulbar_lead" => {
+            // How much sooner bulbar-onset disease reaches a second region than the faster of
+            // upper- and lower-limb onset (medians): positive when bulbar onset is shortest.
+            let m = |r| median(&to_second_region(subj, Some(r)));
+            Estimate::point(m(Region::Cervical).min(m(Region::Lumbar)) - m(Region::Bulbar))
+        }
+        "second_region_before_death_share" => {
+            let died: Vec<&Subject> = subj.iter().filter(|s| s.died).collect();
+            let k = died
                 .iter()
-                .filter(|s| site.is_none_or(|r| s.region == r))
-                .filter_map(|s| {
+                .filter(|s| {
                     let e = &s.course.events;
-                    e.second_region
-                        .filter(|&t| t <= s.course.follow_up_end)
-                        .zip(e.onset)
-                        .map(|(t, o)| t - o)
+                    e.second_region.zip(e.death).is_some_and(|(r, d)| r <= d)
                 })
+                .count();
+            share(k, died.len())
+        }
+        "noncontiguous_spread_share" => {
+            // King's regions 0 bulbar, 1 upper limb, 2 lower limb: the upper limb lies between
+            // the other two, so first spread between bulbar and lower limb skips a region.
+            let pairs: Vec<(u8, u8)> = subj
+                .iter()
+                .filter(|s| {
+                    s.course
+                        .events
+                        .second_region
+                        .is_some_and(|t| t <= s.course.follow_up_end)
+                })
+                .filter_map(|s| s.course.spread[0].zip(s.course.spread[1]))
                 .collect();
-            mean_estimate(&v)
+            let k = pairs.iter().filter(|&&(a, b)| a.abs_diff(b) == 2).count();
+            share(k, pairs.len())
+        }
+        "alsfrs_quadratic_mean_24" => mean_estimate(&curvatures_of(subj, DECLINE_WINDOW)),
+        "sustained_gain_share" => {
+            let v: Vec<bool> = subj
+                .iter()
+                .filter_map(|s| sustained_gain(&s.course.visits, 4, 12.0))
+                .collect();
+            share(v.iter().filter(|&&g| g).count(), v.len())
+        }
+        "positive_interval_share" => {
+            let v: Vec<bool> = subj
+                .iter()
+                .filter_map(|s| positive_interval(&s.course.visits, 6.0))
+                .collect();
+            share(v.iter().filter(|&&g| g).count(), v.len())
+        }
+        "death_before_diagnosis_share" => {
+            // Among drawn patients with clinical onset (whatever became of them), those who
+            // died before diagnosis, the enrollment time of the natural-history population.
+            use crate::cohort::ScreenFailure as F;
+            let with_onset = outcomes
+                .iter()
+                .filter(|o| match o {
+                    Outcome::Enrolled { .. } => true,
+                    Outcome::ScreenFailed { reason, .. } => {
+                        !matches!(reason, F::NoOnset | F::Genotype)
+                    }
+                    Outcome::Failed { .. } => false,
+                })
+                .count();
+            let died = outcomes
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o,
+                        Outcome::ScreenFailed {
+                            reason: F::DiedBeforeEnrollment,
+                            ..
+                        }
+                    )
+                })
+                .count();
+            share(died, with_onset)
+        }
+        "respiratory_death_subscore_12_count" => {
+            // Deaths by respiratory failure (the FVC criterion, not loss of airway protection)
+            // whose latent respiratory subscore at death rounds to 12 of 12.
+            let k = subj
+                .iter()
+                .filter(|s| {
+                    let a = &s.course.at_end;
+                    s.died && a.respiratory_failure && a.respiratory_subscore.round() >= 12.0
+                })
+                .count();
+            Estimate::point(k as f64)
         }
         "kings_stage1_median"
         | "kings_stage2_median"
@@ -492,6 +611,123 @@ pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option
         _ => return None,
     };
     Some(e)
+}
+
+/// Months after the first assessment over which the curvature of the decline is measured.
+pub const DECLINE_WINDOW: f64 = 24.0;
+
+/// Median of the finite values; NaN when there are none.
+fn median(v: &[f64]) -> f64 {
+    let v = sorted(v.to_vec());
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        quantile(&v, 0.5)
+    }
+}
+
+/// Months from onset to a second King's region, of the patients (of one onset region, or all)
+/// in whom it happened within follow-up.
+fn to_second_region(subj: &[Subject], site: Option<Region>) -> Vec<f64> {
+    subj.iter()
+        .filter(|s| site.is_none_or(|r| s.region == r))
+        .filter_map(|s| {
+            let e = &s.course.events;
+            e.second_region
+                .filter(|&t| t <= s.course.follow_up_end)
+                .zip(e.onset)
+                .map(|(t, o)| t - o)
+        })
+        .collect()
+}
+
+/// Per patient, the quadratic coefficient of the rated total against months over the visits
+/// within `months` of the first assessment (patients with at least five such visits).
+fn curvatures_of(subj: &[Subject], months: f64) -> Vec<f64> {
+    subj.iter()
+        .filter_map(|s| {
+            let v = &s.course.visits;
+            let t0 = first_t(v);
+            let w: Vec<_> = v.iter().filter(|o| o.t - t0 <= months + 1e-9).collect();
+            if w.len() < 5 {
+                return None;
+            }
+            let x: Vec<f64> = w.iter().map(|o| o.t - t0).collect();
+            let y: Vec<f64> = w.iter().map(|o| f64::from(o.total())).collect();
+            quadratic_coefficient(&x, &y)
+        })
+        .collect()
+}
+
+/// Whether rated visits show a sustained gain: a total at least `points` above an earlier
+/// total, and every visit of the following `months` (which must have been seen) still that far
+/// above it. `None` when the visits span less than `months` (no gain could be seen).
+pub fn sustained_gain(
+    visits: &[crate::cohort::Observation],
+    points: u32,
+    months: f64,
+) -> Option<bool> {
+    let (first, last) = (visits.first()?, visits.last()?);
+    if last.t - first.t < months - 1e-9 {
+        return None;
+    }
+    let mut lowest = u32::MAX;
+    for (j, b) in visits.iter().enumerate() {
+        if lowest != u32::MAX && b.total() >= lowest + points && last.t >= b.t + months - 1e-9 {
+            let level = lowest + points;
+            let held = visits[j..]
+                .iter()
+                .take_while(|o| o.t <= b.t + months + 1e-9)
+                .all(|o| o.total() >= level);
+            if held {
+                return Some(true);
+            }
+        }
+        lowest = lowest.min(b.total());
+    }
+    Some(false)
+}
+
+/// Whether any window of `months` between rated visits (from a visit to the last visit within
+/// `months` of it, the window fully observed) has a positive least-squares slope of the total.
+/// `None` when no window of that length was observed.
+pub fn positive_interval(visits: &[crate::cohort::Observation], months: f64) -> Option<bool> {
+    let mut seen = false;
+    for (i, a) in visits.iter().enumerate() {
+        let w: Vec<_> = visits[i..]
+            .iter()
+            .take_while(|o| o.t <= a.t + months + 1e-9)
+            .collect();
+        if w.last().is_none_or(|o| o.t < a.t + months - 1e-9) {
+            continue;
+        }
+        seen = true;
+        let x: Vec<f64> = w.iter().map(|o| o.t).collect();
+        let y: Vec<f64> = w.iter().map(|o| f64::from(o.total())).collect();
+        if slope::ols(&x, &y).is_some_and(|f| f.slope > 0.0) {
+            return Some(true);
+        }
+    }
+    seen.then_some(false)
+}
+
+/// Mean per-patient decline (points/month, least squares on the rated total) over the first
+/// `months` after enrollment, patients with at least three visits then: the trial-like slope.
+pub fn mean_decline(outcomes: &[Outcome], months: f64) -> Estimate {
+    mean_estimate(&declines(&subjects(outcomes), months, |o| {
+        f64::from(o.total())
+    }))
+}
+
+/// Median survival from onset (Kaplan-Meier) and median age at onset of the enrolled patients
+/// of a cohort (diagnosed patients, as registers count them).
+pub fn onset_cohort(outcomes: &[Outcome]) -> (Estimate, f64) {
+    let subj = subjects(outcomes);
+    let ages: Vec<f64> = subj.iter().map(|s| s.age).collect();
+    (
+        median_survival(&subj.iter().collect::<Vec<_>>()),
+        median(&ages),
+    )
 }
 
 /// Share of patients whose rated ALSFRS-R total at `months` after the first visit is at least
@@ -701,18 +937,11 @@ pub fn quadratic_coefficient(x: &[f64], y: &[f64]) -> Option<f64> {
 }
 
 /// Per patient, the quadratic coefficient of the rated ALSFRS-R total against months after
-/// diagnosis over the first `months` (patients with at least five visits then): positive when
-/// the decline slows down (a curvilinear, decelerating course), negative when it speeds up.
+/// the first assessment over the first `months` (patients with at least five visits then):
+/// positive when the decline slows down (a curvilinear, decelerating course), negative when it
+/// speeds up. `alsfrs_quadratic_mean_24` is their mean over 24 months.
 pub fn curvatures(outcomes: &[Outcome], months: f64) -> Vec<f64> {
-    subjects(outcomes)
-        .iter()
-        .filter_map(|s| {
-            let v = visits_within(s, months, 5)?;
-            let x: Vec<f64> = v.iter().map(|o| o.t).collect();
-            let y: Vec<f64> = v.iter().map(|o| f64::from(o.total())).collect();
-            quadratic_coefficient(&x, &y)
-        })
-        .collect()
+    curvatures_of(&subjects(outcomes), months)
 }
 
 /// D50 (months) of one course `(months from onset, rated total)` by the logit least-squares
@@ -753,6 +982,82 @@ pub fn alsfrs_declines(outcomes: &[Outcome], months: f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cohort::Observation;
+
+    /// Visits at the given months with the given rated totals (the total spread over items).
+    fn visits(course: &[(f64, u32)]) -> Vec<Observation> {
+        course
+            .iter()
+            .map(|&(t, total)| {
+                let mut items = [0u8; crate::model::alsfrs::N_ITEMS];
+                let mut left = total;
+                for x in &mut items {
+                    let k = left.min(4);
+                    *x = k as u8;
+                    left -= k;
+                }
+                Observation {
+                    t,
+                    items,
+                    fvc: 100.0,
+                    nfl: 10.0,
+                    regional: [0.0; crate::cohort::engine::REGIONAL],
+                    modulation: [1.0; crate::cohort::engine::N_SLOTS],
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sustained_gain_needs_four_points_held_for_twelve_months() {
+        let held = visits(&[
+            (0.0, 40),
+            (3.0, 44),
+            (6.0, 44),
+            (9.0, 45),
+            (12.0, 44),
+            (15.0, 44),
+        ]);
+        assert_eq!(sustained_gain(&held, 4, 12.0), Some(true));
+        assert_eq!(held[1].total(), 44);
+        // A dip below the gained level within the 12 months.
+        let dip = visits(&[
+            (0.0, 40),
+            (3.0, 44),
+            (6.0, 43),
+            (9.0, 45),
+            (12.0, 44),
+            (15.0, 44),
+        ]);
+        assert_eq!(sustained_gain(&dip, 4, 12.0), Some(false));
+        // Three points are not a gain.
+        let small = visits(&[
+            (0.0, 40),
+            (3.0, 43),
+            (6.0, 43),
+            (9.0, 43),
+            (12.0, 43),
+            (15.0, 43),
+        ]);
+        assert_eq!(sustained_gain(&small, 4, 12.0), Some(false));
+        // The 12 months after the gain were not seen.
+        let short = visits(&[(0.0, 40), (3.0, 44), (6.0, 44), (9.0, 44), (12.0, 44)]);
+        assert_eq!(sustained_gain(&short, 4, 12.0), Some(false));
+        // Visits spanning less than 12 months say nothing.
+        assert_eq!(sustained_gain(&short[..4], 4, 12.0), None);
+    }
+
+    #[test]
+    fn positive_interval_needs_a_fully_observed_rising_window() {
+        let falling = visits(&[(0.0, 40), (3.0, 39), (6.0, 37), (9.0, 36)]);
+        assert_eq!(positive_interval(&falling, 6.0), Some(false));
+        let rise = visits(&[(0.0, 40), (3.0, 39), (6.0, 41), (9.0, 38), (12.0, 36)]);
+        assert_eq!(positive_interval(&rise, 6.0), Some(true));
+        // A rise in a window that was not observed to its end does not count.
+        let open = visits(&[(0.0, 40), (3.0, 38), (6.0, 36), (9.0, 37)]);
+        assert_eq!(positive_interval(&open, 6.0), Some(false));
+        assert_eq!(positive_interval(&open[..2], 6.0), None);
+    }
 
     #[test]
     fn quadratic_coefficient_of_an_exact_parabola() {

@@ -17,6 +17,28 @@ pub const NATURAL_HISTORY: &str = include_str!("../../scenarios/natural-history.
 /// Size of the separate SOD1 A4V cohort.
 pub const SOD1_A4V_PATIENTS: u64 = 400;
 
+/// Size of the separate FUS cohort.
+pub const FUS_PATIENTS: u64 = 300;
+
+/// The bundled trial-like scenario, whose screen the trial-like cohort uses.
+pub const TRIAL_LIKE: &str = include_str!("../../scenarios/trial-like.toml");
+
+/// Patients screened for the trial-like cohort.
+pub const TRIAL_PATIENTS: u64 = 600;
+
+/// Metrics computed on a cohort other than the main one (see [`estimate`]).
+pub const COHORT_METRICS: [&str; 9] = [
+    "median_survival_sod1_a4v",
+    "nfl_rise_lead_sod1_a4v",
+    "nfl_rise_lead_fus",
+    "nfl_rise_lead_c9orf72",
+    "nfl_rise_order",
+    "fus_onset_age_median",
+    "fus_median_survival_from_onset",
+    "trial_slope_6",
+    "trial_slope_12",
+];
+
 /// One target with its simulated value.
 #[derive(Debug, Clone)]
 pub struct Check {
@@ -29,8 +51,7 @@ pub struct Check {
 impl Check {
     /// Whether the simulated value lies in the acceptance interval.
     pub fn passed(&self) -> bool {
-        let v = self.estimate.value;
-        v.is_finite() && v >= self.target.accept[0] && v <= self.target.accept[1]
+        self.target.accepts(self.estimate.value)
     }
 }
 
@@ -61,8 +82,31 @@ pub struct Cohorts {
     pub main: Vec<Outcome>,
     /// SOD1 A4V carriers (younger onset), for their survival.
     pub sod1_a4v: Vec<Outcome>,
-    /// Carriers followed monthly from disease initiation, by genotype, for NfL before onset.
+    /// Carriers followed monthly from disease initiation, by genotype, for NfL before onset
+    /// (and, for FUS, onset age and survival from onset).
     pub presymptomatic: Vec<(Genotype, Vec<Outcome>)>,
+    /// FUS carriers drawn like the main population except for genotype (age at onset as the
+    /// scenario draws it), for their age at onset and survival.
+    pub fus: Vec<Outcome>,
+    /// A trial-like screened population, untreated, seen monthly from enrollment.
+    pub trial: Vec<Outcome>,
+}
+
+/// The trial-like population for the trial-like slope targets: the screen, enrollment and
+/// visits of `scenarios/trial-like.toml` (onset within 24 months, ALSFRS-R at least 30, FVC at
+/// least 60%, enrolled 3 months after diagnosis, seen monthly for 18 months), its first arm
+/// only (placebo, untreated), with the model, population make-up and seed of `s`.
+pub fn trial_like(s: &Scenario) -> Scenario {
+    // Bundled and checked by the test suite, so it always parses.
+    let t = scenario::parse("trial-like.toml", "trial-like", TRIAL_LIKE).unwrap_or_else(|e| {
+        unreachable!("the bundled trial-like scenario is invalid: {}", e.report())
+    });
+    let mut p = s.clone();
+    p.population.enrollment = t.population.enrollment;
+    p.population.inclusion = t.population.inclusion;
+    p.simulation = t.simulation;
+    p.arms.truncate(1);
+    p
 }
 
 /// Simulates the main cohort, the SOD1 A4V cohort and the presymptomatic cohorts.
@@ -95,34 +139,77 @@ pub fn simulate(s: &Scenario, threads: usize) -> Result<Cohorts, EngineError> {
         let out = cohort::run(&p.cohort_spec(), 0..PRESYMPTOMATIC_PATIENTS, threads)?;
         presymptomatic.push((g, out));
     }
+    let mut fus = s.clone();
+    fus.population.covariates.genotype = only(Genotype::Fus);
+    let fus = cohort::run(&fus.cohort_spec(), 0..FUS_PATIENTS, threads)?;
+    let trial = cohort::run(&trial_like(s).cohort_spec(), 0..TRIAL_PATIENTS, threads)?;
     Ok(Cohorts {
         main,
         sod1_a4v,
         presymptomatic,
+        fus,
+        trial,
     })
+}
+
+/// The estimate of one metric from the cohorts; NaN when it cannot be computed.
+pub fn estimate(metric: &str, cohorts: &Cohorts) -> Estimate {
+    estimate_prepared(metric, cohorts, &metrics::Prepared::new(&cohorts.main))
+}
+
+/// As [`estimate`], with the main cohort prepared once.
+fn estimate_prepared(metric: &str, cohorts: &Cohorts, main: &metrics::Prepared) -> Estimate {
+    let nan = Estimate {
+        value: f64::NAN,
+        lo: f64::NAN,
+        hi: f64::NAN,
+    };
+    let carriers = |g: Genotype| {
+        cohorts
+            .presymptomatic
+            .iter()
+            .find(|(x, _)| *x == g)
+            .map(|(_, out)| out.as_slice())
+    };
+    let lead = |g| {
+        carriers(g)
+            .and_then(metrics::nfl_rise_lead)
+            .map_or(f64::NAN, |e| e.value)
+    };
+    let point = |value| Estimate {
+        value,
+        lo: f64::NAN,
+        hi: f64::NAN,
+    };
+    match metric {
+        "nfl_rise_lead_sod1_a4v" => point(lead(Genotype::Sod1A4v)),
+        "nfl_rise_lead_fus" => point(lead(Genotype::Fus)),
+        "nfl_rise_lead_c9orf72" => point(lead(Genotype::C9orf72)),
+        "nfl_rise_order" => {
+            // 1 when the rise comes earliest (relative to onset) in C9orf72, then FUS, then
+            // SOD1 A4V; 0 otherwise (or when a lead is missing).
+            let (a, f, c) = (
+                lead(Genotype::Sod1A4v),
+                lead(Genotype::Fus),
+                lead(Genotype::C9orf72),
+            );
+            point(if a < f && f < c { 1.0 } else { 0.0 })
+        }
+        "fus_onset_age_median" => point(metrics::onset_cohort(&cohorts.fus).1),
+        "fus_median_survival_from_onset" => metrics::onset_cohort(&cohorts.fus).0,
+        "trial_slope_6" => metrics::mean_decline(&cohorts.trial, 6.0),
+        "trial_slope_12" => metrics::mean_decline(&cohorts.trial, 12.0),
+        _ => metrics::compute_prepared(metric, main, &cohorts.sod1_a4v).unwrap_or(nan),
+    }
 }
 
 /// Every bundled target against the simulated cohorts.
 pub fn check(cohorts: &Cohorts) -> Vec<Check> {
+    let main = metrics::Prepared::new(&cohorts.main);
     targets::bundled()
         .into_iter()
         .map(|target| {
-            let presymptomatic = PRESYMPTOMATIC_GENOTYPES
-                .iter()
-                .find(|g| target.metric == format!("nfl_rise_lead_{}", g.name().replace('-', "_")));
-            let estimate = match presymptomatic {
-                Some(g) => cohorts
-                    .presymptomatic
-                    .iter()
-                    .find(|(x, _)| x == g)
-                    .and_then(|(_, out)| metrics::nfl_rise_lead(out)),
-                None => metrics::compute(&target.metric, &cohorts.main, &cohorts.sod1_a4v),
-            }
-            .unwrap_or(Estimate {
-                value: f64::NAN,
-                lo: f64::NAN,
-                hi: f64::NAN,
-            });
+            let estimate = estimate_prepared(&target.metric, cohorts, &main);
             Check { target, estimate }
         })
         .collect()
@@ -139,14 +226,14 @@ fn fmt(x: f64) -> String {
 /// `validation.csv`.
 pub fn to_csv(checks: &[Check]) -> String {
     let mut out = String::from(
-        "id,class,statistic,simulated,ci_low,ci_high,published,accept_low,accept_high,pass,population,source\n",
+        "id,class,statistic,simulated,ci_low,ci_high,published,accept_low,accept_high,pass,population,source,informs\n",
     );
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     for c in checks {
         let t = &c.target;
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             t.id,
             if t.class == Class::Hard {
                 "hard"
@@ -162,7 +249,8 @@ pub fn to_csv(checks: &[Check]) -> String {
             t.accept[1],
             c.passed(),
             q(&t.population),
-            q(&t.source)
+            q(&t.source),
+            q(&t.informs.join(" "))
         );
     }
     out
@@ -190,7 +278,7 @@ pub fn to_markdown(checks: &[Check], patients: u64, seed: u64) -> String {
     for (title, group) in [("Hard targets", hard), ("Soft targets", soft)] {
         let _ = write!(
             out,
-            "## {title}\n\n| target | simulated (95% CI) | published | accepted | pass | source |\n|---|---|---|---|---|---|\n"
+            "## {title}\n\n| target | simulated (95% CI) | published | accepted | pass | source | informs |\n|---|---|---|---|---|---|---|\n"
         );
         for c in group {
             let e = c.estimate;
@@ -201,15 +289,20 @@ pub fn to_markdown(checks: &[Check], patients: u64, seed: u64) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {} | {}{} | {} | {} to {} | {} | {} |",
+                "| {} | {}{} | {} | {} | {} | {} | {} |",
                 c.target.statistic,
                 fmt(e.value),
                 ci,
                 c.target.value,
-                c.target.accept[0],
-                c.target.accept[1],
+                targets::accepted_text(c.target.accept),
                 if c.passed() { "yes" } else { "**no**" },
-                c.target.source
+                c.target.source,
+                c.target
+                    .informs
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         out.push('\n');
@@ -308,18 +401,19 @@ pub struct ValidationFigures {
     pub targets: Vec<Target>,
 }
 
-/// The shape of the decline, reported without a target (no published value to compare
-/// with): the curvature of each patient's course over the first 24 months after diagnosis,
-/// and D50 groups. A markdown section for `validation.md`.
+/// The shape of the decline in detail: the curvature of each patient's course over the first
+/// 24 months after the first assessment (whose mean is the `alsfrs-deceleration` target) and
+/// the D50 groups (reported without a target: no published shares are at hand). A markdown
+/// section for `validation.md`.
 pub fn shape_markdown(outcomes: &[Outcome]) -> String {
     let c = metrics::curvatures(outcomes, DECLINE_MONTHS);
     let d50 = metrics::d50_fits(outcomes);
     let mut out = String::from(
-        "## Shape of the decline (reported, no target)\n\nPublished: the mean course is \
+        "## Shape of the decline\n\nPublished: the mean course is \
          curvilinear (quadratic fits, not linear; Gordon 2010 J Neurol 257:1713) and decelerates \
-         on average over the first 24 months (PRECISION-ALS, van Eijk 2025 ALS-FTD 26(sup1):30); \
-         D50 groups below 20, 20-40 and above 40 months (Jena ALS group). No published numbers \
-         are at hand to set intervals.\n\n",
+         on average over the first 24 months (PRECISION-ALS, van Eijk 2025 ALS-FTD 26(sup1):30; \
+         the `alsfrs-deceleration` target); D50 groups below 20, 20-40 and above 40 months (Jena \
+         ALS group), reported without a target: no published shares are at hand.\n\n",
     );
     if !c.is_empty() {
         let n = c.len() as f64;
@@ -330,7 +424,7 @@ pub fn shape_markdown(outcomes: &[Outcome]) -> String {
         let _ = writeln!(
             out,
             "- Quadratic coefficient of each patient's rated ALSFRS-R against months after \
-             diagnosis, first 24 months, patients with 5 or more visits (n = {}): mean {:.4} \
+             the first assessment, first 24 months, patients with 5 or more visits (n = {}): mean {:.4} \
              points/month² (95% CI {:.4} to {:.4}); decelerating (coefficient above 0) in {:.0}%.",
             c.len(),
             mean,

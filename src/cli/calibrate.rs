@@ -35,7 +35,8 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
-    /// Replace an existing result folder.
+    /// Replace an existing alssim result folder (a folder with its manifest.json or part.json;
+    /// anything else is refused).
     #[arg(long)]
     force: bool,
 }
@@ -106,6 +107,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("trace.csv", trace.into_bytes()),
         ("calibration.md", report.into_bytes()),
         ("validation.csv", validate::to_csv(&checks).into_bytes()),
+        (
+            "manifest.json",
+            alssim::report::result_dir::tool_manifest("calibrate"),
+        ),
     ];
     write_dir(&args.out, &files, args.force)?;
     crate::outln!(

@@ -20,7 +20,7 @@ pub struct ShowArgs {
     file: PathBuf,
 }
 
-/// Checks every file; exit 2 if any could not be read, else 1 if any is invalid, else 0.
+/// Checks every file; exit 0 if every one is valid, else 2 (unreadable or invalid input).
 pub fn check(args: CheckArgs) -> ExitCode {
     let mut unreadable = false;
     let mut invalid = false;
@@ -43,12 +43,10 @@ pub fn check(args: CheckArgs) -> ExitCode {
             }
         }
     }
-    if unreadable {
-        ExitCode::from(2)
-    } else if invalid {
-        ExitCode::from(1)
+    if unreadable || invalid {
+        ExitCode::from(super::EXIT_USAGE)
     } else {
-        ExitCode::SUCCESS
+        ExitCode::from(super::EXIT_SUCCESS)
     }
 }
 
@@ -62,7 +60,7 @@ pub fn show(args: ShowArgs) -> anyhow::Result<()> {
 /// Loads a scenario; on problems the error carries the full report.
 pub fn load_or_report(file: &std::path::Path) -> anyhow::Result<scenario::Scenario> {
     scenario::load(file).map_err(|e| match e {
-        ScenarioError::Io { .. } => anyhow::anyhow!(e),
-        other => anyhow::anyhow!("{}", other.report().trim_start_matches("error: ")),
+        ScenarioError::Io { .. } => anyhow::Error::new(e),
+        other => super::UsageError(other.report().trim_start_matches("error: ").to_string()).into(),
     })
 }

@@ -4,13 +4,16 @@ use alssim::therapy::{Drug, Regimen, library};
 
 /// Options of `alssim drugs`.
 #[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Examples:\n  alssim drugs\n  alssim drugs riluzole\n  alssim drugs tofersen --toml > my-aso.toml"
-)]
+#[command(after_help = "Examples:\n  alssim drugs\n  alssim drugs riluzole\n  \
+    alssim drugs tofersen --toml >> my-scenario.toml   (then rename `[drug.tofersen]` to define \
+    a new drug)\n\nTo change a few values only, a scenario can declare \
+    `[drug.NAME]` with `based-on = \"tofersen\"` and just those keys (docs/SCENARIOS.md).")]
 pub struct Args {
     /// Show one drug in full, with the source of each parameter.
     name: Option<String>,
-    /// With a name: print the drug as TOML (a starting point for a `[drug.NAME]` table).
+    /// With a name: print the drug as a `[drug.NAME]` table to paste into a scenario (under
+    /// the same name it overrides the library drug with the same values; renamed, it defines a
+    /// new drug).
     #[arg(long, requires = "name")]
     toml: bool,
 }
@@ -42,19 +45,63 @@ fn regimen_text(d: &Drug) -> String {
     }
 }
 
+/// A TOML key, quoted when it is not a bare key.
+fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        k.to_string()
+    } else {
+        toml::Value::String(k.to_string()).to_string()
+    }
+}
+
+/// The drug as one `[drug.NAME]` table, with its sub-tables inline and its sources as dotted
+/// keys, so that renaming the one header is all it takes to make a new drug of it.
+pub fn scenario_table(d: &Drug) -> String {
+    use toml::Value;
+    let mut out = format!("[drug.{}]\n", toml_key(&d.name));
+    for (k, v) in alssim::therapy::write::drug_table(d, false) {
+        match (k.as_str(), v) {
+            ("sources", Value::Table(sources)) => {
+                for (sk, sv) in sources {
+                    out.push_str(&format!("sources.{} = {sv}\n", toml_key(&sk)));
+                }
+            }
+            (_, Value::Array(items)) if items.iter().all(Value::is_table) => {
+                out.push_str(&format!("{k} = [\n"));
+                for item in items {
+                    out.push_str(&format!("    {item},\n"));
+                }
+                out.push_str("]\n");
+            }
+            (_, v) => out.push_str(&format!("{k} = {v}\n")),
+        }
+    }
+    out
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Some(name) = args.name else {
-        crate::outln!("{:<20} {:<16} {:<44} regimen", "drug", "status", "targets");
-        for d in library::builtin() {
-            let targets: Vec<&str> = d.effects.iter().map(|e| e.target.name()).collect();
-            crate::outln!(
-                "{:<20} {:<16} {:<44} {}",
-                d.name,
-                d.status.name(),
-                targets.join(", "),
-                d.regimen.kind()
-            );
-        }
+        use super::table::{Align, render};
+        let rows: Vec<Vec<String>> = library::builtin()
+            .iter()
+            .map(|d| {
+                let targets: Vec<&str> = d.effects.iter().map(|e| e.target.name()).collect();
+                vec![
+                    d.name.clone(),
+                    d.status.name().to_string(),
+                    targets.join(", "),
+                    d.regimen.kind().to_string(),
+                ]
+            })
+            .collect();
+        crate::cli::print_out(&render(
+            &["drug", "status", "targets", "regimen"],
+            &[Align::Left; 4],
+            &rows,
+        ));
         crate::outln!(
             "\n{} drugs. `alssim drugs NAME` shows one with its sources; a scenario's \
              `[drug.NAME]` table overrides one or defines a new one.",
@@ -73,17 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .into());
     };
     if args.toml {
-        let mut t = alssim::therapy::write::drug_table(d, true);
-        // Sources print last, as in the library files.
-        let sources = t.remove("sources");
-        let mut text = toml::to_string(&t)?;
-        if let Some(s) = sources {
-            let mut tail = toml::Table::new();
-            tail.insert("sources".into(), s);
-            text.push('\n');
-            text.push_str(&toml::to_string(&tail)?);
-        }
-        crate::cli::print_out(&text);
+        crate::cli::print_out(&scenario_table(d));
         return Ok(());
     }
     crate::outln!("{} ({}): {}", d.title, d.name, d.status.name());

@@ -8,6 +8,7 @@ mod plot;
 mod run;
 mod sensitivity;
 mod simulate;
+mod table;
 mod validate;
 mod whatif;
 
@@ -44,14 +45,14 @@ enum Command {
     Merge(run::MergeArgs),
     /// Redraw the figures and report.html of an existing result folder, without simulating.
     Plot(plot::Args),
-    /// Check scenario files and report every problem (exit 0 valid, 1 invalid, 2 unreadable).
+    /// Check scenario files and report every problem (exit 0 valid, 2 invalid or unreadable).
     Check(check::CheckArgs),
     /// Print a scenario with every default filled in, as valid TOML.
     Show(check::ShowArgs),
     /// Fit the natural-history population to the published targets (writes out/calibration/).
     Calibrate(calibrate::Args),
     /// Compare the untreated default population with published natural history
-    /// (exit 0 when every hard target passes, 1 when one is missed).
+    /// (exit 0 when every hard target passes, 3 when one is missed).
     Validate(validate::Args),
     /// Screen which model parameters drive a scenario's outcomes (Morris elementary effects;
     /// writes out/sensitivity/<scenario>/).
@@ -62,13 +63,32 @@ enum Command {
     Params(params::Args),
 }
 
-/// Exit code of a run that failed for a reason other than bad usage.
+/// Exit code of success.
+pub const EXIT_SUCCESS: u8 = 0;
+/// Exit code of a run that failed: the simulation, a file it had to write, or too many failed
+/// patients (README.md, "Exit codes").
 pub const EXIT_FAILURE: u8 = 1;
-/// Exit code of bad usage (clap uses the same).
+/// Exit code of bad usage or invalid input: a bad flag or value, an unreadable or invalid
+/// scenario, an unknown name, an existing output folder without `--force`, a damaged part
+/// folder (clap uses the same code for its own errors).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code of `alssim validate` when a hard target is missed.
+pub const EXIT_VALIDATION: u8 = 3;
 
 /// Runs the command line and maps errors to exit codes.
 pub fn main() -> ExitCode {
+    // A panic is a bug, never a user mistake; it is reported in one message without a
+    // backtrace, whatever RUST_BACKTRACE says (ALSSIM_BACKTRACE=1 keeps the standard report).
+    if std::env::var_os("ALSSIM_BACKTRACE").is_none() {
+        std::panic::set_hook(Box::new(|info| {
+            let text = info.to_string().replace('\n', " ");
+            eprintln!(
+                "error: internal error in alssim (a bug; please report it with the command \
+                 line): {}",
+                alssim::scenario::bounds::clip(&text, 1000)
+            );
+        }));
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
@@ -88,16 +108,63 @@ pub fn main() -> ExitCode {
         Command::Params(args) => params::run(args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(EXIT_SUCCESS),
+        Err(err) if err.is::<Reported>() => {
+            ExitCode::from(err.downcast_ref::<Reported>().map_or(EXIT_FAILURE, |r| r.0))
+        }
         Err(err) => {
-            let code = err
-                .downcast_ref::<UsageError>()
-                .map_or(EXIT_FAILURE, |_| EXIT_USAGE);
-            eprintln!("error: {err:#}");
-            ExitCode::from(code)
+            eprintln!("error: {}", message(&err));
+            ExitCode::from(exit_code(&err))
         }
     }
 }
+
+/// The exit code of an error, by the table in README.md.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    use alssim::report::result_dir::ResultDirError;
+    use alssim::report::run::RunError;
+    for cause in err.chain() {
+        if cause.is::<UsageError>() || cause.is::<alssim::scenario::ScenarioError>() {
+            return EXIT_USAGE;
+        }
+        if let Some(ResultDirError::Exists(_)) = cause.downcast_ref::<ResultDirError>() {
+            return EXIT_USAGE;
+        }
+        if let Some(RunError::Merge(_) | RunError::Output(ResultDirError::Exists(_))) =
+            cause.downcast_ref::<RunError>()
+        {
+            return EXIT_USAGE;
+        }
+    }
+    EXIT_FAILURE
+}
+
+/// An error and its causes in one message, each cause once: an I/O error that a message
+/// already quotes ("cannot read F: No such file or directory (os error 2)") is not repeated.
+pub fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    // Every line readable: a value echoed from the input is never printed whole when huge.
+    text.lines()
+        .map(|l| alssim::scenario::bounds::clip(l, 1000))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An error already reported on stderr, with its exit code (a run with too many failed
+/// patients says so before its report).
+#[derive(Debug, thiserror::Error)]
+#[error("exit status {0}")]
+pub struct Reported(pub u8);
 
 /// Writes text to standard output. A closed pipe (`alssim params | head`) ends the program
 /// quietly with success, as command-line tools do, instead of a panic.

@@ -22,11 +22,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .filter(|p| args.filter.as_deref().is_none_or(|f| p.name.contains(f)))
         .collect();
     if matching.is_empty() {
-        anyhow::bail!(
+        return Err(crate::cli::UsageError(format!(
             "no parameter name contains `{}`; `alssim params` lists all {}",
-            args.filter.unwrap_or_default(),
+            alssim::scenario::bounds::clip(&args.filter.unwrap_or_default(), 60),
             PARAMETERS.len()
-        );
+        ))
+        .into());
     }
     for p in matching {
         crate::outln!("{p}\n    source: {}", p.source);

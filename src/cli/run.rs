@@ -43,7 +43,8 @@ pub struct CohortArgs {
     /// Worker threads (1 runs serially; default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
-    /// Replace an existing result folder.
+    /// Replace an existing alssim result folder (a folder with its manifest.json or part.json;
+    /// anything else is refused).
     #[arg(long)]
     pub force: bool,
     /// Write only the tables: no figures and no report.html.
@@ -52,18 +53,94 @@ pub struct CohortArgs {
     /// Print nothing but errors (no progress bar, no summary line).
     #[arg(long)]
     pub quiet: bool,
+    /// Override a model parameter in every arm, NAME=VALUE (repeatable; replaces the scenario's
+    /// `[model]` value; `alssim params` lists the names). Recorded in manifest.json.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Largest fraction of patients whose integration may fail before the run exits with status
+    /// 1, replacing `simulation.max-failed-fraction` (default 0.01).
+    #[arg(long, value_name = "F", value_parser = parse_fraction)]
+    pub max_failed_fraction: Option<f64>,
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        Ok(x) => Err(format!(
+            "{} is out of range: accepted a fraction from 0 to 1",
+            alssim::scenario::bounds::readable(x)
+        )),
+        Err(_) => Err(format!(
+            "`{}` is not a number: accepted a fraction from 0 to 1",
+            alssim::scenario::bounds::clip(s, 40)
+        )),
+    }
 }
 
 impl CohortArgs {
-    /// Applies `--seed` and `--patients` to a scenario.
-    pub fn apply(&self, s: &mut scenario::Scenario) {
+    /// Applies `--seed`, `--patients`, `--set` and `--max-failed-fraction` to a scenario, and
+    /// checks the resource bounds again (`--patients` multiplies the work).
+    pub fn apply(&self, s: &mut scenario::Scenario) -> Result<(), super::UsageError> {
         if let Some(seed) = self.seed {
             s.population.seed = seed;
         }
         if let Some(n) = self.patients {
             s.population.size = n;
         }
+        if let Some(f) = self.max_failed_fraction {
+            s.simulation.max_failed_fraction = f;
+        }
+        apply_set(&self.set, s)?;
+        match scenario::bounds::check(s).first() {
+            Some(problem) => Err(super::UsageError(problem.clone())),
+            None => Ok(()),
+        }
     }
+}
+
+/// Applies `--set NAME=VALUE` overrides to a scenario's `[model]` table: each is range-checked,
+/// replaces a value the scenario set or is added after them, and the result must satisfy the
+/// rules that span several parameters.
+fn apply_set(set: &[String], s: &mut scenario::Scenario) -> Result<(), crate::cli::UsageError> {
+    use crate::cli::UsageError;
+    if set.is_empty() {
+        return Ok(());
+    }
+    let mut params = s.params();
+    for item in set {
+        let (name, value) = super::simulate::parse_set(item)?;
+        params
+            .set(name, value)
+            .map_err(|e| UsageError(format!("--set: {e}")))?;
+        match s.model.iter_mut().find(|(n, _)| n == name) {
+            Some(entry) => entry.1 = value,
+            None => s.model.push((name.to_string(), value)),
+        }
+    }
+    params
+        .check_consistency()
+        .map_err(|e| UsageError(format!("--set: {e}")))
+}
+
+/// When more patients failed to integrate than `simulation.max-failed-fraction` allows, says so
+/// on stderr (before anything else is printed about the run) and returns the error that makes
+/// the exit status 1. The result folder is kept for inspection.
+pub fn check_failed(r: &RunReport, fraction: f64, file: &str) -> Result<(), super::Reported> {
+    let s = &r.summary;
+    if s.failed == 0 || (s.failed as f64) <= fraction * s.screened as f64 {
+        return Ok(());
+    }
+    eprintln!(
+        "error: the run failed: {} of {} patients ({:.1}%) failed to integrate, more than the \
+         limit of {}% (`simulation.max-failed-fraction`, `--max-failed-fraction`); the result in \
+         {} is kept for inspection, see `failures` in {file}",
+        s.failed,
+        s.screened,
+        100.0 * s.failed as f64 / s.screened.max(1) as f64,
+        100.0 * fraction,
+        r.dir.display()
+    );
+    Err(super::Reported(super::EXIT_FAILURE))
 }
 
 /// Options of `alssim merge`.
@@ -78,7 +155,8 @@ pub struct MergeArgs {
     /// Result folder.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Replace an existing result folder.
+    /// Replace an existing alssim result folder (a folder with its manifest.json or part.json;
+    /// anything else is refused).
     #[arg(long)]
     force: bool,
     /// Write only the tables: no figures and no report.html.
@@ -87,6 +165,21 @@ pub struct MergeArgs {
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
+    /// Largest fraction of patients whose integration may fail before the merge exits with
+    /// status 1 (default: the scenario's `simulation.max-failed-fraction`).
+    #[arg(long, value_name = "F", value_parser = parse_fraction)]
+    max_failed_fraction: Option<f64>,
+}
+
+/// `simulation.max-failed-fraction` of the resolved scenario recorded in a result's manifest.
+fn recorded_max_failed_fraction(dir: &std::path::Path) -> f64 {
+    std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|m| m["resolved_scenario"].as_str().map(str::to_string))
+        .and_then(|resolved| toml::from_str::<toml::Value>(&resolved).ok())
+        .and_then(|t| t.get("simulation")?.get("max-failed-fraction")?.as_float())
+        .unwrap_or(alssim::cohort::spec::DEFAULT_MAX_FAILED_FRACTION)
 }
 
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
@@ -160,7 +253,7 @@ fn warn_failures(r: &RunReport, file: &str) {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = load_or_report(&args.file)?;
-    args.cohort.apply(&mut s);
+    args.cohort.apply(&mut s)?;
     let threads = super::threads(args.cohort.threads);
     let dir = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {
@@ -180,10 +273,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         force: args.cohort.force,
         scenario_file: args.file.display().to_string(),
         plots: !args.cohort.no_plots && args.shard.is_none(),
+        command: "run",
+        replace_own: false,
     };
     let bar = progress_bar(total, args.cohort.quiet);
     let report = run_scenario(&s, &dir, &options, |done| bar.set_position(done))?;
     bar.finish_and_clear();
+    let failed = check_failed(
+        &report,
+        s.simulation.max_failed_fraction,
+        if args.shard.is_some() {
+            "part.json"
+        } else {
+            "manifest.json"
+        },
+    );
     if !args.cohort.quiet {
         print_report("run", &s.meta.name, &report, threads);
     }
@@ -196,11 +300,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "manifest.json"
         },
     );
+    failed?;
     Ok(())
 }
 
 pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let report = merge_parts_with(&args.parts, &args.out, args.force, !args.no_plots)?;
+    let fraction = args
+        .max_failed_fraction
+        .unwrap_or_else(|| recorded_max_failed_fraction(&report.dir));
+    let failed = check_failed(&report, fraction, "manifest.json");
     if !args.quiet {
         crate::outln!(
             "alssim merge: {} parts: {} screened, {} enrolled, {} failed",
@@ -213,5 +322,6 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<()> {
     }
     warn_figures(&report);
     warn_failures(&report, "manifest.json");
+    failed?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::check::load_or_report;
 use alssim::calibrate::sensitivity::{
     self, Analysis, DEFAULT_RANGE_FACTOR, MorrisDesign, OUTCOMES, SensitivityError, Settings,
 };
-use alssim::report::result_dir::{ResultDirError, Staging};
+use alssim::report::result_dir::{Replace, Staging, check_replaceable, tool_manifest};
 use alssim::scenario;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -54,7 +54,8 @@ pub struct Args {
     /// (N × (factors + 2) more cohort runs); 0 skips them.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=100_000))]
     sobol: u64,
-    /// Replace an existing result folder.
+    /// Replace an existing alssim result folder (a folder with its manifest.json or part.json;
+    /// anything else is refused).
     #[arg(long)]
     force: bool,
     /// Print nothing but errors.
@@ -99,9 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join("sensitivity").join(&s.meta.name));
     // Refuse an existing folder before the (long) computation rather than after it.
-    if dir.exists() && !args.force {
-        return Err(ResultDirError::Exists(dir).into());
-    }
+    check_replaceable(&dir, Replace::force(args.force))?;
     let total = settings.trajectories * (factors.len() + 1);
     if !args.quiet {
         crate::outln!(
@@ -163,6 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         staging.write(name, contents.as_bytes())?;
     }
     sensitivity::write_figures(&analysis, &staging.path(""))?;
+    staging.write("manifest.json", &tool_manifest("sensitivity"))?;
     staging.commit()?;
     if !args.quiet {
         print_summary(&analysis, seconds);

@@ -97,26 +97,48 @@ fn parse_positive(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Reads one `--set NAME=VALUE` argument (the name is checked when it is applied).
+pub(crate) fn parse_set(item: &str) -> Result<(&str, f64), UsageError> {
+    let (name, value) = item.split_once('=').ok_or_else(|| {
+        UsageError(format!(
+            "--set `{item}`: expected NAME=VALUE, e.g. --set agg_growth_rate=0.3"
+        ))
+    })?;
+    let value: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| UsageError(format!("--set {name}: `{value}` is not a number")))?;
+    Ok((name.trim(), value))
+}
+
 fn params_with_overrides(set: &[String]) -> anyhow::Result<Params> {
     let mut params = Params::default();
     for item in set {
-        let (name, value) = item.split_once('=').ok_or_else(|| {
-            UsageError(format!(
-                "--set `{item}`: expected NAME=VALUE, e.g. --set agg_growth_rate=0.3"
-            ))
-        })?;
-        let value: f64 = value
-            .trim()
-            .parse()
-            .map_err(|_| UsageError(format!("--set {name}: `{value}` is not a number")))?;
+        let (name, value) = parse_set(item)?;
         params
-            .set(name.trim(), value)
+            .set(name, value)
             .map_err(|e| UsageError(format!("--set: {e}")))?;
     }
     Ok(params)
 }
 
+/// Most rows `simulate` prints: a table longer than this is a mistake in `--interval`.
+pub const MAX_ROWS: f64 = 100_000.0;
+
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let rows = (args.horizon / args.interval).floor() + 1.0;
+    if rows > MAX_ROWS {
+        return Err(UsageError(format!(
+            "--interval {}: {} rows over a horizon of {} months is more than the limit of {} \
+             rows; accepted: an interval of at least {:.6} months",
+            alssim::scenario::bounds::readable(args.interval),
+            alssim::scenario::bounds::readable(rows),
+            args.horizon,
+            MAX_ROWS,
+            args.horizon / (MAX_ROWS - 1.0) + 5e-7
+        ))
+        .into());
+    }
     let params = params_with_overrides(&args.set)?;
     let covariates = Covariates {
         age_years: args.age,
@@ -153,21 +175,49 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     crate::outln!("\nEvents (months since onset; since disease initiation in brackets):");
     let ev = solution.events();
     let onset = ev.onset.unwrap_or(0.0);
-    let fmt = |t: Option<f64>, what: &str| match t {
-        Some(t) => format!("  {what:<34} {:7.2}  ({t:.2})", t - onset),
-        None => format!("  {what:<34}       -  (not reached within follow-up)"),
+    // Why an event has no time: death came first, or follow-up ended.
+    let missing = |t: Option<f64>| match (t, ev.death) {
+        (Some(_), _) => String::new(),
+        (None, Some(_)) => "not indicated before death".to_string(),
+        (None, None) => "not reached within follow-up".to_string(),
     };
-    crate::outln!("{}", fmt(ev.onset, "clinical onset"));
+    let fmt = |t: Option<f64>, what: &str, why: &str| match t {
+        Some(t) => format!("  {what:<34} {:7.2}  ({t:.2})", t - onset),
+        None => format!("  {what:<34}       -  ({why})"),
+    };
+    crate::outln!(
+        "{}",
+        fmt(ev.onset, "clinical onset", "not reached within follow-up")
+    );
     if let Some(region) = solution.onset_region() {
         crate::outln!("  {:<34} {region}", "onset region");
     }
-    crate::outln!("{}", fmt(ev.diagnosis, "diagnosis"));
+    let diagnosis_why = if ev.diagnosis.is_none() && ev.death.is_some() {
+        "died before diagnosis".to_string()
+    } else {
+        missing(ev.diagnosis)
+    };
+    crate::outln!("{}", fmt(ev.diagnosis, "diagnosis", &diagnosis_why));
     crate::outln!(
         "{}",
-        fmt(ev.gastrostomy, "gastrostomy indicated (King's 4A)")
+        fmt(
+            ev.gastrostomy,
+            "gastrostomy indicated (King's 4A)",
+            &missing(ev.gastrostomy)
+        )
     );
-    crate::outln!("{}", fmt(ev.niv, "NIV indicated (King's 4B)"));
-    crate::outln!("{}", fmt(ev.death, "death or permanent ventilation"));
+    crate::outln!(
+        "{}",
+        fmt(ev.niv, "NIV indicated (King's 4B)", &missing(ev.niv))
+    );
+    crate::outln!(
+        "{}",
+        fmt(
+            ev.death,
+            "death or permanent ventilation",
+            "not reached within follow-up"
+        )
+    );
     if let Some(path) = &args.csv {
         write_atomic(path, table.to_csv().as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;

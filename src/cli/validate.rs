@@ -3,7 +3,7 @@
 use alssim::calibrate::targets::Class;
 use alssim::calibrate::validate::{self, Check, ValidationFigures};
 use alssim::report::plot::FigureOptions;
-use alssim::report::result_dir::Staging;
+use alssim::report::result_dir::{Replace, Staging, tool_manifest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,13 +16,13 @@ pub struct Args {
     /// Master seed (default: the scenario's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Result folder.
+    /// Result folder; a previous result of `alssim validate` there is replaced.
     #[arg(long, value_name = "DIR", default_value = "out/validation")]
     out: PathBuf,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
-    /// Replace an existing result folder.
+    /// Replace an existing result folder written by another command.
     #[arg(long)]
     force: bool,
     /// Print only the verdict.
@@ -36,7 +36,7 @@ pub struct Args {
 fn line(c: &Check) -> String {
     let e = c.estimate;
     format!(
-        "  {:<5} {:<4} {:<30} simulated {:>8.3}   published {:>7}   accepted {} to {}",
+        "  {:<5} {:<4} {:<34} simulated {:>8.3}   published {:>7}   accepted {}",
         if c.passed() { "ok" } else { "MISS" },
         if c.target.class == Class::Hard {
             "hard"
@@ -46,12 +46,11 @@ fn line(c: &Check) -> String {
         c.target.id,
         e.value,
         c.target.value,
-        c.target.accept[0],
-        c.target.accept[1]
+        alssim::calibrate::targets::accepted_text(c.target.accept)
     )
 }
 
-/// Exit 0 when every hard target passes, 1 when one does not.
+/// Exit 0 when every hard target passes, 3 when one does not.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut s = validate::natural_history();
     s.population.size = args.patients;
@@ -59,10 +58,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         s.population.seed = seed;
     }
     let threads = super::threads(args.threads);
+    // Taken before simulating, so a folder that may not be replaced is refused at once.
+    let staging = Staging::with(
+        &args.out,
+        Replace {
+            force: args.force,
+            own: Some("validate"),
+        },
+    )?;
     let cohorts = validate::simulate(&s, threads)?;
     let checks = validate::check(&cohorts);
     let main = &cohorts.main;
-    let staging = Staging::new(&args.out, args.force)?;
     let mut md = validate::to_markdown(&checks, args.patients, s.population.seed);
     let shape = validate::shape_markdown(main);
     md.push_str(&shape);
@@ -85,6 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     staging.write("validation.csv", validate::to_csv(&checks).as_bytes())?;
     staging.write("validation.md", md.as_bytes())?;
+    staging.write("manifest.json", &tool_manifest("validate"))?;
     staging.commit()?;
     let hard_missed: Vec<&Check> = checks
         .iter()
@@ -92,9 +99,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect();
     if !args.quiet {
         crate::outln!(
-            "alssim validate: {} patients, seed {}\n",
+            "alssim validate: {} patients, seed {} (also {} SOD1 A4V and {} FUS carriers, {} \
+             carriers of each of {} genotypes followed from disease initiation, {} screened for \
+             the trial-like cohort)\n",
             args.patients,
-            s.population.seed
+            s.population.seed,
+            validate::SOD1_A4V_PATIENTS,
+            validate::FUS_PATIENTS,
+            validate::PRESYMPTOMATIC_PATIENTS,
+            validate::PRESYMPTOMATIC_GENOTYPES.len(),
+            validate::TRIAL_PATIENTS
         );
         for c in &checks {
             crate::outln!("{}", line(c));
@@ -116,6 +130,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if ids.len() == 1 { "" } else { "s" },
             ids.join(", ")
         );
-        Ok(ExitCode::from(1))
+        Ok(ExitCode::from(super::EXIT_VALIDATION))
     }
 }

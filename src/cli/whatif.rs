@@ -1,7 +1,8 @@
 //! `alssim whatif`: compare therapies on the default population without writing a file.
 
 use alssim::cohort::spec::{Arm, TherapySpec};
-use alssim::report::figures::{ResultData, survival};
+use alssim::model::Genotype;
+use alssim::report::figures::{ResultData, median_text, survival};
 use alssim::report::run::{RunOptions, run_scenario};
 use alssim::scenario::{self, Scenario};
 use alssim::therapy::library;
@@ -16,6 +17,7 @@ const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/natural-history.tom
     after_help = "Each ARM is a drug name or drugs joined by `+`; an untreated control arm \
     is added first.\n\nExamples:\n  alssim whatif riluzole edaravone-iv riluzole+edaravone-iv\n  \
     alssim whatif masitinib+riluzole --patients 5000 --seed 7 --out out/masitinib\n  \
+    alssim whatif riluzole --set agg_growth_rate=0.3   (a model parameter for every arm)\n  \
     alssim drugs   (lists the drug names)"
 )]
 pub struct Args {
@@ -23,7 +25,8 @@ pub struct Args {
     /// in the results the arm is named with `_` for `+`.
     #[arg(required = true, value_name = "ARM")]
     arms: Vec<String>,
-    /// Result folder (default: out/whatif).
+    /// Result folder (default: out/whatif); a previous result of `alssim whatif` there is
+    /// replaced.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     #[command(flatten)]
@@ -87,13 +90,112 @@ pub fn scenario(arms: &[String]) -> anyhow::Result<Scenario> {
     Ok(s)
 }
 
-fn fmt_months(x: Option<f64>) -> String {
-    x.map_or("not reached".into(), |m| format!("{m:.1}"))
+/// Genotypes in which a drug acts: those where at least one of its effects exists.
+fn acting_genotypes(d: &alssim::therapy::Drug) -> Vec<Genotype> {
+    Genotype::ALL
+        .into_iter()
+        .filter(|&g| d.effects.iter().any(|e| e.target.applies_to(g)))
+        .collect()
+}
+
+/// Drugs of the arms that act only in some genotypes, grouped by those genotypes, in arm order.
+fn restricted_drugs(s: &Scenario) -> Vec<(Vec<Genotype>, Vec<String>)> {
+    let mut out: Vec<(Vec<Genotype>, Vec<String>)> = Vec::new();
+    for t in s.arms.iter().flat_map(|a| &a.therapies) {
+        let gs = acting_genotypes(&t.definition);
+        if gs.len() == Genotype::ALL.len() {
+            continue;
+        }
+        match out.iter_mut().find(|(g, _)| *g == gs) {
+            Some((_, names)) => {
+                if !names.contains(&t.drug) {
+                    names.push(t.drug.clone());
+                }
+            }
+            None => out.push((gs, vec![t.drug.clone()])),
+        }
+    }
+    out
+}
+
+/// The comparison table of every arm against the first (control) arm.
+fn comparison(data: &ResultData) -> String {
+    use super::table::{Align, render};
+    let km = survival(data);
+    let control = km.first().and_then(|k| k.median);
+    let mean_slope = |arm: &str| {
+        let v: Vec<f64> = data
+            .arm_patients(arm)
+            .iter()
+            .map(|p| p.slope)
+            .filter(|x| x.is_finite())
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    let control_slope = km.first().and_then(|k| mean_slope(&k.arm));
+    let rows: Vec<Vec<String>> = km
+        .iter()
+        .map(|k| {
+            let ci = match k.median_ci {
+                (Some(lo), Some(hi)) => format!(" ({lo:.1}-{hi:.1})"),
+                (Some(lo), None) => format!(" ({lo:.1}-)"),
+                _ => String::new(),
+            };
+            let diff = match (k.median, control) {
+                (Some(a), Some(b)) => format!("{:+.1}", a - b),
+                _ => "-".into(),
+            };
+            let slope = mean_slope(&k.arm);
+            let dslope = match (slope, control_slope) {
+                (Some(a), Some(b)) => format!("{:+.3}", a - b),
+                _ => "-".into(),
+            };
+            vec![
+                k.arm.clone(),
+                k.n.to_string(),
+                k.events.to_string(),
+                format!("{}{ci}", median_text(k)),
+                diff,
+                slope.map_or("-".into(), |x| format!("{x:.3}")),
+                dslope,
+            ]
+        })
+        .collect();
+    render(
+        &[
+            "arm",
+            "patients",
+            "deaths",
+            "median months (95% CI)",
+            "vs control",
+            "ALSFRS-R/month",
+            "vs control",
+        ],
+        &[
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        &rows,
+    )
+}
+
+/// "a, b or c".
+fn or_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = scenario(&args.arms)?;
-    args.cohort.apply(&mut s);
+    args.cohort.apply(&mut s)?;
     let threads = super::threads(args.cohort.threads);
     let dir = args
         .out
@@ -105,8 +207,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         force: args.cohort.force,
         scenario_file: "(alssim whatif)".into(),
         plots: !args.cohort.no_plots,
+        command: "whatif",
+        // A rerun replaces the previous result of `alssim whatif` (never anything else).
+        replace_own: true,
     };
     let report = run_scenario(&s, &dir, &options, |_| {})?;
+    super::run::check_failed(&report, s.simulation.max_failed_fraction, "manifest.json")?;
     for w in &report.warnings {
         eprintln!("warning: figure not drawn (the tables are complete): {w}");
     }
@@ -121,18 +227,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let data = ResultData::read(&dir)?;
-    let km = survival(&data);
-    let control = km.first().and_then(|k| k.median);
-    let mean_slope = |arm: &str| {
-        let v: Vec<f64> = data
-            .arm_patients(arm)
-            .iter()
-            .map(|p| p.slope)
-            .filter(|x| x.is_finite())
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-    };
-    let control_slope = mean_slope("control");
     crate::outln!(
         "alssim whatif: {} patients screened, {} enrolled at diagnosis (seed {}); survival is \
          death or permanent ventilation after enrollment",
@@ -140,41 +234,59 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         report.summary.enrolled,
         s.population.seed
     );
-    crate::outln!(
-        "{:<32} {:>8} {:>8} {:>22} {:>10} {:>14} {:>10}",
-        "arm",
-        "patients",
-        "deaths",
-        "median months (95% CI)",
-        "vs control",
-        "ALSFRS-R/month",
-        "vs control"
-    );
-    for k in &km {
-        let ci = match k.median_ci {
-            (Some(lo), Some(hi)) => format!("({lo:.1}-{hi:.1})"),
-            (Some(lo), None) => format!("({lo:.1}-)"),
-            _ => String::new(),
-        };
-        let diff = match (k.median, control) {
-            (Some(a), Some(b)) => format!("{:+.1}", a - b),
-            _ => "-".into(),
-        };
-        let slope = mean_slope(&k.arm);
-        let dslope = match (slope, control_slope) {
-            (Some(a), Some(b)) => format!("{:+.3}", a - b),
-            _ => "-".into(),
-        };
+    crate::cli::print_out(&comparison(&data));
+    // A drug that acts only in some genotypes is diluted in the whole population: say so, and
+    // show the patients it can act in.
+    for (genotypes, drugs) in restricted_drugs(&s) {
+        let names: Vec<&str> = genotypes.iter().map(|g| g.name()).collect();
+        let share: f64 = genotypes
+            .iter()
+            .map(|&g| {
+                let i = Genotype::ALL.iter().position(|&x| x == g).unwrap_or(0);
+                s.population.covariates.genotype[i]
+            })
+            .sum();
+        let parts: Vec<String> = genotypes
+            .iter()
+            .map(|&g| {
+                let i = Genotype::ALL.iter().position(|&x| x == g).unwrap_or(0);
+                format!(
+                    "{} {:.1}%",
+                    g.name(),
+                    100.0 * s.population.covariates.genotype[i]
+                )
+            })
+            .collect();
+        let mut sub = data.clone();
+        sub.patients
+            .retain(|p| names.contains(&p.genotype.as_str()));
+        let carriers = sub
+            .patients
+            .iter()
+            .filter(|p| data.arms.first() == Some(&p.arm))
+            .count();
+        let enrolled = data
+            .patients
+            .iter()
+            .filter(|p| data.arms.first() == Some(&p.arm))
+            .count();
         crate::outln!(
-            "{:<32} {:>8} {:>8} {:>22} {:>10} {:>14} {:>10}",
-            k.arm,
-            k.n,
-            k.events,
-            format!("{} {ci}", fmt_months(k.median)),
-            diff,
-            slope.map_or("-".into(), |x| format!("{x:.3}")),
-            dslope
+            "\nnote: {} {} only in patients with genotype {} ({:.1}% of the population: {}; \
+             {carriers} of the {enrolled} enrolled); in the others {} nothing, which dilutes \
+             the whole-population result.",
+            drugs.join(", "),
+            if drugs.len() == 1 { "acts" } else { "act" },
+            or_list(&names),
+            100.0 * share,
+            parts.join(", "),
+            if drugs.len() == 1 {
+                "it changes"
+            } else {
+                "they change"
+            },
         );
+        crate::outln!("patients with genotype {} only:", or_list(&names));
+        crate::cli::print_out(&comparison(&sub));
     }
     let what = if args.cohort.no_plots {
         "tables"

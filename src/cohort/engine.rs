@@ -83,6 +83,11 @@ pub struct Observation {
 /// Number of modulation factors recorded per visit.
 pub const N_SLOTS: usize = Slot::ALL.len();
 
+/// Clinical onset later than this many months after disease initiation counts as no onset (a
+/// screen failure, `no-onset`). A patient with onset is integrated as far past it as the
+/// scenario's follow-up needs, so follow-up is never cut short by an integration limit.
+pub const ONSET_LIMIT_MONTHS: f64 = 600.0;
+
 fn factors(m: &crate::model::Modulation) -> [f32; N_SLOTS] {
     // Narrowing to f32 is deliberate: these feed means for figures.
     std::array::from_fn(|i| m.get(Slot::ALL[i]) as f32)
@@ -131,6 +136,26 @@ pub struct ArmCourse {
     /// Surviving motor-neuron fraction of each region (in [`Region::ALL`](crate::model::Region)
     /// order) at death, or at the end of follow-up when alive.
     pub neurons_at_end: [f32; crate::model::N_REGIONS],
+    /// What the patient died of and with, read from the model at death (or at the end of
+    /// follow-up when alive): for the validation statistics.
+    pub at_end: AtEnd,
+    /// The King's regions (0 bulbar, 1 upper limb, 2 lower limb) involved first and second,
+    /// read from the model at onset and when a second region became involved; `None` where
+    /// that did not happen.
+    pub spread: [Option<u8>; 2],
+}
+
+/// The model's state at death (or at the end of follow-up when alive), as the validation
+/// statistics need it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AtEnd {
+    /// Latent (continuous, noise-free) respiratory ALSFRS-R subscore, 0-12.
+    pub respiratory_subscore: f32,
+    /// FVC, % predicted.
+    pub fvc: f32,
+    /// Whether the death criterion was reached through respiratory failure (the FVC
+    /// criterion), rather than loss of airway protection; false when alive.
+    pub respiratory_failure: bool,
 }
 
 impl ArmCourse {
@@ -399,6 +424,8 @@ pub fn simulate_patient(
         atol: sim.atol,
         max_steps: sim.max_steps,
         follow_up_after_onset_months: Some(follow_up),
+        // Onset at the limit and then the whole follow-up, with a margin.
+        max_time_months: ONSET_LIMIT_MONTHS + follow_up + 1.0,
         ..SolverOptions::default()
     };
     let model = match PatientModel::new(draw.params.clone(), draw.covariates.clone()) {
@@ -438,7 +465,11 @@ pub fn simulate_patient(
             };
         }
     };
-    let Some(onset) = untreated.events().onset else {
+    let Some(onset) = untreated
+        .events()
+        .onset
+        .filter(|&t| t <= ONSET_LIMIT_MONTHS)
+    else {
         return Outcome::ScreenFailed {
             draw,
             reason: ScreenFailure::NoOnset,
@@ -706,12 +737,36 @@ impl Course<'_> {
             .filter(|&d| d <= follow_up_end)
             .unwrap_or(follow_up_end)
             .min(self.solution.end_time());
-        let neurons_at_end = self
-            .solution
-            .state_at(end)
+        let end_state = self.solution.state_at(end);
+        let neurons_at_end = end_state
+            .as_ref()
             .map_or([f32::NAN; crate::model::N_REGIONS], |y| {
                 crate::model::Region::ALL.map(|r| y[r.neurons()] as f32)
             });
+        // Follow-up ends where the integration ended, if that is earlier than planned (it is
+        // not, since the integration runs as far as follow-up needs; this keeps the recorded
+        // censoring time true regardless).
+        let alive_at_end = events.death.is_none_or(|d| d > follow_up_end);
+        let follow_up_end = if alive_at_end && self.solution.end_time() < follow_up_end - 1e-6 {
+            self.solution.end_time()
+        } else {
+            follow_up_end
+        };
+        let at_end = self.at_end(
+            end,
+            end_state.as_ref(),
+            events.death.is_some_and(|d| d <= end),
+        );
+        let involved = |t: Option<f64>, not: Option<u8>| -> Option<u8> {
+            let y = self.solution.state_at(t?)?;
+            let items = crate::model::alsfrs::latent_items(&model.capacities(&y));
+            let m = crate::model::staging::involvement_margins(&items);
+            (0u8..3)
+                .filter(|&k| Some(k) != not)
+                .min_by(|&a, &b| m[usize::from(a)].total_cmp(&m[usize::from(b)]))
+        };
+        let first = involved(events.onset, None);
+        let second = first.and_then(|f| involved(events.second_region, Some(f)));
         ArmCourse {
             origin: self.origin,
             events,
@@ -720,6 +775,36 @@ impl Course<'_> {
             stats: self.solution.stats(),
             acting: Vec::new(),
             neurons_at_end,
+            at_end,
+            spread: [first, second],
+        }
+    }
+
+    /// What the validation needs of the state `y` at `end`; NaN where the solution does not
+    /// reach it.
+    fn at_end(&self, end: f64, y: Option<&crate::model::State>, dead: bool) -> AtEnd {
+        let model = self.solution.model();
+        let Some(y) = y else {
+            return AtEnd {
+                respiratory_subscore: f32::NAN,
+                fvc: f32::NAN,
+                respiratory_failure: false,
+            };
+        };
+        let p = model.params();
+        let capacity = model.capacities(y);
+        let items = crate::model::alsfrs::latent_items(&capacity);
+        let domains = crate::model::alsfrs::domains(&items);
+        let fvc = crate::model::readout::fvc(model, &capacity);
+        let m = self.solution.modulation_at(end);
+        // The two margins of the death criterion (MODEL.md, events), in FVC units.
+        let respiratory = fvc - p.death_fvc * m.respiratory_failure_fvc;
+        let airway = (capacity[crate::model::Region::Bulbar.index()] - p.airway_failure_capacity)
+            * p.fvc_healthy;
+        AtEnd {
+            respiratory_subscore: domains[3] as f32,
+            fvc: fvc as f32,
+            respiratory_failure: dead && respiratory <= airway,
         }
     }
 }

@@ -11,7 +11,7 @@ pub mod spec;
 pub mod summary;
 
 pub use engine::{
-    ArmCourse, CohortSpec, EngineError, Observation, Outcome, ScreenFailure, run, run_chunks,
+    ArmCourse, AtEnd, CohortSpec, EngineError, Observation, Outcome, ScreenFailure, run, run_chunks,
 };
 pub use sample::{Draw, Sampler, correlation_cholesky};
 pub use summary::CohortSummary;

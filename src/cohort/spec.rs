@@ -53,7 +53,13 @@ pub struct Simulation {
     pub patients: bool,
     /// Keep per-visit trajectories of every patient.
     pub keep_trajectories: bool,
+    /// Largest fraction of patients whose integration may fail before the run counts as
+    /// failed (exit status 1).
+    pub max_failed_fraction: f64,
 }
+
+/// Default of `simulation.max-failed-fraction`: 1% of the patients.
+pub const DEFAULT_MAX_FAILED_FRACTION: f64 = 0.01;
 
 impl Default for Simulation {
     fn default() -> Self {
@@ -67,6 +73,7 @@ impl Default for Simulation {
             summary: true,
             patients: true,
             keep_trajectories: false,
+            max_failed_fraction: DEFAULT_MAX_FAILED_FRACTION,
         }
     }
 }

@@ -81,6 +81,8 @@ pub struct PatientRow {
     pub baseline_nfl: f64,
     /// Months from onset to enrollment (NaN when empty or not in the file).
     pub enrollment_since_onset: f64,
+    /// Genotype name (empty when not in the file).
+    pub genotype: String,
 }
 
 /// One rated ALSFRS-R total of `trajectories.parquet`.
@@ -252,6 +254,7 @@ impl ResultData {
                 c("baseline_nfl_pg_ml")?,
             );
             let entry = h.iter().position(|n| n == "enrollment_months_since_onset");
+            let genotype = h.iter().position(|n| n == "genotype");
             for r in rows {
                 let f = |i: usize| field(r.get(i).unwrap_or(""));
                 patients.push(PatientRow {
@@ -263,6 +266,7 @@ impl ResultData {
                     baseline_alsfrs: f(b_als),
                     baseline_nfl: f(b_nfl),
                     enrollment_since_onset: entry.map_or(f64::NAN, f),
+                    genotype: genotype.and_then(|i| r.get(i)).unwrap_or("").to_string(),
                 });
             }
         }
@@ -501,6 +505,16 @@ pub fn risk_times(max: f64) -> Vec<f64> {
 /// A months value as text.
 pub fn months(x: Option<f64>) -> String {
     x.map_or_else(|| "not reached".into(), |v| format!("{v:.1}"))
+}
+
+/// An arm's median survival as text: "no patients" for an arm without patients, where there
+/// is nothing to reach.
+pub fn median_text(fit: &ArmSurvival) -> String {
+    if fit.n == 0 {
+        "no patients".into()
+    } else {
+        months(fit.median)
+    }
 }
 
 /// A figure with its file name, the group `--only` selects it by, and a one-line caption.
@@ -981,7 +995,7 @@ fn survival_figure(data: &ResultData, fits: &[ArmSurvival]) -> Option<Figure> {
                 (Some(a), None) => format!(" ({a:.1}-not reached)"),
                 _ => String::new(),
             };
-            format!("{} {}{ci}, {}/{}", f.arm, months(f.median), f.events, f.n)
+            format!("{} {}{ci}, {}/{}", f.arm, median_text(f), f.events, f.n)
         } else {
             format!("{} patients, {} deaths within follow-up.", f.n, f.events)
         });
@@ -1509,26 +1523,58 @@ pub fn draw(from: &Path, to: &Path, options: &DrawOptions) -> Result<Drawn, Figu
                 .is_none_or(|o| o.iter().any(|n| *n == f.name || *n == f.group))
         })
         .collect();
-    let results: Vec<Result<Vec<PathBuf>, String>> = chosen
+    // Each format of each figure is written on its own, so a PNG that cannot be written does
+    // not keep the SVG from being tried, and every file that failed is named.
+    let mut formats: Vec<Format> = Vec::new();
+    for &f in &options.figure.formats {
+        if !formats.contains(&f) {
+            formats.push(f);
+        }
+    }
+    let jobs: Vec<(&NamedFigure, Format)> = chosen
+        .iter()
+        .flat_map(|f| formats.iter().map(move |&format| (*f, format)))
+        .collect();
+    let results: Vec<Result<Vec<PathBuf>, (String, String)>> = jobs
         .par_iter()
-        .map(|f| {
+        .map(|(f, format)| {
+            let one = FigureOptions {
+                formats: vec![*format],
+                ..options.figure.clone()
+            };
             f.figure
-                .save(to, &f.name, &options.figure)
-                .map_err(|e| e.to_string())
+                .save(to, &f.name, &one)
+                .map_err(|e| (format!("{}.{}", f.name, format.extension()), e.to_string()))
         })
         .collect();
     let mut drawn = Drawn::default();
+    let mut failed = Vec::new();
     for r in results {
         match r {
             Ok(files) => drawn.written.extend(files),
-            Err(e) => drawn.warnings.push(e),
+            Err((file, e)) => {
+                drawn.warnings.push(e);
+                failed.push(file);
+            }
         }
     }
     if options.html {
         let path = to.join("report.html");
         let fits = survival(&data);
-        let html = super::html::report(&data, &fits, &all, &notes, to);
+        let html = super::html::report(&data, &fits, &all, &notes, &failed, to);
         crate::report::write_atomic(&path, html.as_bytes()).map_err(|source| {
+            // The figures that failed too are named, since no report names them.
+            let source = if failed.is_empty() {
+                source
+            } else {
+                std::io::Error::new(
+                    source.kind(),
+                    format!(
+                        "{source}; figure files not written either: {}",
+                        failed.join(", ")
+                    ),
+                )
+            };
             FiguresError::Write {
                 path: path.clone(),
                 source,

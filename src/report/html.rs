@@ -60,12 +60,14 @@ th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}\
 figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}\
 figcaption{color:#444;font-size:0.95em}.note{color:#444}.small{color:#666;font-size:0.9em}";
 
-/// The whole page. `dir` is where the figure files are looked up.
+/// The whole page. `dir` is where the figure files are looked up; `failed` names the figure
+/// files that could not be written.
 pub fn report(
     data: &ResultData,
     fits: &[ArmSurvival],
     figures: &[NamedFigure],
     notes: &[String],
+    failed: &[String],
     dir: &Path,
 ) -> String {
     let m = &data.manifest;
@@ -116,6 +118,18 @@ pub fn report(
         h.push_str("</ul>\n");
     }
     h.push_str("<h2>Figures</h2>\n");
+    if !failed.is_empty() {
+        let mut names: Vec<&str> = failed.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        let _ = writeln!(
+            h,
+            "<p class=\"note\" id=\"figures-not-written\">{} figure file{} could not be written \
+             (the tables are complete): {}</p>",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            escape(&names.join(", "))
+        );
+    }
     for f in figures {
         let png = dir.join(format!("{}.png", f.name));
         let svg = dir.join(format!("{}.svg", f.name));
@@ -189,7 +203,7 @@ fn key_numbers(h: &mut String, data: &ResultData, fits: &[ArmSurvival]) {
             escape(arm),
             fit.n,
             fit.events,
-            months(fit.median),
+            super::figures::median_text(fit),
             ci,
             at(6.0),
             at(12.0),

@@ -109,15 +109,25 @@ impl PatientTable {
         out
     }
 
-    /// The table as aligned text for a terminal.
+    /// The table as aligned text for a terminal. Months carry as many decimals as the spacing
+    /// of the visits needs (at least 1, at most 6), so that no two visits print the same month.
     pub fn to_text(&self) -> String {
-        let mut out = String::from(
-            "  month  ALSFRS-R  bulbar  fine  gross  resp  latent   FVC%   NfL pg/mL  King's  MiToS\n",
+        let step = self
+            .rows
+            .windows(2)
+            .map(|w| w[1].months_since_onset - w[0].months_since_onset)
+            .filter(|d| *d > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let decimals = month_decimals(step);
+        let width = (decimals + 6).max(7);
+        let mut out = format!(
+            "{:>width$}  ALSFRS-R  bulbar  fine  gross  resp  latent   FVC%   NfL pg/mL  King's  MiToS\n",
+            "month"
         );
         for r in &self.rows {
             let d = r.domains();
             out.push_str(&format!(
-                "{:7.1}  {:8}  {:6}  {:4}  {:5}  {:4}  {:6.1}  {:5.1}  {:10.1}  {:>6}  {:5}\n",
+                "{:width$.decimals$}  {:8}  {:6}  {:4}  {:5}  {:4}  {:6.1}  {:5.1}  {:10.1}  {:>6}  {:5}\n",
                 r.months_since_onset,
                 r.total(),
                 d[0],
@@ -132,5 +142,36 @@ impl PatientTable {
             ));
         }
         out
+    }
+}
+
+/// Decimals that show a visit spacing of `step` months exactly, or to 6 decimals: 1 for
+/// whole and tenth months, 2 for 0.25 or 0.01, and so on.
+pub fn month_decimals(step: f64) -> usize {
+    if !step.is_finite() || step <= 0.0 {
+        return 1;
+    }
+    (1..=6)
+        .find(|&d| {
+            let scale = 10f64.powi(d as i32);
+            let scaled = step * scale;
+            (scaled - scaled.round()).abs() <= 1e-6 * scaled.max(1.0)
+        })
+        .unwrap_or(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::month_decimals;
+
+    #[test]
+    fn month_decimals_follow_the_visit_spacing() {
+        assert_eq!(month_decimals(1.0), 1);
+        assert_eq!(month_decimals(0.5), 1);
+        assert_eq!(month_decimals(0.25), 2);
+        assert_eq!(month_decimals(0.01), 2);
+        assert_eq!(month_decimals(0.001), 3);
+        assert_eq!(month_decimals(1.0 / 3.0), 6);
+        assert_eq!(month_decimals(f64::INFINITY), 1);
     }
 }

@@ -8,7 +8,7 @@
 //! byte, as the unsharded run.
 
 use super::cohort::{failures_json, patient_rows, patients_header};
-use super::result_dir::{ResultDirError, Staging};
+use super::result_dir::{Replace, ResultDirError, Staging};
 use super::trajectories::{TrajectoryError, TrajectoryWriter};
 use crate::cohort::{CohortSpec, CohortSummary, EngineError, ScreenFailure, run_chunks};
 use crate::scenario::{self, Scenario};
@@ -52,6 +52,11 @@ pub struct RunOptions {
     pub scenario_file: String,
     /// Draw the figures and `report.html` into the result folder (not for a shard).
     pub plots: bool,
+    /// The command recorded in the manifest (`run` when empty).
+    pub command: &'static str,
+    /// Replace a previous result of the same command even without `force` (a rerun of an
+    /// exploratory command).
+    pub replace_own: bool,
 }
 
 /// What a finished run reports.
@@ -87,11 +92,80 @@ pub fn shard_range(size: u64, k: u64, n: u64) -> std::ops::Range<u64> {
     at(k - 1)..at(k)
 }
 
-/// FNV-1a, 64 bit: a stable fingerprint of the resolved scenario text.
+/// FNV-1a, 64 bit: a stable fingerprint of the resolved scenario text and of part files.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+    fnv1a_from(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// FNV-1a, 64 bit, continued from the hash `h` of the bytes before.
+fn fnv1a_from(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+/// Size, line count and FNV-1a hash of a file, read in pieces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Digest {
+    bytes: u64,
+    lines: u64,
+    fnv1a64: u64,
+}
+
+fn digest(path: &Path) -> std::io::Result<Digest> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut d = Digest {
+        bytes: 0,
+        lines: 0,
+        fnv1a64: fnv1a(b""),
+    };
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(d);
+        }
+        let piece = &buf[..n];
+        d.bytes += n as u64;
+        d.lines += piece.iter().filter(|&&b| b == b'\n').count() as u64;
+        d.fnv1a64 = fnv1a_from(d.fnv1a64, piece);
+    }
+}
+
+/// The record of one file a part contributes: data rows, bytes and FNV-1a hash.
+fn file_record(staging_file: &Path, rows: u64) -> Result<serde_json::Value, RunError> {
+    let d = digest(staging_file).map_err(io_err(staging_file))?;
+    Ok(serde_json::json!({
+        "rows": rows,
+        "bytes": d.bytes,
+        "fnv1a64": format!("{:016x}", d.fnv1a64),
+    }))
+}
+
+/// The key of `part.json` holding the hash of the rest of the record.
+const PART_HASH: &str = "part_fnv1a64";
+
+/// The text of `part.json`: the compact JSON of `part`, with the FNV-1a hash of that text added
+/// as the last key. The hash is of the text as written (parsing and writing numbers again need
+/// not give the same digits).
+fn seal(part: &serde_json::Value) -> String {
+    let body = part.to_string();
+    let open = body.strip_suffix('}').unwrap_or(&body);
+    format!(
+        "{open},\"{PART_HASH}\":\"{:016x}\"}}\n",
+        fnv1a(body.as_bytes())
+    )
+}
+
+/// Whether the text of a `part.json` matches its hash (`None`: it has none).
+fn unseal(text: &str) -> Option<bool> {
+    let t = text.trim_end();
+    let marker = format!(",\"{PART_HASH}\":\"");
+    let at = t.rfind(&marker)?;
+    let hash = t[at + marker.len()..].strip_suffix("\"}")?;
+    let body = format!("{}}}", &t[..at]);
+    Some(format!("{:016x}", fnv1a(body.as_bytes())) == hash)
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + use<> {
@@ -124,8 +198,23 @@ pub fn run_scenario(
     mut progress: impl FnMut(u64) + Send,
 ) -> Result<RunReport, RunError> {
     let spec = s.cohort_spec();
-    let staging = Staging::new(dir, options.force)?;
+    let command = if options.command.is_empty() {
+        "run"
+    } else {
+        options.command
+    };
+    let staging = Staging::with(
+        dir,
+        Replace {
+            force: options.force,
+            own: options.replace_own.then_some(command),
+        },
+    )?;
     let trajectories = s.simulation.keep_trajectories || options.trajectories;
+    // The resolved scenario records what was run, `--trajectories` included.
+    let mut recorded = s.clone();
+    recorded.simulation.keep_trajectories = trajectories;
+    let s = &recorded;
     let mut w = Writers {
         patients: if s.simulation.patients {
             Some(open(&staging, "patients.csv", &patients_header(&spec))?)
@@ -180,6 +269,7 @@ pub fn run_scenario(
     let resolved = scenario::to_toml(s);
     let (mut plot_seconds, mut warnings) = (0.0, Vec::new());
     let meta = RunMeta {
+        command,
         scenario: s,
         scenario_file: &options.scenario_file,
         resolved: &resolved,
@@ -198,6 +288,17 @@ pub fn run_scenario(
             }
         }
         Some((k, n)) => {
+            let mut files = serde_json::Map::new();
+            if s.simulation.patients {
+                let p = staging.path("patients.csv");
+                let rows = digest(&p).map_err(io_err(&p))?.lines.saturating_sub(1);
+                files.insert("patients.csv".into(), file_record(&p, rows)?);
+            }
+            if trajectories {
+                let p = staging.path("trajectories.parquet");
+                let rows = super::trajectories::file_rows(&p)?;
+                files.insert("trajectories.parquet".into(), file_record(&p, rows)?);
+            }
             let part = serde_json::json!({
                 "part": { "k": k, "n": n, "first_index": range.start, "end_index": range.end },
                 "scenario": s.meta.name,
@@ -209,8 +310,9 @@ pub fn run_scenario(
                 "trajectories": trajectories,
                 "failures": failures,
                 "accumulators": summary.to_json(),
+                "files": files,
             });
-            staging.write("part.json", (part.to_string() + "\n").as_bytes())?;
+            staging.write("part.json", seal(&part).as_bytes())?;
         }
     }
     staging.commit()?;
@@ -241,6 +343,7 @@ fn write_summary_tables(
 }
 
 struct RunMeta<'a> {
+    command: &'a str,
     scenario: &'a Scenario,
     scenario_file: &'a str,
     resolved: &'a str,
@@ -262,6 +365,7 @@ fn manifest(
     let value = serde_json::json!({
         "program": "alssim",
         "version": env!("CARGO_PKG_VERSION"),
+        "command": m.command,
         "scenario": m.scenario.meta.name,
         "scenario_file": m.scenario_file,
         "scenario_hash_fnv1a64": format!("{:016x}", fnv1a(m.resolved.as_bytes())),
@@ -310,12 +414,111 @@ fn read_part(dir: &Path) -> Result<Part, RunError> {
             path.display()
         )));
     };
+    match unseal(&text) {
+        None => {
+            return Err(RunError::Merge(format!(
+                "{}: no checksum (written by an older alssim?); run the shard again",
+                path.display()
+            )));
+        }
+        Some(false) => {
+            return Err(RunError::Merge(format!(
+                "{}: damaged or edited (its content does not match its checksum {PART_HASH}); \
+                 run the shard again",
+                path.display()
+            )));
+        }
+        Some(true) => {}
+    }
     Ok(Part {
         dir: dir.to_path_buf(),
         json,
         k,
         n,
     })
+}
+
+/// Checks that a file a part contributes is the one it wrote: same rows, bytes and hash.
+fn verify_file(p: &Part, file: &str) -> Result<(), RunError> {
+    let path = p.dir.join(file);
+    let bad = |what: String| {
+        RunError::Merge(format!(
+            "{}: {what}; the part is damaged, truncated or edited: run the shard again",
+            path.display()
+        ))
+    };
+    let record = &p.json["files"][file];
+    let (Some(rows), Some(bytes), Some(hash)) = (
+        record["rows"].as_u64(),
+        record["bytes"].as_u64(),
+        record["fnv1a64"].as_str(),
+    ) else {
+        return Err(bad(format!(
+            "not recorded in {}",
+            p.dir.join("part.json").display()
+        )));
+    };
+    let d = digest(&path).map_err(|e| bad(e.to_string()))?;
+    if d.bytes != bytes {
+        return Err(bad(format!(
+            "{} bytes, but the part wrote {bytes}",
+            d.bytes
+        )));
+    }
+    if format!("{:016x}", d.fnv1a64) != hash {
+        return Err(bad(format!(
+            "content hash {:016x}, but the part wrote {hash}",
+            d.fnv1a64
+        )));
+    }
+    let have = if file.ends_with(".csv") {
+        d.lines.saturating_sub(1)
+    } else {
+        super::trajectories::file_rows(&path)?
+    };
+    if have != rows {
+        return Err(bad(format!("{have} rows, but the part wrote {rows}")));
+    }
+    Ok(())
+}
+
+/// Refuses a part folder given twice and a result folder that is one of the parts (or holds
+/// one, or is inside one): merge never writes over its input.
+fn check_inputs(parts: &[PathBuf], dir: &Path) -> Result<(), RunError> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for p in parts {
+        let c = canonical(p);
+        if seen.contains(&c) {
+            return Err(RunError::Merge(format!(
+                "the part folder {} is given twice",
+                p.display()
+            )));
+        }
+        seen.push(c);
+    }
+    // The result folder, resolved through its nearest existing ancestor (it may not exist yet).
+    let out = std::path::absolute(dir).map_or_else(
+        |_| dir.to_path_buf(),
+        |abs| {
+            abs.ancestors()
+                .find_map(|a| {
+                    let c = std::fs::canonicalize(a).ok()?;
+                    Some(c.join(abs.strip_prefix(a).ok()?))
+                })
+                .unwrap_or(abs.clone())
+        },
+    );
+    for (p, c) in parts.iter().zip(&seen) {
+        if out.starts_with(c) || c.starts_with(&out) {
+            return Err(RunError::Merge(format!(
+                "the result folder {} would write over the part folder {}: choose another --out",
+                dir.display(),
+                p.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn append_body(
@@ -347,6 +550,7 @@ pub fn merge_parts_with(
     force: bool,
     plots: bool,
 ) -> Result<RunReport, RunError> {
+    check_inputs(parts, dir)?;
     let mut parts = parts
         .iter()
         .map(|p| read_part(p))
@@ -401,6 +605,15 @@ pub fn merge_parts_with(
         ))
     })?;
     let spec: CohortSpec = s.cohort_spec();
+    let trajectories = first.json["trajectories"].as_bool().unwrap_or(false);
+    for p in &parts {
+        if s.simulation.patients {
+            verify_file(p, "patients.csv")?;
+        }
+        if trajectories {
+            verify_file(p, "trajectories.parquet")?;
+        }
+    }
     let staging = Staging::new(dir, force)?;
     let mut summary = CohortSummary::new(&spec);
     let mut failures = Vec::new();
@@ -414,7 +627,6 @@ pub fn merge_parts_with(
         wall_seconds += p.json["wall_seconds"].as_f64().unwrap_or(0.0);
         threads = threads.max(p.json["threads"].as_u64().unwrap_or(1) as usize);
     }
-    let trajectories = first.json["trajectories"].as_bool().unwrap_or(false);
     if trajectories {
         let mut out = TrajectoryWriter::create(&staging.path("trajectories.parquet"))?;
         for p in &parts {
@@ -439,7 +651,9 @@ pub fn merge_parts_with(
         .as_str()
         .unwrap_or_default()
         .to_string();
+    // The merged result is the result of the run that was sharded.
     let meta = RunMeta {
+        command: "run",
         scenario: &s,
         scenario_file: &scenario_file,
         resolved: &resolved,
@@ -469,6 +683,26 @@ pub fn merge_parts_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_part_record_reads_back_and_any_edit_is_seen() {
+        // Numbers whose digits need not survive a parse and a second write.
+        let part = serde_json::json!({
+            "wall_seconds": 0.1 + 0.2,
+            "x": [1e-300, 2.5e17, 123_456_789.123_456_79],
+            "accumulators": {"enrolled": 325},
+        });
+        let text = seal(&part);
+        assert!(text.ends_with("\"}\n"));
+        assert_eq!(unseal(&text), Some(true));
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json[PART_HASH].as_str().unwrap().len(), 16);
+        assert_eq!(unseal(&text.replace("325", "326")), Some(false));
+        assert_eq!(unseal(&part.to_string()), None);
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        // The published test vector of FNV-1a 64.
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 
     #[test]
     fn shards_partition_the_indices() {

@@ -269,6 +269,18 @@ fn open_reader(
         .map_err(|e| err(&e))
 }
 
+/// Number of rows of a trajectory table, from its footer.
+pub fn file_rows(path: &Path) -> Result<u64, TrajectoryError> {
+    let err = |e: &dyn std::fmt::Display| TrajectoryError::Parquet {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(&e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(&e))?;
+    u64::try_from(builder.metadata().file_metadata().num_rows())
+        .map_err(|_| err(&"negative row count"))
+}
+
 /// Reads a whole trajectory table (for tests and small files).
 pub fn read_all(path: &Path) -> Result<Vec<RecordBatch>, TrajectoryError> {
     open_reader(path)?

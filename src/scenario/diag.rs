@@ -56,23 +56,50 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        use super::bounds::clip;
+        write!(
+            f,
+            "{}:{}:{}: ",
+            clip(&self.file, 200),
+            self.line,
+            self.column
+        )?;
         if !self.path.is_empty() {
-            write!(f, "`{}`: ", self.path)?;
+            write!(f, "`{}`: ", clip(&self.path, 200))?;
         }
-        writeln!(f, "{}", self.message)?;
+        writeln!(f, "{}", clip(&self.message, 400))?;
         let gutter = self.line.to_string().len();
         writeln!(f, "{:gutter$} |", "")?;
-        writeln!(f, "{} | {}", self.line, self.source_line)?;
+        // A long line is shown as a window of at most SHOWN characters around the column, so
+        // that a 200,000-character value is not echoed whole.
+        const SHOWN: usize = 200;
+        let chars = self.source_line.chars().count();
+        let (line, column, width) = if chars <= SHOWN {
+            (self.source_line.clone(), self.column, self.width)
+        } else {
+            let first = self
+                .column
+                .saturating_sub(40)
+                .min(chars.saturating_sub(SHOWN));
+            let window: String = self.source_line.chars().skip(first).take(SHOWN).collect();
+            let before = if first > 0 { "..." } else { "" };
+            let after = if first + SHOWN < chars { "..." } else { "" };
+            let column = self.column - first + before.len();
+            let width = self
+                .width
+                .min(SHOWN + 1 + before.len() - column.min(SHOWN + before.len()));
+            (format!("{before}{window}{after}"), column, width.max(1))
+        };
+        writeln!(f, "{} | {line}", self.line)?;
         write!(
             f,
             "{:gutter$} | {}{}",
             "",
-            " ".repeat(self.column - 1),
-            "^".repeat(self.width)
+            " ".repeat(column - 1),
+            "^".repeat(width)
         )?;
         if let Some(help) = &self.help {
-            write!(f, "\n{:gutter$} = help: {help}", "")?;
+            write!(f, "\n{:gutter$} = help: {}", "", clip(help, 800))?;
         }
         Ok(())
     }

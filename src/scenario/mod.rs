@@ -6,6 +6,7 @@
 //! reference of every key is `docs/SCENARIOS.md`; `alssim show` prints a scenario with all
 //! defaults filled in, as TOML that reads back to the same scenario.
 
+pub mod bounds;
 pub mod diag;
 pub(crate) mod reader;
 mod show;

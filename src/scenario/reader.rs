@@ -230,7 +230,7 @@ pub fn number(
             ctx.error(
                 v.span(),
                 path,
-                format!("{x} is out of range"),
+                format!("{} is out of range", super::bounds::readable(x)),
                 Some(range_help(lo, hi, unit)),
             );
             None

@@ -39,6 +39,7 @@ pub fn to_toml(s: &Scenario) -> String {
     simulation.push(("rtol", num(sim.rtol)));
     simulation.push(("atol", num(sim.atol)));
     simulation.push(("max-steps", Value::Integer(i64::from(sim.max_steps))));
+    simulation.push(("max-failed-fraction", num(sim.max_failed_fraction)));
     let mut outputs = Vec::new();
     if sim.summary {
         outputs.push(Value::String("summary".into()));

@@ -20,6 +20,7 @@ const SIMULATION: &[&str] = &[
     "rtol",
     "atol",
     "max-steps",
+    "max-failed-fraction",
     "outputs",
     "keep-trajectories",
 ];
@@ -131,7 +132,32 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
         );
     }
     let drugs = read_drugs(&mut ctx, root.get("drug"));
-    let arms = read_arms(&mut ctx, root.get("arm"), &drugs);
+    let arms = read_arms(&mut ctx, root.get("arm"), &drugs, simulation.horizon_months);
+    let visits = super::bounds::visit_count(&simulation);
+    let n_arms = arms.len() as u64;
+    if visits <= super::bounds::MAX_VISITS
+        && n_arms.saturating_mul(visits) > super::bounds::MAX_ARM_VISITS
+    {
+        ctx.error(
+            root.get("arm").map_or(doc.span(), |a| a.span()),
+            "arm",
+            super::bounds::arm_visits_message(n_arms, visits),
+            Some("use fewer arms or fewer visits".into()),
+        );
+    }
+    if population
+        .size
+        .saturating_mul(n_arms)
+        .saturating_mul(visits)
+        > super::bounds::MAX_RUN_VISITS
+    {
+        ctx.error(
+            population_span(&root, "size").unwrap_or(doc.span()),
+            "population.size",
+            super::bounds::run_visits_message(population.size, n_arms, visits),
+            None,
+        );
+    }
     let diagnostics = ctx.finish();
     if diagnostics.is_empty() {
         Ok(Scenario {
@@ -217,6 +243,21 @@ fn check_name(
     path: &str,
     from_file: bool,
 ) {
+    if name.chars().count() > super::bounds::MAX_NAME_CHARS {
+        ctx.error(
+            span,
+            path,
+            format!(
+                "the name `{}` is longer than the limit of {} characters",
+                super::bounds::clip(name, 40),
+                super::bounds::MAX_NAME_CHARS
+            ),
+            Some(
+                "a name is echoed in messages and names an output folder; use a shorter one".into(),
+            ),
+        );
+        return;
+    }
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && name
@@ -226,7 +267,10 @@ fn check_name(
         ctx.error(
             span,
             path,
-            format!("`{name}` cannot name an output folder"),
+            format!(
+                "`{}` cannot name an output folder",
+                super::bounds::clip(name, 60)
+            ),
             Some(if from_file {
                 "the name comes from the file name here; set `name` in `[scenario]` \
                  (letters, digits, `-`, `_` and `.`, not first)"
@@ -284,7 +328,27 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
                     );
                     d.visits.clone()
                 }
-                Some(dt) => Visits::Every(dt),
+                Some(dt) => {
+                    let n = super::bounds::visit_count(&Simulation {
+                        horizon_months: horizon,
+                        visits: Visits::Every(dt),
+                        ..Simulation::default()
+                    });
+                    if n > super::bounds::MAX_VISITS {
+                        ctx.error(
+                            v.span(),
+                            "simulation.visits-every-months",
+                            super::bounds::visits_message(n),
+                            Some(format!(
+                                "accepted: an interval of at least {} months for a horizon of {horizon} months",
+                                horizon / (super::bounds::MAX_VISITS - 1) as f64
+                            )),
+                        );
+                        d.visits.clone()
+                    } else {
+                        Visits::Every(dt)
+                    }
+                }
                 None => d.visits.clone(),
             }
         }
@@ -314,6 +378,15 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         .get("max-steps")
         .and_then(|v| reader::integer(ctx, v, "simulation.max-steps", 10, 10_000_000))
         .map_or(d.max_steps, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    let max_failed_fraction = opt_number(
+        ctx,
+        t,
+        "max-failed-fraction",
+        0.0,
+        1.0,
+        "(fraction of patients whose integration may fail before the run fails)",
+    )
+    .unwrap_or(d.max_failed_fraction);
     let (mut summary, mut patients) = (d.summary, d.patients);
     if let Some(v) = t.get("outputs")
         && let Some(items) = reader::array(ctx, v, "simulation.outputs")
@@ -357,6 +430,7 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         summary,
         patients,
         keep_trajectories,
+        max_failed_fraction,
     }
 }
 
@@ -369,6 +443,18 @@ fn read_visit_list(ctx: &mut Ctx<'_>, v: &Value<'_>, horizon: f64) -> Option<Vec
             path,
             "the visit list is empty",
             Some("accepted: at least one time, e.g. [0, 3, 6, 12]".into()),
+        );
+        return None;
+    }
+    if items.len() as u64 > super::bounds::MAX_VISITS {
+        ctx.error(
+            v.span(),
+            path,
+            super::bounds::visits_message(items.len() as u64),
+            Some(format!(
+                "accepted: at most {} times",
+                super::bounds::MAX_VISITS
+            )),
         );
         return None;
     }
@@ -871,7 +957,9 @@ fn read_inclusion(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Inclusion {
     }
 }
 
-/// `[drug.NAME]` tables: new drugs, or overrides of library drugs, in file order.
+/// `[drug.NAME]` tables: new drugs, or overrides of library drugs, in file order. A new drug
+/// may name a drug to inherit from with `based-on`: a library drug or one defined above it in
+/// the file, so inheritance can never form a cycle.
 fn read_drugs(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Drug> {
     let Some(v) = v else {
         return Vec::new();
@@ -888,23 +976,117 @@ fn read_drugs(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> Vec<Drug> {
         );
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for (key, dv) in tables.iter() {
+    let names: Vec<&str> = tables
+        .iter()
+        .map(|(k, _)| -> &str { k.get_ref() })
+        .collect();
+    let mut out: Vec<Drug> = Vec::new();
+    for (i, (key, dv)) in tables.iter().enumerate() {
         let name: &str = key.get_ref();
         let path = join("drug", name);
         check_name(ctx, name, key.span(), &path, false);
-        let base = crate::therapy::library::find(name);
         let Some(t) = reader::table(ctx, dv, &path, crate::therapy::read::SCENARIO_DRUG) else {
             continue;
         };
-        if let Some(d) = crate::therapy::read::read_drug(ctx, &t, Some(name), base) {
+        let (base, based_on) = match t.get("based-on") {
+            Some(bv) => match based_on(ctx, bv, &t.key_path("based-on"), name, &out, &names, i) {
+                Some(b) => (Some(b), true),
+                None => continue,
+            },
+            None => (crate::therapy::library::find(name).cloned(), false),
+        };
+        if let Some(mut d) = crate::therapy::read::read_drug(ctx, &t, Some(name), base.as_ref()) {
+            if let (true, Some(b)) = (based_on, &base) {
+                // A changed drug is no longer the one the base's title and status describe.
+                if t.get("title").is_none() {
+                    d.title = format!("{name} (based on {})", b.name);
+                }
+                if t.get("status").is_none() {
+                    d.status = crate::therapy::Status::Hypothetical;
+                }
+            }
             out.push(d);
         }
     }
     out
 }
 
-fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug]) -> Vec<Arm> {
+/// The drug a `based-on` key names: one defined earlier in the file (`above`), else a library
+/// drug. `names` are the names of every `[drug.NAME]` table in file order, this one at `at`.
+fn based_on(
+    ctx: &mut Ctx<'_>,
+    v: &Value<'_>,
+    path: &str,
+    name: &str,
+    above: &[Drug],
+    names: &[&str],
+    at: usize,
+) -> Option<Drug> {
+    let base = reader::string(ctx, v, path)?;
+    if crate::therapy::library::find(name).is_some() {
+        ctx.error(
+            v.span(),
+            path,
+            format!("`[drug.{name}]` overrides the library's `{name}` and cannot be based on another drug"),
+            Some(format!(
+                "give the new drug its own name, e.g. `[drug.my-{name}]`, or leave out `based-on` to change `{name}` key by key"
+            )),
+        );
+        return None;
+    }
+    if base == name {
+        ctx.error(
+            v.span(),
+            path,
+            format!("`{name}` cannot be based on itself"),
+            Some("name a library drug (`alssim drugs` lists them) or a drug defined above".into()),
+        );
+        return None;
+    }
+    if let Some(d) = above.iter().rev().find(|d| d.name == base) {
+        return Some(d.clone());
+    }
+    if let Some(d) = crate::therapy::library::find(&base) {
+        return Some(d.clone());
+    }
+    if names[..at].contains(&base.as_str()) {
+        ctx.error(
+            v.span(),
+            path,
+            format!("`{base}` has errors, so `{name}` cannot inherit from it"),
+            Some(format!("fix `[drug.{base}]` first")),
+        );
+        return None;
+    }
+    if names[at..].contains(&base.as_str()) {
+        ctx.error(
+            v.span(),
+            path,
+            format!("`{base}` is defined below `[drug.{name}]`"),
+            Some(format!(
+                "a drug can be based on a library drug or on one defined above it: move `[drug.{base}]` above `[drug.{name}]`"
+            )),
+        );
+        return None;
+    }
+    let mut known: Vec<&str> = crate::therapy::library::names();
+    known.extend(above.iter().map(|d| d.name.as_str()));
+    let hint = match reader::did_you_mean(&base, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? "),
+        None => String::new(),
+    };
+    ctx.error(
+        v.span(),
+        path,
+        format!("unknown drug `{base}`"),
+        Some(format!(
+            "{hint}`based-on` names a library drug (`alssim drugs` lists them) or a drug defined above"
+        )),
+    );
+    None
+}
+
+fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug], horizon: f64) -> Vec<Arm> {
     let Some(v) = v else {
         return vec![Arm {
             name: "untreated".into(),
@@ -961,7 +1143,7 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug]) -> Vec<Ar
             }
         };
         let therapies = t.get("therapies").map_or_else(Vec::new, |tv| {
-            read_therapies(ctx, tv, &t.key_path("therapies"), drugs)
+            read_therapies(ctx, tv, &t.key_path("therapies"), drugs, horizon)
         });
         let interaction = opt_number(
             ctx,
@@ -988,6 +1170,7 @@ fn read_therapies(
     v: &Value<'_>,
     path: &str,
     drugs: &[Drug],
+    horizon: f64,
 ) -> Vec<TherapySpec> {
     let toml::de::DeValue::Array(items) = v.get_ref() else {
         ctx.error(
@@ -1227,7 +1410,40 @@ fn read_therapies(
         spec.adherence = adherence;
         spec.cycles = cycles;
         spec.holidays = holidays;
+        // The same span of follow-up as the arm's plan resolves (`ArmPlan::new`).
+        let breakpoints = super::bounds::breakpoint_estimate(
+            &spec.definition,
+            &spec,
+            horizon - spec.start_months + 1.0,
+        );
+        if breakpoints > super::bounds::MAX_BREAKPOINTS as f64 {
+            ctx.error(
+                item.span(),
+                &p,
+                format!(
+                    "`{}` would switch on and off about {} times over the follow-up, more than \
+                     the limit of {} breakpoints per therapy (every patient's integration \
+                     stops at each one)",
+                    spec.drug,
+                    super::bounds::readable(breakpoints),
+                    super::bounds::MAX_BREAKPOINTS
+                ),
+                Some(
+                    "use longer cycles, dosing intervals or holidays, `cycles = \"averaged\"`, \
+                     or a shorter horizon"
+                        .into(),
+                ),
+            );
+        }
         out.push(spec);
     }
     out
+}
+
+/// The span of `population.KEY`, when the file gives it.
+fn population_span(root: &Table<'_, '_>, key: &str) -> Option<std::ops::Range<usize>> {
+    let toml::de::DeValue::Table(t) = root.get("population")?.get_ref() else {
+        return None;
+    };
+    t.get(key).map(|v| v.span())
 }

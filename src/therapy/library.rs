@@ -139,4 +139,30 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn sources_cite_the_literature_or_say_assumption() {
+        for d in builtin() {
+            for (key, text) in &d.sources {
+                for vague in ["seed document", "to be verified"] {
+                    assert!(
+                        !text.contains(vague),
+                        "{}: source of `{key}` reads \"{vague}\": cite the literature or say \"assumption\"",
+                        d.name
+                    );
+                }
+            }
+            // No resistance term of the library has been measured in patients: each says so,
+            // with the range its assumed values are drawn from.
+            for r in &d.resistance {
+                let key = format!("resistance.{}", r.mechanism.name());
+                let text = d.source(&key).unwrap_or("");
+                assert!(
+                    text.contains("assumption") && text.contains("range"),
+                    "{}: `{key}` should say plainly which values are assumptions, with a range",
+                    d.name
+                );
+            }
+        }
+    }
 }

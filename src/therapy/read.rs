@@ -3,7 +3,9 @@
 //! The same reader serves the library's files and `[drug.NAME]` tables of scenarios. A scenario
 //! table whose name is a library drug overrides that drug key by key (sub-tables key by key,
 //! the `effect` and `resistance` lists as wholes); any other name defines a new drug, which
-//! then needs every required key.
+//! then needs every required key, unless it names a drug to inherit from with `based-on` (read
+//! by the scenario reader), which it then overrides in the same way. The sources of inherited
+//! values that a table changes are dropped unless the table gives new ones.
 
 use super::drug::*;
 use crate::scenario::reader::{self, Ctx, Table, Value};
@@ -25,6 +27,7 @@ pub const DRUG_FILE: &[&str] = &[
 ];
 /// Keys of a scenario's `[drug.NAME]` table (the name is the table's key).
 pub const SCENARIO_DRUG: &[&str] = &[
+    "based-on",
     "title",
     "status",
     "summary",
@@ -170,6 +173,8 @@ pub fn read_drug(
         (Some(_), None) => Vec::new(),
     };
     let mut sources = base.map(|b| b.sources.clone()).unwrap_or_default();
+    // A changed value no longer has the base's source.
+    sources.retain(|(key, _)| !overridden(t, key));
     if let Some(v) = t.get("sources") {
         read_sources(ctx, v, &t.key_path("sources"), &mut sources);
     }
@@ -201,6 +206,23 @@ pub fn read_drug(
         resistance,
         sources,
     })
+}
+
+/// Whether a table changes the value that the source key `key` documents.
+fn overridden(t: &Table<'_, '_>, key: &str) -> bool {
+    let (head, tail) = key.split_once('.').unwrap_or((key, ""));
+    if !["regimen", "trigger", "exposure", "effect", "resistance"].contains(&head) {
+        return false;
+    }
+    match (head, t.get(head).map(|v| v.get_ref())) {
+        (_, None) => false,
+        // An exposure table changes only the keys it gives.
+        ("exposure", Some(DeValue::Table(x))) => x.iter().any(|(k, _)| {
+            let k: &str = k.get_ref();
+            k == tail || (k == "unit" && tail == "concentration")
+        }),
+        _ => true,
+    }
 }
 
 /// Reports a key or table a new drug must have.
