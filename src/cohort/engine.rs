@@ -759,7 +759,7 @@ impl Course<'_> {
         );
         let involved = |t: Option<f64>, not: Option<u8>| -> Option<u8> {
             let y = self.solution.state_at(t?)?;
-            let items = crate::model::alsfrs::latent_items(&model.capacities(&y));
+            let items = crate::model::readout::items(model, &model.capacities(&y));
             let m = crate::model::staging::involvement_margins(&items);
             (0u8..3)
                 .filter(|&k| Some(k) != not)
@@ -793,7 +793,7 @@ impl Course<'_> {
         };
         let p = model.params();
         let capacity = model.capacities(y);
-        let items = crate::model::alsfrs::latent_items(&capacity);
+        let items = crate::model::readout::items(model, &capacity);
         let domains = crate::model::alsfrs::domains(&items);
         let fvc = crate::model::readout::fvc(model, &capacity);
         let m = self.solution.modulation_at(end);

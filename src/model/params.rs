@@ -234,7 +234,7 @@ parameters! {
         "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
          patients (Shaw 1995 Neurodegeneration 4:209).";
-    neuronal_vulnerability: 1.16, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability: 1.14, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
