@@ -32,12 +32,14 @@ fn constant_hazard_neuron_loss_matches_exponential() {
 
 #[test]
 fn one_hit_death_time_matches_closed_form() {
-    // All regions lose neurons alike, so FVC = fvc_healthy · C(N) and death happens when
-    // N = C⁻¹(death_fvc / fvc_healthy), at t* = −ln(N*) / h0.
+    // All regions lose neurons alike (no unit is ever dysfunctional), so FVC = fvc_healthy · C(N)
+    // and bulbar capacity is C(N): death comes when C(N) falls to the larger of
+    // death_fvc / fvc_healthy and airway_failure_capacity, at t* = −ln(N*) / h0.
     let h0 = 0.02;
     let (model, _) = reference::constant_hazard(h0);
     let p = model.params();
-    let n_star = model.reserve().functional_at(p.death_fvc / p.fvc_healthy);
+    let c_star = (p.death_fvc / p.fvc_healthy).max(p.airway_failure_capacity);
+    let n_star = model.reserve().functional_at(c_star);
     let t_star = -n_star.ln() / h0;
     let sol = simulate(&model, &Schedule::untreated(), &SolverOptions::default()).unwrap();
     let death = sol.events().death.expect("dies");

@@ -124,7 +124,7 @@ fn piecewise_integration_with_neutral_phases_matches_single_piece() {
     };
     let one = simulate(&model, &Schedule::untreated(), &tight).unwrap();
     let phases = (0..8)
-        .map(|k| (f64::from(k) * 10.0, Modulation::NEUTRAL))
+        .map(|k| (f64::from(k) * 6.0, Modulation::NEUTRAL))
         .collect();
     let many = simulate(&model, &Schedule::from_phases(phases).unwrap(), &tight).unwrap();
     assert_eq!(many.stats().pieces, 8);

@@ -799,8 +799,9 @@ impl Course<'_> {
         let m = self.solution.modulation_at(end);
         // The two margins of the death criterion (MODEL.md, events), in FVC units.
         let respiratory = fvc - p.death_fvc * m.respiratory_failure_fvc;
-        let airway = (capacity[crate::model::Region::Bulbar.index()] - p.airway_failure_capacity)
-            * p.fvc_healthy;
+        let airway = ((capacity[crate::model::Region::Bulbar.index()] - p.airway_failure_capacity)
+            * p.fvc_healthy)
+            .max(fvc - p.airway_failure_fvc);
         AtEnd {
             respiratory_subscore: domains[3] as f32,
             fvc: fvc as f32,

@@ -329,6 +329,12 @@ parameters! {
          2017 PLoS One 12:e0177555); bulbar-onset patients die of bulbar failure as well as of \
          ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At 0.45 the swallowing \
          item is about 1.7, around the gastrostomy indication. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    airway_failure_fvc: 40.0, "% predicted", [1.0, 100.0],
+        "FVC at or below which failed airway protection (bulbar capacity at or below airway_failure_capacity) is fatal: an ineffective cough cannot clear aspiration.",
+        "Aspiration and bronchopneumonia are the commonest terminal events (Burkhardt 2017 PLoS One \
+         12:e0177555); cough effectiveness falls with vital capacity. NIV does not lower it, so NIV \
+         prolongs survival mainly in patients whose bulbar function is still good (Bourke 2006 Lancet \
+         Neurol 5:140). Rationale: between the NIV and the respiratory-failure thresholds.";
     gastrostomy_swallowing: 2.0, "item points", [0.0, 4.0],
         "Latent ALSFRS-R swallowing item at or below which gastrostomy is indicated (King's 4A).",
         "Swallowing 2 = dietary consistency changes (Cedarbaum 1999).";
