@@ -234,7 +234,7 @@ parameters! {
         "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
          patients (Shaw 1995 Neurodegeneration 4:209).";
-    neuronal_vulnerability: 1.14, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability: 1.25, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
@@ -322,14 +322,14 @@ parameters! {
     death_fvc: 25.0, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
         "Respiratory failure ends survival; with NIV the threshold is lowered (supportive care). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    airway_failure_capacity: 0.45, "fraction", [0.0, 0.9],
+    airway_failure_capacity: 0.3, "fraction", [0.0, 0.9],
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
         "Aspiration pneumonia is found in 20% and bronchopneumonia in 31% of ALS autopsies (Burkhardt \
          2017 PLoS One 12:e0177555); bulbar-onset patients die of bulbar failure as well as of \
          ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At 0.45 the swallowing \
          item is about 1.7, around the gastrostomy indication. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    airway_failure_fvc: 40.0, "% predicted", [1.0, 100.0],
+    airway_failure_fvc: 45.0, "% predicted", [1.0, 100.0],
         "FVC at or below which failed airway protection (bulbar capacity at or below airway_failure_capacity) is fatal: an ineffective cough cannot clear aspiration.",
         "Aspiration and bronchopneumonia are the commonest terminal events (Burkhardt 2017 PLoS One \
          12:e0177555); cough effectiveness falls with vital capacity. NIV does not lower it, so NIV \
