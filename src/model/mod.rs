@@ -290,10 +290,16 @@ impl PatientModel {
     /// the solver handles by integrating piecewise.
     pub fn rhs(&self, y: &State, dy: &mut State, m: &Modulation) {
         let bulbar_capacity = self.reserve.capacity(self.functional(y, Region::Bulbar));
-        let metabolic = oxidative::metabolic_stress(
-            self.params.metabolic_stress_gain * m.metabolic_stress,
-            bulbar_capacity,
-        );
+        // Hypoventilation (nocturnal hypercapnia and hypoxia) adds to the whole-body stress as
+        // ventilatory capacity falls; ventilatory support relieves it in proportion to how much
+        // it lowers the FVC at which breathing fails.
+        let thoracic_capacity = self.reserve.capacity(self.functional(y, Region::Thoracic));
+        let ventilation = readout::ventilation(&self.params, thoracic_capacity, bulbar_capacity);
+        let metabolic =
+            oxidative::metabolic_stress(
+                self.params.metabolic_stress_gain * m.metabolic_stress,
+                bulbar_capacity,
+            ) + self.params.hypoventilation_gain * m.respiratory_failure_fvc * (1.0 - ventilation);
         let mut weighted_damage = 0.0;
         let aggregates = Self::aggregates(y);
         for region in Region::ALL {

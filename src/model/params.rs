@@ -177,6 +177,12 @@ parameters! {
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
          disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 
+    hypoventilation_gain: 1.0, "multiplier", [0.0, 20.0],
+        "Extra damage drive in every region at complete loss of ventilatory capacity (nocturnal hypoventilation, hypercapnia, hypoxia); ventilatory support relieves it.",
+        "Vital capacity declines non-linearly, with an inflexion followed by death within a year in \
+         most (Eur J Neurol 1996;3:40); NIV prolongs survival with preserved bulbar function (Bourke \
+         2006 Lancet Neurol 5:140). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+
     ["glia"]
     microglia_activation_rate: 0.6, "1/month", [0.0, 100.0],
         "Activation rate of microglia per unit inflammatory stimulus.",
