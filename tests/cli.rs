@@ -82,12 +82,18 @@ fn simulate_writes_csv_with_the_documented_columns() {
         .skip(1)
         .map(|l| l.split(',').map(String::from).collect())
         .collect();
-    let at12 = &rows[12];
-    let bulbar: u32 = at12[2].parse().unwrap();
-    let fine: u32 = at12[3].parse().unwrap();
+    // The first visit with any loss: the bulbar domain is below 12 and no other domain is
+    // lower (healthy items are rated without noise, so the others are still at 12).
+    let domains = |r: &Vec<String>| -> Vec<u32> { (2..6).map(|i| r[i].parse().unwrap()).collect() };
+    let first_loss = rows
+        .iter()
+        .map(domains)
+        .find(|d| d.iter().any(|&x| x < 12))
+        .expect("some loss within the horizon");
+    assert!(first_loss[0] < 12, "{first_loss:?}");
     assert!(
-        bulbar < fine,
-        "bulbar {bulbar} vs fine motor {fine} at 12 months"
+        first_loss.iter().all(|&x| x >= first_loss[0]),
+        "{first_loss:?}"
     );
 }
 
@@ -269,4 +275,60 @@ fn whatif_compares_arms_against_a_control_on_the_default_population() {
     let bad = alssim().args(["whatif", "edaravone"]).assert().code(2);
     let err = String::from_utf8(bad.get_output().stderr.clone()).unwrap();
     assert!(err.contains("unknown drug `edaravone`"), "{err}");
+}
+
+#[test]
+fn simulate_shows_the_regional_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("states.csv");
+    let out = alssim()
+        .args([
+            "simulate",
+            "--interval",
+            "6",
+            "--horizon",
+            "24",
+            "--states",
+            "--states-csv",
+        ])
+        .arg(&path)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("Model states by region"), "{out}");
+    assert!(out.contains("soluble"), "{out}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "months_since_onset,region,neurons,dysfunctional,functional,capacity,aggregate,soluble,\
+         oxidative,microglia,astrocytes,glutamate"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    // Five visits (0, 6, ..., 24 months) of four regions, in anatomical order.
+    assert_eq!(rows.len(), 20);
+    for (k, r) in rows.iter().enumerate() {
+        assert_eq!(r[1], ["bulbar", "cervical", "thoracic", "lumbar"][k % 4]);
+        let v: Vec<f64> = r[2..].iter().map(|x| x.parse().unwrap()).collect();
+        let (neurons, dysfunctional, functional, capacity) = (v[0], v[1], v[2], v[3]);
+        assert!((0.0..=1.0).contains(&neurons) && (0.0..=neurons).contains(&dysfunctional));
+        assert!(
+            (functional - (neurons - dysfunctional)).abs() < 2e-4,
+            "{r:?}"
+        );
+        assert!(
+            (0.0..=1.0).contains(&capacity) && capacity + 1e-9 >= functional,
+            "{r:?}"
+        );
+    }
+    // The onset region (cervical) has lost the most motor units at onset.
+    let cervical: f64 = rows[1][2].parse().unwrap();
+    assert!(
+        rows[0..4]
+            .iter()
+            .all(|r| r[2].parse::<f64>().unwrap() >= cervical)
+    );
 }

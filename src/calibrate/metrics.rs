@@ -34,7 +34,7 @@ impl Estimate {
 /// Every metric name a target may use. Most are computed from the main cohort by [`compute`];
 /// the names in [`validate::COHORT_METRICS`](super::validate::COHORT_METRICS) need a separate
 /// cohort and are computed by `validate`.
-pub const METRICS: [&str; 55] = [
+pub const METRICS: [&str; 56] = [
     "median_survival_from_onset",
     "survival_from_onset_120",
     "survival_from_diagnosis_12",
@@ -90,6 +90,7 @@ pub const METRICS: [&str; 55] = [
     "respiratory_death_subscore_12_count",
     "trial_slope_6",
     "trial_slope_12",
+    "trial_fvc_decline_12",
 ];
 
 /// One enrolled patient, reduced to what the statistics need.
@@ -717,6 +718,12 @@ pub fn mean_decline(outcomes: &[Outcome], months: f64) -> Estimate {
     mean_estimate(&declines(&subjects(outcomes), months, |o| {
         f64::from(o.total())
     }))
+}
+
+/// Mean FVC decline (% predicted per month) over the first `months` after enrollment: least
+/// squares per patient, patients with at least 3 visits in the window.
+pub fn mean_fvc_decline(outcomes: &[Outcome], months: f64) -> Estimate {
+    mean_estimate(&declines(&subjects(outcomes), months, |o| o.fvc))
 }
 
 /// Median survival from onset (Kaplan-Meier) and median age at onset of the enrolled patients

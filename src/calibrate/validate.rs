@@ -27,7 +27,7 @@ pub const TRIAL_LIKE: &str = include_str!("../../scenarios/trial-like.toml");
 pub const TRIAL_PATIENTS: u64 = 600;
 
 /// Metrics computed on a cohort other than the main one (see [`estimate`]).
-pub const COHORT_METRICS: [&str; 9] = [
+pub const COHORT_METRICS: [&str; 10] = [
     "median_survival_sod1_a4v",
     "nfl_rise_lead_sod1_a4v",
     "nfl_rise_lead_fus",
@@ -37,6 +37,7 @@ pub const COHORT_METRICS: [&str; 9] = [
     "fus_median_survival_from_onset",
     "trial_slope_6",
     "trial_slope_12",
+    "trial_fvc_decline_12",
 ];
 
 /// One target with its simulated value.
@@ -199,6 +200,7 @@ fn estimate_prepared(metric: &str, cohorts: &Cohorts, main: &metrics::Prepared) 
         "fus_median_survival_from_onset" => metrics::onset_cohort(&cohorts.fus).0,
         "trial_slope_6" => metrics::mean_decline(&cohorts.trial, 6.0),
         "trial_slope_12" => metrics::mean_decline(&cohorts.trial, 12.0),
+        "trial_fvc_decline_12" => metrics::mean_fvc_decline(&cohorts.trial, 12.0),
         _ => metrics::compute_prepared(metric, main, &cohorts.sod1_a4v).unwrap_or(nan),
     }
 }

@@ -101,7 +101,10 @@ impl CohortArgs {
 /// Applies `--set NAME=VALUE` overrides to a scenario's `[model]` table: each is range-checked,
 /// replaces a value the scenario set or is added after them, and the result must satisfy the
 /// rules that span several parameters.
-fn apply_set(set: &[String], s: &mut scenario::Scenario) -> Result<(), crate::cli::UsageError> {
+pub(crate) fn apply_set(
+    set: &[String],
+    s: &mut scenario::Scenario,
+) -> Result<(), crate::cli::UsageError> {
     use crate::cli::UsageError;
     if set.is_empty() {
         return Ok(());

@@ -47,6 +47,63 @@ pub struct Args {
     /// Also write the table as CSV to this file (written whole or not at all).
     #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
+    /// Also print the model states of every region at each visit: motor units alive and
+    /// dysfunctional, motor capacity, aggregate, soluble species, oxidative stress, microglia,
+    /// astrocytes and glutamate.
+    #[arg(long)]
+    states: bool,
+    /// Write the regional states as long-form CSV (one row per visit and region) to this file
+    /// (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    states_csv: Option<PathBuf>,
+}
+
+/// Columns of the regional state table.
+const STATE_COLUMNS: [&str; 12] = [
+    "months_since_onset",
+    "region",
+    "neurons",
+    "dysfunctional",
+    "functional",
+    "capacity",
+    "aggregate",
+    "soluble",
+    "oxidative",
+    "microglia",
+    "astrocytes",
+    "glutamate",
+];
+
+/// One row per visit and region: the states of the model (untreated, so no drug modulation).
+fn state_rows(solution: &alssim::solve::Solution, onset: f64, months: &[f64]) -> Vec<Vec<String>> {
+    let model = solution.model();
+    let m = alssim::model::Modulation::default();
+    let mut rows = Vec::new();
+    for &t in months {
+        let Some(y) = solution.state_at(onset + t) else {
+            continue;
+        };
+        let capacity = model.capacities(&y);
+        for region in Region::ALL {
+            use alssim::model::RegionVar as V;
+            let values = [
+                y[region.neurons()],
+                y[region.dysfunctional()],
+                model.functional(&y, region),
+                capacity[region.index()],
+                y[region.aggregate()],
+                model.soluble(&y, region, &m),
+                y[region.idx(V::Oxidative)],
+                y[region.idx(V::Microglia)],
+                y[region.idx(V::Astrocytes)],
+                model.glutamate(&y, region, &m),
+            ];
+            let mut row = vec![format!("{t:.1}"), region.to_string()];
+            row.extend(values.iter().map(|v| format!("{v:.4}")));
+            rows.push(row);
+        }
+    }
+    rows
 }
 
 fn parse_region(s: &str) -> Result<Region, String> {
@@ -218,6 +275,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "not reached within follow-up"
         )
     );
+    if args.states || args.states_csv.is_some() {
+        let months: Vec<f64> = (0..rows as usize)
+            .map(|i| i as f64 * args.interval)
+            .filter(|&t| ev.death.is_none_or(|d| onset + t <= d))
+            .collect();
+        let state_table = state_rows(&solution, onset, &months);
+        if args.states {
+            crate::outln!(
+                "\nModel states by region (fractions of the healthy pool; aggregate, soluble \
+                 species, oxidative stress and glutamate relative to their scales in docs/MODEL.md):\n"
+            );
+            use crate::cli::table::{Align, render};
+            let mut header = STATE_COLUMNS;
+            header[0] = "month";
+            let mut align = [Align::Right; STATE_COLUMNS.len()];
+            align[1] = Align::Left;
+            crate::cli::print_out(&render(&header, &align, &state_table));
+        }
+        if let Some(path) = &args.states_csv {
+            let mut csv = STATE_COLUMNS.join(",");
+            csv.push('\n');
+            for row in &state_table {
+                csv.push_str(&row.join(","));
+                csv.push('\n');
+            }
+            write_atomic(path, csv.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::outln!("\nwrote {}", path.display());
+        }
+    }
     if let Some(path) = &args.csv {
         write_atomic(path, table.to_csv().as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;

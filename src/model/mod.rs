@@ -132,7 +132,12 @@ impl PatientModel {
             },
             hazard: HazardRates {
                 baseline: p.hazard_baseline,
-                soluble: p.hazard_soluble,
+                // SOD1 toxicity runs through the soluble species alone (no loss of function).
+                soluble: p.hazard_soluble
+                    * match covariates.genotype.proteinopathy() {
+                        Proteinopathy::Sod1 => p.soluble_toxicity_sod1,
+                        Proteinopathy::Tdp43 | Proteinopathy::Fus => 1.0,
+                    },
                 lof: p.hazard_lof,
                 oxidative: p.hazard_oxidative,
                 excitotoxic: p.hazard_excitotoxic,
@@ -290,16 +295,10 @@ impl PatientModel {
     /// the solver handles by integrating piecewise.
     pub fn rhs(&self, y: &State, dy: &mut State, m: &Modulation) {
         let bulbar_capacity = self.reserve.capacity(self.functional(y, Region::Bulbar));
-        // Hypoventilation (nocturnal hypercapnia and hypoxia) adds to the whole-body stress as
-        // ventilatory capacity falls; ventilatory support relieves it in proportion to how much
-        // it lowers the FVC at which breathing fails.
-        let thoracic_capacity = self.reserve.capacity(self.functional(y, Region::Thoracic));
-        let ventilation = readout::ventilation(&self.params, thoracic_capacity, bulbar_capacity);
-        let metabolic =
-            oxidative::metabolic_stress(
-                self.params.metabolic_stress_gain * m.metabolic_stress,
-                bulbar_capacity,
-            ) + self.params.hypoventilation_gain * m.respiratory_failure_fvc * (1.0 - ventilation);
+        let metabolic = oxidative::metabolic_stress(
+            self.params.metabolic_stress_gain * m.metabolic_stress,
+            bulbar_capacity,
+        );
         let mut weighted_damage = 0.0;
         let aggregates = Self::aggregates(y);
         for region in Region::ALL {

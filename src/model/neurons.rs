@@ -121,11 +121,10 @@ pub fn drive(k: &HazardRates, d: &Damage, hazard_factor: f64, excitotoxic_factor
             + k.astrocyte * d.astrocytes)
 }
 
-/// Graded vulnerability `N^γ` (the default γ = 1 avoids a library call).
+/// Graded vulnerability `N^γ`.
 #[inline]
 pub fn graded(alive: f64, gradient: f64) -> f64 {
-    let n = alive.max(0.0);
-    if gradient == 1.0 { n } else { n.powf(gradient) }
+    alive.max(0.0).powf(gradient)
 }
 
 /// Time derivatives `(dN/dt, dD/dt)` of one region's motor units under drive `phi`; also

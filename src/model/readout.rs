@@ -79,13 +79,6 @@ pub fn items(model: &PatientModel, capacity: &[f64; N_REGIONS]) -> [f64; N_ITEMS
     alsfrs::latent_items(capacity, fvc(model, capacity) / model.params().fvc_healthy)
 }
 
-/// Ventilatory capacity (FVC as a fraction of healthy) from thoracic and bulbar capacity.
-#[inline]
-pub fn ventilation(p: &super::Params, thoracic: f64, bulbar: f64) -> f64 {
-    let w = p.fvc_bulbar_weight;
-    thoracic.powf(1.0 - w) * bulbar.powf(w)
-}
-
 /// Forced vital capacity (% predicted) from regional capacities.
 pub fn fvc(model: &PatientModel, capacity: &[f64; N_REGIONS]) -> f64 {
     let p = model.params();
