@@ -316,7 +316,7 @@ fn based_on_an_unknown_drug_is_an_error_with_the_closest_name() {
     )
     .unwrap();
     let (code, err) = failure_of(&["check", file.to_str().unwrap()]);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("typo.toml:2:12") && err.contains("did you mean `edaravone-iv`?"),
         "{err}"

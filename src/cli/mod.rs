@@ -127,11 +127,16 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<UsageError>() || cause.is::<alssim::scenario::ScenarioError>() {
             return EXIT_USAGE;
         }
-        if let Some(ResultDirError::Exists(_)) = cause.downcast_ref::<ResultDirError>() {
+        // An output folder that exists, or that is not an alssim result, is a wrong --out.
+        if let Some(ResultDirError::Exists(_) | ResultDirError::NotAResult { .. }) =
+            cause.downcast_ref::<ResultDirError>()
+        {
             return EXIT_USAGE;
         }
-        if let Some(RunError::Merge(_) | RunError::Output(ResultDirError::Exists(_))) =
-            cause.downcast_ref::<RunError>()
+        if let Some(
+            RunError::Merge(_)
+            | RunError::Output(ResultDirError::Exists(_) | ResultDirError::NotAResult { .. }),
+        ) = cause.downcast_ref::<RunError>()
         {
             return EXIT_USAGE;
         }
