@@ -2,33 +2,10 @@
 //! of damaged parts, reruns of exploratory commands, figures that cannot be written, and the
 //! follow-up of late-onset patients.
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-const SMALL: &str = r#"
-[scenario]
-name = "small"
-
-[simulation]
-horizon-months = 36
-visits-every-months = 6
-
-[population]
-size = 60
-seed = 7
-"#;
-
-fn alssim() -> Command {
-    let mut c = Command::cargo_bin("alssim").unwrap();
-    c.env("RUST_BACKTRACE", "1");
-    c
-}
-
-fn write_scenario(dir: &Path, text: &str) -> PathBuf {
-    let path = dir.join("s.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
+mod common;
+use common::{SMALL, alssim, write_scenario};
 
 fn run_into(scenario: &Path, out: &Path, extra: &[&str]) {
     alssim()

@@ -1,33 +1,10 @@
 //! `alssim run` end to end: reproducibility, overwrite protection, failure isolation, and the
 //! summary against a direct computation from the per-patient table.
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-const SMALL: &str = r#"
-[scenario]
-name = "small"
-
-[simulation]
-horizon-months = 36
-visits-every-months = 6
-
-[population]
-size = 60
-seed = 7
-"#;
-
-fn alssim() -> Command {
-    let mut c = Command::cargo_bin("alssim").unwrap();
-    c.env("RUST_BACKTRACE", "1");
-    c
-}
-
-fn write_scenario(dir: &Path, text: &str) -> PathBuf {
-    let path = dir.join("s.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
+mod common;
+use common::{SMALL, alssim, write_scenario};
 
 fn run_into(scenario: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     alssim()
