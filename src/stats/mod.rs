@@ -1,6 +1,8 @@
 //! Survival and slope statistics for simulated cohorts.
 //!
 //! - [`ancova`]: ANCOVA of the change from baseline on arm, adjusted for baseline;
+//! - [`lmm`]: linear mixed model with random intercepts and slopes fitted by REML, for the
+//!   treatment-by-time effect of slope trials;
 //! - [`km`]: Kaplan-Meier curves with Greenwood standard errors, pointwise and median
 //!   confidence intervals, and the k-sample log-rank test;
 //! - [`cox`]: Cox proportional-hazards regression (Newton-Raphson, Efron or Breslow ties);
@@ -21,5 +23,6 @@ pub mod cox;
 pub mod dist;
 pub mod km;
 mod linalg;
+pub mod lmm;
 pub mod slope;
 pub mod summary;
