@@ -3,6 +3,8 @@
 //! - [`ancova`]: ANCOVA of the change from baseline on arm, adjusted for baseline;
 //! - [`lmm`]: linear mixed model with random intercepts and slopes fitted by REML, for the
 //!   treatment-by-time effect of slope trials;
+//! - [`joint_rank`]: Finkelstein-Schoenfeld joint rank test of survival and function, and
+//!   the CAFS score;
 //! - [`km`]: Kaplan-Meier curves with Greenwood standard errors, pointwise and median
 //!   confidence intervals, and the k-sample log-rank test;
 //! - [`cox`]: Cox proportional-hazards regression (Newton-Raphson, Efron or Breslow ties);
@@ -21,6 +23,7 @@
 pub mod ancova;
 pub mod cox;
 pub mod dist;
+pub mod joint_rank;
 pub mod km;
 mod linalg;
 pub mod lmm;
