@@ -22,7 +22,7 @@
 //! and the p-value is two-sided from Student's t with `n − k − 1` degrees of freedom.
 //!
 //! The baseline is centred on its mean before forming the normal equations, which keeps them
-//! well conditioned for baselines far from zero; the LDLᵀ solve of [`super::linalg`] flags a
+//! well conditioned for baselines far from zero; the LDLᵀ solve of the shared `linalg` module flags a
 //! design that does not identify every coefficient (an empty arm, a constant baseline).
 //!
 //! # References

@@ -8,6 +8,8 @@
 //! - [`km`]: Kaplan-Meier curves with Greenwood standard errors, pointwise and median
 //!   confidence intervals, and the k-sample log-rank test;
 //! - [`cox`]: Cox proportional-hazards regression (Newton-Raphson, Efron or Breslow ties);
+//! - [`responder`]: difference of proportions (Newcombe's hybrid score interval) and ratio
+//!   of geometric means;
 //! - [`slope`]: least-squares lines and parabolas for progression slopes;
 //! - [`summary`]: confidence intervals for a mean and a proportion (Wilson);
 //! - [`dist`]: the distribution functions behind the p-values and critical values
@@ -27,5 +29,6 @@ pub mod joint_rank;
 pub mod km;
 mod linalg;
 pub mod lmm;
+pub mod responder;
 pub mod slope;
 pub mod summary;
