@@ -61,6 +61,14 @@ impl Ldl {
         self.rank
     }
 
+    /// Logarithm of the determinant, `Σ ln dⱼ`; `−∞` when a column was dropped.
+    pub(crate) fn log_det(&self) -> f64 {
+        self.d
+            .iter()
+            .map(|&d| if d > 0.0 { d.ln() } else { f64::NEG_INFINITY })
+            .sum()
+    }
+
     /// Whether every column was kept.
     pub(crate) fn is_full_rank(&self) -> bool {
         self.rank == self.n

@@ -1,12 +1,19 @@
 //! Survival and slope statistics for simulated cohorts.
 //!
+//! - [`ancova`]: ANCOVA of the change from baseline on arm, adjusted for baseline;
+//! - [`lmm`]: linear mixed model with random intercepts and slopes fitted by REML, for the
+//!   treatment-by-time effect of slope trials;
+//! - [`joint_rank`]: Finkelstein-Schoenfeld joint rank test of survival and function, and
+//!   the CAFS score;
 //! - [`km`]: Kaplan-Meier curves with Greenwood standard errors, pointwise and median
 //!   confidence intervals, and the k-sample log-rank test;
 //! - [`cox`]: Cox proportional-hazards regression (Newton-Raphson, Efron or Breslow ties);
+//! - [`responder`]: difference of proportions (Newcombe's hybrid score interval) and ratio
+//!   of geometric means;
 //! - [`slope`]: least-squares lines and parabolas for progression slopes;
 //! - [`summary`]: confidence intervals for a mean and a proportion (Wilson);
 //! - [`dist`]: the distribution functions behind the p-values and critical values
-//!   (incomplete gamma, chi-square, normal CDF and quantile).
+//!   (incomplete gamma and beta, chi-square, normal and Student t).
 //!
 //! Every function validates its input and returns `None` or an error for empty, mismatched,
 //! non-finite or degenerate data instead of panicking. The tests check each estimator against
@@ -15,9 +22,13 @@
 //! Newcombe's proportion intervals, standard tables) and against small data sets solved by
 //! hand in the test comments.
 
+pub mod ancova;
 pub mod cox;
 pub mod dist;
+pub mod joint_rank;
 pub mod km;
 mod linalg;
+pub mod lmm;
+pub mod responder;
 pub mod slope;
 pub mod summary;
