@@ -25,3 +25,4 @@ pub mod scenario;
 pub mod solve;
 pub mod stats;
 pub mod therapy;
+pub mod trial;

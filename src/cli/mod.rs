@@ -9,6 +9,7 @@ mod run;
 mod sensitivity;
 mod simulate;
 mod table;
+mod trial;
 mod validate;
 mod whatif;
 
@@ -36,6 +37,9 @@ struct Cli {
 enum Command {
     /// Run a scenario: simulate its virtual cohort and write the results to out/<scenario>/.
     Run(run::Args),
+    /// Run the virtual trial of a scenario's `[trial]` table: randomised arms of distinct
+    /// patients, dropout, trial endpoints, and power over replicates (writes out/<name>-trial/).
+    Trial(trial::Args),
     /// Compare drugs on the default population without writing a scenario, e.g.
     /// `alssim whatif riluzole edaravone-iv riluzole+edaravone-iv` (a control arm is added).
     Whatif(whatif::Args),
@@ -94,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Whatif(args) => whatif::run(args),
+        Command::Trial(args) => trial::run(args),
         Command::Drugs(args) => drugs::run(args),
         Command::Merge(args) => run::merge(args),
         Command::Plot(args) => plot::run(args),

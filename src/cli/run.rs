@@ -257,6 +257,13 @@ fn warn_failures(r: &RunReport, file: &str) {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = load_or_report(&args.file)?;
     args.cohort.apply(&mut s)?;
+    if s.trial.is_some() && !args.cohort.quiet {
+        crate::outln!(
+            "note: {} has a [trial] table, which `alssim trial` runs; `alssim run` simulates its \
+             population with every patient in every arm (the paired view)",
+            args.file.display()
+        );
+    }
     let threads = super::threads(args.cohort.threads);
     let dir = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {

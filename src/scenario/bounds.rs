@@ -136,6 +136,9 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// Largest pool of screened patients a trial may simulate.
+pub const MAX_TRIAL_POOL: u64 = 10_000_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,7 @@ pub const SECTIONS: &[&str] = &[
     "model",
     "drug",
     "arm",
+    "trial",
 ];
 
 /// Joins a key path.

@@ -205,10 +205,62 @@ pub fn to_toml(s: &Scenario) -> String {
         })
         .collect();
     root.insert("arm".into(), Value::Array(arms));
+    if let Some(t) = &s.trial {
+        root.insert("trial".into(), trial_table(t));
+    }
     let body =
         toml::to_string(&root).unwrap_or_else(|e| format!("# cannot render scenario: {e}\n"));
     format!(
         "# Resolved scenario `{}`: every default written out.\n{body}",
         s.meta.name
     )
+}
+
+/// The `[trial]` table with every default written out.
+fn trial_table(t: &crate::trial::TrialDesign) -> Value {
+    let pair = |(lo, hi): (f64, f64)| Value::Array(vec![num(lo), num(hi)]);
+    let e = &t.eligibility;
+    let mut eligibility: Vec<(&str, Value)> = Vec::new();
+    if let Some(w) = e.delta_fs {
+        eligibility.push(("delta-fs", pair(w)));
+    }
+    if let Some(m) = e.min_item {
+        eligibility.push(("min-item", Value::Integer(i64::from(m))));
+    }
+    if let Some(w) = e.age {
+        eligibility.push(("age", pair(w)));
+    }
+    if let Some(m) = e.max_months_since_diagnosis {
+        eligibility.push(("max-months-since-diagnosis", num(m)));
+    }
+    if let Some(w) = e.nfl {
+        eligibility.push(("nfl", pair(w)));
+    }
+    table(vec![
+        ("source", Value::String(t.source.clone())),
+        ("sample-size", Value::Integer(t.sample_size as i64)),
+        (
+            "allocation",
+            Value::Array(
+                t.allocation
+                    .iter()
+                    .map(|&a| Value::Integer(i64::from(a)))
+                    .collect(),
+            ),
+        ),
+        ("alpha", num(t.alpha)),
+        (
+            "endpoints",
+            Value::Array(
+                t.endpoints
+                    .iter()
+                    .map(|e| Value::String(e.name().into()))
+                    .collect(),
+            ),
+        ),
+        ("dropout-per-year", num(t.dropout_per_year)),
+        ("informative-dropout", num(t.informative_dropout)),
+        ("pool", Value::Integer(t.pool_size() as i64)),
+        ("eligibility", table(eligibility)),
+    ])
 }

@@ -17,6 +17,8 @@ pub struct Scenario {
     pub drugs: Vec<crate::therapy::Drug>,
     /// `[[arm]]`, in file order.
     pub arms: Vec<Arm>,
+    /// `[trial]`: the design of a virtual trial (`alssim trial`), if the file has one.
+    pub trial: Option<crate::trial::TrialDesign>,
 }
 
 /// `[scenario]`: name and description.

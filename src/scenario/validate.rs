@@ -62,6 +62,26 @@ const THERAPY: &[&str] = &[
     "holidays",
 ];
 const HOLIDAYS: &[&str] = &["on-months", "off-months"];
+const TRIAL: &[&str] = &[
+    "sample-size",
+    "allocation",
+    "alpha",
+    "endpoints",
+    "dropout-per-year",
+    "informative-dropout",
+    "pool",
+    "source",
+    "eligibility",
+];
+const ELIGIBILITY: &[&str] = &[
+    "delta-fs",
+    "min-item",
+    "age",
+    "max-months-since-diagnosis",
+    "nfl",
+];
+/// Largest trial sample size.
+pub const MAX_TRIAL_SIZE: u64 = 100_000;
 const OUTPUTS: &[(&str, &str)] = &[("summary", "summary"), ("patients", "patients")];
 
 /// Largest population a scenario may ask for.
@@ -158,6 +178,10 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
             None,
         );
     }
+    let trial = root
+        .get("trial")
+        .and_then(|v| reader::table(&mut ctx, v, "trial", TRIAL))
+        .and_then(|t| read_trial(&mut ctx, &t, arms.len(), &simulation));
     let diagnostics = ctx.finish();
     if diagnostics.is_empty() {
         Ok(Scenario {
@@ -167,6 +191,7 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
             model,
             drugs,
             arms,
+            trial,
         })
     } else {
         Err(invalid(diagnostics))
@@ -955,6 +980,195 @@ fn read_inclusion(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Inclusion {
         min_fvc: opt_number(ctx, t, "min-fvc", 0.0, 150.0, "% predicted"),
         genotypes,
     }
+}
+
+/// A `[lo, hi]` window of two numbers within `[min, max]`, lo ≤ hi.
+fn window(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    min: f64,
+    max: f64,
+    unit: &str,
+) -> Option<(f64, f64)> {
+    let v = t.get(key)?;
+    let path = t.key_path(key);
+    let items = reader::array(ctx, v, &path)?;
+    if items.len() != 2 {
+        ctx.error(
+            v.span(),
+            &path,
+            format!("expected two numbers, found {}", items.len()),
+            Some(format!("write the window as `[low, high]` ({unit})")),
+        );
+        return None;
+    }
+    let lo = reader::number(ctx, &items[0], &format!("{path}[0]"), min, max, unit);
+    let hi = reader::number(ctx, &items[1], &format!("{path}[1]"), min, max, unit);
+    let (lo, hi) = (lo?, hi?);
+    if lo > hi {
+        ctx.error(
+            v.span(),
+            &path,
+            format!("the low end {lo} is above the high end {hi}"),
+            Some("write the window as `[low, high]`".into()),
+        );
+        return None;
+    }
+    Some((lo, hi))
+}
+
+/// `[trial]`: the design of a virtual trial over the scenario's arms and visit schedule.
+fn read_trial(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    n_arms: usize,
+    simulation: &Simulation,
+) -> Option<crate::trial::TrialDesign> {
+    use crate::trial::{Eligibility, Endpoint, TrialDesign};
+    let before = ctx.error_count();
+    let sample_size = match t.get("sample-size") {
+        Some(v) => reader::integer(ctx, v, "trial.sample-size", 2, MAX_TRIAL_SIZE),
+        None => {
+            ctx.error(
+                t.span.clone(),
+                "trial.sample-size",
+                "a trial needs its sample size",
+                Some("add `sample-size = N`: patients randomised, all arms together".into()),
+            );
+            None
+        }
+    };
+    if n_arms < 2 {
+        ctx.error(
+            t.span.clone(),
+            "trial",
+            format!("a trial compares arms, but the scenario has {n_arms}"),
+            Some("add `[[arm]]` tables: the first is the control".into()),
+        );
+    }
+    if simulation.visits_from != crate::cohort::spec::TimeOrigin::Enrollment {
+        ctx.error(
+            t.span.clone(),
+            "trial",
+            "trial visits are counted from randomisation",
+            Some("set `simulation.visits-from = \"enrollment\"`".into()),
+        );
+    }
+    let allocation = match t.get("allocation") {
+        Some(v) => reader::array(ctx, v, "trial.allocation").map(|items| {
+            if items.len() != n_arms {
+                ctx.error(
+                    v.span(),
+                    "trial.allocation",
+                    format!("{} ratios for {n_arms} arms", items.len()),
+                    Some("give one whole number per `[[arm]]`, in arm order, e.g. `[1, 2]`".into()),
+                );
+            }
+            items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, x)| {
+                    reader::integer(ctx, x, &format!("trial.allocation[{i}]"), 1, 100)
+                        .map(|n| n as u32)
+                })
+                .collect::<Vec<u32>>()
+        }),
+        None => Some(vec![1; n_arms]),
+    };
+    let alpha = opt_number(ctx, t, "alpha", 1e-6, 0.5, "").unwrap_or(0.05);
+    let options: Vec<(&str, Endpoint)> = Endpoint::ALL.iter().map(|e| (e.name(), *e)).collect();
+    let endpoints = match t.get("endpoints") {
+        Some(v) => reader::array(ctx, v, "trial.endpoints").map(|items| {
+            let mut out: Vec<Endpoint> = Vec::new();
+            for (i, x) in items.iter().enumerate() {
+                if let Some(e) = reader::choice(ctx, x, &format!("trial.endpoints[{i}]"), &options)
+                {
+                    if out.contains(&e) {
+                        ctx.error(
+                            x.span(),
+                            &format!("trial.endpoints[{i}]"),
+                            format!("`{e}` is listed twice"),
+                            None,
+                        );
+                    }
+                    out.push(e);
+                }
+            }
+            if items.is_empty() {
+                ctx.error(
+                    v.span(),
+                    "trial.endpoints",
+                    "the list is empty",
+                    Some(format!(
+                        "name at least one, the primary first: {}",
+                        reader::list(&options.iter().map(|o| o.0).collect::<Vec<_>>())
+                    )),
+                );
+            }
+            out
+        }),
+        None => Some(vec![Endpoint::AlsfrsChange]),
+    };
+    let dropout_per_year =
+        opt_number(ctx, t, "dropout-per-year", 0.0, 0.99, "fraction").unwrap_or(0.0);
+    let informative_dropout =
+        opt_number(ctx, t, "informative-dropout", 0.0, 10.0, "exponent").unwrap_or(0.0);
+    let pool = t
+        .get("pool")
+        .and_then(|v| reader::integer(ctx, v, "trial.pool", 2, super::bounds::MAX_TRIAL_POOL));
+    let source = t
+        .get("source")
+        .and_then(|v| reader::string(ctx, v, "trial.source"))
+        .unwrap_or_default();
+    let eligibility = t
+        .get("eligibility")
+        .and_then(|v| reader::table(ctx, v, "trial.eligibility", ELIGIBILITY))
+        .map_or_else(Eligibility::default, |e| Eligibility {
+            delta_fs: window(ctx, &e, "delta-fs", 0.0, 48.0, "points/month"),
+            min_item: e
+                .get("min-item")
+                .and_then(|v| reader::integer(ctx, v, "trial.eligibility.min-item", 0, 4))
+                .map(|n| n as u8),
+            age: window(ctx, &e, "age", 0.0, 120.0, "years"),
+            max_months_since_diagnosis: opt_number(
+                ctx,
+                &e,
+                "max-months-since-diagnosis",
+                0.0,
+                1200.0,
+                "months",
+            ),
+            nfl: window(ctx, &e, "nfl", 0.0, 100_000.0, "pg/mL"),
+        });
+    if let (Some(n), Some(pool)) = (sample_size, pool)
+        && pool < n
+    {
+        ctx.error(
+            t.get("pool").map_or(t.span.clone(), |v| v.span()),
+            "trial.pool",
+            format!("a pool of {pool} screened patients cannot give {n} randomised ones"),
+            Some(
+                "screen more patients than are randomised (default: 20 times the sample size)"
+                    .into(),
+            ),
+        );
+    }
+    if ctx.error_count() > before {
+        return None;
+    }
+    let sample_size = sample_size?;
+    Some(TrialDesign {
+        sample_size: sample_size as usize,
+        allocation: allocation?,
+        alpha,
+        endpoints: endpoints?,
+        dropout_per_year,
+        informative_dropout,
+        eligibility,
+        pool: pool.unwrap_or(20 * sample_size),
+        source,
+    })
 }
 
 /// `[drug.NAME]` tables: new drugs, or overrides of library drugs, in file order. A new drug

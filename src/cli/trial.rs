@@ -1,0 +1,291 @@
+//! `alssim trial`: run the virtual trial a scenario's `[trial]` table describes.
+
+use super::UsageError;
+use alssim::report::plot::{Axis, Chart, Figure, FigureOptions, Mark, Series};
+use alssim::report::result_dir::{Replace, Staging, tool_manifest};
+use alssim::scenario;
+use alssim::trial::{self, Endpoint, Power, TrialDesign};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Options of `alssim trial`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  alssim trial scenarios/trial-edaravone-mci186.toml\n  alssim trial \
+                  scenarios/trial-edaravone-mci186.toml --replicates 200 --sample-sizes 100,200,300"
+)]
+pub struct Args {
+    /// Scenario file with a `[trial]` table.
+    file: PathBuf,
+    /// Trials to simulate at each sample size, each with new patients from the pool and a new
+    /// randomisation; with more than one, `power.csv` gives the share significant.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    replicates: u64,
+    /// Sample sizes to run (all arms together), comma-separated, for a power curve (default:
+    /// the design's `sample-size`).
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', value_parser = clap::value_parser!(u64).range(2..=100_000))]
+    sample_sizes: Vec<u64>,
+    /// Master seed (default: the scenario's `population.seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Result folder (default: out/<scenario>-trial/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Replace an existing result folder written by another command.
+    #[arg(long)]
+    force: bool,
+    /// Print only where the results went.
+    #[arg(long)]
+    quiet: bool,
+    /// Write only the tables, without the power figure.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+fn fmt(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.3}")
+    } else {
+        "-".into()
+    }
+}
+
+/// The power curve: power against sample size, one line per endpoint and comparison.
+fn power_figure(power: &[Power], design: &TrialDesign, arms: &[String], replicates: u64) -> Figure {
+    let sizes: Vec<f64> = {
+        let mut v: Vec<f64> = power.iter().map(|p| p.sample_size as f64).collect();
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        v
+    };
+    let (lo, hi) = (sizes[0], sizes[sizes.len() - 1]);
+    let pad = ((hi - lo) * 0.05).max(1.0);
+    let mut chart = Chart::new(
+        "Power against sample size",
+        Axis::new("Patients randomised (all arms)").range(lo - pad, hi + pad),
+        Axis::new("Power (share of trials with p < α)")
+            .percent()
+            .range(0.0, 1.0)
+            .tick_step(0.2),
+    )
+    .subtitle(format!(
+        "{replicates} simulated trials per sample size; α = {}; 95% Wilson intervals",
+        design.alpha
+    ))
+    .mark(Mark::hline(0.8, "80% power").dashed())
+    .mark(Mark::hline(design.alpha, "α").dashed());
+    for &endpoint in &design.endpoints {
+        for arm in 1..arms.len() {
+            let rows: Vec<&Power> = power
+                .iter()
+                .filter(|p| p.endpoint == endpoint && p.arm == arm)
+                .collect();
+            let label = if arms.len() > 2 {
+                format!("{endpoint}: {} vs {}", arms[arm], arms[0])
+            } else {
+                endpoint.to_string()
+            };
+            chart = chart.series(
+                Series::new(
+                    label,
+                    rows.iter().map(|p| p.sample_size as f64).collect(),
+                    rows.iter().map(|p| p.power).collect(),
+                )
+                .band(
+                    rows.iter().map(|p| p.power_ci.0).collect(),
+                    rows.iter().map(|p| p.power_ci.1).collect(),
+                    "",
+                )
+                .markers(),
+            );
+        }
+    }
+    Figure::Line(chart)
+}
+
+/// Runs the trial and writes its result folder.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut s = scenario::load(&args.file)?;
+    let Some(design) = s.trial.clone() else {
+        return Err(UsageError(format!(
+            "{} has no [trial] table: `alssim trial` runs a trial design (docs/TRIALS.md); use \
+             `alssim run` for a cohort",
+            args.file.display()
+        ))
+        .into());
+    };
+    if let Some(seed) = args.seed {
+        s.population.seed = seed;
+    }
+    let sizes: Vec<usize> = if args.sample_sizes.is_empty() {
+        vec![design.sample_size]
+    } else {
+        let mut v: Vec<usize> = args.sample_sizes.iter().map(|&n| n as usize).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let runs = args
+        .replicates
+        .saturating_mul(sizes.len() as u64)
+        .saturating_mul(sizes.iter().copied().max().unwrap_or(0) as u64);
+    if runs > 200_000_000 {
+        return Err(UsageError(format!(
+            "{} replicates of up to {} patients at {} sample sizes is more than 200,000,000 \
+             randomised patients; use fewer replicates or smaller samples",
+            args.replicates,
+            sizes.iter().max().unwrap_or(&0),
+            sizes.len()
+        ))
+        .into());
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-trial", s.meta.name)));
+    let staging = Staging::with(
+        &out,
+        Replace {
+            force: args.force,
+            own: Some("trial"),
+        },
+    )?;
+    let threads = super::threads(args.threads);
+    let spec = s.cohort_spec();
+    let arm_names: Vec<String> = spec.arms.iter().map(|a| a.name.clone()).collect();
+    let result = match trial::run_trial(&spec, &design, &sizes, args.replicates as usize, threads) {
+        Err(e @ trial::TrialError::PoolTooSmall { .. }) => {
+            return Err(UsageError(format!("{}: {e}", args.file.display())).into());
+        }
+        r => r?,
+    };
+    staging.write(
+        "trial.csv",
+        trial::output::trial_csv(&result.sizes, &arm_names).as_bytes(),
+    )?;
+    staging.write(
+        "power.csv",
+        trial::output::power_csv(&result.power, &arm_names, args.replicates as usize).as_bytes(),
+    )?;
+    staging.write("flow.csv", trial::output::flow_csv(&result.flow).as_bytes())?;
+    staging.write("trial-patients.csv", result.example_patients.as_bytes())?;
+    staging.write("manifest.json", &tool_manifest("trial"))?;
+    if !args.no_plots && sizes.len() > 1 {
+        let figure = power_figure(&result.power, &design, &arm_names, args.replicates);
+        figure.save(&staging.path(""), "power", &FigureOptions::default())?;
+    }
+    staging.commit()?;
+    if args.quiet {
+        crate::outln!("wrote {}", out.display());
+        return Ok(());
+    }
+    let f = &result.flow;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "alssim trial: {} ({}), seed {}\n",
+        s.meta.name,
+        if design.source.is_empty() {
+            "no design source given"
+        } else {
+            &design.source
+        },
+        s.population.seed
+    );
+    let failures: u64 = f.screen_failures.iter().map(|x| x.1).sum();
+    let excluded: u64 = f.excluded.iter().map(|x| x.1).sum();
+    let _ = writeln!(
+        text,
+        "flow: {} screened, {} failed screening, {} enrolled, {} excluded by the trial's \
+         criteria, {} eligible; {} randomised per trial ({})",
+        f.screened,
+        failures,
+        f.enrolled,
+        excluded,
+        f.eligible,
+        sizes
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        design
+            .allocation
+            .iter()
+            .zip(&arm_names)
+            .map(|(a, n)| format!("{n} {a}"))
+            .collect::<Vec<_>>()
+            .join(" : ")
+    );
+    let _ = writeln!(
+        text,
+        "visits to month {:.1}; primary endpoint {}; α = {}\n",
+        result.last_visit_months,
+        design.primary(),
+        design.alpha
+    );
+    if args.replicates == 1 {
+        let _ = writeln!(
+            text,
+            "{:<14} {:<22} {:>10} {:>22} {:>9} {:>6} {:>10}",
+            "endpoint", "comparison", "estimate", "95% CI", "p", "n", "paired"
+        );
+        for x in result
+            .sizes
+            .iter()
+            .flat_map(|s| s.replicates.iter().flatten())
+        {
+            let _ = writeln!(
+                text,
+                "{:<14} {:<22} {:>10} {:>22} {:>9} {:>6} {:>10}",
+                x.endpoint.name(),
+                format!("{} vs {}", arm_names[x.arm], arm_names[0]),
+                fmt(x.estimate),
+                format!("{} to {}", fmt(x.lower), fmt(x.upper)),
+                fmt(x.p),
+                x.n,
+                fmt(x.paired)
+            );
+        }
+    } else {
+        let _ = writeln!(
+            text,
+            "{:<14} {:<22} {:>7} {:>8} {:>16} {:>12} {:>10} {:>10}",
+            "endpoint", "comparison", "size", "power", "95% CI", "mean est.", "sd", "paired"
+        );
+        for p in &result.power {
+            let _ = writeln!(
+                text,
+                "{:<14} {:<22} {:>7} {:>8} {:>16} {:>12} {:>10} {:>10}",
+                p.endpoint.name(),
+                format!("{} vs {}", arm_names[p.arm], arm_names[0]),
+                p.sample_size,
+                fmt(p.power),
+                format!("{} to {}", fmt(p.power_ci.0), fmt(p.power_ci.1)),
+                fmt(p.estimate_mean),
+                fmt(p.estimate_sd),
+                fmt(p.paired_mean)
+            );
+        }
+    }
+    let _ = writeln!(
+        text,
+        "\nestimates: {}",
+        design
+            .endpoints
+            .iter()
+            .map(|e: &Endpoint| format!("{e}: {}", e.estimate()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let _ = writeln!(
+        text,
+        "paired: the same randomised patients' own course in the arm minus their own course in \
+         the control (ALSFRS-R endpoints), which a real trial cannot see\nwrote {}",
+        out.display()
+    );
+    super::print_out(&text);
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! Summaries and tables of a trial run: power over replicates, the per-replicate results, the
+//! screening flow and the tidy per-patient data of one replicate.
+
+use super::design::{Endpoint, TrialDesign};
+use super::run::{EndpointResult, Flow, TrialPatient};
+use std::fmt::Write as _;
+
+/// The results of every replicate at one sample size.
+#[derive(Debug, Clone)]
+pub struct SizeResults {
+    /// Patients randomised per replicate.
+    pub sample_size: usize,
+    /// Results, replicate by replicate, in replicate order.
+    pub replicates: Vec<Vec<EndpointResult>>,
+}
+
+/// Power and the distribution of the estimate of one endpoint and comparison at one sample
+/// size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Power {
+    /// Patients randomised per replicate.
+    pub sample_size: usize,
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// The compared arm.
+    pub arm: usize,
+    /// Replicates with a p-value.
+    pub analysed: usize,
+    /// Replicates with p < α.
+    pub significant: usize,
+    /// Share significant among all replicates (a replicate without a p-value counts as not
+    /// significant).
+    pub power: f64,
+    /// Wilson 95% interval of the power.
+    pub power_ci: (f64, f64),
+    /// Mean and standard deviation of the estimate over replicates with one.
+    pub estimate_mean: f64,
+    /// Standard deviation of the estimate.
+    pub estimate_sd: f64,
+    /// Mean paired effect (NaN where not defined).
+    pub paired_mean: f64,
+}
+
+/// Wilson score interval for `k` successes in `n` trials, 95%.
+pub fn wilson(k: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let z = 1.959_963_984_540_054;
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let sd = if v.len() > 1 {
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        f64::NAN
+    };
+    (m, sd)
+}
+
+/// Power of every endpoint and comparison at one sample size.
+pub fn power(results: &SizeResults, design: &TrialDesign, arms: usize) -> Vec<Power> {
+    let mut out = Vec::new();
+    let r = results.replicates.len();
+    for &endpoint in &design.endpoints {
+        for arm in 1..arms {
+            let rows: Vec<&EndpointResult> = results
+                .replicates
+                .iter()
+                .flatten()
+                .filter(|x| x.endpoint == endpoint && x.arm == arm)
+                .collect();
+            let significant = rows.iter().filter(|x| x.significant(design.alpha)).count();
+            let analysed = rows.iter().filter(|x| x.p.is_finite()).count();
+            let est: Vec<f64> = rows
+                .iter()
+                .map(|x| x.estimate)
+                .filter(|x| x.is_finite())
+                .collect();
+            let paired: Vec<f64> = rows
+                .iter()
+                .map(|x| x.paired)
+                .filter(|x| x.is_finite())
+                .collect();
+            let (estimate_mean, estimate_sd) = mean_sd(&est);
+            out.push(Power {
+                sample_size: results.sample_size,
+                endpoint,
+                arm,
+                analysed,
+                significant,
+                power: if r == 0 {
+                    f64::NAN
+                } else {
+                    significant as f64 / r as f64
+                },
+                power_ci: wilson(significant, r),
+                estimate_mean,
+                estimate_sd,
+                paired_mean: mean_sd(&paired).0,
+            });
+        }
+    }
+    out
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.6}")
+    } else {
+        String::new()
+    }
+}
+
+/// `trial.csv`: one row per sample size, replicate, endpoint and comparison.
+pub fn trial_csv(sizes: &[SizeResults], arm_names: &[String]) -> String {
+    let mut s = String::from(
+        "sample_size,replicate,endpoint,arm,control,estimate,ci_low,ci_high,p,n,paired\n",
+    );
+    for size in sizes {
+        for (r, rows) in size.replicates.iter().enumerate() {
+            for x in rows {
+                let _ = writeln!(
+                    s,
+                    "{},{},{},{},{},{},{},{},{},{},{}",
+                    size.sample_size,
+                    r + 1,
+                    x.endpoint,
+                    arm_names[x.arm],
+                    arm_names[0],
+                    num(x.estimate),
+                    num(x.lower),
+                    num(x.upper),
+                    num(x.p),
+                    x.n,
+                    num(x.paired)
+                );
+            }
+        }
+    }
+    s
+}
+
+/// `power.csv`: one row per sample size, endpoint and comparison.
+pub fn power_csv(rows: &[Power], arm_names: &[String], replicates: usize) -> String {
+    let mut s = String::from(
+        "sample_size,endpoint,arm,control,replicates,analysed,significant,power,power_ci_low,\
+         power_ci_high,estimate_mean,estimate_sd,paired_mean\n",
+    );
+    for p in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            p.sample_size,
+            p.endpoint,
+            arm_names[p.arm],
+            arm_names[0],
+            replicates,
+            p.analysed,
+            p.significant,
+            num(p.power),
+            num(p.power_ci.0),
+            num(p.power_ci.1),
+            num(p.estimate_mean),
+            num(p.estimate_sd),
+            num(p.paired_mean)
+        );
+    }
+    s
+}
+
+/// `flow.csv`: the screening and eligibility flow, one stage per row.
+pub fn flow_csv(flow: &Flow) -> String {
+    let mut s = String::from("stage,reason,patients\n");
+    let _ = writeln!(s, "screened,,{}", flow.screened);
+    for (reason, n) in &flow.screen_failures {
+        let _ = writeln!(s, "screen-failure,{reason},{n}");
+    }
+    if flow.failed > 0 {
+        let _ = writeln!(s, "integration-failed,,{}", flow.failed);
+    }
+    let _ = writeln!(s, "enrolled,,{}", flow.enrolled);
+    for (x, n) in &flow.excluded {
+        let _ = writeln!(s, "excluded,{},{n}", x.name());
+    }
+    let _ = writeln!(s, "eligible,,{}", flow.eligible);
+    s
+}
+
+/// The tidy per-patient data of one replicate: one row per patient and visit seen (baseline
+/// included), with the patient's dropout and death times.
+pub fn patients_csv(patients: &[TrialPatient<'_>], arm_names: &[String]) -> String {
+    let items = crate::model::alsfrs::ITEMS.map(|i| format!("item_{}", i.name));
+    let mut s = format!(
+        "patient,arm,month,week,{},alsfrs_r,fvc_pct,nfl_pg_ml,dropped_out_month,died_month\n",
+        items.join(",")
+    );
+    for p in patients {
+        let dropped = p.dropped_out.map_or(String::new(), |d| format!("{d:.4}"));
+        let died = if p.died {
+            format!("{:.4}", p.observed_months)
+        } else {
+            String::new()
+        };
+        for o in std::iter::once(p.baseline).chain(p.visits.iter().copied()) {
+            let its: Vec<String> = o.items.iter().map(u8::to_string).collect();
+            let _ = writeln!(
+                s,
+                "{},{},{:.4},{:.2},{},{},{:.3},{:.3},{},{}",
+                p.index,
+                arm_names[p.arm],
+                o.t,
+                o.t * 30.4375 / 7.0,
+                its.join(","),
+                o.total(),
+                o.fvc,
+                o.nfl,
+                dropped,
+                died
+            );
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_interval_matches_a_worked_example() {
+        // Newcombe 1998, Stat Med 17:857, Table I: 81 of 263 gives 0.2553 to 0.3662.
+        let (lo, hi) = wilson(81, 263);
+        assert!(
+            (lo - 0.2553).abs() < 5e-4 && (hi - 0.3662).abs() < 5e-4,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson(0, 10);
+        assert!(lo == 0.0 && (hi - 0.2775).abs() < 5e-4, "{hi}");
+    }
+}

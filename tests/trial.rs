@@ -1,0 +1,232 @@
+//! Virtual trials: the null is rejected at the nominal rate, results do not depend on the
+//! thread count, arms hold distinct patients, dropout hides what follows it, randomised
+//! estimates agree with the paired effects on average, and bad designs are refused.
+
+mod common;
+
+use alssim::scenario;
+use alssim::trial::{self, Endpoint, TrialDesign};
+
+fn parse(text: &str) -> scenario::Scenario {
+    scenario::parse("trial.toml", "trial", text).unwrap_or_else(|e| panic!("{}", e.report()))
+}
+
+/// A six-month trial with monthly visits; `arms` and `trial` are appended.
+fn design(arms: &str, trial: &str) -> scenario::Scenario {
+    parse(&format!(
+        r#"
+[simulation]
+horizon-months = 6
+visits-every-months = 1
+visits-from = "enrollment"
+
+[population]
+seed = 42
+enrollment = {{ at = "diagnosis" }}
+
+[population.inclusion]
+min-fvc = 60
+max-months-since-onset = 36
+
+{arms}
+
+[trial]
+{trial}
+"#
+    ))
+}
+
+const NULL_ARMS: &str = "[[arm]]\nname = \"placebo\"\n[[arm]]\nname = \"null\"\n";
+
+#[test]
+fn a_null_drug_is_rejected_at_the_nominal_rate() {
+    // Two arms with no treatment: any difference is chance. 2,000 trials of 60 patients.
+    let s = design(
+        NULL_ARMS,
+        "sample-size = 60\nendpoints = [\"alsfrs-change\", \"survival\"]\npool = 1000",
+    );
+    let d = s.trial.clone().unwrap();
+    let run = trial::run_trial(&s.cohort_spec(), &d, &[60], 2000, 2).unwrap();
+    let p = run
+        .power
+        .iter()
+        .find(|p| p.endpoint == Endpoint::AlsfrsChange)
+        .unwrap();
+    // Binomial 99% interval around 5% of 2,000: 100 ± 2.576·√(2000·0.05·0.95).
+    assert!(
+        (75..=125).contains(&p.significant),
+        "{} of 2000 null trials significant",
+        p.significant
+    );
+    assert_eq!(p.analysed, 2000);
+    // The paired effect of an arm without treatment is exactly zero.
+    assert_eq!(p.paired_mean, 0.0);
+}
+
+#[test]
+fn the_mixed_model_slope_keeps_its_size_under_the_null() {
+    let s = design(
+        NULL_ARMS,
+        "sample-size = 40\nendpoints = [\"alsfrs-slope\"]\npool = 800",
+    );
+    let d = s.trial.clone().unwrap();
+    let run = trial::run_trial(&s.cohort_spec(), &d, &[40], 400, 2).unwrap();
+    let p = &run.power[0];
+    // Binomial 99% interval around 5% of 400: 20 ± 11.
+    assert!(
+        (9..=31).contains(&p.significant),
+        "{} of 400",
+        p.significant
+    );
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let s = design(
+        "[[arm]]\nname = \"placebo\"\n[[arm]]\nname = \"riluzole\"\ntherapies = [{ drug = \"riluzole\" }]\n",
+        "sample-size = 30\nendpoints = [\"alsfrs-change\", \"alsfrs-slope\", \"joint-rank\", \"nfl-ratio\"]\ndropout-per-year = 0.3\npool = 300",
+    );
+    let d = s.trial.clone().unwrap();
+    let names = vec!["placebo".to_string(), "riluzole".to_string()];
+    let one = trial::run_trial(&s.cohort_spec(), &d, &[20, 30], 6, 1).unwrap();
+    let two = trial::run_trial(&s.cohort_spec(), &d, &[20, 30], 6, 2).unwrap();
+    assert_eq!(
+        trial::output::trial_csv(&one.sizes, &names),
+        trial::output::trial_csv(&two.sizes, &names)
+    );
+    assert_eq!(one.example_patients, two.example_patients);
+}
+
+#[test]
+fn arms_hold_distinct_patients_in_the_allocation_ratio_and_dropout_hides_the_rest() {
+    let s = design(
+        "[[arm]]\nname = \"a\"\n[[arm]]\nname = \"b\"\n[[arm]]\nname = \"c\"\n",
+        "sample-size = 50\nallocation = [2, 1, 1]\ndropout-per-year = 0.6\ninformative-dropout = 2\npool = 400",
+    );
+    let d: TrialDesign = s.trial.clone().unwrap();
+    let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d.eligibility);
+    assert_eq!(flow.eligible as usize, pool.len());
+    let mut rng = trial::run::replicate_rng(42, 0);
+    let patients = trial::randomise(&pool, &d, 50, &mut rng).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    assert!(
+        patients.iter().all(|p| seen.insert(p.index)),
+        "a patient in two arms"
+    );
+    let count = |a| patients.iter().filter(|p| p.arm == a).count();
+    assert_eq!((count(0), count(1), count(2)), (26, 12, 12));
+    let dropped: Vec<_> = patients
+        .iter()
+        .filter(|p| p.dropped_out.is_some())
+        .collect();
+    assert!(!dropped.is_empty());
+    for p in &dropped {
+        let t = p.dropped_out.unwrap();
+        assert!(!p.died && (p.observed_months - t).abs() < 1e-12);
+        assert!(p.visits.iter().all(|o| o.t <= t + 1e-9));
+    }
+    // Informative dropout: those who leave progressed faster before baseline.
+    let dfs = |v: &[&trial::TrialPatient<'_>]| {
+        v.iter()
+            .map(|p| 48.0 - f64::from(p.baseline.total()))
+            .sum::<f64>()
+            / v.len().max(1) as f64
+    };
+    let stayed: Vec<_> = patients
+        .iter()
+        .filter(|p| p.dropped_out.is_none())
+        .collect();
+    assert!(dfs(&dropped) >= dfs(&stayed) - 1.0);
+}
+
+#[test]
+fn randomised_estimates_agree_with_the_paired_effect_on_average() {
+    // Riluzole slows decline a little; over many trials the randomised estimate of the
+    // difference in change is unbiased for the paired effect on the same kind of patients.
+    let s = design(
+        "[[arm]]\nname = \"placebo\"\n[[arm]]\nname = \"riluzole\"\ntherapies = [{ drug = \"riluzole\" }]\n",
+        "sample-size = 80\nendpoints = [\"alsfrs-change\"]\npool = 1200",
+    );
+    let d = s.trial.clone().unwrap();
+    let run = trial::run_trial(&s.cohort_spec(), &d, &[80], 300, 2).unwrap();
+    let p = &run.power[0];
+    let se = p.estimate_sd / 300f64.sqrt();
+    assert!(
+        p.paired_mean > 0.0,
+        "riluzole's paired effect {}",
+        p.paired_mean
+    );
+    assert!(
+        (p.estimate_mean - p.paired_mean).abs() < 4.0 * se + 0.05,
+        "randomised {} against paired {} (se {se})",
+        p.estimate_mean,
+        p.paired_mean
+    );
+}
+
+#[test]
+fn bad_designs_are_refused_with_where_and_what() {
+    let bad = |arms: &str, trial: &str| {
+        let text =
+            format!("[simulation]\nvisits-from = \"enrollment\"\n{arms}\n[trial]\n{trial}\n");
+        scenario::parse("t.toml", "t", &text).unwrap_err().report()
+    };
+    let e = bad("[[arm]]\nname = \"only\"\n", "sample-size = 10");
+    assert!(e.contains("a trial compares arms"), "{e}");
+    let e = bad(NULL_ARMS, "sample-size = 10\nallocation = [1, 2, 3]");
+    assert!(
+        e.contains("`trial.allocation`") && e.contains("3 ratios for 2 arms"),
+        "{e}"
+    );
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\nendpoints = [\"alsfrs-chnage\"]",
+    );
+    assert!(e.contains("did you mean `alsfrs-change`"), "{e}");
+    let e = bad(NULL_ARMS, "endpoints = [\"survival\"]");
+    assert!(e.contains("needs its sample size"), "{e}");
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\n[trial.eligibility]\ndelta-fs = [1.5, 0.3]",
+    );
+    assert!(e.contains("`trial.eligibility.delta-fs`"), "{e}");
+    let e = bad(NULL_ARMS, "sample-size = 10\npool = 5");
+    assert!(e.contains("cannot give 10 randomised"), "{e}");
+    let e = bad(NULL_ARMS, "sample-size = 10\nsample_size = 3");
+    assert!(e.contains("sample_size"), "{e}");
+}
+
+#[test]
+fn the_command_runs_a_bundled_design_and_refuses_a_file_without_a_trial() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    let o = common::alssim()
+        .args(["trial", "scenarios/trial-centaur.toml", "--replicates", "3"])
+        .args(["--sample-sizes", "30,60", "--no-plots", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in [
+        "trial.csv",
+        "power.csv",
+        "flow.csv",
+        "trial-patients.csv",
+        "manifest.json",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let power = std::fs::read_to_string(out.join("power.csv")).unwrap();
+    // Two sample sizes, four endpoints, one comparison.
+    assert_eq!(power.lines().count(), 1 + 2 * 4);
+    let patients = std::fs::read_to_string(out.join("trial-patients.csv")).unwrap();
+    assert!(patients.starts_with("patient,arm,month,week,item_speech"));
+    let o = common::alssim()
+        .args(["trial", "scenarios/natural-history.toml", "--out"])
+        .arg(dir.path().join("n"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has no [trial] table"));
+}
