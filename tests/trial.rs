@@ -220,6 +220,15 @@ fn the_command_runs_a_bundled_design_and_refuses_a_file_without_a_trial() {
     let power = std::fs::read_to_string(out.join("power.csv")).unwrap();
     // Two sample sizes, four endpoints, one comparison.
     assert_eq!(power.lines().count(), 1 + 2 * 4);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for part in [
+        "Flow (CONSORT)",
+        "eligible pool",
+        "Results of the first trial",
+        "Power over 3",
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
     let patients = std::fs::read_to_string(out.join("trial-patients.csv")).unwrap();
     assert!(patients.starts_with("patient,arm,month,week,item_speech"));
     let o = common::alssim()

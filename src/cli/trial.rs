@@ -173,10 +173,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     staging.write("flow.csv", trial::output::flow_csv(&result.flow).as_bytes())?;
     staging.write("trial-patients.csv", result.example_patients.as_bytes())?;
     staging.write("manifest.json", &tool_manifest("trial"))?;
+    let mut png = None;
     if !args.no_plots && sizes.len() > 1 {
         let figure = power_figure(&result.power, &design, &arm_names, args.replicates);
         figure.save(&staging.path(""), "power", &FigureOptions::default())?;
+        png = std::fs::read(staging.path("power.png")).ok();
     }
+    let report = trial::output::report_html(&trial::output::ReportInput {
+        name: &s.meta.name,
+        description: &s.meta.description,
+        design: &design,
+        arm_names: &arm_names,
+        flow: &result.flow,
+        conduct: &result.example_conduct,
+        sizes: &result.sizes,
+        power: &result.power,
+        power_png: png.as_deref(),
+        seed: s.population.seed,
+    });
+    staging.write("report.html", report.as_bytes())?;
     staging.commit()?;
     if args.quiet {
         crate::outln!("wrote {}", out.display());

@@ -53,7 +53,8 @@ fn num(x: f64, digits: usize) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+/// The style sheet of every alssim HTML page.
+pub const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{margin-bottom:0.2em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;margin:0.8em 0}th,td{border:1px solid #ccc;padding:0.3em 0.6em;text-align:right}\
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}\

@@ -52,6 +52,8 @@ pub struct TrialRun {
     pub power: Vec<Power>,
     /// The tidy per-patient data of the first replicate at the first sample size.
     pub example_patients: String,
+    /// What happened in each arm of that replicate.
+    pub example_conduct: Vec<output::ArmConduct>,
     /// Time of the last scheduled visit, months after randomisation.
     pub last_visit_months: f64,
 }
@@ -85,6 +87,7 @@ pub fn run_trial(
         .map_err(|_| TrialError::Threads(threads))?;
     let mut sizes = Vec::new();
     let mut example_patients = String::new();
+    let mut example_conduct = Vec::new();
     let arm_names: Vec<String> = spec.arms.iter().map(|a| a.name.clone()).collect();
     for (k, &n) in sample_sizes.iter().enumerate() {
         let stream = |r: usize| ((k as u64) << 40) | r as u64;
@@ -102,6 +105,7 @@ pub fn run_trial(
             let mut rng = run::replicate_rng(seed, stream(0));
             let patients = randomise(&pool, design, n, &mut rng).unwrap_or_default();
             example_patients = output::patients_csv(&patients, &arm_names);
+            example_conduct = output::conduct(&patients, arms, last);
         }
         sizes.push(SizeResults {
             sample_size: n,
@@ -117,6 +121,7 @@ pub fn run_trial(
         sizes,
         power,
         example_patients,
+        example_conduct,
         last_visit_months: last,
     })
 }
