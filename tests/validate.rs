@@ -118,3 +118,40 @@ fn validate_writes_its_report_and_exits_by_verdict() {
     let md = std::fs::read_to_string(out.join("validation.md")).unwrap();
     assert!(md.contains("## Hard targets") && md.contains("Pupillo 2014"));
 }
+
+#[test]
+fn validate_set_checks_a_changed_parameter_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |set: &str, dir: &str| {
+        Command::cargo_bin("alssim")
+            .unwrap()
+            .args(["validate", "--patients", "300", "--no-plots", "--quiet"])
+            .args(["--set", set, "--out"])
+            .arg(tmp.path().join(dir))
+            .output()
+            .unwrap()
+    };
+    // A much faster disease misses the survival targets: exit 3, and the report names the
+    // changed parameter so it is never mistaken for the defaults.
+    let o = run("neuronal_vulnerability=5", "fast");
+    assert_eq!(o.status.code(), Some(3));
+    let md = std::fs::read_to_string(tmp.path().join("fast/validation.md")).unwrap();
+    assert!(
+        md.contains("Model parameters changed from their defaults: neuronal_vulnerability=5."),
+        "{md}"
+    );
+    let csv = std::fs::read_to_string(tmp.path().join("fast/validation.csv")).unwrap();
+    let median: f64 = csv
+        .lines()
+        .find(|l| l.starts_with("median-survival-from-onset,"))
+        // id,class,"statistic",simulated,…: the statistic is quoted and holds commas.
+        .and_then(|l| l.split('"').nth(2))
+        .and_then(|rest| rest.split(',').nth(1))
+        .and_then(|x| x.parse().ok())
+        .unwrap();
+    assert!(median < 30.0, "{median}");
+    // A name that does not exist is bad usage.
+    let o = run("neuronal_vulnerabilty=1", "bad");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("neuronal_vulnerability"));
+}

@@ -41,19 +41,6 @@ pub struct Power {
     pub paired_mean: f64,
 }
 
-/// Wilson score interval for `k` successes in `n` trials, 95%.
-pub fn wilson(k: usize, n: usize) -> (f64, f64) {
-    if n == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let z = 1.959_963_984_540_054;
-    let (k, n) = (k as f64, n as f64);
-    let p = k / n;
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
 fn mean_sd(v: &[f64]) -> (f64, f64) {
     if v.is_empty() {
         return (f64::NAN, f64::NAN);
@@ -104,7 +91,8 @@ pub fn power(results: &SizeResults, design: &TrialDesign, arms: usize) -> Vec<Po
                 } else {
                     significant as f64 / r as f64
                 },
-                power_ci: wilson(significant, r),
+                power_ci: crate::stats::summary::proportion_ci(significant, r, 0.95)
+                    .unwrap_or((f64::NAN, f64::NAN)),
                 estimate_mean,
                 estimate_sd,
                 paired_mean: mean_sd(&paired).0,
@@ -441,21 +429,4 @@ pub fn report_html(r: &ReportInput<'_>) -> String {
     }
     h.push_str("</body>\n</html>\n");
     h
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wilson_interval_matches_a_worked_example() {
-        // Newcombe 1998, Stat Med 17:857, Table I: 81 of 263 gives 0.2553 to 0.3662.
-        let (lo, hi) = wilson(81, 263);
-        assert!(
-            (lo - 0.2553).abs() < 5e-4 && (hi - 0.3662).abs() < 5e-4,
-            "{lo} {hi}"
-        );
-        let (lo, hi) = wilson(0, 10);
-        assert!(lo == 0.0 && (hi - 0.2775).abs() < 5e-4, "{hi}");
-    }
 }

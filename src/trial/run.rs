@@ -164,6 +164,8 @@ pub struct TrialPatient<'a> {
     pub dropped_out: Option<f64>,
     /// The patient's courses in every arm (the paired view).
     pub arms: &'a [ArmCourse],
+    /// Pre-baseline progression rate ΔFS, points/month.
+    pub delta_fs: f64,
 }
 
 /// The analysis of one endpoint for one comparison (an arm against the control) in one
@@ -283,6 +285,7 @@ fn observe<'a>(c: &Candidate<'a>, arm: usize, dropout: f64) -> TrialPatient<'a> 
         died,
         dropped_out,
         arms: c.arms,
+        delta_fs: c.delta_fs,
     }
 }
 
