@@ -105,7 +105,7 @@ fn arms_hold_distinct_patients_in_the_allocation_ratio_and_dropout_hides_the_res
     );
     let d: TrialDesign = s.trial.clone().unwrap();
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
-    let (pool, flow) = trial::eligible_pool(&outcomes, &d.eligibility);
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d);
     assert_eq!(flow.eligible as usize, pool.len());
     let mut rng = trial::run::replicate_rng(42, 0);
     let patients = trial::randomise(&pool, &d, 50, &mut rng).unwrap();
@@ -183,7 +183,7 @@ fn bad_designs_are_refused_with_where_and_what() {
     assert!(e.contains("a trial compares arms"), "{e}");
     let e = bad(NULL_ARMS, "sample-size = 10\nallocation = [1, 2, 3]");
     assert!(
-        e.contains("`trial.allocation`") && e.contains("3 ratios for 2 arms"),
+        e.contains("`trial.allocation`") && e.contains("3 ratios for 2 randomised arms"),
         "{e}"
     );
     let e = bad(
@@ -202,6 +202,231 @@ fn bad_designs_are_refused_with_where_and_what() {
     assert!(e.contains("cannot give 10 randomised"), "{e}");
     let e = bad(NULL_ARMS, "sample-size = 10\nsample_size = 3");
     assert!(e.contains("sample_size"), "{e}");
+    // Definitions without their endpoint, endpoints without their definition.
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\n[trial.responder]\nmax-decline = 6",
+    );
+    assert!(
+        e.contains("`trial.responder`") && e.contains("not in `endpoints`"),
+        "{e}"
+    );
+    let e = bad(NULL_ARMS, "sample-size = 10\nendpoints = [\"responder\"]");
+    assert!(e.contains("needs a `[trial.responder]` rule"), "{e}");
+    let e = bad(NULL_ARMS, "sample-size = 10\nendpoints = [\"composite\"]");
+    assert!(e.contains("needs a `[trial.composite]` table"), "{e}");
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\nendpoints = [\"composite\"]\n[trial.composite]\nevents = []",
+    );
+    assert!(e.contains("adds nothing"), "{e}");
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\nendpoints = [\"responder\"]\n[trial.responder]\nslope-improvement = 1",
+    );
+    assert!(e.contains("has no lead-in"), "{e}");
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\nendpoints = [\"responder\"]\n[trial.responder]\nmax-decline = 6\nslope-improvement = 1",
+    );
+    assert!(e.contains("exactly one rule, found 2"), "{e}");
+    let e = bad(NULL_ARMS, "sample-size = 10\nsurvival-month = 6");
+    assert!(e.contains("`survival-at` endpoint"), "{e}");
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\nstratify = [\"sex\"]\nblock-size = 3",
+    );
+    assert!(e.contains("use a multiple of 2"), "{e}");
+    let e = bad(NULL_ARMS, "sample-size = 10\nblock-size = 4");
+    assert!(e.contains("stratified randomisation only"), "{e}");
+    let e = bad(NULL_ARMS, "sample-size = 10\nstratify = [\"site\"]");
+    assert!(
+        e.contains("`trial.stratify[0]`") && e.contains("site-of-onset"),
+        "{e}"
+    );
+    // The default schedule has visits every 3 months: no visit at 2.
+    let e = bad(NULL_ARMS, "sample-size = 10\n[trial.lead-in]\nmonths = 2");
+    assert!(e.contains("no visit is scheduled at month 2"), "{e}");
+    let e = bad(
+        "[[arm]]\nname = \"placebo\"\n[[arm]]\nname = \"drug\"\ntherapies = [{ drug = \"riluzole\" }]\n",
+        "sample-size = 10\n[trial.lead-in]\nmonths = 3",
+    );
+    assert!(e.contains("before the lead-in ends at month 3"), "{e}");
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\nendpoints = [\"delayed-start\"]",
+    );
+    assert!(e.contains("needs a `[trial.extension]` table"), "{e}");
+    let three = "[[arm]]\nname = \"placebo\"\n[[arm]]\nname = \"drug\"\ntherapies = [{ drug = \"riluzole\" }]\n[[arm]]\nname = \"late\"\ntherapies = [{ drug = \"riluzole\", start-months = 3 }]\n";
+    let e = bad(
+        three,
+        "sample-size = 10\n[trial.extension]\nafter-months = 6\narm = \"late\"",
+    );
+    assert!(
+        e.contains("before the randomised period ends at month 6"),
+        "{e}"
+    );
+    let e = bad(
+        three,
+        "sample-size = 10\n[trial.extension]\nafter-months = 6\narm = \"drug\"",
+    );
+    assert!(e.contains("is not the last `[[arm]]`"), "{e}");
+    let e = bad(
+        three,
+        "sample-size = 10\nallocation = [1, 1, 1]\n[trial.extension]\nafter-months = 3\narm = \"late\"",
+    );
+    assert!(e.contains("3 ratios for 2 randomised arms"), "{e}");
+}
+
+#[test]
+fn a_lead_in_randomises_at_its_end_those_whose_decline_fits() {
+    let s = design(
+        NULL_ARMS,
+        "sample-size = 40\nendpoints = [\"alsfrs-slope\"]\npool = 400\n[trial.lead-in]\nmonths = 2\ndecline = [1, 4]",
+    );
+    let d = s.trial.clone().unwrap();
+    let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d);
+    let lead_in = flow
+        .excluded
+        .iter()
+        .find(|x| x.0 == trial::Exclusion::LeadIn)
+        .unwrap()
+        .1;
+    assert!(lead_in > 0 && !pool.is_empty());
+    assert_eq!(flow.eligible + lead_in, flow.enrolled);
+    for c in &pool {
+        // The baseline is the visit at the end of the lead-in, and the fall over the lead-in
+        // is inside the window.
+        assert!((c.t0 - 2.0).abs() < 1e-9 && (c.baseline.t - 2.0).abs() < 1e-9);
+        let screening = c.arms[0].visits.first().unwrap();
+        let fall = f64::from(screening.total()) - f64::from(c.baseline.total());
+        assert!((1.0..=4.0).contains(&fall), "fall {fall}");
+        assert!((c.lead_in_slope.unwrap() + fall / 2.0).abs() < 1e-9);
+    }
+    let mut rng = trial::run::replicate_rng(42, 0);
+    let patients = trial::randomise(&pool, &d, 40, &mut rng).unwrap();
+    for p in &patients {
+        // Visits count from randomisation and follow it.
+        assert!(
+            p.visits
+                .iter()
+                .all(|o| p.months(o) > 0.0 && p.months(o) <= 4.0 + 1e-9)
+        );
+    }
+    // The last visit is 4 months after randomisation (6-month schedule, 2-month lead-in).
+    let run = trial::run_trial(&s.cohort_spec(), &d, &[40], 2, 2).unwrap();
+    assert!((run.last_visit_months - 4.0).abs() < 1e-9);
+}
+
+#[test]
+fn stratified_blocks_balance_every_stratum_and_the_stratified_log_rank_keeps_its_size() {
+    let s = design(
+        NULL_ARMS,
+        "sample-size = 120\nendpoints = [\"survival\", \"composite\"]\npool = 1200\nstratify = [\"site-of-onset\", \"progression\"]\n[trial.composite]\nalsfrs-fall = 6",
+    );
+    let d = s.trial.clone().unwrap();
+    assert_eq!(d.block_size, 4);
+    let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..1200, 2).unwrap();
+    let (pool, _) = trial::eligible_pool(&outcomes, &d);
+    for r in 0..20 {
+        let mut rng = trial::run::replicate_rng(42, r);
+        let patients = trial::randomise(&pool, &d, 120, &mut rng).unwrap();
+        let strata: std::collections::BTreeSet<u32> = patients.iter().map(|p| p.stratum).collect();
+        assert!(strata.len() >= 3, "{} strata", strata.len());
+        for s in strata {
+            let n = |a| {
+                patients
+                    .iter()
+                    .filter(|p| p.stratum == s && p.arm == a)
+                    .count() as i64
+            };
+            // Permuted blocks of 4 at 1:1: at most 2 apart in every stratum.
+            assert!(
+                (n(0) - n(1)).abs() <= 2,
+                "stratum {s}: {} against {}",
+                n(0),
+                n(1)
+            );
+        }
+    }
+    // Under the null, the log-rank test stratified as the randomisation keeps its size (an
+    // unstratified test is conservative here: about 1% with a prognostic factor).
+    let run = trial::run_trial(&s.cohort_spec(), &d, &[120], 400, 2).unwrap();
+    for p in &run.power {
+        assert!(
+            (9..=31).contains(&p.significant),
+            "{}: {} of 400",
+            p.endpoint,
+            p.significant
+        );
+    }
+}
+
+#[test]
+fn every_endpoint_is_analysed_and_a_null_arm_has_null_paired_effects() {
+    let s = parse(
+        r#"
+[simulation]
+horizon-months = 12
+visits-at-months = [0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+visits-from = "enrollment"
+
+[population]
+seed = 42
+enrollment = { at = "diagnosis" }
+
+[population.inclusion]
+min-fvc = 60
+
+[[arm]]
+name = "placebo"
+[[arm]]
+name = "null"
+[[arm]]
+name = "late-null"
+
+[trial]
+sample-size = 60
+pool = 600
+missing = "locf"
+endpoints = ["alsfrs-change", "alsfrs-slope", "joint-rank", "survival", "nfl-ratio", "slope-ratio", "responder", "composite", "survival-at", "reversal", "delayed-start"]
+survival-month = 4
+[trial.lead-in]
+months = 3
+[trial.responder]
+slope-improvement-percent = 20
+[trial.composite]
+alsfrs-fall = 6
+events = ["gastrostomy", "niv"]
+[trial.extension]
+after-months = 5
+arm = "late-null"
+"#,
+    );
+    let d = s.trial.clone().unwrap();
+    let run = trial::run_trial(&s.cohort_spec(), &d, &[60], 30, 2).unwrap();
+    assert_eq!(run.power.len(), trial::Endpoint::ALL.len());
+    // The randomised period ends 5 months after randomisation.
+    assert!((run.last_visit_months - 5.0).abs() < 1e-9);
+    for p in &run.power {
+        // Every endpoint gives a p-value in most trials (reversals never happen: p = 1).
+        assert!(
+            p.analysed >= 25,
+            "{}: {} of 30 analysed",
+            p.endpoint,
+            p.analysed
+        );
+        match p.endpoint {
+            trial::Endpoint::SlopeRatio => assert_eq!(p.paired_mean, 1.0),
+            trial::Endpoint::Reversal => assert_eq!(p.estimate_mean, 0.0),
+            e if p.paired_mean.is_finite() => assert_eq!(p.paired_mean, 0.0, "{e}"),
+            _ => {}
+        }
+    }
+    // Extension visits are kept apart from the randomised period's.
+    let rows = &run.example_patients;
+    assert!(rows.contains(",extension,") && rows.contains(",lead-in,"));
 }
 
 #[test]
@@ -225,8 +450,8 @@ fn the_command_runs_a_bundled_design_and_refuses_a_file_without_a_trial() {
         assert!(out.join(f).exists(), "{f}");
     }
     let power = std::fs::read_to_string(out.join("power.csv")).unwrap();
-    // Two sample sizes, four endpoints, one comparison.
-    assert_eq!(power.lines().count(), 1 + 2 * 4);
+    // Two sample sizes, five endpoints, one comparison.
+    assert_eq!(power.lines().count(), 1 + 2 * 5);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     for part in [
         "Flow (CONSORT)",
@@ -237,7 +462,10 @@ fn the_command_runs_a_bundled_design_and_refuses_a_file_without_a_trial() {
         assert!(html.contains(part), "{part}");
     }
     let patients = std::fs::read_to_string(out.join("trial-patients.csv")).unwrap();
-    assert!(patients.starts_with("patient,arm,month,week,item_speech"));
+    assert!(patients.starts_with("patient,arm,period,month,week,item_speech"));
+    // CENTAUR's open-label extension: visits after week 24 are in the extension.
+    assert!(patients.contains(",extension,"));
+    assert!(html.contains("open-label extension"));
     let o = common::alssim()
         .args(["trial", "scenarios/natural-history.toml", "--out"])
         .arg(dir.path().join("n"))

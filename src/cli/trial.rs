@@ -234,6 +234,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" : ")
     );
+    for line in design.describe(&arm_names) {
+        let _ = writeln!(text, "{line}");
+    }
     let _ = writeln!(
         text,
         "visits to month {:.1}; primary endpoint {}; α = {}\n",

@@ -206,7 +206,8 @@ pub fn to_toml(s: &Scenario) -> String {
         .collect();
     root.insert("arm".into(), Value::Array(arms));
     if let Some(t) = &s.trial {
-        root.insert("trial".into(), trial_table(t));
+        let names: Vec<String> = s.arms.iter().map(|a| a.name.clone()).collect();
+        root.insert("trial".into(), trial_table(t, &names));
     }
     let body =
         toml::to_string(&root).unwrap_or_else(|e| format!("# cannot render scenario: {e}\n"));
@@ -217,7 +218,7 @@ pub fn to_toml(s: &Scenario) -> String {
 }
 
 /// The `[trial]` table with every default written out.
-fn trial_table(t: &crate::trial::TrialDesign) -> Value {
+fn trial_table(t: &crate::trial::TrialDesign, arm_names: &[String]) -> Value {
     let pair = |(lo, hi): (f64, f64)| Value::Array(vec![num(lo), num(hi)]);
     let e = &t.eligibility;
     let mut eligibility: Vec<(&str, Value)> = Vec::new();
@@ -236,7 +237,7 @@ fn trial_table(t: &crate::trial::TrialDesign) -> Value {
     if let Some(w) = e.nfl {
         eligibility.push(("nfl", pair(w)));
     }
-    table(vec![
+    let mut root = vec![
         ("source", Value::String(t.source.clone())),
         ("sample-size", Value::Integer(t.sample_size as i64)),
         (
@@ -261,6 +262,59 @@ fn trial_table(t: &crate::trial::TrialDesign) -> Value {
         ("dropout-per-year", num(t.dropout_per_year)),
         ("informative-dropout", num(t.informative_dropout)),
         ("pool", Value::Integer(t.pool_size() as i64)),
-        ("eligibility", table(eligibility)),
-    ])
+    ];
+    if t.endpoints.contains(&crate::trial::Endpoint::AlsfrsChange) {
+        root.push(("missing", Value::String(t.missing.name().into())));
+    }
+    if !t.stratify.is_empty() {
+        root.push((
+            "stratify",
+            Value::Array(
+                t.stratify
+                    .iter()
+                    .map(|f| Value::String(f.name().into()))
+                    .collect(),
+            ),
+        ));
+        root.push(("block-size", Value::Integer(t.block_size as i64)));
+    }
+    if let Some(m) = t.survival_month {
+        root.push(("survival-month", num(m)));
+    }
+    root.push(("eligibility", table(eligibility)));
+    if let Some(l) = t.lead_in {
+        let mut lead = vec![("months", num(l.months))];
+        if let Some(w) = l.decline {
+            lead.push(("decline", pair(w)));
+        }
+        root.push(("lead-in", table(lead)));
+    }
+    if let Some(r) = t.responder {
+        let (key, x) = r.key();
+        root.push(("responder", table(vec![(key, num(x))])));
+    }
+    if let Some(e) = t.extension {
+        root.push((
+            "extension",
+            table(vec![
+                ("after-months", num(e.after_months)),
+                ("arm", Value::String(arm_names[e.arm].clone())),
+            ]),
+        ));
+    }
+    let c = &t.composite;
+    if c.alsfrs_fall.is_some() || c.gastrostomy || c.niv {
+        let mut composite = Vec::new();
+        if let Some(f) = c.alsfrs_fall {
+            composite.push(("alsfrs-fall", num(f)));
+        }
+        let events: Vec<Value> = [("gastrostomy", c.gastrostomy), ("niv", c.niv)]
+            .iter()
+            .filter(|e| e.1)
+            .map(|e| Value::String(e.0.into()))
+            .collect();
+        composite.push(("events", Value::Array(events)));
+        root.push(("composite", table(composite)));
+    }
+    table(root)
 }

@@ -72,7 +72,23 @@ const TRIAL: &[&str] = &[
     "pool",
     "source",
     "eligibility",
+    "lead-in",
+    "stratify",
+    "block-size",
+    "responder",
+    "composite",
+    "survival-month",
+    "missing",
+    "extension",
 ];
+const EXTENSION: &[&str] = &["after-months", "arm"];
+const LEAD_IN: &[&str] = &["months", "decline"];
+const RESPONDER: &[&str] = &[
+    "max-decline",
+    "slope-improvement",
+    "slope-improvement-percent",
+];
+const COMPOSITE: &[&str] = &["alsfrs-fall", "events"];
 const ELIGIBILITY: &[&str] = &[
     "delta-fs",
     "min-item",
@@ -181,7 +197,7 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
     let trial = root
         .get("trial")
         .and_then(|v| reader::table(&mut ctx, v, "trial", TRIAL))
-        .and_then(|t| read_trial(&mut ctx, &t, arms.len(), &simulation));
+        .and_then(|t| read_trial(&mut ctx, &t, &arms, &simulation));
     let diagnostics = ctx.finish();
     if diagnostics.is_empty() {
         Ok(Scenario {
@@ -1022,10 +1038,11 @@ fn window(
 fn read_trial(
     ctx: &mut Ctx<'_>,
     t: &Table<'_, '_>,
-    n_arms: usize,
+    arms: &[Arm],
     simulation: &Simulation,
 ) -> Option<crate::trial::TrialDesign> {
     use crate::trial::{Eligibility, Endpoint, TrialDesign};
+    let n_arms = arms.len();
     let before = ctx.error_count();
     let sample_size = match t.get("sample-size") {
         Some(v) => reader::integer(ctx, v, "trial.sample-size", 2, MAX_TRIAL_SIZE),
@@ -1055,14 +1072,22 @@ fn read_trial(
             Some("set `simulation.visits-from = \"enrollment\"`".into()),
         );
     }
+    // An extension's delayed-start arm (the last) is not randomised.
+    let randomised = n_arms.saturating_sub(usize::from(t.get("extension").is_some()));
     let allocation = match t.get("allocation") {
         Some(v) => reader::array(ctx, v, "trial.allocation").map(|items| {
-            if items.len() != n_arms {
+            if items.len() != randomised {
                 ctx.error(
                     v.span(),
                     "trial.allocation",
-                    format!("{} ratios for {n_arms} arms", items.len()),
-                    Some("give one whole number per `[[arm]]`, in arm order, e.g. `[1, 2]`".into()),
+                    format!("{} ratios for {randomised} randomised arms", items.len()),
+                    Some(if randomised == n_arms {
+                        "give one whole number per `[[arm]]`, in arm order, e.g. `[1, 2]`".into()
+                    } else {
+                        "give one whole number per randomised `[[arm]]`, in arm order, without \
+                         the extension's delayed-start arm (the last)"
+                            .into()
+                    }),
                 );
             }
             items
@@ -1074,7 +1099,7 @@ fn read_trial(
                 })
                 .collect::<Vec<u32>>()
         }),
-        None => Some(vec![1; n_arms]),
+        None => Some(vec![1; randomised]),
     };
     let alpha = opt_number(ctx, t, "alpha", 1e-6, 0.5, "").unwrap_or(0.05);
     let options: Vec<(&str, Endpoint)> = Endpoint::ALL.iter().map(|e| (e.name(), *e)).collect();
@@ -1154,10 +1179,15 @@ fn read_trial(
             ),
         );
     }
+    let extra = read_trial_conduct(ctx, t, arms, simulation, allocation.as_deref());
+    if let (Some(endpoints), Some(extra)) = (&endpoints, &extra) {
+        check_endpoint_options(ctx, t, endpoints, extra);
+    }
     if ctx.error_count() > before {
         return None;
     }
     let sample_size = sample_size?;
+    let extra = extra?;
     Some(TrialDesign {
         sample_size: sample_size as usize,
         allocation: allocation?,
@@ -1168,7 +1198,432 @@ fn read_trial(
         eligibility,
         pool: pool.unwrap_or(20 * sample_size),
         source,
+        lead_in: extra.lead_in,
+        stratify: extra.stratify,
+        block_size: extra.block_size,
+        responder: extra.responder,
+        composite: extra.composite,
+        survival_month: extra.survival_month,
+        missing: extra.missing,
+        extension: extra.extension,
     })
+}
+
+/// The parts of `[trial]` beyond sample, endpoints and eligibility.
+struct TrialConduct {
+    lead_in: Option<crate::trial::LeadIn>,
+    stratify: Vec<crate::trial::Factor>,
+    block_size: usize,
+    responder: Option<crate::trial::ResponderRule>,
+    composite: crate::trial::Composite,
+    survival_month: Option<f64>,
+    missing: crate::trial::Missing,
+    extension: Option<crate::trial::Extension>,
+}
+
+/// Lead-in, stratification, the responder and composite definitions, the survival landmark
+/// and the missing-data rule of `[trial]`.
+fn read_trial_conduct(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    arms: &[Arm],
+    simulation: &Simulation,
+    allocation: Option<&[u32]>,
+) -> Option<TrialConduct> {
+    use crate::trial::{Composite, Factor, LeadIn, Missing, ResponderRule};
+    let before = ctx.error_count();
+    let times = simulation.visit_times();
+    let last = times.iter().copied().fold(0.0, f64::max);
+    let lead_in = t
+        .get("lead-in")
+        .and_then(|v| reader::table(ctx, v, "trial.lead-in", LEAD_IN))
+        .and_then(|l| {
+            let months = match l.get("months") {
+                Some(v) => reader::number(ctx, v, "trial.lead-in.months", 1e-3, 1200.0, "months"),
+                None => {
+                    ctx.error(
+                        l.span.clone(),
+                        "trial.lead-in.months",
+                        "a lead-in needs its length",
+                        Some("add `months = 3`: the visit at that time is the randomisation baseline".into()),
+                    );
+                    None
+                }
+            }?;
+            let decline = window(ctx, &l, "decline", -48.0, 48.0, "ALSFRS-R points");
+            let span = l.get("months").map_or(l.span.clone(), |v| v.span());
+            if !times.iter().any(|&x| (x - months).abs() < 1e-6) {
+                ctx.error(
+                    span,
+                    "trial.lead-in.months",
+                    format!("no visit is scheduled at month {months}, the end of the lead-in"),
+                    Some("add the time to `simulation.visits-at-months`: the visit there is the randomisation baseline".into()),
+                );
+                return None;
+            }
+            if months >= last - 1e-9 {
+                ctx.error(
+                    span,
+                    "trial.lead-in.months",
+                    format!("the lead-in ({months} months) leaves no visit after randomisation"),
+                    Some(format!("schedule visits after month {months}")),
+                );
+                return None;
+            }
+            // Randomised treatment starts at randomisation: an arm may not differ from the
+            // control before the lead-in ends.
+            for (a, arm) in arms.iter().enumerate().skip(1) {
+                for th in &arm.therapies {
+                    let in_control = arms[0].therapies.iter().any(|c| c == th);
+                    if !in_control && th.start_months < months - 1e-9 {
+                        ctx.error(
+                            span.clone(),
+                            "trial.lead-in.months",
+                            format!(
+                                "arm `{}` (arm {}) starts `{}` at month {}, before the lead-in ends at month {months}",
+                                arm.name,
+                                a + 1,
+                                th.drug,
+                                th.start_months
+                            ),
+                            Some(format!(
+                                "give the arm's therapies `start-months = {months}`: treatment starts at randomisation"
+                            )),
+                        );
+                    }
+                }
+            }
+            Some(LeadIn { months, decline })
+        });
+    let factors: Vec<(&str, Factor)> = Factor::ALL.iter().map(|f| (f.name(), *f)).collect();
+    let stratify = match t.get("stratify") {
+        Some(v) => reader::array(ctx, v, "trial.stratify").map(|items| {
+            let mut out = Vec::new();
+            for (i, x) in items.iter().enumerate() {
+                let path = format!("trial.stratify[{i}]");
+                if let Some(f) = reader::choice(ctx, x, &path, &factors) {
+                    if out.contains(&f) {
+                        ctx.error(
+                            x.span(),
+                            &path,
+                            format!("`{}` is listed twice", f.name()),
+                            None,
+                        );
+                    }
+                    out.push(f);
+                }
+            }
+            out
+        }),
+        None => Some(Vec::new()),
+    };
+    let ratio: u64 = allocation.map_or(2, |a| a.iter().map(|&x| u64::from(x)).sum());
+    let block_size = match t.get("block-size") {
+        Some(v) => {
+            let b = reader::integer(ctx, v, "trial.block-size", 1, 1000);
+            if let Some(b) = b
+                && b % ratio.max(1) != 0
+            {
+                ctx.error(
+                    v.span(),
+                    "trial.block-size",
+                    format!(
+                        "a block of {b} cannot hold whole allocation ratios summing to {ratio}"
+                    ),
+                    Some(format!("use a multiple of {ratio}")),
+                );
+            }
+            if stratify.as_ref().is_some_and(Vec::is_empty) {
+                ctx.error(
+                    v.span(),
+                    "trial.block-size",
+                    "blocks are used by stratified randomisation only",
+                    Some("add `stratify = [\"site-of-onset\"]` (or another factor), or remove the key".into()),
+                );
+            }
+            b.map(|b| b as usize)
+        }
+        None => Some(2 * ratio as usize),
+    };
+    let responder = t
+        .get("responder")
+        .and_then(|v| reader::table(ctx, v, "trial.responder", RESPONDER))
+        .and_then(|r| {
+            let given: Vec<&str> = RESPONDER.iter().copied().filter(|k| r.get(k).is_some()).collect();
+            if given.len() != 1 {
+                ctx.error(
+                    r.span.clone(),
+                    "trial.responder",
+                    format!("expected exactly one rule, found {}", given.len()),
+                    Some(format!("give one of {}", reader::list(RESPONDER))),
+                );
+                return None;
+            }
+            let rule = match given[0] {
+                "max-decline" => ResponderRule::MaxDecline(opt_number(ctx, &r, "max-decline", 0.0, 48.0, "ALSFRS-R points")?),
+                "slope-improvement" => ResponderRule::SlopeImprovement(opt_number(ctx, &r, "slope-improvement", 0.0, 48.0, "points/month")?),
+                _ => ResponderRule::SlopeImprovementPercent(opt_number(ctx, &r, "slope-improvement-percent", 0.0, 1000.0, "%")?),
+            };
+            if !matches!(rule, ResponderRule::MaxDecline(_)) && t.get("lead-in").is_none() {
+                ctx.error(
+                    r.span.clone(),
+                    &format!("trial.responder.{}", given[0]),
+                    "a slope improvement is measured against the lead-in slope, but the trial has no lead-in",
+                    Some("add a `[trial.lead-in]` table, or use `max-decline`".into()),
+                );
+            }
+            Some(rule)
+        });
+    let composite = match t.get("composite") {
+        Some(v) => reader::table(ctx, v, "trial.composite", COMPOSITE).map(|c| {
+            let mut out = Composite {
+                alsfrs_fall: opt_number(ctx, &c, "alsfrs-fall", 1.0, 48.0, "ALSFRS-R points"),
+                ..Composite::default()
+            };
+            if let Some(ev) = c.get("events")
+                && let Some(items) = reader::array(ctx, ev, "trial.composite.events")
+            {
+                let options = [("gastrostomy", 0u8), ("niv", 1u8)];
+                for (i, x) in items.iter().enumerate() {
+                    match reader::choice(ctx, x, &format!("trial.composite.events[{i}]"), &options) {
+                        Some(0) => out.gastrostomy = true,
+                        Some(_) => out.niv = true,
+                        None => {}
+                    }
+                }
+            }
+            if out.alsfrs_fall.is_none() && !out.gastrostomy && !out.niv {
+                ctx.error(
+                    c.span.clone(),
+                    "trial.composite",
+                    "the composite adds nothing to death or permanent ventilation",
+                    Some("give `alsfrs-fall = 6` and/or `events = [\"gastrostomy\", \"niv\"]`, or use the `survival` endpoint".into()),
+                );
+            }
+            out
+        }),
+        None => Some(Composite::default()),
+    };
+    let survival_month = opt_number(ctx, t, "survival-month", 1e-3, 1200.0, "months");
+    let t0 = lead_in.map_or(0.0, |l| l.months);
+    let extension = read_extension(ctx, t, arms, &times, t0);
+    let missing = match t.get("missing") {
+        Some(v) => reader::choice(
+            ctx,
+            v,
+            "trial.missing",
+            &[
+                (Missing::ObservedCases.name(), Missing::ObservedCases),
+                (Missing::Locf.name(), Missing::Locf),
+            ],
+        ),
+        None => Some(Missing::ObservedCases),
+    };
+    if ctx.error_count() > before {
+        return None;
+    }
+    Some(TrialConduct {
+        lead_in,
+        stratify: stratify?,
+        block_size: block_size?,
+        responder,
+        composite: composite?,
+        survival_month,
+        missing: missing?,
+        extension,
+    })
+}
+
+/// `[trial.extension]`: the end of the randomised period and the arm the control patients
+/// continue in (the last `[[arm]]`: the control's therapies, then the drug from the switch on).
+fn read_extension(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    arms: &[Arm],
+    times: &[f64],
+    t0: f64,
+) -> Option<crate::trial::Extension> {
+    let e = reader::table(ctx, t.get("extension")?, "trial.extension", EXTENSION)?;
+    let after = match e.get("after-months") {
+        Some(v) => reader::number(
+            ctx,
+            v,
+            "trial.extension.after-months",
+            1e-3,
+            1200.0,
+            "months",
+        ),
+        None => {
+            ctx.error(
+                e.span.clone(),
+                "trial.extension.after-months",
+                "an extension needs the end of the randomised period",
+                Some("add `after-months = 6`: months after randomisation".into()),
+            );
+            None
+        }
+    };
+    let names: Vec<(&str, usize)> = arms
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.as_str(), i))
+        .collect();
+    let arm = match e.get("arm") {
+        Some(v) => reader::choice(ctx, v, "trial.extension.arm", &names),
+        None => {
+            ctx.error(
+                e.span.clone(),
+                "trial.extension.arm",
+                "an extension needs the arm the control patients continue in",
+                Some("add an `[[arm]]` (the last) with the control's therapies and the drug from the switch on, and name it here".into()),
+            );
+            None
+        }
+    };
+    let (after, arm) = (after?, arm?);
+    let span = e.get("arm").map_or(e.span.clone(), |v| v.span());
+    if arm + 1 != arms.len() {
+        ctx.error(
+            span.clone(),
+            "trial.extension.arm",
+            format!(
+                "the delayed-start arm `{}` is not the last `[[arm]]`",
+                arms[arm].name
+            ),
+            Some("move it after the randomised arms".into()),
+        );
+        return None;
+    }
+    if arms.len() != 3 {
+        ctx.error(
+            span,
+            "trial.extension.arm",
+            format!("a delayed-start extension needs two randomised arms and the delayed-start arm; the scenario has {} arms", arms.len()),
+            Some("give the control, the active arm and the delayed-start arm, in that order".into()),
+        );
+        return None;
+    }
+    let switch = t0 + after;
+    let after_span = e.get("after-months").map_or(e.span.clone(), |v| v.span());
+    if !times.iter().any(|&x| (x - switch).abs() < 1e-6) {
+        ctx.error(
+            after_span,
+            "trial.extension.after-months",
+            format!("no visit is scheduled at the end of the randomised period (month {switch} of the schedule)"),
+            Some("add the time to `simulation.visits-at-months`".into()),
+        );
+        return None;
+    }
+    if !times.iter().any(|&x| x > switch + 1e-6) {
+        ctx.error(
+            after_span,
+            "trial.extension.after-months",
+            "no visit is scheduled after the randomised period",
+            Some(
+                "schedule extension visits after it and extend `simulation.horizon-months`".into(),
+            ),
+        );
+        return None;
+    }
+    let (control, delayed) = (&arms[0], &arms[arm]);
+    for c in &control.therapies {
+        if !delayed.therapies.contains(c) {
+            ctx.error(
+                span.clone(),
+                "trial.extension.arm",
+                format!(
+                    "the delayed-start arm `{}` lacks the control's `{}`",
+                    delayed.name, c.drug
+                ),
+                Some("give it every therapy of the control, unchanged".into()),
+            );
+        }
+    }
+    for d in &delayed.therapies {
+        if !control.therapies.contains(d) && d.start_months < switch - 1e-9 {
+            ctx.error(
+                span.clone(),
+                "trial.extension.arm",
+                format!(
+                    "the delayed-start arm `{}` starts `{}` at month {}, before the randomised period ends at month {switch}",
+                    delayed.name, d.drug, d.start_months
+                ),
+                Some(format!("give it `start-months = {switch}`")),
+            );
+        }
+    }
+    Some(crate::trial::Extension {
+        after_months: after,
+        arm,
+    })
+}
+
+/// A definition for an endpoint that is not analysed is an error (never silently ignored), as
+/// is an endpoint without the definition it needs.
+fn check_endpoint_options(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    endpoints: &[crate::trial::Endpoint],
+    extra: &TrialConduct,
+) {
+    use crate::trial::Endpoint;
+    let needs = [
+        ("responder", Endpoint::Responder),
+        ("composite", Endpoint::Composite),
+        ("survival-month", Endpoint::SurvivalAt),
+    ];
+    for (key, endpoint) in needs {
+        if let Some(v) = t.get(key)
+            && !endpoints.contains(&endpoint)
+        {
+            ctx.error(
+                v.span(),
+                &format!("trial.{key}"),
+                format!("`{key}` defines the `{endpoint}` endpoint, which is not in `endpoints`"),
+                Some(format!(
+                    "add \"{endpoint}\" to `trial.endpoints`, or remove `{key}`"
+                )),
+            );
+        }
+    }
+    if endpoints.contains(&Endpoint::DelayedStart) && t.get("extension").is_none() {
+        ctx.error(
+            t.get("endpoints").map_or(t.span.clone(), |v| v.span()),
+            "trial.endpoints",
+            "the `delayed-start` endpoint needs a `[trial.extension]` table",
+            Some("add `[trial.extension]` with `after-months` and the delayed-start `arm`".into()),
+        );
+    }
+    if let Some(v) = t.get("missing")
+        && !endpoints.contains(&Endpoint::AlsfrsChange)
+    {
+        ctx.error(
+            v.span(),
+            "trial.missing",
+            "`missing` applies to the `alsfrs-change` endpoint, which is not in `endpoints`",
+            Some("add \"alsfrs-change\" to `trial.endpoints`, or remove `missing`".into()),
+        );
+    }
+    let span = t.get("endpoints").map_or(t.span.clone(), |v| v.span());
+    if endpoints.contains(&Endpoint::Responder)
+        && extra.responder.is_none()
+        && t.get("responder").is_none()
+    {
+        ctx.error(
+            span.clone(),
+            "trial.endpoints",
+            "the `responder` endpoint needs a `[trial.responder]` rule",
+            Some("add `[trial.responder]` with `max-decline = 6`, `slope-improvement = 1.25` or `slope-improvement-percent = 20`".into()),
+        );
+    }
+    if endpoints.contains(&Endpoint::Composite) && t.get("composite").is_none() {
+        ctx.error(
+            span,
+            "trial.endpoints",
+            "the `composite` endpoint needs a `[trial.composite]` table",
+            Some("add `[trial.composite]` with `alsfrs-fall = 6` and/or `events = [\"gastrostomy\", \"niv\"]`".into()),
+        );
+    }
 }
 
 /// `[drug.NAME]` tables: new drugs, or overrides of library drugs, in file order. A new drug

@@ -319,10 +319,70 @@ pub struct LogRank {
 /// `None` for fewer than two groups, an empty group, mismatched lengths, a non-finite time,
 /// or when there is nothing to test (`df = 0`, for example no events at all).
 pub fn log_rank(groups: &[(&[f64], &[bool])]) -> Option<LogRank> {
-    let k = groups.len();
-    if k < 2 || groups.iter().any(|(t, e)| !valid_input(t, e)) {
+    log_rank_stratified(&[groups])
+}
+
+/// Stratified log-rank test: the observed-minus-expected counts and their covariance are
+/// computed within each stratum, as in [`log_rank`], and summed over strata before the test
+/// (R `survival::survdiff` with `strata()`). This is the analysis that matches a randomisation
+/// stratified by a prognostic factor; the unstratified test is conservative there. Every
+/// stratum gives the same number of groups; a group may be empty in a stratum, but not in all.
+/// `observed` and `expected` are summed over strata.
+///
+/// `None` as for [`log_rank`], or for strata with different numbers of groups.
+pub fn log_rank_stratified(strata: &[&[(&[f64], &[bool])]]) -> Option<LogRank> {
+    let k = strata.first()?.len();
+    if k < 2
+        || strata.iter().any(|g| {
+            g.len() != k
+                || g.iter()
+                    .any(|(t, e)| t.len() != e.len() || t.iter().any(|x| !x.is_finite()))
+        })
+        || (0..k).any(|g| strata.iter().all(|s| s[g].0.is_empty()))
+    {
         return None;
     }
+    let mut observed = vec![0usize; k];
+    let mut expected = vec![0.0; k];
+    let mut v = vec![0.0; k * k];
+    for groups in strata {
+        accumulate(groups, &mut observed, &mut expected, &mut v);
+    }
+    let m = k - 1;
+    let diff: Vec<f64> = (1..k).map(|g| observed[g] as f64 - expected[g]).collect();
+    let sub: Vec<f64> = (1..k)
+        .flat_map(|g| (1..k).map(move |h| (g, h)))
+        .map(|(g, h)| v[g * k + h])
+        .collect();
+    let ldl = Ldl::new(&sub, m, PIVOT_TOLERANCE)?;
+    let df = ldl.rank();
+    if df == 0 {
+        return None;
+    }
+    let solved = ldl.solve(&diff);
+    let chi2 = diff
+        .iter()
+        .zip(&solved)
+        .map(|(a, b)| a * b)
+        .sum::<f64>()
+        .max(0.0);
+    Some(LogRank {
+        chi2,
+        df,
+        p: chi2_sf(chi2, df as f64),
+        observed,
+        expected,
+    })
+}
+
+/// Adds one stratum's observed and expected event counts and hypergeometric covariance.
+fn accumulate(
+    groups: &[(&[f64], &[bool])],
+    observed: &mut [usize],
+    expected: &mut [f64],
+    v: &mut [f64],
+) {
+    let k = groups.len();
     // Pooled (time, event, group), sorted by time.
     let mut pooled: Vec<(f64, bool, usize)> = groups
         .iter()
@@ -332,9 +392,6 @@ pub fn log_rank(groups: &[(&[f64], &[bool])]) -> Option<LogRank> {
     pooled.sort_by(|a, b| a.0.total_cmp(&b.0));
 
     let mut at_risk: Vec<usize> = groups.iter().map(|(t, _)| t.len()).collect();
-    let mut observed = vec![0usize; k];
-    let mut expected = vec![0.0; k];
-    let mut v = vec![0.0; k * k];
     let mut deaths = vec![0usize; k];
     let mut leaving = vec![0usize; k];
     let mut i = 0;
@@ -373,32 +430,6 @@ pub fn log_rank(groups: &[(&[f64], &[bool])]) -> Option<LogRank> {
             at_risk[g] -= leaving[g];
         }
     }
-
-    let m = k - 1;
-    let diff: Vec<f64> = (1..k).map(|g| observed[g] as f64 - expected[g]).collect();
-    let sub: Vec<f64> = (1..k)
-        .flat_map(|g| (1..k).map(move |h| (g, h)))
-        .map(|(g, h)| v[g * k + h])
-        .collect();
-    let ldl = Ldl::new(&sub, m, PIVOT_TOLERANCE)?;
-    let df = ldl.rank();
-    if df == 0 {
-        return None;
-    }
-    let solved = ldl.solve(&diff);
-    let chi2 = diff
-        .iter()
-        .zip(&solved)
-        .map(|(a, b)| a * b)
-        .sum::<f64>()
-        .max(0.0);
-    Some(LogRank {
-        chi2,
-        df,
-        p: chi2_sf(chi2, df as f64),
-        observed,
-        expected,
-    })
 }
 
 #[cfg(test)]
@@ -669,5 +700,34 @@ mod tests {
         assert_eq!(lr.df, 1);
         let two = log_rank(&[(&[2.0, 3.0], &[true, true]), (&[4.0, 5.0], &[true, true])]).unwrap();
         assert!(close(lr.chi2, two.chi2, 1e-12));
+    }
+
+    #[test]
+    fn a_stratified_log_rank_sums_the_strata() {
+        // One stratum is the plain test.
+        let groups: [(&[f64], &[bool]); 2] =
+            [(&MP_TIMES, &MP_EVENTS), (&PLACEBO_TIMES, &PLACEBO_EVENTS)];
+        let plain = log_rank(&groups).unwrap();
+        let one = log_rank_stratified(&[&groups]).unwrap();
+        assert_eq!(plain, one);
+        // Two strata by hand. Stratum A: one event, in group 1, at t = 1 with 2 + 2 at risk;
+        // for group 2, O = 0, E = 0.5, V = 1·3/3·(2/4)(2/4) = 0.25. Stratum B: 1 + 1 at risk,
+        // the event in group 2 at t = 1: O = 1, E = 0.5, V = 0.25.
+        let a: [(&[f64], &[bool]); 2] = [
+            (&[1.0, 2.0], &[true, false]),
+            (&[2.0, 2.0], &[false, false]),
+        ];
+        let b: [(&[f64], &[bool]); 2] = [(&[3.0], &[false]), (&[1.0], &[true])];
+        let s = log_rank_stratified(&[&a, &b]).unwrap();
+        // Summed O − E of group 2: (0 − 0.5) + (1 − 0.5) = 0, so χ² = 0.
+        assert!(s.chi2.abs() < 1e-12);
+        assert_eq!(s.observed, vec![1, 1]);
+        // Stratum B twice: O − E = 0.5 + 0.5, V = 0.25 + 0.25, χ² = 1² / 0.5 = 2.
+        let twice = log_rank_stratified(&[&b, &b]).unwrap();
+        assert!((twice.chi2 - 2.0).abs() < 1e-12);
+        // Strata with different numbers of groups are refused.
+        let three: [(&[f64], &[bool]); 3] =
+            [(&[1.0], &[true]), (&[2.0], &[true]), (&[3.0], &[true])];
+        assert!(log_rank_stratified(&[&a, &three]).is_none());
     }
 }

@@ -31,7 +31,7 @@
 //! - Kirkwood TBL (1979). Geometric means and measures of dispersion. *Biometrics*
 //!   35:908-909.
 
-use super::dist::{t_for_level, t_two_sided_p};
+use super::dist::{ln_gamma, t_for_level, t_two_sided_p};
 use super::summary::proportion_ci;
 
 /// Difference of two proportions with its interval.
@@ -136,6 +136,31 @@ pub fn geometric_mean_ratio(
     })
 }
 
+/// Two-sided p-value of Fisher's exact test for the 2×2 table of `k1` of `n1` against `k2`
+/// of `n2`: the total hypergeometric probability, given the margins, of the tables no more
+/// likely than the observed one (the convention of R's `fisher.test`, with its relative
+/// tolerance of 10⁻⁷ for ties). NaN for an empty arm or more events than subjects.
+pub fn fisher_exact(k1: usize, n1: usize, k2: usize, n2: usize) -> f64 {
+    if n1 == 0 || n2 == 0 || k1 > n1 || k2 > n2 {
+        return f64::NAN;
+    }
+    let k = k1 + k2;
+    let n = n1 + n2;
+    let ln_choose = |a: usize, b: usize| -> f64 {
+        ln_gamma(a as f64 + 1.0) - ln_gamma(b as f64 + 1.0) - ln_gamma((a - b) as f64 + 1.0)
+    };
+    let ln_p = |x: usize| ln_choose(n1, x) + ln_choose(n2, k - x) - ln_choose(n, k);
+    let lo = k.saturating_sub(n2);
+    let hi = k.min(n1);
+    let observed = ln_p(k1);
+    let p: f64 = (lo..=hi)
+        .map(ln_p)
+        .filter(|&l| l <= observed + 1e-7_f64.ln_1p())
+        .map(f64::exp)
+        .sum();
+    p.min(1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +219,17 @@ mod tests {
         // Identical constant arms: ratio 1, p = 1.
         let r = geometric_mean_ratio(&[2.0, 2.0], &[2.0, 2.0], 0.95).unwrap();
         assert!(close(r.ratio, 1.0, 0.0) && close(r.p, 1.0, 0.0));
+    }
+
+    #[test]
+    fn fisher_exact_matches_r() {
+        // fisher.test(matrix(c(3, 1, 1, 3), 2)): the lady tasting tea, p = 0.4857.
+        assert!((fisher_exact(3, 4, 1, 4) - 0.485_714_3).abs() < 1e-6);
+        // fisher.test(matrix(c(1, 11, 9, 3), 2)): p = 0.002759.
+        assert!((fisher_exact(1, 10, 11, 14) - 0.002_759_456).abs() < 1e-8);
+        assert!((fisher_exact(0, 50, 0, 50) - 1.0).abs() < 1e-12);
+        assert!(fisher_exact(3, 0, 1, 4).is_nan());
+        // Symmetric in the arms.
+        assert!((fisher_exact(7, 20, 2, 25) - fisher_exact(2, 25, 7, 20)).abs() < 1e-12);
     }
 }

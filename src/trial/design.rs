@@ -19,16 +19,41 @@ pub enum Endpoint {
     /// Serum NfL at the last observed visit relative to baseline: geometric mean ratio
     /// between arms.
     NflRatio,
+    /// Disease-rate ratio: the arm's ALSFRS-R slope over the control's, from the slope model
+    /// (below 1: slower progression).
+    SlopeRatio,
+    /// Responder share by the design's `[trial.responder]` rule: difference of proportions
+    /// with Fisher's exact test.
+    Responder,
+    /// Time to the first of death or permanent ventilation and the events of the design's
+    /// `[trial.composite]` table: log-rank test and Cox hazard ratio.
+    Composite,
+    /// Kaplan-Meier survival free of death or permanent ventilation at `survival-month`:
+    /// difference between arms with Greenwood standard errors.
+    SurvivalAt,
+    /// Reversal: ALSFRS-R at least 4 points above baseline, sustained for at least 6 months
+    /// (the international definition): difference of proportions with Fisher's exact test.
+    Reversal,
+    /// The delayed-start comparison of an open-label extension: ALSFRS-R change from
+    /// baseline to the last extension visit, early start against delayed start, ANCOVA on
+    /// baseline.
+    DelayedStart,
 }
 
 impl Endpoint {
     /// Every endpoint, in the order of reports.
-    pub const ALL: [Endpoint; 5] = [
+    pub const ALL: [Endpoint; 11] = [
         Endpoint::AlsfrsChange,
         Endpoint::AlsfrsSlope,
         Endpoint::JointRank,
         Endpoint::Survival,
         Endpoint::NflRatio,
+        Endpoint::SlopeRatio,
+        Endpoint::Responder,
+        Endpoint::Composite,
+        Endpoint::SurvivalAt,
+        Endpoint::Reversal,
+        Endpoint::DelayedStart,
     ];
 
     /// Name in scenario files and tables.
@@ -39,6 +64,12 @@ impl Endpoint {
             Endpoint::JointRank => "joint-rank",
             Endpoint::Survival => "survival",
             Endpoint::NflRatio => "nfl-ratio",
+            Endpoint::SlopeRatio => "slope-ratio",
+            Endpoint::Responder => "responder",
+            Endpoint::Composite => "composite",
+            Endpoint::SurvivalAt => "survival-at",
+            Endpoint::Reversal => "reversal",
+            Endpoint::DelayedStart => "delayed-start",
         }
     }
 
@@ -59,6 +90,22 @@ impl Endpoint {
             }
             Endpoint::NflRatio => {
                 "ratio of geometric mean NfL ratios (last visit / baseline), arm over control"
+            }
+            Endpoint::SlopeRatio => {
+                "disease-rate ratio: ALSFRS-R slope of the arm over that of the control (below 1: slower)"
+            }
+            Endpoint::Responder => "difference in responder share, arm minus control",
+            Endpoint::Composite => {
+                "hazard ratio of the composite event (death, permanent ventilation and the design's events), arm against control"
+            }
+            Endpoint::SurvivalAt => {
+                "difference in Kaplan-Meier survival free of death or permanent ventilation at the landmark, arm minus control"
+            }
+            Endpoint::Reversal => {
+                "difference in the share of patients with a reversal (ALSFRS-R ≥ baseline + 4 for ≥ 6 months), arm minus control"
+            }
+            Endpoint::DelayedStart => {
+                "difference in ALSFRS-R change from baseline to the end of the open-label extension, early start minus delayed start, adjusted for baseline (points)"
             }
         }
     }
@@ -100,16 +147,19 @@ pub enum Exclusion {
     MonthsSinceDiagnosis,
     /// NfL outside its window.
     Nfl,
+    /// Died during the lead-in, or its ALSFRS-R fall outside the accepted window.
+    LeadIn,
 }
 
 impl Exclusion {
     /// Every criterion, in checking order.
-    pub const ALL: [Exclusion; 5] = [
+    pub const ALL: [Exclusion; 6] = [
         Exclusion::DeltaFs,
         Exclusion::MinItem,
         Exclusion::Age,
         Exclusion::MonthsSinceDiagnosis,
         Exclusion::Nfl,
+        Exclusion::LeadIn,
     ];
 
     /// Name in tables (the scenario key).
@@ -120,6 +170,118 @@ impl Exclusion {
             Exclusion::Age => "age",
             Exclusion::MonthsSinceDiagnosis => "max-months-since-diagnosis",
             Exclusion::Nfl => "nfl",
+            Exclusion::LeadIn => "lead-in",
+        }
+    }
+}
+
+/// A lead-in: patients are screened at enrollment, observed untreated for a period, and
+/// randomised at its end (the trial's baseline), if they are alive and, with a decline window,
+/// their ALSFRS-R fell by an accepted amount.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeadIn {
+    /// Length of the lead-in, months: the visit at this time is the randomisation baseline.
+    pub months: f64,
+    /// Accepted ALSFRS-R fall over the lead-in, points, inclusive.
+    pub decline: Option<(f64, f64)>,
+}
+
+/// An open-label extension: after the randomised period everyone receives the active drug.
+/// The control patients then follow the `arm` course (the control's therapies until the switch,
+/// then the drug): a delayed start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extension {
+    /// End of the randomised period, months after randomisation.
+    pub after_months: f64,
+    /// The scenario arm the control patients continue in (the last arm; not randomised).
+    pub arm: usize,
+}
+
+/// Who counts as a responder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ResponderRule {
+    /// ALSFRS-R fell by at most this many points from baseline to the last scheduled visit
+    /// (patients not seen then are non-responders).
+    MaxDecline(f64),
+    /// The treatment-period ALSFRS-R slope is at least this many points/month better (less
+    /// negative) than the lead-in slope (needs a lead-in).
+    SlopeImprovement(f64),
+    /// The treatment-period slope is at least this percentage better than the lead-in slope:
+    /// slope ≥ lead-in slope × (1 − percent/100) (needs a lead-in).
+    SlopeImprovementPercent(f64),
+}
+
+/// The events of the composite endpoint besides death or permanent ventilation.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Composite {
+    /// An ALSFRS-R fall from baseline of at least this many points, at a visit.
+    pub alsfrs_fall: Option<f64>,
+    /// Gastrostomy indicated.
+    pub gastrostomy: bool,
+    /// Non-invasive ventilation indicated.
+    pub niv: bool,
+}
+
+/// How the ALSFRS-R change endpoint treats patients not seen at the last scheduled visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Missing {
+    /// Patients seen at the last visit only.
+    #[default]
+    ObservedCases,
+    /// The last observation (after baseline) carried forward, deaths included.
+    Locf,
+}
+
+impl Missing {
+    /// Name in scenario files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Missing::ObservedCases => "observed-cases",
+            Missing::Locf => "locf",
+        }
+    }
+}
+
+impl ResponderRule {
+    /// The key of `[trial.responder]` that gives the rule, and its threshold.
+    pub const fn key(self) -> (&'static str, f64) {
+        match self {
+            ResponderRule::MaxDecline(x) => ("max-decline", x),
+            ResponderRule::SlopeImprovement(x) => ("slope-improvement", x),
+            ResponderRule::SlopeImprovementPercent(x) => ("slope-improvement-percent", x),
+        }
+    }
+}
+
+/// A stratification factor of the randomisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Factor {
+    /// Bulbar against spinal onset.
+    SiteOfOnset,
+    /// Sex.
+    Sex,
+    /// Pre-baseline progression rate ΔFS at or above the eligible pool's median, or below.
+    Progression,
+    /// Genotype.
+    Genotype,
+}
+
+impl Factor {
+    /// Every factor.
+    pub const ALL: [Factor; 4] = [
+        Factor::SiteOfOnset,
+        Factor::Sex,
+        Factor::Progression,
+        Factor::Genotype,
+    ];
+
+    /// Name in scenario files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Factor::SiteOfOnset => "site-of-onset",
+            Factor::Sex => "sex",
+            Factor::Progression => "progression",
+            Factor::Genotype => "genotype",
         }
     }
 }
@@ -148,6 +310,23 @@ pub struct TrialDesign {
     pub pool: u64,
     /// Where the design comes from (a citation); copied into the outputs.
     pub source: String,
+    /// The lead-in before randomisation, if any.
+    pub lead_in: Option<LeadIn>,
+    /// Stratification factors: randomisation by permuted blocks within each stratum.
+    pub stratify: Vec<Factor>,
+    /// Block size of stratified randomisation (a multiple of the allocation ratios' sum).
+    pub block_size: usize,
+    /// The responder rule, for the `responder` endpoint.
+    pub responder: Option<ResponderRule>,
+    /// The composite endpoint's events.
+    pub composite: Composite,
+    /// Landmark of the `survival-at` endpoint, months after randomisation (`None`: the last
+    /// scheduled visit).
+    pub survival_month: Option<f64>,
+    /// Missing data in the ALSFRS-R change endpoint.
+    pub missing: Missing,
+    /// The open-label extension, if any.
+    pub extension: Option<Extension>,
 }
 
 impl TrialDesign {
@@ -180,6 +359,78 @@ impl TrialDesign {
     pub fn pool_size(&self) -> u64 {
         self.pool
     }
+
+    /// The conduct of the design beyond sample size and endpoints, one sentence per feature
+    /// used (lead-in, stratification, extension, missing data, definitions), for reports.
+    pub fn describe(&self, arm_names: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(l) = self.lead_in {
+            let mut line = format!(
+                "lead-in: {:.2} months of observation before randomisation",
+                l.months
+            );
+            if let Some((lo, hi)) = l.decline {
+                line.push_str(&format!(
+                    "; randomised if ALSFRS-R fell {lo} to {hi} points"
+                ));
+            }
+            out.push(line);
+        }
+        if !self.stratify.is_empty() {
+            let names: Vec<&str> = self.stratify.iter().map(|f| f.name()).collect();
+            out.push(format!(
+                "randomisation stratified by {} (permuted blocks of {}); survival tests stratified alike",
+                names.join(", "),
+                self.block_size
+            ));
+        }
+        if let Some(e) = self.extension {
+            out.push(format!(
+                "open-label extension after month {:.2} of the randomised period: the control patients continue as `{}` (delayed start)",
+                e.after_months,
+                arm_names.get(e.arm).map_or("?", String::as_str)
+            ));
+        }
+        if self.missing == Missing::Locf && self.endpoints.contains(&Endpoint::AlsfrsChange) {
+            out.push(
+                "ALSFRS-R change: the last observation after baseline carried forward for patients not seen at the last visit".into(),
+            );
+        }
+        if let (Some(r), true) = (
+            self.responder,
+            self.endpoints.contains(&Endpoint::Responder),
+        ) {
+            let (key, x) = r.key();
+            out.push(format!("responder: {key} {x}"));
+        }
+        let c = &self.composite;
+        if self.endpoints.contains(&Endpoint::Composite) {
+            let mut parts = vec!["death or permanent ventilation".to_string()];
+            if let Some(f) = c.alsfrs_fall {
+                parts.push(format!("an ALSFRS-R fall of {f} points"));
+            }
+            if c.gastrostomy {
+                parts.push("gastrostomy".into());
+            }
+            if c.niv {
+                parts.push("non-invasive ventilation".into());
+            }
+            out.push(format!("composite: the first of {}", parts.join(", ")));
+        }
+        if let (Some(m), true) = (
+            self.survival_month,
+            self.endpoints.contains(&Endpoint::SurvivalAt),
+        ) {
+            out.push(format!("survival-at: landmark month {m}"));
+        }
+        out
+    }
+
+    /// Arms patients are randomised to (the allocation's): all the scenario's arms but an
+    /// extension's delayed-start arm.
+    pub fn randomised_arms(&self) -> usize {
+        self.allocation.len()
+    }
 }
 
 #[cfg(test)]
@@ -197,6 +448,14 @@ mod tests {
             eligibility: Eligibility::default(),
             pool: 200,
             source: String::new(),
+            lead_in: None,
+            stratify: Vec::new(),
+            block_size: 4,
+            responder: None,
+            composite: Composite::default(),
+            survival_month: None,
+            missing: Missing::ObservedCases,
+            extension: None,
         }
     }
 

@@ -9,7 +9,10 @@ pub mod design;
 pub mod output;
 pub mod run;
 
-pub use design::{Eligibility, Endpoint, Exclusion, TrialDesign};
+pub use design::{
+    Composite, Eligibility, Endpoint, Exclusion, Extension, Factor, LeadIn, Missing, ResponderRule,
+    TrialDesign,
+};
 pub use output::{Power, SizeResults};
 pub use run::{Candidate, EndpointResult, Flow, TrialPatient, analyse, eligible_pool, randomise};
 
@@ -69,7 +72,7 @@ pub fn run_trial(
     threads: usize,
 ) -> Result<TrialRun, TrialError> {
     let outcomes = crate::cohort::run(spec, 0..design.pool_size(), threads)?;
-    let (pool, flow) = eligible_pool(&outcomes, &design.eligibility);
+    let (pool, flow) = eligible_pool(&outcomes, design);
     let needed = sample_sizes.iter().copied().max().unwrap_or(0);
     if (pool.len()) < needed {
         return Err(TrialError::PoolTooSmall {
@@ -78,8 +81,11 @@ pub fn run_trial(
             needed,
         });
     }
-    let arms = spec.arms.len();
-    let last = run::last_visit_time(&pool);
+    let arms = design.randomised_arms();
+    let last = match design.extension {
+        Some(e) => e.after_months,
+        None => run::last_visit_time(&pool),
+    };
     let seed = spec.population.seed;
     let workers = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))

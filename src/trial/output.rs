@@ -185,30 +185,42 @@ pub fn flow_csv(flow: &Flow) -> String {
     s
 }
 
-/// The tidy per-patient data of one replicate: one row per patient and visit seen (baseline
-/// included), with the patient's dropout and death times.
+/// The tidy per-patient data of one replicate: one row per patient and visit seen, with the
+/// period of the visit (`lead-in` at negative months, `randomised` from baseline on,
+/// `extension` after the randomised period) and the patient's dropout and death times; months
+/// count from randomisation.
 pub fn patients_csv(patients: &[TrialPatient<'_>], arm_names: &[String]) -> String {
     let items = crate::model::alsfrs::ITEMS.map(|i| format!("item_{}", i.name));
     let mut s = format!(
-        "patient,arm,month,week,{},alsfrs_r,fvc_pct,nfl_pg_ml,dropped_out_month,died_month\n",
+        "patient,arm,period,month,week,{},alsfrs_r,fvc_pct,nfl_pg_ml,dropped_out_month,died_month\n",
         items.join(",")
     );
     for p in patients {
         let dropped = p.dropped_out.map_or(String::new(), |d| format!("{d:.4}"));
-        let died = if p.died {
-            format!("{:.4}", p.observed_months)
+        let died = if p.extension_died {
+            format!("{:.4}", p.extension_observed_months)
         } else {
             String::new()
         };
-        for o in std::iter::once(p.baseline).chain(p.visits.iter().copied()) {
+        let lead_in = p.arms[p.arm]
+            .visits
+            .iter()
+            .filter(|o| o.t < p.t0 - 1e-9)
+            .map(|o| ("lead-in", o));
+        let rows = lead_in
+            .chain(std::iter::once(("randomised", p.baseline)))
+            .chain(p.visits.iter().map(|o| ("randomised", *o)))
+            .chain(p.extension_visits.iter().map(|o| ("extension", *o)));
+        for (period, o) in rows {
+            let month = p.months(o);
             let its: Vec<String> = o.items.iter().map(u8::to_string).collect();
             let _ = writeln!(
                 s,
-                "{},{},{:.4},{:.2},{},{},{:.3},{:.3},{},{}",
+                "{},{},{period},{:.4},{:.2},{},{},{:.3},{:.3},{},{}",
                 p.index,
                 arm_names[p.arm],
-                o.t,
-                o.t * 30.4375 / 7.0,
+                month,
+                month * 30.4375 / 7.0,
                 its.join(","),
                 o.total(),
                 o.fvc,
@@ -228,7 +240,7 @@ pub struct ArmConduct {
     pub randomised: usize,
     /// Seen at the last scheduled visit.
     pub completed: usize,
-    /// Dropped out before death and before the end of the trial.
+    /// Dropped out before death and before the end of the randomised period.
     pub dropped_out: usize,
     /// Died (or permanent ventilation) while observed.
     pub died: usize,
@@ -240,10 +252,13 @@ pub fn conduct(patients: &[TrialPatient<'_>], arms: usize, last_visit: f64) -> V
     for p in patients {
         let c = &mut out[p.arm];
         c.randomised += 1;
-        if p.visits.iter().any(|o| (o.t - last_visit).abs() < 1e-6) {
+        if p.visits
+            .iter()
+            .any(|o| (p.months(o) - last_visit).abs() < 1e-6)
+        {
             c.completed += 1;
         }
-        if p.dropped_out.is_some() {
+        if p.dropped_out.is_some_and(|d| d <= p.observed_months + 1e-9) {
             c.dropped_out += 1;
         }
         if p.died {
@@ -309,6 +324,14 @@ pub fn report_html(r: &ReportInput<'_>) -> String {
         alpha = d.alpha,
         primary = d.primary(),
     );
+    let conduct = d.describe(r.arm_names);
+    if !conduct.is_empty() {
+        h.push_str("<ul>\n");
+        for line in conduct {
+            let _ = writeln!(h, "<li>{}</li>", escape(&line));
+        }
+        h.push_str("</ul>\n");
+    }
     // Flow: the pool, then the first trial.
     let f = r.flow;
     h.push_str("<h2>Flow (CONSORT)</h2>\n<table>\n<tr><th>stage</th><th>patients</th></tr>\n");

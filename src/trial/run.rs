@@ -11,11 +11,15 @@
 //! paired effect a real trial cannot see: the mean, over the same randomised patients, of the
 //! difference between their own courses under the two arms.
 
-use super::design::{Eligibility, Endpoint, Exclusion, TrialDesign};
+use super::design::{
+    Composite, Eligibility, Endpoint, Exclusion, Factor, Missing, ResponderRule, TrialDesign,
+};
 use crate::cohort::{ArmCourse, Observation, Outcome};
-use crate::stats::{ancova, cox, joint_rank, km, lmm, responder};
+use crate::model::{Covariates, Region};
+use crate::stats::{ancova, cox, dist, joint_rank, km, lmm, responder};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
+use std::collections::BTreeMap;
 
 /// Mixed into the master seed for the replicates' randomisation and dropout streams, so that
 /// they never coincide with a patient's own streams.
@@ -26,12 +30,18 @@ const TRIAL_SEED_MIX: u64 = 0x7472_6961_6c5f_7231;
 pub struct Candidate<'a> {
     /// Index in the population.
     pub index: u64,
-    /// Rated visit at baseline (enrollment).
+    /// Rated visit at baseline: at enrollment, or at the end of the lead-in.
     pub baseline: &'a Observation,
+    /// Months from enrollment (screening) to baseline: 0, or the lead-in.
+    pub t0: f64,
     /// The patient's course in every arm, in arm order.
     pub arms: &'a [ArmCourse],
-    /// Pre-baseline progression rate ΔFS, points/month.
+    /// Pre-baseline progression rate ΔFS at screening, points/month.
     pub delta_fs: f64,
+    /// ALSFRS-R slope over the lead-in, points/month (`None` without a lead-in).
+    pub lead_in_slope: Option<f64>,
+    /// The patient's covariates (for stratification).
+    pub covariates: &'a Covariates,
 }
 
 /// Counts of the screening and eligibility flow (CONSORT).
@@ -89,8 +99,35 @@ fn first_exclusion(
     None
 }
 
-/// The eligible pool of a simulated population, and the flow that led to it.
-pub fn eligible_pool<'a>(outcomes: &'a [Outcome], e: &Eligibility) -> (Vec<Candidate<'a>>, Flow) {
+/// The end of a lead-in for a patient who passed screening: the baseline visit and the lead-in
+/// slope, or `None` when the patient was not seen then (died) or fell outside the window.
+fn lead_in<'a>(
+    design: &TrialDesign,
+    screening: &'a Observation,
+    course: &'a ArmCourse,
+) -> Option<(&'a Observation, f64, Option<f64>)> {
+    let Some(l) = design.lead_in else {
+        return Some((screening, 0.0, None));
+    };
+    let end = course
+        .visits
+        .iter()
+        .find(|o| (o.t - l.months).abs() < 1e-6)?;
+    let fall = f64::from(screening.total()) - f64::from(end.total());
+    if l.decline.is_some_and(|(lo, hi)| fall < lo || fall > hi) {
+        return None;
+    }
+    Some((end, end.t, Some(-fall / l.months)))
+}
+
+/// The eligible pool of a simulated population, and the flow that led to it. Eligibility is
+/// checked at screening (enrollment); with a lead-in, the patients who pass are followed to
+/// its end and randomised there.
+pub fn eligible_pool<'a>(
+    outcomes: &'a [Outcome],
+    design: &TrialDesign,
+) -> (Vec<Candidate<'a>>, Flow) {
+    let e: &Eligibility = &design.eligibility;
     let mut flow = Flow {
         screened: outcomes.len() as u64,
         ..Flow::default()
@@ -109,16 +146,29 @@ pub fn eligible_pool<'a>(outcomes: &'a [Outcome], e: &Eligibility) -> (Vec<Candi
             } => {
                 flow.enrolled += 1;
                 let course = &arms[0];
-                match first_exclusion(e, *enrollment, baseline, course, draw.covariates.age_years) {
-                    Some(x) => {
+                let verdict = match first_exclusion(
+                    e,
+                    *enrollment,
+                    baseline,
+                    course,
+                    draw.covariates.age_years,
+                ) {
+                    Some(x) => Err(x),
+                    None => lead_in(design, baseline, course).ok_or(Exclusion::LeadIn),
+                };
+                match verdict {
+                    Err(x) => {
                         let k = Exclusion::ALL.iter().position(|&y| y == x).unwrap_or(0);
                         excluded[k] += 1;
                     }
-                    None => pool.push(Candidate {
+                    Ok((start, t0, lead_in_slope)) => pool.push(Candidate {
                         index: draw.index,
-                        baseline,
+                        baseline: start,
+                        t0,
                         arms,
                         delta_fs: delta_fs(*enrollment, baseline, course),
+                        lead_in_slope,
+                        covariates: &draw.covariates,
                     }),
                 }
             }
@@ -152,6 +202,9 @@ pub struct TrialPatient<'a> {
     pub arm: usize,
     /// Rated visit at baseline.
     pub baseline: &'a Observation,
+    /// Months from screening to baseline (the lead-in; 0 without one). Visit times `t` of the
+    /// observations count from screening: `t − t0` is the time since randomisation.
+    pub t0: f64,
     /// Follow-up visits seen (after baseline, before dropout, while alive).
     pub visits: Vec<&'a Observation>,
     /// Months from baseline to the end of observation: death, dropout or the end of the
@@ -160,12 +213,77 @@ pub struct TrialPatient<'a> {
     /// Whether death or permanent ventilation was observed (at `observed_months`).
     pub died: bool,
     /// Months from baseline to dropout, when the patient dropped out before death and before
-    /// the end of the trial.
+    /// the end of the trial (the extension included).
     pub dropped_out: Option<f64>,
     /// The patient's courses in every arm (the paired view).
     pub arms: &'a [ArmCourse],
     /// Pre-baseline progression rate ΔFS, points/month.
     pub delta_fs: f64,
+    /// ALSFRS-R slope over the lead-in, points/month.
+    pub lead_in_slope: Option<f64>,
+    /// The randomisation stratum (0 without stratification).
+    pub stratum: u32,
+    /// Visits seen in the open-label extension (after the randomised period).
+    pub extension_visits: Vec<&'a Observation>,
+    /// Months from randomisation to the end of observation including the extension.
+    pub extension_observed_months: f64,
+    /// Whether death or permanent ventilation was observed, extension included.
+    pub extension_died: bool,
+}
+
+impl TrialPatient<'_> {
+    /// Months since randomisation of an observation of this patient.
+    pub fn months(&self, o: &Observation) -> f64 {
+        o.t - self.t0
+    }
+
+    /// The follow-up visits seen, as (months since randomisation, ALSFRS-R total).
+    fn totals(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.visits
+            .iter()
+            .map(|o| (self.months(o), f64::from(o.total())))
+    }
+
+    /// The visit seen at `months` since randomisation.
+    fn seen_at(&self, months: f64) -> Option<&Observation> {
+        self.visits
+            .iter()
+            .copied()
+            .find(|o| (self.months(o) - months).abs() < 1e-6)
+    }
+
+    /// Time from randomisation of a clinical event of the assigned arm's course, if it
+    /// happened after randomisation and while the patient was observed.
+    fn event_after_baseline(&self, at: Option<f64>) -> Option<f64> {
+        let course = &self.arms[self.arm];
+        let t = at? - course.origin - self.t0;
+        (t > 1e-9 && t <= self.observed_months + 1e-9).then_some(t)
+    }
+}
+
+/// Least-squares slope of (t, y) points; `None` for fewer than two distinct times.
+fn ols_slope(points: &[(f64, f64)]) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mt = points.iter().map(|x| x.0).sum::<f64>() / n;
+    let my = points.iter().map(|x| x.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|x| (x.0 - mt).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|x| (x.0 - mt) * (x.1 - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
+/// ALSFRS-R slope of a course from `t0` (months since screening) on, over every visit while
+/// alive: the paired view of a slope.
+fn course_slope(course: &ArmCourse, t0: f64) -> Option<f64> {
+    let v: Vec<(f64, f64)> = course
+        .visits
+        .iter()
+        .filter(|o| o.t >= t0 - 1e-6)
+        .map(|o| (o.t, f64::from(o.total())))
+        .collect();
+    ols_slope(&v)
 }
 
 /// The analysis of one endpoint for one comparison (an arm against the control) in one
@@ -205,6 +323,65 @@ pub fn replicate_rng(seed: u64, replicate: u64) -> ChaCha8Rng {
     rng
 }
 
+/// The stratum of a candidate: the levels of the stratification factors, four bits each (0
+/// without stratification).
+fn stratum(c: &Candidate<'_>, factors: &[Factor], median_dfs: f64) -> u32 {
+    factors.iter().fold(0, |key, f| {
+        let level = match f {
+            Factor::SiteOfOnset => u32::from(c.covariates.onset_region == Region::Bulbar),
+            Factor::Sex => c.covariates.sex as u32,
+            Factor::Progression => u32::from(c.delta_fs >= median_dfs),
+            Factor::Genotype => c.covariates.genotype as u32,
+        };
+        (key << 4) | (level & 0xf)
+    })
+}
+
+/// Arms of the randomised patients, in draw order: fixed arm sizes in a random order without
+/// stratification; permuted blocks within each stratum with it.
+fn allocate(
+    chosen: &[&Candidate<'_>],
+    design: &TrialDesign,
+    median_dfs: f64,
+    rng: &mut ChaCha8Rng,
+) -> Vec<usize> {
+    if design.stratify.is_empty() {
+        // The drawn order is random, so giving the first n₀ to arm 0 and so on is a random
+        // allocation with fixed arm sizes.
+        let mut arm_of = Vec::with_capacity(chosen.len());
+        for (arm, &n) in design.arm_sizes(chosen.len()).iter().enumerate() {
+            arm_of.extend(std::iter::repeat_n(arm, n));
+        }
+        return arm_of;
+    }
+    let ratio: usize = design.allocation.iter().map(|&a| a as usize).sum();
+    let repeats = (design.block_size / ratio.max(1)).max(1);
+    let mut pattern = Vec::with_capacity(repeats * ratio);
+    for _ in 0..repeats {
+        for (arm, &a) in design.allocation.iter().enumerate() {
+            pattern.extend(std::iter::repeat_n(arm, a as usize));
+        }
+    }
+    let mut blocks: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    chosen
+        .iter()
+        .map(|c| {
+            let block = blocks
+                .entry(stratum(c, &design.stratify, median_dfs))
+                .or_default();
+            if block.is_empty() {
+                // A new block: the pattern in random order, dealt from the back.
+                block.extend_from_slice(&pattern);
+                for i in (1..block.len()).rev() {
+                    let j = rng.random_range(0..=i);
+                    block.swap(i, j);
+                }
+            }
+            block.pop().unwrap_or(0)
+        })
+        .collect()
+}
+
 /// Randomises `sample_size` patients of the pool and applies dropout. `None` when the pool is
 /// smaller than the sample.
 pub fn randomise<'a>(
@@ -222,26 +399,21 @@ pub fn randomise<'a>(
         let j = rng.random_range(i..order.len());
         order.swap(i, j);
     }
-    // The drawn order is random, so giving the first n₀ to arm 0 and so on is a random
-    // allocation with fixed arm sizes.
-    let sizes = design.arm_sizes(sample_size);
-    let mut arm_of = Vec::with_capacity(sample_size);
-    for (arm, &n) in sizes.iter().enumerate() {
-        arm_of.extend(std::iter::repeat_n(arm, n));
-    }
     let mut dfs: Vec<f64> = pool.iter().map(|c| c.delta_fs).collect();
     dfs.sort_by(f64::total_cmp);
     let median_dfs = dfs[dfs.len() / 2].max(1e-6);
+    let chosen: Vec<&Candidate<'a>> = order[..sample_size].iter().map(|&k| &pool[k]).collect();
+    let arm_of = allocate(&chosen, design, median_dfs, rng);
     let base_rate = if design.dropout_per_year > 0.0 {
         -(1.0 - design.dropout_per_year).ln() / 12.0
     } else {
         0.0
     };
-    let patients = order[..sample_size]
+    let patients = chosen
         .iter()
         .zip(arm_of)
-        .map(|(&k, arm)| {
-            let c = &pool[k];
+        .map(|(c, arm)| {
+            let stratum = stratum(c, &design.stratify, median_dfs);
             let u: f64 = rng.random::<f64>();
             let rate =
                 base_rate * (c.delta_fs.max(1e-6) / median_dfs).powf(design.informative_dropout);
@@ -250,50 +422,86 @@ pub fn randomise<'a>(
             } else {
                 f64::INFINITY
             };
-            observe(c, arm, dropout)
+            TrialPatient {
+                stratum,
+                ..observe(c, arm, dropout, design)
+            }
         })
         .collect();
     Some(patients)
 }
 
-/// What the trial sees of a patient assigned to `arm` who would drop out at `dropout` months.
-fn observe<'a>(c: &Candidate<'a>, arm: usize, dropout: f64) -> TrialPatient<'a> {
-    let course = &c.arms[arm];
-    let end = course.follow_up_end - course.origin;
+/// What the trial sees of a patient assigned to `arm` who would drop out at `dropout` months
+/// after randomisation. With an extension, the control patients follow the delayed-start
+/// course (the same as the control's until the switch), and what follows the randomised period
+/// is kept apart.
+fn observe<'a>(
+    c: &Candidate<'a>,
+    arm: usize,
+    dropout: f64,
+    design: &TrialDesign,
+) -> TrialPatient<'a> {
+    let followed = match design.extension {
+        Some(e) if arm == 0 => e.arm,
+        _ => arm,
+    };
+    let course = &c.arms[followed];
+    let end = course.follow_up_end - course.origin - c.t0;
+    let randomised_end = design.extension.map_or(end, |e| e.after_months.min(end));
     let death = course
         .events
         .death
         .filter(|&d| d <= course.follow_up_end)
-        .map(|d| d - course.origin);
+        .map(|d| d - course.origin - c.t0);
+    // Over the whole trial, extension included.
     let limit = dropout.min(end);
-    let (observed_months, died) = match death {
+    let (total_months, total_died) = match death {
         Some(d) if d <= limit => (d, true),
         _ => (limit, false),
     };
-    let dropped_out = (!died && dropout < end).then_some(dropout);
-    let visits = course
-        .visits
-        .iter()
-        .filter(|o| o.t > 1e-9 && o.t <= observed_months + 1e-9)
-        .collect();
+    // Over the randomised period.
+    let (observed_months, died) = if total_months <= randomised_end + 1e-9 {
+        (total_months, total_died)
+    } else {
+        (randomised_end, false)
+    };
+    let dropped_out = (!total_died && dropout < end).then_some(dropout);
+    let seen = |from: f64, to: f64| -> Vec<&'a Observation> {
+        course
+            .visits
+            .iter()
+            .filter(|o| o.t > c.t0 + from + 1e-9 && o.t <= c.t0 + to + 1e-9)
+            .collect()
+    };
     TrialPatient {
         index: c.index,
         arm,
         baseline: c.baseline,
-        visits,
+        t0: c.t0,
+        visits: seen(0.0, observed_months),
         observed_months,
         died,
         dropped_out,
         arms: c.arms,
         delta_fs: c.delta_fs,
+        lead_in_slope: c.lead_in_slope,
+        stratum: 0,
+        extension_visits: if design.extension.is_some() {
+            seen(randomised_end, total_months)
+        } else {
+            Vec::new()
+        },
+        extension_observed_months: total_months,
+        extension_died: total_died,
     }
 }
 
-/// Time of the last scheduled visit: the latest visit any pool course has.
+/// Time of the last scheduled visit, months after randomisation: the latest visit any pool
+/// course has.
 pub fn last_visit_time(pool: &[Candidate<'_>]) -> f64 {
     pool.iter()
-        .flat_map(|c| c.arms.iter())
-        .filter_map(|a| a.visits.last().map(|o| o.t))
+        .flat_map(|c| c.arms.iter().map(move |a| (a, c.t0)))
+        .filter_map(|(a, t0)| a.visits.last().map(|o| o.t - t0))
         .fold(0.0, f64::max)
 }
 
@@ -306,18 +514,46 @@ pub fn analyse(
 ) -> Vec<EndpointResult> {
     let level = 1.0 - design.alpha;
     let mut out = Vec::new();
+    // The slope model serves two endpoints; fit it once per comparison.
+    let mut slopes: Vec<Option<Option<lmm::SlopeTrial>>> = vec![None; arms];
     for &endpoint in &design.endpoints {
-        for arm in 1..arms {
+        for (arm, cache) in slopes.iter_mut().enumerate().skip(1) {
             let pair: Vec<&TrialPatient<'_>> = patients
                 .iter()
                 .filter(|p| p.arm == 0 || p.arm == arm)
                 .collect();
+            let mut slope = || {
+                cache
+                    .get_or_insert_with(|| slope_fit(&pair, arm, level))
+                    .clone()
+            };
             let r = match endpoint {
-                Endpoint::AlsfrsChange => alsfrs_change(&pair, arm, last_visit, level),
-                Endpoint::AlsfrsSlope => alsfrs_slope(&pair, arm, level),
+                Endpoint::AlsfrsChange => {
+                    alsfrs_change(&pair, arm, last_visit, level, design.missing)
+                }
+                Endpoint::AlsfrsSlope => alsfrs_slope(&pair, arm, slope()),
+                Endpoint::SlopeRatio => slope_ratio(&pair, arm, slope(), level),
                 Endpoint::JointRank => joint(&pair, arm),
-                Endpoint::Survival => survival(&pair, arm),
+                Endpoint::Survival => survival(&pair, arm, &Composite::default()),
+                Endpoint::Composite => survival(&pair, arm, &design.composite),
                 Endpoint::NflRatio => nfl_ratio(&pair, arm, level),
+                Endpoint::SurvivalAt => survival_at(
+                    &pair,
+                    arm,
+                    design.survival_month.unwrap_or(last_visit),
+                    level,
+                ),
+                Endpoint::Responder => match design.responder {
+                    Some(rule) => {
+                        proportions(&pair, arm, level, |p| is_responder(p, rule, last_visit))
+                    }
+                    None => empty(pair.len()),
+                },
+                Endpoint::Reversal => proportions(&pair, arm, level, is_reversal),
+                Endpoint::DelayedStart => match design.extension {
+                    Some(e) => delayed_start(&pair, arm, e.arm, level),
+                    None => empty(pair.len()),
+                },
             };
             out.push(EndpointResult { endpoint, arm, ..r });
         }
@@ -346,7 +582,8 @@ fn mean(v: &[f64]) -> f64 {
     }
 }
 
-/// Rated total of a course at visit time `t`, if the patient was seen then.
+/// Rated total of a course at visit time `t` (months since screening), if the patient was
+/// seen then.
 fn total_at(course: &ArmCourse, t: f64) -> Option<f64> {
     course
         .visits
@@ -355,14 +592,22 @@ fn total_at(course: &ArmCourse, t: f64) -> Option<f64> {
         .map(|o| f64::from(o.total()))
 }
 
-fn alsfrs_change(pair: &[&TrialPatient<'_>], arm: usize, last: f64, level: f64) -> EndpointResult {
+fn alsfrs_change(
+    pair: &[&TrialPatient<'_>],
+    arm: usize,
+    last: f64,
+    level: f64,
+    missing: Missing,
+) -> EndpointResult {
     let seen: Vec<(&TrialPatient<'_>, f64)> = pair
         .iter()
         .filter_map(|p| {
-            p.visits
-                .iter()
-                .find(|o| (o.t - last).abs() < 1e-6)
-                .map(|o| (*p, f64::from(o.total())))
+            let at_last = p.seen_at(last);
+            let o = match missing {
+                Missing::ObservedCases => at_last,
+                Missing::Locf => at_last.or_else(|| p.visits.last().copied()),
+            }?;
+            Some((*p, f64::from(o.total())))
         })
         .collect();
     let baseline: Vec<f64> = seen
@@ -378,8 +623,8 @@ fn alsfrs_change(pair: &[&TrialPatient<'_>], arm: usize, last: f64, level: f64) 
     let paired: Vec<f64> = pair
         .iter()
         .filter_map(|p| {
-            let a = total_at(&p.arms[arm], last)?;
-            let c = total_at(&p.arms[0], last)?;
+            let a = total_at(&p.arms[arm], p.t0 + last)?;
+            let c = total_at(&p.arms[0], p.t0 + last)?;
             Some(a - c)
         })
         .collect();
@@ -396,38 +641,146 @@ fn alsfrs_change(pair: &[&TrialPatient<'_>], arm: usize, last: f64, level: f64) 
     r
 }
 
-fn alsfrs_slope(pair: &[&TrialPatient<'_>], arm: usize, level: f64) -> EndpointResult {
+/// The slope model of one comparison: baseline and follow-up totals against months since
+/// randomisation.
+fn slope_fit(pair: &[&TrialPatient<'_>], arm: usize, level: f64) -> Option<lmm::SlopeTrial> {
     let (mut y, mut t, mut s, mut a) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (k, p) in pair.iter().enumerate() {
         let treated = p.arm == arm;
-        y.push(f64::from(p.baseline.total()));
-        t.push(0.0);
-        s.push(k);
-        a.push(treated);
-        for o in &p.visits {
-            y.push(f64::from(o.total()));
-            t.push(o.t);
+        for (m, total) in std::iter::once((0.0, f64::from(p.baseline.total()))).chain(p.totals()) {
+            y.push(total);
+            t.push(m);
             s.push(k);
             a.push(treated);
         }
     }
-    let paired: Vec<f64> = pair
-        .iter()
-        .filter_map(|p| Some(p.arms[arm].alsfrs_slope()? - p.arms[0].alsfrs_slope()?))
-        .collect();
-    let mut r = empty(pair.len());
-    r.paired = mean(&paired);
     let options = lmm::LmmOptions {
         level,
         ..lmm::LmmOptions::default()
     };
-    if let Ok(fit) = lmm::slope_trial(&y, &t, &s, &a, false, &options) {
+    lmm::slope_trial(&y, &t, &s, &a, false, &options).ok()
+}
+
+/// Mean paired slope difference of the same patients, from randomisation on.
+fn paired_slope(pair: &[&TrialPatient<'_>], arm: usize) -> f64 {
+    let paired: Vec<f64> = pair
+        .iter()
+        .filter_map(|p| Some(course_slope(&p.arms[arm], p.t0)? - course_slope(&p.arms[0], p.t0)?))
+        .collect();
+    mean(&paired)
+}
+
+fn alsfrs_slope(
+    pair: &[&TrialPatient<'_>],
+    arm: usize,
+    fit: Option<lmm::SlopeTrial>,
+) -> EndpointResult {
+    let mut r = empty(pair.len());
+    r.paired = paired_slope(pair, arm);
+    if let Some(fit) = fit {
         let e = fit.arm_by_time;
         r.estimate = e.estimate;
         r.lower = e.lower;
         r.upper = e.upper;
         r.p = e.p;
     }
+    r
+}
+
+/// The delayed-start comparison: ALSFRS-R change from baseline to the last extension visit
+/// (patients seen then), early start (`arm`) against delayed start (the control patients, in
+/// the `delayed` course), ANCOVA on baseline. Paired: the same patients' own course in the arm
+/// minus their own delayed-start course at that visit.
+fn delayed_start(
+    pair: &[&TrialPatient<'_>],
+    arm: usize,
+    delayed: usize,
+    level: f64,
+) -> EndpointResult {
+    let last = pair
+        .iter()
+        .flat_map(|p| p.extension_visits.iter().map(|o| p.months(o)))
+        .fold(f64::NAN, f64::max);
+    let seen: Vec<(&TrialPatient<'_>, f64)> = pair
+        .iter()
+        .filter_map(|p| {
+            let o = p
+                .extension_visits
+                .iter()
+                .find(|o| (p.months(o) - last).abs() < 1e-6)?;
+            Some((*p, f64::from(o.total())))
+        })
+        .collect();
+    let baseline: Vec<f64> = seen
+        .iter()
+        .map(|(p, _)| f64::from(p.baseline.total()))
+        .collect();
+    let followup: Vec<f64> = seen.iter().map(|(_, y)| *y).collect();
+    let labels: Vec<usize> = seen
+        .iter()
+        .map(|(p, _)| usize::from(p.arm == arm))
+        .collect();
+    let paired: Vec<f64> = pair
+        .iter()
+        .filter_map(|p| {
+            Some(total_at(&p.arms[arm], p.t0 + last)? - total_at(&p.arms[delayed], p.t0 + last)?)
+        })
+        .collect();
+    let mut r = empty(seen.len());
+    r.paired = mean(&paired);
+    if let Ok(fit) = ancova::ancova(&baseline, &followup, &labels, level)
+        && let Some(e) = fit.effects.first()
+    {
+        r.estimate = e.estimate;
+        r.lower = e.lower;
+        r.upper = e.upper;
+        r.p = e.p;
+    }
+    r
+}
+
+/// Disease-rate ratio `(b₁ + b₂)/b₁` of the slope model (control slope `b₁`, arm-by-time
+/// effect `b₂`), with a delta-method interval; its test is that of `b₂ = 0`. The paired value
+/// is the ratio of the same patients' mean slopes in the two arms.
+fn slope_ratio(
+    pair: &[&TrialPatient<'_>],
+    arm: usize,
+    fit: Option<lmm::SlopeTrial>,
+    level: f64,
+) -> EndpointResult {
+    let mut r = empty(pair.len());
+    let own: Vec<(f64, f64)> = pair
+        .iter()
+        .filter_map(|p| {
+            Some((
+                course_slope(&p.arms[arm], p.t0)?,
+                course_slope(&p.arms[0], p.t0)?,
+            ))
+        })
+        .collect();
+    let (sa, sc) = own.iter().fold((0.0, 0.0), |(a, c), (x, y)| (a + x, c + y));
+    if !own.is_empty() && sc != 0.0 {
+        r.paired = sa / sc;
+    }
+    let Some(fit) = fit else {
+        return r;
+    };
+    let p = fit.fit.fixed.len();
+    let (b1, b2) = (fit.fit.fixed[1].estimate, fit.arm_by_time.estimate);
+    if b1 == 0.0 || fit.fit.fixed_cov.len() < p * p {
+        return r;
+    }
+    let v = |i: usize, j: usize| fit.fit.fixed_cov[i * p + j];
+    let (g1, g2) = (-b2 / (b1 * b1), 1.0 / b1);
+    let se = (g1 * g1 * v(1, 1) + 2.0 * g1 * g2 * v(1, 2) + g2 * g2 * v(2, 2))
+        .max(0.0)
+        .sqrt();
+    let ratio = (b1 + b2) / b1;
+    let crit = dist::t_for_level(level, fit.fit.df as f64).unwrap_or(f64::NAN);
+    r.estimate = ratio;
+    r.lower = ratio - crit * se;
+    r.upper = ratio + crit * se;
+    r.p = fit.arm_by_time.p;
     r
 }
 
@@ -452,21 +805,63 @@ fn joint(pair: &[&TrialPatient<'_>], arm: usize) -> EndpointResult {
     r
 }
 
-fn survival(pair: &[&TrialPatient<'_>], arm: usize) -> EndpointResult {
-    let group = |a: usize| -> (Vec<f64>, Vec<bool>) {
+/// Time from randomisation to the first event of the composite (death or permanent
+/// ventilation always; the design's other events), or to censoring.
+fn first_event(p: &TrialPatient<'_>, c: &Composite) -> (f64, bool) {
+    let course = &p.arms[p.arm];
+    let mut first = p.died.then_some(p.observed_months);
+    let mut take = |t: Option<f64>| {
+        if let Some(t) = t
+            && first.is_none_or(|f| t < f)
+        {
+            first = Some(t);
+        }
+    };
+    if let Some(fall) = c.alsfrs_fall {
+        let base = f64::from(p.baseline.total());
+        take(
+            p.totals()
+                .find(|(_, y)| base - y >= fall - 1e-9)
+                .map(|(m, _)| m),
+        );
+    }
+    if c.gastrostomy {
+        take(p.event_after_baseline(course.events.gastrostomy));
+    }
+    if c.niv {
+        take(p.event_after_baseline(course.events.niv));
+    }
+    match first {
+        Some(t) => (t, true),
+        None => (p.observed_months, false),
+    }
+}
+
+fn survival(pair: &[&TrialPatient<'_>], arm: usize, composite: &Composite) -> EndpointResult {
+    let data: Vec<(f64, bool)> = pair.iter().map(|p| first_event(p, composite)).collect();
+    let group = |stratum: u32, treated: bool| -> (Vec<f64>, Vec<bool>) {
         pair.iter()
-            .filter(|p| (p.arm == arm) == (a == arm))
-            .map(|p| (p.observed_months, p.died))
+            .zip(&data)
+            .filter(|(p, _)| p.stratum == stratum && (p.arm == arm) == treated)
+            .map(|(_, d)| *d)
             .unzip()
     };
-    let (t0, e0) = group(0);
-    let (t1, e1) = group(arm);
+    // The log-rank test within the randomisation strata (one stratum without stratification).
+    let strata: std::collections::BTreeSet<u32> = pair.iter().map(|p| p.stratum).collect();
+    let split: Vec<[(Vec<f64>, Vec<bool>); 2]> = strata
+        .iter()
+        .map(|&s| [group(s, false), group(s, true)])
+        .collect();
+    let views: Vec<[(&[f64], &[bool]); 2]> = split
+        .iter()
+        .map(|[c, a]| [(&c.0[..], &c.1[..]), (&a.0[..], &a.1[..])])
+        .collect();
+    let refs: Vec<&[(&[f64], &[bool])]> = views.iter().map(|v| &v[..]).collect();
     let mut r = empty(pair.len());
-    if let Some(lr) = km::log_rank(&[(&t0, &e0), (&t1, &e1)]) {
+    if let Some(lr) = km::log_rank_stratified(&refs) {
         r.p = lr.p;
     }
-    let times: Vec<f64> = pair.iter().map(|p| p.observed_months).collect();
-    let events: Vec<bool> = pair.iter().map(|p| p.died).collect();
+    let (times, events): (Vec<f64>, Vec<bool>) = data.iter().copied().unzip();
     let x: Vec<Vec<f64>> = pair
         .iter()
         .map(|p| vec![f64::from(u8::from(p.arm == arm))])
@@ -477,6 +872,36 @@ fn survival(pair: &[&TrialPatient<'_>], arm: usize) -> EndpointResult {
         r.estimate = c.hazard_ratio;
         r.lower = c.hr_lower;
         r.upper = c.hr_upper;
+    }
+    r
+}
+
+/// Difference in Kaplan-Meier survival at `month`, arm minus control, with the Greenwood
+/// standard errors of the two arms combined (a z test).
+fn survival_at(pair: &[&TrialPatient<'_>], arm: usize, month: f64, level: f64) -> EndpointResult {
+    let fit = |treated: bool| {
+        let (t, e): (Vec<f64>, Vec<bool>) = pair
+            .iter()
+            .filter(|p| (p.arm == arm) == treated)
+            .map(|p| (p.observed_months, p.died))
+            .unzip();
+        km::KaplanMeier::fit(&t, &e)
+    };
+    let mut r = empty(pair.len());
+    let (Some(c), Some(a)) = (fit(false), fit(true)) else {
+        return r;
+    };
+    let d = a.survival_at(month) - c.survival_at(month);
+    let se = (a.se_at(month).powi(2) + c.se_at(month).powi(2)).sqrt();
+    r.estimate = d;
+    if se > 0.0
+        && let Some(z) = dist::z_for_level(level)
+    {
+        r.lower = d - z * se;
+        r.upper = d + z * se;
+        r.p = 2.0 * dist::normal_sf((d / se).abs());
+    } else if se == 0.0 && d == 0.0 {
+        r.p = 1.0;
     }
     r
 }
@@ -501,4 +926,167 @@ fn nfl_ratio(pair: &[&TrialPatient<'_>], arm: usize, level: f64) -> EndpointResu
         r.p = g.p;
     }
     r
+}
+
+/// Whether a patient responded by `rule`. Patients not seen at the last scheduled visit (dead
+/// or dropped out) are non-responders, as in trials' responder analyses.
+fn is_responder(p: &TrialPatient<'_>, rule: ResponderRule, last: f64) -> bool {
+    let base = f64::from(p.baseline.total());
+    let points: Vec<(f64, f64)> = std::iter::once((0.0, base)).chain(p.totals()).collect();
+    let end = p.seen_at(last).map(|o| f64::from(o.total()));
+    responds(rule, &points, end, p.lead_in_slope)
+}
+
+/// The responder rule on a patient's totals from baseline (`points`, months since
+/// randomisation), the total at the last scheduled visit (`None`: not seen) and the lead-in
+/// slope.
+fn responds(
+    rule: ResponderRule,
+    points: &[(f64, f64)],
+    end: Option<f64>,
+    lead_in: Option<f64>,
+) -> bool {
+    let (Some(end), Some(&(_, base))) = (end, points.first()) else {
+        return false;
+    };
+    match rule {
+        ResponderRule::MaxDecline(x) => base - end <= x + 1e-9,
+        ResponderRule::SlopeImprovement(x) => match (ols_slope(points), lead_in) {
+            (Some(s), Some(s0)) => s - s0 >= x - 1e-9,
+            _ => false,
+        },
+        ResponderRule::SlopeImprovementPercent(q) => match (ols_slope(points), lead_in) {
+            (Some(s), Some(s0)) => s - s0 >= s0.abs() * q / 100.0 - 1e-9,
+            _ => false,
+        },
+    }
+}
+
+/// Reversal by the international definition, for a patient's follow-up.
+fn is_reversal(p: &TrialPatient<'_>) -> bool {
+    let v: Vec<(f64, f64)> = p.totals().collect();
+    reversal(f64::from(p.baseline.total()), &v)
+}
+
+/// Reversal: an ALSFRS-R total at least 4 points above `base` at a visit and at every visit
+/// over the following 6 months, with a visit at least 6 months after the first such one.
+/// `visits` are (months, total) in time order.
+fn reversal(base: f64, visits: &[(f64, f64)]) -> bool {
+    visits.iter().enumerate().any(|(i, &(ti, yi))| {
+        yi >= base + 4.0
+            && visits[i..]
+                .iter()
+                .take_while(|(t, _)| *t <= ti + 6.0 + 1e-6)
+                .all(|(_, y)| *y >= base + 4.0)
+            && visits.last().is_some_and(|(t, _)| *t >= ti + 6.0 - 1e-6)
+    })
+}
+
+/// Share of patients with a property in the arm and the control: difference with Newcombe's
+/// interval and Fisher's exact test (all randomised patients: intention to treat). The paired
+/// value is the difference of shares of the same patients in their two courses (not defined:
+/// a course of the other arm has no dropout draw, so it is left empty).
+fn proportions(
+    pair: &[&TrialPatient<'_>],
+    arm: usize,
+    level: f64,
+    has: impl Fn(&TrialPatient<'_>) -> bool,
+) -> EndpointResult {
+    let (mut k1, mut n1, mut k0, mut n0) = (0usize, 0usize, 0usize, 0usize);
+    for p in pair {
+        let yes = usize::from(has(p));
+        if p.arm == arm {
+            n1 += 1;
+            k1 += yes;
+        } else {
+            n0 += 1;
+            k0 += yes;
+        }
+    }
+    let mut r = empty(pair.len());
+    if let Some(d) = responder::proportion_difference(k1, n1, k0, n0, level) {
+        r.estimate = d.difference;
+        r.lower = d.lower;
+        r.upper = d.upper;
+        r.p = responder::fisher_exact(k1, n1, k0, n0);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reversal_needs_four_points_sustained_for_six_months() {
+        // Up 4 at month 3 and still up 4 or more at months 6 and 9: a reversal.
+        assert!(reversal(30.0, &[(3.0, 34.0), (6.0, 35.0), (9.0, 34.0)]));
+        // Up 4 but seen for only 3 more months.
+        assert!(!reversal(30.0, &[(3.0, 34.0), (6.0, 35.0)]));
+        // Up 4, then back down within the 6 months.
+        assert!(!reversal(30.0, &[(3.0, 34.0), (6.0, 33.0), (9.0, 35.0)]));
+        // Up 3 only.
+        assert!(!reversal(30.0, &[(3.0, 33.0), (6.0, 33.0), (12.0, 33.0)]));
+        // A later start of the sustained rise counts.
+        assert!(reversal(30.0, &[(1.0, 29.0), (3.0, 34.0), (9.0, 34.0)]));
+        assert!(!reversal(30.0, &[]));
+    }
+
+    #[test]
+    fn responder_rules() {
+        let pts = [(0.0, 40.0), (3.0, 38.5), (6.0, 37.0)]; // 0.5 points/month down
+        assert!(responds(
+            ResponderRule::MaxDecline(3.0),
+            &pts,
+            Some(37.0),
+            None
+        ));
+        assert!(!responds(
+            ResponderRule::MaxDecline(2.9),
+            &pts,
+            Some(37.0),
+            None
+        ));
+        // Not seen at the last visit: a non-responder.
+        assert!(!responds(ResponderRule::MaxDecline(48.0), &pts, None, None));
+        // Lead-in slope −1: the treatment slope −0.5 is 0.5 points/month and 50% better.
+        assert!(responds(
+            ResponderRule::SlopeImprovement(0.5),
+            &pts,
+            Some(37.0),
+            Some(-1.0)
+        ));
+        assert!(!responds(
+            ResponderRule::SlopeImprovement(0.6),
+            &pts,
+            Some(37.0),
+            Some(-1.0)
+        ));
+        assert!(responds(
+            ResponderRule::SlopeImprovementPercent(50.0),
+            &pts,
+            Some(37.0),
+            Some(-1.0)
+        ));
+        assert!(!responds(
+            ResponderRule::SlopeImprovementPercent(51.0),
+            &pts,
+            Some(37.0),
+            Some(-1.0)
+        ));
+        // No lead-in: a slope rule cannot be met.
+        assert!(!responds(
+            ResponderRule::SlopeImprovement(0.0),
+            &pts,
+            Some(37.0),
+            None
+        ));
+    }
+
+    #[test]
+    fn least_squares_slope() {
+        assert_eq!(ols_slope(&[(0.0, 1.0), (2.0, 5.0)]), Some(2.0));
+        assert_eq!(ols_slope(&[(1.0, 1.0), (1.0, 5.0)]), None);
+        assert_eq!(ols_slope(&[(1.0, 1.0)]), None);
+    }
 }
