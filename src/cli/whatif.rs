@@ -39,7 +39,7 @@ fn arm(spec: &str) -> Result<Arm, crate::cli::UsageError> {
     for name in spec.split('+').map(str::trim) {
         let Some(d) = library::find(name) else {
             let names = library::names();
-            let hint = scenario::did_you_mean(name, names.iter().copied())
+            let hint = alssim::input::did_you_mean(name, names.iter().copied())
                 .map_or(String::new(), |s| format!("did you mean `{s}`? "));
             return Err(crate::cli::UsageError(format!(
                 "unknown drug `{name}` in `{spec}`; {hint}known drugs: {} (`alssim drugs` lists them)",
