@@ -1,11 +1,11 @@
 //! `alssim whatif`: compare therapies on the default population without writing a file.
 
-use alssim::cohort::spec::{Arm, TherapySpec};
+use alssim::cohort::spec::Arm;
 use alssim::model::Genotype;
 use alssim::report::figures::{ResultData, median_text, survival};
 use alssim::report::run::{RunOptions, run_scenario};
 use alssim::scenario::{self, Scenario};
-use alssim::therapy::library;
+use alssim::therapy::{TherapySpec, library};
 use std::path::PathBuf;
 
 /// The bundled default scenario whose population `whatif` uses.

@@ -3,9 +3,9 @@
 //! `docs/SCENARIOS.md` lists them with their reasons.
 
 use super::types::Scenario;
-use crate::cohort::spec::{CycleMode, Simulation, TherapySpec, Visits};
+use crate::cohort::spec::{Simulation, Visits};
 use crate::therapy::plan::DAYS_PER_MONTH;
-use crate::therapy::{Drug, Regimen};
+use crate::therapy::{CycleMode, Drug, Regimen, TherapySpec};
 
 /// Largest number of visits per patient and arm.
 pub const MAX_VISITS: u64 = 2_500;
