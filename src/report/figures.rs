@@ -878,7 +878,7 @@ fn other_origin_fan(data: &ResultData) -> Option<Figure> {
             let xc = (b as f64 + 0.5) * w;
             match m.get(&b).filter(|v| v.len() >= least[i]) {
                 Some(v) => {
-                    let d = super::stats::describe(v);
+                    let d = crate::stats::describe::describe(v);
                     q.push(xc, d.median, d.q05, d.q25, d.q75, d.q95);
                 }
                 None => q.push(xc, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN),

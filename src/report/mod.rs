@@ -8,7 +8,6 @@ pub mod patient_table;
 pub mod plot;
 pub mod result_dir;
 pub mod run;
-pub mod stats;
 pub mod trajectories;
 
 pub use atomic::write_atomic;

@@ -1,9 +1,10 @@
 //! Raw TOML to validated [`Scenario`]: every problem in the file is reported, none is fatal
 //! before the whole file has been read.
 
-use super::diag::{Diagnostic, ScenarioError};
-use super::reader::{self, Ctx, Table, Value, join};
+use super::error::ScenarioError;
 use super::types::*;
+use crate::input::Diagnostic;
+use crate::input::reader::{self, Ctx, Table, Value, join};
 use crate::model::params as registry;
 use crate::model::{Genotype, Params};
 use crate::therapy::{Drug, Trigger};
@@ -290,7 +291,7 @@ fn check_name(
             path,
             format!(
                 "the name `{}` is longer than the limit of {} characters",
-                super::bounds::clip(name, 40),
+                crate::input::clip(name, 40),
                 super::bounds::MAX_NAME_CHARS
             ),
             Some(
@@ -310,7 +311,7 @@ fn check_name(
             path,
             format!(
                 "`{}` cannot name an output folder",
-                super::bounds::clip(name, 60)
+                crate::input::clip(name, 60)
             ),
             Some(if from_file {
                 "the name comes from the file name here; set `name` in `[scenario]` \
@@ -2094,7 +2095,7 @@ fn read_therapies(
                      the limit of {} breakpoints per therapy (every patient's integration \
                      stops at each one)",
                     spec.drug,
-                    super::bounds::readable(breakpoints),
+                    crate::input::readable(breakpoints),
                     super::bounds::MAX_BREAKPOINTS
                 ),
                 Some(
