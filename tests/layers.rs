@@ -16,16 +16,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("cohort", &["model", "solve", "input", "therapy", "stats"]),
     (
         "scenario",
-        // `trial`: a scenario holds its validated `[trial]` design (`trial::TrialDesign`).
-        &[
-            "model", "solve", "input", "therapy", "cohort", "stats", "trial",
-        ],
+        &["model", "solve", "input", "therapy", "cohort", "stats"],
     ),
     (
         "trial",
-        // `report`: the trial page shares the run report's style and escaping (`report::html`).
         &[
-            "model", "solve", "input", "therapy", "cohort", "stats", "report",
+            "model", "solve", "input", "therapy", "cohort", "stats", "scenario",
         ],
     ),
     (

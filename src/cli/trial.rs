@@ -181,7 +181,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         figure.save(&staging.path(""), "power", &FigureOptions::default())?;
         png = std::fs::read(staging.path("power.png")).ok();
     }
-    let report = trial::output::report_html(&trial::output::ReportInput {
+    let report = alssim::report::trial::report_html(&alssim::report::trial::ReportInput {
         name: &s.meta.name,
         description: &s.meta.description,
         design: &design,

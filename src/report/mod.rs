@@ -9,6 +9,7 @@ pub mod plot;
 pub mod result_dir;
 pub mod run;
 pub mod trajectories;
+pub mod trial;
 
 pub use atomic::write_atomic;
 pub use patient_table::{PatientTable, Row};

@@ -9,6 +9,7 @@
 pub mod bounds;
 mod error;
 mod show;
+pub mod trial_design;
 pub mod types;
 mod validate;
 
