@@ -1,7 +1,7 @@
-//! Tables and files: what a run writes for people and for analysis tools.
+//! Figures, `report.html` and result folders: what a run writes for people, from the records
+//! and estimates of [`crate::results`].
 
 pub mod atomic;
-pub mod cohort;
 pub mod figures;
 pub mod html;
 pub mod patient_table;
@@ -9,7 +9,6 @@ pub mod plot;
 pub mod result_dir;
 pub mod run;
 pub mod stats;
-pub mod trajectories;
 
 pub use atomic::write_atomic;
 pub use patient_table::{PatientTable, Row};
