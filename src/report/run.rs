@@ -416,18 +416,22 @@ fn check_inputs(parts: &[PathBuf], dir: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
-fn append_body(
+/// Appends the rows of a part's table to `out`, after checking that its header is `header`
+/// (the columns of the record the table is written from).
+fn append_rows(
     out: &mut std::io::BufWriter<std::fs::File>,
     from: &Path,
-    first: bool,
+    header: &str,
     out_path: &Path,
 ) -> Result<(), RunError> {
     let text = std::fs::read_to_string(from)
         .map_err(|e| RunError::Merge(format!("{}: {e}", from.display())))?;
-    let body = if first {
-        &text[..]
-    } else {
-        text.split_once('\n').map_or("", |(_, rest)| rest)
+    let Some(body) = text.strip_prefix(header) else {
+        return Err(RunError::Merge(format!(
+            "{}: its columns are not those this scenario writes ({})",
+            from.display(),
+            header.trim_end()
+        )));
     };
     out.write_all(body.as_bytes()).map_err(io_err(out_path))
 }
@@ -524,15 +528,14 @@ pub fn merge_parts_with(
         }
         out.finish()?;
     }
-    for (file, wanted) in [("patients.csv", s.simulation.patients)] {
-        if !wanted {
-            continue;
-        }
-        let out_path = staging.path(file);
-        let mut out =
-            std::io::BufWriter::new(std::fs::File::create(&out_path).map_err(io_err(&out_path))?);
-        for (i, p) in parts.iter().enumerate() {
-            append_body(&mut out, &p.dir.join(file), i == 0, &out_path)?;
+    if s.simulation.patients {
+        // The parts' rows are appended as written (each file checked against its hash above),
+        // under the header of the record.
+        let header = patients_header(&spec);
+        let out_path = staging.path("patients.csv");
+        let mut out = open(&staging, "patients.csv", &header)?;
+        for p in &parts {
+            append_rows(&mut out, &p.dir.join("patients.csv"), &header, &out_path)?;
         }
         out.flush().map_err(io_err(&out_path))?;
     }
