@@ -416,6 +416,24 @@ fn check_inputs(parts: &[PathBuf], dir: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
+/// Checks that the table at `path` starts with the line `header`.
+fn check_header(path: &Path, header: &str) -> Result<(), RunError> {
+    use std::io::BufRead;
+    let mut first = String::new();
+    std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .and_then(|mut r| r.read_line(&mut first))
+        .map_err(|e| RunError::Merge(format!("{}: {e}", path.display())))?;
+    if first != header {
+        return Err(RunError::Merge(format!(
+            "{}: its columns are not those this scenario writes ({})",
+            path.display(),
+            header.trim_end()
+        )));
+    }
+    Ok(())
+}
+
 /// Appends the rows of a part's table to `out`, after checking that its header is `header`
 /// (the columns of the record the table is written from).
 fn append_rows(
@@ -500,9 +518,11 @@ pub fn merge_parts_with(
     })?;
     let spec: CohortSpec = s.cohort_spec();
     let trajectories = first.record.trajectories;
+    let header = patients_header(&spec);
     for p in &parts {
         if s.simulation.patients {
             verify_file(p, "patients.csv")?;
+            check_header(&p.dir.join("patients.csv"), &header)?;
         }
         if trajectories {
             verify_file(p, "trajectories.parquet")?;
@@ -529,9 +549,8 @@ pub fn merge_parts_with(
         out.finish()?;
     }
     if s.simulation.patients {
-        // The parts' rows are appended as written (each file checked against its hash above),
-        // under the header of the record.
-        let header = patients_header(&spec);
+        // The parts' rows are appended as written (each file checked against its hash and
+        // header above), under the header of the record.
         let out_path = staging.path("patients.csv");
         let mut out = open(&staging, "patients.csv", &header)?;
         for p in &parts {
@@ -575,6 +594,21 @@ pub fn merge_parts_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_part_table_with_other_columns_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("patients.csv");
+        std::fs::write(&path, "index,arm\n0,a\n").unwrap();
+        check_header(&path, "index,arm\n").unwrap();
+        let e = check_header(&path, "index,arm,age\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("patients.csv") && e.contains("index,arm,age"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn shards_partition_the_indices() {
