@@ -376,6 +376,7 @@ fn survival_figure(data: &ResultData, est: &Estimates) -> Option<Figure> {
     let mut counts = Vec::new();
     let multi = fits.len() > 1;
     for (i, f) in fits.iter().enumerate() {
+        // An arm without patients has no curve, and then there is no figure.
         f.km.as_ref()?;
         let mut x: Vec<f64> = f.curve.iter().map(|c| c.0).collect();
         let mut y: Vec<f64> = f.curve.iter().map(|c| c.1).collect();
