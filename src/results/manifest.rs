@@ -204,7 +204,19 @@ impl Manifest {
     /// `description` and `visits_from` were recorded, they are read from its resolved
     /// scenario.
     pub fn from_json(path: &Path, text: &str) -> Result<Manifest, ReadError> {
-        let mut m: Manifest = serde_json::from_str(text).map_err(|e| ReadError::file(path, e))?;
+        let mut m: Manifest =
+            serde_json::from_str(text).map_err(|e| {
+                match serde_json::from_str::<ToolManifest>(text) {
+                    Ok(t) if !matches!(t.command.as_str(), "run" | "whatif") => ReadError::file(
+                        path,
+                        format!(
+                            "written by `alssim {}`, not by a run of a scenario ({e})",
+                            t.command
+                        ),
+                    ),
+                    _ => ReadError::file(path, e),
+                }
+            })?;
         if m.arms.is_empty() || m.visits_from.is_empty() {
             m.fill_from_resolved();
         }
@@ -354,6 +366,18 @@ mod tests {
         assert_eq!(m.description, "Two arms.");
         assert_eq!(m.visits_from, "onset");
         assert_eq!(m, example());
+    }
+
+    #[test]
+    fn the_manifest_of_another_command_is_not_read_as_a_run() {
+        let text = ToolManifest::new("validate").to_json();
+        let e = Manifest::from_json(Path::new("v/manifest.json"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("v/manifest.json") && e.contains("alssim validate"),
+            "{e}"
+        );
     }
 
     #[test]
