@@ -4,6 +4,8 @@
 //!
 //! - [`model`]: states, parameters, right-hand side and clinical readouts of one patient;
 //! - [`solve`]: integration with Dopri5, visits from the continuous output, located events;
+//! - [`input`]: spanned TOML and diagnostics, shared by scenario and drug files;
+//! - [`therapy`]: drugs, their regimens and the exposure plan of an arm;
 //! - [`cohort`]: virtual populations and the parallel engine;
 //! - [`scenario`]: scenario files, validation and the resolved view;
 //! - [`calibrate`]: natural-history targets, validation and calibration;
@@ -24,6 +26,7 @@
 
 pub mod calibrate;
 pub mod cohort;
+pub mod input;
 pub mod model;
 pub mod report;
 pub mod results;

@@ -1,12 +1,11 @@
 //! Therapies end to end: exactness of untreated arms, monotonicity, paired benefit, resistance,
 //! Bliss combination, genotype restriction and breakpoints.
 
-use alssim::cohort::spec::{Arm, CycleMode, TherapySpec};
 use alssim::cohort::{self, ArmCourse, Outcome};
 use alssim::model::{Covariates, Genotype, Params, PatientModel};
 use alssim::scenario;
 use alssim::solve::{Schedule, SolverOptions, simulate};
-use alssim::therapy::{ArmPlan, TriggerTimes, library};
+use alssim::therapy::{ArmPlan, CycleMode, TherapySpec, TriggerTimes, library};
 
 /// Paired comparisons allow for the solver: a course resumed at a breakpoint takes other steps
 /// than the untreated one (rtol 1e-4), so event times may move by far less than this.
@@ -197,14 +196,7 @@ resistance = [{ mechanism = "mitochondrial-adaptation", ceiling = 1.0, build-up-
 fn plan_with(drug: &str, edit: impl FnOnce(&mut TherapySpec)) -> ArmPlan {
     let mut t = TherapySpec::new(library::find(drug).unwrap().clone());
     edit(&mut t);
-    ArmPlan::new(
-        &Arm {
-            name: "a".into(),
-            therapies: vec![t],
-            interaction: 1.0,
-        },
-        121.0,
-    )
+    ArmPlan::new(&[t], 1.0, 121.0)
 }
 
 #[test]
@@ -274,14 +266,7 @@ fn bliss_combination_of_two_same_target_drugs_matches_its_formula() {
     };
     let (e1, e2) = (effect(&specs[0]), effect(&specs[1]));
     for interaction in [1.0, 1.5, 0.5] {
-        let plan = ArmPlan::new(
-            &Arm {
-                name: "both".into(),
-                therapies: specs.clone(),
-                interaction,
-            },
-            121.0,
-        );
+        let plan = ArmPlan::new(&specs, interaction, 121.0);
         let s = plan
             .schedule(Genotype::Sporadic, 10.0, &TriggerTimes::default(), 1, 0)
             .unwrap()

@@ -466,6 +466,17 @@ fn the_command_runs_a_bundled_design_and_refuses_a_file_without_a_trial() {
     // CENTAUR's open-label extension: visits after week 24 are in the extension.
     assert!(patients.contains(",extension,"));
     assert!(html.contains("open-label extension"));
+    // The power figure compares randomised arms only: not the extension's delayed-start arm.
+    let fig = dir.path().join("f");
+    let o = common::alssim()
+        .args(["trial", "scenarios/trial-centaur.toml", "--replicates", "2"])
+        .args(["--sample-sizes", "30,60", "--quiet", "--out"])
+        .arg(&fig)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = std::fs::read_to_string(fig.join("power.svg")).unwrap();
+    assert!(svg.contains("delayed-start") && !svg.contains("placebo-then"));
     let o = common::alssim()
         .args(["trial", "scenarios/natural-history.toml", "--out"])
         .arg(dir.path().join("n"))

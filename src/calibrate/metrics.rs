@@ -261,7 +261,7 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 }
 
 fn quantile(v: &[f64], p: f64) -> f64 {
-    crate::report::stats::quantile_sorted(v, p)
+    crate::stats::describe::quantile_sorted(v, p)
 }
 
 fn mean_estimate(v: &[f64]) -> Estimate {

@@ -349,7 +349,7 @@ impl DeclineHistogram {
             return None;
         }
         v.sort_by(f64::total_cmp);
-        let q = |p| crate::report::stats::quantile_sorted(&v, p);
+        let q = |p| crate::stats::describe::quantile_sorted(&v, p);
         let (mut lo, mut hi) = (q(0.002), q(0.998));
         for &x in include.iter().filter(|x| x.is_finite()) {
             lo = lo.min(x);
@@ -444,7 +444,7 @@ pub fn shape_markdown(outcomes: &[Outcome]) -> String {
             "- D50 (months from onset to half the ALSFRS-R, sigmoid fitted per patient; n = {}): \
              median {:.1}; below 20 months {:.0}%, 20-40 {:.0}%, above 40 {:.0}%.",
             v.len(),
-            crate::report::stats::quantile_sorted(&v, 0.5),
+            crate::stats::describe::quantile_sorted(&v, 0.5),
             100.0 * fast,
             100.0 * mid,
             100.0 * slow
@@ -689,7 +689,7 @@ impl ValidationFigures {
         let mut v = self.d50.clone();
         v.sort_by(f64::total_cmp);
         // Up to the 99th percentile, in whole bins, and at least past the last group boundary.
-        let top = crate::report::stats::quantile_sorted(&v, 0.99).max(D50_GROUPS[1] + D50_BIN);
+        let top = crate::stats::describe::quantile_sorted(&v, 0.99).max(D50_GROUPS[1] + D50_BIN);
         let bins = (top / D50_BIN).ceil() as usize;
         let edges: Vec<f64> = (0..=bins).map(|k| k as f64 * D50_BIN).collect();
         let mut counts = vec![0.0; bins];
@@ -701,7 +701,7 @@ impl ValidationFigures {
             }
         }
         let [fast, mid, slow] = d50_shares(&v);
-        let median = crate::report::stats::quantile_sorted(&v, 0.5);
+        let median = crate::stats::describe::quantile_sorted(&v, 0.5);
         let mut hist = Histogram::new(
             "D50: months from onset to half the ALSFRS-R, per patient".to_string(),
             Axis::new("D50 (months from onset)"),

@@ -111,7 +111,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let Some(d) = library::find(&name) else {
         let names = library::names();
-        let hint = alssim::scenario::did_you_mean(&name, names.iter().copied())
+        let hint = alssim::input::did_you_mean(&name, names.iter().copied())
             .map_or(String::new(), |s| format!("did you mean `{s}`? "));
         return Err(crate::cli::UsageError(format!(
             "unknown drug `{name}`; {hint}known drugs: {}",

@@ -89,7 +89,7 @@ pub fn main() -> ExitCode {
             eprintln!(
                 "error: internal error in alssim (a bug; please report it with the command \
                  line): {}",
-                alssim::scenario::bounds::clip(&text, 1000)
+                alssim::input::clip(&text, 1000)
             );
         }));
     }
@@ -165,7 +165,7 @@ pub fn message(err: &anyhow::Error) -> String {
     }
     // Every line readable: a value echoed from the input is never printed whole when huge.
     text.lines()
-        .map(|l| alssim::scenario::bounds::clip(l, 1000))
+        .map(|l| alssim::input::clip(l, 1000))
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -24,7 +24,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if matching.is_empty() {
         return Err(crate::cli::UsageError(format!(
             "no parameter name contains `{}`; `alssim params` lists all {}",
-            alssim::scenario::bounds::clip(&args.filter.unwrap_or_default(), 60),
+            alssim::input::clip(&args.filter.unwrap_or_default(), 60),
             PARAMETERS.len()
         ))
         .into());

@@ -68,11 +68,11 @@ fn parse_fraction(s: &str) -> Result<f64, String> {
         Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
         Ok(x) => Err(format!(
             "{} is out of range: accepted a fraction from 0 to 1",
-            alssim::scenario::bounds::readable(x)
+            alssim::input::readable(x)
         )),
         Err(_) => Err(format!(
             "`{}` is not a number: accepted a fraction from 0 to 1",
-            alssim::scenario::bounds::clip(s, 40)
+            alssim::input::clip(s, 40)
         )),
     }
 }

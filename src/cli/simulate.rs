@@ -188,8 +188,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Err(UsageError(format!(
             "--interval {}: {} rows over a horizon of {} months is more than the limit of {} \
              rows; accepted: an interval of at least {:.6} months",
-            alssim::scenario::bounds::readable(args.interval),
-            alssim::scenario::bounds::readable(rows),
+            alssim::input::readable(args.interval),
+            alssim::input::readable(rows),
             args.horizon,
             MAX_ROWS,
             args.horizon / (MAX_ROWS - 1.0) + 5e-7

@@ -77,13 +77,15 @@ fn power_figure(power: &[Power], design: &TrialDesign, arms: &[String], replicat
     ))
     .mark(Mark::hline(0.8, "80% power").dashed())
     .mark(Mark::hline(design.alpha, "α").dashed());
+    // Comparisons are between randomised arms only (an extension's delayed-start arm is not).
+    let randomised = design.randomised_arms();
     for &endpoint in &design.endpoints {
-        for arm in 1..arms.len() {
+        for arm in 1..randomised {
             let rows: Vec<&Power> = power
                 .iter()
                 .filter(|p| p.endpoint == endpoint && p.arm == arm)
                 .collect();
-            let label = if arms.len() > 2 {
+            let label = if randomised > 2 {
                 format!("{endpoint}: {} vs {}", arms[arm], arms[0])
             } else {
                 endpoint.to_string()
@@ -179,7 +181,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         figure.save(&staging.path(""), "power", &FigureOptions::default())?;
         png = std::fs::read(staging.path("power.png")).ok();
     }
-    let report = trial::output::report_html(&trial::output::ReportInput {
+    let report = alssim::report::trial::report_html(&alssim::report::trial::ReportInput {
         name: &s.meta.name,
         description: &s.meta.description,
         design: &design,

@@ -1,13 +1,13 @@
 //! `alssim whatif`: compare therapies on the default population without writing a file.
 
-use alssim::cohort::spec::{Arm, TherapySpec};
+use alssim::cohort::spec::Arm;
 use alssim::model::Genotype;
 use alssim::report::figures::median_text;
 use alssim::report::run::{RunOptions, run_scenario};
 use alssim::results::ResultData;
 use alssim::results::estimates::{mean_slope, survival};
 use alssim::scenario::{self, Scenario};
-use alssim::therapy::library;
+use alssim::therapy::{TherapySpec, library};
 use std::path::PathBuf;
 
 /// The bundled default scenario whose population `whatif` uses.
@@ -41,7 +41,7 @@ fn arm(spec: &str) -> Result<Arm, crate::cli::UsageError> {
     for name in spec.split('+').map(str::trim) {
         let Some(d) = library::find(name) else {
             let names = library::names();
-            let hint = scenario::did_you_mean(name, names.iter().copied())
+            let hint = alssim::input::did_you_mean(name, names.iter().copied())
                 .map_or(String::new(), |s| format!("did you mean `{s}`? "));
             return Err(crate::cli::UsageError(format!(
                 "unknown drug `{name}` in `{spec}`; {hint}known drugs: {} (`alssim drugs` lists them)",

@@ -390,7 +390,13 @@ fn passes_genotype(inclusion: &Inclusion, draw: &Draw) -> bool {
 pub fn arm_plans(spec: &CohortSpec) -> Vec<ArmPlan> {
     spec.arms
         .iter()
-        .map(|a| ArmPlan::new(a, spec.simulation.horizon_months + 1.0))
+        .map(|a| {
+            ArmPlan::new(
+                &a.therapies,
+                a.interaction,
+                spec.simulation.horizon_months + 1.0,
+            )
+        })
         .collect()
 }
 

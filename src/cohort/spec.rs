@@ -2,6 +2,8 @@
 //! The scenario layer builds them from files; every value here has been checked.
 
 use crate::model::{Genotype, N_REGIONS, Region};
+// An arm's therapies are described by the therapy layer.
+pub use crate::therapy::{CycleMode, TherapySpec};
 
 /// Time origin of the visit schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,67 +284,6 @@ impl Default for Population {
             correlations: Vec::new(),
             inclusion: Inclusion::default(),
             enrollment: Enrollment::default(),
-        }
-    }
-}
-
-/// How a cyclic regimen is integrated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CycleMode {
-    /// One phase per regimen change with the cycle's time-averaged effect (fast; exact for
-    /// cycles much shorter than the disease's time scale).
-    #[default]
-    Averaged,
-    /// A breakpoint at every switch between dosing and rest days.
-    Resolved,
-}
-
-impl CycleMode {
-    /// Name in scenario files.
-    pub const fn name(self) -> &'static str {
-        match self {
-            CycleMode::Averaged => "averaged",
-            CycleMode::Resolved => "resolved",
-        }
-    }
-}
-
-/// One therapy of an arm.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TherapySpec {
-    /// Drug name (library or scenario).
-    pub drug: String,
-    /// The drug's definition, with the scenario's overrides applied.
-    pub definition: crate::therapy::Drug,
-    /// Start, months after enrollment.
-    pub start_months: f64,
-    /// Stop, months after enrollment (`None`: never).
-    pub stop_months: Option<f64>,
-    /// Dose level relative to the standard dose.
-    pub dose: f64,
-    /// Fraction of doses taken.
-    pub adherence: f64,
-    /// Clinical event that starts the therapy (from the drug unless the scenario overrides).
-    pub trigger: Option<crate::therapy::Trigger>,
-    /// How a cyclic regimen is integrated.
-    pub cycles: CycleMode,
-    /// Drug holidays: `(months on, months off)`, repeated from the start.
-    pub holidays: Option<(f64, f64)>,
-}
-
-impl TherapySpec {
-    /// The drug at its standard dose from enrollment on, with full adherence.
-    pub fn new(definition: crate::therapy::Drug) -> TherapySpec {
-        TherapySpec {
-            drug: definition.name.clone(),
-            trigger: definition.trigger,
-            definition,
-            start_months: 0.0,
-            stop_months: None,
-            dose: 1.0,
-            adherence: 1.0,
-            cycles: CycleMode::Averaged,
-            holidays: None,
         }
     }
 }

@@ -693,7 +693,7 @@ mod tests {
                     <= FVC_BIN / 2.0 + 1e-12
             );
         }
-        let exact = crate::report::stats::describe(&xs);
+        let exact = crate::stats::describe::describe(&xs);
         assert!((a.quantile(Binning::Linear(FVC_BIN), 0.25) - exact.q25).abs() <= FVC_BIN);
         assert!((a.mean() - exact.mean).abs() < 1e-6);
         assert!((a.sd() - exact.sd).abs() < 1e-6);

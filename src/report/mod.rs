@@ -8,7 +8,7 @@ pub mod patient_table;
 pub mod plot;
 pub mod result_dir;
 pub mod run;
-pub mod stats;
+pub mod trial;
 
 pub use atomic::write_atomic;
 pub use patient_table::{PatientTable, Row};

@@ -626,7 +626,7 @@ fn other_origin_fan(data: &ResultData) -> Option<OtherOriginFan> {
                 let xc = (b as f64 + 0.5) * w;
                 match m.get(&b).filter(|v| v.len() >= least[i]) {
                     Some(v) => {
-                        let d = crate::report::stats::describe(v);
+                        let d = crate::stats::describe::describe(v);
                         q.push(xc, d.mean, d.median, d.q05, d.q25, d.q75, d.q95);
                     }
                     None => q.push(

@@ -3,9 +3,9 @@
 //! `docs/SCENARIOS.md` lists them with their reasons.
 
 use super::types::Scenario;
-use crate::cohort::spec::{CycleMode, Simulation, TherapySpec, Visits};
+use crate::cohort::spec::{Simulation, Visits};
 use crate::therapy::plan::DAYS_PER_MONTH;
-use crate::therapy::{Drug, Regimen};
+use crate::therapy::{CycleMode, Drug, Regimen, TherapySpec};
 
 /// Largest number of visits per patient and arm.
 pub const MAX_VISITS: u64 = 2_500;
@@ -118,42 +118,5 @@ fn count(n: u64) -> String {
     }
 }
 
-/// A number for a message: plain from 1e-4 to below 1e16 (and 0), else in `e` notation, so that
-/// 1e300 is not printed with 300 digits.
-pub fn readable(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() || (1e-4..1e16).contains(&x.abs()) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
-}
-
-/// `s` for a message: at most `max` characters, with the length of the rest when cut.
-pub fn clip(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s.to_string(),
-        Some((i, _)) => format!("{}... ({} characters)", &s[..i], s.chars().count()),
-    }
-}
-
 /// Largest pool of screened patients a trial may simulate.
 pub const MAX_TRIAL_POOL: u64 = 10_000_000;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clip_keeps_short_text_and_cuts_long_text_on_a_character() {
-        assert_eq!(clip("abc", 5), "abc");
-        assert_eq!(clip("ééééé", 2), "éé... (5 characters)");
-    }
-
-    #[test]
-    fn readable_numbers_use_e_notation_outside_a_plain_range() {
-        assert_eq!(readable(1e300), "1e300");
-        assert_eq!(readable(-2.5e-7), "-2.5e-7");
-        assert_eq!(readable(12.5), "12.5");
-        assert_eq!(readable(0.0), "0");
-    }
-}

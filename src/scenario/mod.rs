@@ -7,14 +7,14 @@
 //! defaults filled in, as TOML that reads back to the same scenario.
 
 pub mod bounds;
-pub mod diag;
-pub(crate) mod reader;
+mod error;
 mod show;
+pub mod trial_design;
 pub mod types;
 mod validate;
 
-pub use diag::{Diagnostic, ScenarioError};
-pub use reader::did_you_mean;
+pub use crate::input::Diagnostic;
+pub use error::ScenarioError;
 pub use show::to_toml;
 pub use types::{Meta, Scenario};
 pub use validate::{MAX_PATIENTS, PROBABILITY_TOLERANCE, load, parse};

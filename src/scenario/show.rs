@@ -218,7 +218,7 @@ pub fn to_toml(s: &Scenario) -> String {
 }
 
 /// The `[trial]` table with every default written out.
-fn trial_table(t: &crate::trial::TrialDesign, arm_names: &[String]) -> Value {
+fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Value {
     let pair = |(lo, hi): (f64, f64)| Value::Array(vec![num(lo), num(hi)]);
     let e = &t.eligibility;
     let mut eligibility: Vec<(&str, Value)> = Vec::new();
@@ -263,7 +263,9 @@ fn trial_table(t: &crate::trial::TrialDesign, arm_names: &[String]) -> Value {
         ("informative-dropout", num(t.informative_dropout)),
         ("pool", Value::Integer(t.pool_size() as i64)),
     ];
-    if t.endpoints.contains(&crate::trial::Endpoint::AlsfrsChange) {
+    if t.endpoints
+        .contains(&super::trial_design::Endpoint::AlsfrsChange)
+    {
         root.push(("missing", Value::String(t.missing.name().into())));
     }
     if !t.stratify.is_empty() {

@@ -18,7 +18,7 @@ pub struct Scenario {
     /// `[[arm]]`, in file order.
     pub arms: Vec<Arm>,
     /// `[trial]`: the design of a virtual trial (`alssim trial`), if the file has one.
-    pub trial: Option<crate::trial::TrialDesign>,
+    pub trial: Option<super::trial_design::TrialDesign>,
 }
 
 /// `[scenario]`: name and description.

@@ -1,9 +1,10 @@
 //! Raw TOML to validated [`Scenario`]: every problem in the file is reported, none is fatal
 //! before the whole file has been read.
 
-use super::diag::{Diagnostic, ScenarioError};
-use super::reader::{self, Ctx, Table, Value, join};
+use super::error::ScenarioError;
 use super::types::*;
+use crate::input::Diagnostic;
+use crate::input::reader::{self, Ctx, Table, Value, join};
 use crate::model::params as registry;
 use crate::model::{Genotype, Params};
 use crate::therapy::{Drug, Trigger};
@@ -290,7 +291,7 @@ fn check_name(
             path,
             format!(
                 "the name `{}` is longer than the limit of {} characters",
-                super::bounds::clip(name, 40),
+                crate::input::clip(name, 40),
                 super::bounds::MAX_NAME_CHARS
             ),
             Some(
@@ -310,7 +311,7 @@ fn check_name(
             path,
             format!(
                 "`{}` cannot name an output folder",
-                super::bounds::clip(name, 60)
+                crate::input::clip(name, 60)
             ),
             Some(if from_file {
                 "the name comes from the file name here; set `name` in `[scenario]` \
@@ -1040,8 +1041,8 @@ fn read_trial(
     t: &Table<'_, '_>,
     arms: &[Arm],
     simulation: &Simulation,
-) -> Option<crate::trial::TrialDesign> {
-    use crate::trial::{Eligibility, Endpoint, TrialDesign};
+) -> Option<super::trial_design::TrialDesign> {
+    use super::trial_design::{Eligibility, Endpoint, TrialDesign};
     let n_arms = arms.len();
     let before = ctx.error_count();
     let sample_size = match t.get("sample-size") {
@@ -1211,14 +1212,14 @@ fn read_trial(
 
 /// The parts of `[trial]` beyond sample, endpoints and eligibility.
 struct TrialConduct {
-    lead_in: Option<crate::trial::LeadIn>,
-    stratify: Vec<crate::trial::Factor>,
+    lead_in: Option<super::trial_design::LeadIn>,
+    stratify: Vec<super::trial_design::Factor>,
     block_size: usize,
-    responder: Option<crate::trial::ResponderRule>,
-    composite: crate::trial::Composite,
+    responder: Option<super::trial_design::ResponderRule>,
+    composite: super::trial_design::Composite,
     survival_month: Option<f64>,
-    missing: crate::trial::Missing,
-    extension: Option<crate::trial::Extension>,
+    missing: super::trial_design::Missing,
+    extension: Option<super::trial_design::Extension>,
 }
 
 /// Lead-in, stratification, the responder and composite definitions, the survival landmark
@@ -1230,7 +1231,7 @@ fn read_trial_conduct(
     simulation: &Simulation,
     allocation: Option<&[u32]>,
 ) -> Option<TrialConduct> {
-    use crate::trial::{Composite, Factor, LeadIn, Missing, ResponderRule};
+    use super::trial_design::{Composite, Factor, LeadIn, Missing, ResponderRule};
     let before = ctx.error_count();
     let times = simulation.visit_times();
     let last = times.iter().copied().fold(0.0, f64::max);
@@ -1442,7 +1443,7 @@ fn read_extension(
     arms: &[Arm],
     times: &[f64],
     t0: f64,
-) -> Option<crate::trial::Extension> {
+) -> Option<super::trial_design::Extension> {
     let e = reader::table(ctx, t.get("extension")?, "trial.extension", EXTENSION)?;
     let after = match e.get("after-months") {
         Some(v) => reader::number(
@@ -1552,7 +1553,7 @@ fn read_extension(
             );
         }
     }
-    Some(crate::trial::Extension {
+    Some(super::trial_design::Extension {
         after_months: after,
         arm,
     })
@@ -1563,10 +1564,10 @@ fn read_extension(
 fn check_endpoint_options(
     ctx: &mut Ctx<'_>,
     t: &Table<'_, '_>,
-    endpoints: &[crate::trial::Endpoint],
+    endpoints: &[super::trial_design::Endpoint],
     extra: &TrialConduct,
 ) {
-    use crate::trial::Endpoint;
+    use super::trial_design::Endpoint;
     let needs = [
         ("responder", Endpoint::Responder),
         ("composite", Endpoint::Composite),
@@ -2094,7 +2095,7 @@ fn read_therapies(
                      the limit of {} breakpoints per therapy (every patient's integration \
                      stops at each one)",
                     spec.drug,
-                    super::bounds::readable(breakpoints),
+                    crate::input::readable(breakpoints),
                     super::bounds::MAX_BREAKPOINTS
                 ),
                 Some(

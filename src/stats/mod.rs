@@ -11,6 +11,8 @@
 //! - [`responder`]: difference of proportions (Newcombe's hybrid score interval) and ratio
 //!   of geometric means;
 //! - [`slope`]: least-squares lines and parabolas for progression slopes;
+//! - [`describe`]: mean, standard deviation and quantiles of a finished sample (NaN where a
+//!   statistic is undefined, as for an empty sample);
 //! - [`summary`]: confidence intervals for a mean and a proportion (Wilson);
 //! - [`dist`]: the distribution functions behind the p-values and critical values
 //!   (incomplete gamma and beta, chi-square, normal and Student t).
@@ -24,6 +26,7 @@
 
 pub mod ancova;
 pub mod cox;
+pub mod describe;
 pub mod dist;
 pub mod joint_rank;
 pub mod km;

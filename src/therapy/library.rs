@@ -2,8 +2,8 @@
 
 use super::drug::Drug;
 use super::read::{DRUG_FILE, read_drug};
-use crate::scenario::diag::Diagnostic;
-use crate::scenario::reader::{Ctx, Table};
+use crate::input::Diagnostic;
+use crate::input::reader::{Ctx, Table};
 use std::sync::OnceLock;
 use toml::de::DeTable;
 

@@ -10,7 +10,9 @@ pub mod drug;
 pub mod library;
 pub mod plan;
 pub mod read;
+pub mod spec;
 pub mod write;
 
 pub use drug::{Drug, Effect, Exposure, Mechanism, Regimen, Resistance, Status, Target, Trigger};
 pub use plan::{ArmPlan, TriggerTimes};
+pub use spec::{CycleMode, TherapySpec};

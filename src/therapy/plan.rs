@@ -7,7 +7,7 @@
 //! across the breakpoints in closed form.
 
 use super::drug::{Drug, Regimen, Trigger};
-use crate::cohort::spec::{Arm, CycleMode, TherapySpec};
+use super::spec::{CycleMode, TherapySpec};
 use crate::model::{Compensation, Genotype, ModulationLaw, Slot, Term, TermKind};
 use crate::solve::{Schedule, SolveError};
 use rand::SeedableRng;
@@ -361,10 +361,10 @@ fn fnv(s: &str) -> u64 {
 const RESISTANCE_SEED_MIX: u64 = 0x7265_7369_7374_616e;
 
 impl ArmPlan {
-    /// The plan of an arm, with exposure resolved up to `horizon` months after enrollment.
-    pub fn new(arm: &Arm, horizon: f64) -> ArmPlan {
-        let therapies = arm
-            .therapies
+    /// The plan of an arm's therapies, combined with the arm's `interaction` factor, with
+    /// exposure resolved up to `horizon` months after enrollment.
+    pub fn new(therapies: &[TherapySpec], interaction: f64, horizon: f64) -> ArmPlan {
+        let therapies = therapies
             .iter()
             .map(|t| Planned {
                 timeline: timeline(&t.definition, t, horizon - t.start_months + 1.0),
@@ -376,7 +376,7 @@ impl ArmPlan {
             .collect();
         ArmPlan {
             therapies,
-            interaction: arm.interaction,
+            interaction,
         }
     }
 

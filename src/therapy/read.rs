@@ -8,7 +8,7 @@
 //! values that a table changes are dropped unless the table gives new ones.
 
 use super::drug::*;
-use crate::scenario::reader::{self, Ctx, Table, Value};
+use crate::input::reader::{self, Ctx, Table, Value};
 use toml::de::DeValue;
 
 /// Keys of a drug file.

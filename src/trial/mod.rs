@@ -5,7 +5,8 @@
 //! runs it. The statistics live in [`crate::stats`]; this module decides who is in the trial,
 //! what the trial sees of each patient, and which analysis each endpoint gets.
 
-pub mod design;
+/// The design types, which a scenario holds (its validated `[trial]` table).
+pub use crate::scenario::trial_design as design;
 pub mod output;
 pub mod run;
 

@@ -2,6 +2,7 @@
 //! at the first one, and key tracking so that no unknown key is silently ignored.
 
 use super::diag::Diagnostic;
+use super::text::readable;
 use crate::model::params::edit_distance;
 use std::ops::Range;
 use toml::Spanned;
@@ -231,7 +232,7 @@ pub fn number(
             ctx.error(
                 v.span(),
                 path,
-                format!("{} is out of range", super::bounds::readable(x)),
+                format!("{} is out of range", readable(x)),
                 Some(range_help(lo, hi, unit)),
             );
             None

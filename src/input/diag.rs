@@ -1,9 +1,10 @@
-//! Diagnostics: one problem in a scenario file, with where it is and what would be accepted.
+//! Diagnostics: one problem in an input file (a scenario or a drug file), with where it is and
+//! what would be accepted.
 
 use std::fmt;
 use std::ops::Range;
 
-/// One problem found in a scenario file.
+/// One problem found in an input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// File name as given.
@@ -56,7 +57,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use super::bounds::clip;
+        use super::text::clip;
         write!(
             f,
             "{}:{}:{}: ",
@@ -102,52 +103,6 @@ impl fmt::Display for Diagnostic {
             write!(f, "\n{:gutter$} = help: {}", "", clip(help, 800))?;
         }
         Ok(())
-    }
-}
-
-/// Why a scenario could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The path.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file was read but has problems; all of them are listed.
-    #[error("{} has {} problem{}", .file, .diagnostics.len(), if .diagnostics.len() == 1 { "" } else { "s" })]
-    Invalid {
-        /// The file.
-        file: String,
-        /// Every problem found, in file order.
-        diagnostics: Vec<Diagnostic>,
-    },
-}
-
-impl ScenarioError {
-    /// The problems, if the file was readable.
-    pub fn diagnostics(&self) -> &[Diagnostic] {
-        match self {
-            ScenarioError::Io { .. } => &[],
-            ScenarioError::Invalid { diagnostics, .. } => diagnostics,
-        }
-    }
-
-    /// The error with every diagnostic, as printed by `alssim check`.
-    pub fn report(&self) -> String {
-        match self {
-            ScenarioError::Io { .. } => format!("error: {self}"),
-            ScenarioError::Invalid { diagnostics, .. } => {
-                let mut out = String::new();
-                for d in diagnostics {
-                    out.push_str(&format!("error: {d}\n\n"));
-                }
-                out.push_str(&format!("{self}"));
-                out
-            }
-        }
     }
 }
 
