@@ -11,7 +11,12 @@
 //! - [`calibrate`]: natural-history targets, validation and calibration;
 //! - [`stats`]: survival and slope statistics (Kaplan-Meier, log-rank, Cox), checked against
 //!   published worked examples;
-//! - [`report`]: tables and files (written whole or not at all).
+//! - [`trial`]: virtual clinical trials run on the cohort engine;
+//! - [`results`]: the files of a result folder as typed records (written and read through
+//!   them) and the estimates the figures and the report show;
+//! - [`report`]: figures, `report.html` and result folders (written whole or not at all).
+//!
+//! In short: model ← solve ← cohort ← scenario ← trial, results ← report ← cli.
 //!
 //! The equations are documented in each model module and, with every parameter's unit, default
 //! and source, in `docs/MODEL.md`.
@@ -24,6 +29,7 @@ pub mod cohort;
 pub mod input;
 pub mod model;
 pub mod report;
+pub mod results;
 pub mod scenario;
 pub mod solve;
 pub mod stats;

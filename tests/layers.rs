@@ -19,21 +19,28 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["model", "solve", "input", "therapy", "cohort", "stats"],
     ),
     (
-        "trial",
+        "results",
         &[
             "model", "solve", "input", "therapy", "cohort", "stats", "scenario",
         ],
     ),
     (
+        "trial",
+        &[
+            "model", "solve", "input", "therapy", "cohort", "stats", "scenario", "results",
+        ],
+    ),
+    (
         "report",
         &[
-            "model", "solve", "input", "therapy", "cohort", "stats", "scenario", "trial",
+            "model", "solve", "input", "therapy", "cohort", "stats", "scenario", "trial", "results",
         ],
     ),
     (
         "calibrate",
         &[
-            "model", "solve", "input", "therapy", "cohort", "stats", "scenario", "trial", "report",
+            "model", "solve", "input", "therapy", "cohort", "stats", "scenario", "trial",
+            "results", "report",
         ],
     ),
 ];

@@ -6,12 +6,13 @@
 
 use alssim::calibrate::validate::{self, FIGURES, ValidationFigures};
 use alssim::cohort::Outcome;
-use alssim::report::figures::{self, ResultData};
+use alssim::report::figures;
 use alssim::report::plot::{
     Axis, Chart, Colour, Figure, FigureOptions, Format, Grid, Histogram, LegendPosition, Mark,
     PALETTE, PlotError, Points, RiskTable, Series, grid_chart, horizontal_bars, line_chart,
     step_chart,
 };
+use alssim::results::{Estimates, ResultData};
 use assert_cmd::Command;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -687,7 +688,8 @@ fn report_figures_of_bundled_scenarios_are_drawn() {
         let data = ResultData::read(&out).unwrap();
         assert_eq!(data.arms.len(), arms, "{tag}");
         assert!(data.visits.as_ref().is_some_and(|v| !v.is_empty()));
-        let (all, _notes) = figures::figures(&data);
+        let est = Estimates::new(&data);
+        let (all, _notes) = figures::figures(&data, &est);
         let names: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
         let fan = format!("alsfrs_fan_{other}");
         for name in [
@@ -732,7 +734,7 @@ fn report_figures_of_bundled_scenarios_are_drawn() {
             let counts: Vec<String> = table
                 .x
                 .iter()
-                .map(|&t| figures::at_risk(&data, arm, t).to_string())
+                .map(|&t| alssim::results::estimates::at_risk(&data, arm, t).to_string())
                 .collect();
             assert_eq!(row.values, counts);
         }
@@ -751,7 +753,7 @@ fn report_figures_of_bundled_scenarios_are_drawn() {
             for (i, (s, arm)) in m.series.iter().zip(&data.arms).enumerate() {
                 assert_eq!((&s.label, s.colour), (arm, Some(Colour::Series(i))));
                 // The mean of the four regional means in summary.csv.
-                let region = |r: &str| data.rows(arm, &format!("neurons_{r}"))[1].mean;
+                let region = |r: &str| data.rows(arm, &format!("neurons_{r}"))[1].mean.unwrap();
                 let mean = ["bulbar", "cervical", "thoracic", "lumbar"]
                     .iter()
                     .map(|r| region(r))

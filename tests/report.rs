@@ -410,3 +410,66 @@ fn trajectories_add_the_fan_against_the_other_time_origin() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("id=\"alsfrs_fan_enrollment\""));
 }
+
+#[test]
+fn plot_names_the_file_row_and_column_of_a_cell_that_does_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("nh");
+    run("natural-history", &out, &["--no-plots"]);
+    let path = out.join("patients.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|c| *c == "follow_up_months")
+        .unwrap();
+    // The third data row gets a follow-up that is not a number.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut cells: Vec<&str> = lines[3].split(',').collect();
+    cells[column] = "soon";
+    lines[3] = cells.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let o = alssim()
+        .args(["plot", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("patients.csv") && err.contains("row 3") && err.contains("`follow_up_months`"),
+        "{err}"
+    );
+    assert!(!out.join("report.html").exists());
+}
+
+#[test]
+fn plot_reads_a_manifest_written_before_arms_description_and_visit_origin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (new, old) = (tmp.path().join("new"), tmp.path().join("old"));
+    run("trial-like", &new, &[]);
+    run("trial-like", &old, &["--no-plots"]);
+    let path = old.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(m["arms"], serde_json::json!(["placebo", "riluzole"]));
+    for key in ["arms", "description", "visits_from"] {
+        m.as_object_mut().unwrap().remove(key).unwrap();
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let o = alssim()
+        .args(["plot", old.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The same figures as from the full manifest.
+    for f in ["survival.svg", "alsfrs_fan.svg", "treatment_effects.svg"] {
+        assert_eq!(
+            std::fs::read(new.join(f)).unwrap(),
+            std::fs::read(old.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let html = std::fs::read_to_string(old.join("report.html")).unwrap();
+    assert!(html.contains("<h1>Scenario trial-like</h1>"));
+    assert!(html.contains("Months since enrollment") || html.contains("months since enrollment"));
+}

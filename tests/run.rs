@@ -315,13 +315,13 @@ fn trajectory_table_is_readable_and_merges_byte_identically_across_batches() {
     let whole = tmp.path().join("whole");
     run_into(&s, &whole, &["--quiet", "--trajectories"]);
     let batches =
-        alssim::report::trajectories::read_all(&whole.join("trajectories.parquet")).unwrap();
-    let rows = alssim::report::trajectories::row_count(&batches);
+        alssim::results::trajectories::read_all(&whole.join("trajectories.parquet")).unwrap();
+    let rows = alssim::results::trajectories::row_count(&batches);
     assert!(
-        rows > 2 * alssim::report::trajectories::BATCH_ROWS,
+        rows > 2 * alssim::results::trajectories::BATCH_ROWS,
         "{rows} rows"
     );
-    assert!(batches.iter().all(alssim::report::trajectories::no_nulls));
+    assert!(batches.iter().all(alssim::results::trajectories::no_nulls));
     assert_eq!(batches[0].schema().field(0).name(), "index");
     assert_eq!(batches[0].schema().field(3).name(), "alsfrs_r");
     // One row per rated visit: the summary's at-risk counts add up to the same number.

@@ -176,11 +176,9 @@ pub struct MergeArgs {
 
 /// `simulation.max-failed-fraction` of the resolved scenario recorded in a result's manifest.
 fn recorded_max_failed_fraction(dir: &std::path::Path) -> f64 {
-    std::fs::read_to_string(dir.join("manifest.json"))
+    alssim::results::Manifest::read(&dir.join("manifest.json"))
         .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|m| m["resolved_scenario"].as_str().map(str::to_string))
-        .and_then(|resolved| toml::from_str::<toml::Value>(&resolved).ok())
+        .and_then(|m| toml::from_str::<toml::Value>(&m.resolved_scenario).ok())
         .and_then(|t| t.get("simulation")?.get("max-failed-fraction")?.as_float())
         .unwrap_or(alssim::cohort::spec::DEFAULT_MAX_FAILED_FRACTION)
 }

@@ -2,8 +2,10 @@
 
 use alssim::cohort::spec::Arm;
 use alssim::model::Genotype;
-use alssim::report::figures::{ResultData, median_text, survival};
+use alssim::report::figures::median_text;
 use alssim::report::run::{RunOptions, run_scenario};
+use alssim::results::ResultData;
+use alssim::results::estimates::{mean_slope, survival};
 use alssim::scenario::{self, Scenario};
 use alssim::therapy::{TherapySpec, library};
 use std::path::PathBuf;
@@ -123,16 +125,8 @@ fn comparison(data: &ResultData) -> String {
     use super::table::{Align, render};
     let km = survival(data);
     let control = km.first().and_then(|k| k.median);
-    let mean_slope = |arm: &str| {
-        let v: Vec<f64> = data
-            .arm_patients(arm)
-            .iter()
-            .map(|p| p.slope)
-            .filter(|x| x.is_finite())
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-    };
-    let control_slope = km.first().and_then(|k| mean_slope(&k.arm));
+    let slope_of = |arm: &str| mean_slope(data, arm);
+    let control_slope = km.first().and_then(|k| slope_of(&k.arm));
     let rows: Vec<Vec<String>> = km
         .iter()
         .map(|k| {
@@ -145,7 +139,7 @@ fn comparison(data: &ResultData) -> String {
                 (Some(a), Some(b)) => format!("{:+.1}", a - b),
                 _ => "-".into(),
             };
-            let slope = mean_slope(&k.arm);
+            let slope = slope_of(&k.arm);
             let dslope = match (slope, control_slope) {
                 (Some(a), Some(b)) => format!("{:+.3}", a - b),
                 _ => "-".into(),

@@ -14,7 +14,6 @@
 
 use super::engine::CohortSpec;
 use super::engine::{ArmCourse, N_SLOTS, Observation, Outcome, REGIONAL, ScreenFailure};
-use std::fmt::Write;
 
 /// Fixed-point resolution of FVC and NfL sums, in units of the variable.
 pub const FIXED_POINT: f64 = 1e-6;
@@ -185,7 +184,8 @@ impl Accumulator {
         }
     }
 
-    fn mean(&self) -> f64 {
+    /// Mean of the values added (NaN without any).
+    pub fn mean(&self) -> f64 {
         if self.n == 0 {
             f64::NAN
         } else {
@@ -193,7 +193,8 @@ impl Accumulator {
         }
     }
 
-    fn sd(&self) -> f64 {
+    /// Sample standard deviation of the values added (NaN with fewer than two).
+    pub fn sd(&self) -> f64 {
         if self.n < 2 {
             return f64::NAN;
         }
@@ -201,6 +202,17 @@ impl Accumulator {
         // n Σx² − (Σx)² is exact in i128; divide once at the end.
         let num = n * self.sum_sq - self.sum * self.sum;
         ((num as f64 / (n * (n - 1)) as f64).max(0.0)).sqrt() * FIXED_POINT
+    }
+
+    /// Values added.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// Quantile `p` (Hyndman & Fan type 7) of the binned values of the variable at position
+    /// `variable` of [`VARIABLES`].
+    pub fn variable_quantile(&self, variable: usize, p: f64) -> f64 {
+        self.quantile(BINNING[variable], p)
     }
 
     /// Quantile (Hyndman & Fan type 7) of the binned values.
@@ -249,7 +261,13 @@ impl MeanAccumulator {
         self.sum += other.sum;
     }
 
-    fn mean(&self) -> f64 {
+    /// Values added.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// Mean of the values added (NaN without any).
+    pub fn mean(&self) -> f64 {
         if self.n == 0 {
             f64::NAN
         } else {
@@ -439,58 +457,6 @@ impl CohortSummary {
             }
         }
     }
-
-    /// `summary.csv`.
-    pub fn to_csv(&self, spec: &CohortSpec) -> String {
-        let mut out = String::from(SUMMARY_COLUMNS);
-        out.push('\n');
-        let names = mechanism_names();
-        let times = spec.simulation.visit_times();
-        for (arm, acc) in spec.arms.iter().zip(&self.arms) {
-            for (k, &t) in times.iter().enumerate() {
-                let survival = if acc.enrolled > 0 {
-                    acc.alive[k] as f64 / acc.enrolled as f64
-                } else {
-                    f64::NAN
-                };
-                for (v, name) in VARIABLES.iter().enumerate() {
-                    let a = &acc.visits[k][v];
-                    let b = BINNING[v];
-                    let _ = writeln!(
-                        out,
-                        "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                        arm.name,
-                        num(t),
-                        name,
-                        acc.enrolled,
-                        a.n,
-                        num(survival),
-                        num(a.mean()),
-                        num(a.sd()),
-                        num(a.quantile(b, 0.5)),
-                        num(a.quantile(b, 0.05)),
-                        num(a.quantile(b, 0.25)),
-                        num(a.quantile(b, 0.75)),
-                        num(a.quantile(b, 0.95)),
-                    );
-                }
-                for (m, name) in acc.mechanisms[k].iter().zip(&names) {
-                    let _ = writeln!(
-                        out,
-                        "{},{},{},{},{},{},{},,,,,,",
-                        arm.name,
-                        num(t),
-                        name,
-                        acc.enrolled,
-                        m.n,
-                        num(survival),
-                        num(m.mean())
-                    );
-                }
-            }
-        }
-        out
-    }
 }
 
 fn add_course(acc: &mut ArmSummary, times: &[f64], course: &ArmCourse) {
@@ -518,19 +484,6 @@ fn add_course(acc: &mut ArmSummary, times: &[f64], course: &ArmCourse) {
         {
             m.add(f64::from(x));
         }
-    }
-}
-
-/// Columns of `summary.csv`.
-pub const SUMMARY_COLUMNS: &str =
-    "arm,month,variable,n_enrolled,n_at_risk,survival,mean,sd,median,q05,q25,q75,q95";
-
-/// A number as written in the tables: shortest round-trip form; empty when undefined.
-pub fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
     }
 }
 
@@ -687,21 +640,6 @@ fn sample_from_json(v: &serde_json::Value) -> Option<Vec<SampleCourse>> {
             })
         })
         .collect()
-}
-
-impl CohortSummary {
-    /// `sample_trajectories.csv`: the sample's rated visits, one row per patient, arm and visit.
-    pub fn sample_csv(&self, spec: &CohortSpec) -> String {
-        let mut out = String::from("index,arm,month,alsfrs_r\n");
-        for c in &self.sample {
-            for (arm, visits) in spec.arms.iter().zip(&c.arms) {
-                for (t, total) in visits {
-                    let _ = writeln!(out, "{},{},{},{total}", c.index, arm.name, num(*t));
-                }
-            }
-        }
-        out
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 //! Figures are embedded as base64 `data:` URIs of the files found in the folder (PNG when
 //! present, otherwise SVG); the style sheet is inline, so the page needs nothing else.
 
-use super::figures::{ArmSurvival, NamedFigure, ResultData, months};
+use super::figures::{NamedFigure, median_text, months};
+use crate::results::estimates::KEY_MONTHS;
+use crate::results::manifest::Failure;
+use crate::results::{Estimates, ResultData};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -65,7 +68,7 @@ figcaption{color:#444;font-size:0.95em}.note{color:#444}.small{color:#666;font-s
 /// files that could not be written.
 pub fn report(
     data: &ResultData,
-    fits: &[ArmSurvival],
+    est: &Estimates,
     figures: &[NamedFigure],
     notes: &[String],
     failed: &[String],
@@ -78,39 +81,35 @@ pub fn report(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>alssim report: {name}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <h1>Scenario {name}</h1>\n<p>{desc}</p>\n",
-        name = escape(&data.name),
-        desc = escape(&data.description),
+        name = escape(data.name()),
+        desc = escape(data.description()),
     );
-    let count = |k: &str| m[k].as_u64().map_or_else(|| "–".into(), |v| v.to_string());
-    let failures: Vec<String> = m["screen_failures"]
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(_, v)| v.as_u64().unwrap_or(0) > 0)
-                .map(|(k, v)| format!("{} {}", escape(k), v))
-                .collect()
-        })
-        .unwrap_or_default();
+    let failures: Vec<String> = m
+        .screen_failures
+        .iter()
+        .filter(|(_, v)| **v > 0)
+        .map(|(k, v)| format!("{} {}", escape(k), v))
+        .collect();
     let _ = write!(
         h,
         "<table>\n<tr><th>screened</th><th>enrolled</th><th>screen failures</th><th>failed</th></tr>\n\
          <tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n</table>\n\
          <p class=\"small\">alssim {} &middot; seed {} &middot; scenario hash {} &middot; {} simulated in {} s</p>\n",
-        count("screened"),
-        count("enrolled"),
+        m.screened,
+        m.enrolled,
         if failures.is_empty() {
             "0".into()
         } else {
             failures.join(", ")
         },
-        count("failed"),
-        escape(m["version"].as_str().unwrap_or("")),
-        count("seed"),
-        escape(m["scenario_hash_fnv1a64"].as_str().unwrap_or("")),
-        count("screened"),
-        num(m["wall_seconds"].as_f64().unwrap_or(f64::NAN), 2),
+        m.failed,
+        escape(&m.version),
+        m.seed,
+        escape(&m.scenario_hash_fnv1a64),
+        m.screened,
+        num(m.wall_seconds, 2),
     );
-    key_numbers(&mut h, data, fits);
+    key_numbers(&mut h, data, est);
     if !notes.is_empty() {
         h.push_str("<h2>Notes</h2>\n<ul>\n");
         for n in notes {
@@ -149,68 +148,52 @@ pub fn report(
             cap = escape(&f.caption),
         );
     }
-    failed_patients(&mut h, m);
+    failed_patients(&mut h, &m.failures);
     h.push_str("</body>\n</html>\n");
     h
 }
 
-fn key_numbers(h: &mut String, data: &ResultData, fits: &[ArmSurvival]) {
+fn key_numbers(h: &mut String, data: &ResultData, est: &Estimates) {
     h.push_str(
         "<h2>Key numbers per arm</h2>\n<table>\n<tr><th>arm</th><th>enrolled</th><th>deaths</th>\
-         <th>median survival, months (95% CI)</th>\
-         <th>ALSFRS-R month 6<br>mean / median</th><th>month 12<br>mean / median</th>\
-         <th>month 18<br>mean / median</th><th>mean ALSFRS-R slope<br>points/month</th>\
-         <th>baseline NfL, pg/mL<br>median</th></tr>\n",
+         <th>median survival, months (95% CI)</th>",
     );
-    for (arm, fit) in data.arms.iter().zip(fits) {
-        let ps = data.arm_patients(arm);
-        let slopes: Vec<f64> = ps
+    for (i, m) in KEY_MONTHS.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<th>{}month {m}<br>mean / median</th>",
+            if i == 0 { "ALSFRS-R " } else { "" }
+        );
+    }
+    h.push_str(
+        "<th>mean ALSFRS-R slope<br>points/month</th><th>baseline NfL, pg/mL<br>median</th></tr>\n",
+    );
+    for ((arm, fit), key) in data.arms.iter().zip(&est.survival).zip(&est.key) {
+        let at: Vec<String> = key
+            .alsfrs_at
             .iter()
-            .map(|p| p.slope)
-            .filter(|s| s.is_finite())
-            .collect();
-        let slope = if slopes.is_empty() {
-            f64::NAN
-        } else {
-            slopes.iter().sum::<f64>() / slopes.len() as f64
-        };
-        let mut nfl: Vec<f64> = ps
-            .iter()
-            .map(|p| p.baseline_nfl)
-            .filter(|s| s.is_finite())
-            .collect();
-        nfl.sort_by(f64::total_cmp);
-        let nfl_median = match nfl.len() {
-            0 => f64::NAN,
-            n if n % 2 == 1 => nfl[n / 2],
-            n => 0.5 * (nfl[n / 2 - 1] + nfl[n / 2]),
-        };
-        let at = |month: f64| {
-            data.rows(arm, "alsfrs_r")
-                .into_iter()
-                .find(|r| (r.month - month).abs() < 1e-9)
-                .map_or_else(
+            .map(|v| {
+                v.map_or_else(
                     || "–".into(),
-                    |r| format!("{} / {}", num(r.mean, 1), num(r.median, 1)),
+                    |(mean, median)| format!("{} / {}", num(mean, 1), num(median, 1)),
                 )
-        };
+            })
+            .collect();
         let ci = match fit.median_ci {
             (None, None) => String::new(),
             (a, b) => format!(" ({}-{})", months(a), months(b)),
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(arm),
             fit.n,
             fit.events,
-            super::figures::median_text(fit),
+            median_text(fit),
             ci,
-            at(6.0),
-            at(12.0),
-            at(18.0),
-            num(slope, 2),
-            num(nfl_median, 1),
+            at.join("</td><td>"),
+            num(key.mean_slope.unwrap_or(f64::NAN), 2),
+            num(key.median_baseline_nfl.unwrap_or(f64::NAN), 1),
         );
     }
     let _ = writeln!(
@@ -218,15 +201,15 @@ fn key_numbers(h: &mut String, data: &ResultData, fits: &[ArmSurvival]) {
         "</table>\n<p class=\"small\">Survival: Kaplan-Meier from enrollment to death or permanent \
          ventilation (Brookmeyer-Crowley interval). ALSFRS-R at months since {} over patients alive \
          at the visit; &ndash; where there is no such visit.</p>",
-        escape(&data.visits_from)
+        escape(data.visits_from())
     );
 }
 
-fn failed_patients(h: &mut String, m: &serde_json::Value) {
-    let Some(list) = m["failures"].as_array().filter(|l| !l.is_empty()) else {
+fn failed_patients(h: &mut String, list: &[Failure]) {
+    if list.is_empty() {
         h.push_str("<h2>Failures</h2>\n<p>No patient failed to integrate.</p>\n");
         return;
-    };
+    }
     let _ = writeln!(
         h,
         "<h2>Failures</h2>\n<p>{} patient(s) failed to integrate and are left out of the tables.</p>\n\
@@ -234,20 +217,13 @@ fn failed_patients(h: &mut String, m: &serde_json::Value) {
         list.len()
     );
     for f in list {
-        let s = |k: &str| {
-            escape(
-                &f[k]
-                    .as_str()
-                    .map_or_else(|| f[k].to_string(), str::to_string),
-            )
-        };
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
-            s("index"),
-            s("genotype"),
-            s("onset_region"),
-            s("error")
+            f.index,
+            escape(&f.genotype),
+            escape(&f.onset_region),
+            escape(&f.error)
         );
     }
     h.push_str("</table>\n");

@@ -1,14 +1,13 @@
-//! Tables and files: what a run writes for people and for analysis tools.
+//! Figures, `report.html` and result folders: what a run writes for people, from the records
+//! and estimates of [`crate::results`].
 
 pub mod atomic;
-pub mod cohort;
 pub mod figures;
 pub mod html;
 pub mod patient_table;
 pub mod plot;
 pub mod result_dir;
 pub mod run;
-pub mod trajectories;
 pub mod trial;
 
 pub use atomic::write_atomic;

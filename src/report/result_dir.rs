@@ -81,12 +81,9 @@ pub enum Existing {
 /// The `manifest.json` of a result folder written by a command other than `run`, `merge` and
 /// `whatif` (which write a fuller one): it marks the folder as an alssim result.
 pub fn tool_manifest(command: &str) -> Vec<u8> {
-    let value = serde_json::json!({
-        "program": "alssim",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": command,
-    });
-    (serde_json::to_string_pretty(&value).unwrap_or_default() + "\n").into_bytes()
+    crate::results::ToolManifest::new(command)
+        .to_json()
+        .into_bytes()
 }
 
 fn read_json(path: &Path) -> Option<serde_json::Value> {

@@ -7,10 +7,13 @@
 //! all parts gives the same `summary.csv`, `patients.csv` and `trajectories.parquet`, byte for
 //! byte, as the unsharded run.
 
-use super::cohort::{failures_json, patient_rows, patients_header};
 use super::result_dir::{Replace, ResultDirError, Staging};
-use super::trajectories::{TrajectoryError, TrajectoryWriter};
-use crate::cohort::{CohortSpec, CohortSummary, EngineError, ScreenFailure, run_chunks};
+use crate::cohort::{CohortSpec, CohortSummary, EngineError, run_chunks};
+use crate::results::manifest::{self, Manifest, Merged, RunMeta, fnv1a_from};
+use crate::results::part::{FileRecord, Part, Shard};
+use crate::results::patients::{patient_records, patients_csv_rows, patients_header};
+use crate::results::summary::{sample_csv, sample_rows, summary_csv, summary_rows};
+use crate::results::trajectories::{TrajectoryError, TrajectoryWriter};
 use crate::scenario::{self, Scenario};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -92,17 +95,7 @@ pub fn shard_range(size: u64, k: u64, n: u64) -> std::ops::Range<u64> {
     at(k - 1)..at(k)
 }
 
-/// FNV-1a, 64 bit: a stable fingerprint of the resolved scenario text and of part files.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    fnv1a_from(0xcbf2_9ce4_8422_2325, bytes)
-}
-
-/// FNV-1a, 64 bit, continued from the hash `h` of the bytes before.
-fn fnv1a_from(h: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(h, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
+pub use crate::results::manifest::fnv1a;
 
 /// Size, line count and FNV-1a hash of a file, read in pieces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,38 +127,13 @@ fn digest(path: &Path) -> std::io::Result<Digest> {
 }
 
 /// The record of one file a part contributes: data rows, bytes and FNV-1a hash.
-fn file_record(staging_file: &Path, rows: u64) -> Result<serde_json::Value, RunError> {
+fn file_record(staging_file: &Path, rows: u64) -> Result<FileRecord, RunError> {
     let d = digest(staging_file).map_err(io_err(staging_file))?;
-    Ok(serde_json::json!({
-        "rows": rows,
-        "bytes": d.bytes,
-        "fnv1a64": format!("{:016x}", d.fnv1a64),
-    }))
-}
-
-/// The key of `part.json` holding the hash of the rest of the record.
-const PART_HASH: &str = "part_fnv1a64";
-
-/// The text of `part.json`: the compact JSON of `part`, with the FNV-1a hash of that text added
-/// as the last key. The hash is of the text as written (parsing and writing numbers again need
-/// not give the same digits).
-fn seal(part: &serde_json::Value) -> String {
-    let body = part.to_string();
-    let open = body.strip_suffix('}').unwrap_or(&body);
-    format!(
-        "{open},\"{PART_HASH}\":\"{:016x}\"}}\n",
-        fnv1a(body.as_bytes())
-    )
-}
-
-/// Whether the text of a `part.json` matches its hash (`None`: it has none).
-fn unseal(text: &str) -> Option<bool> {
-    let t = text.trim_end();
-    let marker = format!(",\"{PART_HASH}\":\"");
-    let at = t.rfind(&marker)?;
-    let hash = t[at + marker.len()..].strip_suffix("\"}")?;
-    let body = format!("{}}}", &t[..at]);
-    Some(format!("{:016x}", fnv1a(body.as_bytes())) == hash)
+    Ok(FileRecord {
+        rows,
+        bytes: d.bytes,
+        fnv1a64: format!("{:016x}", d.fnv1a64),
+    })
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + use<> {
@@ -244,9 +212,9 @@ pub fn run_scenario(
         CHUNK,
         |chunk, part| -> Result<(), RunError> {
             summary.merge(part);
-            failures.extend(failures_json(chunk));
+            failures.extend(manifest::failures(chunk));
             if let Some(p) = &mut w.patients {
-                p.write_all(patient_rows(&spec, chunk).as_bytes())
+                p.write_all(patients_csv_rows(&patient_records(&spec, chunk)).as_bytes())
                     .map_err(io_err(&staging.path("patients.csv")))?;
             }
             if let Some(t) = &mut w.trajectories {
@@ -281,14 +249,16 @@ pub fn run_scenario(
             write_summary_tables(&staging, s, &spec, &summary)?;
             staging.write(
                 "manifest.json",
-                manifest(&meta, &summary, &failures, serde_json::Value::Null).as_bytes(),
+                Manifest::new(&meta, &summary, failures, None)
+                    .to_json()
+                    .as_bytes(),
             )?;
             if options.plots {
                 (plot_seconds, warnings) = draw_into(&staging);
             }
         }
         Some((k, n)) => {
-            let mut files = serde_json::Map::new();
+            let mut files = std::collections::BTreeMap::new();
             if s.simulation.patients {
                 let p = staging.path("patients.csv");
                 let rows = digest(&p).map_err(io_err(&p))?.lines.saturating_sub(1);
@@ -296,23 +266,28 @@ pub fn run_scenario(
             }
             if trajectories {
                 let p = staging.path("trajectories.parquet");
-                let rows = super::trajectories::file_rows(&p)?;
+                let rows = crate::results::trajectories::file_rows(&p)?;
                 files.insert("trajectories.parquet".into(), file_record(&p, rows)?);
             }
-            let part = serde_json::json!({
-                "part": { "k": k, "n": n, "first_index": range.start, "end_index": range.end },
-                "scenario": s.meta.name,
-                "scenario_file": options.scenario_file,
-                "scenario_hash_fnv1a64": format!("{:016x}", fnv1a(resolved.as_bytes())),
-                "resolved_scenario": resolved,
-                "threads": options.threads,
-                "wall_seconds": wall_seconds,
-                "trajectories": trajectories,
-                "failures": failures,
-                "accumulators": summary.to_json(),
-                "files": files,
-            });
-            staging.write("part.json", seal(&part).as_bytes())?;
+            let part = Part {
+                accumulators: summary.to_json(),
+                failures,
+                files,
+                part: Shard {
+                    end_index: range.end,
+                    first_index: range.start,
+                    k,
+                    n,
+                },
+                resolved_scenario: resolved.clone(),
+                scenario: s.meta.name.clone(),
+                scenario_file: options.scenario_file.clone(),
+                scenario_hash_fnv1a64: format!("{:016x}", fnv1a(resolved.as_bytes())),
+                threads: options.threads,
+                trajectories,
+                wall_seconds,
+            };
+            staging.write("part.json", part.seal().as_bytes())?;
         }
     }
     staging.commit()?;
@@ -333,113 +308,33 @@ fn write_summary_tables(
     summary: &CohortSummary,
 ) -> Result<(), RunError> {
     if s.simulation.summary {
-        staging.write("summary.csv", summary.to_csv(spec).as_bytes())?;
+        staging.write(
+            "summary.csv",
+            summary_csv(&summary_rows(summary, spec)).as_bytes(),
+        )?;
         staging.write(
             "sample_trajectories.csv",
-            summary.sample_csv(spec).as_bytes(),
+            sample_csv(&sample_rows(summary, spec)).as_bytes(),
         )?;
     }
     Ok(())
 }
 
-struct RunMeta<'a> {
-    command: &'a str,
-    scenario: &'a Scenario,
-    scenario_file: &'a str,
-    resolved: &'a str,
-    threads: usize,
-    wall_seconds: f64,
-}
-
-fn manifest(
-    m: &RunMeta<'_>,
-    summary: &CohortSummary,
-    failures: &[serde_json::Value],
-    shard: serde_json::Value,
-) -> String {
-    let reasons: serde_json::Map<String, serde_json::Value> = ScreenFailure::ALL
-        .iter()
-        .zip(summary.screen_failures)
-        .map(|(r, n)| (r.name().to_string(), serde_json::json!(n)))
-        .collect();
-    let value = serde_json::json!({
-        "program": "alssim",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": m.command,
-        "scenario": m.scenario.meta.name,
-        "scenario_file": m.scenario_file,
-        "scenario_hash_fnv1a64": format!("{:016x}", fnv1a(m.resolved.as_bytes())),
-        "seed": m.scenario.population.seed,
-        "threads": m.threads,
-        "shard": shard,
-        "wall_seconds": m.wall_seconds,
-        "patients_per_second": summary.screened as f64 / m.wall_seconds.max(1e-9),
-        "screened": summary.screened,
-        "enrolled": summary.enrolled,
-        "screen_failures": reasons,
-        "failed": summary.failed,
-        "failures": failures,
-        "solver": {
-            "rhs_evaluations": summary.rhs_evaluations,
-            "accepted_steps": summary.accepted_steps,
-            "rejected_steps": summary.rejected_steps,
-        },
-        "resolved_scenario": m.resolved,
-    });
-    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
-}
-
-struct Part {
+struct PartDir {
     dir: PathBuf,
-    json: serde_json::Value,
-    k: u64,
-    n: u64,
+    record: Part,
 }
 
-fn read_part(dir: &Path) -> Result<Part, RunError> {
-    let path = dir.join("part.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        RunError::Merge(format!(
-            "{}: {e} (is it a part folder written by `alssim run --shard`?)",
-            path.display()
-        ))
-    })?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| RunError::Merge(format!("{}: damaged: {e}", path.display())))?;
-    let k = json["part"]["k"].as_u64();
-    let n = json["part"]["n"].as_u64();
-    let (Some(k), Some(n)) = (k, n) else {
-        return Err(RunError::Merge(format!(
-            "{}: no shard number",
-            path.display()
-        )));
-    };
-    match unseal(&text) {
-        None => {
-            return Err(RunError::Merge(format!(
-                "{}: no checksum (written by an older alssim?); run the shard again",
-                path.display()
-            )));
-        }
-        Some(false) => {
-            return Err(RunError::Merge(format!(
-                "{}: damaged or edited (its content does not match its checksum {PART_HASH}); \
-                 run the shard again",
-                path.display()
-            )));
-        }
-        Some(true) => {}
-    }
-    Ok(Part {
+fn read_part(dir: &Path) -> Result<PartDir, RunError> {
+    let record = Part::read(&dir.join("part.json")).map_err(|e| RunError::Merge(e.to_string()))?;
+    Ok(PartDir {
         dir: dir.to_path_buf(),
-        json,
-        k,
-        n,
+        record,
     })
 }
 
 /// Checks that a file a part contributes is the one it wrote: same rows, bytes and hash.
-fn verify_file(p: &Part, file: &str) -> Result<(), RunError> {
+fn verify_file(p: &PartDir, file: &str) -> Result<(), RunError> {
     let path = p.dir.join(file);
     let bad = |what: String| {
         RunError::Merge(format!(
@@ -447,25 +342,25 @@ fn verify_file(p: &Part, file: &str) -> Result<(), RunError> {
             path.display()
         ))
     };
-    let record = &p.json["files"][file];
-    let (Some(rows), Some(bytes), Some(hash)) = (
-        record["rows"].as_u64(),
-        record["bytes"].as_u64(),
-        record["fnv1a64"].as_str(),
-    ) else {
+    let Some(FileRecord {
+        rows,
+        bytes,
+        fnv1a64: hash,
+    }) = p.record.files.get(file)
+    else {
         return Err(bad(format!(
             "not recorded in {}",
             p.dir.join("part.json").display()
         )));
     };
     let d = digest(&path).map_err(|e| bad(e.to_string()))?;
-    if d.bytes != bytes {
+    if d.bytes != *bytes {
         return Err(bad(format!(
             "{} bytes, but the part wrote {bytes}",
             d.bytes
         )));
     }
-    if format!("{:016x}", d.fnv1a64) != hash {
+    if format!("{:016x}", d.fnv1a64) != *hash {
         return Err(bad(format!(
             "content hash {:016x}, but the part wrote {hash}",
             d.fnv1a64
@@ -474,9 +369,9 @@ fn verify_file(p: &Part, file: &str) -> Result<(), RunError> {
     let have = if file.ends_with(".csv") {
         d.lines.saturating_sub(1)
     } else {
-        super::trajectories::file_rows(&path)?
+        crate::results::trajectories::file_rows(&path)?
     };
-    if have != rows {
+    if have != *rows {
         return Err(bad(format!("{have} rows, but the part wrote {rows}")));
     }
     Ok(())
@@ -521,18 +416,40 @@ fn check_inputs(parts: &[PathBuf], dir: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
-fn append_body(
+/// Checks that the table at `path` starts with the line `header`.
+fn check_header(path: &Path, header: &str) -> Result<(), RunError> {
+    use std::io::BufRead;
+    let mut first = String::new();
+    std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .and_then(|mut r| r.read_line(&mut first))
+        .map_err(|e| RunError::Merge(format!("{}: {e}", path.display())))?;
+    if first != header {
+        return Err(RunError::Merge(format!(
+            "{}: its columns are not those this scenario writes ({})",
+            path.display(),
+            header.trim_end()
+        )));
+    }
+    Ok(())
+}
+
+/// Appends the rows of a part's table to `out`, after checking that its header is `header`
+/// (the columns of the record the table is written from).
+fn append_rows(
     out: &mut std::io::BufWriter<std::fs::File>,
     from: &Path,
-    first: bool,
+    header: &str,
     out_path: &Path,
 ) -> Result<(), RunError> {
     let text = std::fs::read_to_string(from)
         .map_err(|e| RunError::Merge(format!("{}: {e}", from.display())))?;
-    let body = if first {
-        &text[..]
-    } else {
-        text.split_once('\n').map_or("", |(_, rest)| rest)
+    let Some(body) = text.strip_prefix(header) else {
+        return Err(RunError::Merge(format!(
+            "{}: its columns are not those this scenario writes ({})",
+            from.display(),
+            header.trim_end()
+        )));
     };
     out.write_all(body.as_bytes()).map_err(io_err(out_path))
 }
@@ -555,24 +472,25 @@ pub fn merge_parts_with(
         .iter()
         .map(|p| read_part(p))
         .collect::<Result<Vec<_>, _>>()?;
-    parts.sort_by_key(|p| p.k);
+    parts.sort_by_key(|p| p.record.part.k);
     let first = parts
         .first()
         .ok_or_else(|| RunError::Merge("no part folders given".into()))?;
-    let n = first.n;
-    let hash = first.json["scenario_hash_fnv1a64"].clone();
+    let n = first.record.part.n;
+    let hash = &first.record.scenario_hash_fnv1a64;
     for p in &parts {
-        if p.n != n || p.json["scenario_hash_fnv1a64"] != hash {
+        let r = &p.record;
+        if r.part.n != n || r.scenario_hash_fnv1a64 != *hash {
             return Err(RunError::Merge(format!(
-                "{} belongs to another run (shard {}/{} of scenario hash {}; expected ?/{n} of {hash})",
+                "{} belongs to another run (shard {}/{} of scenario hash \"{}\"; expected ?/{n} of \"{hash}\")",
                 p.dir.display(),
-                p.k,
-                p.n,
-                p.json["scenario_hash_fnv1a64"]
+                r.part.k,
+                r.part.n,
+                r.scenario_hash_fnv1a64
             )));
         }
     }
-    let have: Vec<u64> = parts.iter().map(|p| p.k).collect();
+    let have: Vec<u64> = parts.iter().map(|p| p.record.part.k).collect();
     let want: Vec<u64> = (1..=n).collect();
     if have != want {
         let missing: Vec<String> = want
@@ -591,24 +509,20 @@ pub fn merge_parts_with(
             twice.join(", ")
         )));
     }
-    let resolved = first.json["resolved_scenario"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let name = first.json["scenario"]
-        .as_str()
-        .unwrap_or("scenario")
-        .to_string();
+    let resolved = first.record.resolved_scenario.clone();
+    let name = first.record.scenario.clone();
     let s = scenario::parse("part.json", &name, &resolved).map_err(|e| {
         RunError::Merge(format!(
             "the scenario recorded in the parts does not read back: {e}"
         ))
     })?;
     let spec: CohortSpec = s.cohort_spec();
-    let trajectories = first.json["trajectories"].as_bool().unwrap_or(false);
+    let trajectories = first.record.trajectories;
+    let header = patients_header(&spec);
     for p in &parts {
         if s.simulation.patients {
             verify_file(p, "patients.csv")?;
+            check_header(&p.dir.join("patients.csv"), &header)?;
         }
         if trajectories {
             verify_file(p, "trajectories.parquet")?;
@@ -620,12 +534,12 @@ pub fn merge_parts_with(
     let mut wall_seconds = 0.0;
     let mut threads = 0;
     for p in &parts {
-        let acc = CohortSummary::from_json(&p.json["accumulators"])
+        let acc = CohortSummary::from_json(&p.record.accumulators)
             .ok_or_else(|| RunError::Merge(format!("{}: damaged accumulators", p.dir.display())))?;
         summary.merge(&acc);
-        failures.extend(p.json["failures"].as_array().cloned().unwrap_or_default());
-        wall_seconds += p.json["wall_seconds"].as_f64().unwrap_or(0.0);
-        threads = threads.max(p.json["threads"].as_u64().unwrap_or(1) as usize);
+        failures.extend(p.record.failures.iter().cloned());
+        wall_seconds += p.record.wall_seconds;
+        threads = threads.max(p.record.threads);
     }
     if trajectories {
         let mut out = TrajectoryWriter::create(&staging.path("trajectories.parquet"))?;
@@ -634,23 +548,18 @@ pub fn merge_parts_with(
         }
         out.finish()?;
     }
-    for (file, wanted) in [("patients.csv", s.simulation.patients)] {
-        if !wanted {
-            continue;
-        }
-        let out_path = staging.path(file);
-        let mut out =
-            std::io::BufWriter::new(std::fs::File::create(&out_path).map_err(io_err(&out_path))?);
-        for (i, p) in parts.iter().enumerate() {
-            append_body(&mut out, &p.dir.join(file), i == 0, &out_path)?;
+    if s.simulation.patients {
+        // The parts' rows are appended as written (each file checked against its hash and
+        // header above), under the header of the record.
+        let out_path = staging.path("patients.csv");
+        let mut out = open(&staging, "patients.csv", &header)?;
+        for p in &parts {
+            append_rows(&mut out, &p.dir.join("patients.csv"), &header, &out_path)?;
         }
         out.flush().map_err(io_err(&out_path))?;
     }
     write_summary_tables(&staging, &s, &spec, &summary)?;
-    let scenario_file = first.json["scenario_file"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let scenario_file = first.record.scenario_file.clone();
     // The merged result is the result of the run that was sharded.
     let meta = RunMeta {
         command: "run",
@@ -660,10 +569,12 @@ pub fn merge_parts_with(
         threads,
         wall_seconds,
     };
-    let shard = serde_json::json!({ "merged_parts": n });
+    let shard = Merged { merged_parts: n };
     staging.write(
         "manifest.json",
-        manifest(&meta, &summary, &failures, shard).as_bytes(),
+        Manifest::new(&meta, &summary, failures, Some(shard))
+            .to_json()
+            .as_bytes(),
     )?;
     let (plot_seconds, warnings) = if plots {
         draw_into(&staging)
@@ -685,23 +596,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sealed_part_record_reads_back_and_any_edit_is_seen() {
-        // Numbers whose digits need not survive a parse and a second write.
-        let part = serde_json::json!({
-            "wall_seconds": 0.1 + 0.2,
-            "x": [1e-300, 2.5e17, 123_456_789.123_456_79],
-            "accumulators": {"enrolled": 325},
-        });
-        let text = seal(&part);
-        assert!(text.ends_with("\"}\n"));
-        assert_eq!(unseal(&text), Some(true));
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(json[PART_HASH].as_str().unwrap().len(), 16);
-        assert_eq!(unseal(&text.replace("325", "326")), Some(false));
-        assert_eq!(unseal(&part.to_string()), None);
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        // The published test vector of FNV-1a 64.
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    fn a_part_table_with_other_columns_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("patients.csv");
+        std::fs::write(&path, "index,arm\n0,a\n").unwrap();
+        check_header(&path, "index,arm\n").unwrap();
+        let e = check_header(&path, "index,arm,age\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("patients.csv") && e.contains("index,arm,age"),
+            "{e}"
+        );
     }
 
     #[test]

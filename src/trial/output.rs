@@ -112,31 +112,28 @@ fn num(x: f64) -> String {
 
 /// `trial.csv`: one row per sample size, replicate, endpoint and comparison.
 pub fn trial_csv(sizes: &[SizeResults], arm_names: &[String]) -> String {
-    let mut s = String::from(
-        "sample_size,replicate,endpoint,arm,control,estimate,ci_low,ci_high,p,n,paired\n",
-    );
+    use crate::results::table::num::finite;
+    let mut rows = Vec::new();
     for size in sizes {
-        for (r, rows) in size.replicates.iter().enumerate() {
-            for x in rows {
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{},{},{},{},{},{},{},{}",
-                    size.sample_size,
-                    r + 1,
-                    x.endpoint,
-                    arm_names[x.arm],
-                    arm_names[0],
-                    num(x.estimate),
-                    num(x.lower),
-                    num(x.upper),
-                    num(x.p),
-                    x.n,
-                    num(x.paired)
-                );
+        for (r, results) in size.replicates.iter().enumerate() {
+            for x in results {
+                rows.push(crate::results::trial::TrialRow {
+                    sample_size: size.sample_size,
+                    replicate: r + 1,
+                    endpoint: x.endpoint.to_string(),
+                    arm: arm_names[x.arm].clone(),
+                    control: arm_names[0].clone(),
+                    estimate: finite(x.estimate),
+                    ci_low: finite(x.lower),
+                    ci_high: finite(x.upper),
+                    p: finite(x.p),
+                    n: x.n,
+                    paired: finite(x.paired),
+                });
             }
         }
     }
-    s
+    crate::results::trial::trial_csv(&rows)
 }
 
 /// `power.csv`: one row per sample size, endpoint and comparison.
