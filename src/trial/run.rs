@@ -261,7 +261,8 @@ impl TrialPatient<'_> {
     }
 }
 
-/// Least-squares slope of (t, y) points; `None` for fewer than two distinct times.
+/// Least-squares slope of (t, y) points; `None` for fewer than two distinct times (two points
+/// suffice here, unlike [`crate::stats::slope::ols`], which also needs a standard error).
 fn ols_slope(points: &[(f64, f64)]) -> Option<f64> {
     if points.len() < 2 {
         return None;
@@ -610,6 +611,21 @@ fn alsfrs_change(
             Some((*p, f64::from(o.total())))
         })
         .collect();
+    change_analysis(pair, &seen, arm, 0, last, level)
+}
+
+/// ANCOVA of the ALSFRS-R total at a visit on baseline (`seen`: the patients analysed, with
+/// their total), arm against control, beside the paired effect: the same randomised patients'
+/// own course in `arm` minus their own course in `against`, at `months` after randomisation,
+/// where both are seen.
+fn change_analysis(
+    pair: &[&TrialPatient<'_>],
+    seen: &[(&TrialPatient<'_>, f64)],
+    arm: usize,
+    against: usize,
+    months: f64,
+    level: f64,
+) -> EndpointResult {
     let baseline: Vec<f64> = seen
         .iter()
         .map(|(p, _)| f64::from(p.baseline.total()))
@@ -619,12 +635,11 @@ fn alsfrs_change(
         .iter()
         .map(|(p, _)| usize::from(p.arm == arm))
         .collect();
-    // Paired: the same randomised patients, both of their courses, where both are seen.
     let paired: Vec<f64> = pair
         .iter()
         .filter_map(|p| {
-            let a = total_at(&p.arms[arm], p.t0 + last)?;
-            let c = total_at(&p.arms[0], p.t0 + last)?;
+            let a = total_at(&p.arms[arm], p.t0 + months)?;
+            let c = total_at(&p.arms[against], p.t0 + months)?;
             Some(a - c)
         })
         .collect();
@@ -711,32 +726,7 @@ fn delayed_start(
             Some((*p, f64::from(o.total())))
         })
         .collect();
-    let baseline: Vec<f64> = seen
-        .iter()
-        .map(|(p, _)| f64::from(p.baseline.total()))
-        .collect();
-    let followup: Vec<f64> = seen.iter().map(|(_, y)| *y).collect();
-    let labels: Vec<usize> = seen
-        .iter()
-        .map(|(p, _)| usize::from(p.arm == arm))
-        .collect();
-    let paired: Vec<f64> = pair
-        .iter()
-        .filter_map(|p| {
-            Some(total_at(&p.arms[arm], p.t0 + last)? - total_at(&p.arms[delayed], p.t0 + last)?)
-        })
-        .collect();
-    let mut r = empty(seen.len());
-    r.paired = mean(&paired);
-    if let Ok(fit) = ancova::ancova(&baseline, &followup, &labels, level)
-        && let Some(e) = fit.effects.first()
-    {
-        r.estimate = e.estimate;
-        r.lower = e.lower;
-        r.upper = e.upper;
-        r.p = e.p;
-    }
-    r
+    change_analysis(pair, &seen, arm, delayed, last, level)
 }
 
 /// Disease-rate ratio `(b₁ + b₂)/b₁` of the slope model (control slope `b₁`, arm-by-time
