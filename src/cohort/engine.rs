@@ -768,11 +768,16 @@ impl Course<'_> {
         );
         let involved = |t: Option<f64>, not: Option<u8>| -> Option<u8> {
             let y = self.solution.state_at(t?)?;
-            let items = crate::model::readout::items(model, &model.capacities(&y));
+            let capacities = model.capacities(&y);
+            let items = crate::model::readout::items(model, &capacities);
             let m = crate::model::staging::involvement_margins(&items);
-            (0u8..3)
-                .filter(|&k| Some(k) != not)
-                .min_by(|&a, &b| m[usize::from(a)].total_cmp(&m[usize::from(b)]))
+            // At onset no item has fallen yet (every margin is the same), so the region whose
+            // motor pool has lost most decides.
+            let c = crate::model::staging::kings_capacities(&capacities);
+            (0u8..3).filter(|&k| Some(k) != not).min_by(|&a, &b| {
+                let (a, b) = (usize::from(a), usize::from(b));
+                m[a].total_cmp(&m[b]).then(c[a].total_cmp(&c[b]))
+            })
         };
         let first = involved(events.onset, None);
         let second = first.and_then(|f| involved(events.second_region, Some(f)));

@@ -85,6 +85,20 @@ pub fn involvement_margins(items: &[f64; N_ITEMS]) -> [f64; 3] {
     [bulbar - AFFECTED, upper - AFFECTED, lower - AFFECTED]
 }
 
+/// Motor capacity behind each King's region (bulbar, upper limb, lower limb): the regional
+/// capacities weighted as the item that marks the region's involvement (speech, handwriting,
+/// walking) weights them.
+pub fn kings_capacities(capacities: &[f64; crate::model::N_REGIONS]) -> [f64; 3] {
+    [0, 3, 7].map(|k| {
+        crate::model::alsfrs::ITEMS[k]
+            .weights
+            .iter()
+            .zip(capacities)
+            .map(|(w, c)| w * c)
+            .sum()
+    })
+}
+
 /// MiToS stage (0-5) from latent items.
 pub fn mitos(items: &[f64; N_ITEMS], dead: bool) -> u8 {
     if dead {
