@@ -96,7 +96,34 @@ fn first_exclusion(
     if !inside(baseline.nfl, e.nfl) {
         return Some(Exclusion::Nfl);
     }
+    if let Some((lo, hi)) = e.kings_stage {
+        let stage = kings_stage(enrollment, baseline, course);
+        if stage < lo || stage > hi {
+            return Some(Exclusion::KingsStage);
+        }
+    }
     None
+}
+
+/// King's stage at screening as a number (0 before any region is involved, 1-3 regions, 4
+/// once gastrostomy or non-invasive ventilation is indicated), from the rated items of the
+/// screening visit and the events before it.
+fn kings_stage(enrollment: f64, baseline: &Observation, course: &ArmCourse) -> u8 {
+    use crate::model::staging::{KingsStage, kings};
+    let before = |t: Option<f64>| t.is_some_and(|t| t <= enrollment + 1e-9);
+    let items = baseline.items.map(f64::from);
+    match kings(
+        &items,
+        before(course.events.gastrostomy),
+        before(course.events.niv),
+        false,
+    ) {
+        KingsStage::Presymptomatic => 0,
+        KingsStage::One => 1,
+        KingsStage::Two => 2,
+        KingsStage::Three => 3,
+        _ => 4,
+    }
 }
 
 /// The end of a lead-in for a patient who passed screening: the baseline visit and the lead-in
