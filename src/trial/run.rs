@@ -641,8 +641,8 @@ fn alsfrs_change(
     change_analysis(pair, &seen, arm, 0, last, level)
 }
 
-/// ANCOVA of the ALSFRS-R total at a visit on baseline (`seen`: the patients analysed, with
-/// their total), arm against control, beside the paired effect: the same randomised patients'
+/// ANCOVA of the ALSFRS-R total at a visit on baseline and the randomisation strata (`seen`:
+/// the patients analysed, with their total), arm against control, beside the paired effect: the same randomised patients'
 /// own course in `arm` minus their own course in `against`, at `months` after randomisation,
 /// where both are seen.
 fn change_analysis(
@@ -670,9 +670,23 @@ fn change_analysis(
             Some(a - c)
         })
         .collect();
+    // Adjusted for the randomisation strata (an indicator per stratum but the first; none
+    // without stratification), or unadjusted if that design is singular (a stratum too small).
+    let strata: std::collections::BTreeSet<u32> = seen.iter().map(|(p, _)| p.stratum).collect();
+    let covariates: Vec<Vec<f64>> = strata
+        .iter()
+        .skip(1)
+        .map(|&k| {
+            seen.iter()
+                .map(|(p, _)| f64::from(u8::from(p.stratum == k)))
+                .collect()
+        })
+        .collect();
+    let fit = ancova::ancova_adjusted(&baseline, &followup, &labels, &covariates, level)
+        .or_else(|_| ancova::ancova(&baseline, &followup, &labels, level));
     let mut r = empty(seen.len());
     r.paired = mean(&paired);
-    if let Ok(fit) = ancova::ancova(&baseline, &followup, &labels, level)
+    if let Ok(fit) = fit
         && let Some(e) = fit.effects.first()
     {
         r.estimate = e.estimate;
