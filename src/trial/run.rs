@@ -16,7 +16,7 @@ use super::design::{
 };
 use crate::cohort::{ArmCourse, Observation, Outcome};
 use crate::model::{Covariates, Region};
-use crate::stats::{ancova, cox, dist, joint_rank, km, lmm, responder};
+use crate::stats::{ancova, cox, dist, joint_rank, km, lmm, responder, slope};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use std::collections::BTreeMap;
@@ -288,20 +288,6 @@ impl TrialPatient<'_> {
     }
 }
 
-/// Least-squares slope of (t, y) points; `None` for fewer than two distinct times (two points
-/// suffice here, unlike [`crate::stats::slope::ols`], which also needs a standard error).
-fn ols_slope(points: &[(f64, f64)]) -> Option<f64> {
-    if points.len() < 2 {
-        return None;
-    }
-    let n = points.len() as f64;
-    let mt = points.iter().map(|x| x.0).sum::<f64>() / n;
-    let my = points.iter().map(|x| x.1).sum::<f64>() / n;
-    let sxx: f64 = points.iter().map(|x| (x.0 - mt).powi(2)).sum();
-    let sxy: f64 = points.iter().map(|x| (x.0 - mt) * (x.1 - my)).sum();
-    (sxx > 0.0).then(|| sxy / sxx)
-}
-
 /// ALSFRS-R slope of a course from `t0` (months since screening) on, over every visit while
 /// alive: the paired view of a slope.
 fn course_slope(course: &ArmCourse, t0: f64) -> Option<f64> {
@@ -311,7 +297,7 @@ fn course_slope(course: &ArmCourse, t0: f64) -> Option<f64> {
         .filter(|o| o.t >= t0 - 1e-6)
         .map(|o| (o.t, f64::from(o.total())))
         .collect();
-    ols_slope(&v)
+    slope::slope(&v)
 }
 
 /// The analysis of one endpoint for one comparison (an arm against the control) in one
@@ -982,11 +968,11 @@ fn responds(
     };
     match rule {
         ResponderRule::MaxDecline(x) => base - end <= x + 1e-9,
-        ResponderRule::SlopeImprovement(x) => match (ols_slope(points), lead_in) {
+        ResponderRule::SlopeImprovement(x) => match (slope::slope(points), lead_in) {
             (Some(s), Some(s0)) => s - s0 >= x - 1e-9,
             _ => false,
         },
-        ResponderRule::SlopeImprovementPercent(q) => match (ols_slope(points), lead_in) {
+        ResponderRule::SlopeImprovementPercent(q) => match (slope::slope(points), lead_in) {
             (Some(s), Some(s0)) => s - s0 >= s0.abs() * q / 100.0 - 1e-9,
             _ => false,
         },
@@ -1112,12 +1098,5 @@ mod tests {
             Some(37.0),
             None
         ));
-    }
-
-    #[test]
-    fn least_squares_slope() {
-        assert_eq!(ols_slope(&[(0.0, 1.0), (2.0, 5.0)]), Some(2.0));
-        assert_eq!(ols_slope(&[(1.0, 1.0), (1.0, 5.0)]), None);
-        assert_eq!(ols_slope(&[(1.0, 1.0)]), None);
     }
 }
