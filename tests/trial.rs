@@ -528,3 +528,28 @@ fn kings_stage_eligibility_keeps_the_stages_asked_for() {
         assert!(involved >= 2 && !late, "{i:?}");
     }
 }
+
+#[test]
+fn locf_analyses_every_patient_seen_after_baseline() {
+    // The same trials with dropout, analysed on completers and with the last observation
+    // carried forward: LOCF keeps every patient seen after baseline, so more of them.
+    let trial = |missing: &str| {
+        let s = design(
+            NULL_ARMS,
+            &format!(
+                "sample-size = 60\npool = 600\ndropout-per-year = 0.6\nmissing = \"{missing}\""
+            ),
+        );
+        let d = s.trial.clone().unwrap();
+        trial::run_trial(&s.cohort_spec(), &d, &[60], 5, 2).unwrap()
+    };
+    let (observed, locf) = (trial("observed-cases"), trial("locf"));
+    for (a, b) in observed.sizes[0]
+        .replicates
+        .iter()
+        .zip(&locf.sizes[0].replicates)
+    {
+        assert!(b[0].n > a[0].n, "completers {}, LOCF {}", a[0].n, b[0].n);
+        assert!(b[0].n <= 60 && b[0].p.is_finite());
+    }
+}
