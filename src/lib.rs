@@ -20,6 +20,55 @@
 //!
 //! The equations are documented in each model module and, with every parameter's unit, default
 //! and source, in `docs/MODEL.md`.
+//!
+//! # Quick start
+//!
+//! Parse a scenario, simulate the same virtual patients in two arms, and read the median
+//! survival of each arm (death or permanent ventilation after enrollment, Kaplan-Meier):
+//!
+//! ```
+//! use alssim::cohort::{self, Outcome};
+//! use alssim::stats::km::KaplanMeier;
+//!
+//! let text = r#"
+//! [simulation]
+//! horizon-months = 60
+//!
+//! [population]
+//! seed = 7
+//! enrollment = { at = "diagnosis" }
+//!
+//! [[arm]]
+//! name = "untreated"
+//!
+//! [[arm]]
+//! name = "riluzole"
+//! therapies = [{ drug = "riluzole" }]
+//! "#;
+//! let scenario = alssim::scenario::parse("quick.toml", "quick", text)?;
+//! let outcomes = cohort::run(&scenario.cohort_spec(), 0..100, 2)?;
+//! for (k, arm) in scenario.arms.iter().enumerate() {
+//!     // Months from enrollment to death or the end of follow-up, and whether death was seen.
+//!     let (times, died): (Vec<f64>, Vec<bool>) = outcomes
+//!         .iter()
+//!         .filter_map(|o| match o {
+//!             Outcome::Enrolled { arms, .. } => Some(&arms[k]),
+//!             _ => None,
+//!         })
+//!         .map(|c| {
+//!             let death = c.events.death.filter(|&d| d <= c.follow_up_end);
+//!             (death.unwrap_or(c.follow_up_end) - c.origin, death.is_some())
+//!         })
+//!         .unzip();
+//!     let km = KaplanMeier::fit(&times, &died).expect("enrolled patients");
+//!     println!("{}: {} patients, median {:?} months", arm.name, km.n(), km.median());
+//!     assert!(km.n() > 50);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The command line (`alssim run`, `alssim trial`, ...) does the same from a scenario file and
+//! writes the tables, figures and `report.html` of `docs/OUTPUTS.md`.
 
 #![deny(clippy::float_cmp)]
 #![warn(missing_docs)]

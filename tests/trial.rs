@@ -198,6 +198,11 @@ fn bad_designs_are_refused_with_where_and_what() {
         "sample-size = 10\n[trial.eligibility]\ndelta-fs = [1.5, 0.3]",
     );
     assert!(e.contains("`trial.eligibility.delta-fs`"), "{e}");
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\n[trial.eligibility]\nkings-stage = [1.5, 3]",
+    );
+    assert!(e.contains("whole numbers"), "{e}");
     let e = bad(NULL_ARMS, "sample-size = 10\npool = 5");
     assert!(e.contains("cannot give 10 randomised"), "{e}");
     let e = bad(NULL_ARMS, "sample-size = 10\nsample_size = 3");
@@ -323,7 +328,7 @@ fn a_lead_in_randomises_at_its_end_those_whose_decline_fits() {
 fn stratified_blocks_balance_every_stratum_and_the_stratified_log_rank_keeps_its_size() {
     let s = design(
         NULL_ARMS,
-        "sample-size = 120\nendpoints = [\"survival\", \"composite\"]\npool = 1200\nstratify = [\"site-of-onset\", \"progression\"]\n[trial.composite]\nalsfrs-fall = 6",
+        "sample-size = 120\nendpoints = [\"survival\", \"composite\", \"alsfrs-change\"]\npool = 1200\nstratify = [\"site-of-onset\", \"progression\"]\n[trial.composite]\nalsfrs-fall = 6",
     );
     let d = s.trial.clone().unwrap();
     assert_eq!(d.block_size, 4);
@@ -351,7 +356,8 @@ fn stratified_blocks_balance_every_stratum_and_the_stratified_log_rank_keeps_its
         }
     }
     // Under the null, the log-rank test stratified as the randomisation keeps its size (an
-    // unstratified test is conservative here: about 1% with a prognostic factor).
+    // unstratified test is conservative here: about 1% with a prognostic factor), and so does
+    // the ANCOVA adjusted for the strata.
     let run = trial::run_trial(&s.cohort_spec(), &d, &[120], 400, 2).unwrap();
     for p in &run.power {
         assert!(
@@ -484,4 +490,66 @@ fn the_command_runs_a_bundled_design_and_refuses_a_file_without_a_trial() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("has no [trial] table"));
+}
+
+#[test]
+fn kings_stage_eligibility_keeps_the_stages_asked_for() {
+    let s = design(
+        NULL_ARMS,
+        "sample-size = 20\npool = 400\n[trial.eligibility]\nkings-stage = [2, 3]",
+    );
+    let d = s.trial.clone().unwrap();
+    let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d);
+    let excluded = flow
+        .excluded
+        .iter()
+        .find(|x| x.0 == trial::Exclusion::KingsStage)
+        .unwrap()
+        .1;
+    assert!(
+        excluded > 0 && !pool.is_empty(),
+        "{excluded} excluded, {} eligible",
+        pool.len()
+    );
+    for c in &pool {
+        // Two or three King's regions involved at screening: items below 4 in at least two of
+        // bulbar (items 1-3), upper limb (4-5) and lower limb (walking).
+        let i = &c.baseline.items;
+        let involved = [i[0].min(i[1]).min(i[2]) < 4, i[3].min(i[4]) < 4, i[7] < 4]
+            .iter()
+            .filter(|&&x| x)
+            .count();
+        let late = c.arms[0]
+            .events
+            .gastrostomy
+            .is_some_and(|t| t <= c.arms[0].origin)
+            || c.arms[0].events.niv.is_some_and(|t| t <= c.arms[0].origin);
+        assert!(involved >= 2 && !late, "{i:?}");
+    }
+}
+
+#[test]
+fn locf_analyses_every_patient_seen_after_baseline() {
+    // The same trials with dropout, analysed on completers and with the last observation
+    // carried forward: LOCF keeps every patient seen after baseline, so more of them.
+    let trial = |missing: &str| {
+        let s = design(
+            NULL_ARMS,
+            &format!(
+                "sample-size = 60\npool = 600\ndropout-per-year = 0.6\nmissing = \"{missing}\""
+            ),
+        );
+        let d = s.trial.clone().unwrap();
+        trial::run_trial(&s.cohort_spec(), &d, &[60], 5, 2).unwrap()
+    };
+    let (observed, locf) = (trial("observed-cases"), trial("locf"));
+    for (a, b) in observed.sizes[0]
+        .replicates
+        .iter()
+        .zip(&locf.sizes[0].replicates)
+    {
+        assert!(b[0].n > a[0].n, "completers {}, LOCF {}", a[0].n, b[0].n);
+        assert!(b[0].n <= 60 && b[0].p.is_finite());
+    }
 }

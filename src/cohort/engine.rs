@@ -177,15 +177,7 @@ impl ArmCourse {
             .iter()
             .map(|o| (o.t, f64::from(o.total())))
             .collect();
-        if v.len() < 2 {
-            return None;
-        }
-        let n = v.len() as f64;
-        let mt = v.iter().map(|x| x.0).sum::<f64>() / n;
-        let my = v.iter().map(|x| x.1).sum::<f64>() / n;
-        let sxx: f64 = v.iter().map(|x| (x.0 - mt).powi(2)).sum();
-        let sxy: f64 = v.iter().map(|x| (x.0 - mt) * (x.1 - my)).sum();
-        (sxx > 0.0).then(|| sxy / sxx)
+        crate::stats::slope::slope(&v)
     }
 }
 

@@ -300,7 +300,12 @@ pub struct Arm {
 }
 
 /// Names accepted for onset regions, in [`Region::ALL`] order.
-pub const REGION_KEYS: [&str; N_REGIONS] = ["bulbar", "cervical", "thoracic", "lumbar"];
+pub const REGION_KEYS: [&str; N_REGIONS] = [
+    Region::ALL[0].name(),
+    Region::ALL[1].name(),
+    Region::ALL[2].name(),
+    Region::ALL[3].name(),
+];
 
 /// Names accepted for genotypes, in [`Genotype::ALL`] order.
 pub fn genotype_keys() -> [&'static str; 6] {

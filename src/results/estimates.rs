@@ -27,8 +27,13 @@ pub const MIN_BIN_VISITS: usize = 10;
 /// other time origin for its quantiles to be drawn (the sparse tails of the time axis are noise).
 pub const MIN_BIN_SHARE: f64 = 0.05;
 
-/// The four regions, in report order.
-pub const REGIONS: [&str; 4] = ["bulbar", "cervical", "thoracic", "lumbar"];
+/// The four regions' names, in report order (the model's region order).
+pub const REGIONS: [&str; crate::model::N_REGIONS] = [
+    crate::model::Region::ALL[0].name(),
+    crate::model::Region::ALL[1].name(),
+    crate::model::Region::ALL[2].name(),
+    crate::model::Region::ALL[3].name(),
+];
 
 /// Model states summarised per region in `summary.csv` (`neurons_bulbar`, ...).
 pub const STATES: [&str; 6] = [

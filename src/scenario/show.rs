@@ -237,6 +237,15 @@ fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Va
     if let Some(w) = e.nfl {
         eligibility.push(("nfl", pair(w)));
     }
+    if let Some((lo, hi)) = e.kings_stage {
+        eligibility.push((
+            "kings-stage",
+            Value::Array(vec![
+                Value::Integer(i64::from(lo)),
+                Value::Integer(i64::from(hi)),
+            ]),
+        ));
+    }
     let mut root = vec![
         ("source", Value::String(t.source.clone())),
         ("sample-size", Value::Integer(t.sample_size as i64)),

@@ -132,6 +132,9 @@ pub struct Eligibility {
     pub max_months_since_diagnosis: Option<f64>,
     /// Accepted serum NfL at baseline, pg/mL, inclusive.
     pub nfl: Option<(f64, f64)>,
+    /// Accepted King's stage at screening, inclusive (1-3 regions involved; 4: gastrostomy or
+    /// non-invasive ventilation indicated).
+    pub kings_stage: Option<(u8, u8)>,
 }
 
 /// A trial criterion a patient of the pool can fail, in the order they are checked.
@@ -147,18 +150,21 @@ pub enum Exclusion {
     MonthsSinceDiagnosis,
     /// NfL outside its window.
     Nfl,
+    /// King's stage outside its window.
+    KingsStage,
     /// Died during the lead-in, or its ALSFRS-R fall outside the accepted window.
     LeadIn,
 }
 
 impl Exclusion {
     /// Every criterion, in checking order.
-    pub const ALL: [Exclusion; 6] = [
+    pub const ALL: [Exclusion; 7] = [
         Exclusion::DeltaFs,
         Exclusion::MinItem,
         Exclusion::Age,
         Exclusion::MonthsSinceDiagnosis,
         Exclusion::Nfl,
+        Exclusion::KingsStage,
         Exclusion::LeadIn,
     ];
 
@@ -170,6 +176,7 @@ impl Exclusion {
             Exclusion::Age => "age",
             Exclusion::MonthsSinceDiagnosis => "max-months-since-diagnosis",
             Exclusion::Nfl => "nfl",
+            Exclusion::KingsStage => "kings-stage",
             Exclusion::LeadIn => "lead-in",
         }
     }

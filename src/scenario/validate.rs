@@ -96,6 +96,7 @@ const ELIGIBILITY: &[&str] = &[
     "age",
     "max-months-since-diagnosis",
     "nfl",
+    "kings-stage",
 ];
 /// Largest trial sample size.
 pub const MAX_TRIAL_SIZE: u64 = 100_000;
@@ -1035,6 +1036,21 @@ fn window(
     Some((lo, hi))
 }
 
+/// `trial.eligibility.kings-stage`: a window of whole King's stages, 1 to 4.
+fn kings_window(ctx: &mut Ctx<'_>, e: &Table<'_, '_>) -> Option<(u8, u8)> {
+    let (lo, hi) = window(ctx, e, "kings-stage", 1.0, 4.0, "King's stage")?;
+    if lo.fract() != 0.0 || hi.fract() != 0.0 {
+        ctx.error(
+            e.get("kings-stage").map_or(e.span.clone(), |v| v.span()),
+            "trial.eligibility.kings-stage",
+            format!("King's stages are whole numbers, found [{lo}, {hi}]"),
+            Some("write the window as `[1, 3]` (4: gastrostomy or NIV indicated)".into()),
+        );
+        return None;
+    }
+    Some((lo as u8, hi as u8))
+}
+
 /// `[trial]`: the design of a virtual trial over the scenario's arms and visit schedule.
 fn read_trial(
     ctx: &mut Ctx<'_>,
@@ -1166,6 +1182,7 @@ fn read_trial(
                 "months",
             ),
             nfl: window(ctx, &e, "nfl", 0.0, 100_000.0, "pg/mL"),
+            kings_stage: kings_window(ctx, &e),
         });
     if let (Some(n), Some(pool)) = (sample_size, pool)
         && pool < n

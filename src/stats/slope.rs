@@ -31,6 +31,20 @@ fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+/// Least-squares slope of `(x, y)` points alone: `None` for fewer than two points or a
+/// constant `x`. Unlike [`ols`] it needs no third point, since it gives no standard error.
+pub fn slope(points: &[(f64, f64)]) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
 /// Fits a straight line by ordinary least squares.
 ///
 /// `None` for fewer than 3 points (no residual degree of freedom for the standard error),
@@ -206,5 +220,12 @@ mod tests {
         assert!(quadratic(&[1.0, 2.0, 2.0, 1.0], &[1.0, 2.0, 3.0, 4.0]).is_none());
         assert!(quadratic(&[1.0, 2.0], &[1.0, 2.0]).is_none());
         assert!(quadratic(&[5.0; 4], &[1.0, 2.0, 3.0, 4.0]).is_none());
+    }
+
+    #[test]
+    fn slope_of_points() {
+        assert_eq!(slope(&[(0.0, 1.0), (2.0, 5.0)]), Some(2.0));
+        assert_eq!(slope(&[(1.0, 1.0), (1.0, 5.0)]), None);
+        assert_eq!(slope(&[(1.0, 1.0)]), None);
     }
 }

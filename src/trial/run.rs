@@ -16,7 +16,7 @@ use super::design::{
 };
 use crate::cohort::{ArmCourse, Observation, Outcome};
 use crate::model::{Covariates, Region};
-use crate::stats::{ancova, cox, dist, joint_rank, km, lmm, responder};
+use crate::stats::{ancova, cox, dist, joint_rank, km, lmm, responder, slope};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use std::collections::BTreeMap;
@@ -96,7 +96,34 @@ fn first_exclusion(
     if !inside(baseline.nfl, e.nfl) {
         return Some(Exclusion::Nfl);
     }
+    if let Some((lo, hi)) = e.kings_stage {
+        let stage = kings_stage(enrollment, baseline, course);
+        if stage < lo || stage > hi {
+            return Some(Exclusion::KingsStage);
+        }
+    }
     None
+}
+
+/// King's stage at screening as a number (0 before any region is involved, 1-3 regions, 4
+/// once gastrostomy or non-invasive ventilation is indicated), from the rated items of the
+/// screening visit and the events before it.
+fn kings_stage(enrollment: f64, baseline: &Observation, course: &ArmCourse) -> u8 {
+    use crate::model::staging::{KingsStage, kings};
+    let before = |t: Option<f64>| t.is_some_and(|t| t <= enrollment + 1e-9);
+    let items = baseline.items.map(f64::from);
+    match kings(
+        &items,
+        before(course.events.gastrostomy),
+        before(course.events.niv),
+        false,
+    ) {
+        KingsStage::Presymptomatic => 0,
+        KingsStage::One => 1,
+        KingsStage::Two => 2,
+        KingsStage::Three => 3,
+        _ => 4,
+    }
 }
 
 /// The end of a lead-in for a patient who passed screening: the baseline visit and the lead-in
@@ -261,20 +288,6 @@ impl TrialPatient<'_> {
     }
 }
 
-/// Least-squares slope of (t, y) points; `None` for fewer than two distinct times (two points
-/// suffice here, unlike [`crate::stats::slope::ols`], which also needs a standard error).
-fn ols_slope(points: &[(f64, f64)]) -> Option<f64> {
-    if points.len() < 2 {
-        return None;
-    }
-    let n = points.len() as f64;
-    let mt = points.iter().map(|x| x.0).sum::<f64>() / n;
-    let my = points.iter().map(|x| x.1).sum::<f64>() / n;
-    let sxx: f64 = points.iter().map(|x| (x.0 - mt).powi(2)).sum();
-    let sxy: f64 = points.iter().map(|x| (x.0 - mt) * (x.1 - my)).sum();
-    (sxx > 0.0).then(|| sxy / sxx)
-}
-
 /// ALSFRS-R slope of a course from `t0` (months since screening) on, over every visit while
 /// alive: the paired view of a slope.
 fn course_slope(course: &ArmCourse, t0: f64) -> Option<f64> {
@@ -284,7 +297,7 @@ fn course_slope(course: &ArmCourse, t0: f64) -> Option<f64> {
         .filter(|o| o.t >= t0 - 1e-6)
         .map(|o| (o.t, f64::from(o.total())))
         .collect();
-    ols_slope(&v)
+    slope::slope(&v)
 }
 
 /// The analysis of one endpoint for one comparison (an arm against the control) in one
@@ -614,8 +627,8 @@ fn alsfrs_change(
     change_analysis(pair, &seen, arm, 0, last, level)
 }
 
-/// ANCOVA of the ALSFRS-R total at a visit on baseline (`seen`: the patients analysed, with
-/// their total), arm against control, beside the paired effect: the same randomised patients'
+/// ANCOVA of the ALSFRS-R total at a visit on baseline and the randomisation strata (`seen`:
+/// the patients analysed, with their total), arm against control, beside the paired effect: the same randomised patients'
 /// own course in `arm` minus their own course in `against`, at `months` after randomisation,
 /// where both are seen.
 fn change_analysis(
@@ -643,9 +656,23 @@ fn change_analysis(
             Some(a - c)
         })
         .collect();
+    // Adjusted for the randomisation strata (an indicator per stratum but the first; none
+    // without stratification), or unadjusted if that design is singular (a stratum too small).
+    let strata: std::collections::BTreeSet<u32> = seen.iter().map(|(p, _)| p.stratum).collect();
+    let covariates: Vec<Vec<f64>> = strata
+        .iter()
+        .skip(1)
+        .map(|&k| {
+            seen.iter()
+                .map(|(p, _)| f64::from(u8::from(p.stratum == k)))
+                .collect()
+        })
+        .collect();
+    let fit = ancova::ancova_adjusted(&baseline, &followup, &labels, &covariates, level)
+        .or_else(|_| ancova::ancova(&baseline, &followup, &labels, level));
     let mut r = empty(seen.len());
     r.paired = mean(&paired);
-    if let Ok(fit) = ancova::ancova(&baseline, &followup, &labels, level)
+    if let Ok(fit) = fit
         && let Some(e) = fit.effects.first()
     {
         r.estimate = e.estimate;
@@ -941,11 +968,11 @@ fn responds(
     };
     match rule {
         ResponderRule::MaxDecline(x) => base - end <= x + 1e-9,
-        ResponderRule::SlopeImprovement(x) => match (ols_slope(points), lead_in) {
+        ResponderRule::SlopeImprovement(x) => match (slope::slope(points), lead_in) {
             (Some(s), Some(s0)) => s - s0 >= x - 1e-9,
             _ => false,
         },
-        ResponderRule::SlopeImprovementPercent(q) => match (ols_slope(points), lead_in) {
+        ResponderRule::SlopeImprovementPercent(q) => match (slope::slope(points), lead_in) {
             (Some(s), Some(s0)) => s - s0 >= s0.abs() * q / 100.0 - 1e-9,
             _ => false,
         },
@@ -1071,12 +1098,5 @@ mod tests {
             Some(37.0),
             None
         ));
-    }
-
-    #[test]
-    fn least_squares_slope() {
-        assert_eq!(ols_slope(&[(0.0, 1.0), (2.0, 5.0)]), Some(2.0));
-        assert_eq!(ols_slope(&[(1.0, 1.0), (1.0, 5.0)]), None);
-        assert_eq!(ols_slope(&[(1.0, 1.0)]), None);
     }
 }
