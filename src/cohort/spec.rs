@@ -128,7 +128,9 @@ pub struct CovariateDistributions {
     pub onset_region: [f64; N_REGIONS],
     /// Genotype probabilities in [`Genotype::ALL`] order.
     pub genotype: [f64; 6],
-    /// Months from onset to diagnosis.
+    /// Months from onset to diagnosis along the referral path: diagnosis comes at its end, or
+    /// earlier when the disease is recognised by its loss of function (docs/MODEL.md, section
+    /// 6.1), so realised delays are shorter than drawn ones.
     pub diagnostic_delay: LogNormal,
 }
 
@@ -139,7 +141,9 @@ impl Default for CovariateDistributions {
     /// onset bulbar 28%, trunk 4%, limbs split evenly (US National ALS Registry; Irish and
     /// Italian registers); genotypes from 10% familial with C9orf72 40% (7% of sporadic), SOD1
     /// 12% (2%), TARDBP 4% (1%), FUS 4% (1%) (Zou 2017 JNNP 88:540), a tenth of SOD1 being
-    /// A4V; diagnostic delay median 11.5 months (Paganoni 2014 ALS-FTD 15:453).
+    /// A4V; referral delay median 12 months, which with earlier recognition of faster disease
+    /// gives a realised median diagnostic delay of about 10.5 months (published 11.5; Paganoni
+    /// 2014 ALS-FTD 15:453).
     fn default() -> Self {
         CovariateDistributions {
             age: TruncatedNormal {
@@ -152,7 +156,7 @@ impl Default for CovariateDistributions {
             onset_region: [0.28, 0.34, 0.04, 0.34],
             genotype: [0.841, 0.103, 0.027, 0.003, 0.013, 0.013],
             diagnostic_delay: LogNormal {
-                median: 11.5,
+                median: 12.0,
                 cv: 0.6,
                 max: 120.0,
             },

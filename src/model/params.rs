@@ -110,7 +110,7 @@ parameters! {
         "Sets the presymptomatic phase (about ln(1000) / net growth from a seed of 1e-3) and the pace \
          of spread; serum NfL rises 1-3.5 years before onset by genotype (Benatar 2019 ALS-FTD 20:538). \
          Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    agg_clearance_rate: 0.05, "1/month", [0.0, 10.0],
+    agg_clearance_rate: 0.05984, "1/month", [0.0, 10.0],
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
          the burden settles at 1 - clearance/growth of its maximum. Must stay below agg_growth_rate. Set by hand.";
@@ -119,12 +119,12 @@ parameters! {
         "Sets the time from onset to a second region: 12.8 months overall, bulbar onset 10.8, \
          upper limb 15.2, lower limb 13.6 (Fujimura-Kiyono 2011 JNNP); spread is faster to neighbouring \
          regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    spread_noncontiguous: 0.2605, "template per unit aggregate", [0.0, 50.0],
+    spread_noncontiguous: 0.4698, "template per unit aggregate", [0.0, 50.0],
         "Seeds a region receives from each non-contiguous region (through the motor cortex and long corticospinal connections).",
         "Non-contiguous spread in about 13% (Gromicho 2020; Kimura 2012); bulbar onset to the legs 29%, \
          leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: about a fifteenth of the contiguous \
          weight. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    spread_rostral_ratio: 0.1056, "ratio", [0.0, 1.0],
+    spread_rostral_ratio: 0.09676, "ratio", [0.0, 1.0],
         "Seeding towards a more rostral region relative to seeding towards a more caudal one.",
         "Spread runs more caudally than rostrally (Ravits 2007 Neurology 68:1571); bulbar onset reaches \
          the legs in 29%, leg onset reaches bulbar muscles in 5% (Ludolph 2024 J Neurol 271); bulbar \
@@ -135,7 +135,7 @@ parameters! {
     agg_ros_enhancement: 0.5, "per unit oxidative stress", [0.0, 20.0],
         "Fractional increase of misfolding per unit oxidative stress (oxidation promotes misfolding).",
         "Rationale: oxidative modification promotes TDP-43 and SOD1 misfolding; moderate positive feedback.";
-    age_tempo_exponent: 2.503, "exponent", [0.0, 12.0],
+    age_tempo_exponent: 2.43, "exponent", [0.0, 12.0],
         "The disease runs at (age / 60)^exponent of its pace at 60: aggregate conversion and clearance alike (so age changes the pace of the proteinopathy, never whether it grows), and the damage drive of motor units.",
         "Older onset runs faster (survival HR 2.8 at 65-69, 3.2 at 70-74 and 6.9 at 75+ vs 49 or younger; \
          Lombardy register 2008-2010); a power of age, as in the multistep model (log incidence against log \
@@ -163,7 +163,7 @@ parameters! {
     growth_factor_tardbp: 1.0, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for TARDBP carriers.",
         "Rationale: no consistent survival difference from sporadic ALS reported; neutral.";
-    growth_factor_fus: 0.7831, "multiplier", [0.01, 20.0],
+    growth_factor_fus: 1.663, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for FUS carriers.",
         "Rationale: FUS survival HR 1.8 and young onset (Su 2022 BMC Med 20:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 
@@ -180,7 +180,7 @@ parameters! {
     ros_from_microglia: 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain: 1.112, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain: 0.7672, "multiplier", [0.0, 20.0],
         "Extra damage drive in every region at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism deepen the energy deficit of motor neurons.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
          disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
@@ -189,7 +189,7 @@ parameters! {
     microglia_activation_rate: 0.6, "1/month", [0.0, 100.0],
         "Activation rate of microglia per unit inflammatory stimulus.",
         "Rationale: microglial activation follows pathology within weeks to months.";
-    microglia_damage_weight: 2.585, "months", [0.0, 1000.0],
+    microglia_damage_weight: 2.722, "months", [0.0, 1000.0],
         "Weight of the neuron loss rate (debris, damage signals) relative to aggregate in the microglial stimulus.",
         "Rationale: dying neurons are a major microglial stimulus. The loop it closes (loss, microglia, \
          astrocytes, glutamate and ROS, hazard) has a gain of about 0.1 x neuronal_vulnerability: it \
@@ -223,45 +223,45 @@ parameters! {
         "Damage-independent motor-neuron loss hazard (ageing).",
         "Rationale: about 0.6%/year, the order of age-related motor-neuron loss; the one-hit limit \
          when all damage couplings are zero.";
-    hazard_soluble: 0.02891, "1/month per unit", [0.0, 10.0],
+    hazard_soluble: 0.02991, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit soluble misfolded protein (toxic gain of oligomers).",
         "Soluble oligomers rather than fibrils are the toxic SOD1 species (Proctor 2016 PNAS 113:614; \
          fibril-stabilising mutants protect, Zhu 2018 PNAS). Rationale: the largest single term; its \
          between-patient variability is part of the mechanism mix (docs/MODEL.md).";
-    hazard_lof: 0.06594, "1/month per unit", [0.0, 10.0],
+    hazard_lof: 0.03988, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit nuclear loss of function (TDP-43 or FUS leaving the nucleus).",
         "Loss of nuclear TDP-43 truncates STMN2 and UNC13A (Ma 2022 Nature 603:124; Brown 2022 Nature \
          603:131). A slow term that antisense drugs do not relieve quickly. Its size against the other \
          weights sets the share of patients whose disease it dominates (transcriptomic subtype with \
          TDP-43 dysfunction 20% of cortex samples; Tam 2019 Cell Rep 29:1164). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    hazard_oxidative: 0.003693, "1/month per unit", [0.0, 10.0],
+    hazard_oxidative: 0.001984, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit oxidative stress.",
         "Rationale: of the order of the proteotoxic term; oxidative markers are raised in ALS blood \
          (meta-analysis of 41 studies, Oxid Med Cell Longev 2019:1712323).";
-    hazard_excitotoxic: 0.001659, "1/month per unit", [0.0, 10.0],
+    hazard_excitotoxic: 0.001198, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
          patients (Shaw 1995 Neurodegeneration 4:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    neuronal_vulnerability: 0.45, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability: 0.56, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
          around it). The default is the typical (median) person. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    hazard_astrocyte: 0.03596, "1/month per unit", [0.0, 10.0],
+    hazard_astrocyte: 0.04222, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
-    unit_vulnerability_gradient: 0.2363, "exponent", [0.0, 4.0],
+    unit_vulnerability_gradient: 0.2778, "exponent", [0.0, 4.0],
         "Graded vulnerability: the per-unit drive falls as (alive fraction)^gradient, because the most vulnerable (fast-fatigable) units fail first.",
         "Order fast-fatigable > fast-resistant > slow (Nijssen 2017 Acta Neuropathol 133:863; Hegedus \
          2007 Neurobiol Dis 28:154); slow units resist to end stage, but in humans motor-unit counts fall \
          at a roughly constant 2.4-4.2 %/month (MUNIX, Neuwirth 2015 JNNP 86:1172), so the gradient is \
          small; a large one makes the last units nearly immune and the terminal phase years long. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    dysfunction_death_rate: 0.6162, "1/month", [0.0, 20.0],
+    dysfunction_death_rate: 0.65, "1/month", [0.0, 20.0],
         "Death rate of dysfunctional (denervated, dying-back) motor units.",
         "Functional units fail about 6 weeks to 50 days before motor neurons die in SOD1 mice (Kennel \
          1996 Neuroreport 7:1427; Hegedus 2007); no human figure exists. Rationale: about a month on \
          average. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    dysfunction_recovery_rate: 0.1942, "1/month", [0.0, 20.0],
+    dysfunction_recovery_rate: 0.2136, "1/month", [0.0, 20.0],
         "Return of dysfunctional units to function (restored nuclear TDP-43, reinnervation) when the drive no longer holds them.",
         "Switching TDP-43 off after onset restores reinnervation and motor function over weeks in rNLS \
          mice (Walker 2015 Acta Neuropathol). Rationale: five months on average in people, slower than in mice.";
@@ -299,14 +299,14 @@ parameters! {
         "Rationale: plasma GFAP is modestly higher in ALS than in controls (Int J Mol Sci 2023, 24:13976).";
 
     ["function"]
-    reinnervation_capacity: 4.0, "fold", [1.0, 20.0],
+    reinnervation_capacity: 3.76, "fold", [1.0, 20.0],
         "Largest enlargement of surviving motor units by collateral reinnervation: force stays near normal until the functional pool falls below 1/capacity.",
         "Surviving units are about 50% larger after a 40% loss in healthy ageing (Piasecki 2016). The \
          often-quoted weakness after about half of the units are lost (Wohlfart 1957; McComas 1971) is \
          unconfirmed [soft], and reinnervating muscles lose strength as fast as others (Chan, Alix et al., \
          MUSIX abstract); at the default 1.427 with reserve_corner 2.8, onset (capacity 0.93) comes after \
          19% of functional units are lost. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    reserve_corner: 3.012, "exponent", [1.0, 32.0],
+    reserve_corner: 3.067, "exponent", [1.0, 32.0],
         "Sharpness of the corner of the reserve curve where reinnervation stops compensating.",
         "Rationale: a soft corner; at the defaults capacity is 0.93 at 80% of functional units, 0.71 at \
          50% and 0.46 at 30%. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
@@ -314,12 +314,12 @@ parameters! {
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
          stairs) first fall from 4, so onset is the first noticed loss of function.";
-    diagnosis_recognition_loss: 10.74, "ALSFRS-R points", [0.5, 40.0],
+    diagnosis_recognition_loss: 10.81, "ALSFRS-R points", [0.5, 40.0],
         "Loss of latent ALSFRS-R (from 48) at which the disease is recognised and diagnosed, if the referral delay has not ended first.",
         "Faster progression, bulbar onset and UMN signs shorten the time to diagnosis (Martinez-Molina 2020 \
          Front Neurol 11:604922); delay 6-12 months carries HR 1.9 against longer (Lombardy register 2008-2010). \
          Set with the other v2 defaults, with the referral delay, so that the median delay is 10-13 months (docs/CALIBRATION.md).";
-    fvc_bulbar_weight: 0.2649, "fraction", [0.0, 1.0],
+    fvc_bulbar_weight: 0.2448, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Bulbar weakness lowers measured FVC (mouth seal, upper airway); kept at or below 0.45 because \
          measured FVC is mostly diaphragmatic. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
@@ -334,14 +334,14 @@ parameters! {
         "Respiratory failure ends survival; ventilatory support lowers the threshold (the NIV drug). \
          Tracheostomy-free survival also ends at tracheostomy or permanent ventilation, which is \
          offered well above the FVC of death without support. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    airway_failure_capacity: 0.4846, "fraction", [0.0, 0.9],
+    airway_failure_capacity: 0.4881, "fraction", [0.0, 0.9],
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
         "Aspiration pneumonia is found in 20% and bronchopneumonia in 31% of ALS autopsies (Burkhardt \
          2017 PLoS One 12:e0177555); bulbar-onset patients die of bulbar failure as well as of \
          ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At the default 0.19 the \
          latent swallowing item is about 0.4, well past the gastrostomy indication. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    airway_failure_fvc: 48.9, "% predicted", [1.0, 100.0],
+    airway_failure_fvc: 64.73, "% predicted", [1.0, 100.0],
         "FVC at or below which failed airway protection (bulbar capacity at or below airway_failure_capacity) is fatal: an ineffective cough cannot clear aspiration.",
         "Aspiration and bronchopneumonia are the commonest terminal events (Burkhardt 2017 PLoS One \
          12:e0177555); cough effectiveness falls with vital capacity. NIV does not lower it, so NIV \
