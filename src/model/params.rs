@@ -192,9 +192,11 @@ parameters! {
     microglia_damage_weight: 1.753, "months", [0.0, 1000.0],
         "Weight of the neuron loss rate (debris, damage signals) relative to aggregate in the microglial stimulus.",
         "Rationale: dying neurons are a major microglial stimulus. The loop it closes (loss, microglia, \
-         astrocytes, glutamate and ROS, hazard) has a gain of about 0.1 x neuronal_vulnerability: it \
+         astrocytes, glutamate and ROS, hazard) has a gain of about 0.67 x neuronal_vulnerability x tempo \
+         (0.37 for the typical person at 60; up to 1.77 times more once bulbar function is lost): it \
          amplifies damage, and stays below 1 (so ageing loss alone cannot ignite disease in a region \
-         without aggregate) for all but the few per cent most vulnerable virtual patients. Set by hand.";
+         without aggregate) for the typical person up to about 90 years with intact bulbar function. \
+         Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     microglia_resolution_rate: 0.3, "1/month", [0.0, 100.0],
         "Return of activated microglia to the surveillant state.",
         "Rationale: resolution over a few months when stimulus stops.";
@@ -307,8 +309,9 @@ parameters! {
         "Surviving units are about 50% larger after a 40% loss in healthy ageing (Piasecki 2016). The \
          often-quoted weakness after about half of the units are lost (Wohlfart 1957; McComas 1971) is \
          unconfirmed [soft], and reinnervating muscles lose strength as fast as others (Chan, Alix et al., \
-         MUSIX abstract); at the default 1.427 with reserve_corner 2.8, onset (capacity 0.93) comes after \
-         19% of functional units are lost. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         MUSIX abstract); at the default 2.4 with reserve_corner 3.477, onset (capacity 0.93) comes after \
+         about 44% of functional units are lost. Bounded at 2.4 in the search, because a larger reserve \
+         lets every spinal region lose half of its neurons before onset. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     reserve_corner: 3.477, "exponent", [1.0, 32.0],
         "Sharpness of the corner of the reserve curve where reinnervation stops compensating.",
         "Rationale: a soft corner; at the defaults capacity is 0.93 at 80% of functional units, 0.71 at \
@@ -342,8 +345,8 @@ parameters! {
          ends tracheostomy-free survival like respiratory failure.",
         "Aspiration pneumonia is found in 20% and bronchopneumonia in 31% of ALS autopsies (Burkhardt \
          2017 PLoS One 12:e0177555); bulbar-onset patients die of bulbar failure as well as of \
-         ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At the default 0.19 the \
-         latent swallowing item is about 0.4, well past the gastrostomy indication. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At the default 0.49 the \
+         latent swallowing item is about 1.9, at the gastrostomy indication. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     airway_failure_fvc: 48.9, "% predicted", [1.0, 100.0],
         "FVC at or below which failed airway protection (bulbar capacity at or below airway_failure_capacity) is fatal: an ineffective cough cannot clear aspiration.",
         "Aspiration and bronchopneumonia are the commonest terminal events (Burkhardt 2017 PLoS One \
