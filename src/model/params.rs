@@ -314,8 +314,8 @@ parameters! {
          lets every spinal region lose half of its neurons before onset. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     reserve_corner: 3.477, "exponent", [1.0, 32.0],
         "Sharpness of the corner of the reserve curve where reinnervation stops compensating.",
-        "Rationale: a soft corner; at the defaults capacity is 0.93 at 80% of functional units, 0.71 at \
-         50% and 0.46 at 30%. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+        "Rationale: a soft corner; at the defaults capacity is 0.985 at 80% of functional units, 0.897 at \
+         50% and 0.674 at 30%. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     onset_capacity: 0.93, "fraction", [0.5, 0.999],
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
