@@ -15,8 +15,7 @@
 //! population's mean onset age and bulbar share stay those of `[population.covariates]`.
 
 use super::spec::{Correlation, CovariateDistributions, Population, Variability};
-use crate::model::params;
-use crate::model::{Covariates, Genotype, Params, Region, Sex};
+use crate::model::{Covariates, Genotype, Param, Params, Region, Sex};
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::ChaCha8Rng;
 use rand::{Rng, RngExt, SeedableRng};
@@ -76,9 +75,9 @@ pub fn correlation_cholesky(
 ) -> Option<DMatrix<f64>> {
     let n = variability.len();
     let mut m = DMatrix::<f64>::identity(n, n);
-    let pos = |name: &str| variability.iter().position(|v| v.param == name);
+    let pos = |param: Param| variability.iter().position(|v| v.param == param);
     for c in correlations {
-        let (i, j) = (pos(&c.a)?, pos(&c.b)?);
+        let (i, j) = (pos(c.a)?, pos(c.b)?);
         m[(i, j)] = c.rho;
         m[(j, i)] = c.rho;
     }
@@ -127,10 +126,8 @@ impl Sampler {
         for (v, &zi) in self.population.variability.iter().zip(z.iter()) {
             // θ_i = θ · exp(ω z), ω² = ln(1 + CV²): log-normal with the typical value as median.
             let omega = (1.0 + v.cv * v.cv).ln().sqrt();
-            if let (Some(theta), Some(info)) = (p.get(&v.param), params::info(&v.param)) {
-                let x = (theta * (omega * zi).exp()).clamp(info.min, info.max);
-                let _ = p.set(&v.param, x);
-            }
+            // Clamped into the registry range, so the draw cannot be refused.
+            p.set_clamped(v.param, p.value(v.param) * (omega * zi).exp());
         }
         Draw {
             index,
@@ -442,8 +439,8 @@ mod tests {
     fn correlation_is_reproduced() {
         let pop = Population {
             correlations: vec![Correlation {
-                a: "agg_growth_rate".into(),
-                b: "spread_contiguous".into(),
+                a: Param::AggGrowthRate,
+                b: Param::SpreadContiguous,
                 rho: 0.7,
             }],
             ..Population::default()
@@ -472,27 +469,29 @@ mod tests {
 
     #[test]
     fn impossible_correlations_are_rejected() {
-        let v: Vec<Variability> = ["a", "b", "c"]
+        let [x, y, z] = [
+            Param::AggGrowthRate,
+            Param::SpreadContiguous,
+            Param::HazardSoluble,
+        ];
+        let v: Vec<Variability> = [x, y, z]
             .iter()
-            .map(|p| Variability {
-                param: p.to_string(),
-                cv: 0.3,
-            })
+            .map(|&param| Variability { param, cv: 0.3 })
             .collect();
         let c = vec![
             Correlation {
-                a: "a".into(),
-                b: "b".into(),
+                a: x,
+                b: y,
                 rho: 0.9,
             },
             Correlation {
-                a: "b".into(),
-                b: "c".into(),
+                a: y,
+                b: z,
                 rho: 0.9,
             },
             Correlation {
-                a: "a".into(),
-                b: "c".into(),
+                a: x,
+                b: z,
                 rho: -0.9,
             },
         ];

@@ -1,7 +1,7 @@
 //! Validated settings the cohort engine accepts: simulation schedule, population and arms.
 //! The scenario layer builds them from files; every value here has been checked.
 
-use crate::model::{Genotype, N_REGIONS, Region};
+use crate::model::{Genotype, N_REGIONS, Param, Region};
 // An arm's therapies are described by the therapy layer.
 pub use crate::therapy::{CycleMode, TherapySpec};
 
@@ -167,8 +167,8 @@ impl Default for CovariateDistributions {
 /// Log-normal inter-individual variability of one model parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Variability {
-    /// Registry name of the parameter.
-    pub param: String,
+    /// The parameter.
+    pub param: Param,
     /// Coefficient of variation.
     pub cv: f64,
 }
@@ -177,9 +177,9 @@ pub struct Variability {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Correlation {
     /// First parameter.
-    pub a: String,
+    pub a: Param,
     /// Second parameter.
-    pub b: String,
+    pub b: Param,
     /// Correlation coefficient in (-1, 1).
     pub rho: f64,
 }
@@ -259,17 +259,17 @@ pub struct Population {
 /// drives their disease), and on the loss at which the disease is recognised. The CV of
 /// `neuronal_vulnerability` (the shared part) was fitted by `alssim calibrate` to the
 /// natural-history targets (docs/CALIBRATION.md); the others are set by hand.
-pub const DEFAULT_VARIABILITY: [(&str, f64); 10] = [
-    ("agg_growth_rate", 0.2),
-    ("spread_contiguous", 0.6),
-    ("neuronal_vulnerability", 0.8),
-    ("hazard_soluble", 0.6),
-    ("hazard_lof", 0.6),
-    ("hazard_oxidative", 0.6),
-    ("hazard_excitotoxic", 0.6),
-    ("hazard_astrocyte", 0.6),
-    ("dysfunction_recovery_rate", 0.3),
-    ("diagnosis_recognition_loss", 0.5),
+pub const DEFAULT_VARIABILITY: [(Param, f64); 10] = [
+    (Param::AggGrowthRate, 0.2),
+    (Param::SpreadContiguous, 0.6),
+    (Param::NeuronalVulnerability, 0.8),
+    (Param::HazardSoluble, 0.6),
+    (Param::HazardLof, 0.6),
+    (Param::HazardOxidative, 0.6),
+    (Param::HazardExcitotoxic, 0.6),
+    (Param::HazardAstrocyte, 0.6),
+    (Param::DysfunctionRecoveryRate, 0.3),
+    (Param::DiagnosisRecognitionLoss, 0.5),
 ];
 
 impl Default for Population {
@@ -280,10 +280,7 @@ impl Default for Population {
             covariates: CovariateDistributions::default(),
             variability: DEFAULT_VARIABILITY
                 .iter()
-                .map(|&(p, cv)| Variability {
-                    param: p.to_string(),
-                    cv,
-                })
+                .map(|&(param, cv)| Variability { param, cv })
                 .collect(),
             correlations: Vec::new(),
             inclusion: Inclusion::default(),

@@ -47,7 +47,7 @@ pub use layout::{
     DIM, GlobalVar, N_REGIONS, REGION_REPORTED, REGION_VARS, Region, RegionVar, State,
 };
 pub use modulation::{Compensation, Direction, Modulation, ModulationLaw, Slot, Term, TermKind};
-pub use params::{PARAMETERS, ParamError, ParamInfo, Params};
+pub use params::{PARAMETERS, Param, ParamError, ParamInfo, Params};
 pub use patient::{Covariates, Genotype, Proteinopathy, Sex};
 pub use readout::Readout;
 
