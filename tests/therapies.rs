@@ -370,7 +370,12 @@ therapies = [{ drug = "tofersen" }]
     // A year of treatment before onset delays it by about a month in the median carrier: a year
     // before onset the damage of most SOD1 carriers is dominated by the astroglial term, which
     // lowering SOD1 synthesis does not remove directly.
-    assert!(delays.len() > patients.len() / 2, "{} of {}", delays.len(), patients.len());
+    assert!(
+        delays.len() > patients.len() / 2,
+        "{} of {}",
+        delays.len(),
+        patients.len()
+    );
     delays.sort_by(f64::total_cmp);
     let median = delays[delays.len() / 2];
     assert!(median > 0.5, "median delay of onset {median} months");

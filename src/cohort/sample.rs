@@ -195,21 +195,8 @@ impl OnsetRegions {
         }
         let (men, women) = bulbar_by_sex(bulbar, d.female_fraction, FEMALE_BULBAR_ODDS_RATIO);
         let b = if female { women } else { men };
-        let scale = (1.0 - b) / (1.0 - bulbar);
-        let probs = d
-            .onset_region
-            .iter()
-            .enumerate()
-            .map(|(i, &p)| {
-                if i == Region::Bulbar.index() {
-                    b
-                } else {
-                    p * scale
-                }
-            })
-            .collect();
         OnsetRegions {
-            probs,
+            probs: with_bulbar(&d.onset_region, b),
             intercept: Some(age_intercept(b, mean_age, d)),
             mean_age,
         }
@@ -221,21 +208,26 @@ impl OnsetRegions {
         let Some(c) = self.intercept else {
             return self.probs.clone();
         };
-        let base = self.probs[Region::Bulbar.index()];
         let b = logistic(c + bulbar_age_slope() * (age - self.mean_age));
-        let scale = (1.0 - b) / (1.0 - base);
-        self.probs
-            .iter()
-            .enumerate()
-            .map(|(i, &p)| {
-                if i == Region::Bulbar.index() {
-                    b
-                } else {
-                    p * scale
-                }
-            })
-            .collect()
+        with_bulbar(&self.probs, b)
     }
+}
+
+/// Onset-region probabilities with the bulbar share set to `b` and the other regions scaled to
+/// keep their proportions (`probs` must have a bulbar share below 1).
+fn with_bulbar(probs: &[f64], b: f64) -> Vec<f64> {
+    let scale = (1.0 - b) / (1.0 - probs[Region::Bulbar.index()]);
+    probs
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| {
+            if i == Region::Bulbar.index() {
+                b
+            } else {
+                p * scale
+            }
+        })
+        .collect()
 }
 
 /// Log-odds of bulbar onset per year of onset age.
