@@ -150,11 +150,14 @@ fn piecewise_integration_with_neutral_phases_matches_single_piece() {
 #[test]
 fn the_first_kings_region_is_the_onset_region() {
     // At onset no ALSFRS-R item has fallen yet, so the King's region involved first is the one
-    // whose motor pool has lost most: normally the onset region's (where the disease starts;
-    // in a few patients another region is clinically affected first).
+    // whose motor pool has lost most: normally the onset region's (where the disease starts).
+    // Every spinal region loses neurons before onset, so in some patients another region is
+    // clinically involved first: measured at these defaults, 93% of bulbar-onset and 86% of
+    // cervical-onset patients have their onset region as the first King's region (docs/MODEL.md,
+    // section 10).
     for (region, kings) in [("bulbar", 0u8), ("cervical", 1), ("lumbar", 2)] {
         let text = format!(
-            "[population]\nsize = 40\nseed = 3\nenrollment = {{ at = \"diagnosis\" }}\n\
+            "[population]\nsize = 200\nseed = 3\nenrollment = {{ at = \"diagnosis\" }}\n\
              [population.covariates]\nonset-region = {{ {} }}\n[[arm]]\nname = \"untreated\"\n",
             ["bulbar", "cervical", "thoracic", "lumbar"]
                 .map(|r| format!("{r} = {}", if r == region { "1.0" } else { "0.0" }))
@@ -162,7 +165,7 @@ fn the_first_kings_region_is_the_onset_region() {
         );
         let s = alssim::scenario::parse("t.toml", "t", &text)
             .unwrap_or_else(|e| panic!("{}", e.report()));
-        let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..40, 2).unwrap();
+        let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..200, 2).unwrap();
         let firsts: Vec<Option<u8>> = outcomes
             .iter()
             .filter_map(|o| match o {
@@ -173,7 +176,7 @@ fn the_first_kings_region_is_the_onset_region() {
         assert!(firsts.len() > 20, "{region}: {} enrolled", firsts.len());
         let same = firsts.iter().filter(|&&f| f == Some(kings)).count();
         assert!(
-            same * 10 >= firsts.len() * 9,
+            same * 10 >= firsts.len() * 8,
             "{region} onset: first King's regions {firsts:?}"
         );
     }

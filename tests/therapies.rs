@@ -357,19 +357,28 @@ name = "presymptomatic"
 therapies = [{ drug = "tofersen" }]
 "#;
     let out = run(src);
-    let mut later = 0;
     let patients = enrolled(&out);
+    let mut delays = Vec::new();
     for (_, arms) in &patients {
         let (Some(u), t) = (arms[0].events.onset, arms[1].events.onset) else {
             continue;
         };
         // Treated before symptoms: onset comes later, or not within follow-up at all.
         assert!(t.is_none_or(|t| t >= u - SOLVER_SLACK_MONTHS));
-        if t.is_none_or(|t| t > u + 1.0) {
-            later += 1;
-        }
+        delays.push(t.map_or(f64::INFINITY, |t| t - u));
     }
-    assert!(later > patients.len() / 2, "{later} of {}", patients.len());
+    // A year of treatment before onset delays it by about a month in the median carrier: a year
+    // before onset the damage of most SOD1 carriers is dominated by the astroglial term, which
+    // lowering SOD1 synthesis does not remove directly.
+    assert!(
+        delays.len() > patients.len() / 2,
+        "{} of {}",
+        delays.len(),
+        patients.len()
+    );
+    delays.sort_by(f64::total_cmp);
+    let median = delays[delays.len() / 2];
+    assert!(median > 0.5, "median delay of onset {median} months");
     // Visits counted from onset cannot start before it.
     let bad = src.replace("visits-from = \"enrollment\"", "visits-from = \"onset\"");
     let e = scenario::parse("bad.toml", "bad", &bad).unwrap_err();

@@ -2,6 +2,7 @@
 //! inheritance with `based-on`, `--set` on `run` and `whatif`, the genotype note of `whatif`,
 //! and the terminal tables of `drugs`, `whatif` and `simulate`.
 
+use alssim::model::Param;
 use alssim::scenario::{self, Scenario};
 use alssim::therapy::{Drug, Status, library};
 use assert_cmd::Command;
@@ -420,14 +421,11 @@ fn run_set_overrides_a_model_parameter_in_every_arm_and_records_it() {
         "set",
         &["agg_growth_rate=0.35", "rater_noise_sd=0"],
     );
-    assert_eq!(plain.model, vec![("agg_growth_rate".to_string(), 0.2)]);
+    assert_eq!(plain.model, vec![(Param::AggGrowthRate, 0.2)]);
     // The scenario's own value is replaced; a new one is added.
     assert_eq!(
         set.model,
-        vec![
-            ("agg_growth_rate".to_string(), 0.35),
-            ("rater_noise_sd".to_string(), 0.0)
-        ]
+        vec![(Param::AggGrowthRate, 0.35), (Param::RaterNoiseSd, 0.0)]
     );
     for arm in ["none", "riluzole"] {
         let (a, b) = (arm_rows(&base, arm), arm_rows(&changed, arm));
@@ -452,10 +450,7 @@ fn whatif_set_overrides_a_model_parameter_and_records_it() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(
-        resolved(&out).model,
-        vec![("agg_growth_rate".to_string(), 0.3)]
-    );
+    assert_eq!(resolved(&out).model, vec![(Param::AggGrowthRate, 0.3)]);
 }
 
 #[test]

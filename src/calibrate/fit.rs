@@ -11,7 +11,7 @@
 use super::metrics;
 use super::targets::{Class, Target};
 use crate::cohort::{self, EngineError};
-use crate::model::params;
+use crate::model::{Param, Params};
 use crate::scenario::Scenario;
 use crate::scenario::types::Variability;
 
@@ -19,26 +19,26 @@ use crate::scenario::types::Variability;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Knob {
     /// The typical (population median) value of a model parameter.
-    Typical(&'static str),
+    Typical(Param),
     /// The coefficient of variation of a model parameter across patients.
-    Cv(&'static str),
+    Cv(Param),
     /// A typical value kept within a narrower interval than the registry allows, where only
     /// part of the range is physiologically defensible.
-    Bounded(&'static str, f64, f64),
+    Bounded(Param, f64, f64),
 }
 
 impl Knob {
     /// A readable name.
     pub fn name(&self) -> String {
         match self {
-            Knob::Typical(p) | Knob::Bounded(p, ..) => (*p).to_string(),
+            Knob::Typical(p) | Knob::Bounded(p, ..) => p.name().to_string(),
             Knob::Cv(p) => format!("cv({p})"),
         }
     }
 
     fn get(&self, s: &Scenario) -> f64 {
         match self {
-            Knob::Typical(p) | Knob::Bounded(p, ..) => s.params().get(p).unwrap_or(f64::NAN),
+            Knob::Typical(p) | Knob::Bounded(p, ..) => s.params().value(*p),
             Knob::Cv(p) => s
                 .population
                 .variability
@@ -51,25 +51,25 @@ impl Knob {
     fn set(&self, s: &mut Scenario, x: f64) {
         match self {
             Knob::Typical(p) | Knob::Bounded(p, ..) => {
-                let info = params::info(p);
-                let x = info.map_or(x, |i| x.clamp(i.min, i.max));
+                let info = p.info();
+                let x = x.clamp(info.min, info.max);
                 let x = match self {
                     Knob::Bounded(_, lo, hi) => x.clamp(*lo, *hi),
                     _ => x,
                 };
                 match s.model.iter_mut().find(|(n, _)| n == p) {
                     Some(slot) => slot.1 = x,
-                    None => s.model.push(((*p).to_string(), x)),
+                    None => s.model.push((*p, x)),
                 }
             }
             Knob::Cv(p) => {
                 let x = x.clamp(0.0, 3.0);
                 match s.population.variability.iter_mut().find(|v| v.param == *p) {
                     Some(v) => v.cv = x,
-                    None => s.population.variability.push(Variability {
-                        param: (*p).to_string(),
-                        cv: x,
-                    }),
+                    None => s
+                        .population
+                        .variability
+                        .push(Variability { param: *p, cv: x }),
                 }
             }
         }
@@ -79,28 +79,28 @@ impl Knob {
 /// The quantities the calibration fits, with the targets that inform each.
 pub const KNOBS: [Knob; 11] = [
     // Pace of the proteinopathy: presymptomatic duration, spread, survival from onset.
-    Knob::Typical("agg_growth_rate"),
+    Knob::Typical(Param::AggGrowthRate),
     // Seeding between contiguous regions: the time to a second region.
-    Knob::Typical("spread_contiguous"),
+    Knob::Typical(Param::SpreadContiguous),
     // The typical person's susceptibility: survival and slopes.
-    Knob::Typical("neuronal_vulnerability"),
+    Knob::Typical(Param::NeuronalVulnerability),
     // Its spread across people: long survivors, the slope distribution.
-    Knob::Cv("neuronal_vulnerability"),
+    Knob::Cv(Param::NeuronalVulnerability),
     // Dysphagia-driven metabolic stress: the bulbar-onset hazard ratio.
-    Knob::Typical("metabolic_stress_gain"),
+    Knob::Typical(Param::MetabolicStressGain),
     // Failure of airway protection (aspiration): the bulbar-onset hazard ratio.
-    Knob::Typical("airway_failure_capacity"),
+    Knob::Typical(Param::AirwayFailureCapacity),
     // Bulbar share of measured vital capacity: bulbar-onset survival and FVC decline. Kept at
     // or below 0.45: measured FVC is mostly diaphragmatic.
-    Knob::Bounded("fvc_bulbar_weight", 0.05, 0.45),
+    Knob::Bounded(Param::FvcBulbarWeight, 0.05, 0.45),
     // Age tempo: the age gradient.
-    Knob::Typical("age_tempo_exponent"),
+    Knob::Typical(Param::AgeTempoExponent),
     // C9orf72 misfolding: the C9orf72 hazard ratio.
-    Knob::Typical("growth_factor_c9orf72"),
+    Knob::Typical(Param::GrowthFactorC9orf72),
     // Loss at which the disease is recognised: the diagnostic delay.
-    Knob::Typical("diagnosis_recognition_loss"),
+    Knob::Typical(Param::DiagnosisRecognitionLoss),
     // NfL release per unit of axonal damage: NfL at diagnosis.
-    Knob::Typical("nfl_release"),
+    Knob::Typical(Param::NflRelease),
 ];
 
 /// Weight of a hard target's squared, half-width-scaled residual.
@@ -266,12 +266,10 @@ pub fn starting_point(s: &Scenario) -> (Scenario, Vec<String>) {
         }
         let x = match k {
             Knob::Cv(_) => 0.5,
-            Knob::Typical(p) => crate::model::Params::default()
-                .get(p)
+            Knob::Typical(p) => Some(Params::default().value(*p))
                 .filter(|d| *d > 0.0)
                 .unwrap_or(1.0),
-            Knob::Bounded(p, lo, hi) => crate::model::Params::default()
-                .get(p)
+            Knob::Bounded(p, lo, hi) => Some(Params::default().value(*p))
                 .filter(|d| *d > 0.0)
                 .unwrap_or(0.5 * (lo + hi)),
         };
@@ -346,18 +344,16 @@ mod tests {
     #[test]
     fn zero_knobs_start_at_a_positive_value_with_a_note() {
         let mut s = crate::calibrate::validate::natural_history();
-        Knob::Typical("airway_failure_capacity").set(&mut s, 0.0);
+        Knob::Typical(Param::AirwayFailureCapacity).set(&mut s, 0.0);
         s.population
             .variability
-            .retain(|v| v.param != "neuronal_vulnerability");
+            .retain(|v| v.param != Param::NeuronalVulnerability);
         let (start, notes) = starting_point(&s);
         assert_eq!(notes.len(), 2, "{notes:?}");
-        let airway = Knob::Typical("airway_failure_capacity").get(&start);
-        let default = crate::model::Params::default()
-            .get("airway_failure_capacity")
-            .unwrap();
+        let airway = Knob::Typical(Param::AirwayFailureCapacity).get(&start);
+        let default = Params::default().airway_failure_capacity;
         assert!((airway - default).abs() < 1e-15, "{airway}");
-        assert!((Knob::Cv("neuronal_vulnerability").get(&start) - 0.5).abs() < 1e-15);
+        assert!((Knob::Cv(Param::NeuronalVulnerability).get(&start) - 0.5).abs() < 1e-15);
         for k in &KNOBS {
             assert!(k.get(&start) > 0.0, "{}", k.name());
         }

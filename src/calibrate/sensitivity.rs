@@ -30,8 +30,8 @@
 
 use super::metrics;
 use crate::cohort::{self, EngineError};
-use crate::model::Params;
-use crate::model::params::{self, PARAMETERS, ParamError};
+use crate::model::params::ParamError;
+use crate::model::{Param, Params};
 use crate::scenario::Scenario;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -56,16 +56,16 @@ pub enum SensitivityError {
     #[error(transparent)]
     Param(#[from] ParamError),
     /// A parameter that cannot be varied on its own.
-    #[error("model parameter `{name}` cannot be varied: {reason}")]
+    #[error("model parameter `{param}` cannot be varied: {reason}")]
     Factor {
-        /// Parameter name.
-        name: String,
+        /// The parameter.
+        param: Param,
         /// Why not.
         reason: String,
     },
     /// A factor named twice.
     #[error("model parameter `{0}` is listed twice")]
-    Duplicate(String),
+    Duplicate(Param),
     /// The cohort engine could not run.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -342,8 +342,8 @@ pub const DEFAULT_RANGE_FACTOR: f64 = 2.0;
 /// A model parameter varied on the log scale over `[low, high]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Factor {
-    /// Registry name.
-    pub name: &'static str,
+    /// The parameter.
+    pub param: Param,
     /// Registry group.
     pub group: &'static str,
     /// The scenario's value.
@@ -370,23 +370,26 @@ impl Factor {
 /// A parameter left out of the default factor set, with the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Skipped {
-    /// Registry name.
-    pub name: &'static str,
+    /// The parameter.
+    pub param: Param,
     /// Why.
     pub reason: String,
 }
 
-fn factor(
-    info: &'static params::ParamInfo,
-    p: &Params,
-    range_factor: f64,
-) -> Result<Factor, String> {
-    if info.name.starts_with("pool_weight_") {
+fn factor(param: Param, p: &Params, range_factor: f64) -> Result<Factor, String> {
+    let info = param.info();
+    if matches!(
+        param,
+        Param::PoolWeightBulbar
+            | Param::PoolWeightCervical
+            | Param::PoolWeightThoracic
+            | Param::PoolWeightLumbar
+    ) {
         return Err(
             "the four pool weights must sum to 1, so one cannot change on its own".to_string(),
         );
     }
-    let centre = p.get(info.name).unwrap_or(f64::NAN);
+    let centre = p.value(param);
     if centre.is_nan() || centre <= 0.0 {
         return Err(format!(
             "its value is {centre}, which has no log scale (set it above 0 in [model] to vary it)"
@@ -401,7 +404,7 @@ fn factor(
         ));
     }
     Ok(Factor {
-        name: info.name,
+        param,
         group: info.group,
         centre,
         low,
@@ -409,12 +412,11 @@ fn factor(
     })
 }
 
-/// The factors of `s`: the parameters named in `names` (every one must be variable), or by
-/// default every parameter of [`DEFAULT_GROUPS`] (those that cannot be varied are returned as
-/// skipped).
+/// The factors of `s`: the parameters in `params` (every one must be variable), or by default
+/// every parameter of [`DEFAULT_GROUPS`] (those that cannot be varied are returned as skipped).
 pub fn factors(
     s: &Scenario,
-    names: Option<&[String]>,
+    params: Option<&[Param]>,
     range_factor: f64,
 ) -> Result<(Vec<Factor>, Vec<Skipped>), SensitivityError> {
     if !(range_factor.is_finite() && range_factor > 1.0) {
@@ -423,35 +425,25 @@ pub fn factors(
     let p = s.params();
     let mut out = Vec::new();
     let mut skipped = Vec::new();
-    match names {
-        Some(names) => {
-            for name in names {
-                let info = params::info(name).ok_or_else(|| ParamError::Unknown {
-                    name: name.clone(),
-                    suggestion: params::suggest(name),
-                })?;
-                if out.iter().any(|f: &Factor| f.name == info.name) {
-                    return Err(SensitivityError::Duplicate(name.clone()));
+    match params {
+        Some(params) => {
+            for &param in params {
+                if out.iter().any(|f: &Factor| f.param == param) {
+                    return Err(SensitivityError::Duplicate(param));
                 }
-                let f =
-                    factor(info, &p, range_factor).map_err(|reason| SensitivityError::Factor {
-                        name: name.clone(),
-                        reason,
-                    })?;
+                let f = factor(param, &p, range_factor)
+                    .map_err(|reason| SensitivityError::Factor { param, reason })?;
                 out.push(f);
             }
         }
         None => {
-            for info in PARAMETERS
-                .iter()
-                .filter(|i| DEFAULT_GROUPS.contains(&i.group))
+            for param in Param::ALL
+                .into_iter()
+                .filter(|p| DEFAULT_GROUPS.contains(&p.info().group))
             {
-                match factor(info, &p, range_factor) {
+                match factor(param, &p, range_factor) {
                     Ok(f) => out.push(f),
-                    Err(reason) => skipped.push(Skipped {
-                        name: info.name,
-                        reason,
-                    }),
+                    Err(reason) => skipped.push(Skipped { param, reason }),
                 }
             }
         }
@@ -503,10 +495,10 @@ pub fn apply(s: &Scenario, factors: &[Factor], u: &[f64]) -> Option<Scenario> {
     let mut p = s.params();
     for (f, &ui) in factors.iter().zip(u) {
         let v = f.value(ui);
-        p.set(f.name, v).ok()?;
-        match c.model.iter_mut().find(|(n, _)| n == f.name) {
+        p.set_value(f.param, v).ok()?;
+        match c.model.iter_mut().find(|(n, _)| *n == f.param) {
             Some(slot) => slot.1 = v,
-            None => c.model.push((f.name.to_string(), v)),
+            None => c.model.push((f.param, v)),
         }
     }
     p.check_consistency().ok()?;
@@ -695,7 +687,7 @@ pub fn to_csv(a: &Analysis) -> String {
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},{},{},{}",
-                f.name,
+                f.param.name(),
                 f.group,
                 info.metric,
                 num(e.mu_star),
@@ -715,7 +707,7 @@ pub fn to_csv(a: &Analysis) -> String {
 pub fn evaluations_csv(a: &Analysis) -> String {
     let mut out = String::from("trajectory,step,moved");
     for f in &a.factors {
-        let _ = write!(out, ",{}", f.name);
+        let _ = write!(out, ",{}", f.param.name());
     }
     for o in &OUTCOMES {
         let _ = write!(out, ",{}", o.metric);
@@ -732,7 +724,7 @@ pub fn evaluations_csv(a: &Analysis) -> String {
             let moved = if j == 0 {
                 ""
             } else {
-                a.factors[traj.order[j - 1]].name
+                a.factors[traj.order[j - 1]].param.name()
             };
             let _ = write!(out, "{},{j},{moved}", t + 1);
             for (f, &u) in a.factors.iter().zip(x) {
@@ -791,7 +783,7 @@ fn reading(a: &Analysis, o: usize) -> String {
         .map(|&i| {
             format!(
                 "`{}` ({}, μ* {})",
-                a.factors[i].name,
+                a.factors[i].param.name(),
                 a.factors[i].group,
                 sig(eff[i].mu_star)
             )
@@ -815,13 +807,13 @@ fn reading(a: &Analysis, o: usize) -> String {
         if e.mu_star > 0.0 && e.mu.abs() >= 0.8 * e.mu_star {
             directions.push(format!(
                 "raising `{}` {} it",
-                a.factors[i].name,
+                a.factors[i].param.name(),
                 if e.mu > 0.0 { info.up } else { info.down }
             ));
         } else {
             directions.push(format!(
                 "`{}` acts in both directions depending on the other factors",
-                a.factors[i].name
+                a.factors[i].param.name()
             ));
         }
     }
@@ -852,7 +844,7 @@ fn reading(a: &Analysis, o: usize) -> String {
     let nonlinear: Vec<String> = finite
         .iter()
         .filter(|&&i| eff[i].mu_star >= 0.25 * lead && eff[i].sigma > eff[i].mu_star)
-        .map(|&i| format!("`{}`", a.factors[i].name))
+        .map(|&i| format!("`{}`", a.factors[i].param.name()))
         .collect();
     let unknown_sigma = finite
         .iter()
@@ -883,7 +875,7 @@ fn reading(a: &Analysis, o: usize) -> String {
     let small: Vec<String> = finite
         .iter()
         .filter(|&&i| eff[i].mu_star < 0.05 * lead)
-        .map(|&i| format!("`{}`", a.factors[i].name))
+        .map(|&i| format!("`{}`", a.factors[i].param.name()))
         .collect();
     if !small.is_empty() {
         let _ = write!(
@@ -949,7 +941,7 @@ pub fn to_markdown(a: &Analysis, figures: bool) -> String {
     if !a.skipped.is_empty() {
         out.push_str("Parameters of the default groups left out:\n\n");
         for k in &a.skipped {
-            let _ = writeln!(out, "- `{}`: {}", k.name, k.reason);
+            let _ = writeln!(out, "- `{}`: {}", k.param.name(), k.reason);
         }
         out.push('\n');
     }
@@ -971,7 +963,7 @@ pub fn to_markdown(a: &Analysis, figures: bool) -> String {
                 out,
                 "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |",
                 r + 1,
-                f.name,
+                f.param.name(),
                 f.group,
                 sig(f.low),
                 sig(f.high),
@@ -1019,7 +1011,7 @@ pub fn write_figures(
         }
         let labels = shown
             .iter()
-            .map(|&i| a.factors[i].name.to_string())
+            .map(|&i| a.factors[i].param.name().to_string())
             .collect();
         let values = shown.iter().map(|&i| eff[i].mu_star).collect();
         let sigma = shown
@@ -1085,7 +1077,7 @@ mod tests {
     #[test]
     fn factor_values_span_the_log_range() {
         let f = Factor {
-            name: "x",
+            param: Param::AggGrowthRate,
             group: "g",
             centre: 1.0,
             low: 0.5,
@@ -1097,31 +1089,30 @@ mod tests {
     }
 
     #[test]
-    fn pool_weights_and_unknown_names_are_refused() {
+    fn pool_weights_and_repeated_parameters_are_refused() {
         let s = super::super::validate::natural_history();
-        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(matches!(
-            factors(&s, Some(&names(&["pool_weight_bulbar"])), 2.0),
-            Err(SensitivityError::Factor { .. })
+            factors(&s, Some(&[Param::PoolWeightBulbar]), 2.0),
+            Err(SensitivityError::Factor {
+                param: Param::PoolWeightBulbar,
+                ..
+            })
         ));
         assert!(matches!(
-            factors(&s, Some(&names(&["agg_growth_rat"])), 2.0),
-            Err(SensitivityError::Param(ParamError::Unknown {
-                suggestion: Some("agg_growth_rate"),
-                ..
-            }))
+            factors(&s, Some(&[Param::AggGrowthRate, Param::AggGrowthRate]), 2.0),
+            Err(SensitivityError::Duplicate(Param::AggGrowthRate))
         ));
         let (f, skipped) = factors(&s, None, 2.0).unwrap();
         assert!(skipped.is_empty());
         assert_eq!(
             f.len(),
-            PARAMETERS
+            crate::model::PARAMETERS
                 .iter()
                 .filter(|p| DEFAULT_GROUPS.contains(&p.group))
                 .count()
         );
         // Clamped to the registry range: eaat2_loss_max 0.6 × 2 > 0.95.
-        let e = f.iter().find(|f| f.name == "eaat2_loss_max").unwrap();
+        let e = f.iter().find(|f| f.param == Param::Eaat2LossMax).unwrap();
         assert!((e.high - 0.95).abs() < 1e-12 && (e.low - 0.3).abs() < 1e-12);
     }
 
@@ -1129,7 +1120,7 @@ mod tests {
     fn inconsistent_values_are_not_applied() {
         let s = super::super::validate::natural_history();
         let f = Factor {
-            name: "death_fvc",
+            param: Param::DeathFvc,
             group: "function",
             centre: 25.0,
             low: 12.5,

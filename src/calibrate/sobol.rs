@@ -151,7 +151,7 @@ pub fn to_csv(r: &SobolResult, factors: &[Factor]) -> String {
                 out,
                 "{},{},{},{},{}",
                 info.metric,
-                f.name,
+                f.param.name(),
                 f.group,
                 num(r.first[o][i]),
                 num(r.total[o][i])
@@ -196,7 +196,7 @@ pub fn to_markdown(r: &SobolResult, factors: &[Factor], patients: u64) -> String
             let _ = writeln!(
                 out,
                 "| `{}` | {} | {} | {} |",
-                factors[i].name,
+                factors[i].param.name(),
                 factors[i].group,
                 num(r.first[o][i]),
                 num(r.total[o][i])

@@ -86,7 +86,7 @@ pub const POPULATION_INPUTS: [&str; 5] = [
 
 /// Whether `name` is a registry parameter or a population input (see [`Target::informs`]).
 pub fn is_known_input(name: &str) -> bool {
-    let param = |n: &str| crate::model::PARAMETERS.iter().any(|p| p.name == n);
+    let param = |n: &str| crate::model::Param::from_name(n).is_some();
     param(name)
         || POPULATION_INPUTS.contains(&name)
         || name

@@ -111,13 +111,13 @@ pub(crate) fn apply_set(
     }
     let mut params = s.params();
     for item in set {
-        let (name, value) = super::simulate::parse_set(item)?;
+        let (param, value) = super::simulate::parse_set(item)?;
         params
-            .set(name, value)
+            .set_value(param, value)
             .map_err(|e| UsageError(format!("--set: {e}")))?;
-        match s.model.iter_mut().find(|(n, _)| n == name) {
+        match s.model.iter_mut().find(|(p, _)| *p == param) {
             Some(entry) => entry.1 = value,
-            None => s.model.push((name.to_string(), value)),
+            None => s.model.push((param, value)),
         }
     }
     params

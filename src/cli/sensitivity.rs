@@ -5,6 +5,7 @@ use super::check::load_or_report;
 use alssim::calibrate::sensitivity::{
     self, Analysis, DEFAULT_RANGE_FACTOR, MorrisDesign, OUTCOMES, SensitivityError, Settings,
 };
+use alssim::model::Param;
 use alssim::report::result_dir::{Replace, Staging, check_replaceable, tool_manifest};
 use alssim::scenario;
 use std::path::PathBuf;
@@ -85,8 +86,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         seed: s.population.seed,
         threads,
     };
+    // The names are read here, once: an unknown one is a usage error naming the closest.
+    let params = args
+        .params
+        .as_deref()
+        .map(|names| {
+            names
+                .iter()
+                .map(|n| n.parse::<Param>())
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()
+        .map_err(|e| usage(e.into()))?;
     let (factors, skipped) =
-        sensitivity::factors(&s, args.params.as_deref(), args.range_factor).map_err(usage)?;
+        sensitivity::factors(&s, params.as_deref(), args.range_factor).map_err(usage)?;
     // Check the design before anything else, so a bad --levels is reported as such.
     MorrisDesign::new(
         factors.len(),
@@ -113,7 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if threads == 1 { "" } else { "s" }
         );
         for k in &skipped {
-            crate::outln!("  left out `{}`: {}", k.name, k.reason);
+            crate::outln!("  left out `{}`: {}", k.param.name(), k.reason);
         }
     }
     let bar = progress_bar(total as u64, args.quiet);
@@ -176,7 +189,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     .map(|&i| {
                         format!(
                             "{} (total {:.2}, first {:.2})",
-                            analysis.factors[i].name, r.total[o][i], r.first[o][i]
+                            analysis.factors[i].param.name(),
+                            r.total[o][i],
+                            r.first[o][i]
                         )
                     })
                     .collect();
@@ -234,7 +249,7 @@ fn print_summary(a: &Analysis, seconds: f64) {
             crate::outln!(
                 "  {:>2}. {:<30} mu* {:>9.4}   mu {:>9.4}   sigma {:>9.4}",
                 r + 1,
-                a.factors[i].name,
+                a.factors[i].param.name(),
                 e.mu_star,
                 e.mu,
                 e.sigma

@@ -2,7 +2,7 @@
 
 use super::UsageError;
 use alssim::model::patient::{AGE_RANGE, DIAGNOSTIC_DELAY_RANGE};
-use alssim::model::{Covariates, Genotype, Params, PatientModel, Region, Sex};
+use alssim::model::{Covariates, Genotype, Param, Params, PatientModel, Region, Sex};
 use alssim::report::{PatientTable, write_atomic};
 use alssim::solve::{Schedule, SolverOptions, simulate};
 use anyhow::Context;
@@ -154,8 +154,9 @@ fn parse_positive(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Reads one `--set NAME=VALUE` argument (the name is checked when it is applied).
-pub(crate) fn parse_set(item: &str) -> Result<(&str, f64), UsageError> {
+/// Reads one `--set NAME=VALUE` argument: the parameter and the value (its range is checked
+/// when it is applied).
+pub(crate) fn parse_set(item: &str) -> Result<(Param, f64), UsageError> {
     let (name, value) = item.split_once('=').ok_or_else(|| {
         UsageError(format!(
             "--set `{item}`: expected NAME=VALUE, e.g. --set agg_growth_rate=0.3"
@@ -165,15 +166,19 @@ pub(crate) fn parse_set(item: &str) -> Result<(&str, f64), UsageError> {
         .trim()
         .parse()
         .map_err(|_| UsageError(format!("--set {name}: `{value}` is not a number")))?;
-    Ok((name.trim(), value))
+    let param = name
+        .trim()
+        .parse()
+        .map_err(|e| UsageError(format!("--set: {e}")))?;
+    Ok((param, value))
 }
 
 fn params_with_overrides(set: &[String]) -> anyhow::Result<Params> {
     let mut params = Params::default();
     for item in set {
-        let (name, value) = parse_set(item)?;
+        let (param, value) = parse_set(item)?;
         params
-            .set(name, value)
+            .set_value(param, value)
             .map_err(|e| UsageError(format!("--set: {e}")))?;
     }
     Ok(params)

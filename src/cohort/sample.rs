@@ -8,14 +8,14 @@
 //! Draw order (fixed): sex, age, onset region, genotype, diagnostic delay, then one standard
 //! normal per variable parameter in the order of `[population.variability]`.
 //!
-//! Sex shapes the covariates as registers report: onset comes [`FEMALE_ONSET_AGE_SHIFT`] years
-//! later in women, and bulbar onset is more common in women (odds ratio
-//! [`FEMALE_BULBAR_ODDS_RATIO`]). Both are applied so that the population's mean onset age and
-//! bulbar share stay those of `[population.covariates]`.
+//! Sex and age shape the covariates as registers report: onset comes [`FEMALE_ONSET_AGE_SHIFT`]
+//! years later in women, bulbar onset is more common in women (odds ratio
+//! [`FEMALE_BULBAR_ODDS_RATIO`]) and at older onset (odds ratio [`BULBAR_ODDS_RATIO_PER_DECADE`]
+//! per decade), so that older women have the most bulbar onset. All are applied so that the
+//! population's mean onset age and bulbar share stay those of `[population.covariates]`.
 
 use super::spec::{Correlation, CovariateDistributions, Population, Variability};
-use crate::model::params;
-use crate::model::{Covariates, Genotype, Params, Region, Sex};
+use crate::model::{Covariates, Genotype, Param, Params, Region, Sex};
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::ChaCha8Rng;
 use rand::{Rng, RngExt, SeedableRng};
@@ -31,6 +31,13 @@ pub const FEMALE_ONSET_AGE_SHIFT: f64 = 2.2;
 /// is about equal in the sexes while spinal forms are commoner in men (Chiò et al. 2011 JNNP
 /// 82:740).
 pub const FEMALE_BULBAR_ODDS_RATIO: f64 = 1.83;
+
+/// Odds ratio of bulbar onset per decade of onset age. Bulbar onset is 38% of the 223 patients
+/// aged 80 or more among 1,613 incident cases (Gianferrari et al. 2023 Life 13:942) against 28%
+/// in the whole population, whose mean onset age is about 62 years: logit(0.38) − logit(0.28) =
+/// 0.455 over about 22 years, 0.21 per decade. Older onset brings more dysarthria and dysphagia
+/// at onset (648 Japanese patients; Yokoi et al. 2016 J Neurol).
+pub const BULBAR_ODDS_RATIO_PER_DECADE: f64 = 1.23;
 
 /// Odd constant that separates the observation streams from the patient streams.
 const OBSERVATION_SEED_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -68,9 +75,9 @@ pub fn correlation_cholesky(
 ) -> Option<DMatrix<f64>> {
     let n = variability.len();
     let mut m = DMatrix::<f64>::identity(n, n);
-    let pos = |name: &str| variability.iter().position(|v| v.param == name);
+    let pos = |param: Param| variability.iter().position(|v| v.param == param);
     for c in correlations {
-        let (i, j) = (pos(&c.a)?, pos(&c.b)?);
+        let (i, j) = (pos(c.a)?, pos(c.b)?);
         m[(i, j)] = c.rho;
         m[(j, i)] = c.rho;
     }
@@ -83,8 +90,8 @@ pub struct Sampler {
     population: Population,
     base: Params,
     cholesky: Option<DMatrix<f64>>,
-    /// Onset-region probabilities of men and of women.
-    regions: [Vec<f64>; 2],
+    /// Onset-region probabilities of men and of women, by age.
+    regions: [OnsetRegions; 2],
 }
 
 impl Sampler {
@@ -100,7 +107,7 @@ impl Sampler {
             population: population.clone(),
             base: base.clone(),
             cholesky,
-            regions: [onset_regions(c, false), onset_regions(c, true)],
+            regions: [OnsetRegions::new(c, false), OnsetRegions::new(c, true)],
         }
     }
 
@@ -119,10 +126,8 @@ impl Sampler {
         for (v, &zi) in self.population.variability.iter().zip(z.iter()) {
             // θ_i = θ · exp(ω z), ω² = ln(1 + CV²): log-normal with the typical value as median.
             let omega = (1.0 + v.cv * v.cv).ln().sqrt();
-            if let (Some(theta), Some(info)) = (p.get(&v.param), params::info(&v.param)) {
-                let x = (theta * (omega * zi).exp()).clamp(info.min, info.max);
-                let _ = p.set(&v.param, x);
-            }
+            // Clamped into the registry range, so the draw cannot be refused.
+            p.set_clamped(v.param, p.value(v.param) * (omega * zi).exp());
         }
         Draw {
             index,
@@ -163,17 +168,56 @@ fn bulbar_by_sex(share: f64, f: f64, or: f64) -> (f64, f64) {
     (pm, female(pm))
 }
 
-/// Onset-region probabilities for one sex: the bulbar share moved to the sex's value, the other
-/// regions scaled to keep their proportions.
-fn onset_regions(d: &CovariateDistributions, female: bool) -> Vec<f64> {
-    let bulbar = d.onset_region[Region::Bulbar.index()];
-    if bulbar <= 0.0 || bulbar >= 1.0 {
-        return d.onset_region.to_vec();
+/// Onset-region probabilities for one sex, by onset age.
+#[derive(Debug, Clone)]
+struct OnsetRegions {
+    /// The sex's probabilities: the bulbar share moved to the sex's value, the other regions
+    /// scaled to keep their proportions.
+    probs: Vec<f64>,
+    /// Log-odds of bulbar onset at the sex's mean onset age, chosen so that the sex's bulbar
+    /// share averaged over its onset ages is `probs[bulbar]`; `None` when bulbar onset is
+    /// impossible or certain (no age effect).
+    intercept: Option<f64>,
+    /// The sex's mean onset age, years.
+    mean_age: f64,
+}
+
+impl OnsetRegions {
+    fn new(d: &CovariateDistributions, female: bool) -> Self {
+        let mean_age = sex_mean_age(d, female);
+        let bulbar = d.onset_region[Region::Bulbar.index()];
+        if bulbar <= 0.0 || bulbar >= 1.0 {
+            return OnsetRegions {
+                probs: d.onset_region.to_vec(),
+                intercept: None,
+                mean_age,
+            };
+        }
+        let (men, women) = bulbar_by_sex(bulbar, d.female_fraction, FEMALE_BULBAR_ODDS_RATIO);
+        let b = if female { women } else { men };
+        OnsetRegions {
+            probs: with_bulbar(&d.onset_region, b),
+            intercept: Some(age_intercept(b, mean_age, d)),
+            mean_age,
+        }
     }
-    let (men, women) = bulbar_by_sex(bulbar, d.female_fraction, FEMALE_BULBAR_ODDS_RATIO);
-    let b = if female { women } else { men };
-    let scale = (1.0 - b) / (1.0 - bulbar);
-    d.onset_region
+
+    /// The probabilities at onset age `age`: bulbar onset by its age trend, the other regions
+    /// scaled to keep their proportions.
+    fn at(&self, age: f64) -> Vec<f64> {
+        let Some(c) = self.intercept else {
+            return self.probs.clone();
+        };
+        let b = logistic(c + bulbar_age_slope() * (age - self.mean_age));
+        with_bulbar(&self.probs, b)
+    }
+}
+
+/// Onset-region probabilities with the bulbar share set to `b` and the other regions scaled to
+/// keep their proportions (`probs` must have a bulbar share below 1).
+fn with_bulbar(probs: &[f64], b: f64) -> Vec<f64> {
+    let scale = (1.0 - b) / (1.0 - probs[Region::Bulbar.index()]);
+    probs
         .iter()
         .enumerate()
         .map(|(i, &p)| {
@@ -186,18 +230,73 @@ fn onset_regions(d: &CovariateDistributions, female: bool) -> Vec<f64> {
         .collect()
 }
 
-fn draw_covariates<R: Rng + ?Sized>(
-    d: &CovariateDistributions,
-    regions: &[Vec<f64>; 2],
-    rng: &mut R,
-) -> Covariates {
-    let female = rng.random::<f64>() < d.female_fraction;
-    // Women's onset later by the shift, men's earlier, so that the mean stays `age.mean`.
-    let mean = if female {
+/// Log-odds of bulbar onset per year of onset age.
+fn bulbar_age_slope() -> f64 {
+    BULBAR_ODDS_RATIO_PER_DECADE.ln() / 10.0
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Mean onset age of one sex: women later by the shift, men earlier, so that the mean stays
+/// `age.mean`.
+fn sex_mean_age(d: &CovariateDistributions, female: bool) -> f64 {
+    if female {
         d.age.mean + FEMALE_ONSET_AGE_SHIFT * (1.0 - d.female_fraction)
     } else {
         d.age.mean - FEMALE_ONSET_AGE_SHIFT * d.female_fraction
+    }
+}
+
+/// The log-odds `c` at the mean age for which the bulbar probability `logistic(c + slope·(a −
+/// mean))`, averaged over the truncated normal onset ages of the sex, equals `share`. The
+/// average rises with `c`: bisection, with the age density on a 400-point grid.
+fn age_intercept(share: f64, mean: f64, d: &CovariateDistributions) -> f64 {
+    let (lo_age, hi_age) = (d.age.min, d.age.max);
+    let n = 400;
+    let grid: Vec<(f64, f64)> = (0..=n)
+        .map(|k| {
+            let a = lo_age + (hi_age - lo_age) * k as f64 / n as f64;
+            let z = if d.age.sd > 0.0 {
+                (a - mean) / d.age.sd
+            } else {
+                0.0
+            };
+            (a, (-0.5 * z * z).exp())
+        })
+        .collect();
+    let total: f64 = grid.iter().map(|&(_, w)| w).sum();
+    let slope = bulbar_age_slope();
+    let average = |c: f64| {
+        grid.iter()
+            .map(|&(a, w)| w * logistic(c + slope * (a - mean)))
+            .sum::<f64>()
+            / total
     };
+    let logit = (share / (1.0 - share)).ln();
+    if !(total > 0.0 && total.is_finite()) {
+        return logit;
+    }
+    let (mut lo, mut hi) = (logit - 10.0, logit + 10.0);
+    for _ in 0..80 {
+        let mid = 0.5 * (lo + hi);
+        if average(mid) < share {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+fn draw_covariates<R: Rng + ?Sized>(
+    d: &CovariateDistributions,
+    regions: &[OnsetRegions; 2],
+    rng: &mut R,
+) -> Covariates {
+    let female = rng.random::<f64>() < d.female_fraction;
+    let mean = sex_mean_age(d, female);
     // Truncated normal by rejection, with a bounded number of tries then clamping, so a narrow
     // window far in the tail cannot loop for long.
     let mut age = mean;
@@ -210,7 +309,7 @@ fn draw_covariates<R: Rng + ?Sized>(
         }
         age = x.clamp(d.age.min, d.age.max);
     }
-    let region = Region::ALL[categorical(&regions[usize::from(female)], rng)];
+    let region = Region::ALL[categorical(&regions[usize::from(female)].at(age), rng)];
     let genotype = Genotype::ALL[categorical(&d.genotype, rng)];
     let z: f64 = StandardNormal.sample(rng);
     let omega = (1.0 + d.diagnostic_delay.cv * d.diagnostic_delay.cv)
@@ -260,11 +359,37 @@ mod tests {
             .map(|d| d.covariates.diagnostic_delay_months)
             .collect();
         delays.sort_by(f64::total_cmp);
-        assert!((delays[delays.len() / 2] - 11.5).abs() < 0.5);
+        assert!((delays[delays.len() / 2] - 12.0).abs() < 0.5);
         // Log-normal variability keeps the typical value as the median.
         let mut g: Vec<f64> = draws.iter().map(|d| d.params.agg_growth_rate).collect();
         g.sort_by(f64::total_cmp);
         assert!((g[g.len() / 2] / Params::default().agg_growth_rate - 1.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn bulbar_onset_is_commoner_at_older_onset_and_the_population_share_is_kept() {
+        let pop = Population::default();
+        let s = Sampler::new(&pop, &Params::default());
+        let draws: Vec<Draw> = (0..40_000).map(|i| s.draw(i)).collect();
+        let share = |keep: &dyn Fn(&Draw) -> bool| {
+            let g: Vec<&Draw> = draws.iter().filter(|d| keep(d)).collect();
+            g.iter()
+                .filter(|d| d.covariates.onset_region == Region::Bulbar)
+                .count() as f64
+                / g.len() as f64
+        };
+        let all = share(&|_| true);
+        assert!((all - 0.28).abs() < 0.012, "{all}");
+        let young = share(&|d| d.covariates.age_years < 50.0);
+        let old = share(&|d| d.covariates.age_years >= 75.0);
+        assert!(old > young + 0.08, "under 50 {young}, 75 and over {old}");
+        let old_women =
+            share(&|d| d.covariates.age_years >= 70.0 && d.covariates.sex == Sex::Female);
+        let young_men = share(&|d| d.covariates.age_years < 55.0 && d.covariates.sex == Sex::Male);
+        assert!(
+            old_women > 0.35 && young_men < 0.22,
+            "{old_women} {young_men}"
+        );
     }
 
     #[test]
@@ -306,8 +431,8 @@ mod tests {
     fn correlation_is_reproduced() {
         let pop = Population {
             correlations: vec![Correlation {
-                a: "agg_growth_rate".into(),
-                b: "spread_contiguous".into(),
+                a: Param::AggGrowthRate,
+                b: Param::SpreadContiguous,
                 rho: 0.7,
             }],
             ..Population::default()
@@ -336,27 +461,29 @@ mod tests {
 
     #[test]
     fn impossible_correlations_are_rejected() {
-        let v: Vec<Variability> = ["a", "b", "c"]
+        let [x, y, z] = [
+            Param::AggGrowthRate,
+            Param::SpreadContiguous,
+            Param::HazardSoluble,
+        ];
+        let v: Vec<Variability> = [x, y, z]
             .iter()
-            .map(|p| Variability {
-                param: p.to_string(),
-                cv: 0.3,
-            })
+            .map(|&param| Variability { param, cv: 0.3 })
             .collect();
         let c = vec![
             Correlation {
-                a: "a".into(),
-                b: "b".into(),
+                a: x,
+                b: y,
                 rho: 0.9,
             },
             Correlation {
-                a: "b".into(),
-                b: "c".into(),
+                a: y,
+                b: z,
                 rho: 0.9,
             },
             Correlation {
-                a: "a".into(),
-                b: "c".into(),
+                a: x,
+                b: z,
                 rho: -0.9,
             },
         ];

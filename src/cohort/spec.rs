@@ -1,7 +1,7 @@
 //! Validated settings the cohort engine accepts: simulation schedule, population and arms.
 //! The scenario layer builds them from files; every value here has been checked.
 
-use crate::model::{Genotype, N_REGIONS, Region};
+use crate::model::{Genotype, N_REGIONS, Param, Region};
 // An arm's therapies are described by the therapy layer.
 pub use crate::therapy::{CycleMode, TherapySpec};
 
@@ -128,7 +128,9 @@ pub struct CovariateDistributions {
     pub onset_region: [f64; N_REGIONS],
     /// Genotype probabilities in [`Genotype::ALL`] order.
     pub genotype: [f64; 6],
-    /// Months from onset to diagnosis.
+    /// Months from onset to diagnosis along the referral path: diagnosis comes at its end, or
+    /// earlier when the disease is recognised by its loss of function (docs/MODEL.md, section
+    /// 6.1), so realised delays are shorter than drawn ones.
     pub diagnostic_delay: LogNormal,
 }
 
@@ -139,7 +141,9 @@ impl Default for CovariateDistributions {
     /// onset bulbar 28%, trunk 4%, limbs split evenly (US National ALS Registry; Irish and
     /// Italian registers); genotypes from 10% familial with C9orf72 40% (7% of sporadic), SOD1
     /// 12% (2%), TARDBP 4% (1%), FUS 4% (1%) (Zou 2017 JNNP 88:540), a tenth of SOD1 being
-    /// A4V; diagnostic delay median 11.5 months (Paganoni 2014 ALS-FTD 15:453).
+    /// A4V; referral delay median 12 months, which with earlier recognition of faster disease
+    /// gives a realised median diagnostic delay of about 10.5 months (published 11.5; Paganoni
+    /// 2014 ALS-FTD 15:453).
     fn default() -> Self {
         CovariateDistributions {
             age: TruncatedNormal {
@@ -152,7 +156,7 @@ impl Default for CovariateDistributions {
             onset_region: [0.28, 0.34, 0.04, 0.34],
             genotype: [0.841, 0.103, 0.027, 0.003, 0.013, 0.013],
             diagnostic_delay: LogNormal {
-                median: 11.5,
+                median: 12.0,
                 cv: 0.6,
                 max: 120.0,
             },
@@ -163,8 +167,8 @@ impl Default for CovariateDistributions {
 /// Log-normal inter-individual variability of one model parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Variability {
-    /// Registry name of the parameter.
-    pub param: String,
+    /// The parameter.
+    pub param: Param,
     /// Coefficient of variation.
     pub cv: f64,
 }
@@ -173,9 +177,9 @@ pub struct Variability {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Correlation {
     /// First parameter.
-    pub a: String,
+    pub a: Param,
     /// Second parameter.
-    pub b: String,
+    pub b: Param,
     /// Correlation coefficient in (-1, 1).
     pub rho: f64,
 }
@@ -255,17 +259,17 @@ pub struct Population {
 /// drives their disease), and on the loss at which the disease is recognised. The CV of
 /// `neuronal_vulnerability` (the shared part) was fitted by `alssim calibrate` to the
 /// natural-history targets (docs/CALIBRATION.md); the others are set by hand.
-pub const DEFAULT_VARIABILITY: [(&str, f64); 10] = [
-    ("agg_growth_rate", 0.2),
-    ("spread_contiguous", 0.6),
-    ("neuronal_vulnerability", 0.8),
-    ("hazard_soluble", 0.6),
-    ("hazard_lof", 0.6),
-    ("hazard_oxidative", 0.6),
-    ("hazard_excitotoxic", 0.6),
-    ("hazard_astrocyte", 0.6),
-    ("dysfunction_recovery_rate", 0.3),
-    ("diagnosis_recognition_loss", 0.5),
+pub const DEFAULT_VARIABILITY: [(Param, f64); 10] = [
+    (Param::AggGrowthRate, 0.2),
+    (Param::SpreadContiguous, 0.6),
+    (Param::NeuronalVulnerability, 0.8),
+    (Param::HazardSoluble, 0.6),
+    (Param::HazardLof, 0.6),
+    (Param::HazardOxidative, 0.6),
+    (Param::HazardExcitotoxic, 0.6),
+    (Param::HazardAstrocyte, 0.6),
+    (Param::DysfunctionRecoveryRate, 0.3),
+    (Param::DiagnosisRecognitionLoss, 0.5),
 ];
 
 impl Default for Population {
@@ -276,10 +280,7 @@ impl Default for Population {
             covariates: CovariateDistributions::default(),
             variability: DEFAULT_VARIABILITY
                 .iter()
-                .map(|&(p, cv)| Variability {
-                    param: p.to_string(),
-                    cv,
-                })
+                .map(|&(param, cv)| Variability { param, cv })
                 .collect(),
             correlations: Vec::new(),
             inclusion: Inclusion::default(),

@@ -6,7 +6,7 @@
 //! oxidative stress `R_i`, contiguous neighbours *j* and non-contiguous regions *k*:
 //!
 //! ```text
-//! T_i = A_i + Σ_j W_ij · A_j                                templates (seeds) in region i
+//! T_i = A_i + Σ_j W_ij · A_j · (1 − N_j)                    templates (seeds) in region i
 //! S_i = σ · f_geno · (1 + c_R · R_i) · T_i                  soluble misfolded protein (quasi-steady)
 //! dA_i/dt = λ · (g · S_i · (1 − A_i) − κ · u_κ · A_i)       incorporation minus clearance
 //! L_i = ℓ · A_i                                              nuclear loss of function
@@ -40,10 +40,19 @@
 //! rostrally (Ravits et al. 2007 Neurology 68:1571), bulbar onset reaches the legs in 29% but
 //! leg onset reaches bulbar muscles in 5% (Ludolph et al. 2024 J Neurol 271), and after limb
 //! onset bulbar neurons are relatively spared (Gromicho et al. 2020 Ann Clin Transl Neurol
-//! 7:1181). A region with no aggregate of
-//! its own starts to grow once seeds arrive; the time to the next region is about
-//! `ln(1 / (s_c · λ g t)) / (λ (g − κ))` after the first, so `s_c` sets the time to a second
-//! region and `s_n / s_c` the share of non-contiguous spread.
+//! 7:1181).
+//!
+//! Seeds leave a region with its degenerating motor neurons: the export of region *j* is its
+//! aggregate times the fraction of its neurons lost, `A_j · (1 − N_j)`. Brain-derived
+//! insoluble TDP-43 templates new aggregates and spreads between cells partly in exosomes
+//! (Nonaka et al. 2013 Cell Rep 4:124), spreads in vivo (Porta et al. 2018 Nat Commun
+//! 9:4220), and pTDP-43 pathology advances through the nervous system in sequential stages
+//! (Brettschneider et al. 2013 Ann Neurol 74:20); that seeds leave chiefly with degenerating
+//! neurons is the model's assumption (rationale, not measured). It is what makes spread
+//! sequential: with an export proportional to the aggregate alone, every region would grow
+//! from its first imported seed at the source's own exponential rate and catch up with it
+//! during the long presymptomatic phase, and all regions would decline side by side. A
+//! consequence: anything that slows neuron loss also slows spread.
 //!
 //! **Loss of function.** TDP-43 (and FUS) sequestered into cytoplasmic aggregates leaves the
 //! nucleus, and with it splicing control (STMN2, UNC13A cryptic exons; Ma et al. 2022 Nature
@@ -101,15 +110,22 @@ pub fn seeding_matrix(
     })
 }
 
-/// Templates available in region `i`: its own aggregate plus seeds imported along the graph.
+/// Templates available in region `i`: its own aggregate plus seeds imported along the graph,
+/// from each region's aggregate in proportion to its `export` (the fraction of its motor
+/// neurons lost: seeds leave with degenerating neurons).
 #[inline]
-pub fn templates(k: &AggregationRates, i: usize, aggregate: &[f64; N_REGIONS]) -> f64 {
+pub fn templates(
+    k: &AggregationRates,
+    i: usize,
+    aggregate: &[f64; N_REGIONS],
+    export: &[f64; N_REGIONS],
+) -> f64 {
     let w = &k.seeding[i];
     aggregate[i]
-        + w[0] * aggregate[0]
-        + w[1] * aggregate[1]
-        + w[2] * aggregate[2]
-        + w[3] * aggregate[3]
+        + w[0] * aggregate[0] * export[0]
+        + w[1] * aggregate[1] * export[1]
+        + w[2] * aggregate[2] * export[2]
+        + w[3] * aggregate[3] * export[3]
 }
 
 /// Soluble misfolded protein (quasi-steady state), in units of its level in a fully
@@ -165,7 +181,29 @@ mod tests {
             loss_of_function: 1.0,
             misfolding: 1.0,
         };
-        let t = templates(&k, 1, &[0.1, 0.4, 0.0, 0.0]);
+        let t = templates(&k, 1, &[0.1, 0.4, 0.0, 0.0], &[0.5, 0.0, 0.0, 0.0]);
         assert!((soluble(&k, t, 0.2, 0.5) - 0.5 * soluble(&k, t, 0.2, 1.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn seeds_leave_a_region_with_its_lost_neurons() {
+        let k = AggregationRates {
+            growth: 0.3,
+            clearance: 0.05,
+            seeding: seeding_matrix(0.5, 0.05, 0.2),
+            ros_enhancement: 0.0,
+            loss_of_function: 1.0,
+            misfolding: 1.0,
+        };
+        let a = [0.8, 0.0, 0.0, 0.0];
+        // A bulbar aggregate with no neuron lost exports nothing.
+        assert!(templates(&k, 1, &a, &[0.0; N_REGIONS]).abs() < 1e-15);
+        // With 30% lost, the cervical region (contiguous, caudal) receives 0.5 · 0.8 · 0.3 and
+        // the lumbar region (non-contiguous) 0.05 · 0.8 · 0.3.
+        let lost = [0.3, 0.0, 0.0, 0.0];
+        assert!((templates(&k, 1, &a, &lost) - 0.12).abs() < 1e-15);
+        assert!((templates(&k, 3, &a, &lost) - 0.012).abs() < 1e-15);
+        // The thoracic region is not contiguous with the bulbar region.
+        assert!((templates(&k, 2, &a, &lost) - 0.012).abs() < 1e-15);
     }
 }

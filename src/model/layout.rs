@@ -71,16 +71,20 @@ impl Region {
         self.idx(RegionVar::Aggregate)
     }
 
-    /// Contiguous regions (the short paths of prion-like seeding). The respiratory region is
-    /// defined by function: its diaphragm pool (phrenic nucleus, C3-C5) lies at the top of the
-    /// cord, next to the brainstem, so it borders the bulbar region as well as the cervical
-    /// enlargement and, through the thoracic cord, the lumbar region.
+    /// Contiguous regions (the short paths of prion-like seeding): along the cord, the limb
+    /// enlargements (cervical, lumbar) border each other and the respiratory region (thoracic:
+    /// intercostal and, by function, phrenic pools), and the bulbar region borders the arms.
+    /// After limb onset the other limbs are reached first and bulbar muscles last (Walhout et
+    /// al. 2018 ALS-FTD 19:21; after leg onset the arm before bulbar muscles, Turner et al.
+    /// 2010), and King's staging counts arm-to-leg spread as contiguous, so the legs are a
+    /// neighbour of the arms; the bulbar region reaches the respiratory region and the legs
+    /// only through the cord (non-contiguously in this graph).
     pub const fn neighbours(self) -> &'static [Region] {
         match self {
-            Region::Bulbar => &[Region::Cervical, Region::Thoracic],
-            Region::Cervical => &[Region::Bulbar, Region::Thoracic],
-            Region::Thoracic => &[Region::Bulbar, Region::Cervical, Region::Lumbar],
-            Region::Lumbar => &[Region::Thoracic],
+            Region::Bulbar => &[Region::Cervical],
+            Region::Cervical => &[Region::Bulbar, Region::Thoracic, Region::Lumbar],
+            Region::Thoracic => &[Region::Cervical, Region::Lumbar],
+            Region::Lumbar => &[Region::Cervical, Region::Thoracic],
         }
     }
 
@@ -88,10 +92,10 @@ impl Region {
     /// paths of the spread graph: the motor cortex and long corticospinal connections).
     pub const fn distant(self) -> &'static [Region] {
         match self {
-            Region::Bulbar => &[Region::Lumbar],
-            Region::Cervical => &[Region::Lumbar],
-            Region::Thoracic => &[],
-            Region::Lumbar => &[Region::Bulbar, Region::Cervical],
+            Region::Bulbar => &[Region::Thoracic, Region::Lumbar],
+            Region::Cervical => &[],
+            Region::Thoracic => &[Region::Bulbar],
+            Region::Lumbar => &[Region::Bulbar],
         }
     }
 

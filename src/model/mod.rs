@@ -47,7 +47,7 @@ pub use layout::{
     DIM, GlobalVar, N_REGIONS, REGION_REPORTED, REGION_VARS, Region, RegionVar, State,
 };
 pub use modulation::{Compensation, Direction, Modulation, ModulationLaw, Slot, Term, TermKind};
-pub use params::{PARAMETERS, ParamError, ParamInfo, Params};
+pub use params::{PARAMETERS, Param, ParamError, ParamInfo, Params};
 pub use patient::{Covariates, Genotype, Proteinopathy, Sex};
 pub use readout::Readout;
 
@@ -249,7 +249,12 @@ impl PatientModel {
     /// and fast turnover, see [`aggregation`]).
     #[inline]
     pub fn soluble(&self, y: &State, region: Region, m: &Modulation) -> f64 {
-        let t = aggregation::templates(&self.agg, region.index(), &Self::aggregates(y));
+        let t = aggregation::templates(
+            &self.agg,
+            region.index(),
+            &Self::aggregates(y),
+            &Self::exports(y),
+        );
         aggregation::soluble(
             &self.agg,
             t,
@@ -261,6 +266,13 @@ impl PatientModel {
     #[inline]
     fn aggregates(y: &State) -> [f64; N_REGIONS] {
         Region::ALL.map(|r| y[r.aggregate()])
+    }
+
+    /// Seed export of each region: aggregate leaves a region with its degenerating motor
+    /// neurons (the fraction lost).
+    #[inline]
+    fn exports(y: &State) -> [f64; N_REGIONS] {
+        Region::ALL.map(|r| (1.0 - y[r.neurons()]).clamp(0.0, 1.0))
     }
 
     /// The quantities reported per region, region blocks of
@@ -301,6 +313,7 @@ impl PatientModel {
         );
         let mut weighted_damage = 0.0;
         let aggregates = Self::aggregates(y);
+        let exports = Self::exports(y);
         for region in Region::ALL {
             let n = y[region.neurons()];
             let dys = y[region.dysfunctional()];
@@ -311,7 +324,8 @@ impl PatientModel {
             let glu =
                 excitotoxicity::level(&self.glu, a, astro, m.glutamate_release, m.glutamate_uptake);
             let excess = excitotoxicity::excess(glu);
-            let templates = aggregation::templates(&self.agg, region.index(), &aggregates);
+            let templates =
+                aggregation::templates(&self.agg, region.index(), &aggregates, &exports);
             let soluble = aggregation::soluble(&self.agg, templates, ros, m.synthesis);
 
             let damage = Damage {

@@ -1,9 +1,14 @@
 //! Model parameters: one registry with value, unit, range, meaning and source.
 //!
 //! Every parameter is declared once in the `parameters!` table below. The macro generates the
-//! [`Params`] struct (fields used by the equations), its defaults, and [`PARAMETERS`], the
-//! registry that scenario overrides, `alssim params` and `docs/MODEL.md` are built from. Names
-//! are `snake_case` and carry their unit in the registry; rates are per month.
+//! [`Params`] struct (fields used by the equations), its defaults, [`PARAMETERS`], the
+//! registry that scenario overrides, `alssim params` and `docs/MODEL.md` are built from, and
+//! [`Param`], the typed identifier of a parameter. Names are `snake_case` and carry their unit
+//! in the registry; rates are per month.
+//!
+//! Names are text only where they are read (scenario files, `--set`, the calibration targets):
+//! there a name is parsed once into a [`Param`], and everything past that point holds the
+//! `Param` and reads and writes values with [`Params::value`] and [`Params::set_value`].
 
 use std::fmt;
 
@@ -55,9 +60,11 @@ pub enum ParamError {
     },
 }
 
+// Each entry is `name (Variant): default, unit, [min, max], meaning, source;` under its
+// `[group]`: `name` is the field of `Params` and the registry name, `Variant` its `Param`.
 macro_rules! parameters {
-    ($( [$group:literal] $( $name:ident : $default:expr, $unit:literal, [$min:expr, $max:expr],
-        $desc:literal, $source:literal; )* )*) => {
+    ($( [$group:literal] $( $name:ident ($variant:ident) : $default:expr, $unit:literal,
+        [$min:expr, $max:expr], $desc:literal, $source:literal; )* )*) => {
         /// All model parameters. See [`PARAMETERS`] for units, ranges and sources.
         #[derive(Debug, Clone, PartialEq)]
         pub struct Params {
@@ -70,7 +77,7 @@ macro_rules! parameters {
             }
         }
 
-        /// The parameter registry, in documentation order.
+        /// The parameter registry, in documentation order (the order of [`Param::ALL`]).
         pub const PARAMETERS: &[ParamInfo] = &[
             $( $( ParamInfo {
                 name: stringify!($name),
@@ -84,19 +91,48 @@ macro_rules! parameters {
             }, )* )*
         ];
 
-        impl Params {
-            /// Value of a parameter by its registry name.
-            pub fn get(&self, name: &str) -> Option<f64> {
-                match name {
-                    $( $( stringify!($name) => Some(self.$name), )* )*
-                    _ => None,
+        /// A model parameter: one variant per entry of [`PARAMETERS`], in registry order.
+        ///
+        /// Variants are the `CamelCase` form of the registry name ([`Param::AggGrowthRate`] is
+        /// `agg_growth_rate`); [`Param::name`] gives the name used in scenario files, `--set`
+        /// and `alssim params`, and [`Param::from_name`] (or [`str::parse`]) reads one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Param {
+            $( $( #[doc = $desc] $variant, )* )*
+        }
+
+        impl Param {
+            /// Every parameter, in registry order.
+            pub const ALL: [Param; PARAMETERS.len()] = [ $( $( Param::$variant, )* )* ];
+
+            /// Registry name, as written in scenario files and `--set`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( $( Param::$variant => stringify!($name), )* )*
                 }
             }
 
-            fn slot(&mut self, name: &str) -> Option<&mut f64> {
+            /// The parameter of a registry name, if there is one.
+            pub fn from_name(name: &str) -> Option<Param> {
                 match name {
-                    $( $( stringify!($name) => Some(&mut self.$name), )* )*
+                    $( $( stringify!($name) => Some(Param::$variant), )* )*
                     _ => None,
+                }
+            }
+        }
+
+        impl Params {
+            /// Value of a parameter.
+            pub const fn value(&self, param: Param) -> f64 {
+                match param {
+                    $( $( Param::$variant => self.$name, )* )*
+                }
+            }
+
+            const fn slot(&mut self, param: Param) -> &mut f64 {
+                match param {
+                    $( $( Param::$variant => &mut self.$name, )* )*
                 }
             }
         }
@@ -105,37 +141,37 @@ macro_rules! parameters {
 
 parameters! {
     ["aggregation"]
-    agg_growth_rate: 0.3066, "1/month", [0.0, 10.0],
+    agg_growth_rate (AggGrowthRate): 0.1804, "1/month", [0.0, 10.0],
         "Incorporation rate of soluble misfolded protein into aggregate (templated growth) at low burden.",
         "Sets the presymptomatic phase (about ln(1000) / net growth from a seed of 1e-3) and the pace \
          of spread; serum NfL rises 1-3.5 years before onset by genotype (Benatar 2019 ALS-FTD 20:538). \
          Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    agg_clearance_rate: 0.05, "1/month", [0.0, 10.0],
+    agg_clearance_rate (AggClearanceRate): 0.05984, "1/month", [0.0, 10.0],
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
          the burden settles at 1 - clearance/growth of its maximum. Must stay below agg_growth_rate. Set by hand.";
-    spread_contiguous: 0.04317, "template per unit aggregate", [0.0, 1.0],
+    spread_contiguous (SpreadContiguous): 0.9009, "template per unit aggregate", [0.0, 50.0],
         "Seeds a region receives from each contiguous region (along the cord and brainstem), per unit of that region's aggregate, relative to its own aggregate.",
         "Sets the time from onset to a second region: 12.8 months overall, bulbar onset 10.8, \
          upper limb 15.2, lower limb 13.6 (Fujimura-Kiyono 2011 JNNP); spread is faster to neighbouring \
          regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    spread_noncontiguous: 0.008085, "template per unit aggregate", [0.0, 1.0],
+    spread_noncontiguous (SpreadNoncontiguous): 0.3813, "template per unit aggregate", [0.0, 50.0],
         "Seeds a region receives from each non-contiguous region (through the motor cortex and long corticospinal connections).",
         "Non-contiguous spread in about 13% (Gromicho 2020; Kimura 2012); bulbar onset to the legs 29%, \
          leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: about a fifteenth of the contiguous \
          weight. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    spread_rostral_ratio: 0.03967, "ratio", [0.0, 1.0],
+    spread_rostral_ratio (SpreadRostralRatio): 0.05845, "ratio", [0.0, 1.0],
         "Seeding towards a more rostral region relative to seeding towards a more caudal one.",
         "Spread runs more caudally than rostrally (Ravits 2007 Neurology 68:1571); bulbar onset reaches \
          the legs in 29%, leg onset reaches bulbar muscles in 5% (Ludolph 2024 J Neurol 271); bulbar \
          neurons are relatively spared after limb onset (Gromicho 2020). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    agg_initial_seed: 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
+    agg_initial_seed (AggInitialSeed): 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
         "Aggregate burden placed in the onset region at disease initiation (t = 0).",
         "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";
-    agg_ros_enhancement: 0.5, "per unit oxidative stress", [0.0, 20.0],
+    agg_ros_enhancement (AggRosEnhancement): 0.5, "per unit oxidative stress", [0.0, 20.0],
         "Fractional increase of misfolding per unit oxidative stress (oxidation promotes misfolding).",
         "Rationale: oxidative modification promotes TDP-43 and SOD1 misfolding; moderate positive feedback.";
-    age_tempo_exponent: 2.503, "exponent", [0.0, 12.0],
+    age_tempo_exponent (AgeTempoExponent): 2.43, "exponent", [0.0, 12.0],
         "The disease runs at (age / 60)^exponent of its pace at 60: aggregate conversion and clearance alike (so age changes the pace of the proteinopathy, never whether it grows), and the damage drive of motor units.",
         "Older onset runs faster (survival HR 2.8 at 65-69, 3.2 at 70-74 and 6.9 at 75+ vs 49 or younger; \
          Lombardy register 2008-2010); a power of age, as in the multistep model (log incidence against log \
@@ -143,13 +179,13 @@ parameters! {
          Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 
     ["genotype"]
-    growth_factor_c9orf72: 1.35, "multiplier", [0.01, 20.0],
+    growth_factor_c9orf72 (GrowthFactorC9orf72): 1.418, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for C9orf72 repeat-expansion carriers.",
         "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    growth_factor_sod1: 0.45, "multiplier", [0.01, 20.0],
+    growth_factor_sod1 (GrowthFactorSod1): 0.45, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for SOD1 carriers other than A4V.",
         "Rationale: non-A4V SOD1 median survival about 6.8 years (Bali 2017 JNNP 88:99).";
-    soluble_toxicity_sod1: 2.0, "multiplier", [0.0, 20.0],
+    soluble_toxicity_sod1 (SolubleToxicitySod1): 2.0, "multiplier", [0.0, 20.0],
         "Toxicity of the soluble misfolded species in SOD1 carriers relative to TDP-43 and FUS (multiplies hazard_soluble).",
         "SOD1 disease is a toxic gain of function carried by soluble misfolded SOD1: a non-native \
          trimer is toxic, and mutations that stabilise fibrils protect (Proctor 2016 PNAS 113:614; Zhu \
@@ -157,212 +193,217 @@ parameters! {
          SOD1-ALS; Ma 2022 Nature 603:124). Rationale: about the weight the missing loss-of-function \
          term carries in TDP-43 disease, so that the proteinopathy drives SOD1 disease as much as \
          it drives sporadic disease; set by hand.";
-    growth_factor_sod1_a4v: 2.8, "multiplier", [0.01, 20.0],
+    growth_factor_sod1_a4v (GrowthFactorSod1A4v): 2.6, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for SOD1 A4V carriers.",
         "Rationale: A4V median survival 1.2 years, ALSFRS-R decline 3.6 points/month (Bali 2017 JNNP 88:99). Set by hand, with soluble_toxicity_sod1, so that the A4V median survival from onset is 0.9-1.6 years both in `alssim validate` (onset at about 48) and at the population's age of onset (docs/CALIBRATION.md).";
-    growth_factor_tardbp: 1.0, "multiplier", [0.01, 20.0],
+    growth_factor_tardbp (GrowthFactorTardbp): 1.0, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for TARDBP carriers.",
         "Rationale: no consistent survival difference from sporadic ALS reported; neutral.";
-    growth_factor_fus: 1.804, "multiplier", [0.01, 20.0],
+    growth_factor_fus (GrowthFactorFus): 1.663, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for FUS carriers.",
         "Rationale: FUS survival HR 1.8 and young onset (Su 2022 BMC Med 20:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 
     ["oxidative"]
-    ros_clearance_rate: 2.0, "1/month", [0.01, 100.0],
+    ros_clearance_rate (RosClearanceRate): 2.0, "1/month", [0.01, 100.0],
         "Clearance of excess reactive oxygen species by antioxidant capacity (glutathione, SOD, catalase).",
         "Rationale: fast relative to disease (half-life about 10 days) so oxidative stress tracks its sources.";
-    ros_from_aggregate: 1.0, "1/month", [0.0, 100.0],
+    ros_from_aggregate (RosFromAggregate): 1.0, "1/month", [0.0, 100.0],
         "Excess ROS production per unit aggregate (mitochondrial dysfunction caused by misfolded protein).",
         "Rationale: with clearance 2/month, a region full of aggregate alone sits at oxidative stress 0.5.";
-    ros_from_glutamate: 1.0, "1/month", [0.0, 100.0],
+    ros_from_glutamate (RosFromGlutamate): 1.0, "1/month", [0.0, 100.0],
         "Excess ROS production per unit excess glutamate (calcium overload of mitochondria).",
         "Rationale: excitotoxic calcium entry drives mitochondrial ROS; same order as the aggregate source.";
-    ros_from_microglia: 0.5, "1/month", [0.0, 100.0],
+    ros_from_microglia (RosFromMicroglia): 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain: 0.8053, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain (MetabolicStressGain): 0.7672, "multiplier", [0.0, 20.0],
         "Extra damage drive in every region at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism deepen the energy deficit of motor neurons.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
          disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 
     ["glia"]
-    microglia_activation_rate: 0.6, "1/month", [0.0, 100.0],
+    microglia_activation_rate (MicrogliaActivationRate): 0.6, "1/month", [0.0, 100.0],
         "Activation rate of microglia per unit inflammatory stimulus.",
         "Rationale: microglial activation follows pathology within weeks to months.";
-    microglia_damage_weight: 1.0, "months", [0.0, 1000.0],
+    microglia_damage_weight (MicrogliaDamageWeight): 1.753, "months", [0.0, 1000.0],
         "Weight of the neuron loss rate (debris, damage signals) relative to aggregate in the microglial stimulus.",
         "Rationale: dying neurons are a major microglial stimulus. The loop it closes (loss, microglia, \
-         astrocytes, glutamate and ROS, hazard) has a gain of about 0.1 x neuronal_vulnerability: it \
+         astrocytes, glutamate and ROS, hazard) has a gain of about 0.67 x neuronal_vulnerability x tempo \
+         (0.37 for the typical person at 60; up to 1.77 times more once bulbar function is lost): it \
          amplifies damage, and stays below 1 (so ageing loss alone cannot ignite disease in a region \
-         without aggregate) for all but the few per cent most vulnerable virtual patients. Set by hand.";
-    microglia_resolution_rate: 0.3, "1/month", [0.0, 100.0],
+         without aggregate) for the typical person up to about 90 years with intact bulbar function. \
+         Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    microglia_resolution_rate (MicrogliaResolutionRate): 0.3, "1/month", [0.0, 100.0],
         "Return of activated microglia to the surveillant state.",
         "Rationale: resolution over a few months when stimulus stops.";
-    astrocyte_activation_rate: 0.5, "1/month", [0.0, 100.0],
+    astrocyte_activation_rate (AstrocyteActivationRate): 0.5, "1/month", [0.0, 100.0],
         "Conversion of astrocytes to the reactive state per unit activated microglia.",
         "Rationale: activated microglia induce neurotoxic reactive astrocytes (IL-1a, TNF, C1q; Liddelow 2017 Nature).";
-    astrocyte_aggregate_weight: 0.2, "per unit aggregate", [0.0, 100.0],
+    astrocyte_aggregate_weight (AstrocyteAggregateWeight): 0.2, "per unit aggregate", [0.0, 100.0],
         "Direct (cell-autonomous) drive of astrocyte reactivity by aggregate, relative to microglia.",
         "Rationale: mutant protein in astrocytes adds a smaller direct drive.";
-    astrocyte_resolution_rate: 0.2, "1/month", [0.0, 100.0],
+    astrocyte_resolution_rate (AstrocyteResolutionRate): 0.2, "1/month", [0.0, 100.0],
         "Return of reactive astrocytes to the resting state.",
         "Rationale: astrocyte reactivity resolves more slowly than microglial activation.";
 
     ["excitotoxicity"]
-    glutamate_release_gain: 0.3, "per unit aggregate", [0.0, 20.0],
+    glutamate_release_gain (GlutamateReleaseGain): 0.3, "per unit aggregate", [0.0, 20.0],
         "Fractional increase of glutamate release per unit aggregate (cortical hyperexcitability).",
         "Rationale: hyperexcitability is an early feature of ALS; CSF glutamate is raised 100-200% \
          (Rothstein 1990 Ann Neurol 28:18) together with the uptake loss below.";
-    eaat2_loss_max: 0.6, "fraction", [0.0, 0.95],
+    eaat2_loss_max (Eaat2LossMax): 0.6, "fraction", [0.0, 0.95],
         "Fraction of astrocytic EAAT2 glutamate uptake lost at full astrocyte reactivity.",
         "Rationale: EAAT2 transport is reduced in ALS spinal cord (Rothstein 1992 NEJM); with the release gain \
          this gives glutamate 2-2.5x healthy at full disease, matching CSF glutamate +100-200%.";
 
     ["neurons"]
-    hazard_baseline: 0.0005, "1/month", [0.0, 1.0],
+    hazard_baseline (HazardBaseline): 0.0005, "1/month", [0.0, 1.0],
         "Damage-independent motor-neuron loss hazard (ageing).",
         "Rationale: about 0.6%/year, the order of age-related motor-neuron loss; the one-hit limit \
          when all damage couplings are zero.";
-    hazard_soluble: 0.03101, "1/month per unit", [0.0, 10.0],
+    hazard_soluble (HazardSoluble): 0.02991, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit soluble misfolded protein (toxic gain of oligomers).",
         "Soluble oligomers rather than fibrils are the toxic SOD1 species (Proctor 2016 PNAS 113:614; \
          fibril-stabilising mutants protect, Zhu 2018 PNAS). Rationale: the largest single term; its \
          between-patient variability is part of the mechanism mix (docs/MODEL.md).";
-    hazard_lof: 0.03786, "1/month per unit", [0.0, 10.0],
+    hazard_lof (HazardLof): 0.03988, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit nuclear loss of function (TDP-43 or FUS leaving the nucleus).",
         "Loss of nuclear TDP-43 truncates STMN2 and UNC13A (Ma 2022 Nature 603:124; Brown 2022 Nature \
          603:131). A slow term that antisense drugs do not relieve quickly. Its size against the other \
          weights sets the share of patients whose disease it dominates (transcriptomic subtype with \
          TDP-43 dysfunction 20% of cortex samples; Tam 2019 Cell Rep 29:1164). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    hazard_oxidative: 0.006841, "1/month per unit", [0.0, 10.0],
+    hazard_oxidative (HazardOxidative): 0.001984, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit oxidative stress.",
         "Rationale: of the order of the proteotoxic term; oxidative markers are raised in ALS blood \
          (meta-analysis of 41 studies, Oxid Med Cell Longev 2019:1712323).";
-    hazard_excitotoxic: 0.001718, "1/month per unit", [0.0, 10.0],
+    hazard_excitotoxic (HazardExcitotoxic): 0.00141, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
          patients (Shaw 1995 Neurodegeneration 4:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    neuronal_vulnerability: 0.45, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability (NeuronalVulnerability): 0.56, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
-         around it). The default is the typical (median) person. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    hazard_astrocyte: 0.03513, "1/month per unit", [0.0, 10.0],
+         around it). The default is the typical (median) person. Set with the other v2 defaults by a search against the natural-history targets, \
+         then raised by hand to keep the speed when dysfunction_death_rate was set back (docs/CALIBRATION.md).";
+    hazard_astrocyte (HazardAstrocyte): 0.04222, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
-    unit_vulnerability_gradient: 0.2065, "exponent", [0.0, 4.0],
+    unit_vulnerability_gradient (UnitVulnerabilityGradient): 0.2778, "exponent", [0.0, 4.0],
         "Graded vulnerability: the per-unit drive falls as (alive fraction)^gradient, because the most vulnerable (fast-fatigable) units fail first.",
         "Order fast-fatigable > fast-resistant > slow (Nijssen 2017 Acta Neuropathol 133:863; Hegedus \
          2007 Neurobiol Dis 28:154); slow units resist to end stage, but in humans motor-unit counts fall \
          at a roughly constant 2.4-4.2 %/month (MUNIX, Neuwirth 2015 JNNP 86:1172), so the gradient is \
          small; a large one makes the last units nearly immune and the terminal phase years long. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    dysfunction_death_rate: 0.504, "1/month", [0.0, 20.0],
+    dysfunction_death_rate (DysfunctionDeathRate): 0.65, "1/month", [0.0, 20.0],
         "Death rate of dysfunctional (denervated, dying-back) motor units.",
         "Functional units fail about 6 weeks to 50 days before motor neurons die in SOD1 mice (Kennel \
-         1996 Neuroreport 7:1427; Hegedus 2007); no human figure exists. Rationale: about a month on \
-         average. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    dysfunction_recovery_rate: 0.2, "1/month", [0.0, 20.0],
+         1996 Neuroreport 7:1427; Hegedus 2007); no human figure exists. Rationale: about six weeks on \
+         average, set by hand (a search against the natural-history targets took it to two weeks, \
+         which the mouse data do not support; docs/CALIBRATION.md).";
+    dysfunction_recovery_rate (DysfunctionRecoveryRate): 0.2274, "1/month", [0.0, 20.0],
         "Return of dysfunctional units to function (restored nuclear TDP-43, reinnervation) when the drive no longer holds them.",
         "Switching TDP-43 off after onset restores reinnervation and motor function over weeks in rNLS \
-         mice (Walker 2015 Acta Neuropathol). Rationale: five months on average in people, slower than in mice.";
+         mice (Walker 2015 Acta Neuropathol). Rationale: about five months on average in people, slower than in mice; \
+         set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 
     ["biomarkers"]
-    nfl_baseline: 10.0, "pg/mL", [0.1, 1000.0],
+    nfl_baseline (NflBaseline): 10.0, "pg/mL", [0.1, 1000.0],
         "Serum neurofilament light of a healthy person aged 60.",
         "Healthy median about 10 pg/mL (Hviid 2019 CCLM; Lanz 2025 J Neurol 272:512).";
-    nfl_age_rise: 0.024, "1/year", [0.0, 0.2],
+    nfl_age_rise (NflAgeRise): 0.024, "1/year", [0.0, 0.2],
         "Relative rise of healthy serum NfL per year of age.",
         "About 2.4%/year (Lanz 2025 J Neurol 272:512).";
-    nfl_half_life: 0.7, "months", [0.05, 12.0],
+    nfl_half_life (NflHalfLife): 0.7, "months", [0.05, 12.0],
         "Half-life of serum NfL.",
         "Weeks; about 3 weeks often quoted (Yuan & Nixon 2021 Front Neurosci) [soft].";
-    nfl_release: 1400.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
+    nfl_release (NflRelease): 1400.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
         "Serum NfL released per unit rate of motor-neuron loss (pool-weighted fraction per month).",
         "ALS typically 45-130 pg/mL (Verde 2019 JNNP 90:157). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    pool_weight_bulbar: 0.15, "fraction", [0.0, 1.0],
+    pool_weight_bulbar (PoolWeightBulbar): 0.15, "fraction", [0.0, 1.0],
         "Share of the lower-motor-neuron pool in the bulbar region (NfL source weight).",
         "Rationale: brainstem motor nuclei are a minority of lower motor neurons.";
-    pool_weight_cervical: 0.30, "fraction", [0.0, 1.0],
+    pool_weight_cervical (PoolWeightCervical): 0.30, "fraction", [0.0, 1.0],
         "Share of the lower-motor-neuron pool in the cervical region.",
         "Rationale: cervical enlargement.";
-    pool_weight_thoracic: 0.25, "fraction", [0.0, 1.0],
+    pool_weight_thoracic (PoolWeightThoracic): 0.25, "fraction", [0.0, 1.0],
         "Share of the lower-motor-neuron pool in the thoracic/respiratory region.",
         "Rationale: long segment, sparse columns.";
-    pool_weight_lumbar: 0.30, "fraction", [0.0, 1.0],
+    pool_weight_lumbar (PoolWeightLumbar): 0.30, "fraction", [0.0, 1.0],
         "Share of the lower-motor-neuron pool in the lumbar region.",
         "Rationale: lumbosacral enlargement.";
-    gfap_baseline: 100.0, "pg/mL", [0.1, 10000.0],
+    gfap_baseline (GfapBaseline): 100.0, "pg/mL", [0.1, 10000.0],
         "Plasma GFAP with no astrocyte reactivity.",
         "Rationale: healthy plasma GFAP is of the order of 100 pg/mL (Simoa).";
-    gfap_gain: 1.0, "per unit mean reactivity", [0.0, 100.0],
+    gfap_gain (GfapGain): 1.0, "per unit mean reactivity", [0.0, 100.0],
         "Relative rise of plasma GFAP per unit pool-weighted astrocyte reactivity.",
         "Rationale: plasma GFAP is modestly higher in ALS than in controls (Int J Mol Sci 2023, 24:13976).";
 
     ["function"]
-    reinnervation_capacity: 1.427, "fold", [1.0, 20.0],
+    reinnervation_capacity (ReinnervationCapacity): 2.4, "fold", [1.0, 20.0],
         "Largest enlargement of surviving motor units by collateral reinnervation: force stays near normal until the functional pool falls below 1/capacity.",
         "Surviving units are about 50% larger after a 40% loss in healthy ageing (Piasecki 2016). The \
          often-quoted weakness after about half of the units are lost (Wohlfart 1957; McComas 1971) is \
          unconfirmed [soft], and reinnervating muscles lose strength as fast as others (Chan, Alix et al., \
-         MUSIX abstract); at the default 1.427 with reserve_corner 2.8, onset (capacity 0.93) comes after \
-         19% of functional units are lost. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    reserve_corner: 2.8, "exponent", [1.0, 32.0],
+         MUSIX abstract); at the default 2.4 with reserve_corner 3.477, onset (capacity 0.93) comes after \
+         about 44% of functional units are lost. Bounded at 2.4 in the search, because a larger reserve \
+         lets every spinal region lose half of its neurons before onset. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    reserve_corner (ReserveCorner): 3.477, "exponent", [1.0, 32.0],
         "Sharpness of the corner of the reserve curve where reinnervation stops compensating.",
-        "Rationale: a soft corner; at the defaults capacity is 0.93 at 80% of functional units, 0.71 at \
-         50% and 0.46 at 30%. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    onset_capacity: 0.93, "fraction", [0.5, 0.999],
+        "Rationale: a soft corner; at the defaults capacity is 0.985 at 80% of functional units, 0.897 at \
+         50% and 0.674 at 30%. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    onset_capacity (OnsetCapacity): 0.93, "fraction", [0.5, 0.999],
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
          stairs) first fall from 4, so onset is the first noticed loss of function.";
-    diagnosis_recognition_loss: 10.5, "ALSFRS-R points", [0.5, 40.0],
+    diagnosis_recognition_loss (DiagnosisRecognitionLoss): 10.81, "ALSFRS-R points", [0.5, 40.0],
         "Loss of latent ALSFRS-R (from 48) at which the disease is recognised and diagnosed, if the referral delay has not ended first.",
         "Faster progression, bulbar onset and UMN signs shorten the time to diagnosis (Martinez-Molina 2020 \
          Front Neurol 11:604922); delay 6-12 months carries HR 1.9 against longer (Lombardy register 2008-2010). \
          Set with the other v2 defaults, with the referral delay, so that the median delay is 10-13 months (docs/CALIBRATION.md).";
-    fvc_bulbar_weight: 0.2245, "fraction", [0.0, 1.0],
+    fvc_bulbar_weight (FvcBulbarWeight): 0.2083, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Bulbar weakness lowers measured FVC (mouth seal, upper airway); kept at or below 0.45 because \
          measured FVC is mostly diaphragmatic. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    fvc_healthy: 100.0, "% predicted", [40.0, 150.0],
+    fvc_healthy (FvcHealthy): 100.0, "% predicted", [40.0, 150.0],
         "FVC before disease.",
         "By definition of percent predicted.";
-    niv_fvc: 55.0, "% predicted", [5.0, 100.0],
+    niv_fvc (NivFvc): 55.0, "% predicted", [5.0, 100.0],
         "FVC at or below which non-invasive ventilation is indicated.",
         "Clinical practice: NIV below FVC 50% or with orthopnoea [soft].";
-    death_fvc: 40.0, "% predicted", [1.0, 100.0],
+    death_fvc (DeathFvc): 36.26, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
         "Respiratory failure ends survival; ventilatory support lowers the threshold (the NIV drug). \
          Tracheostomy-free survival also ends at tracheostomy or permanent ventilation, which is \
          offered well above the FVC of death without support. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    airway_failure_capacity: 0.1915, "fraction", [0.0, 0.9],
+    airway_failure_capacity (AirwayFailureCapacity): 0.4881, "fraction", [0.0, 0.9],
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
         "Aspiration pneumonia is found in 20% and bronchopneumonia in 31% of ALS autopsies (Burkhardt \
          2017 PLoS One 12:e0177555); bulbar-onset patients die of bulbar failure as well as of \
-         ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At the default 0.19 the \
-         latent swallowing item is about 0.4, well past the gastrostomy indication. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    airway_failure_fvc: 52.58, "% predicted", [1.0, 100.0],
+         ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At the default 0.49 the \
+         latent swallowing item is about 1.9, at the gastrostomy indication. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    airway_failure_fvc (AirwayFailureFvc): 48.9, "% predicted", [1.0, 100.0],
         "FVC at or below which failed airway protection (bulbar capacity at or below airway_failure_capacity) is fatal: an ineffective cough cannot clear aspiration.",
         "Aspiration and bronchopneumonia are the commonest terminal events (Burkhardt 2017 PLoS One \
          12:e0177555); cough effectiveness falls with vital capacity. NIV does not lower it, so NIV \
          prolongs survival mainly in patients whose bulbar function is still good (Bourke 2006 Lancet \
-         Neurol 5:140). Rationale: between the NIV and the respiratory-failure thresholds. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    gastrostomy_swallowing: 2.0, "item points", [0.0, 4.0],
+         Neurol 5:140). Rationale: between the NIV and the respiratory-failure thresholds. The natural-history targets \
+         hardly constrain it (docs/CALIBRATION.md); kept at the value of an earlier search.";
+    gastrostomy_swallowing (GastrostomySwallowing): 2.0, "item points", [0.0, 4.0],
         "Latent ALSFRS-R swallowing item at or below which gastrostomy is indicated (King's 4A).",
         "Swallowing 2 = dietary consistency changes (Cedarbaum 1999).";
-    rater_noise_sd: 0.2231, "item points", [0.0, 4.0],
+    rater_noise_sd (RaterNoiseSd): 0.2231, "item points", [0.0, 4.0],
         "Standard deviation of rater noise added to each latent ALSFRS-R item before rounding.",
         "Rationale: inter-rater variability of about one point on the total; produces plateaus \
          (Bedlack 2016 Neurology 86:808); rises from 180 days occur in about 14% of PRO-ACT patients. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 }
 
 impl Params {
-    /// Sets a parameter by its registry name, checking the accepted range.
-    pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
-        let info = info(name).ok_or_else(|| ParamError::Unknown {
-            name: name.to_string(),
-            suggestion: suggest(name),
-        })?;
+    /// Sets a parameter, checking the accepted range (a value outside it, or not finite, is
+    /// refused and leaves the parameter as it was).
+    pub fn set_value(&mut self, param: Param, value: f64) -> Result<(), ParamError> {
+        let info = param.info();
         if !value.is_finite() || value < info.min || value > info.max {
             return Err(ParamError::OutOfRange {
                 name: info.name,
@@ -372,11 +413,29 @@ impl Params {
                 unit: info.unit,
             });
         }
-        // `info` found the name, so the slot exists.
-        if let Some(slot) = self.slot(name) {
-            *slot = value;
-        }
+        *self.slot(param) = value;
         Ok(())
+    }
+
+    /// Sets a parameter to `value` clamped into its accepted range, so it cannot fail; a NaN
+    /// has no place in the range and leaves the parameter as it was.
+    pub fn set_clamped(&mut self, param: Param, value: f64) {
+        if !value.is_nan() {
+            let info = param.info();
+            *self.slot(param) = value.clamp(info.min, info.max);
+        }
+    }
+
+    /// Value of a parameter by its registry name (the string form of [`Params::value`], for
+    /// input read as text).
+    pub fn get(&self, name: &str) -> Option<f64> {
+        Param::from_name(name).map(|p| self.value(p))
+    }
+
+    /// Sets a parameter by its registry name, checking the accepted range (the string form of
+    /// [`Params::set_value`], for input read as text).
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+        self.set_value(name.parse()?, value)
     }
 
     /// Pool weight of a region (share of the lower-motor-neuron pool).
@@ -427,7 +486,41 @@ impl Params {
 
 /// Registry entry of a parameter by name.
 pub fn info(name: &str) -> Option<&'static ParamInfo> {
-    PARAMETERS.iter().find(|p| p.name == name)
+    Param::from_name(name).map(Param::info)
+}
+
+impl Param {
+    /// The registry entry: unit, accepted range, default, meaning and source.
+    pub fn info(self) -> &'static ParamInfo {
+        // `Param` lists the variants in registry order, from 0.
+        &PARAMETERS[self as usize]
+    }
+
+    /// The parameter of a registry name, or [`ParamError::Unknown`] with the closest name
+    /// (the same as [`str::parse`]).
+    pub fn parse_name(name: &str) -> Result<Param, ParamError> {
+        Param::from_name(name).ok_or_else(|| ParamError::Unknown {
+            name: name.to_string(),
+            suggestion: suggest(name),
+        })
+    }
+}
+
+impl std::str::FromStr for Param {
+    type Err = ParamError;
+
+    /// Reads a registry name; an unknown one is refused with the closest name, or with what
+    /// became of it if an earlier version had it.
+    fn from_str(name: &str) -> Result<Param, ParamError> {
+        Param::parse_name(name)
+    }
+}
+
+impl fmt::Display for Param {
+    /// The registry name.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Parameters that earlier versions had and this one does not, with what became of them.
@@ -608,6 +701,58 @@ mod tests {
             p.set("agg_growth_rate", f64::NAN),
             Err(ParamError::OutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn param_follows_the_registry() {
+        assert_eq!(Param::ALL.len(), PARAMETERS.len());
+        for (i, (&p, info)) in Param::ALL.iter().zip(PARAMETERS).enumerate() {
+            assert_eq!(p.info().name, info.name);
+            assert_eq!(p.name(), info.name);
+            assert_eq!(Param::from_name(info.name), Some(p));
+            assert_eq!(info.name.parse::<Param>(), Ok(p));
+            assert_eq!(p.to_string(), info.name);
+            assert!(i == 0 || Param::ALL[i - 1] < p, "registry order");
+            // The variant is the CamelCase form of the name.
+            let camel: String = info
+                .name
+                .split('_')
+                .map(|w| w[..1].to_uppercase() + &w[1..])
+                .collect();
+            assert_eq!(format!("{p:?}"), camel);
+        }
+        assert_eq!(Param::from_name("agg_growth_rat"), None);
+        assert!(matches!(
+            "agg_growth_rat".parse::<Param>(),
+            Err(ParamError::Unknown {
+                suggestion: Some("agg_growth_rate"),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn typed_access_matches_the_fields() {
+        let mut p = Params::default();
+        for param in Param::ALL {
+            assert_eq!(p.get(param.name()), Some(p.value(param)));
+        }
+        p.set_value(Param::AggGrowthRate, 0.5).unwrap();
+        assert_eq!(p.agg_growth_rate.to_bits(), 0.5_f64.to_bits());
+        assert!(matches!(
+            p.set_value(Param::Eaat2LossMax, 0.99),
+            Err(ParamError::OutOfRange {
+                name: "eaat2_loss_max",
+                ..
+            })
+        ));
+        assert_eq!(p.eaat2_loss_max.to_bits(), 0.6_f64.to_bits());
+        p.set_clamped(Param::Eaat2LossMax, 0.99);
+        assert_eq!(p.eaat2_loss_max.to_bits(), 0.95_f64.to_bits());
+        p.set_clamped(Param::Eaat2LossMax, f64::NAN);
+        assert_eq!(p.eaat2_loss_max.to_bits(), 0.95_f64.to_bits());
+        p.set_clamped(Param::Eaat2LossMax, f64::NEG_INFINITY);
+        assert_eq!(p.eaat2_loss_max.to_bits(), 0.0_f64.to_bits());
     }
 
     #[test]

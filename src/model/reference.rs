@@ -4,24 +4,24 @@
 //! an equation with an exact solution, together with that solution.
 
 use super::aggregation;
-use super::{Covariates, Params, PatientModel, Region};
+use super::{Covariates, Param, Params, PatientModel, Region};
 
 /// Constant-hazard ("one-hit") neuron loss: every damage coupling and every aggregate source is
 /// zero, so no unit becomes dysfunctional and `N(t) = exp(−h_0 t)` in every region.
 pub fn constant_hazard(h0: f64) -> (PatientModel, impl Fn(f64) -> f64) {
     let mut p = Params::default();
-    for name in [
-        "hazard_soluble",
-        "hazard_lof",
-        "hazard_oxidative",
-        "hazard_excitotoxic",
-        "hazard_astrocyte",
-        "agg_growth_rate",
-        "agg_clearance_rate",
-        "spread_contiguous",
-        "spread_noncontiguous",
+    for param in [
+        Param::HazardSoluble,
+        Param::HazardLof,
+        Param::HazardOxidative,
+        Param::HazardExcitotoxic,
+        Param::HazardAstrocyte,
+        Param::AggGrowthRate,
+        Param::AggClearanceRate,
+        Param::SpreadContiguous,
+        Param::SpreadNoncontiguous,
     ] {
-        p.set(name, 0.0).expect("registered parameter");
+        p.set_value(param, 0.0).expect("0 is in range");
     }
     p.hazard_baseline = h0;
     let model = PatientModel::new(p, Covariates::default()).expect("valid reference model");
@@ -34,18 +34,18 @@ pub fn constant_hazard(h0: f64) -> (PatientModel, impl Fn(f64) -> f64) {
 /// not cut short.
 pub fn logistic_aggregation(growth: f64, clearance: f64) -> (PatientModel, impl Fn(f64) -> f64) {
     let mut p = Params::default();
-    for name in [
-        "spread_contiguous",
-        "spread_noncontiguous",
-        "agg_ros_enhancement",
-        "hazard_baseline",
-        "hazard_soluble",
-        "hazard_lof",
-        "hazard_oxidative",
-        "hazard_excitotoxic",
-        "hazard_astrocyte",
+    for param in [
+        Param::SpreadContiguous,
+        Param::SpreadNoncontiguous,
+        Param::AggRosEnhancement,
+        Param::HazardBaseline,
+        Param::HazardSoluble,
+        Param::HazardLof,
+        Param::HazardOxidative,
+        Param::HazardExcitotoxic,
+        Param::HazardAstrocyte,
     ] {
-        p.set(name, 0.0).expect("registered parameter");
+        p.set_value(param, 0.0).expect("0 is in range");
     }
     p.agg_growth_rate = growth;
     p.agg_clearance_rate = clearance;

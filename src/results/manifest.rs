@@ -44,9 +44,9 @@ pub fn failures(outcomes: &[Outcome]) -> Vec<Failure> {
                 genotype: draw.covariates.genotype.name().to_string(),
                 index: draw.index,
                 onset_region: draw.covariates.onset_region.name().to_string(),
-                params: crate::model::PARAMETERS
-                    .iter()
-                    .filter_map(|p| draw.params.get(p.name).map(|v| (p.name.to_string(), v)))
+                params: crate::model::Param::ALL
+                    .into_iter()
+                    .map(|p| (p.name().to_string(), draw.params.value(p)))
                     .collect(),
                 seed: *seed,
             }),

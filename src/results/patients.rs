@@ -99,7 +99,7 @@ pub fn patients_header(spec: &CohortSpec) -> String {
         .population
         .variability
         .iter()
-        .map(|v| v.param.clone())
+        .map(|v| v.param.name().to_string())
         .collect();
     header_csv::<PatientRow>(&params)
 }
@@ -170,7 +170,7 @@ pub fn patient_records(
                 .population
                 .variability
                 .iter()
-                .map(|v| draw.params.get(&v.param).and_then(num::finite))
+                .map(|v| num::finite(draw.params.value(v.param)))
                 .collect();
             out.push((row, values));
         }

@@ -125,7 +125,7 @@ pub fn to_toml(s: &Scenario) -> String {
             table(
                 p.variability
                     .iter()
-                    .map(|v| (v.param.as_str(), num(v.cv)))
+                    .map(|v| (v.param.name(), num(v.cv)))
                     .collect(),
             ),
         ),
@@ -139,7 +139,10 @@ pub fn to_toml(s: &Scenario) -> String {
                 table(vec![
                     (
                         "params",
-                        Value::Array(vec![Value::String(c.a.clone()), Value::String(c.b.clone())]),
+                        Value::Array(vec![
+                            Value::String(c.a.name().to_string()),
+                            Value::String(c.b.name().to_string()),
+                        ]),
                     ),
                     ("rho", num(c.rho)),
                 ])
@@ -150,7 +153,7 @@ pub fn to_toml(s: &Scenario) -> String {
     root.insert("population".into(), table(population));
     root.insert(
         "model".into(),
-        table(s.model.iter().map(|(k, v)| (k.as_str(), num(*v))).collect()),
+        table(s.model.iter().map(|(k, v)| (k.name(), num(*v))).collect()),
     );
     if !s.drugs.is_empty() {
         let mut drugs = Table::new();

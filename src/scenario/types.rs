@@ -11,8 +11,8 @@ pub struct Scenario {
     pub simulation: Simulation,
     /// `[population]`.
     pub population: Population,
-    /// `[model]`: parameter overrides by registry name, in file order.
-    pub model: Vec<(String, f64)>,
+    /// `[model]`: parameter overrides, in file order.
+    pub model: Vec<(crate::model::Param, f64)>,
     /// `[drug.NAME]`: drugs defined or overridden by the scenario, in file order.
     pub drugs: Vec<crate::therapy::Drug>,
     /// `[[arm]]`, in file order.
@@ -34,9 +34,12 @@ impl Scenario {
     /// Model parameters: the defaults with the `[model]` overrides applied.
     pub fn params(&self) -> crate::model::Params {
         let mut p = crate::model::Params::default();
-        for (name, value) in &self.model {
-            // Validated against the registry when the scenario was read.
-            let _ = p.set(name, *value);
+        for &(param, value) in &self.model {
+            // Every value stored here is in range: the scenario reader and `--set` check it,
+            // the sensitivity analysis stores only values `Params::set_value` accepted, and the
+            // calibration clamps to the range. A clamped setter keeps that so for overrides
+            // written directly (a NaN leaves the default).
+            p.set_clamped(param, value);
         }
         p
     }

@@ -6,7 +6,7 @@ use super::types::*;
 use crate::input::Diagnostic;
 use crate::input::reader::{self, Ctx, Table, Value, join};
 use crate::model::params as registry;
-use crate::model::{Genotype, Params};
+use crate::model::{Genotype, Param, Params};
 use crate::therapy::{Drug, Trigger};
 use toml::de::DeTable;
 
@@ -719,14 +719,16 @@ fn read_probabilities<const N: usize>(
     ok.then_some(p)
 }
 
+/// The parameter a key names, or an error naming the key (with the closest name, or what
+/// became of a retired one).
 fn param_name(
     ctx: &mut Ctx<'_>,
     key: &toml::Spanned<std::borrow::Cow<'_, str>>,
     path: &str,
-) -> Option<&'static registry::ParamInfo> {
+) -> Option<Param> {
     let k: &str = key.get_ref();
-    let info = registry::info(k);
-    if info.is_none() {
+    let param = Param::from_name(k);
+    if param.is_none() {
         let help = registry::unknown_help(k);
         ctx.error(
             key.span(),
@@ -735,10 +737,10 @@ fn param_name(
             Some(help),
         );
     }
-    info
+    param
 }
 
-fn read_model(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<(String, f64)> {
+fn read_model(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<(Param, f64)> {
     let toml::de::DeValue::Table(t) = v.get_ref() else {
         ctx.error(
             v.span(),
@@ -755,9 +757,10 @@ fn read_model(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<(String, f64)> {
     let mut params = Params::default();
     let errors_before = ctx.error_count();
     for (key, value) in t.iter() {
-        let Some(info) = param_name(ctx, key, "model") else {
+        let Some(param) = param_name(ctx, key, "model") else {
             continue;
         };
+        let info = param.info();
         let path = join("model", info.name);
         if let Some(x) = reader::number(
             ctx,
@@ -767,9 +770,11 @@ fn read_model(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<(String, f64)> {
             info.max,
             &format!("(unit: {})", info.unit),
         ) {
-            // In range by construction, so `set` accepts it.
-            let _ = params.set(info.name, x);
-            out.push((info.name.to_string(), x));
+            // `number` checked the range, so `set_value` accepts it.
+            match params.set_value(param, x) {
+                Ok(()) => out.push((param, x)),
+                Err(e) => ctx.error(value.span(), &path, e.to_string(), None),
+            }
         }
     }
     // Only when every override was read: otherwise a rule could fail for a value never set.
@@ -797,21 +802,18 @@ fn read_variability(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<Variability> {
     };
     let mut out = Vec::new();
     for (key, value) in t.iter() {
-        let Some(info) = param_name(ctx, key, path) else {
+        let Some(param) = param_name(ctx, key, path) else {
             continue;
         };
         if let Some(cv) = reader::number(
             ctx,
             value,
-            &join(path, info.name),
+            &join(path, param.name()),
             0.0,
             3.0,
             "(coefficient of variation)",
         ) {
-            out.push(Variability {
-                param: info.name.to_string(),
-                cv,
-            });
+            out.push(Variability { param, cv });
         }
     }
     out
@@ -882,8 +884,8 @@ fn read_correlations(
                 continue;
             }
             out.push(Correlation {
-                a: n[0].clone(),
-                b: n[1].clone(),
+                a: n[0],
+                b: n[1],
                 rho,
             });
         }
@@ -912,9 +914,10 @@ fn correlated_pair(
     items: &[Value<'_>],
     path: &str,
     variability: &[Variability],
-) -> Option<Vec<String>> {
+) -> Option<[Param; 2]> {
     let params_path = join(path, "params");
     let mut names = Vec::with_capacity(items.len());
+    let mut params = Vec::with_capacity(items.len());
     let mut ok = true;
     for (j, x) in items.iter().enumerate() {
         let p = format!("{params_path}[{j}]");
@@ -922,7 +925,12 @@ fn correlated_pair(
             ok = false;
             continue;
         };
-        if registry::info(&n).is_none() {
+        let param = Param::from_name(&n);
+        if let Some(param) = param
+            && variability.iter().any(|v| v.param == param)
+        {
+            params.push(param);
+        } else if param.is_none() {
             let help = registry::unknown_help(&n);
             ctx.error(
                 x.span(),
@@ -931,8 +939,8 @@ fn correlated_pair(
                 Some(help),
             );
             ok = false;
-        } else if !variability.iter().any(|v| v.param == n) {
-            let known: Vec<&str> = variability.iter().map(|v| v.param.as_str()).collect();
+        } else {
+            let known: Vec<&str> = variability.iter().map(|v| v.param.name()).collect();
             let help = if known.is_empty() {
                 "no parameter has variability: `[population.variability]` is empty".to_string()
             } else {
@@ -960,7 +968,10 @@ fn correlated_pair(
         );
         return None;
     }
-    ok.then_some(names)
+    match (ok, params.as_slice()) {
+        (true, &[a, b]) => Some([a, b]),
+        _ => None,
+    }
 }
 
 fn read_inclusion(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Inclusion {
