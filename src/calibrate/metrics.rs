@@ -962,15 +962,10 @@ pub fn d50_of(course: &[(f64, u32)]) -> Option<f64> {
     if pts.len() < 3 {
         return None;
     }
+    let b = slope::slope(&pts)?;
     let n = pts.len() as f64;
     let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
     let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    if sxx <= 0.0 {
-        return None;
-    }
-    let b = sxy / sxx;
     if b <= 0.0 {
         return None;
     }
