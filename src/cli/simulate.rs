@@ -29,7 +29,8 @@ pub struct Args {
     /// Sex: female or male (recorded; no effect on the dynamics at present).
     #[arg(long, default_value = "male", value_parser = parse_sex)]
     sex: Sex,
-    /// Months from onset to diagnosis (0-120).
+    /// Referral delay: months from onset to diagnosis, unless the disease is recognised sooner
+    /// by its loss of function (0-120).
     #[arg(long, default_value_t = 12.0, value_parser = parse_delay)]
     diagnostic_delay: f64,
     /// Months of follow-up after onset (the table stops earlier at death).
