@@ -36,6 +36,12 @@ max-months-since-onset = 36
     ))
 }
 
+/// The error report of a design that must be refused.
+fn bad(arms: &str, trial: &str) -> String {
+    let text = format!("[simulation]\nvisits-from = \"enrollment\"\n{arms}\n[trial]\n{trial}\n");
+    scenario::parse("t.toml", "t", &text).unwrap_err().report()
+}
+
 const NULL_ARMS: &str = "[[arm]]\nname = \"placebo\"\n[[arm]]\nname = \"null\"\n";
 
 #[test]
@@ -105,7 +111,7 @@ fn arms_hold_distinct_patients_in_the_allocation_ratio_and_dropout_hides_the_res
     );
     let d: TrialDesign = s.trial.clone().unwrap();
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
-    let (pool, flow) = trial::eligible_pool(&outcomes, &d);
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population.seed);
     assert_eq!(flow.eligible as usize, pool.len());
     let mut rng = trial::run::replicate_rng(42, 0);
     let patients = trial::randomise(&pool, &d, 50, &mut rng).unwrap();
@@ -174,11 +180,6 @@ fn randomised_estimates_agree_with_the_paired_effect_on_average() {
 
 #[test]
 fn bad_designs_are_refused_with_where_and_what() {
-    let bad = |arms: &str, trial: &str| {
-        let text =
-            format!("[simulation]\nvisits-from = \"enrollment\"\n{arms}\n[trial]\n{trial}\n");
-        scenario::parse("t.toml", "t", &text).unwrap_err().report()
-    };
     let e = bad("[[arm]]\nname = \"only\"\n", "sample-size = 10");
     assert!(e.contains("a trial compares arms"), "{e}");
     let e = bad(NULL_ARMS, "sample-size = 10\nallocation = [1, 2, 3]");
@@ -284,6 +285,91 @@ fn bad_designs_are_refused_with_where_and_what() {
 }
 
 #[test]
+fn a_background_therapy_is_taken_by_its_share_in_every_arm_and_can_stratify() {
+    let s = design(
+        NULL_ARMS,
+        "sample-size = 120\nendpoints = [\"alsfrs-change\"]\npool = 800\nstratify = [\"background-therapy\"]\n[trial.background]\ntherapies = [{ drug = \"riluzole\" }]\nshare = 0.7",
+    );
+    let d = s.trial.clone().unwrap();
+    let pool_spec = trial::pool_spec(&s.cohort_spec(), &d);
+    assert_eq!(pool_spec.arms.len(), 4);
+    let outcomes = alssim::cohort::run(&pool_spec, 0..800, 2).unwrap();
+    let (pool, _) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let takers = pool.iter().filter(|c| c.background).count();
+    // Binomial 99.9% interval around 70% of the eligible pool.
+    let n = pool.len() as f64;
+    let sd = (n * 0.7 * 0.3).sqrt();
+    assert!(
+        (takers as f64 - 0.7 * n).abs() < 3.3 * sd,
+        "{takers} of {n} take the background therapy"
+    );
+    for c in &pool {
+        // The courses are those with the background therapy exactly when the patient takes it,
+        // in both arms; the draw is the patient's own.
+        for course in c.arms {
+            assert_eq!(course.acting.iter().any(|a| a == "riluzole"), c.background);
+        }
+        assert_eq!(
+            c.background,
+            trial::takes_background(s.population.seed, c.index, 0.7)
+        );
+    }
+    for r in 0..10 {
+        let mut rng = trial::run::replicate_rng(42, r);
+        let patients = trial::randomise(&pool, &d, 120, &mut rng).unwrap();
+        for taking in [false, true] {
+            let n = |a| {
+                patients
+                    .iter()
+                    .filter(|p| p.background == taking && p.arm == a)
+                    .count() as i64
+            };
+            // Permuted blocks of 4 within each stratum: at most 2 apart.
+            assert!((n(0) - n(1)).abs() <= 2, "{} against {}", n(0), n(1));
+        }
+    }
+    // The tidy patient table says who took it.
+    let run = trial::run_trial(&s.cohort_spec(), &d, &[120], 2, 2).unwrap();
+    let header = run.example_patients.lines().next().unwrap();
+    assert!(header.ends_with(",background"), "{header}");
+    assert!(run.example_patients.contains(",true\n"));
+    assert!(run.example_patients.contains(",false\n"));
+}
+
+#[test]
+fn a_background_therapy_must_be_complete_and_given_in_one_place() {
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\n[trial.background]\ntherapies = [{ drug = \"riluzole\" }]\nshare = 1.5",
+    );
+    assert!(e.contains("trial.background.share"), "{e}");
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\n[trial.background]\nshare = 0.5",
+    );
+    assert!(e.contains("needs its therapies"), "{e}");
+    let with_riluzole = "[[arm]]\nname = \"placebo\"\n[[arm]]\nname = \"drug\"\ntherapies = [{ drug = \"riluzole\" }]\n";
+    let e = bad(
+        with_riluzole,
+        "sample-size = 10\n[trial.background]\ntherapies = [{ drug = \"riluzole\" }]\nshare = 0.5",
+    );
+    assert!(
+        e.contains("`riluzole` is a background therapy and also a therapy of arm `drug`"),
+        "{e}"
+    );
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\nstratify = [\"background-therapy\"]",
+    );
+    assert!(e.contains("but the trial has none"), "{e}");
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\n[trial.background]\ntherapies = [{ drug = \"riluzole\" }]\nshare = 0.5\ndose = 2",
+    );
+    assert!(e.contains("dose"), "{e}");
+}
+
+#[test]
 fn a_lead_in_randomises_at_its_end_those_whose_decline_fits() {
     let s = design(
         NULL_ARMS,
@@ -291,7 +377,7 @@ fn a_lead_in_randomises_at_its_end_those_whose_decline_fits() {
     );
     let d = s.trial.clone().unwrap();
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
-    let (pool, flow) = trial::eligible_pool(&outcomes, &d);
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population.seed);
     let lead_in = flow
         .excluded
         .iter()
@@ -333,7 +419,7 @@ fn stratified_blocks_balance_every_stratum_and_the_stratified_log_rank_keeps_its
     let d = s.trial.clone().unwrap();
     assert_eq!(d.block_size, 4);
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..1200, 2).unwrap();
-    let (pool, _) = trial::eligible_pool(&outcomes, &d);
+    let (pool, _) = trial::eligible_pool(&outcomes, &d, s.population.seed);
     for r in 0..20 {
         let mut rng = trial::run::replicate_rng(42, r);
         let patients = trial::randomise(&pool, &d, 120, &mut rng).unwrap();
@@ -500,7 +586,7 @@ fn kings_stage_eligibility_keeps_the_stages_asked_for() {
     );
     let d = s.trial.clone().unwrap();
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
-    let (pool, flow) = trial::eligible_pool(&outcomes, &d);
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population.seed);
     let excluded = flow
         .excluded
         .iter()

@@ -169,37 +169,7 @@ pub fn to_toml(s: &Scenario) -> String {
         .arms
         .iter()
         .map(|a| {
-            let therapies = a
-                .therapies
-                .iter()
-                .map(|t| {
-                    let mut e = vec![
-                        ("drug", Value::String(t.drug.clone())),
-                        ("start-months", num(t.start_months)),
-                        ("adherence", num(t.adherence)),
-                    ];
-                    if t.definition.exposure.is_some() {
-                        e.push(("dose", num(t.dose)));
-                    }
-                    if let Some(stop) = t.stop_months {
-                        e.push(("stop-months", num(stop)));
-                    }
-                    e.push((
-                        "trigger",
-                        Value::String(t.trigger.map_or("none", |g| g.name()).into()),
-                    ));
-                    if let Some((on, off)) = t.holidays {
-                        e.push((
-                            "holidays",
-                            table(vec![("on-months", num(on)), ("off-months", num(off))]),
-                        ));
-                    }
-                    if matches!(t.definition.regimen, crate::therapy::Regimen::Cyclic { .. }) {
-                        e.push(("cycles", Value::String(t.cycles.name().into())));
-                    }
-                    table(e)
-                })
-                .collect();
+            let therapies = a.therapies.iter().map(therapy_table).collect();
             table(vec![
                 ("name", Value::String(a.name.clone())),
                 ("therapies", Value::Array(therapies)),
@@ -221,6 +191,35 @@ pub fn to_toml(s: &Scenario) -> String {
 }
 
 /// The `[trial]` table with every default written out.
+/// One therapy of an arm (or of a trial's background) with every default written out.
+fn therapy_table(t: &crate::therapy::TherapySpec) -> Value {
+    let mut e = vec![
+        ("drug", Value::String(t.drug.clone())),
+        ("start-months", num(t.start_months)),
+        ("adherence", num(t.adherence)),
+    ];
+    if t.definition.exposure.is_some() {
+        e.push(("dose", num(t.dose)));
+    }
+    if let Some(stop) = t.stop_months {
+        e.push(("stop-months", num(stop)));
+    }
+    e.push((
+        "trigger",
+        Value::String(t.trigger.map_or("none", |g| g.name()).into()),
+    ));
+    if let Some((on, off)) = t.holidays {
+        e.push((
+            "holidays",
+            table(vec![("on-months", num(on)), ("off-months", num(off))]),
+        ));
+    }
+    if matches!(t.definition.regimen, crate::therapy::Regimen::Cyclic { .. }) {
+        e.push(("cycles", Value::String(t.cycles.name().into())));
+    }
+    table(e)
+}
+
 fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Value {
     let pair = |(lo, hi): (f64, f64)| Value::Array(vec![num(lo), num(hi)]);
     let e = &t.eligibility;
@@ -291,6 +290,18 @@ fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Va
             ),
         ));
         root.push(("block-size", Value::Integer(t.block_size as i64)));
+    }
+    if let Some(b) = &t.background {
+        root.push((
+            "background",
+            table(vec![
+                (
+                    "therapies",
+                    Value::Array(b.therapies.iter().map(therapy_table).collect()),
+                ),
+                ("share", num(b.share)),
+            ]),
+        ));
     }
     if let Some(m) = t.survival_month {
         root.push(("survival-month", num(m)));

@@ -271,15 +271,18 @@ pub enum Factor {
     Progression,
     /// Genotype.
     Genotype,
+    /// Whether the patient takes the trial's background therapy (`[trial.background]`).
+    Background,
 }
 
 impl Factor {
     /// Every factor.
-    pub const ALL: [Factor; 4] = [
+    pub const ALL: [Factor; 5] = [
         Factor::SiteOfOnset,
         Factor::Sex,
         Factor::Progression,
         Factor::Genotype,
+        Factor::Background,
     ];
 
     /// Name in scenario files.
@@ -289,8 +292,21 @@ impl Factor {
             Factor::Sex => "sex",
             Factor::Progression => "progression",
             Factor::Genotype => "genotype",
+            Factor::Background => "background-therapy",
         }
     }
+}
+
+/// A background therapy that only a share of the trial's patients take (for example riluzole
+/// in a trial that allows it): in every arm, from screening on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Background {
+    /// The therapies taken, as in an arm.
+    pub therapies: Vec<crate::therapy::TherapySpec>,
+    /// Share of the screened patients who take them, 0-1. Whether a patient does is drawn
+    /// once per patient, from a stream of its own, so it is the same in every arm and every
+    /// replicate.
+    pub share: f64,
 }
 
 /// The scenario's `[trial]` table.
@@ -334,6 +350,8 @@ pub struct TrialDesign {
     pub missing: Missing,
     /// The open-label extension, if any.
     pub extension: Option<Extension>,
+    /// A background therapy taken by a share of the patients, if any.
+    pub background: Option<Background>,
 }
 
 impl TrialDesign {
@@ -382,6 +400,14 @@ impl TrialDesign {
                 ));
             }
             out.push(line);
+        }
+        if let Some(b) = &self.background {
+            let drugs: Vec<&str> = b.therapies.iter().map(|t| t.drug.as_str()).collect();
+            out.push(format!(
+                "background therapy: {} in {:.0}% of the patients, in every arm from screening",
+                drugs.join(" + "),
+                100.0 * b.share
+            ));
         }
         if !self.stratify.is_empty() {
             let names: Vec<&str> = self.stratify.iter().map(|f| f.name()).collect();
@@ -463,6 +489,7 @@ mod tests {
             survival_month: None,
             missing: Missing::ObservedCases,
             extension: None,
+            background: None,
         }
     }
 

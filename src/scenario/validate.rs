@@ -81,7 +81,9 @@ const TRIAL: &[&str] = &[
     "survival-month",
     "missing",
     "extension",
+    "background",
 ];
+const BACKGROUND: &[&str] = &["therapies", "share"];
 const EXTENSION: &[&str] = &["after-months", "arm"];
 const LEAD_IN: &[&str] = &["months", "decline"];
 const RESPONDER: &[&str] = &[
@@ -199,7 +201,7 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
     let trial = root
         .get("trial")
         .and_then(|v| reader::table(&mut ctx, v, "trial", TRIAL))
-        .and_then(|t| read_trial(&mut ctx, &t, &arms, &simulation));
+        .and_then(|t| read_trial(&mut ctx, &t, &arms, &simulation, &drugs));
     let diagnostics = ctx.finish();
     if diagnostics.is_empty() {
         Ok(Scenario {
@@ -1068,6 +1070,7 @@ fn read_trial(
     t: &Table<'_, '_>,
     arms: &[Arm],
     simulation: &Simulation,
+    drugs: &[Drug],
 ) -> Option<super::trial_design::TrialDesign> {
     use super::trial_design::{Eligibility, Endpoint, TrialDesign};
     let n_arms = arms.len();
@@ -1212,6 +1215,20 @@ fn read_trial(
     if let (Some(endpoints), Some(extra)) = (&endpoints, &extra) {
         check_endpoint_options(ctx, t, endpoints, extra);
     }
+    let background = read_background(ctx, t, arms, drugs, simulation.horizon_months);
+    if let Some(extra) = &extra
+        && extra
+            .stratify
+            .contains(&super::trial_design::Factor::Background)
+        && t.get("background").is_none()
+    {
+        ctx.error(
+            t.get("stratify").map_or(t.span.clone(), |v| v.span()),
+            "trial.stratify",
+            "`background-therapy` stratifies by a background therapy, but the trial has none",
+            Some("add a `[trial.background]` table, or remove the factor".into()),
+        );
+    }
     if ctx.error_count() > before {
         return None;
     }
@@ -1235,6 +1252,80 @@ fn read_trial(
         survival_month: extra.survival_month,
         missing: extra.missing,
         extension: extra.extension,
+        background,
+    })
+}
+
+/// `[trial.background]`: therapies that a share of the patients take in every arm.
+fn read_background(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    arms: &[Arm],
+    drugs: &[Drug],
+    horizon: f64,
+) -> Option<super::trial_design::Background> {
+    let b = reader::table(ctx, t.get("background")?, "trial.background", BACKGROUND)?;
+    let share = match b.get("share") {
+        Some(v) => reader::number(
+            ctx,
+            v,
+            "trial.background.share",
+            0.0,
+            1.0,
+            "share of patients",
+        ),
+        None => {
+            ctx.error(
+                b.span.clone(),
+                "trial.background.share",
+                "a background therapy needs the share of patients who take it",
+                Some("add `share = 0.8` (0 to 1)".into()),
+            );
+            None
+        }
+    };
+    let therapies = match b.get("therapies") {
+        Some(v) => {
+            let list = read_therapies(ctx, v, "trial.background.therapies", drugs, horizon);
+            if list.is_empty() {
+                ctx.error(
+                    v.span(),
+                    "trial.background.therapies",
+                    "the background therapy list is empty",
+                    Some("give e.g. `therapies = [{ drug = \"riluzole\" }]`".into()),
+                );
+            }
+            for th in &list {
+                if let Some(arm) = arms
+                    .iter()
+                    .find(|a| a.therapies.iter().any(|x| x.drug == th.drug))
+                {
+                    ctx.error(
+                        v.span(),
+                        "trial.background.therapies",
+                        format!(
+                            "`{}` is a background therapy and also a therapy of arm `{}`",
+                            th.drug, arm.name
+                        ),
+                        Some("give it in one place: in every arm (all patients take it) or as background (a share of them)".into()),
+                    );
+                }
+            }
+            Some(list)
+        }
+        None => {
+            ctx.error(
+                b.span.clone(),
+                "trial.background.therapies",
+                "a background therapy needs its therapies",
+                Some("add `therapies = [{ drug = \"riluzole\" }]`".into()),
+            );
+            None
+        }
+    };
+    Some(super::trial_design::Background {
+        therapies: therapies?,
+        share: share?,
     })
 }
 

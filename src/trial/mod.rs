@@ -15,7 +15,10 @@ pub use design::{
     TrialDesign,
 };
 pub use output::{Power, SizeResults};
-pub use run::{Candidate, EndpointResult, Flow, TrialPatient, analyse, eligible_pool, randomise};
+pub use run::{
+    Candidate, EndpointResult, Flow, TrialPatient, analyse, eligible_pool, pool_spec, randomise,
+    takes_background,
+};
 
 use crate::cohort::{CohortSpec, EngineError};
 use rayon::prelude::*;
@@ -63,7 +66,7 @@ pub struct TrialRun {
 }
 
 /// Runs a trial: simulates the pool (patients `0..pool` of the scenario's population, every
-/// arm), then `replicates` randomised trials at each sample size. Replicate `r` at sample size
+/// arm, and every arm again with the background therapy when the design has one), then `replicates` randomised trials at each sample size. Replicate `r` at sample size
 /// `n` uses its own random stream, so results do not depend on `threads`.
 pub fn run_trial(
     spec: &CohortSpec,
@@ -72,8 +75,8 @@ pub fn run_trial(
     replicates: usize,
     threads: usize,
 ) -> Result<TrialRun, TrialError> {
-    let outcomes = crate::cohort::run(spec, 0..design.pool_size(), threads)?;
-    let (pool, flow) = eligible_pool(&outcomes, design);
+    let outcomes = crate::cohort::run(&pool_spec(spec, design), 0..design.pool_size(), threads)?;
+    let (pool, flow) = eligible_pool(&outcomes, design, spec.population.seed);
     let needed = sample_sizes.iter().copied().max().unwrap_or(0);
     if (pool.len()) < needed {
         return Err(TrialError::PoolTooSmall {

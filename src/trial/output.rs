@@ -189,7 +189,7 @@ pub fn flow_csv(flow: &Flow) -> String {
 pub fn patients_csv(patients: &[TrialPatient<'_>], arm_names: &[String]) -> String {
     let items = crate::model::alsfrs::ITEMS.map(|i| format!("item_{}", i.name));
     let mut s = format!(
-        "patient,arm,period,month,week,{},alsfrs_r,fvc_pct,nfl_pg_ml,dropped_out_month,died_month\n",
+        "patient,arm,period,month,week,{},alsfrs_r,fvc_pct,nfl_pg_ml,dropped_out_month,died_month,background\n",
         items.join(",")
     );
     for p in patients {
@@ -213,7 +213,7 @@ pub fn patients_csv(patients: &[TrialPatient<'_>], arm_names: &[String]) -> Stri
             let its: Vec<String> = o.items.iter().map(u8::to_string).collect();
             let _ = writeln!(
                 s,
-                "{},{},{period},{:.4},{:.2},{},{},{:.3},{:.3},{},{}",
+                "{},{},{period},{:.4},{:.2},{},{},{:.3},{:.3},{},{},{}",
                 p.index,
                 arm_names[p.arm],
                 month,
@@ -223,7 +223,8 @@ pub fn patients_csv(patients: &[TrialPatient<'_>], arm_names: &[String]) -> Stri
                 o.fvc,
                 o.nfl,
                 dropped,
-                died
+                died,
+                p.background
             );
         }
     }

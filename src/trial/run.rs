@@ -25,6 +25,9 @@ use std::collections::BTreeMap;
 /// they never coincide with a patient's own streams.
 const TRIAL_SEED_MIX: u64 = 0x7472_6961_6c5f_7231;
 
+/// Mixed into the master seed for the per-patient draw of the background therapy.
+const BACKGROUND_SEED_MIX: u64 = 0x6267_5f74_6865_7261;
+
 /// One eligible patient of the pool.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
@@ -42,6 +45,9 @@ pub struct Candidate<'a> {
     pub lead_in_slope: Option<f64>,
     /// The patient's covariates (for stratification).
     pub covariates: &'a Covariates,
+    /// Whether the patient takes the trial's background therapy (then `arms` are the
+    /// courses with it).
+    pub background: bool,
 }
 
 /// Counts of the screening and eligibility flow (CONSORT).
@@ -147,12 +153,47 @@ fn lead_in<'a>(
     Some((end, end.t, Some(-fall / l.months)))
 }
 
-/// The eligible pool of a simulated population, and the flow that led to it. Eligibility is
-/// checked at screening (enrollment); with a lead-in, the patients who pass are followed to
-/// its end and randomised there.
+/// Whether patient `index` of a population with master seed `seed` takes a background
+/// therapy given to `share` of the patients: one draw from the patient's own stream, the same
+/// in every arm and replicate.
+pub fn takes_background(seed: u64, index: u64, share: f64) -> bool {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ BACKGROUND_SEED_MIX);
+    rng.set_stream(index);
+    rng.random::<f64>() < share
+}
+
+/// The population a trial's pool is simulated from: the scenario's, with every arm given a
+/// second time with the background therapy added when the design has one (arms `0..n`
+/// without it, `n..2n` with it, in the same order).
+pub fn pool_spec(
+    spec: &crate::cohort::CohortSpec,
+    design: &TrialDesign,
+) -> crate::cohort::CohortSpec {
+    let mut out = spec.clone();
+    if let Some(b) = &design.background {
+        let with: Vec<crate::cohort::spec::Arm> = spec
+            .arms
+            .iter()
+            .map(|a| {
+                let mut arm = a.clone();
+                arm.name = format!("{}+background", a.name);
+                arm.therapies.extend(b.therapies.iter().cloned());
+                arm
+            })
+            .collect();
+        out.arms.extend(with);
+    }
+    out
+}
+
+/// The eligible pool of a population simulated from [`pool_spec`], and the flow that led to
+/// it. Eligibility is checked at screening (enrollment); with a lead-in, the patients who pass
+/// are followed to its end and randomised there. `seed` is the population's master seed (it
+/// draws who takes the background therapy).
 pub fn eligible_pool<'a>(
     outcomes: &'a [Outcome],
     design: &TrialDesign,
+    seed: u64,
 ) -> (Vec<Candidate<'a>>, Flow) {
     let e: &Eligibility = &design.eligibility;
     let mut flow = Flow {
@@ -172,6 +213,14 @@ pub fn eligible_pool<'a>(
                 ..
             } => {
                 flow.enrolled += 1;
+                let (background, arms) = match &design.background {
+                    Some(b) => {
+                        let n = arms.len() / 2;
+                        let takes = takes_background(seed, draw.index, b.share);
+                        (takes, if takes { &arms[n..] } else { &arms[..n] })
+                    }
+                    None => (false, &arms[..]),
+                };
                 let course = &arms[0];
                 let verdict = match first_exclusion(
                     e,
@@ -196,6 +245,7 @@ pub fn eligible_pool<'a>(
                         delta_fs: delta_fs(*enrollment, baseline, course),
                         lead_in_slope,
                         covariates: &draw.covariates,
+                        background,
                     }),
                 }
             }
@@ -250,6 +300,8 @@ pub struct TrialPatient<'a> {
     pub lead_in_slope: Option<f64>,
     /// The randomisation stratum (0 without stratification).
     pub stratum: u32,
+    /// Whether the patient takes the trial's background therapy.
+    pub background: bool,
     /// Visits seen in the open-label extension (after the randomised period).
     pub extension_visits: Vec<&'a Observation>,
     /// Months from randomisation to the end of observation including the extension.
@@ -346,6 +398,7 @@ fn stratum(c: &Candidate<'_>, factors: &[Factor], median_dfs: f64) -> u32 {
             Factor::Sex => c.covariates.sex as u32,
             Factor::Progression => u32::from(c.delta_fs >= median_dfs),
             Factor::Genotype => c.covariates.genotype as u32,
+            Factor::Background => u32::from(c.background),
         };
         (key << 4) | (level & 0xf)
     })
@@ -500,6 +553,7 @@ fn observe<'a>(
         delta_fs: c.delta_fs,
         lead_in_slope: c.lead_in_slope,
         stratum: 0,
+        background: c.background,
         extension_visits: if design.extension.is_some() {
             seen(randomised_end, total_months)
         } else {
