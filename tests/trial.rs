@@ -370,6 +370,47 @@ fn a_background_therapy_must_be_complete_and_given_in_one_place() {
 }
 
 #[test]
+fn the_el_escorial_criterion_keeps_the_accepted_categories() {
+    use alssim::model::staging::{ElEscorial, el_escorial};
+    let s = design(
+        NULL_ARMS,
+        "sample-size = 40\npool = 600\n[trial.eligibility]\nel-escorial = [\"definite\", \"probable\"]",
+    );
+    let d = s.trial.clone().unwrap();
+    let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..600, 2).unwrap();
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let excluded = flow
+        .excluded
+        .iter()
+        .find(|x| x.0 == trial::Exclusion::ElEscorial)
+        .unwrap()
+        .1;
+    assert!(excluded > 0 && !pool.is_empty(), "{excluded} excluded");
+    assert_eq!(flow.eligible + excluded, flow.enrolled);
+    for c in &pool {
+        let category = el_escorial(&c.baseline.items, &c.baseline.regional);
+        assert!(
+            matches!(category, Some(ElEscorial::Definite | ElEscorial::Probable)),
+            "{category:?}"
+        );
+    }
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\n[trial.eligibility]\nel-escorial = [\"likely\"]",
+    );
+    assert!(
+        e.contains("trial.eligibility.el-escorial[0]")
+            && e.contains("probable-laboratory-supported"),
+        "{e}"
+    );
+    let e = bad(
+        NULL_ARMS,
+        "sample-size = 10\n[trial.eligibility]\nel-escorial = []",
+    );
+    assert!(e.contains("no category is accepted"), "{e}");
+}
+
+#[test]
 fn a_lead_in_randomises_at_its_end_those_whose_decline_fits() {
     let s = design(
         NULL_ARMS,

@@ -236,6 +236,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" : ")
     );
+    let largest = sizes.iter().copied().max().unwrap_or(0) as u64;
+    if args.replicates > 1 && f.eligible < 5 * largest {
+        // Two replicates drawing n of N share about n²/N patients.
+        let shared = 100.0 * largest as f64 / f.eligible.max(1) as f64;
+        let _ = writeln!(
+            text,
+            "note: each trial draws {largest} of only {} eligible patients, so two trials share about {shared:.0}% of their patients and the spread over trials is too small; raise `trial.pool` (now {})",
+            f.eligible,
+            design.pool_size()
+        );
+    }
     for line in design.describe(&arm_names) {
         let _ = writeln!(text, "{line}");
     }

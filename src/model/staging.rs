@@ -12,8 +12,88 @@
 //! movement (walking ≤ 1 or dressing and hygiene ≤ 1), swallowing (≤ 1), communicating
 //! (speech ≤ 1 and handwriting ≤ 1), breathing (dyspnoea ≤ 1 or respiratory insufficiency ≤ 2).
 //! On latent values "≤ k" means "below k + 0.5".
+//!
+//! The diagnostic category of the revised El Escorial criteria (Brooks et al. 2000 ALS 1:293)
+//! counts the four regions (bulbar, cervical, thoracic, lumbosacral) with signs of upper and
+//! lower motor-neuron degeneration: definite with three or more, probable with two, possible
+//! with one, and laboratory-supported probable with one clinically and a second by needle
+//! electromyography. [`el_escorial`] estimates it from a rated visit: a region is clinically
+//! involved when an item it serves is rated below 4 (bulbar: speech, salivation, swallowing;
+//! cervical: handwriting, cutting food, dressing and hygiene; thoracic: the respiratory items;
+//! lumbosacral: walking, climbing stairs), and involved by electromyography when at least
+//! [`EMG_DETECTABLE_LOSS`] of its motor units are lost or denervated. The model does not
+//! separate upper from lower motor neurons, so a clinically involved region counts as showing
+//! both, and the rostro-caudal condition of "probable" is not checked.
 
 use super::alsfrs::N_ITEMS;
+use super::layout::{N_REGIONS, REGION_REPORTED, RegionVar};
+
+/// Share of a region's motor units lost or denervated at which needle electromyography finds
+/// denervation there. Rationale: needle EMG is as abnormal in not-yet-weak limbs as in weak ones
+/// (Muscle Nerve 2014, doi:10.1002/mus.24244) and MUNIX falls in still-strong muscles, so EMG
+/// sees loss well before the reserve of reinnervation is spent; the loss at which it becomes
+/// detectable is not in the sources: 20% is an assumption.
+pub const EMG_DETECTABLE_LOSS: f64 = 0.2;
+
+/// Diagnostic category of the revised El Escorial criteria.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ElEscorial {
+    /// One region clinically involved.
+    Possible,
+    /// One region clinically involved and another by electromyography.
+    ProbableLaboratorySupported,
+    /// Two regions clinically involved.
+    Probable,
+    /// Three or more regions clinically involved.
+    Definite,
+}
+
+impl ElEscorial {
+    /// Every category, from the least to the most certain.
+    pub const ALL: [ElEscorial; 4] = [
+        ElEscorial::Possible,
+        ElEscorial::ProbableLaboratorySupported,
+        ElEscorial::Probable,
+        ElEscorial::Definite,
+    ];
+
+    /// Name in scenario files and tables.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ElEscorial::Possible => "possible",
+            ElEscorial::ProbableLaboratorySupported => "probable-laboratory-supported",
+            ElEscorial::Probable => "probable",
+            ElEscorial::Definite => "definite",
+        }
+    }
+}
+
+/// Items serving each El Escorial region (bulbar, cervical, thoracic, lumbosacral).
+const EL_ESCORIAL_ITEMS: [&[usize]; N_REGIONS] = [&[0, 1, 2], &[3, 4, 5], &[9, 10, 11], &[7, 8]];
+
+/// El Escorial category of a rated visit (`None` when no region is clinically involved):
+/// `items` are the rated ALSFRS-R items, `regional` the model's regional quantities at the
+/// visit in blocks of [`REGION_REPORTED`] per region (as a visit records them).
+pub fn el_escorial(items: &[u8; N_ITEMS], regional: &[f32]) -> Option<ElEscorial> {
+    let clinical: [bool; N_REGIONS] =
+        std::array::from_fn(|r| EL_ESCORIAL_ITEMS[r].iter().any(|&k| items[k] < 4));
+    let emg: [bool; N_REGIONS] = std::array::from_fn(|r| {
+        let block = &regional[r * REGION_REPORTED..(r + 1) * REGION_REPORTED];
+        let alive = f64::from(block[RegionVar::Neurons as usize]);
+        let denervated = f64::from(block[RegionVar::Dysfunctional as usize]);
+        alive - denervated <= 1.0 - EMG_DETECTABLE_LOSS
+    });
+    let n_clinical = clinical.iter().filter(|&&c| c).count();
+    let n_any = (0..N_REGIONS).filter(|&r| clinical[r] || emg[r]).count();
+    match n_clinical {
+        0 => None,
+        1 if n_any >= 2 => Some(ElEscorial::ProbableLaboratorySupported),
+        1 => Some(ElEscorial::Possible),
+        2 => Some(ElEscorial::Probable),
+        _ => Some(ElEscorial::Definite),
+    }
+}
 
 /// King's clinical stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -115,6 +195,51 @@ pub fn mitos(items: &[f64; N_ITEMS], dead: bool) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regional quantities with every region healthy except the given surviving and
+    /// dysfunctional fractions.
+    fn regional(units: [(f32, f32); N_REGIONS]) -> Vec<f32> {
+        let mut v = vec![0.0; N_REGIONS * REGION_REPORTED];
+        for (r, (alive, dysfunctional)) in units.into_iter().enumerate() {
+            v[r * REGION_REPORTED + RegionVar::Neurons as usize] = alive;
+            v[r * REGION_REPORTED + RegionVar::Dysfunctional as usize] = dysfunctional;
+        }
+        v
+    }
+
+    #[test]
+    fn el_escorial_counts_clinical_regions_and_electromyography_adds_one() {
+        let healthy = regional([(1.0, 0.0); N_REGIONS]);
+        let mut items = [4u8; N_ITEMS];
+        assert_eq!(el_escorial(&items, &healthy), None);
+        items[3] = 3; // handwriting: cervical
+        assert_eq!(el_escorial(&items, &healthy), Some(ElEscorial::Possible));
+        // Lumbosacral units 25% lost: denervation on EMG, no weakness yet.
+        let emg = regional([(1.0, 0.0), (0.7, 0.0), (1.0, 0.0), (0.75, 0.0)]);
+        assert_eq!(
+            el_escorial(&items, &emg),
+            Some(ElEscorial::ProbableLaboratorySupported)
+        );
+        // Denervated units count as lost for EMG; 15% is not enough.
+        let denervated = regional([(1.0, 0.0), (0.7, 0.0), (0.95, 0.16), (0.85, 0.0)]);
+        assert_eq!(
+            el_escorial(&items, &denervated),
+            Some(ElEscorial::ProbableLaboratorySupported)
+        );
+        let little = regional([(0.9, 0.0), (0.7, 0.0), (0.95, 0.0), (0.85, 0.0)]);
+        assert_eq!(el_escorial(&items, &little), Some(ElEscorial::Possible));
+        items[10] = 3; // orthopnoea: thoracic
+        assert_eq!(el_escorial(&items, &healthy), Some(ElEscorial::Probable));
+        items[1] = 2; // salivation: bulbar
+        assert_eq!(el_escorial(&items, &healthy), Some(ElEscorial::Definite));
+        items[8] = 1; // climbing stairs: lumbosacral
+        assert_eq!(el_escorial(&items, &healthy), Some(ElEscorial::Definite));
+        // Turning in bed serves no single region.
+        let mut trunk = [4u8; N_ITEMS];
+        trunk[6] = 2;
+        assert_eq!(el_escorial(&trunk, &healthy), None);
+        assert!(ElEscorial::Definite > ElEscorial::Probable);
+    }
 
     #[test]
     fn kings_counts_regions_then_indications() {

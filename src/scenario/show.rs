@@ -306,6 +306,16 @@ fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Va
     if let Some(m) = t.survival_month {
         root.push(("survival-month", num(m)));
     }
+    if let Some(list) = &e.el_escorial {
+        eligibility.push((
+            "el-escorial",
+            Value::Array(
+                list.iter()
+                    .map(|c| Value::String(c.name().into()))
+                    .collect(),
+            ),
+        ));
+    }
     root.push(("eligibility", table(eligibility)));
     if let Some(l) = t.lead_in {
         let mut lead = vec![("months", num(l.months))];

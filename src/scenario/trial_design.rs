@@ -135,6 +135,9 @@ pub struct Eligibility {
     /// Accepted King's stage at screening, inclusive (1-3 regions involved; 4: gastrostomy or
     /// non-invasive ventilation indicated).
     pub kings_stage: Option<(u8, u8)>,
+    /// Accepted diagnostic categories of the revised El Escorial criteria at screening
+    /// ([`crate::model::staging::el_escorial`]).
+    pub el_escorial: Option<Vec<crate::model::staging::ElEscorial>>,
 }
 
 /// A trial criterion a patient of the pool can fail, in the order they are checked.
@@ -152,19 +155,22 @@ pub enum Exclusion {
     Nfl,
     /// King's stage outside its window.
     KingsStage,
+    /// El Escorial category not among the accepted ones.
+    ElEscorial,
     /// Died during the lead-in, or its ALSFRS-R fall outside the accepted window.
     LeadIn,
 }
 
 impl Exclusion {
     /// Every criterion, in checking order.
-    pub const ALL: [Exclusion; 7] = [
+    pub const ALL: [Exclusion; 8] = [
         Exclusion::DeltaFs,
         Exclusion::MinItem,
         Exclusion::Age,
         Exclusion::MonthsSinceDiagnosis,
         Exclusion::Nfl,
         Exclusion::KingsStage,
+        Exclusion::ElEscorial,
         Exclusion::LeadIn,
     ];
 
@@ -177,6 +183,7 @@ impl Exclusion {
             Exclusion::MonthsSinceDiagnosis => "max-months-since-diagnosis",
             Exclusion::Nfl => "nfl",
             Exclusion::KingsStage => "kings-stage",
+            Exclusion::ElEscorial => "el-escorial",
             Exclusion::LeadIn => "lead-in",
         }
     }

@@ -99,6 +99,7 @@ const ELIGIBILITY: &[&str] = &[
     "max-months-since-diagnosis",
     "nfl",
     "kings-stage",
+    "el-escorial",
 ];
 /// Largest trial sample size.
 pub const MAX_TRIAL_SIZE: u64 = 100_000;
@@ -1050,6 +1051,42 @@ fn window(
 }
 
 /// `trial.eligibility.kings-stage`: a window of whole King's stages, 1 to 4.
+/// `trial.eligibility.el-escorial`: the accepted categories, each once.
+fn el_escorial_list(
+    ctx: &mut Ctx<'_>,
+    v: &Value<'_>,
+) -> Option<Vec<crate::model::staging::ElEscorial>> {
+    use crate::model::staging::ElEscorial;
+    let path = "trial.eligibility.el-escorial";
+    let items = reader::array(ctx, v, path)?;
+    let options: Vec<(&str, ElEscorial)> = ElEscorial::ALL.iter().map(|c| (c.name(), *c)).collect();
+    let mut out = Vec::new();
+    for (i, x) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        if let Some(c) = reader::choice(ctx, x, &p, &options) {
+            if out.contains(&c) {
+                ctx.error(
+                    x.span(),
+                    &p,
+                    format!("`{}` is listed twice", c.name()),
+                    None,
+                );
+            }
+            out.push(c);
+        }
+    }
+    if out.is_empty() {
+        ctx.error(
+            v.span(),
+            path,
+            "no category is accepted",
+            Some("list the accepted categories, e.g. `[\"definite\", \"probable\", \"probable-laboratory-supported\"]`".into()),
+        );
+        return None;
+    }
+    Some(out)
+}
+
 fn kings_window(ctx: &mut Ctx<'_>, e: &Table<'_, '_>) -> Option<(u8, u8)> {
     let (lo, hi) = window(ctx, e, "kings-stage", 1.0, 4.0, "King's stage")?;
     if lo.fract() != 0.0 || hi.fract() != 0.0 {
@@ -1197,6 +1234,7 @@ fn read_trial(
             ),
             nfl: window(ctx, &e, "nfl", 0.0, 100_000.0, "pg/mL"),
             kings_stage: kings_window(ctx, &e),
+            el_escorial: e.get("el-escorial").and_then(|v| el_escorial_list(ctx, v)),
         });
     if let (Some(n), Some(pool)) = (sample_size, pool)
         && pool < n

@@ -108,6 +108,12 @@ fn first_exclusion(
             return Some(Exclusion::KingsStage);
         }
     }
+    if let Some(accepted) = &e.el_escorial {
+        let category = crate::model::staging::el_escorial(&baseline.items, &baseline.regional);
+        if !category.is_some_and(|c| accepted.contains(&c)) {
+            return Some(Exclusion::ElEscorial);
+        }
+    }
     None
 }
 
