@@ -411,6 +411,68 @@ fn the_el_escorial_criterion_keeps_the_accepted_categories() {
 }
 
 #[test]
+fn visits_fall_within_their_window_the_same_in_every_arm_and_are_matched_by_schedule() {
+    let plain = design(
+        NULL_ARMS,
+        "sample-size = 60\nendpoints = [\"alsfrs-change\", \"alsfrs-slope\"]\npool = 400",
+    );
+    let s = design(
+        NULL_ARMS,
+        "sample-size = 60\nendpoints = [\"alsfrs-change\", \"alsfrs-slope\"]\npool = 400\nvisit-window-days = 7",
+    );
+    let d = s.trial.clone().unwrap();
+    let window = 7.0 / trial::design::DAYS_PER_MONTH;
+    let outcomes = alssim::cohort::run(&trial::pool_spec(&s.cohort_spec(), &d), 0..400, 2).unwrap();
+    let (pool, _) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let mut moved = 0;
+    for c in &pool {
+        assert_eq!(c.baseline.delay, 0.0, "the baseline is on the day");
+        for o in &c.arms[0].visits {
+            assert!(f64::from(o.delay).abs() <= window + 1e-6, "{}", o.delay);
+            moved += usize::from(o.delay != 0.0);
+        }
+        // The same patient keeps the same visit dates in every arm.
+        let delays = |k: usize| c.arms[k].visits.iter().map(|o| o.delay).collect::<Vec<_>>();
+        assert_eq!(delays(0), delays(1));
+    }
+    assert!(moved > pool.len() * 4, "{moved} visits moved");
+    // The last scheduled visit is still found for the change endpoint: as many patients are
+    // analysed as without the window (the same patients, who all survive 6 months or not).
+    let with = trial::run_trial(&s.cohort_spec(), &d, &[60], 20, 2).unwrap();
+    let without = trial::run_trial(
+        &plain.cohort_spec(),
+        &plain.trial.clone().unwrap(),
+        &[60],
+        20,
+        2,
+    )
+    .unwrap();
+    assert!((with.last_visit_months - without.last_visit_months).abs() < 1e-9);
+    let analysed = |run: &trial::TrialRun| -> Vec<usize> {
+        run.sizes[0].replicates.iter().map(|r| r[0].n).collect()
+    };
+    let (a, b) = (analysed(&with), analysed(&without));
+    for (x, y) in a.iter().zip(&b) {
+        assert!(x.abs_diff(*y) <= 2, "{a:?} against {b:?}");
+    }
+    // The tidy table gives the actual and the scheduled week.
+    let header = with.example_patients.lines().next().unwrap();
+    assert!(
+        header.starts_with("patient,arm,period,month,week,scheduled_week,"),
+        "{header}"
+    );
+    // A window as wide as half the gap between visits is refused.
+    let text = format!(
+        "[simulation]\nvisits-every-months = 1\nvisits-from = \"enrollment\"\n{NULL_ARMS}\n[trial]\nsample-size = 10\nvisit-window-days = 20\n"
+    );
+    let e = scenario::parse("t.toml", "t", &text).unwrap_err().report();
+    assert!(
+        e.contains("trial.visit-window-days") && e.contains("swap order"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_lead_in_randomises_at_its_end_those_whose_decline_fits() {
     let s = design(
         NULL_ARMS,
@@ -595,7 +657,7 @@ fn the_command_runs_a_bundled_design_and_refuses_a_file_without_a_trial() {
         assert!(html.contains(part), "{part}");
     }
     let patients = std::fs::read_to_string(out.join("trial-patients.csv")).unwrap();
-    assert!(patients.starts_with("patient,arm,period,month,week,item_speech"));
+    assert!(patients.starts_with("patient,arm,period,month,week,scheduled_week,item_speech"));
     // CENTAUR's open-label extension: visits after week 24 are in the extension.
     assert!(patients.contains(",extension,"));
     assert!(html.contains("open-label extension"));

@@ -1000,6 +1000,7 @@ mod tests {
                 }
                 Observation {
                     t,
+                    delay: 0.0,
                     items,
                     fvc: 100.0,
                     nfl: 10.0,

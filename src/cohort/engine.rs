@@ -63,8 +63,11 @@ impl ScreenFailure {
 /// One rated visit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
-    /// Months since the visit origin.
+    /// Scheduled time of the visit, months since the visit origin.
     pub t: f64,
+    /// Months the visit took place after its scheduled time (negative: before); 0 without a
+    /// visit window. The rating describes the patient at `t + delay`.
+    pub delay: f32,
     /// Rated ALSFRS-R items.
     pub items: [u8; N_ITEMS],
     /// FVC, % predicted.
@@ -106,6 +109,12 @@ fn regional(
 }
 
 impl Observation {
+    /// Time the visit took place, months since the visit origin: the scheduled time plus the
+    /// delay.
+    pub fn time(&self) -> f64 {
+        self.t + f64::from(self.delay)
+    }
+
     /// Rated total, 0-48.
     pub fn total(&self) -> u32 {
         self.items.iter().map(|&x| u32::from(x)).sum()
@@ -424,7 +433,8 @@ pub fn simulate_patient(
         rtol: sim.rtol,
         atol: sim.atol,
         max_steps: sim.max_steps,
-        follow_up_after_onset_months: Some(follow_up),
+        // A visit in its window may fall after the scheduled end of follow-up.
+        follow_up_after_onset_months: Some(follow_up + sim.visit_window_months),
         // Onset at the limit and then the whole follow-up, with a margin.
         max_time_months: ONSET_LIMIT_MONTHS + follow_up + 1.0,
         ..SolverOptions::default()
@@ -513,6 +523,7 @@ pub fn simulate_patient(
 
     let baseline = Observation {
         t: enrollment - origin,
+        delay: 0.0,
         items: alsfrs::observe(&readout.items, noise, &mut rng),
         fvc: readout.fvc,
         nfl: readout.nfl,
@@ -543,6 +554,13 @@ pub fn simulate_patient(
         TimeOrigin::Enrollment => enrollment,
     };
     let times = sim.visit_times();
+    let offsets = super::sample::visit_offsets(
+        spec.population.seed,
+        index,
+        &times,
+        sim.visit_window_months,
+        sim.visit_window_after_months,
+    );
     // Every arm sees the same rater-noise draws visit by visit (common random numbers): each
     // arm's stream resumes where the baseline visit left it.
     let after_baseline = rng.get_word_pos();
@@ -591,6 +609,7 @@ pub fn simulate_patient(
             solution: treated.as_ref().unwrap_or(untreated),
             origin,
             times: &times,
+            offsets: &offsets,
             noise,
             baseline: &baseline,
         };
@@ -701,6 +720,8 @@ struct Course<'a> {
     solution: &'a Solution,
     origin: f64,
     times: &'a [f64],
+    /// Each visit's offset from its scheduled time (the visit window), months.
+    offsets: &'a [f64],
     noise: f64,
     baseline: &'a Observation,
 }
@@ -715,15 +736,20 @@ impl Course<'_> {
         let visits = self
             .times
             .iter()
-            .filter_map(|&t| {
+            .zip(self.offsets)
+            .filter_map(|(&t, &offset)| {
                 if (t - self.baseline.t).abs() < 1e-9 {
                     return Some(self.baseline.clone());
                 }
-                let state = self.solution.state_at(self.origin + t)?;
+                let at = self.origin + t + offset;
+                let state = self.solution.state_at(at)?;
                 let readout = model.readout(&state);
-                let m = self.solution.modulation_at(self.origin + t);
+                let m = self.solution.modulation_at(at);
                 Some(Observation {
                     t,
+                    // Narrowing to f32 is deliberate: a window is days, kept to well below a
+                    // second.
+                    delay: offset as f32,
                     items: alsfrs::observe(&readout.items, self.noise, rng),
                     fvc: readout.fvc,
                     nfl: readout.nfl,

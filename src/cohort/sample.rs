@@ -56,6 +56,29 @@ pub fn observation_rng(seed: u64, index: u64) -> ChaCha8Rng {
     rng
 }
 
+/// Mixed into the master seed for the visit-window stream.
+const VISIT_WINDOW_SEED_MIX: u64 = 0x7669_7369_745f_7769;
+
+/// How far each visit of patient `index` falls from its scheduled time, months: uniform within
+/// `± window` for every visit scheduled after `after` months (the baseline, at enrollment or at
+/// the end of a lead-in, and the visits before it are on the day), drawn from a stream of the
+/// patient's own (so the same in every arm, and independent of the rater noise). All zero
+/// without a window.
+pub fn visit_offsets(seed: u64, index: u64, times: &[f64], window: f64, after: f64) -> Vec<f64> {
+    if window <= 0.0 {
+        return vec![0.0; times.len()];
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ VISIT_WINDOW_SEED_MIX);
+    rng.set_stream(index);
+    times
+        .iter()
+        .map(|&t| {
+            let u = window * (2.0 * rng.random::<f64>() - 1.0);
+            if t > after + 1e-9 { u } else { 0.0 }
+        })
+        .collect()
+}
+
 /// One drawn patient.
 #[derive(Debug, Clone)]
 pub struct Draw {

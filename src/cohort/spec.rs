@@ -49,6 +49,13 @@ pub struct Simulation {
     /// Largest number of solver steps per integration piece; a patient needing more is
     /// reported as failed.
     pub max_steps: u32,
+    /// Half-width of the window around each scheduled visit after the baseline, months: a
+    /// visit takes place up to this much before or after its scheduled time (0: on the day).
+    /// Set by a trial's `visit-window-days`.
+    pub visit_window_months: f64,
+    /// Visits scheduled at or before this time (months from the origin) are on the day: the
+    /// baseline and a trial's lead-in. Set by a trial.
+    pub visit_window_after_months: f64,
     /// Write `summary.csv`.
     pub summary: bool,
     /// Write `patients.csv`.
@@ -72,6 +79,8 @@ impl Default for Simulation {
             rtol: 1e-4,
             atol: 1e-7,
             max_steps: 100_000,
+            visit_window_months: 0.0,
+            visit_window_after_months: 0.0,
             summary: true,
             patients: true,
             keep_trajectories: false,

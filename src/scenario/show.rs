@@ -291,6 +291,9 @@ fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Va
         ));
         root.push(("block-size", Value::Integer(t.block_size as i64)));
     }
+    if t.visit_window_days > 0.0 {
+        root.push(("visit-window-days", num(t.visit_window_days)));
+    }
     if let Some(b) = &t.background {
         root.push((
             "background",

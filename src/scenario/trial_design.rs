@@ -359,7 +359,13 @@ pub struct TrialDesign {
     pub extension: Option<Extension>,
     /// A background therapy taken by a share of the patients, if any.
     pub background: Option<Background>,
+    /// Half-width of the window around each scheduled visit after screening, days: each visit
+    /// takes place at a uniformly drawn time within it (0: on the scheduled day).
+    pub visit_window_days: f64,
 }
+
+/// Days per month (a mean Gregorian month), for visit windows given in days.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
 
 impl TrialDesign {
     /// The primary endpoint.
@@ -414,6 +420,12 @@ impl TrialDesign {
                 "background therapy: {} in {:.0}% of the patients, in every arm from screening",
                 drugs.join(" + "),
                 100.0 * b.share
+            ));
+        }
+        if self.visit_window_days > 0.0 {
+            out.push(format!(
+                "visits within ±{} days of their scheduled time; slopes use the actual times",
+                self.visit_window_days
             ));
         }
         if !self.stratify.is_empty() {
@@ -497,6 +509,7 @@ mod tests {
             missing: Missing::ObservedCases,
             extension: None,
             background: None,
+            visit_window_days: 0.0,
         }
     }
 

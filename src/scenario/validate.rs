@@ -82,6 +82,7 @@ const TRIAL: &[&str] = &[
     "missing",
     "extension",
     "background",
+    "visit-window-days",
 ];
 const BACKGROUND: &[&str] = &["therapies", "share"];
 const EXTENSION: &[&str] = &["after-months", "arm"];
@@ -473,6 +474,9 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
         rtol,
         atol,
         max_steps,
+        // Trials only (`trial.visit-window-days`).
+        visit_window_months: 0.0,
+        visit_window_after_months: 0.0,
         summary,
         patients,
         keep_trajectories,
@@ -1162,7 +1166,7 @@ fn read_trial(
                 .iter()
                 .enumerate()
                 .filter_map(|(i, x)| {
-                    reader::integer(ctx, x, &format!("trial.allocation[{i}]"), 1, 100)
+                    reader::integer(ctx, x, &format!("trial.allocation[{i}]"), 1, 1000)
                         .map(|n| n as u32)
                 })
                 .collect::<Vec<u32>>()
@@ -1254,6 +1258,7 @@ fn read_trial(
         check_endpoint_options(ctx, t, endpoints, extra);
     }
     let background = read_background(ctx, t, arms, drugs, simulation.horizon_months);
+    let visit_window_days = read_visit_window(ctx, t, simulation);
     if let Some(extra) = &extra
         && extra
             .stratify
@@ -1291,7 +1296,36 @@ fn read_trial(
         missing: extra.missing,
         extension: extra.extension,
         background,
+        visit_window_days: visit_window_days?,
     })
+}
+
+/// `trial.visit-window-days`: the half-width of the window around each scheduled visit. Visits
+/// may not swap order, so it stays below half the shortest gap between scheduled visits.
+fn read_visit_window(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, simulation: &Simulation) -> Option<f64> {
+    let Some(v) = t.get("visit-window-days") else {
+        return Some(0.0);
+    };
+    let days = reader::number(ctx, v, "trial.visit-window-days", 0.0, 30.0, "days")?;
+    let times = simulation.visit_times();
+    let gap = times
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min);
+    let gap_days = gap * super::trial_design::DAYS_PER_MONTH;
+    if gap.is_finite() && days >= gap_days / 2.0 {
+        ctx.error(
+            v.span(),
+            "trial.visit-window-days",
+            format!("a window of ±{days} days lets visits {gap_days:.1} days apart swap order"),
+            Some(format!(
+                "use less than {:.1} days (half the shortest gap between scheduled visits)",
+                gap_days / 2.0
+            )),
+        );
+        return None;
+    }
+    Some(days)
 }
 
 /// `[trial.background]`: therapies that a share of the patients take in every arm.

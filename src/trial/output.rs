@@ -1,7 +1,7 @@
 //! Summaries and tables of a trial run: power over replicates, the per-replicate results, the
 //! screening flow and the tidy per-patient data of one replicate.
 
-use super::design::{Endpoint, TrialDesign};
+use super::design::{DAYS_PER_MONTH, Endpoint, TrialDesign};
 use super::run::{EndpointResult, Flow, TrialPatient};
 use std::fmt::Write as _;
 
@@ -189,7 +189,7 @@ pub fn flow_csv(flow: &Flow) -> String {
 pub fn patients_csv(patients: &[TrialPatient<'_>], arm_names: &[String]) -> String {
     let items = crate::model::alsfrs::ITEMS.map(|i| format!("item_{}", i.name));
     let mut s = format!(
-        "patient,arm,period,month,week,{},alsfrs_r,fvc_pct,nfl_pg_ml,dropped_out_month,died_month,background\n",
+        "patient,arm,period,month,week,scheduled_week,{},alsfrs_r,fvc_pct,nfl_pg_ml,dropped_out_month,died_month,background\n",
         items.join(",")
     );
     for p in patients {
@@ -213,11 +213,12 @@ pub fn patients_csv(patients: &[TrialPatient<'_>], arm_names: &[String]) -> Stri
             let its: Vec<String> = o.items.iter().map(u8::to_string).collect();
             let _ = writeln!(
                 s,
-                "{},{},{period},{:.4},{:.2},{},{},{:.3},{:.3},{},{},{}",
+                "{},{},{period},{:.4},{:.2},{:.2},{},{},{:.3},{:.3},{},{},{}",
                 p.index,
                 arm_names[p.arm],
                 month,
-                month * 30.4375 / 7.0,
+                month * DAYS_PER_MONTH / 7.0,
+                p.scheduled(o) * DAYS_PER_MONTH / 7.0,
                 its.join(","),
                 o.total(),
                 o.fvc,
@@ -252,7 +253,7 @@ pub fn conduct(patients: &[TrialPatient<'_>], arms: usize, last_visit: f64) -> V
         c.randomised += 1;
         if p.visits
             .iter()
-            .any(|o| (p.months(o) - last_visit).abs() < 1e-6)
+            .any(|o| (p.scheduled(o) - last_visit).abs() < 1e-6)
         {
             c.completed += 1;
         }

@@ -168,14 +168,18 @@ pub fn takes_background(seed: u64, index: u64, share: f64) -> bool {
     rng.random::<f64>() < share
 }
 
-/// The population a trial's pool is simulated from: the scenario's, with every arm given a
-/// second time with the background therapy added when the design has one (arms `0..n`
-/// without it, `n..2n` with it, in the same order).
+/// The population a trial's pool is simulated from: the scenario's, with the design's visit
+/// window, and with every arm given a second time with the background therapy added when the
+/// design has one (arms `0..n` without it, `n..2n` with it, in the same order).
 pub fn pool_spec(
     spec: &crate::cohort::CohortSpec,
     design: &TrialDesign,
 ) -> crate::cohort::CohortSpec {
     let mut out = spec.clone();
+    out.simulation.visit_window_months = design.visit_window_days / super::design::DAYS_PER_MONTH;
+    // Visits are scheduled from randomisation: the randomisation visit itself, and the lead-in
+    // before it, are on the day.
+    out.simulation.visit_window_after_months = design.lead_in.map_or(0.0, |l| l.months);
     if let Some(b) = &design.background {
         let with: Vec<crate::cohort::spec::Arm> = spec
             .arms
@@ -317,8 +321,14 @@ pub struct TrialPatient<'a> {
 }
 
 impl TrialPatient<'_> {
-    /// Months since randomisation of an observation of this patient.
+    /// Months since randomisation at which a visit of this patient took place (its scheduled
+    /// time, moved within the visit window).
     pub fn months(&self, o: &Observation) -> f64 {
+        o.time() - self.t0
+    }
+
+    /// Months since randomisation at which a visit was scheduled.
+    pub fn scheduled(&self, o: &Observation) -> f64 {
         o.t - self.t0
     }
 
@@ -329,12 +339,12 @@ impl TrialPatient<'_> {
             .map(|o| (self.months(o), f64::from(o.total())))
     }
 
-    /// The visit seen at `months` since randomisation.
+    /// The visit seen that was scheduled at `months` since randomisation.
     fn seen_at(&self, months: f64) -> Option<&Observation> {
         self.visits
             .iter()
             .copied()
-            .find(|o| (self.months(o) - months).abs() < 1e-6)
+            .find(|o| (self.scheduled(o) - months).abs() < 1e-6)
     }
 
     /// Time from randomisation of a clinical event of the assigned arm's course, if it
@@ -353,7 +363,7 @@ fn course_slope(course: &ArmCourse, t0: f64) -> Option<f64> {
         .visits
         .iter()
         .filter(|o| o.t >= t0 - 1e-6)
-        .map(|o| (o.t, f64::from(o.total())))
+        .map(|o| (o.time(), f64::from(o.total())))
         .collect();
     slope::slope(&v)
 }
@@ -539,11 +549,18 @@ fn observe<'a>(
         (randomised_end, false)
     };
     let dropped_out = (!total_died && dropout < end).then_some(dropout);
+    // A visit is seen when it was scheduled inside the period and took place (within its
+    // window) before death and dropout.
+    let stop = death.unwrap_or(f64::INFINITY).min(dropout);
     let seen = |from: f64, to: f64| -> Vec<&'a Observation> {
         course
             .visits
             .iter()
-            .filter(|o| o.t > c.t0 + from + 1e-9 && o.t <= c.t0 + to + 1e-9)
+            .filter(|o| {
+                o.t > c.t0 + from + 1e-9
+                    && o.t <= c.t0 + to + 1e-9
+                    && o.time() <= c.t0 + stop + 1e-9
+            })
             .collect()
     };
     TrialPatient {
@@ -551,7 +568,7 @@ fn observe<'a>(
         arm,
         baseline: c.baseline,
         t0: c.t0,
-        visits: seen(0.0, observed_months),
+        visits: seen(0.0, randomised_end),
         observed_months,
         died,
         dropped_out,
@@ -561,7 +578,7 @@ fn observe<'a>(
         stratum: 0,
         background: c.background,
         extension_visits: if design.extension.is_some() {
-            seen(randomised_end, total_months)
+            seen(randomised_end, end)
         } else {
             Vec::new()
         },
@@ -801,7 +818,7 @@ fn delayed_start(
 ) -> EndpointResult {
     let last = pair
         .iter()
-        .flat_map(|p| p.extension_visits.iter().map(|o| p.months(o)))
+        .flat_map(|p| p.extension_visits.iter().map(|o| p.scheduled(o)))
         .fold(f64::NAN, f64::max);
     let seen: Vec<(&TrialPatient<'_>, f64)> = pair
         .iter()
@@ -809,7 +826,7 @@ fn delayed_start(
             let o = p
                 .extension_visits
                 .iter()
-                .find(|o| (p.months(o) - last).abs() < 1e-6)?;
+                .find(|o| (p.scheduled(o) - last).abs() < 1e-6)?;
             Some((*p, f64::from(o.total())))
         })
         .collect();
