@@ -35,8 +35,15 @@ fn natural_history_5000(threads: usize) -> u64 {
 
 /// The natural-history population with one arm: untreated, or three drugs for ten years.
 fn arm_spec(therapies: &str) -> alssim::cohort::CohortSpec {
-    let text = include_str!("../scenarios/natural-history.toml").replace(
-        "[[arm]]\nname = \"untreated\"",
+    let bundled = include_str!("../scenarios/natural-history.toml");
+    let arm = "[[arm]]\nname = \"untreated\"";
+    // The replacement must find the arm, or the bench would silently time the untreated arm.
+    assert!(
+        bundled.contains(arm),
+        "scenarios/natural-history.toml no longer has an `untreated` arm to replace"
+    );
+    let text = bundled.replace(
+        arm,
         &format!("[[arm]]\nname = \"arm\"\ntherapies = {therapies}"),
     );
     scenario::parse("natural-history.toml", "natural-history", &text)

@@ -35,8 +35,14 @@ fn results_are_identical_for_any_thread_count() {
         .iter()
         .map(|t| tmp.path().join(format!("t{t}")))
         .collect();
+    // 200 patients: summaries are built from pieces of 64 patients merged pairwise, so the
+    // merge across pieces is exercised.
     for (t, d) in [1, 2, 4].iter().zip(&dirs) {
-        run_into(&s, d, &["--threads", &t.to_string(), "--quiet"]);
+        run_into(
+            &s,
+            d,
+            &["--threads", &t.to_string(), "--patients", "200", "--quiet"],
+        );
     }
     for file in ["summary.csv", "patients.csv", "sample_trajectories.csv"] {
         let a = read(dirs[0].join(file));
