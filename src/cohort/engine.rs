@@ -442,7 +442,7 @@ pub fn simulate_patient(
     let model = match PatientModel::new(draw.params.clone(), draw.covariates.clone()) {
         Ok(m) => m,
         Err(e) => {
-            let error = SolveError::Options(e.to_string());
+            let error = SolveError::from(e);
             return Outcome::Failed {
                 draw,
                 seed: spec.population.seed,
@@ -678,11 +678,9 @@ fn treated_course(
         if at > base.end_time() {
             return Ok(current);
         }
-        let resumed = base.resume(at, &schedule, options).ok_or_else(|| {
-            SolveError::Options(format!(
-                "cannot resume the course at {at} months: outside the integrated range"
-            ))
-        })??;
+        let resumed = base
+            .resume(at, &schedule, options)
+            .ok_or(SolveError::Resume { at })??;
         let next = next_trigger(plan, &resumed, &triggers);
         current = Some(resumed);
         match next {

@@ -45,7 +45,27 @@ pub enum SolveError {
     },
     /// The options are not usable.
     #[error("invalid solver options: {0}")]
-    Options(String),
+    Options(&'static str),
+    /// The modulation schedule is not usable.
+    #[error("invalid modulation schedule: {0}")]
+    Schedule(&'static str),
+    /// The patient's model could not be built (covariates or parameters out of their rules).
+    #[error("the patient's model cannot be built: {0}")]
+    Model(#[from] crate::model::ModelError),
+    /// A treated course was to resume from the untreated one at a time it does not cover.
+    #[error("cannot resume the course at {at} months: outside the integrated range")]
+    Resume {
+        /// Requested resume time, months since initiation.
+        at: f64,
+    },
+    /// An integration piece ended without taking a step.
+    #[error("integration piece from {start} to {end} months took no step")]
+    NoStep {
+        /// Start of the piece, months since initiation.
+        start: f64,
+        /// Requested end of the piece, months since initiation.
+        end: f64,
+    },
 }
 
 impl From<ode_solvers::dop_shared::IntegrationError> for SolveError {
@@ -59,5 +79,37 @@ impl From<ode_solvers::dop_shared::IntegrationError> for SolveError {
             E::StepSizeUnderflow { x } => SolveError::StepSizeUnderflow { t: x },
             E::StiffnessDetected { x } => SolveError::Stiffness { t: x },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Covariates, Params, PatientModel};
+    use crate::solve::{Schedule, SolverOptions, simulate};
+
+    #[test]
+    fn each_cause_has_its_own_variant() {
+        // A patient whose model cannot be built.
+        let covariates = Covariates {
+            age_years: -5.0,
+            ..Covariates::default()
+        };
+        let built = PatientModel::new(Params::default(), covariates).map_err(SolveError::from);
+        assert!(matches!(built, Err(SolveError::Model(_))), "{built:?}");
+        // Options and schedules are told apart.
+        let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
+        let options = SolverOptions {
+            rtol: 2.0,
+            ..SolverOptions::default()
+        };
+        let r = simulate(&model, &Schedule::untreated(), &options).err();
+        assert!(matches!(r, Some(SolveError::Options(_))), "{r:?}");
+        let laws = vec![
+            (2.0, crate::solve::ModulationLaw::neutral()),
+            (1.0, crate::solve::ModulationLaw::neutral()),
+        ];
+        let s = Schedule::from_laws(laws).err();
+        assert!(matches!(s, Some(SolveError::Schedule(_))), "{s:?}");
     }
 }

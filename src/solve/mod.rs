@@ -63,7 +63,7 @@ impl Default for SolverOptions {
 
 impl SolverOptions {
     fn check(&self) -> Result<(), SolveError> {
-        let bad = |what: &str| Err(SolveError::Options(what.to_string()));
+        let bad = |what: &'static str| Err(SolveError::Options(what));
         if !(self.rtol > 0.0 && self.rtol < 1.0) {
             return bad("rtol must be in (0, 1)");
         }
@@ -117,13 +117,13 @@ impl Schedule {
     /// increasing; a neutral phase from 0 is added if the first starts later.
     pub fn from_laws(mut phases: Vec<(f64, ModulationLaw)>) -> Result<Self, SolveError> {
         if phases.iter().any(|(t, _)| !(t.is_finite() && *t >= 0.0)) {
-            return Err(SolveError::Options(
-                "phase starts must be finite and non-negative".into(),
+            return Err(SolveError::Schedule(
+                "phase starts must be finite and non-negative",
             ));
         }
         if phases.windows(2).any(|w| w[1].0 <= w[0].0) {
-            return Err(SolveError::Options(
-                "phase starts must be strictly increasing".into(),
+            return Err(SolveError::Schedule(
+                "phase starts must be strictly increasing",
             ));
         }
         if phases.first().is_none_or(|(t, _)| *t > 0.0) {
@@ -401,9 +401,7 @@ fn integrate(
         let step_times = stepper.x_out().clone();
         let step_states = stepper.y_out().clone();
         let (Some(&t_last), Some(&y_last)) = (step_times.last(), step_states.last()) else {
-            return Err(SolveError::Options(format!(
-                "integration piece from {start} to {end} months took no step"
-            )));
+            return Err(SolveError::NoStep { start, end });
         };
         pieces.push(Piece {
             start,
