@@ -47,8 +47,8 @@ pub use layout::{
     DIM, GlobalVar, N_REGIONS, REGION_REPORTED, REGION_VARS, Region, RegionVar, State,
 };
 pub use modulation::{Compensation, Direction, Modulation, ModulationLaw, Slot, Term, TermKind};
-pub use params::{PARAMETERS, Param, ParamError, ParamInfo, Params};
-pub use patient::{Covariates, Genotype, Proteinopathy, Sex};
+pub use params::{PARAMETERS, Param, ParamError, ParamInfo, ParamRuleError, Params};
+pub use patient::{CovariateError, Covariates, Genotype, Proteinopathy, Sex};
 pub use readout::Readout;
 
 use aggregation::AggregationRates;
@@ -80,17 +80,17 @@ pub struct PatientModel {
 pub enum ModelError {
     /// A covariate out of range.
     #[error("invalid covariates: {0}")]
-    Covariates(String),
+    Covariates(#[from] patient::CovariateError),
     /// A rule between parameters broken.
     #[error("inconsistent parameters: {0}")]
-    Parameters(String),
+    Parameters(#[from] params::ParamRuleError),
 }
 
 impl PatientModel {
     /// Builds the model of one patient, checking covariates and cross-parameter rules.
     pub fn new(params: Params, covariates: Covariates) -> Result<Self, ModelError> {
-        covariates.check().map_err(ModelError::Covariates)?;
-        params.check_consistency().map_err(ModelError::Parameters)?;
+        covariates.check()?;
+        params.check_consistency()?;
         let p = &params;
         let misfolding = covariates.genotype.growth_factor(p);
         let age_tempo = aggregation::age_tempo(covariates.age_years, p.age_tempo_exponent);

@@ -450,35 +450,38 @@ impl Params {
     }
 
     /// Checks the rules that span several parameters.
-    pub fn check_consistency(&self) -> Result<(), String> {
+    pub fn check_consistency(&self) -> Result<(), ParamRuleError> {
         let sum = self.pool_weight_bulbar
             + self.pool_weight_cervical
             + self.pool_weight_thoracic
             + self.pool_weight_lumbar;
         if (sum - 1.0).abs() > 1e-6 {
-            return Err(format!(
-                "pool_weight_bulbar + pool_weight_cervical + pool_weight_thoracic + pool_weight_lumbar \
-                 must sum to 1, got {sum}"
-            ));
+            return Err(ParamRuleError::PoolWeights { sum });
         }
-        if self.agg_clearance_rate >= self.agg_growth_rate && self.agg_growth_rate > 0.0 {
-            return Err(format!(
-                "agg_clearance_rate ({}) must be below agg_growth_rate ({}): otherwise aggregate \
-                 cannot persist",
-                self.agg_clearance_rate, self.agg_growth_rate
-            ));
+        let below = |low: Param, high: Param, reason: &'static str| {
+            let (a, b) = (self.value(low), self.value(high));
+            (a >= b).then_some(ParamRuleError::NotBelow {
+                low,
+                low_value: a,
+                high,
+                high_value: b,
+                reason,
+            })
+        };
+        if self.agg_growth_rate > 0.0
+            && let Some(e) = below(
+                Param::AggClearanceRate,
+                Param::AggGrowthRate,
+                ": otherwise aggregate cannot persist",
+            )
+        {
+            return Err(e);
         }
-        if self.death_fvc >= self.niv_fvc {
-            return Err(format!(
-                "death_fvc ({}) must be below niv_fvc ({})",
-                self.death_fvc, self.niv_fvc
-            ));
+        if let Some(e) = below(Param::DeathFvc, Param::NivFvc, "") {
+            return Err(e);
         }
-        if self.niv_fvc >= self.fvc_healthy {
-            return Err(format!(
-                "niv_fvc ({}) must be below fvc_healthy ({})",
-                self.niv_fvc, self.fvc_healthy
-            ));
+        if let Some(e) = below(Param::NivFvc, Param::FvcHealthy, "") {
+            return Err(e);
         }
         Ok(())
     }
@@ -637,6 +640,34 @@ pub fn markdown_table() -> String {
         ));
     }
     out
+}
+
+/// A rule across parameters that a parameter set breaks.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamRuleError {
+    /// The motor-pool weights of the regions do not sum to 1.
+    #[error(
+        "pool_weight_bulbar + pool_weight_cervical + pool_weight_thoracic + pool_weight_lumbar must sum to 1, got {sum}"
+    )]
+    PoolWeights {
+        /// Their sum.
+        sum: f64,
+    },
+    /// A parameter that must stay below another is not below it.
+    #[error("{low} ({low_value}) must be below {high} ({high_value}){reason}")]
+    NotBelow {
+        /// The parameter that must be lower.
+        low: Param,
+        /// Its value.
+        low_value: f64,
+        /// The parameter that bounds it.
+        high: Param,
+        /// Its value.
+        high_value: f64,
+        /// Why, when the rule is not self-evident (starts with a separator, or empty).
+        reason: &'static str,
+    },
 }
 
 #[cfg(test)]

@@ -150,26 +150,43 @@ pub const AGE_RANGE: (f64, f64) = (18.0, 100.0);
 /// Accepted range of the diagnostic delay, months.
 pub const DIAGNOSTIC_DELAY_RANGE: (f64, f64) = (0.0, 120.0);
 
+/// A covariate outside the range the model accepts.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{name} {value} is out of range: accepted {min} to {max} {unit}")]
+pub struct CovariateError {
+    /// Which covariate (`age`, `diagnostic delay`).
+    pub name: &'static str,
+    /// The value given.
+    pub value: f64,
+    /// Smallest accepted value.
+    pub min: f64,
+    /// Largest accepted value.
+    pub max: f64,
+    /// Unit of the value.
+    pub unit: &'static str,
+}
+
 impl Covariates {
     /// Checks that the covariates are inside the ranges the model accepts.
-    pub fn check(&self) -> Result<(), String> {
-        if !(self.age_years.is_finite()
-            && self.age_years >= AGE_RANGE.0
-            && self.age_years <= AGE_RANGE.1)
-        {
-            return Err(format!(
-                "age {} is out of range: accepted {} to {} years",
-                self.age_years, AGE_RANGE.0, AGE_RANGE.1
-            ));
+    pub fn check(&self) -> Result<(), CovariateError> {
+        let inside = |x: f64, (lo, hi): (f64, f64)| x.is_finite() && x >= lo && x <= hi;
+        if !inside(self.age_years, AGE_RANGE) {
+            return Err(CovariateError {
+                name: "age",
+                value: self.age_years,
+                min: AGE_RANGE.0,
+                max: AGE_RANGE.1,
+                unit: "years",
+            });
         }
-        if !(self.diagnostic_delay_months.is_finite()
-            && self.diagnostic_delay_months >= DIAGNOSTIC_DELAY_RANGE.0
-            && self.diagnostic_delay_months <= DIAGNOSTIC_DELAY_RANGE.1)
-        {
-            return Err(format!(
-                "diagnostic delay {} is out of range: accepted {} to {} months",
-                self.diagnostic_delay_months, DIAGNOSTIC_DELAY_RANGE.0, DIAGNOSTIC_DELAY_RANGE.1
-            ));
+        if !inside(self.diagnostic_delay_months, DIAGNOSTIC_DELAY_RANGE) {
+            return Err(CovariateError {
+                name: "diagnostic delay",
+                value: self.diagnostic_delay_months,
+                min: DIAGNOSTIC_DELAY_RANGE.0,
+                max: DIAGNOSTIC_DELAY_RANGE.1,
+                unit: "months",
+            });
         }
         Ok(())
     }
@@ -200,9 +217,15 @@ mod tests {
         let mut c = Covariates::default();
         assert!(c.check().is_ok());
         c.age_years = 5.0;
-        assert!(c.check().unwrap_err().contains("age"));
+        assert_eq!(c.check().unwrap_err().name, "age");
+        assert!(
+            c.check()
+                .unwrap_err()
+                .to_string()
+                .contains("accepted 18 to 100 years")
+        );
         c.age_years = 60.0;
         c.diagnostic_delay_months = f64::NAN;
-        assert!(c.check().unwrap_err().contains("diagnostic delay"));
+        assert_eq!(c.check().unwrap_err().name, "diagnostic delay");
     }
 }

@@ -788,7 +788,7 @@ fn read_model(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<(Param, f64)> {
     if ctx.error_count() == errors_before
         && let Err(rule) = params.check_consistency()
     {
-        ctx.error(v.span(), "model", rule, None);
+        ctx.error(v.span(), "model", rule.to_string(), None);
     }
     out
 }
