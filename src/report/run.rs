@@ -37,7 +37,93 @@ pub enum RunError {
     Trajectories(#[from] TrajectoryError),
     /// A part folder is missing, damaged or does not belong with the others.
     #[error("cannot merge: {0}")]
-    Merge(String),
+    Merge(#[from] MergeError),
+}
+
+/// Why part folders cannot be merged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergeError {
+    /// No part folder was given.
+    #[error("no part folders given")]
+    NoParts,
+    /// The same part folder was given twice.
+    #[error("the part folder {} is given twice", .0.display())]
+    GivenTwice(PathBuf),
+    /// The result folder is, holds or is inside one of the parts.
+    #[error("the result folder {} would write over the part folder {}: choose another --out", .out.display(), .part.display())]
+    OverwritesPart {
+        /// The result folder.
+        out: PathBuf,
+        /// The part folder.
+        part: PathBuf,
+    },
+    /// A part's record (`part.json`) cannot be read.
+    #[error(transparent)]
+    Record(#[from] crate::results::ReadError),
+    /// A part belongs to another run (another scenario or shard count).
+    #[error("{} belongs to another run (shard {k}/{n} of scenario hash \"{hash}\"; expected ?/{expected_n} of \"{expected_hash}\")", .dir.display())]
+    OtherRun {
+        /// The part folder.
+        dir: PathBuf,
+        /// Its shard number.
+        k: u64,
+        /// Its shard count.
+        n: u64,
+        /// Its scenario hash.
+        hash: String,
+        /// The shard count of the first part.
+        expected_n: u64,
+        /// The scenario hash of the first part.
+        expected_hash: String,
+    },
+    /// The shards given do not cover `1..=n` once each.
+    #[error("the parts do not cover 1..{n} once each (missing: [{}], repeated: [{}])", join(.missing), join(.repeated))]
+    Coverage {
+        /// The shard count.
+        n: u64,
+        /// Shards not given.
+        missing: Vec<u64>,
+        /// Shards given more than once.
+        repeated: Vec<u64>,
+    },
+    /// The scenario recorded in the parts does not parse.
+    #[error("the scenario recorded in the parts does not read back: {0}")]
+    Scenario(Box<crate::scenario::ScenarioError>),
+    /// A file of a part is not the one the part wrote.
+    #[error("{}: {what}; the part is damaged, truncated or edited: run the shard again", .path.display())]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What does not match.
+        what: String,
+    },
+    /// A table of a part has other columns than the scenario writes.
+    #[error("{}: its columns are not those this scenario writes ({header})", .path.display())]
+    Columns {
+        /// The table.
+        path: PathBuf,
+        /// The header the scenario writes.
+        header: String,
+    },
+    /// A file of a part cannot be read.
+    #[error("{}: {source}", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// A part's summary accumulators do not read back.
+    #[error("{}: damaged accumulators", .0.display())]
+    Accumulators(PathBuf),
+}
+
+fn join(list: &[u64]) -> String {
+    list.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Options of a run.
@@ -326,7 +412,7 @@ struct PartDir {
 }
 
 fn read_part(dir: &Path) -> Result<PartDir, RunError> {
-    let record = Part::read(&dir.join("part.json")).map_err(|e| RunError::Merge(e.to_string()))?;
+    let record = Part::read(&dir.join("part.json")).map_err(MergeError::from)?;
     Ok(PartDir {
         dir: dir.to_path_buf(),
         record,
@@ -337,10 +423,10 @@ fn read_part(dir: &Path) -> Result<PartDir, RunError> {
 fn verify_file(p: &PartDir, file: &str) -> Result<(), RunError> {
     let path = p.dir.join(file);
     let bad = |what: String| {
-        RunError::Merge(format!(
-            "{}: {what}; the part is damaged, truncated or edited: run the shard again",
-            path.display()
-        ))
+        RunError::from(MergeError::Damaged {
+            path: path.clone(),
+            what,
+        })
     };
     let Some(FileRecord {
         rows,
@@ -385,10 +471,7 @@ fn check_inputs(parts: &[PathBuf], dir: &Path) -> Result<(), RunError> {
     for p in parts {
         let c = canonical(p);
         if seen.contains(&c) {
-            return Err(RunError::Merge(format!(
-                "the part folder {} is given twice",
-                p.display()
-            )));
+            return Err(MergeError::GivenTwice(p.clone()).into());
         }
         seen.push(c);
     }
@@ -406,11 +489,11 @@ fn check_inputs(parts: &[PathBuf], dir: &Path) -> Result<(), RunError> {
     );
     for (p, c) in parts.iter().zip(&seen) {
         if out.starts_with(c) || c.starts_with(&out) {
-            return Err(RunError::Merge(format!(
-                "the result folder {} would write over the part folder {}: choose another --out",
-                dir.display(),
-                p.display()
-            )));
+            return Err(MergeError::OverwritesPart {
+                out: dir.to_path_buf(),
+                part: p.clone(),
+            }
+            .into());
         }
     }
     Ok(())
@@ -423,13 +506,16 @@ fn check_header(path: &Path, header: &str) -> Result<(), RunError> {
     std::fs::File::open(path)
         .map(std::io::BufReader::new)
         .and_then(|mut r| r.read_line(&mut first))
-        .map_err(|e| RunError::Merge(format!("{}: {e}", path.display())))?;
+        .map_err(|source| MergeError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if first != header {
-        return Err(RunError::Merge(format!(
-            "{}: its columns are not those this scenario writes ({})",
-            path.display(),
-            header.trim_end()
-        )));
+        return Err(MergeError::Columns {
+            path: path.to_path_buf(),
+            header: header.trim_end().to_string(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -442,14 +528,16 @@ fn append_rows(
     header: &str,
     out_path: &Path,
 ) -> Result<(), RunError> {
-    let text = std::fs::read_to_string(from)
-        .map_err(|e| RunError::Merge(format!("{}: {e}", from.display())))?;
+    let text = std::fs::read_to_string(from).map_err(|source| MergeError::Read {
+        path: from.to_path_buf(),
+        source,
+    })?;
     let Some(body) = text.strip_prefix(header) else {
-        return Err(RunError::Merge(format!(
-            "{}: its columns are not those this scenario writes ({})",
-            from.display(),
-            header.trim_end()
-        )));
+        return Err(MergeError::Columns {
+            path: from.to_path_buf(),
+            header: header.trim_end().to_string(),
+        }
+        .into());
     };
     out.write_all(body.as_bytes()).map_err(io_err(out_path))
 }
@@ -473,49 +561,43 @@ pub fn merge_parts_with(
         .map(|p| read_part(p))
         .collect::<Result<Vec<_>, _>>()?;
     parts.sort_by_key(|p| p.record.part.k);
-    let first = parts
-        .first()
-        .ok_or_else(|| RunError::Merge("no part folders given".into()))?;
+    let first = parts.first().ok_or(MergeError::NoParts)?;
     let n = first.record.part.n;
     let hash = &first.record.scenario_hash_fnv1a64;
     for p in &parts {
         let r = &p.record;
         if r.part.n != n || r.scenario_hash_fnv1a64 != *hash {
-            return Err(RunError::Merge(format!(
-                "{} belongs to another run (shard {}/{} of scenario hash \"{}\"; expected ?/{n} of \"{hash}\")",
-                p.dir.display(),
-                r.part.k,
-                r.part.n,
-                r.scenario_hash_fnv1a64
-            )));
+            return Err(MergeError::OtherRun {
+                dir: p.dir.clone(),
+                k: r.part.k,
+                n: r.part.n,
+                hash: r.scenario_hash_fnv1a64.clone(),
+                expected_n: n,
+                expected_hash: hash.clone(),
+            }
+            .into());
         }
     }
     let have: Vec<u64> = parts.iter().map(|p| p.record.part.k).collect();
     let want: Vec<u64> = (1..=n).collect();
     if have != want {
-        let missing: Vec<String> = want
-            .iter()
-            .filter(|k| !have.contains(k))
-            .map(|k| k.to_string())
-            .collect();
-        let twice: Vec<String> = have
+        let missing: Vec<u64> = want.iter().copied().filter(|k| !have.contains(k)).collect();
+        let repeated: Vec<u64> = have
             .windows(2)
             .filter(|w| w[0] == w[1])
-            .map(|w| w[0].to_string())
+            .map(|w| w[0])
             .collect();
-        return Err(RunError::Merge(format!(
-            "the parts do not cover 1..{n} once each (missing: [{}], repeated: [{}])",
-            missing.join(", "),
-            twice.join(", ")
-        )));
+        return Err(MergeError::Coverage {
+            n,
+            missing,
+            repeated,
+        }
+        .into());
     }
     let resolved = first.record.resolved_scenario.clone();
     let name = first.record.scenario.clone();
-    let s = scenario::parse("part.json", &name, &resolved).map_err(|e| {
-        RunError::Merge(format!(
-            "the scenario recorded in the parts does not read back: {e}"
-        ))
-    })?;
+    let s = scenario::parse("part.json", &name, &resolved)
+        .map_err(|e| MergeError::Scenario(Box::new(e)))?;
     let spec: CohortSpec = s.cohort_spec();
     let trajectories = first.record.trajectories;
     let header = patients_header(&spec);
@@ -535,7 +617,7 @@ pub fn merge_parts_with(
     let mut threads = 0;
     for p in &parts {
         let acc = CohortSummary::from_json(&p.record.accumulators)
-            .ok_or_else(|| RunError::Merge(format!("{}: damaged accumulators", p.dir.display())))?;
+            .ok_or_else(|| MergeError::Accumulators(p.dir.clone()))?;
         summary.merge(&acc);
         failures.extend(p.record.failures.iter().cloned());
         wall_seconds += p.record.wall_seconds;
