@@ -540,3 +540,31 @@ fn everyone_alive_at_a_visit_has_that_visit() {
         }
     }
 }
+
+#[test]
+fn a_failed_merge_says_which_kind_of_failure_to_a_library_caller() {
+    use alssim::report::run::{MergeError, RunError, merge_parts};
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), SMALL);
+    let parts = shards(tmp.path(), &s, 3);
+    let out = tmp.path().join("merged");
+    match merge_parts(&[parts[0].clone(), parts[2].clone()], &out, false) {
+        Err(RunError::Merge(MergeError::Coverage {
+            n,
+            missing,
+            repeated,
+        })) => {
+            assert_eq!((n, missing, repeated), (3, vec![2], vec![]));
+        }
+        other => panic!("{:?}", other.err()),
+    }
+    match merge_parts(&[parts[0].clone(), parts[0].clone()], &out, false) {
+        Err(RunError::Merge(MergeError::GivenTwice(p))) => assert_eq!(p, parts[0]),
+        other => panic!("{:?}", other.err()),
+    }
+    match merge_parts(&[], &out, false) {
+        Err(RunError::Merge(MergeError::NoParts)) => {}
+        other => panic!("{:?}", other.err()),
+    }
+    assert!(!out.exists());
+}
