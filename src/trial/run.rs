@@ -960,7 +960,9 @@ fn survival(pair: &[&TrialPatient<'_>], arm: usize, composite: &Composite) -> En
         .iter()
         .map(|p| vec![f64::from(u8::from(p.arm == arm))])
         .collect();
-    if let Ok(fit) = cox::fit(&times, &events, &x)
+    // The hazard ratio within the randomisation strata, as the log-rank test.
+    let labels: Vec<u32> = pair.iter().map(|p| p.stratum).collect();
+    if let Ok(fit) = cox::fit_stratified(&times, &events, &x, &labels)
         && let Some(c) = fit.coefficients.first()
     {
         r.estimate = c.hazard_ratio;
