@@ -672,6 +672,28 @@ fn the_command_runs_a_bundled_design_and_refuses_a_file_without_a_trial() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let svg = std::fs::read_to_string(fig.join("power.svg")).unwrap();
     assert!(svg.contains("delayed-start") && !svg.contains("placebo-then"));
+    // The platform: five comparisons with the shared placebo, four endpoints; the figure keeps
+    // the primary endpoint's five lines, the table has all twenty.
+    let platform = dir.path().join("p");
+    let o = common::alssim()
+        .args([
+            "trial",
+            "scenarios/trial-healey-platform.toml",
+            "--replicates",
+            "2",
+        ])
+        .args(["--sample-sizes", "300,653"])
+        .args(["--quiet", "--out"])
+        .arg(&platform)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let power = std::fs::read_to_string(platform.join("power.csv")).unwrap();
+    assert_eq!(power.lines().count(), 1 + 2 * 20);
+    assert_eq!(power.matches(",placebo,").count(), 2 * 20, "{power}");
+    let svg = std::fs::read_to_string(platform.join("power.svg")).unwrap();
+    assert!(svg.contains("primary endpoint only"));
+    assert!(svg.contains("pridopidine vs placebo") && !svg.contains("joint-rank:"));
     let o = common::alssim()
         .args(["trial", "scenarios/natural-history.toml", "--out"])
         .arg(dir.path().join("n"))

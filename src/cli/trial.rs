@@ -1,7 +1,9 @@
 //! `alssim trial`: run the virtual trial a scenario's `[trial]` table describes.
 
 use super::UsageError;
-use alssim::report::plot::{Axis, Chart, Figure, FigureOptions, Mark, Series};
+use alssim::report::plot::{
+    Axis, Chart, Figure, FigureOptions, LegendPosition, Mark, PALETTE, Series,
+};
 use alssim::report::result_dir::{Replace, Staging, tool_manifest};
 use alssim::scenario;
 use alssim::trial::{self, Endpoint, Power, TrialDesign};
@@ -53,7 +55,11 @@ fn fmt(x: f64) -> String {
     }
 }
 
-/// The power curve: power against sample size, one line per endpoint and comparison.
+/// Most lines the power figure draws: as many as its palette has colours.
+const MAX_POWER_SERIES: usize = PALETTE.len();
+
+/// The power curve: power against sample size, one line per endpoint and comparison (the
+/// primary endpoint's comparisons only when there would be more than [`MAX_POWER_SERIES`]).
 fn power_figure(power: &[Power], design: &TrialDesign, arms: &[String], replicates: u64) -> Figure {
     let sizes: Vec<f64> = {
         let mut v: Vec<f64> = power.iter().map(|p| p.sample_size as f64).collect();
@@ -79,7 +85,21 @@ fn power_figure(power: &[Power], design: &TrialDesign, arms: &[String], replicat
     .mark(Mark::hline(design.alpha, "α").dashed());
     // Comparisons are between randomised arms only (an extension's delayed-start arm is not).
     let randomised = design.randomised_arms();
-    for &endpoint in &design.endpoints {
+    // Beyond what the palette tells apart, the figure keeps the primary endpoint.
+    let all = design.endpoints.len() * (randomised - 1);
+    let endpoints: &[_] = if all > MAX_POWER_SERIES {
+        chart = chart.subtitle(format!(
+            "{replicates} simulated trials per sample size; α = {}; 95% Wilson intervals; primary endpoint only (power.csv has every endpoint)",
+            design.alpha
+        ));
+        &design.endpoints[..1]
+    } else {
+        &design.endpoints
+    };
+    if endpoints.len() * (randomised - 1) > 4 {
+        chart = chart.legend(LegendPosition::Below);
+    }
+    for &endpoint in endpoints {
         for arm in 1..randomised {
             let rows: Vec<&Power> = power
                 .iter()
