@@ -181,3 +181,36 @@ fn the_first_kings_region_is_the_onset_region() {
         );
     }
 }
+
+/// The readout's "dead" flag and King's and MiToS stage 5 say what the death event says: a
+/// patient whose airway protection has failed but who still breathes well is alive.
+#[test]
+fn the_readout_agrees_with_the_death_event() {
+    for region in [Region::Bulbar, Region::Cervical, Region::Lumbar] {
+        let covariates = Covariates {
+            onset_region: region,
+            ..Covariates::default()
+        };
+        let model = PatientModel::new(Params::default(), covariates).unwrap();
+        let s = simulate(&model, &Schedule::untreated(), &SolverOptions::default()).unwrap();
+        let end = s.end_time();
+        for k in 0..=400 {
+            let t = end * f64::from(k) / 400.0;
+            let y = s.state_at(t).unwrap();
+            let r = model.readout(&y);
+            let g = Event::Death.function(&model, &y);
+            assert_eq!(r.dead, g <= 0.0, "{region:?} at {t}: g = {g}");
+            assert_eq!(r.mitos == 5, r.dead);
+        }
+    }
+    // Bulbar motor units mostly lost, the other regions healthy: airway protection has
+    // failed, breathing has not, so the patient is alive on both counts.
+    let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
+    let mut y = model.initial_state();
+    y[Region::Bulbar.neurons()] = 0.1;
+    let r = model.readout(&y);
+    assert!(r.capacity[Region::Bulbar.index()] <= Params::default().airway_failure_capacity);
+    assert!(r.fvc > Params::default().airway_failure_fvc, "{}", r.fvc);
+    assert!(Event::Death.function(&model, &y) > 0.0);
+    assert!(!r.dead && r.mitos < 5);
+}

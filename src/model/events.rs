@@ -13,7 +13,7 @@
 //! | third region | largest of the King's involvement margins | all three King's regions involved: King's stage 3 |
 //! | gastrostomy | `x_swallowing − gastrostomy_swallowing` | dietary consistency changes (King's 4A) |
 //! | NIV | `FVC − niv_fvc` | non-invasive ventilation indicated (King's 4B) |
-//! | death | `min(FVC − death_fvc, (C_bulbar − airway_failure_capacity) · fvc_healthy)` | death or permanent ventilation (end of tracheostomy-free survival): respiratory failure, or loss of airway protection (aspiration) |
+//! | death | `min(FVC − death_fvc, max((C_bulbar − airway_failure_capacity) · fvc_healthy, FVC − airway_failure_fvc))` | death or permanent ventilation (end of tracheostomy-free survival): respiratory failure, or loss of airway protection (aspiration) once FVC is at or below `airway_failure_fvc` |
 //! | recognition | `x_total − (48 − diagnosis_recognition_loss)` | loss of function at which the disease is recognised whatever the referral path |
 //!
 //! Diagnosis is the earlier of recognition and the end of the patient's referral delay (onset

@@ -32,8 +32,9 @@ pub struct Readout {
     pub gastrostomy: bool,
     /// Whether non-invasive ventilation is indicated (FVC at or below its threshold).
     pub niv: bool,
-    /// Whether tracheostomy-free survival has ended (FVC at or below the terminal threshold, or
-    /// bulbar capacity at or below the airway-failure threshold).
+    /// Whether tracheostomy-free survival has ended on the untreated course (FVC at or below the
+    /// terminal threshold, or bulbar capacity at or below the airway-failure threshold with FVC
+    /// at or below `airway_failure_fvc`), as the death event.
     pub dead: bool,
     /// King's stage.
     pub kings: KingsStage,
@@ -55,8 +56,11 @@ impl Readout {
             .sum();
         let gastrostomy = items[alsfrs::SWALLOWING] <= p.gastrostomy_swallowing;
         let niv = fvc <= p.niv_fvc;
-        let dead =
-            fvc <= p.death_fvc || capacity[Region::Bulbar.index()] <= p.airway_failure_capacity;
+        // As the death event of the untreated model: respiratory failure, or failed airway
+        // protection once breathing is weak enough that a cough cannot clear aspiration.
+        let dead = fvc <= p.death_fvc
+            || (capacity[Region::Bulbar.index()] <= p.airway_failure_capacity
+                && fvc <= p.airway_failure_fvc);
         Readout {
             capacity,
             items,
