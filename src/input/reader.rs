@@ -137,6 +137,27 @@ impl<'a, 'i> Table<'a, 'i> {
         self.table.get(key)
     }
 
+    /// The value of a key the table must have; without it, reports `message` (what the
+    /// table needs) with `help` at the table and returns `None`.
+    pub fn required(
+        &self,
+        ctx: &mut Ctx<'_>,
+        key: &str,
+        message: &str,
+        help: &str,
+    ) -> Option<&'a Value<'i>> {
+        let v = self.get(key);
+        if v.is_none() {
+            ctx.error(
+                self.span.clone(),
+                &self.key_path(key),
+                message,
+                Some(help.to_string()),
+            );
+        }
+        v
+    }
+
     /// Path of a key of this table.
     pub fn key_path(&self, key: &str) -> String {
         join(&self.path, key)

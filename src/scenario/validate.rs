@@ -1116,18 +1116,14 @@ fn read_trial(
     use super::trial_design::{Eligibility, Endpoint, TrialDesign};
     let n_arms = arms.len();
     let before = ctx.error_count();
-    let sample_size = match t.get("sample-size") {
-        Some(v) => reader::integer(ctx, v, "trial.sample-size", 2, MAX_TRIAL_SIZE),
-        None => {
-            ctx.error(
-                t.span.clone(),
-                "trial.sample-size",
-                "a trial needs its sample size",
-                Some("add `sample-size = N`: patients randomised, all arms together".into()),
-            );
-            None
-        }
-    };
+    let sample_size = t
+        .required(
+            ctx,
+            "sample-size",
+            "a trial needs its sample size",
+            "add `sample-size = N`: patients randomised, all arms together",
+        )
+        .and_then(|v| reader::integer(ctx, v, "trial.sample-size", 2, MAX_TRIAL_SIZE));
     if n_arms < 2 {
         ctx.error(
             t.span.clone(),
@@ -1337,27 +1333,31 @@ fn read_background(
     horizon: f64,
 ) -> Option<super::trial_design::Background> {
     let b = reader::table(ctx, t.get("background")?, "trial.background", BACKGROUND)?;
-    let share = match b.get("share") {
-        Some(v) => reader::number(
+    let share = b
+        .required(
             ctx,
-            v,
-            "trial.background.share",
-            0.0,
-            1.0,
-            "share of patients",
-        ),
-        None => {
-            ctx.error(
-                b.span.clone(),
+            "share",
+            "a background therapy needs the share of patients who take it",
+            "add `share = 0.8` (0 to 1)",
+        )
+        .and_then(|v| {
+            reader::number(
+                ctx,
+                v,
                 "trial.background.share",
-                "a background therapy needs the share of patients who take it",
-                Some("add `share = 0.8` (0 to 1)".into()),
-            );
-            None
-        }
-    };
-    let therapies = match b.get("therapies") {
-        Some(v) => {
+                0.0,
+                1.0,
+                "share of patients",
+            )
+        });
+    let therapies = b
+        .required(
+            ctx,
+            "therapies",
+            "a background therapy needs its therapies",
+            "add `therapies = [{ drug = \"riluzole\" }]`",
+        )
+        .map(|v| {
             let list = read_therapies(ctx, v, "trial.background.therapies", drugs, horizon);
             if list.is_empty() {
                 ctx.error(
@@ -1383,18 +1383,8 @@ fn read_background(
                     );
                 }
             }
-            Some(list)
-        }
-        None => {
-            ctx.error(
-                b.span.clone(),
-                "trial.background.therapies",
-                "a background therapy needs its therapies",
-                Some("add `therapies = [{ drug = \"riluzole\" }]`".into()),
-            );
-            None
-        }
-    };
+            list
+        });
     Some(super::trial_design::Background {
         therapies: therapies?,
         share: share?,
@@ -1430,18 +1420,9 @@ fn read_trial_conduct(
         .get("lead-in")
         .and_then(|v| reader::table(ctx, v, "trial.lead-in", LEAD_IN))
         .and_then(|l| {
-            let months = match l.get("months") {
-                Some(v) => reader::number(ctx, v, "trial.lead-in.months", 1e-3, 1200.0, "months"),
-                None => {
-                    ctx.error(
-                        l.span.clone(),
-                        "trial.lead-in.months",
-                        "a lead-in needs its length",
-                        Some("add `months = 3`: the visit at that time is the randomisation baseline".into()),
-                    );
-                    None
-                }
-            }?;
+            let months = l
+                .required(ctx, "months", "a lead-in needs its length", "add `months = 3`: the visit at that time is the randomisation baseline")
+                .and_then(|v| reader::number(ctx, v, "trial.lead-in.months", 1e-3, 1200.0, "months"))?;
             let decline = window(ctx, &l, "decline", -48.0, 48.0, "ALSFRS-R points");
             let span = l.get("months").map_or(l.span.clone(), |v| v.span());
             if !times.iter().any(|&x| (x - months).abs() < 1e-6) {
@@ -1636,42 +1617,31 @@ fn read_extension(
     t0: f64,
 ) -> Option<super::trial_design::Extension> {
     let e = reader::table(ctx, t.get("extension")?, "trial.extension", EXTENSION)?;
-    let after = match e.get("after-months") {
-        Some(v) => reader::number(
+    let after = e
+        .required(
             ctx,
-            v,
-            "trial.extension.after-months",
-            1e-3,
-            1200.0,
-            "months",
-        ),
-        None => {
-            ctx.error(
-                e.span.clone(),
+            "after-months",
+            "an extension needs the end of the randomised period",
+            "add `after-months = 6`: months after randomisation",
+        )
+        .and_then(|v| {
+            reader::number(
+                ctx,
+                v,
                 "trial.extension.after-months",
-                "an extension needs the end of the randomised period",
-                Some("add `after-months = 6`: months after randomisation".into()),
-            );
-            None
-        }
-    };
+                1e-3,
+                1200.0,
+                "months",
+            )
+        });
     let names: Vec<(&str, usize)> = arms
         .iter()
         .enumerate()
         .map(|(i, a)| (a.name.as_str(), i))
         .collect();
-    let arm = match e.get("arm") {
-        Some(v) => reader::choice(ctx, v, "trial.extension.arm", &names),
-        None => {
-            ctx.error(
-                e.span.clone(),
-                "trial.extension.arm",
-                "an extension needs the arm the control patients continue in",
-                Some("add an `[[arm]]` (the last) with the control's therapies and the drug from the switch on, and name it here".into()),
-            );
-            None
-        }
-    };
+    let arm = e
+        .required(ctx, "arm", "an extension needs the arm the control patients continue in", "add an `[[arm]]` (the last) with the control's therapies and the drug from the switch on, and name it here")
+        .and_then(|v| reader::choice(ctx, v, "trial.extension.arm", &names));
     let (after, arm) = (after?, arm?);
     let span = e.get("arm").map_or(e.span.clone(), |v| v.span());
     if arm + 1 != arms.len() {
