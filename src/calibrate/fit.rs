@@ -147,11 +147,11 @@ pub fn evaluate(
     let main = metrics::Prepared::new(&outcomes);
     Ok(targets
         .iter()
-        .filter(|t| t.fitted && !super::validate::COHORT_METRICS.contains(&t.metric.as_str()))
+        .filter(|t| t.fitted && !super::validate::COHORT_METRICS.contains(&t.metric))
         .map(|t| {
             (
                 t.clone(),
-                metrics::compute_prepared(&t.metric, &main, &[]).map_or(f64::NAN, |e| e.value),
+                metrics::compute_prepared(t.metric, &main, &[]).map_or(f64::NAN, |e| e.value),
             )
         })
         .collect())
@@ -378,7 +378,7 @@ mod tests {
     fn distance_weights_hard_over_soft() {
         let t = |class| Target {
             id: "x".into(),
-            metric: "m".into(),
+            metric: super::metrics::Metric::Plateau6,
             statistic: "s".into(),
             value: 10.0,
             accept: [8.0, 12.0],

@@ -31,67 +31,275 @@ impl Estimate {
     }
 }
 
-/// Every metric name a target may use. Most are computed from the main cohort by [`compute`];
-/// the names in [`validate::COHORT_METRICS`](super::validate::COHORT_METRICS) need a separate
-/// cohort and are computed by `validate`.
-pub const METRICS: [&str; 56] = [
-    "median_survival_from_onset",
-    "survival_from_onset_120",
-    "survival_from_diagnosis_12",
-    "survival_from_diagnosis_24",
-    "survival_from_diagnosis_36",
-    "survival_from_diagnosis_60",
-    "hr_bulbar_onset",
-    "hr_age_75_vs_49",
-    "hr_age_70_74_vs_49",
-    "hr_age_65_69_vs_49",
-    "median_survival_onset_under_45",
-    "hr_c9orf72",
-    "median_survival_sod1_a4v",
-    "slope_mean_24",
-    "slope_p975_24",
-    "slope_p025_24",
-    "delta_fs_median",
-    "fvc_decline_mean_12",
-    "plateau_12",
-    "nfl_median_at_diagnosis",
-    "nfl_delta_fs_correlation",
-    "onset_age_mean",
-    "bulbar_onset_share",
-    "diagnostic_delay_median",
-    "median_survival_dfs_slow",
-    "median_survival_dfs_mid",
-    "median_survival_dfs_fast",
-    "plateau_6",
-    "plateau_18",
-    "sustained_gain_share",
-    "positive_interval_share",
-    "alsfrs_quadratic_mean_24",
-    "second_region_median",
-    "second_region_median_bulbar",
-    "second_region_median_upper_limb",
-    "second_region_median_lower_limb",
-    "second_region_bulbar_lead",
-    "second_region_before_death_share",
-    "noncontiguous_spread_share",
-    "kings_stage1_median",
-    "kings_stage2_median",
-    "kings_stage3_median",
-    "kings_stage4_median",
-    "lmn_loss_at_death_mean",
-    "nfl_rise_lead_sod1_a4v",
-    "nfl_rise_lead_fus",
-    "nfl_rise_lead_c9orf72",
-    "nfl_rise_order",
-    "fus_onset_age_median",
-    "fus_median_survival_from_onset",
-    "hr_delay_6_12_vs_longer",
-    "death_before_diagnosis_share",
-    "respiratory_death_subscore_12_count",
-    "trial_slope_6",
-    "trial_slope_12",
-    "trial_fvc_decline_12",
-];
+/// A statistic of a simulated cohort that a natural-history target compares with a published
+/// figure. Its name (the `metric` of `targets.toml`, the `outcome` of the sensitivity tables)
+/// is [`Metric::name`]. Most are computed from the main cohort by [`compute`]; those in
+/// [`validate::COHORT_METRICS`](super::validate::COHORT_METRICS) need a separate cohort and are
+/// computed by `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Metric {
+    /// `median_survival_from_onset`.
+    MedianSurvivalFromOnset,
+    /// `survival_from_onset_120`.
+    SurvivalFromOnset120,
+    /// `survival_from_diagnosis_12`.
+    SurvivalFromDiagnosis12,
+    /// `survival_from_diagnosis_24`.
+    SurvivalFromDiagnosis24,
+    /// `survival_from_diagnosis_36`.
+    SurvivalFromDiagnosis36,
+    /// `survival_from_diagnosis_60`.
+    SurvivalFromDiagnosis60,
+    /// `hr_bulbar_onset`.
+    HrBulbarOnset,
+    /// `hr_age_75_vs_49`.
+    HrAge75Vs49,
+    /// `hr_age_70_74_vs_49`.
+    HrAge7074Vs49,
+    /// `hr_age_65_69_vs_49`.
+    HrAge6569Vs49,
+    /// `median_survival_onset_under_45`.
+    MedianSurvivalOnsetUnder45,
+    /// `hr_c9orf72`.
+    HrC9orf72,
+    /// `median_survival_sod1_a4v`.
+    MedianSurvivalSod1A4v,
+    /// `slope_mean_24`.
+    SlopeMean24,
+    /// `slope_p975_24`.
+    SlopeP97524,
+    /// `slope_p025_24`.
+    SlopeP02524,
+    /// `delta_fs_median`.
+    DeltaFsMedian,
+    /// `fvc_decline_mean_12`.
+    FvcDeclineMean12,
+    /// `plateau_12`.
+    Plateau12,
+    /// `nfl_median_at_diagnosis`.
+    NflMedianAtDiagnosis,
+    /// `nfl_delta_fs_correlation`.
+    NflDeltaFsCorrelation,
+    /// `onset_age_mean`.
+    OnsetAgeMean,
+    /// `bulbar_onset_share`.
+    BulbarOnsetShare,
+    /// `diagnostic_delay_median`.
+    DiagnosticDelayMedian,
+    /// `median_survival_dfs_slow`.
+    MedianSurvivalDfsSlow,
+    /// `median_survival_dfs_mid`.
+    MedianSurvivalDfsMid,
+    /// `median_survival_dfs_fast`.
+    MedianSurvivalDfsFast,
+    /// `plateau_6`.
+    Plateau6,
+    /// `plateau_18`.
+    Plateau18,
+    /// `sustained_gain_share`.
+    SustainedGainShare,
+    /// `positive_interval_share`.
+    PositiveIntervalShare,
+    /// `alsfrs_quadratic_mean_24`.
+    AlsfrsQuadraticMean24,
+    /// `second_region_median`.
+    SecondRegionMedian,
+    /// `second_region_median_bulbar`.
+    SecondRegionMedianBulbar,
+    /// `second_region_median_upper_limb`.
+    SecondRegionMedianUpperLimb,
+    /// `second_region_median_lower_limb`.
+    SecondRegionMedianLowerLimb,
+    /// `second_region_bulbar_lead`.
+    SecondRegionBulbarLead,
+    /// `second_region_before_death_share`.
+    SecondRegionBeforeDeathShare,
+    /// `noncontiguous_spread_share`.
+    NoncontiguousSpreadShare,
+    /// `kings_stage1_median`.
+    KingsStage1Median,
+    /// `kings_stage2_median`.
+    KingsStage2Median,
+    /// `kings_stage3_median`.
+    KingsStage3Median,
+    /// `kings_stage4_median`.
+    KingsStage4Median,
+    /// `lmn_loss_at_death_mean`.
+    LmnLossAtDeathMean,
+    /// `nfl_rise_lead_sod1_a4v`.
+    NflRiseLeadSod1A4v,
+    /// `nfl_rise_lead_fus`.
+    NflRiseLeadFus,
+    /// `nfl_rise_lead_c9orf72`.
+    NflRiseLeadC9orf72,
+    /// `nfl_rise_order`.
+    NflRiseOrder,
+    /// `fus_onset_age_median`.
+    FusOnsetAgeMedian,
+    /// `fus_median_survival_from_onset`.
+    FusMedianSurvivalFromOnset,
+    /// `hr_delay_6_12_vs_longer`.
+    HrDelay612VsLonger,
+    /// `death_before_diagnosis_share`.
+    DeathBeforeDiagnosisShare,
+    /// `respiratory_death_subscore_12_count`.
+    RespiratoryDeathSubscore12Count,
+    /// `trial_slope_6`.
+    TrialSlope6,
+    /// `trial_slope_12`.
+    TrialSlope12,
+    /// `trial_fvc_decline_12`.
+    TrialFvcDecline12,
+}
+
+impl Metric {
+    /// Every metric, in the order of the validation report.
+    pub const ALL: [Metric; 56] = [
+        Metric::MedianSurvivalFromOnset,
+        Metric::SurvivalFromOnset120,
+        Metric::SurvivalFromDiagnosis12,
+        Metric::SurvivalFromDiagnosis24,
+        Metric::SurvivalFromDiagnosis36,
+        Metric::SurvivalFromDiagnosis60,
+        Metric::HrBulbarOnset,
+        Metric::HrAge75Vs49,
+        Metric::HrAge7074Vs49,
+        Metric::HrAge6569Vs49,
+        Metric::MedianSurvivalOnsetUnder45,
+        Metric::HrC9orf72,
+        Metric::MedianSurvivalSod1A4v,
+        Metric::SlopeMean24,
+        Metric::SlopeP97524,
+        Metric::SlopeP02524,
+        Metric::DeltaFsMedian,
+        Metric::FvcDeclineMean12,
+        Metric::Plateau12,
+        Metric::NflMedianAtDiagnosis,
+        Metric::NflDeltaFsCorrelation,
+        Metric::OnsetAgeMean,
+        Metric::BulbarOnsetShare,
+        Metric::DiagnosticDelayMedian,
+        Metric::MedianSurvivalDfsSlow,
+        Metric::MedianSurvivalDfsMid,
+        Metric::MedianSurvivalDfsFast,
+        Metric::Plateau6,
+        Metric::Plateau18,
+        Metric::SustainedGainShare,
+        Metric::PositiveIntervalShare,
+        Metric::AlsfrsQuadraticMean24,
+        Metric::SecondRegionMedian,
+        Metric::SecondRegionMedianBulbar,
+        Metric::SecondRegionMedianUpperLimb,
+        Metric::SecondRegionMedianLowerLimb,
+        Metric::SecondRegionBulbarLead,
+        Metric::SecondRegionBeforeDeathShare,
+        Metric::NoncontiguousSpreadShare,
+        Metric::KingsStage1Median,
+        Metric::KingsStage2Median,
+        Metric::KingsStage3Median,
+        Metric::KingsStage4Median,
+        Metric::LmnLossAtDeathMean,
+        Metric::NflRiseLeadSod1A4v,
+        Metric::NflRiseLeadFus,
+        Metric::NflRiseLeadC9orf72,
+        Metric::NflRiseOrder,
+        Metric::FusOnsetAgeMedian,
+        Metric::FusMedianSurvivalFromOnset,
+        Metric::HrDelay612VsLonger,
+        Metric::DeathBeforeDiagnosisShare,
+        Metric::RespiratoryDeathSubscore12Count,
+        Metric::TrialSlope6,
+        Metric::TrialSlope12,
+        Metric::TrialFvcDecline12,
+    ];
+
+    /// The metric's name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::MedianSurvivalFromOnset => "median_survival_from_onset",
+            Metric::SurvivalFromOnset120 => "survival_from_onset_120",
+            Metric::SurvivalFromDiagnosis12 => "survival_from_diagnosis_12",
+            Metric::SurvivalFromDiagnosis24 => "survival_from_diagnosis_24",
+            Metric::SurvivalFromDiagnosis36 => "survival_from_diagnosis_36",
+            Metric::SurvivalFromDiagnosis60 => "survival_from_diagnosis_60",
+            Metric::HrBulbarOnset => "hr_bulbar_onset",
+            Metric::HrAge75Vs49 => "hr_age_75_vs_49",
+            Metric::HrAge7074Vs49 => "hr_age_70_74_vs_49",
+            Metric::HrAge6569Vs49 => "hr_age_65_69_vs_49",
+            Metric::MedianSurvivalOnsetUnder45 => "median_survival_onset_under_45",
+            Metric::HrC9orf72 => "hr_c9orf72",
+            Metric::MedianSurvivalSod1A4v => "median_survival_sod1_a4v",
+            Metric::SlopeMean24 => "slope_mean_24",
+            Metric::SlopeP97524 => "slope_p975_24",
+            Metric::SlopeP02524 => "slope_p025_24",
+            Metric::DeltaFsMedian => "delta_fs_median",
+            Metric::FvcDeclineMean12 => "fvc_decline_mean_12",
+            Metric::Plateau12 => "plateau_12",
+            Metric::NflMedianAtDiagnosis => "nfl_median_at_diagnosis",
+            Metric::NflDeltaFsCorrelation => "nfl_delta_fs_correlation",
+            Metric::OnsetAgeMean => "onset_age_mean",
+            Metric::BulbarOnsetShare => "bulbar_onset_share",
+            Metric::DiagnosticDelayMedian => "diagnostic_delay_median",
+            Metric::MedianSurvivalDfsSlow => "median_survival_dfs_slow",
+            Metric::MedianSurvivalDfsMid => "median_survival_dfs_mid",
+            Metric::MedianSurvivalDfsFast => "median_survival_dfs_fast",
+            Metric::Plateau6 => "plateau_6",
+            Metric::Plateau18 => "plateau_18",
+            Metric::SustainedGainShare => "sustained_gain_share",
+            Metric::PositiveIntervalShare => "positive_interval_share",
+            Metric::AlsfrsQuadraticMean24 => "alsfrs_quadratic_mean_24",
+            Metric::SecondRegionMedian => "second_region_median",
+            Metric::SecondRegionMedianBulbar => "second_region_median_bulbar",
+            Metric::SecondRegionMedianUpperLimb => "second_region_median_upper_limb",
+            Metric::SecondRegionMedianLowerLimb => "second_region_median_lower_limb",
+            Metric::SecondRegionBulbarLead => "second_region_bulbar_lead",
+            Metric::SecondRegionBeforeDeathShare => "second_region_before_death_share",
+            Metric::NoncontiguousSpreadShare => "noncontiguous_spread_share",
+            Metric::KingsStage1Median => "kings_stage1_median",
+            Metric::KingsStage2Median => "kings_stage2_median",
+            Metric::KingsStage3Median => "kings_stage3_median",
+            Metric::KingsStage4Median => "kings_stage4_median",
+            Metric::LmnLossAtDeathMean => "lmn_loss_at_death_mean",
+            Metric::NflRiseLeadSod1A4v => "nfl_rise_lead_sod1_a4v",
+            Metric::NflRiseLeadFus => "nfl_rise_lead_fus",
+            Metric::NflRiseLeadC9orf72 => "nfl_rise_lead_c9orf72",
+            Metric::NflRiseOrder => "nfl_rise_order",
+            Metric::FusOnsetAgeMedian => "fus_onset_age_median",
+            Metric::FusMedianSurvivalFromOnset => "fus_median_survival_from_onset",
+            Metric::HrDelay612VsLonger => "hr_delay_6_12_vs_longer",
+            Metric::DeathBeforeDiagnosisShare => "death_before_diagnosis_share",
+            Metric::RespiratoryDeathSubscore12Count => "respiratory_death_subscore_12_count",
+            Metric::TrialSlope6 => "trial_slope_6",
+            Metric::TrialSlope12 => "trial_slope_12",
+            Metric::TrialFvcDecline12 => "trial_fvc_decline_12",
+        }
+    }
+
+    /// The metric of a name, if there is one.
+    pub fn parse(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+impl std::fmt::Display for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Metric {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Metric::parse(&name).ok_or_else(|| {
+            let known: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+            serde::de::Error::custom(format!(
+                "unknown metric `{name}`; accepted: {}",
+                known.join(", ")
+            ))
+        })
+    }
+}
 
 /// One enrolled patient, reduced to what the statistics need.
 #[derive(Debug, Clone)]
@@ -313,8 +521,8 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 
 /// Computes a metric of the main cohort. `sod1_a4v` is a separate cohort of SOD1 A4V carriers
 /// (for the genotype-specific target). Unknown names give `None`.
-pub fn compute(name: &str, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option<Estimate> {
-    compute_prepared(name, &Prepared::new(outcomes), sod1_a4v)
+pub fn compute(metric: Metric, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option<Estimate> {
+    compute_prepared(metric, &Prepared::new(outcomes), sod1_a4v)
 }
 
 /// A main cohort reduced once to what the statistics need, for computing many metrics.
@@ -335,24 +543,24 @@ impl<'a> Prepared<'a> {
 }
 
 /// As [`compute`], on a prepared main cohort.
-pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Option<Estimate> {
+pub fn compute_prepared(metric: Metric, main: &Prepared, sod1_a4v: &[Outcome]) -> Option<Estimate> {
     let (outcomes, subj) = (main.outcomes, &main.subj);
     let all: Vec<&Subject> = subj.iter().collect();
     let draws: Vec<_> = outcomes.iter().map(|o| o.draw()).collect();
-    let e = match name {
-        "median_survival_from_onset" => median_survival(&all),
-        "survival_from_onset_120" => survival_at(&all, true, 120.0),
-        "survival_from_diagnosis_12" => survival_at(&all, false, 12.0),
-        "survival_from_diagnosis_24" => survival_at(&all, false, 24.0),
-        "survival_from_diagnosis_36" => survival_at(&all, false, 36.0),
-        "survival_from_diagnosis_60" => survival_at(&all, false, 60.0),
-        "hr_bulbar_onset" => hazard_ratio(
+    let e = match metric {
+        Metric::MedianSurvivalFromOnset => median_survival(&all),
+        Metric::SurvivalFromOnset120 => survival_at(&all, true, 120.0),
+        Metric::SurvivalFromDiagnosis12 => survival_at(&all, false, 12.0),
+        Metric::SurvivalFromDiagnosis24 => survival_at(&all, false, 24.0),
+        Metric::SurvivalFromDiagnosis36 => survival_at(&all, false, 36.0),
+        Metric::SurvivalFromDiagnosis60 => survival_at(&all, false, 60.0),
+        Metric::HrBulbarOnset => hazard_ratio(
             &all,
             true,
             |s| vec![f64::from(u8::from(s.bulbar)), s.age / 10.0],
             0,
         ),
-        "hr_age_75_vs_49" | "hr_age_70_74_vs_49" | "hr_age_65_69_vs_49" => {
+        Metric::HrAge75Vs49 | Metric::HrAge7074Vs49 | Metric::HrAge6569Vs49 => {
             let groups = |s: &Subject| {
                 let a = s.age;
                 vec![
@@ -362,17 +570,17 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                     f64::from(u8::from(a >= 75.0)),
                 ]
             };
-            let which = match name {
-                "hr_age_75_vs_49" => 3,
-                "hr_age_70_74_vs_49" => 2,
+            let which = match metric {
+                Metric::HrAge75Vs49 => 3,
+                Metric::HrAge7074Vs49 => 2,
                 _ => 1,
             };
             hazard_ratio(&all, false, groups, which)
         }
-        "median_survival_onset_under_45" => {
+        Metric::MedianSurvivalOnsetUnder45 => {
             median_survival(&subj.iter().filter(|s| s.age < 45.0).collect::<Vec<_>>())
         }
-        "hr_c9orf72" => {
+        Metric::HrC9orf72 => {
             let sub: Vec<&Subject> = subj
                 .iter()
                 .filter(|s| matches!(s.genotype, Genotype::Sporadic | Genotype::C9orf72))
@@ -389,7 +597,7 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                 0,
             )
         }
-        "hr_delay_6_12_vs_longer" => {
+        Metric::HrDelay612VsLonger => {
             // Among patients diagnosed 6 months or more after onset: 6-12 months against
             // longer, adjusted for age, from diagnosis (as the Lombardy register reports it).
             let sub: Vec<&Subject> = subj.iter().filter(|s| s.delay >= 6.0).collect();
@@ -400,32 +608,34 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                 0,
             )
         }
-        "median_survival_sod1_a4v" => {
+        Metric::MedianSurvivalSod1A4v => {
             let s = subjects(sod1_a4v);
             median_survival(&s.iter().collect::<Vec<_>>())
         }
-        "slope_mean_24" => mean_estimate(&declines(subj, 24.0, |o| f64::from(o.total()))),
-        "slope_p975_24" => Estimate::point(quantile(
+        Metric::SlopeMean24 => mean_estimate(&declines(subj, 24.0, |o| f64::from(o.total()))),
+        Metric::SlopeP97524 => Estimate::point(quantile(
             &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
             0.975,
         )),
-        "slope_p025_24" => Estimate::point(quantile(
+        Metric::SlopeP02524 => Estimate::point(quantile(
             &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
             0.025,
         )),
-        "delta_fs_median" => Estimate::point(quantile(
+        Metric::DeltaFsMedian => Estimate::point(quantile(
             &sorted(subj.iter().map(|s| s.delta_fs).collect()),
             0.5,
         )),
-        "fvc_decline_mean_12" => mean_estimate(&declines(subj, 12.0, |o| o.fvc)),
-        "plateau_6" => plateau(subj, 6.0),
-        "plateau_12" => plateau(subj, 12.0),
-        "plateau_18" => plateau(subj, 18.0),
-        "median_survival_dfs_slow" | "median_survival_dfs_mid" | "median_survival_dfs_fast" => {
+        Metric::FvcDeclineMean12 => mean_estimate(&declines(subj, 12.0, |o| o.fvc)),
+        Metric::Plateau6 => plateau(subj, 6.0),
+        Metric::Plateau12 => plateau(subj, 12.0),
+        Metric::Plateau18 => plateau(subj, 18.0),
+        Metric::MedianSurvivalDfsSlow
+        | Metric::MedianSurvivalDfsMid
+        | Metric::MedianSurvivalDfsFast => {
             // Labra 2016 groups by the pre-slope at the first visit (here: diagnosis).
-            let (lo, hi) = match name {
-                "median_survival_dfs_slow" => (f64::NEG_INFINITY, 0.47),
-                "median_survival_dfs_mid" => (0.47, 1.11),
+            let (lo, hi) = match metric {
+                Metric::MedianSurvivalDfsSlow => (f64::NEG_INFINITY, 0.47),
+                Metric::MedianSurvivalDfsMid => (0.47, 1.11),
                 _ => (1.11, f64::INFINITY),
             };
             let group: Vec<&Subject> = subj
@@ -442,25 +652,25 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                 hi: f64::NAN,
             }
         }
-        "second_region_median"
-        | "second_region_median_bulbar"
-        | "second_region_median_upper_limb"
-        | "second_region_median_lower_limb" => {
-            let site = match name {
-                "second_region_median_bulbar" => Some(Region::Bulbar),
-                "second_region_median_upper_limb" => Some(Region::Cervical),
-                "second_region_median_lower_limb" => Some(Region::Lumbar),
+        Metric::SecondRegionMedian
+        | Metric::SecondRegionMedianBulbar
+        | Metric::SecondRegionMedianUpperLimb
+        | Metric::SecondRegionMedianLowerLimb => {
+            let site = match metric {
+                Metric::SecondRegionMedianBulbar => Some(Region::Bulbar),
+                Metric::SecondRegionMedianUpperLimb => Some(Region::Cervical),
+                Metric::SecondRegionMedianLowerLimb => Some(Region::Lumbar),
                 _ => None,
             };
             Estimate::point(median(&to_second_region(subj, site)))
         }
-        "second_region_bulbar_lead" => {
+        Metric::SecondRegionBulbarLead => {
             // How much sooner bulbar-onset disease reaches a second region than the faster of
             // upper- and lower-limb onset (medians): positive when bulbar onset is shortest.
             let m = |r| median(&to_second_region(subj, Some(r)));
             Estimate::point(m(Region::Cervical).min(m(Region::Lumbar)) - m(Region::Bulbar))
         }
-        "second_region_before_death_share" => {
+        Metric::SecondRegionBeforeDeathShare => {
             let died: Vec<&Subject> = subj.iter().filter(|s| s.died).collect();
             let k = died
                 .iter()
@@ -471,7 +681,7 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                 .count();
             share(k, died.len())
         }
-        "noncontiguous_spread_share" => {
+        Metric::NoncontiguousSpreadShare => {
             // King's regions 0 bulbar, 1 upper limb, 2 lower limb: the upper limb lies between
             // the other two, so first spread between bulbar and lower limb skips a region.
             let pairs: Vec<(u8, u8)> = subj
@@ -487,22 +697,22 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
             let k = pairs.iter().filter(|&&(a, b)| a.abs_diff(b) == 2).count();
             share(k, pairs.len())
         }
-        "alsfrs_quadratic_mean_24" => mean_estimate(&curvatures_of(subj, DECLINE_WINDOW)),
-        "sustained_gain_share" => {
+        Metric::AlsfrsQuadraticMean24 => mean_estimate(&curvatures_of(subj, DECLINE_WINDOW)),
+        Metric::SustainedGainShare => {
             let v: Vec<bool> = subj
                 .iter()
                 .filter_map(|s| sustained_gain(&s.course.visits, 4, 12.0))
                 .collect();
             share(v.iter().filter(|&&g| g).count(), v.len())
         }
-        "positive_interval_share" => {
+        Metric::PositiveIntervalShare => {
             let v: Vec<bool> = subj
                 .iter()
                 .filter_map(|s| positive_interval(&s.course.visits, 6.0))
                 .collect();
             share(v.iter().filter(|&&g| g).count(), v.len())
         }
-        "death_before_diagnosis_share" => {
+        Metric::DeathBeforeDiagnosisShare => {
             // Among drawn patients with clinical onset (whatever became of them), those who
             // died before diagnosis, the enrollment time of the natural-history population.
             use crate::cohort::ScreenFailure as F;
@@ -530,7 +740,7 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                 .count();
             share(died, with_onset)
         }
-        "respiratory_death_subscore_12_count" => {
+        Metric::RespiratoryDeathSubscore12Count => {
             // Deaths by respiratory failure (the FVC criterion, not loss of airway protection)
             // whose latent respiratory subscore at death rounds to 12 of 12.
             let k = subj
@@ -542,14 +752,14 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                 .count();
             Estimate::point(k as f64)
         }
-        "kings_stage1_median"
-        | "kings_stage2_median"
-        | "kings_stage3_median"
-        | "kings_stage4_median" => {
-            let stage = match name {
-                "kings_stage1_median" => 1,
-                "kings_stage2_median" => 2,
-                "kings_stage3_median" => 3,
+        Metric::KingsStage1Median
+        | Metric::KingsStage2Median
+        | Metric::KingsStage3Median
+        | Metric::KingsStage4Median => {
+            let stage = match metric {
+                Metric::KingsStage1Median => 1,
+                Metric::KingsStage2Median => 2,
+                Metric::KingsStage3Median => 3,
                 _ => 4,
             };
             Estimate::point(quantile(
@@ -561,7 +771,7 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                 0.5,
             ))
         }
-        "lmn_loss_at_death_mean" => {
+        Metric::LmnLossAtDeathMean => {
             // Lower motor neurons are counted in the spinal cord: cervical, thoracic, lumbar.
             let v: Vec<f64> = subj
                 .iter()
@@ -574,10 +784,10 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
                 .collect();
             mean_estimate(&v)
         }
-        "nfl_median_at_diagnosis" => {
+        Metric::NflMedianAtDiagnosis => {
             Estimate::point(quantile(&sorted(subj.iter().map(|s| s.nfl).collect()), 0.5))
         }
-        "nfl_delta_fs_correlation" => {
+        Metric::NflDeltaFsCorrelation => {
             let pairs: Vec<(f64, f64)> = subj
                 .iter()
                 .filter(|s| s.delta_fs.is_finite())
@@ -587,20 +797,20 @@ pub fn compute_prepared(name: &str, main: &Prepared, sod1_a4v: &[Outcome]) -> Op
             let y: Vec<f64> = pairs.iter().map(|p| p.1).collect();
             Estimate::point(pearson(&ranks(&x), &ranks(&y)))
         }
-        "onset_age_mean" => mean_estimate(
+        Metric::OnsetAgeMean => mean_estimate(
             &draws
                 .iter()
                 .map(|d| d.covariates.age_years)
                 .collect::<Vec<_>>(),
         ),
-        "bulbar_onset_share" => share(
+        Metric::BulbarOnsetShare => share(
             draws
                 .iter()
                 .filter(|d| d.covariates.onset_region == Region::Bulbar)
                 .count(),
             draws.len(),
         ),
-        "diagnostic_delay_median" => Estimate::point(quantile(
+        Metric::DiagnosticDelayMedian => Estimate::point(quantile(
             &sorted(
                 draws
                     .iter()

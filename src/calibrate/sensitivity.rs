@@ -457,8 +457,8 @@ pub fn factors(
 /// An outcome of the analysis: a natural-history metric of the simulated cohort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutcomeInfo {
-    /// Metric name (see [`metrics::METRICS`]), also the `outcome` column of the CSV.
-    pub metric: &'static str,
+    /// The metric; its name is the `outcome` column of the CSV.
+    pub metric: metrics::Metric,
     /// Readable name.
     pub label: &'static str,
     /// Unit.
@@ -473,14 +473,14 @@ pub struct OutcomeInfo {
 /// ALSFRS-R decline over the first 24 months after enrollment (positive = losing points).
 pub const OUTCOMES: [OutcomeInfo; 2] = [
     OutcomeInfo {
-        metric: "median_survival_from_onset",
+        metric: metrics::Metric::MedianSurvivalFromOnset,
         label: "Median survival from onset",
         unit: "months",
         up: "lengthens",
         down: "shortens",
     },
     OutcomeInfo {
-        metric: "slope_mean_24",
+        metric: metrics::Metric::SlopeMean24,
         label: "Mean ALSFRS-R decline over 24 months",
         unit: "points/month",
         up: "speeds",

@@ -22,7 +22,7 @@ pub struct Target {
     /// Stable identifier.
     pub id: String,
     /// Name of the statistic alssim computes (see [`super::metrics`]).
-    pub metric: String,
+    pub metric: super::metrics::Metric,
     /// What is measured, in words, with its unit.
     pub statistic: String,
     /// The published value.
@@ -129,11 +129,9 @@ mod tests {
                 t.id
             );
             assert!(!t.source.is_empty());
-            assert!(
-                super::super::metrics::METRICS.contains(&t.metric.as_str()),
-                "{}: unknown metric {}",
-                t.id,
-                t.metric
+            assert_eq!(
+                super::super::metrics::Metric::parse(t.metric.name()),
+                Some(t.metric)
             );
         }
         let ids: std::collections::HashSet<_> = f.target.iter().map(|t| &t.id).collect();
@@ -164,10 +162,10 @@ mod tests {
     #[test]
     fn one_sided_and_exact_bounds_read_from_toml() {
         let f: File = toml::from_str(
-            "[[target]]\nid = \"a\"\nmetric = \"m\"\nstatistic = \"s\"\nvalue = 0.0\n\
+            "[[target]]\nid = \"a\"\nmetric = \"plateau_6\"\nstatistic = \"s\"\nvalue = 0.0\n\
              accept = [-inf, 0.05]\nclass = \"soft\"\npopulation = \"p\"\nsource = \"s\"\n\
              informs = []\n\
-             [[target]]\nid = \"b\"\nmetric = \"m\"\nstatistic = \"s\"\nvalue = 0.0\n\
+             [[target]]\nid = \"b\"\nmetric = \"plateau_6\"\nstatistic = \"s\"\nvalue = 0.0\n\
              accept = [0.0, 0.0]\nclass = \"hard\"\npopulation = \"p\"\nsource = \"s\"\n\
              informs = []\n",
         )

@@ -1,6 +1,6 @@
 //! `alssim validate`: the untreated default population against published natural history.
 
-use super::metrics::{self, Estimate, Group, Origin, SurvivalCurve};
+use super::metrics::{self, Estimate, Group, Metric, Origin, SurvivalCurve};
 use super::targets::{self, Class, Target};
 use crate::cohort::{self, EngineError, Outcome};
 use crate::model::Genotype;
@@ -27,17 +27,17 @@ pub const TRIAL_LIKE: &str = include_str!("../../scenarios/trial-like.toml");
 pub const TRIAL_PATIENTS: u64 = 600;
 
 /// Metrics computed on a cohort other than the main one (see [`estimate`]).
-pub const COHORT_METRICS: [&str; 10] = [
-    "median_survival_sod1_a4v",
-    "nfl_rise_lead_sod1_a4v",
-    "nfl_rise_lead_fus",
-    "nfl_rise_lead_c9orf72",
-    "nfl_rise_order",
-    "fus_onset_age_median",
-    "fus_median_survival_from_onset",
-    "trial_slope_6",
-    "trial_slope_12",
-    "trial_fvc_decline_12",
+pub const COHORT_METRICS: [Metric; 10] = [
+    Metric::MedianSurvivalSod1A4v,
+    Metric::NflRiseLeadSod1A4v,
+    Metric::NflRiseLeadFus,
+    Metric::NflRiseLeadC9orf72,
+    Metric::NflRiseOrder,
+    Metric::FusOnsetAgeMedian,
+    Metric::FusMedianSurvivalFromOnset,
+    Metric::TrialSlope6,
+    Metric::TrialSlope12,
+    Metric::TrialFvcDecline12,
 ];
 
 /// One target with its simulated value.
@@ -154,12 +154,12 @@ pub fn simulate(s: &Scenario, threads: usize) -> Result<Cohorts, EngineError> {
 }
 
 /// The estimate of one metric from the cohorts; NaN when it cannot be computed.
-pub fn estimate(metric: &str, cohorts: &Cohorts) -> Estimate {
+pub fn estimate(metric: Metric, cohorts: &Cohorts) -> Estimate {
     estimate_prepared(metric, cohorts, &metrics::Prepared::new(&cohorts.main))
 }
 
 /// As [`estimate`], with the main cohort prepared once.
-fn estimate_prepared(metric: &str, cohorts: &Cohorts, main: &metrics::Prepared) -> Estimate {
+fn estimate_prepared(metric: Metric, cohorts: &Cohorts, main: &metrics::Prepared) -> Estimate {
     let nan = Estimate {
         value: f64::NAN,
         lo: f64::NAN,
@@ -183,10 +183,10 @@ fn estimate_prepared(metric: &str, cohorts: &Cohorts, main: &metrics::Prepared) 
         hi: f64::NAN,
     };
     match metric {
-        "nfl_rise_lead_sod1_a4v" => point(lead(Genotype::Sod1A4v)),
-        "nfl_rise_lead_fus" => point(lead(Genotype::Fus)),
-        "nfl_rise_lead_c9orf72" => point(lead(Genotype::C9orf72)),
-        "nfl_rise_order" => {
+        Metric::NflRiseLeadSod1A4v => point(lead(Genotype::Sod1A4v)),
+        Metric::NflRiseLeadFus => point(lead(Genotype::Fus)),
+        Metric::NflRiseLeadC9orf72 => point(lead(Genotype::C9orf72)),
+        Metric::NflRiseOrder => {
             // 1 when the rise comes earliest (relative to onset) in C9orf72, then FUS, then
             // SOD1 A4V; 0 otherwise (or when a lead is missing).
             let (a, f, c) = (
@@ -196,11 +196,11 @@ fn estimate_prepared(metric: &str, cohorts: &Cohorts, main: &metrics::Prepared) 
             );
             point(if a < f && f < c { 1.0 } else { 0.0 })
         }
-        "fus_onset_age_median" => point(metrics::onset_cohort(&cohorts.fus).1),
-        "fus_median_survival_from_onset" => metrics::onset_cohort(&cohorts.fus).0,
-        "trial_slope_6" => metrics::mean_decline(&cohorts.trial, 6.0),
-        "trial_slope_12" => metrics::mean_decline(&cohorts.trial, 12.0),
-        "trial_fvc_decline_12" => metrics::mean_fvc_decline(&cohorts.trial, 12.0),
+        Metric::FusOnsetAgeMedian => point(metrics::onset_cohort(&cohorts.fus).1),
+        Metric::FusMedianSurvivalFromOnset => metrics::onset_cohort(&cohorts.fus).0,
+        Metric::TrialSlope6 => metrics::mean_decline(&cohorts.trial, 6.0),
+        Metric::TrialSlope12 => metrics::mean_decline(&cohorts.trial, 12.0),
+        Metric::TrialFvcDecline12 => metrics::mean_fvc_decline(&cohorts.trial, 12.0),
         _ => metrics::compute_prepared(metric, main, &cohorts.sod1_a4v).unwrap_or(nan),
     }
 }
@@ -211,7 +211,7 @@ pub fn check(cohorts: &Cohorts) -> Vec<Check> {
     targets::bundled()
         .into_iter()
         .map(|target| {
-            let estimate = estimate_prepared(&target.metric, cohorts, &main);
+            let estimate = estimate_prepared(target.metric, cohorts, &main);
             Check { target, estimate }
         })
         .collect()
@@ -515,7 +515,7 @@ impl ValidationFigures {
         let targets = targets::bundled();
         let include: Vec<f64> = targets
             .iter()
-            .filter(|t| t.metric.starts_with("slope_"))
+            .filter(|t| t.metric.name().starts_with("slope_"))
             .map(|t| t.value)
             .collect();
         ValidationFigures {
@@ -523,7 +523,7 @@ impl ValidationFigures {
             from_diagnosis: metrics::survival_curve(outcomes, Origin::Diagnosis, Group::All),
             bulbar: metrics::survival_curve(outcomes, Origin::Onset, Group::BulbarOnset),
             spinal: metrics::survival_curve(outcomes, Origin::Onset, Group::SpinalOnset),
-            bulbar_hazard_ratio: metrics::compute("hr_bulbar_onset", outcomes, &[]).unwrap_or(
+            bulbar_hazard_ratio: metrics::compute(Metric::HrBulbarOnset, outcomes, &[]).unwrap_or(
                 Estimate {
                     value: f64::NAN,
                     lo: f64::NAN,
@@ -539,7 +539,7 @@ impl ValidationFigures {
         }
     }
 
-    fn target(&self, metric: &str) -> Option<&Target> {
+    fn target(&self, metric: Metric) -> Option<&Target> {
         self.targets.iter().find(|t| t.metric == metric)
     }
 
@@ -602,10 +602,15 @@ impl ValidationFigures {
                 "95% pointwise confidence band",
             ),
         );
-        let published: Vec<&Target> = [12, 24, 36, 60]
-            .iter()
-            .filter_map(|m| self.target(&format!("survival_from_diagnosis_{m}")))
-            .collect();
+        let published: Vec<&Target> = [
+            Metric::SurvivalFromDiagnosis12,
+            Metric::SurvivalFromDiagnosis24,
+            Metric::SurvivalFromDiagnosis36,
+            Metric::SurvivalFromDiagnosis60,
+        ]
+        .into_iter()
+        .filter_map(|m| self.target(m))
+        .collect();
         let mut sources = String::new();
         if let Some(t) = published.first() {
             let x: Vec<f64> = [12.0, 24.0, 36.0, 60.0][..published.len()].to_vec();
@@ -675,7 +680,7 @@ impl ValidationFigures {
                 "\nHazard ratio bulbar vs spinal onset (Cox, age-adjusted): {:.2} (95% CI {:.2}-{:.2})",
                 hr.value, hr.lo, hr.hi
             );
-            if let Some(t) = self.target("hr_bulbar_onset") {
+            if let Some(t) = self.target(Metric::HrBulbarOnset) {
                 let _ = write!(text, "; published {} ({}).", t.value, short_source(t));
             }
         }
@@ -746,9 +751,9 @@ impl ValidationFigures {
         )
         .label(format!("Simulated patients (n = {})", d.n))
         .mark(Mark::vline(d.mean, format!("Simulated mean {:.2}", d.mean)).colour(Colour::Black));
-        let mean = self.target("slope_mean_24");
-        let lo = self.target("slope_p025_24");
-        let hi = self.target("slope_p975_24");
+        let mean = self.target(Metric::SlopeMean24);
+        let lo = self.target(Metric::SlopeP02524);
+        let hi = self.target(Metric::SlopeP97524);
         if let Some(t) = mean {
             hist = hist
                 .mark(Mark::vspan(
