@@ -409,13 +409,46 @@ pub fn simulate_patient(
     index: u64,
 ) -> Outcome {
     let mut draw = sampler.draw(index);
-    let inclusion = &spec.population.inclusion;
-    if !passes_genotype(inclusion, &draw) {
-        return Outcome::ScreenFailed {
+    match screen_and_observe(spec, plans, &mut draw) {
+        Ok(Screened::Enrolled {
+            enrollment,
+            baseline,
+            arms,
+            dominant_mechanism,
+        }) => Outcome::Enrolled {
             draw,
-            reason: ScreenFailure::Genotype,
-        };
+            enrollment,
+            baseline,
+            arms,
+            dominant_mechanism,
+        },
+        Ok(Screened::Failed(reason)) => Outcome::ScreenFailed { draw, reason },
+        Err(error) => Outcome::Failed {
+            draw,
+            seed: spec.population.seed,
+            error,
+        },
     }
+}
+
+/// What screening made of a drawn patient whose integration succeeded.
+// Built once per patient and moved straight into its `Outcome` (as `Outcome` itself, not boxed).
+#[allow(clippy::large_enum_variant)]
+enum Screened {
+    /// Enrolled, with the courses of every arm.
+    Enrolled {
+        enrollment: f64,
+        baseline: Observation,
+        arms: Vec<ArmCourse>,
+        dominant_mechanism: usize,
+    },
+    /// Not enrolled.
+    Failed(ScreenFailure),
+}
+
+/// The solver options of a patient: integration as far past onset as follow-up needs. Returns
+/// them with the latest possible enrollment (months after onset) and the follow-up after onset.
+fn patient_options(spec: &CohortSpec, draw: &Draw) -> (SolverOptions, f64, f64) {
     let sim = &spec.simulation;
     let enroll = spec.population.enrollment;
     // Diagnosis comes at the end of the referral delay at the latest (earlier if the disease is
@@ -439,17 +472,24 @@ pub fn simulate_patient(
         max_time_months: ONSET_LIMIT_MONTHS + follow_up + 1.0,
         ..SolverOptions::default()
     };
-    let model = match PatientModel::new(draw.params.clone(), draw.covariates.clone()) {
-        Ok(m) => m,
-        Err(e) => {
-            let error = SolveError::from(e);
-            return Outcome::Failed {
-                draw,
-                seed: spec.population.seed,
-                error,
-            };
-        }
-    };
+    (options, latest_enrollment, follow_up)
+}
+
+/// Simulates the untreated course, screens the patient at enrollment and, if enrolled,
+/// observes every arm. The realised diagnostic delay is written into `draw`.
+fn screen_and_observe(
+    spec: &CohortSpec,
+    plans: &[ArmPlan],
+    draw: &mut Draw,
+) -> Result<Screened, SolveError> {
+    let inclusion = &spec.population.inclusion;
+    if !passes_genotype(inclusion, draw) {
+        return Ok(Screened::Failed(ScreenFailure::Genotype));
+    }
+    let sim = &spec.simulation;
+    let enroll = spec.population.enrollment;
+    let (options, latest_enrollment, follow_up) = patient_options(spec, draw);
+    let model = PatientModel::new(draw.params.clone(), draw.covariates.clone())?;
     // When every arm's course departs from the untreated one at a known time after enrollment,
     // the untreated course is needed only up to there (the integration up to that point is the
     // same either way, step for step).
@@ -466,25 +506,13 @@ pub fn simulate_patient(
         None => options.clone(),
     };
     let truncated = screening != options;
-    let untreated = match simulate(&model, &Schedule::untreated(), &screening) {
-        Ok(s) => s,
-        Err(error) => {
-            return Outcome::Failed {
-                draw,
-                seed: spec.population.seed,
-                error,
-            };
-        }
-    };
+    let untreated = simulate(&model, &Schedule::untreated(), &screening)?;
     let Some(onset) = untreated
         .events()
         .onset
         .filter(|&t| t <= ONSET_LIMIT_MONTHS)
     else {
-        return Outcome::ScreenFailed {
-            draw,
-            reason: ScreenFailure::NoOnset,
-        };
+        return Ok(Screened::Failed(ScreenFailure::NoOnset));
     };
     // The recorded diagnostic delay is the realised one (recognition or referral, whichever
     // came first); a patient who died first keeps the drawn referral delay.
@@ -496,10 +524,7 @@ pub fn simulate_patient(
         (Anchor::Onset, _) => 0.0,
         (Anchor::Diagnosis, Some(d)) => d,
         (Anchor::Diagnosis, None) => {
-            return Outcome::ScreenFailed {
-                draw,
-                reason: ScreenFailure::DiedBeforeEnrollment,
-            };
+            return Ok(Screened::Failed(ScreenFailure::DiedBeforeEnrollment));
         }
     } + enroll.after_months;
     // Enrolling before onset cannot go back further than disease initiation.
@@ -508,19 +533,15 @@ pub fn simulate_patient(
         .state_at(enrollment)
         .filter(|_| untreated.events().death.is_none_or(|d| d > enrollment))
     else {
-        return Outcome::ScreenFailed {
-            draw,
-            reason: ScreenFailure::DiedBeforeEnrollment,
-        };
+        return Ok(Screened::Failed(ScreenFailure::DiedBeforeEnrollment));
     };
-    let mut rng = observation_rng(spec.population.seed, index);
+    let mut rng = observation_rng(spec.population.seed, draw.index);
     let noise = draw.params.rater_noise_sd;
     let readout = model.readout(&state);
     let origin = match sim.visits_from {
         TimeOrigin::Onset => onset,
         TimeOrigin::Enrollment => enrollment,
     };
-
     let baseline = Observation {
         t: enrollment - origin,
         delay: 0.0,
@@ -531,32 +552,13 @@ pub fn simulate_patient(
         // The baseline visit is rated before the first dose.
         modulation: factors(&crate::model::Modulation::NEUTRAL),
     };
-    let reason = if inclusion
-        .max_months_since_onset
-        .is_some_and(|m| onset_to_enrollment > m)
-    {
-        Some(ScreenFailure::MonthsSinceOnset)
-    } else if inclusion
-        .min_alsfrs_r
-        .is_some_and(|m| f64::from(baseline.total()) < m)
-    {
-        Some(ScreenFailure::AlsfrsR)
-    } else if inclusion.min_fvc.is_some_and(|m| baseline.fvc < m) {
-        Some(ScreenFailure::Fvc)
-    } else {
-        None
-    };
-    if let Some(reason) = reason {
-        return Outcome::ScreenFailed { draw, reason };
+    if let Some(reason) = inclusion_failure(inclusion, onset_to_enrollment, &baseline) {
+        return Ok(Screened::Failed(reason));
     }
-    let origin = match sim.visits_from {
-        TimeOrigin::Onset => onset,
-        TimeOrigin::Enrollment => enrollment,
-    };
     let times = sim.visit_times();
     let offsets = super::sample::visit_offsets(
         spec.population.seed,
-        index,
+        draw.index,
         &times,
         sim.visit_window_months,
         sim.visit_window_after_months,
@@ -564,46 +566,29 @@ pub fn simulate_patient(
     // Every arm sees the same rater-noise draws visit by visit (common random numbers): each
     // arm's stream resumes where the baseline visit left it.
     let after_baseline = rng.get_word_pos();
-    let mut arms = Vec::with_capacity(spec.arms.len());
-    let mut treated_courses = Vec::with_capacity(plans.len());
-    for plan in plans {
-        let treated = match treated_course(
-            plan,
-            &untreated,
-            &draw,
-            enrollment,
-            &options,
-            spec.population.seed,
-        ) {
-            Ok(t) => t,
-            Err(error) => {
-                return Outcome::Failed {
-                    draw,
-                    seed: spec.population.seed,
-                    error,
-                };
-            }
-        };
-        treated_courses.push(treated);
-    }
+    let treated_courses = plans
+        .iter()
+        .map(|plan| {
+            treated_course(
+                plan,
+                &untreated,
+                draw,
+                enrollment,
+                &options,
+                spec.population.seed,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     // An arm that turned out to follow the untreated course needs all of it.
     let full = if truncated && treated_courses.iter().any(Option::is_none) {
-        match simulate(&model, &Schedule::untreated(), &options) {
-            Ok(s) => Some(s),
-            Err(error) => {
-                return Outcome::Failed {
-                    draw,
-                    seed: spec.population.seed,
-                    error,
-                };
-            }
-        }
+        Some(simulate(&model, &Schedule::untreated(), &options)?)
     } else {
         None
     };
     let untreated = full.as_ref().unwrap_or(&untreated);
+    let mut arms = Vec::with_capacity(spec.arms.len());
     for (plan, treated) in plans.iter().zip(&treated_courses) {
-        let mut rng = observation_rng(spec.population.seed, index);
+        let mut rng = observation_rng(spec.population.seed, draw.index);
         rng.set_word_pos(after_baseline);
         let course = Course {
             solution: treated.as_ref().unwrap_or(untreated),
@@ -617,18 +602,40 @@ pub fn simulate_patient(
         // horizon is shorter than the time to enrollment.
         let mut c = course.observe(&mut rng, (origin + sim.horizon_months).max(enrollment));
         c.acting = plan
-            .acting(draw.covariates.genotype)
+            .acting(genotype)
             .into_iter()
             .map(String::from)
             .collect();
         arms.push(c);
     }
-    Outcome::Enrolled {
-        draw,
+    Ok(Screened::Enrolled {
         enrollment,
         baseline,
         arms,
         dominant_mechanism: model.dominant_mechanism(&state),
+    })
+}
+
+/// The first `[population.inclusion]` criterion the baseline visit fails, if any.
+fn inclusion_failure(
+    inclusion: &Inclusion,
+    onset_to_enrollment: f64,
+    baseline: &Observation,
+) -> Option<ScreenFailure> {
+    if inclusion
+        .max_months_since_onset
+        .is_some_and(|m| onset_to_enrollment > m)
+    {
+        Some(ScreenFailure::MonthsSinceOnset)
+    } else if inclusion
+        .min_alsfrs_r
+        .is_some_and(|m| f64::from(baseline.total()) < m)
+    {
+        Some(ScreenFailure::AlsfrsR)
+    } else if inclusion.min_fvc.is_some_and(|m| baseline.fvc < m) {
+        Some(ScreenFailure::Fvc)
+    } else {
+        None
     }
 }
 
