@@ -388,7 +388,11 @@ fn the_el_escorial_criterion_keeps_the_accepted_categories() {
     assert!(excluded > 0 && !pool.is_empty(), "{excluded} excluded");
     assert_eq!(flow.eligible + excluded, flow.enrolled);
     for c in &pool {
-        let category = el_escorial(&c.baseline.items, &c.baseline.regional);
+        let category = el_escorial(
+            &c.baseline.items,
+            &c.baseline.regional,
+            trial::run::weak_on_examination(&alssim::model::Params::default()),
+        );
         assert!(
             matches!(category, Some(ElEscorial::Definite | ElEscorial::Probable)),
             "{category:?}"

@@ -17,10 +17,13 @@
 //! counts the four regions (bulbar, cervical, thoracic, lumbosacral) with signs of upper and
 //! lower motor-neuron degeneration: definite with three or more, probable with two, possible
 //! with one, and laboratory-supported probable with one clinically and a second by needle
-//! electromyography. [`el_escorial`] estimates it from a rated visit: a region is clinically
-//! involved when an item it serves is rated below 4 (bulbar: speech, salivation, swallowing;
-//! cervical: handwriting, cutting food, dressing and hygiene; thoracic: the respiratory items;
-//! lumbosacral: walking, climbing stairs), and involved by electromyography when at least
+//! electromyography. [`el_escorial`] estimates it from a visit: a region is clinically
+//! involved when it is weak on examination, that is when its functional motor units have fallen
+//! to the level at which weakness is first noticed (the onset threshold of motor capacity, which
+//! a neurologist finds on examination whether or not the patient has noticed it there), or when
+//! an item it serves is rated below 4 (bulbar: speech, salivation, swallowing; cervical:
+//! handwriting, cutting food, dressing and hygiene; thoracic: the respiratory items;
+//! lumbosacral: walking, climbing stairs); it is involved by electromyography when at least
 //! [`EMG_DETECTABLE_LOSS`] of its motor units are lost or denervated. The model does not
 //! separate upper from lower motor neurons, so a clinically involved region counts as showing
 //! both, and the rostro-caudal condition of "probable" is not checked.
@@ -72,18 +75,22 @@ impl ElEscorial {
 /// Items serving each El Escorial region (bulbar, cervical, thoracic, lumbosacral).
 const EL_ESCORIAL_ITEMS: [&[usize]; N_REGIONS] = [&[0, 1, 2], &[3, 4, 5], &[9, 10, 11], &[7, 8]];
 
-/// El Escorial category of a rated visit (`None` when no region is clinically involved):
-/// `items` are the rated ALSFRS-R items, `regional` the model's regional quantities at the
-/// visit in blocks of [`REGION_REPORTED`] per region (as a visit records them).
-pub fn el_escorial(items: &[u8; N_ITEMS], regional: &[f32]) -> Option<ElEscorial> {
-    let clinical: [bool; N_REGIONS] =
-        std::array::from_fn(|r| EL_ESCORIAL_ITEMS[r].iter().any(|&k| items[k] < 4));
-    let emg: [bool; N_REGIONS] = std::array::from_fn(|r| {
+/// El Escorial category of a visit (`None` when no region is clinically involved): `items`
+/// are the rated ALSFRS-R items, `regional` the model's regional quantities at the visit in
+/// blocks of [`REGION_REPORTED`] per region (as a visit records them), and `weak` the
+/// functional fraction of motor units at which a region becomes weak on examination (for a
+/// patient's parameters: `Reserve::functional_at(onset_capacity)`).
+pub fn el_escorial(items: &[u8; N_ITEMS], regional: &[f32], weak: f64) -> Option<ElEscorial> {
+    let functional = |r: usize| {
         let block = &regional[r * REGION_REPORTED..(r + 1) * REGION_REPORTED];
-        let alive = f64::from(block[RegionVar::Neurons as usize]);
-        let denervated = f64::from(block[RegionVar::Dysfunctional as usize]);
-        alive - denervated <= 1.0 - EMG_DETECTABLE_LOSS
+        f64::from(block[RegionVar::Neurons as usize])
+            - f64::from(block[RegionVar::Dysfunctional as usize])
+    };
+    let clinical: [bool; N_REGIONS] = std::array::from_fn(|r| {
+        functional(r) <= weak || EL_ESCORIAL_ITEMS[r].iter().any(|&k| items[k] < 4)
     });
+    let emg: [bool; N_REGIONS] =
+        std::array::from_fn(|r| functional(r) <= 1.0 - EMG_DETECTABLE_LOSS);
     let n_clinical = clinical.iter().filter(|&&c| c).count();
     let n_any = (0..N_REGIONS).filter(|&r| clinical[r] || emg[r]).count();
     match n_clinical {
@@ -211,34 +218,55 @@ mod tests {
     fn el_escorial_counts_clinical_regions_and_electromyography_adds_one() {
         let healthy = regional([(1.0, 0.0); N_REGIONS]);
         let mut items = [4u8; N_ITEMS];
-        assert_eq!(el_escorial(&items, &healthy), None);
+        assert_eq!(el_escorial(&items, &healthy, 0.5), None);
         items[3] = 3; // handwriting: cervical
-        assert_eq!(el_escorial(&items, &healthy), Some(ElEscorial::Possible));
+        assert_eq!(
+            el_escorial(&items, &healthy, 0.5),
+            Some(ElEscorial::Possible)
+        );
         // Lumbosacral units 25% lost: denervation on EMG, no weakness yet.
         let emg = regional([(1.0, 0.0), (0.7, 0.0), (1.0, 0.0), (0.75, 0.0)]);
         assert_eq!(
-            el_escorial(&items, &emg),
+            el_escorial(&items, &emg, 0.5),
             Some(ElEscorial::ProbableLaboratorySupported)
         );
         // Denervated units count as lost for EMG; 15% is not enough.
         let denervated = regional([(1.0, 0.0), (0.7, 0.0), (0.95, 0.16), (0.85, 0.0)]);
         assert_eq!(
-            el_escorial(&items, &denervated),
+            el_escorial(&items, &denervated, 0.5),
             Some(ElEscorial::ProbableLaboratorySupported)
         );
         let little = regional([(0.9, 0.0), (0.7, 0.0), (0.95, 0.0), (0.85, 0.0)]);
-        assert_eq!(el_escorial(&items, &little), Some(ElEscorial::Possible));
+        assert_eq!(
+            el_escorial(&items, &little, 0.5),
+            Some(ElEscorial::Possible)
+        );
         items[10] = 3; // orthopnoea: thoracic
-        assert_eq!(el_escorial(&items, &healthy), Some(ElEscorial::Probable));
+        assert_eq!(
+            el_escorial(&items, &healthy, 0.5),
+            Some(ElEscorial::Probable)
+        );
         items[1] = 2; // salivation: bulbar
-        assert_eq!(el_escorial(&items, &healthy), Some(ElEscorial::Definite));
+        assert_eq!(
+            el_escorial(&items, &healthy, 0.5),
+            Some(ElEscorial::Definite)
+        );
         items[8] = 1; // climbing stairs: lumbosacral
-        assert_eq!(el_escorial(&items, &healthy), Some(ElEscorial::Definite));
+        assert_eq!(
+            el_escorial(&items, &healthy, 0.5),
+            Some(ElEscorial::Definite)
+        );
         // Turning in bed serves no single region.
         let mut trunk = [4u8; N_ITEMS];
         trunk[6] = 2;
-        assert_eq!(el_escorial(&trunk, &healthy), None);
+        assert_eq!(el_escorial(&trunk, &healthy, 0.5), None);
         assert!(ElEscorial::Definite > ElEscorial::Probable);
+        // Weak on examination before any item falls: lumbar units down to the threshold.
+        let weak = regional([(1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (0.45, 0.0)]);
+        assert_eq!(
+            el_escorial(&[4; N_ITEMS], &weak, 0.5),
+            Some(ElEscorial::Possible)
+        );
     }
 
     #[test]

@@ -80,6 +80,7 @@ fn first_exclusion(
     baseline: &Observation,
     course: &ArmCourse,
     age: f64,
+    weak: f64,
 ) -> Option<Exclusion> {
     let inside = |x: f64, w: Option<(f64, f64)>| w.is_none_or(|(lo, hi)| x >= lo && x <= hi);
     if !inside(delta_fs(enrollment, baseline, course), e.delta_fs) {
@@ -109,7 +110,8 @@ fn first_exclusion(
         }
     }
     if let Some(accepted) = &e.el_escorial {
-        let category = crate::model::staging::el_escorial(&baseline.items, &baseline.regional);
+        let category =
+            crate::model::staging::el_escorial(&baseline.items, &baseline.regional, weak);
         if !category.is_some_and(|c| accepted.contains(&c)) {
             return Some(Exclusion::ElEscorial);
         }
@@ -157,6 +159,13 @@ fn lead_in<'a>(
         return None;
     }
     Some((end, end.t, Some(-fall / l.months)))
+}
+
+/// The functional fraction of a region's motor units at which it is weak on examination: where
+/// its motor capacity falls to the onset threshold.
+pub fn weak_on_examination(p: &crate::model::Params) -> f64 {
+    crate::model::neurons::Reserve::new(p.reinnervation_capacity, p.reserve_corner)
+        .functional_at(p.onset_capacity)
 }
 
 /// Whether patient `index` of a population with master seed `seed` takes a background
@@ -238,6 +247,7 @@ pub fn eligible_pool<'a>(
                     baseline,
                     course,
                     draw.covariates.age_years,
+                    weak_on_examination(&draw.params),
                 ) {
                     Some(x) => Err(x),
                     None => lead_in(design, baseline, course).ok_or(Exclusion::LeadIn),
