@@ -306,10 +306,12 @@ impl PatientModel {
     /// The model is autonomous: time enters only through breakpoints of the modulation, which
     /// the solver handles by integrating piecewise.
     pub fn rhs(&self, y: &State, dy: &mut State, m: &Modulation) {
-        let bulbar_capacity = self.reserve.capacity(self.functional(y, Region::Bulbar));
+        // Each region's motor capacity, computed once: the reserve curve is the costliest part of
+        // an evaluation.
+        let capacity = self.capacities(y);
         let metabolic = oxidative::metabolic_stress(
             self.params.metabolic_stress_gain * m.metabolic_stress,
-            bulbar_capacity,
+            capacity[Region::Bulbar.index()],
         );
         let mut weighted_damage = 0.0;
         let aggregates = Self::aggregates(y);
@@ -368,7 +370,7 @@ impl PatientModel {
             // grown by reinnervation (capacity / functional fraction), and the ageing loss.
             let functional = (n - dys).max(0.0);
             let arbor = if functional > 1e-12 {
-                self.reserve.capacity(functional) / functional
+                capacity[region.index()] / functional
             } else {
                 1.0
             };
