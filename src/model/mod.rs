@@ -42,6 +42,7 @@ pub mod patient;
 pub mod readout;
 pub mod reference;
 pub mod staging;
+pub mod tables;
 
 pub use layout::{
     DIM, GlobalVar, N_REGIONS, REGION_REPORTED, REGION_VARS, Region, RegionVar, State,
@@ -50,6 +51,8 @@ pub use modulation::{Compensation, Direction, Modulation, ModulationLaw, Slot, T
 pub use params::{PARAMETERS, Param, ParamError, ParamInfo, ParamRuleError, Params};
 pub use patient::{CovariateError, Covariates, Genotype, Proteinopathy, Sex};
 pub use readout::Readout;
+
+use std::sync::Arc;
 
 use aggregation::AggregationRates;
 use excitotoxicity::GlutamateRates;
@@ -69,6 +72,8 @@ pub struct PatientModel {
     glu: GlutamateRates,
     hazard: HazardRates,
     reserve: Reserve,
+    /// Graded vulnerability `N^γ`, tabulated unless `γ` is 0 or 1.
+    grade: Option<Arc<tables::Power>>,
     pool_weights: [f64; N_REGIONS],
     nfl_release: f64,
     nfl_elimination: f64,
@@ -149,6 +154,9 @@ impl PatientModel {
                 recovery: p.dysfunction_recovery_rate,
             },
             reserve: Reserve::new(p.reinnervation_capacity, p.reserve_corner),
+            grade: (p.unit_vulnerability_gradient.abs() > 1e-12
+                && (p.unit_vulnerability_gradient - 1.0).abs() > 1e-12)
+                .then(|| tables::Power::shared(p.unit_vulnerability_gradient)),
             pool_weights: Region::ALL.map(|r| p.pool_weight(r)),
             nfl_release: p.nfl_release,
             nfl_elimination: std::f64::consts::LN_2 / p.nfl_half_life,
@@ -346,7 +354,11 @@ impl PatientModel {
                     m.death_hazard,
                     m.excitotoxic_sensitivity,
                 );
-            let (d_alive, d_dys, failing) = neurons::rates(&self.hazard, n, dys, phi);
+            let grade = match &self.grade {
+                Some(power) => power.eval(n.max(0.0)),
+                None => neurons::graded(n, self.hazard.gradient),
+            };
+            let (d_alive, d_dys, failing) = neurons::rates_graded(&self.hazard, grade, n, dys, phi);
             dy[region.neurons()] = d_alive;
             dy[region.dysfunctional()] = d_dys;
             // Microglia sense unit failure and death (debris, damage signals).

@@ -46,6 +46,10 @@
 //!
 //! a smooth `min(1, E·F)` with corner sharpness `m = reserve_corner`, scaled so `C(1) = 1`.
 
+use std::sync::Arc;
+
+use super::tables::ReserveTable;
+
 /// Weights of the damage terms in the drive.
 #[derive(Debug, Clone, Copy)]
 pub struct HazardRates {
@@ -131,50 +135,70 @@ pub fn graded(alive: f64, gradient: f64) -> f64 {
 /// returns the rate at which functional units fail (axonal damage, the NfL source).
 #[inline]
 pub fn rates(k: &HazardRates, alive: f64, dysfunctional: f64, phi: f64) -> (f64, f64, f64) {
+    rates_graded(k, graded(alive, k.gradient), alive, dysfunctional, phi)
+}
+
+/// [`rates`] with graded vulnerability `N^γ` already evaluated (`grade`).
+#[inline]
+pub fn rates_graded(
+    k: &HazardRates,
+    grade: f64,
+    alive: f64,
+    dysfunctional: f64,
+    phi: f64,
+) -> (f64, f64, f64) {
     let functional = (alive - dysfunctional).max(0.0);
-    let failing = phi * graded(alive, k.gradient) * functional;
+    let failing = phi * grade * functional;
     let d_alive = -k.baseline * alive - k.dysfunction_death * dysfunctional;
     let d_dys = failing - (k.recovery + k.dysfunction_death + k.baseline) * dysfunctional;
     (d_alive, d_dys, failing)
 }
 
 /// Reserve curve: motor capacity of a region from its functional fraction of units.
-#[derive(Debug, Clone, Copy)]
+///
+/// The default corner (4) is evaluated in closed form with multiplications and square roots;
+/// any other corner from a shared table ([`super::tables::ReserveTable`], error below 1e-9).
+#[derive(Debug, Clone)]
 pub struct Reserve {
     /// Largest enlargement of surviving units `E`.
     pub capacity: f64,
     /// Corner sharpness `m`.
     pub corner: f64,
     scale: f64,
-    integer_corner: Option<i32>,
+    table: Option<Arc<ReserveTable>>,
 }
 
 impl Reserve {
     /// The reserve curve with reinnervation capacity `E ≥ 1` and corner sharpness `m`.
     pub fn new(capacity: f64, corner: f64) -> Self {
-        let integer_corner =
-            (corner.fract().abs() < 1e-12 && corner.abs() < 64.0).then_some(corner as i32);
         let mut r = Reserve {
             capacity,
             corner,
             scale: 1.0,
-            integer_corner,
+            table: None,
         };
         r.scale = 1.0 / r.raw(1.0);
+        if !r.corner_is_four() && corner >= 2.0 {
+            r.table = Some(ReserveTable::shared(capacity, corner, r.scale));
+        }
         r
     }
 
+    /// Whether the corner is 4, evaluated with square roots.
+    #[inline]
+    fn corner_is_four(&self) -> bool {
+        (self.corner - 4.0).abs() < 1e-12
+    }
+
+    /// The closed form, unscaled.
     #[inline]
     fn raw(&self, functional: f64) -> f64 {
         let u = self.capacity * functional.clamp(0.0, 1.0);
-        let root = match self.integer_corner {
-            // The default corner, as multiplications and two square roots.
-            Some(4) => {
-                let u2 = u * u;
-                (1.0 + u2 * u2).sqrt().sqrt()
-            }
-            Some(k) => (1.0 + u.powi(k)).powf(1.0 / self.corner),
-            None => (1.0 + u.powf(self.corner)).powf(1.0 / self.corner),
+        let root = if self.corner_is_four() {
+            let u2 = u * u;
+            (1.0 + u2 * u2).sqrt().sqrt()
+        } else {
+            (1.0 + u.powf(self.corner)).powf(1.0 / self.corner)
         };
         u / root
     }
@@ -182,6 +206,14 @@ impl Reserve {
     /// Motor capacity `C(F)` in [0, 1].
     #[inline]
     pub fn capacity(&self, functional: f64) -> f64 {
+        match &self.table {
+            Some(t) => t.eval(functional.clamp(0.0, 1.0)).min(1.0),
+            None => (self.raw(functional) * self.scale).min(1.0),
+        }
+    }
+
+    /// Motor capacity from the closed form (what the table approximates).
+    pub fn capacity_exact(&self, functional: f64) -> f64 {
         (self.raw(functional) * self.scale).min(1.0)
     }
 
