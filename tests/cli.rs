@@ -1,24 +1,7 @@
 //! The `alssim` binary, run as a user would.
 
-use assert_cmd::Command;
-
-fn alssim() -> Command {
-    let mut cmd = Command::cargo_bin("alssim").unwrap();
-    // User mistakes must never print a backtrace, even when the environment asks for one.
-    cmd.env("RUST_BACKTRACE", "1");
-    cmd
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = alssim()
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap()
-}
+mod common;
+use common::{alssim, stdout_of};
 
 #[test]
 fn simulate_prints_a_plausible_monthly_table() {

@@ -2,14 +2,9 @@
 //! what a run may cost: 0 success, 1 the run failed, 2 bad usage or invalid input, 3 a hard
 //! validation target missed. Every error is one message on stderr, never a backtrace.
 
-use assert_cmd::Command;
 use std::path::Path;
-
-fn alssim() -> Command {
-    let mut cmd = Command::cargo_bin("alssim").unwrap();
-    cmd.env("RUST_BACKTRACE", "1");
-    cmd
-}
+mod common;
+use common::alssim;
 
 /// Runs `args` in `dir`, asserts the exit code and that stderr has no backtrace and no panic,
 /// and returns (stdout, stderr).

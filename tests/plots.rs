@@ -17,6 +17,8 @@ use assert_cmd::Command;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+mod common;
+use common::png_size;
 
 /// A small natural-history cohort, simulated once for all tests.
 fn cohort() -> &'static [Outcome] {
@@ -43,23 +45,6 @@ fn folder(tag: &str) -> (Option<tempfile::TempDir>, PathBuf) {
             (Some(t), dir)
         }
     }
-}
-
-/// Width and height from the IHDR chunk of a PNG file, after checking the signature.
-fn png_size(path: &Path) -> (u32, u32) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(bytes.len() > 33, "{} is too short", path.display());
-    assert_eq!(
-        &bytes[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "{} is not a PNG",
-        path.display()
-    );
-    assert_eq!(&bytes[12..16], b"IHDR", "{}: no IHDR chunk", path.display());
-    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
-    // The file ends with the IEND chunk, so it was written whole.
-    assert_eq!(&bytes[bytes.len() - 8..bytes.len() - 4], b"IEND");
-    (be(16), be(20))
 }
 
 /// Distinct RGB colours in a raw RGB buffer.

@@ -1,13 +1,8 @@
 //! Figures and report.html written by `alssim run` and `alssim plot`.
 
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
-
-fn alssim() -> Command {
-    let mut c = Command::cargo_bin("alssim").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+mod common;
+use common::{alssim_at_root, png_size};
 
 fn run(scenario: &str, out: &Path, extra: &[&str]) {
     let mut args = vec![
@@ -20,22 +15,8 @@ fn run(scenario: &str, out: &Path, extra: &[&str]) {
         out.display().to_string(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
-    let o = alssim().args(&args).output().unwrap();
+    let o = alssim_at_root().args(&args).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
-fn png_size(path: &Path) -> (u32, u32) {
-    let b = std::fs::read(path).unwrap();
-    assert_eq!(
-        &b[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "{} is not a PNG",
-        path.display()
-    );
-    assert_eq!(&b[12..16], b"IHDR");
-    let w = u32::from_be_bytes(b[16..20].try_into().unwrap());
-    let h = u32::from_be_bytes(b[20..24].try_into().unwrap());
-    (w, h)
 }
 
 /// Figures expected for a scenario with the arms `names`, with a text each SVG must contain.
@@ -246,7 +227,7 @@ fn plot_redraws_from_an_existing_folder() {
     run("trial-like", &out, &[]);
     std::fs::remove_file(out.join("survival.png")).unwrap();
     std::fs::remove_file(out.join("report.html")).unwrap();
-    let o = alssim()
+    let o = alssim_at_root()
         .args(["plot", out.to_str().unwrap()])
         .output()
         .unwrap();
@@ -256,7 +237,7 @@ fn plot_redraws_from_an_existing_folder() {
 
     std::fs::remove_file(out.join("nfl.png")).unwrap();
     std::fs::remove_file(out.join("nfl.svg")).unwrap();
-    let o = alssim()
+    let o = alssim_at_root()
         .args([
             "plot",
             out.to_str().unwrap(),
@@ -283,13 +264,13 @@ fn plot_redraws_from_an_existing_folder() {
 #[test]
 fn plot_refuses_a_folder_without_results_and_unknown_figures() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = alssim()
+    let o = alssim_at_root()
         .args(["plot", tmp.path().to_str().unwrap()])
         .output()
         .unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("manifest.json"));
-    let o = alssim()
+    let o = alssim_at_root()
         .args(["plot", tmp.path().to_str().unwrap(), "--only", "nothing"])
         .output()
         .unwrap();
@@ -327,7 +308,7 @@ fn shards_skip_figures_and_merge_draws_them() {
         assert!(!p.join("report.html").exists());
     }
     let merged = tmp.path().join("merged");
-    let o = alssim()
+    let o = alssim_at_root()
         .args([
             "merge",
             parts[0].to_str().unwrap(),
@@ -354,7 +335,7 @@ fn trajectories_add_the_fan_against_the_other_time_origin() {
         for f in ["alsfrs_fan_onset.png", "domains.png"] {
             let _ = std::fs::remove_file(out.join(f));
         }
-        let o = alssim()
+        let o = alssim_at_root()
             .args([
                 "plot",
                 out.to_str().unwrap(),
@@ -374,7 +355,7 @@ fn trajectories_add_the_fan_against_the_other_time_origin() {
         assert_eq!(out.join("domains.png").exists(), only == "domains");
     }
     // The old names of the four domain figures are refused.
-    let o = alssim()
+    let o = alssim_at_root()
         .args(["plot", out.to_str().unwrap(), "--only", "domain_bulbar"])
         .output()
         .unwrap();
@@ -392,7 +373,7 @@ fn trajectories_add_the_fan_against_the_other_time_origin() {
     )
     .unwrap();
     let out = tmp.path().join("nh-onset");
-    let o = alssim()
+    let o = alssim_at_root()
         .arg("run")
         .arg(&scenario)
         .args(["--patients", "120", "--quiet", "--trajectories", "--out"])
@@ -429,7 +410,7 @@ fn plot_names_the_file_row_and_column_of_a_cell_that_does_not_read() {
     cells[column] = "soon";
     lines[3] = cells.join(",");
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let o = alssim()
+    let o = alssim_at_root()
         .args(["plot", out.to_str().unwrap()])
         .output()
         .unwrap();
@@ -456,7 +437,7 @@ fn plot_reads_a_manifest_written_before_arms_description_and_visit_origin() {
         m.as_object_mut().unwrap().remove(key).unwrap();
     }
     std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
-    let o = alssim()
+    let o = alssim_at_root()
         .args(["plot", old.to_str().unwrap()])
         .output()
         .unwrap();

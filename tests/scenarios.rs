@@ -5,12 +5,9 @@
 use alssim::cohort::{self, Outcome};
 use alssim::model::{Genotype, Region};
 use alssim::scenario::{self, Scenario};
-use assert_cmd::Command;
 use std::path::{Path, PathBuf};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{alssim, root};
 
 /// Every `.toml` file in `scenarios/`, sorted.
 fn scenario_files() -> Vec<PathBuf> {
@@ -54,10 +51,6 @@ fn leaf_paths(value: &toml::Value, prefix: &str, out: &mut Vec<String>) {
         }
         _ => out.push(prefix.to_string()),
     }
-}
-
-fn alssim() -> Command {
-    Command::cargo_bin("alssim").unwrap()
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! `alssim sensitivity` end to end.
 
 use alssim::calibrate::sensitivity::{MorrisDesign, morris, ranks};
-use assert_cmd::Command;
+mod common;
+use common::alssim;
 
 const TOL: f64 = 1e-12;
 
@@ -138,12 +139,6 @@ fn failed_evaluations_drop_only_the_effects_they_touch() {
     for e in &result.summary[1] {
         assert!(e.n_effects == 0 || e.mu_star.is_finite());
     }
-}
-
-fn alssim() -> Command {
-    let mut c = Command::cargo_bin("alssim").unwrap();
-    c.env("RUST_BACKTRACE", "1");
-    c
 }
 
 #[test]

@@ -5,21 +5,10 @@
 use alssim::model::Param;
 use alssim::scenario::{self, Scenario};
 use alssim::therapy::{Drug, Status, library};
-use assert_cmd::Command;
 use std::collections::HashMap;
 use std::path::Path;
-
-fn alssim() -> Command {
-    let mut cmd = Command::cargo_bin("alssim").unwrap();
-    // User mistakes must never print a backtrace, even when the environment asks for one.
-    cmd.env("RUST_BACKTRACE", "1");
-    cmd
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = alssim().args(args).assert().success();
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
-}
+mod common;
+use common::{alssim, stdout_of};
 
 /// Runs and returns (exit code, stderr).
 fn failure_of(args: &[&str]) -> (i32, String) {

@@ -7,8 +7,9 @@
 //! the changed `.snap` files.
 
 use alssim::scenario::{self, ScenarioError};
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+mod common;
+use common::{alssim_at_root, root};
 
 const BAD: &str = "tests/fixtures/bad";
 
@@ -30,10 +31,6 @@ const FIXTURES: &[(&str, usize)] = &[
     ("wrong-types", 12),
 ];
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn relative(name: &str) -> String {
     format!("{BAD}/{name}.toml")
 }
@@ -48,12 +45,6 @@ fn diagnose(name: &str) -> ScenarioError {
         Ok(s) => panic!("{name} validated: {s:?}"),
         Err(e) => e,
     }
-}
-
-fn alssim() -> Command {
-    let mut cmd = Command::cargo_bin("alssim").unwrap();
-    cmd.current_dir(root());
-    cmd
 }
 
 fn good_files() -> Vec<PathBuf> {
@@ -185,7 +176,10 @@ fn diagnostics_point_into_the_file_in_file_order() {
 #[test]
 fn check_exits_2_for_each_bad_file_with_the_same_report() {
     for &(name, _) in FIXTURES {
-        let out = alssim().args(["check", &relative(name)]).assert().code(2);
+        let out = alssim_at_root()
+            .args(["check", &relative(name)])
+            .assert()
+            .code(2);
         let out = out.get_output();
         assert!(out.stdout.is_empty(), "{name}");
         let stderr = String::from_utf8(out.stderr.clone()).unwrap();
@@ -196,7 +190,7 @@ fn check_exits_2_for_each_bad_file_with_the_same_report() {
 #[test]
 fn check_exits_0_for_every_good_file() {
     let files = good_files();
-    let out = alssim().arg("check").args(&files).assert().code(0);
+    let out = alssim_at_root().arg("check").args(&files).assert().code(0);
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert_eq!(stdout.lines().count(), files.len(), "{stdout}");
     assert!(
@@ -207,7 +201,7 @@ fn check_exits_0_for_every_good_file() {
 
 #[test]
 fn check_exits_2_for_a_missing_file_among_valid_and_invalid_ones() {
-    let out = alssim()
+    let out = alssim_at_root()
         .args(["check", "tests/fixtures/no-such-file.toml"])
         .assert()
         .code(2);
@@ -217,7 +211,7 @@ fn check_exits_2_for_a_missing_file_among_valid_and_invalid_ones() {
         "{stderr}"
     );
     // The valid and invalid files are still checked.
-    let out = alssim()
+    let out = alssim_at_root()
         .args([
             "check",
             "scenarios/natural-history.toml",
@@ -233,7 +227,7 @@ fn check_exits_2_for_a_missing_file_among_valid_and_invalid_ones() {
 
 #[test]
 fn check_exits_2_when_one_of_several_files_is_invalid() {
-    alssim()
+    alssim_at_root()
         .args([
             "check",
             "scenarios/natural-history.toml",
@@ -255,7 +249,7 @@ fn show_and_run_refuse_a_bad_file_with_its_report() {
             dir.path().join("r").display().to_string(),
         ],
     ] {
-        let out = alssim().args(&cmd).assert().code(2);
+        let out = alssim_at_root().args(&cmd).assert().code(2);
         let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
         assert!(stderr.contains("unknown drug `riluzol`"), "{stderr}");
         assert!(stderr.contains("has 12 problems"), "{stderr}");
