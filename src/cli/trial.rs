@@ -142,6 +142,42 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(seed) = args.seed {
         s.population.seed = seed;
     }
+    let sizes = sample_sizes(&args, &design)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-trial", s.meta.name)));
+    let staging = Staging::with(
+        &out,
+        Replace {
+            force: args.force,
+            own: Some("trial"),
+        },
+    )?;
+    let threads = super::threads(args.threads);
+    let spec = s.cohort_spec();
+    let arm_names: Vec<String> = spec.arms.iter().map(|a| a.name.clone()).collect();
+    let result = match trial::run_trial(&spec, &design, &sizes, args.replicates as usize, threads) {
+        Err(e @ trial::TrialError::PoolTooSmall { .. }) => {
+            return Err(UsageError(format!("{}: {e}", args.file.display())).into());
+        }
+        r => r?,
+    };
+    write_results(&staging, &args, &s, &design, &arm_names, &sizes, &result)?;
+    staging.commit()?;
+    if args.quiet {
+        crate::outln!("wrote {}", out.display());
+        return Ok(());
+    }
+    let mut text = summary(&args, &s, &design, &arm_names, &sizes, &result);
+    let _ = writeln!(text, "wrote {}", out.display());
+    super::print_out(&text);
+    Ok(())
+}
+
+/// The sample sizes to run, sorted and without repeats (the design's when none are given), with
+/// the total number of randomised patients bounded.
+fn sample_sizes(args: &Args, design: &TrialDesign) -> anyhow::Result<Vec<usize>> {
     let sizes: Vec<usize> = if args.sample_sizes.is_empty() {
         vec![design.sample_size]
     } else {
@@ -164,48 +200,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-trial", s.meta.name)));
-    let staging = Staging::with(
-        &out,
-        Replace {
-            force: args.force,
-            own: Some("trial"),
-        },
-    )?;
-    let threads = super::threads(args.threads);
-    let spec = s.cohort_spec();
-    let arm_names: Vec<String> = spec.arms.iter().map(|a| a.name.clone()).collect();
-    let result = match trial::run_trial(&spec, &design, &sizes, args.replicates as usize, threads) {
-        Err(e @ trial::TrialError::PoolTooSmall { .. }) => {
-            return Err(UsageError(format!("{}: {e}", args.file.display())).into());
-        }
-        r => r?,
-    };
+    Ok(sizes)
+}
+
+/// Writes the tables, the power figure and the report into the staging folder.
+fn write_results(
+    staging: &Staging,
+    args: &Args,
+    s: &scenario::Scenario,
+    design: &TrialDesign,
+    arm_names: &[String],
+    sizes: &[usize],
+    result: &trial::TrialRun,
+) -> anyhow::Result<()> {
     staging.write(
         "trial.csv",
-        trial::output::trial_csv(&result.sizes, &arm_names).as_bytes(),
+        trial::output::trial_csv(&result.sizes, arm_names).as_bytes(),
     )?;
     staging.write(
         "power.csv",
-        trial::output::power_csv(&result.power, &arm_names, args.replicates as usize).as_bytes(),
+        trial::output::power_csv(&result.power, arm_names, args.replicates as usize).as_bytes(),
     )?;
     staging.write("flow.csv", trial::output::flow_csv(&result.flow).as_bytes())?;
     staging.write("trial-patients.csv", result.example_patients.as_bytes())?;
     staging.write("manifest.json", &tool_manifest("trial"))?;
     let mut png = None;
     if !args.no_plots && sizes.len() > 1 {
-        let figure = power_figure(&result.power, &design, &arm_names, args.replicates);
+        let figure = power_figure(&result.power, design, arm_names, args.replicates);
         figure.save(&staging.path(""), "power", &FigureOptions::default())?;
         png = std::fs::read(staging.path("power.png")).ok();
     }
     let report = alssim::report::trial::report_html(&alssim::report::trial::ReportInput {
         name: &s.meta.name,
         description: &s.meta.description,
-        design: &design,
-        arm_names: &arm_names,
+        design,
+        arm_names,
         flow: &result.flow,
         conduct: &result.example_conduct,
         sizes: &result.sizes,
@@ -214,12 +243,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         seed: s.population.seed,
     });
     staging.write("report.html", report.as_bytes())?;
-    staging.commit()?;
-    if args.quiet {
-        crate::outln!("wrote {}", out.display());
-        return Ok(());
-    }
-    let f = &result.flow;
+    Ok(())
+}
+
+/// The flow of patients, the design and the estimates, as printed on the terminal.
+fn summary(
+    args: &Args,
+    s: &scenario::Scenario,
+    design: &TrialDesign,
+    arm_names: &[String],
+    sizes: &[usize],
+    result: &trial::TrialRun,
+) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
@@ -232,6 +267,49 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         s.population.seed
     );
+    flow_lines(&mut text, args, design, arm_names, sizes, &result.flow);
+    for line in design.describe(arm_names) {
+        let _ = writeln!(text, "{line}");
+    }
+    let _ = writeln!(
+        text,
+        "visits to month {:.1}; primary endpoint {}; α = {}\n",
+        result.last_visit_months,
+        design.primary(),
+        design.alpha
+    );
+    if args.replicates == 1 {
+        estimate_table(&mut text, arm_names, result);
+    } else {
+        power_table(&mut text, arm_names, &result.power);
+    }
+    let _ = writeln!(
+        text,
+        "\nestimates: {}",
+        design
+            .endpoints
+            .iter()
+            .map(|e: &Endpoint| format!("{e}: {}", e.estimate()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let _ = writeln!(
+        text,
+        "paired: the same randomised patients' own course in the arm minus their own course in \
+         the control (ALSFRS-R endpoints), which a real trial cannot see"
+    );
+    text
+}
+
+/// The flow line, and a note when the eligible pool is too small for independent trials.
+fn flow_lines(
+    text: &mut String,
+    args: &Args,
+    design: &TrialDesign,
+    arm_names: &[String],
+    sizes: &[usize],
+    f: &trial::Flow,
+) {
     let failures: u64 = f.screen_failures.iter().map(|x| x.1).sum();
     let excluded: u64 = f.excluded.iter().map(|x| x.1).sum();
     let _ = writeln!(
@@ -251,7 +329,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         design
             .allocation
             .iter()
-            .zip(&arm_names)
+            .zip(arm_names)
             .map(|(a, n)| format!("{n} {a}"))
             .collect::<Vec<_>>()
             .join(" : ")
@@ -267,76 +345,53 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             design.pool_size()
         );
     }
-    for line in design.describe(&arm_names) {
-        let _ = writeln!(text, "{line}");
-    }
+}
+
+/// One trial: each endpoint's estimate with its interval and p-value.
+fn estimate_table(text: &mut String, arm_names: &[String], result: &trial::TrialRun) {
     let _ = writeln!(
         text,
-        "visits to month {:.1}; primary endpoint {}; α = {}\n",
-        result.last_visit_months,
-        design.primary(),
-        design.alpha
+        "{:<14} {:<22} {:>10} {:>22} {:>9} {:>6} {:>10}",
+        "endpoint", "comparison", "estimate", "95% CI", "p", "n", "paired"
     );
-    if args.replicates == 1 {
+    for x in result
+        .sizes
+        .iter()
+        .flat_map(|s| s.replicates.iter().flatten())
+    {
         let _ = writeln!(
             text,
             "{:<14} {:<22} {:>10} {:>22} {:>9} {:>6} {:>10}",
-            "endpoint", "comparison", "estimate", "95% CI", "p", "n", "paired"
+            x.endpoint.name(),
+            format!("{} vs {}", arm_names[x.arm], arm_names[0]),
+            fmt(x.estimate),
+            format!("{} to {}", fmt(x.lower), fmt(x.upper)),
+            fmt(x.p),
+            x.n,
+            fmt(x.paired)
         );
-        for x in result
-            .sizes
-            .iter()
-            .flat_map(|s| s.replicates.iter().flatten())
-        {
-            let _ = writeln!(
-                text,
-                "{:<14} {:<22} {:>10} {:>22} {:>9} {:>6} {:>10}",
-                x.endpoint.name(),
-                format!("{} vs {}", arm_names[x.arm], arm_names[0]),
-                fmt(x.estimate),
-                format!("{} to {}", fmt(x.lower), fmt(x.upper)),
-                fmt(x.p),
-                x.n,
-                fmt(x.paired)
-            );
-        }
-    } else {
+    }
+}
+
+/// Several trials: the share significant at each sample size.
+fn power_table(text: &mut String, arm_names: &[String], power: &[Power]) {
+    let _ = writeln!(
+        text,
+        "{:<14} {:<22} {:>7} {:>8} {:>16} {:>12} {:>10} {:>10}",
+        "endpoint", "comparison", "size", "power", "95% CI", "mean est.", "sd", "paired"
+    );
+    for p in power {
         let _ = writeln!(
             text,
             "{:<14} {:<22} {:>7} {:>8} {:>16} {:>12} {:>10} {:>10}",
-            "endpoint", "comparison", "size", "power", "95% CI", "mean est.", "sd", "paired"
+            p.endpoint.name(),
+            format!("{} vs {}", arm_names[p.arm], arm_names[0]),
+            p.sample_size,
+            fmt(p.power),
+            format!("{} to {}", fmt(p.power_ci.0), fmt(p.power_ci.1)),
+            fmt(p.estimate_mean),
+            fmt(p.estimate_sd),
+            fmt(p.paired_mean)
         );
-        for p in &result.power {
-            let _ = writeln!(
-                text,
-                "{:<14} {:<22} {:>7} {:>8} {:>16} {:>12} {:>10} {:>10}",
-                p.endpoint.name(),
-                format!("{} vs {}", arm_names[p.arm], arm_names[0]),
-                p.sample_size,
-                fmt(p.power),
-                format!("{} to {}", fmt(p.power_ci.0), fmt(p.power_ci.1)),
-                fmt(p.estimate_mean),
-                fmt(p.estimate_sd),
-                fmt(p.paired_mean)
-            );
-        }
     }
-    let _ = writeln!(
-        text,
-        "\nestimates: {}",
-        design
-            .endpoints
-            .iter()
-            .map(|e: &Endpoint| format!("{e}: {}", e.estimate()))
-            .collect::<Vec<_>>()
-            .join("; ")
-    );
-    let _ = writeln!(
-        text,
-        "paired: the same randomised patients' own course in the arm minus their own course in \
-         the control (ALSFRS-R endpoints), which a real trial cannot see\nwrote {}",
-        out.display()
-    );
-    super::print_out(&text);
-    Ok(())
 }
