@@ -619,73 +619,21 @@ fn effect_histogram(title: String, x: &str, d: &Differences, subtitle: String) -
 /// Every figure the data allows, in report order; the second list says what was left out
 /// and why.
 pub fn figures(data: &ResultData, est: &Estimates) -> (Vec<NamedFigure>, Vec<String>) {
-    let mut out = Vec::new();
-    let mut notes = Vec::new();
-    let mut push = |name: &str, group: &str, caption: String, figure: Option<Figure>| {
-        if let Some(figure) = figure {
-            out.push(NamedFigure {
-                name: name.into(),
-                group: group.into(),
-                caption,
-                figure,
-            });
-        }
-    };
+    let mut g = Gallery::default();
     let t = time_axis(data).label.to_lowercase();
     if data.summary.is_empty() {
-        notes.push(
+        g.notes.push(
             "summary.csv was not written: no ALSFRS-R, domain, NfL, FVC or mechanism figures."
                 .into(),
         );
     } else {
-        push(
-            "alsfrs_fan",
-            "alsfrs_fan",
-            format!(
-                "Rated ALSFRS-R total against {t}: median per arm with the middle 50% and 90% of patients alive."
-            ),
-            quantile_chart(
-                data,
-                est,
-                "ALSFRS-R total",
-                "alsfrs_r",
-                Axis::new("ALSFRS-R total (points, 0-48)")
-                    .range(0.0, 48.0)
-                    .tick_step(6.0),
-                true,
-            ),
-        );
-        let other = other_origin(data);
-        if data.visits.is_none() {
-            notes.push(format!(
-                "ALSFRS-R against months since {other} needs every patient's rated visits: run with --trajectories to draw alsfrs_fan_{other}."
-            ));
-        } else if data.patients.is_empty() {
-            notes.push(format!(
-                "patients.csv was not written: no ALSFRS-R figure against months since {other}."
-            ));
-        }
-        push(
-            &format!("alsfrs_fan_{other}"),
-            "alsfrs_fan",
-            format!(
-                "Rated ALSFRS-R total against months since {other}, from trajectories.parquet: median per arm with the middle 50% and 90% of the patients with a visit in each bin of months."
-            ),
-            other_origin_fan(data, est),
-        );
-        push(
-            "domains",
-            "domains",
-            format!(
-                "The four ALSFRS-R domain subscores (bulbar, fine motor, gross motor, respiratory; 0-12 points each) against {t}: median per arm with the middle 50% of patients alive."
-            ),
-            domains_figure(data, est),
-        );
+        function_figures(&mut g, data, est, &t);
     }
     if data.patients.is_empty() {
-        notes.push("patients.csv was not written: no survival or treatment-effect figures.".into());
+        g.notes
+            .push("patients.csv was not written: no survival or treatment-effect figures.".into());
     } else {
-        push(
+        g.push(
             "survival",
             "survival",
             "Kaplan-Meier estimate of tracheostomy-free survival from enrollment per arm, with 95% confidence band, censoring marks and numbers at risk.".into(),
@@ -693,123 +641,200 @@ pub fn figures(data: &ResultData, est: &Estimates) -> (Vec<NamedFigure>, Vec<Str
         );
     }
     if !data.summary.is_empty() {
-        push(
-            "nfl",
-            "nfl",
-            format!(
-                "Serum neurofilament light against {t}: median per arm with the middle 50% of patients alive."
-            ),
-            quantile_chart(
-                data,
-                est,
-                "Serum NfL",
-                "nfl_pg_ml",
-                Axis::new("Serum NfL (pg/mL)"),
-                false,
-            ),
-        );
-        push(
-            "fvc",
-            "fvc",
-            format!(
-                "Forced vital capacity against {t}: median per arm with the middle 50% of patients alive."
-            ),
-            quantile_chart(
-                data,
-                est,
-                "Forced vital capacity",
-                "fvc_pct",
-                Axis::new("FVC (% predicted)"),
-                false,
-            ),
-        );
-        for (state, title, y) in STATES {
-            push(
-                &format!("mechanisms_{state}"),
-                "mechanisms",
-                if data.arms.len() > 1 {
-                    format!(
-                        "{title}: mean model state over the four regions against {t}, one line per arm."
-                    )
-                } else {
-                    format!("{title}: mean model state in each of the four regions against {t}.")
-                },
-                mechanism_figure(data, est, state, title, y),
-            );
-        }
-    }
-    if !data.summary.is_empty() {
-        push(
-            "drug_effects",
-            "drug_effects",
-            format!(
-                "Effective drug effect against {t}: the mean change of each mechanism target that a therapy moves, per arm (resistance shows as a waning effect)."
-            ),
-            drug_effect_figure(data, est),
-        );
+        state_figures(&mut g, data, est, &t);
     }
     if data.arms.len() < 2 {
-        notes.push("One arm only: no treatment-effect figure (it compares arms).".into());
+        g.notes
+            .push("One arm only: no treatment-effect figure (it compares arms).".into());
     } else {
-        let m = EFFECT_MONTH;
-        for e in &est.effects {
-            let (arm, first) = (&e.arm, &e.control);
-            let suffix = if data.arms.len() > 2 {
-                format!("_{}", sanitize(arm))
-            } else {
-                String::new()
-            };
-            let why = |d: &Differences| {
-                if d.all_zero {
-                    format!(
-                        "All {} paired differences are zero: without therapy both arms are the same patients.",
-                        d.values.len()
-                    )
-                } else {
-                    format!("{} patients enrolled in both arms.", d.values.len())
-                }
-            };
-            push(
-                &format!("treatment_effects{suffix}"),
-                "treatment_effects",
-                format!(
-                    "Per-patient survival months gained in arm {arm} over arm {first} (same patient index): death or end of follow-up."
-                ),
-                Some(effect_histogram(
-                    format!("Survival gained, {arm} vs {first}: {}", data.name()),
-                    "Tracheostomy-free survival gained (months)",
-                    &e.survival,
-                    why(&e.survival),
-                )),
-            );
-            let source = if e.projected {
-                format!(
-                    "ALSFRS-R at {m} months projected as baseline + {m} x slope (no trajectories.parquet). "
-                )
-            } else {
-                format!("Rated ALSFRS-R at the month-{m} visit. ")
-            };
-            push(
-                &format!("treatment_effects_alsfrs{suffix}"),
-                "treatment_effects",
-                format!(
-                    "Per-patient difference in ALSFRS-R at {m} months, arm {arm} minus arm {first}, patients alive at {m} months in both arms."
-                ),
-                Some(effect_histogram(
-                    format!("ALSFRS-R at {m} months, {arm} vs {first}: {}", data.name()),
-                    &format!("Difference in ALSFRS-R total at {m} months (points)"),
-                    &e.alsfrs,
-                    format!("{source}{}", why(&e.alsfrs)),
-                )),
-            );
-            if e.survival.all_zero && e.alsfrs.all_zero {
-                notes.push(format!(
-                    "Every paired treatment effect of arm {arm} against arm {first} is zero (no therapy differs between them)."
-                ));
-            }
+        effect_figures(&mut g, data, est);
+    }
+    (g.figures, g.notes)
+}
+
+/// Figures in the order they are drawn, and notes on the figures that could not be.
+#[derive(Default)]
+struct Gallery {
+    figures: Vec<NamedFigure>,
+    notes: Vec<String>,
+}
+
+impl Gallery {
+    /// Adds a figure when there is one to draw.
+    fn push(&mut self, name: &str, group: &str, caption: String, figure: Option<Figure>) {
+        if let Some(figure) = figure {
+            self.figures.push(NamedFigure {
+                name: name.into(),
+                group: group.into(),
+                caption,
+                figure,
+            });
         }
     }
-    (out, notes)
+}
+
+/// The rated ALSFRS-R against time (both origins) and its domains.
+fn function_figures(g: &mut Gallery, data: &ResultData, est: &Estimates, t: &str) {
+    g.push(
+        "alsfrs_fan",
+        "alsfrs_fan",
+        format!(
+            "Rated ALSFRS-R total against {t}: median per arm with the middle 50% and 90% of patients alive."
+        ),
+        quantile_chart(
+            data,
+            est,
+            "ALSFRS-R total",
+            "alsfrs_r",
+            Axis::new("ALSFRS-R total (points, 0-48)")
+                .range(0.0, 48.0)
+                .tick_step(6.0),
+            true,
+        ),
+    );
+    let other = other_origin(data);
+    if data.visits.is_none() {
+        g.notes.push(format!(
+            "ALSFRS-R against months since {other} needs every patient's rated visits: run with --trajectories to draw alsfrs_fan_{other}."
+        ));
+    } else if data.patients.is_empty() {
+        g.notes.push(format!(
+            "patients.csv was not written: no ALSFRS-R figure against months since {other}."
+        ));
+    }
+    g.push(
+        &format!("alsfrs_fan_{other}"),
+        "alsfrs_fan",
+        format!(
+            "Rated ALSFRS-R total against months since {other}, from trajectories.parquet: median per arm with the middle 50% and 90% of the patients with a visit in each bin of months."
+        ),
+        other_origin_fan(data, est),
+    );
+    g.push(
+        "domains",
+        "domains",
+        format!(
+            "The four ALSFRS-R domain subscores (bulbar, fine motor, gross motor, respiratory; 0-12 points each) against {t}: median per arm with the middle 50% of patients alive."
+        ),
+        domains_figure(data, est),
+    );
+}
+
+/// NfL, FVC, the model's states and the drugs' effects against time.
+fn state_figures(g: &mut Gallery, data: &ResultData, est: &Estimates, t: &str) {
+    g.push(
+        "nfl",
+        "nfl",
+        format!(
+            "Serum neurofilament light against {t}: median per arm with the middle 50% of patients alive."
+        ),
+        quantile_chart(
+            data,
+            est,
+            "Serum NfL",
+            "nfl_pg_ml",
+            Axis::new("Serum NfL (pg/mL)"),
+            false,
+        ),
+    );
+    g.push(
+        "fvc",
+        "fvc",
+        format!(
+            "Forced vital capacity against {t}: median per arm with the middle 50% of patients alive."
+        ),
+        quantile_chart(
+            data,
+            est,
+            "Forced vital capacity",
+            "fvc_pct",
+            Axis::new("FVC (% predicted)"),
+            false,
+        ),
+    );
+    for (state, title, y) in STATES {
+        g.push(
+            &format!("mechanisms_{state}"),
+            "mechanisms",
+            if data.arms.len() > 1 {
+                format!(
+                    "{title}: mean model state over the four regions against {t}, one line per arm."
+                )
+            } else {
+                format!("{title}: mean model state in each of the four regions against {t}.")
+            },
+            mechanism_figure(data, est, state, title, y),
+        );
+    }
+    g.push(
+        "drug_effects",
+        "drug_effects",
+        format!(
+            "Effective drug effect against {t}: the mean change of each mechanism target that a therapy moves, per arm (resistance shows as a waning effect)."
+        ),
+        drug_effect_figure(data, est),
+    );
+}
+
+/// Paired per-patient effects of each arm against the control.
+fn effect_figures(g: &mut Gallery, data: &ResultData, est: &Estimates) {
+    let m = EFFECT_MONTH;
+    for e in &est.effects {
+        let (arm, first) = (&e.arm, &e.control);
+        let suffix = if data.arms.len() > 2 {
+            format!("_{}", sanitize(arm))
+        } else {
+            String::new()
+        };
+        let why = |d: &Differences| {
+            if d.all_zero {
+                format!(
+                    "All {} paired differences are zero: without therapy both arms are the same patients.",
+                    d.values.len()
+                )
+            } else {
+                format!("{} patients enrolled in both arms.", d.values.len())
+            }
+        };
+        g.push(
+        &format!("treatment_effects{suffix}"),
+        "treatment_effects",
+        format!(
+            "Per-patient survival months gained in arm {arm} over arm {first} (same patient index): death or end of follow-up."
+        ),
+        Some(effect_histogram(
+            format!("Survival gained, {arm} vs {first}: {}", data.name()),
+            "Tracheostomy-free survival gained (months)",
+            &e.survival,
+            why(&e.survival),
+        )),
+    );
+        let source = if e.projected {
+            format!(
+                "ALSFRS-R at {m} months projected as baseline + {m} x slope (no trajectories.parquet). "
+            )
+        } else {
+            format!("Rated ALSFRS-R at the month-{m} visit. ")
+        };
+        g.push(
+        &format!("treatment_effects_alsfrs{suffix}"),
+        "treatment_effects",
+        format!(
+            "Per-patient difference in ALSFRS-R at {m} months, arm {arm} minus arm {first}, patients alive at {m} months in both arms."
+        ),
+        Some(effect_histogram(
+            format!("ALSFRS-R at {m} months, {arm} vs {first}: {}", data.name()),
+            &format!("Difference in ALSFRS-R total at {m} months (points)"),
+            &e.alsfrs,
+            format!("{source}{}", why(&e.alsfrs)),
+        )),
+    );
+        if e.survival.all_zero && e.alsfrs.all_zero {
+            g.notes.push(format!(
+            "Every paired treatment effect of arm {arm} against arm {first} is zero (no therapy differs between them)."
+        ));
+        }
+    }
 }
 
 fn sanitize(s: &str) -> String {
