@@ -163,13 +163,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         r => r?,
     };
-    write_results(&staging, &args, &s, &design, &arm_names, &sizes, &result)?;
+    let finished = Finished {
+        args: &args,
+        s: &s,
+        design: &design,
+        arm_names: &arm_names,
+        sizes: &sizes,
+        result: &result,
+    };
+    write_results(&staging, &finished)?;
     staging.commit()?;
     if args.quiet {
         crate::outln!("wrote {}", out.display());
         return Ok(());
     }
-    let mut text = summary(&args, &s, &design, &arm_names, &sizes, &result);
+    let mut text = summary(&finished);
     let _ = writeln!(text, "wrote {}", out.display());
     super::print_out(&text);
     Ok(())
@@ -203,58 +211,63 @@ fn sample_sizes(args: &Args, design: &TrialDesign) -> anyhow::Result<Vec<usize>>
     Ok(sizes)
 }
 
+/// A finished trial run with what it was run from.
+#[derive(Clone, Copy)]
+struct Finished<'a> {
+    args: &'a Args,
+    s: &'a scenario::Scenario,
+    design: &'a TrialDesign,
+    arm_names: &'a [String],
+    sizes: &'a [usize],
+    result: &'a trial::TrialRun,
+}
+
 /// Writes the tables, the power figure and the report into the staging folder.
-fn write_results(
-    staging: &Staging,
-    args: &Args,
-    s: &scenario::Scenario,
-    design: &TrialDesign,
-    arm_names: &[String],
-    sizes: &[usize],
-    result: &trial::TrialRun,
-) -> anyhow::Result<()> {
+fn write_results(staging: &Staging, run: &Finished) -> anyhow::Result<()> {
+    let (names, result) = (run.arm_names, run.result);
     staging.write(
         "trial.csv",
-        trial::output::trial_csv(&result.sizes, arm_names).as_bytes(),
+        trial::output::trial_csv(&result.sizes, names).as_bytes(),
     )?;
     staging.write(
         "power.csv",
-        trial::output::power_csv(&result.power, arm_names, args.replicates as usize).as_bytes(),
+        trial::output::power_csv(&result.power, names, run.args.replicates as usize).as_bytes(),
     )?;
     staging.write("flow.csv", trial::output::flow_csv(&result.flow).as_bytes())?;
     staging.write("trial-patients.csv", result.example_patients.as_bytes())?;
     staging.write("manifest.json", &tool_manifest("trial"))?;
     let mut png = None;
-    if !args.no_plots && sizes.len() > 1 {
-        let figure = power_figure(&result.power, design, arm_names, args.replicates);
+    if !run.args.no_plots && run.sizes.len() > 1 {
+        let figure = power_figure(&result.power, run.design, names, run.args.replicates);
         figure.save(&staging.path(""), "power", &FigureOptions::default())?;
         png = std::fs::read(staging.path("power.png")).ok();
     }
     let report = alssim::report::trial::report_html(&alssim::report::trial::ReportInput {
-        name: &s.meta.name,
-        description: &s.meta.description,
-        design,
-        arm_names,
+        name: &run.s.meta.name,
+        description: &run.s.meta.description,
+        design: run.design,
+        arm_names: names,
         flow: &result.flow,
         conduct: &result.example_conduct,
         sizes: &result.sizes,
         power: &result.power,
         power_png: png.as_deref(),
-        seed: s.population.seed,
+        seed: run.s.population.seed,
     });
     staging.write("report.html", report.as_bytes())?;
     Ok(())
 }
 
 /// The flow of patients, the design and the estimates, as printed on the terminal.
-fn summary(
-    args: &Args,
-    s: &scenario::Scenario,
-    design: &TrialDesign,
-    arm_names: &[String],
-    sizes: &[usize],
-    result: &trial::TrialRun,
-) -> String {
+fn summary(run: &Finished) -> String {
+    let Finished {
+        args,
+        s,
+        design,
+        arm_names,
+        sizes,
+        result,
+    } = *run;
     let mut text = String::new();
     let _ = writeln!(
         text,
