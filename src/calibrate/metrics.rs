@@ -544,9 +544,16 @@ impl<'a> Prepared<'a> {
 
 /// As [`compute`], on a prepared main cohort.
 pub fn compute_prepared(metric: Metric, main: &Prepared, sod1_a4v: &[Outcome]) -> Option<Estimate> {
-    let (outcomes, subj) = (main.outcomes, &main.subj);
+    survival_metric(metric, main, sod1_a4v)
+        .or_else(|| course_metric(metric, main))
+        .or_else(|| spread_metric(metric, main))
+        .or_else(|| population_metric(metric, main))
+}
+
+/// Survival from onset or diagnosis, and hazard ratios.
+fn survival_metric(metric: Metric, main: &Prepared, sod1_a4v: &[Outcome]) -> Option<Estimate> {
+    let subj = &main.subj;
     let all: Vec<&Subject> = subj.iter().collect();
-    let draws: Vec<_> = outcomes.iter().map(|o| o.draw()).collect();
     let e = match metric {
         Metric::MedianSurvivalFromOnset => median_survival(&all),
         Metric::SurvivalFromOnset120 => survival_at(&all, true, 120.0),
@@ -612,23 +619,6 @@ pub fn compute_prepared(metric: Metric, main: &Prepared, sod1_a4v: &[Outcome]) -
             let s = subjects(sod1_a4v);
             median_survival(&s.iter().collect::<Vec<_>>())
         }
-        Metric::SlopeMean24 => mean_estimate(&declines(subj, 24.0, |o| f64::from(o.total()))),
-        Metric::SlopeP97524 => Estimate::point(quantile(
-            &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
-            0.975,
-        )),
-        Metric::SlopeP02524 => Estimate::point(quantile(
-            &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
-            0.025,
-        )),
-        Metric::DeltaFsMedian => Estimate::point(quantile(
-            &sorted(subj.iter().map(|s| s.delta_fs).collect()),
-            0.5,
-        )),
-        Metric::FvcDeclineMean12 => mean_estimate(&declines(subj, 12.0, |o| o.fvc)),
-        Metric::Plateau6 => plateau(subj, 6.0),
-        Metric::Plateau12 => plateau(subj, 12.0),
-        Metric::Plateau18 => plateau(subj, 18.0),
         Metric::MedianSurvivalDfsSlow
         | Metric::MedianSurvivalDfsMid
         | Metric::MedianSurvivalDfsFast => {
@@ -652,6 +642,69 @@ pub fn compute_prepared(metric: Metric, main: &Prepared, sod1_a4v: &[Outcome]) -
                 hi: f64::NAN,
             }
         }
+        _ => return None,
+    };
+    Some(e)
+}
+
+/// The course of function and of NfL: slopes, ΔFS, plateaus, curvature, gains and NfL.
+fn course_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
+    let subj = &main.subj;
+    let e = match metric {
+        Metric::SlopeMean24 => mean_estimate(&declines(subj, 24.0, |o| f64::from(o.total()))),
+        Metric::SlopeP97524 => Estimate::point(quantile(
+            &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
+            0.975,
+        )),
+        Metric::SlopeP02524 => Estimate::point(quantile(
+            &sorted(declines(subj, 24.0, |o| f64::from(o.total()))),
+            0.025,
+        )),
+        Metric::DeltaFsMedian => Estimate::point(quantile(
+            &sorted(subj.iter().map(|s| s.delta_fs).collect()),
+            0.5,
+        )),
+        Metric::FvcDeclineMean12 => mean_estimate(&declines(subj, 12.0, |o| o.fvc)),
+        Metric::Plateau6 => plateau(subj, 6.0),
+        Metric::Plateau12 => plateau(subj, 12.0),
+        Metric::Plateau18 => plateau(subj, 18.0),
+        Metric::AlsfrsQuadraticMean24 => mean_estimate(&curvatures_of(subj, DECLINE_WINDOW)),
+        Metric::SustainedGainShare => {
+            let v: Vec<bool> = subj
+                .iter()
+                .filter_map(|s| sustained_gain(&s.course.visits, 4, 12.0))
+                .collect();
+            share(v.iter().filter(|&&g| g).count(), v.len())
+        }
+        Metric::PositiveIntervalShare => {
+            let v: Vec<bool> = subj
+                .iter()
+                .filter_map(|s| positive_interval(&s.course.visits, 6.0))
+                .collect();
+            share(v.iter().filter(|&&g| g).count(), v.len())
+        }
+        Metric::NflMedianAtDiagnosis => {
+            Estimate::point(quantile(&sorted(subj.iter().map(|s| s.nfl).collect()), 0.5))
+        }
+        Metric::NflDeltaFsCorrelation => {
+            let pairs: Vec<(f64, f64)> = subj
+                .iter()
+                .filter(|s| s.delta_fs.is_finite())
+                .map(|s| (s.nfl, s.delta_fs))
+                .collect();
+            let x: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+            let y: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+            Estimate::point(pearson(&ranks(&x), &ranks(&y)))
+        }
+        _ => return None,
+    };
+    Some(e)
+}
+
+/// Spread to other regions, King's stages and the state at death.
+fn spread_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
+    let subj = &main.subj;
+    let e = match metric {
         Metric::SecondRegionMedian
         | Metric::SecondRegionMedianBulbar
         | Metric::SecondRegionMedianUpperLimb
@@ -697,49 +750,6 @@ pub fn compute_prepared(metric: Metric, main: &Prepared, sod1_a4v: &[Outcome]) -
             let k = pairs.iter().filter(|&&(a, b)| a.abs_diff(b) == 2).count();
             share(k, pairs.len())
         }
-        Metric::AlsfrsQuadraticMean24 => mean_estimate(&curvatures_of(subj, DECLINE_WINDOW)),
-        Metric::SustainedGainShare => {
-            let v: Vec<bool> = subj
-                .iter()
-                .filter_map(|s| sustained_gain(&s.course.visits, 4, 12.0))
-                .collect();
-            share(v.iter().filter(|&&g| g).count(), v.len())
-        }
-        Metric::PositiveIntervalShare => {
-            let v: Vec<bool> = subj
-                .iter()
-                .filter_map(|s| positive_interval(&s.course.visits, 6.0))
-                .collect();
-            share(v.iter().filter(|&&g| g).count(), v.len())
-        }
-        Metric::DeathBeforeDiagnosisShare => {
-            // Among drawn patients with clinical onset (whatever became of them), those who
-            // died before diagnosis, the enrollment time of the natural-history population.
-            use crate::cohort::ScreenFailure as F;
-            let with_onset = outcomes
-                .iter()
-                .filter(|o| match o {
-                    Outcome::Enrolled { .. } => true,
-                    Outcome::ScreenFailed { reason, .. } => {
-                        !matches!(reason, F::NoOnset | F::Genotype)
-                    }
-                    Outcome::Failed { .. } => false,
-                })
-                .count();
-            let died = outcomes
-                .iter()
-                .filter(|o| {
-                    matches!(
-                        o,
-                        Outcome::ScreenFailed {
-                            reason: F::DiedBeforeEnrollment,
-                            ..
-                        }
-                    )
-                })
-                .count();
-            share(died, with_onset)
-        }
         Metric::RespiratoryDeathSubscore12Count => {
             // Deaths by respiratory failure (the FVC criterion, not loss of airway protection)
             // whose latent respiratory subscore at death rounds to 12 of 12.
@@ -784,18 +794,43 @@ pub fn compute_prepared(metric: Metric, main: &Prepared, sod1_a4v: &[Outcome]) -
                 .collect();
             mean_estimate(&v)
         }
-        Metric::NflMedianAtDiagnosis => {
-            Estimate::point(quantile(&sorted(subj.iter().map(|s| s.nfl).collect()), 0.5))
-        }
-        Metric::NflDeltaFsCorrelation => {
-            let pairs: Vec<(f64, f64)> = subj
+        _ => return None,
+    };
+    Some(e)
+}
+
+/// The drawn population: onset age, bulbar onset, diagnostic delay, deaths before diagnosis.
+fn population_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
+    let outcomes = main.outcomes;
+    let draws: Vec<_> = outcomes.iter().map(|o| o.draw()).collect();
+    let e = match metric {
+        Metric::DeathBeforeDiagnosisShare => {
+            // Among drawn patients with clinical onset (whatever became of them), those who
+            // died before diagnosis, the enrollment time of the natural-history population.
+            use crate::cohort::ScreenFailure as F;
+            let with_onset = outcomes
                 .iter()
-                .filter(|s| s.delta_fs.is_finite())
-                .map(|s| (s.nfl, s.delta_fs))
-                .collect();
-            let x: Vec<f64> = pairs.iter().map(|p| p.0).collect();
-            let y: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-            Estimate::point(pearson(&ranks(&x), &ranks(&y)))
+                .filter(|o| match o {
+                    Outcome::Enrolled { .. } => true,
+                    Outcome::ScreenFailed { reason, .. } => {
+                        !matches!(reason, F::NoOnset | F::Genotype)
+                    }
+                    Outcome::Failed { .. } => false,
+                })
+                .count();
+            let died = outcomes
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o,
+                        Outcome::ScreenFailed {
+                            reason: F::DiedBeforeEnrollment,
+                            ..
+                        }
+                    )
+                })
+                .count();
+            share(died, with_onset)
         }
         Metric::OnsetAgeMean => mean_estimate(
             &draws
