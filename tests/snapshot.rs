@@ -7,14 +7,15 @@
 //! example a different `libm`) do not count; counts of solver steps and evaluations are exact.
 
 use std::fmt::Write;
-use std::path::Path;
 
 use alssim::cohort::{self, Outcome};
 use alssim::scenario;
+mod common;
+use common::root;
 
 #[test]
 fn a_small_seeded_cohort_keeps_its_course_and_solver_statistics() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/natural-history.toml");
+    let path = root().join("scenarios/natural-history.toml");
     let mut s = scenario::load(&path).expect("the bundled default is valid");
     s.population.size = 24;
     let spec = s.cohort_spec();

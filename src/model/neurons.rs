@@ -156,8 +156,10 @@ pub fn rates_graded(
 
 /// Reserve curve: motor capacity of a region from its functional fraction of units.
 ///
-/// The default corner (4) is evaluated in closed form with multiplications and square roots;
-/// any other corner from a shared table ([`super::tables::ReserveTable`], error below 1e-9).
+/// A corner of 4 is evaluated in closed form with multiplications and square roots, and so is a
+/// corner below 2 (where the curve's `F^(1+m)` term is too rough near `F = 0` for a cubic
+/// table); any other corner, the default 3.477 included, is read from a shared table
+/// ([`super::tables::ReserveTable`], error below 1e-9).
 #[derive(Debug, Clone)]
 pub struct Reserve {
     /// Largest enlargement of surviving units `E`.
@@ -252,6 +254,24 @@ mod tests {
         for i in 0..=20 {
             let n = f64::from(i) / 20.0;
             assert!((whole.capacity(n) - near.capacity(n)).abs() < 1e-8);
+        }
+    }
+
+    #[test]
+    fn tabulated_and_closed_form_capacities_agree() {
+        // The default corner is read from the table; a corner below 2 is not.
+        for (e, m) in [(2.4, 3.477), (2.4, 1.5), (3.0, 9.0)] {
+            let r = Reserve::new(e, m);
+            for i in 0..=1000 {
+                let f = f64::from(i) / 1000.0;
+                let (c, exact) = (r.capacity(f), r.capacity_exact(f));
+                assert!(
+                    (c - exact).abs() < 1e-9,
+                    "E {e}, m {m}, F {f}: {c} vs {exact}"
+                );
+            }
+            assert!((r.capacity(1.0) - 1.0).abs() < 1e-12);
+            assert!((r.capacity(1.5) - 1.0).abs() < 1e-12 && r.capacity(-0.1).abs() < 1e-12);
         }
     }
 

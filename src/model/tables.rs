@@ -9,8 +9,8 @@
 //! Accuracy: the interpolation error is below 1e-9 for the reserve curve (2.2e-10 at the
 //! defaults) and below 2e-11 relative for the power (6e-13 at the default exponent); the tests
 //! below check both against the closed forms. That is two orders of magnitude under the
-//! solver's absolute tolerance (1e-7): on the natural-history scenario, event times move by
-//! about 1e-9 months and no rated score, stage or event changes.
+//! solver's absolute tolerance (1e-7): on the natural-history scenario, event times move by at
+//! most 1e-7 months and no rated score, stage or event changes.
 //!
 //! Tables are shared: a thread keeps the last table it built for each law and reuses it while
 //! the exponents stay the same (every patient of a cohort, unless the exponents vary between
