@@ -227,6 +227,13 @@ fn whatif_compares_arms_against_a_control_on_the_default_population() {
         assert!(out.contains(arm), "{arm} missing:\n{out}");
     }
     assert!(out.contains("median months"));
+    // Who benefits, per treated arm.
+    assert!(
+        out.contains("who benefits")
+            && out.contains("  riluzole: mean ")
+            && out.contains("strongest ρ: "),
+        "{out}"
+    );
     // With --no-plots it names only the tables, and draws nothing.
     assert!(
         out.contains("tables in") && !out.contains("figures"),

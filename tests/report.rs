@@ -454,3 +454,111 @@ fn plot_reads_a_manifest_written_before_arms_description_and_visit_origin() {
     assert!(html.contains("<h1>Scenario trial-like</h1>"));
     assert!(html.contains("Months since enrollment") || html.contains("months since enrollment"));
 }
+
+/// Every patient's paired benefit is in `patients.csv`, equal to the difference of the two
+/// arms' follow-up; a drug that cannot act in a patient gives exactly zero; report.html and
+/// `alssim whatif` say who benefits, and a drug restricted to SOD1 carriers is told apart by
+/// genotype.
+#[test]
+fn paired_benefits_are_recorded_and_the_report_says_who_benefits() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = common::write_scenario(
+        dir.path(),
+        r#"
+[scenario]
+name = "who-benefits"
+
+[simulation]
+horizon-months = 120
+
+[population]
+size = 120
+seed = 11
+enrollment = { at = "diagnosis" }
+
+[population.covariates]
+genotype = { sporadic = 0.5, sod1 = 0.5 }
+
+[[arm]]
+name = "control"
+
+[[arm]]
+name = "untreated-too"
+
+[[arm]]
+name = "tofersen"
+therapies = [{ drug = "tofersen" }]
+
+[[arm]]
+name = "riluzole"
+therapies = [{ drug = "riluzole" }]
+"#,
+    );
+    let out = dir.path().join("out");
+    let o = common::alssim()
+        .args(["run", scenario.to_str().unwrap(), "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let p = alssim::results::patients::read_patients(&out.join("patients.csv")).unwrap();
+    let control: std::collections::HashMap<u64, &alssim::results::PatientRow> = p
+        .rows
+        .iter()
+        .filter(|r| r.arm == "control")
+        .map(|r| (r.index, r))
+        .collect();
+    let (mut carriers_helped, mut others) = (0, 0);
+    for r in &p.rows {
+        if r.arm == "control" {
+            assert_eq!(r.benefit_survival_months, None);
+            assert_eq!(r.benefit_alsfrs_r_12, None);
+            continue;
+        }
+        let b = control[&r.index];
+        let gain = r.benefit_survival_months.expect("a survival benefit");
+        assert!(
+            (gain - (r.follow_up_months - b.follow_up_months)).abs() < 1e-9,
+            "patient {} arm {}: {gain} against the follow-up difference",
+            r.index,
+            r.arm
+        );
+        // Alive at month 12 in both arms exactly when the ALSFRS-R benefit exists.
+        let alive = |x: &alssim::results::PatientRow| x.follow_up_months > 12.0;
+        assert_eq!(
+            r.benefit_alsfrs_r_12.is_some(),
+            alive(r) && alive(b),
+            "patient {} arm {}",
+            r.index,
+            r.arm
+        );
+        if r.arm == "untreated-too" || (r.arm == "tofersen" && r.genotype != "sod1") {
+            assert_eq!(gain, 0.0, "patient {} arm {}", r.index, r.arm);
+            assert!(r.benefit_alsfrs_r_12.is_none_or(|a| a == 0.0));
+            others += 1;
+        } else if r.arm == "tofersen" && gain > 1.0 {
+            carriers_helped += 1;
+        }
+    }
+    assert!(
+        others > 100 && carriers_helped > 10,
+        "{others} {carriers_helped}"
+    );
+    // The report's section names the treated arms, not the arm without therapy.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"who-benefits\""));
+    assert!(html.contains("tofersen against control") && html.contains("riluzole against control"));
+    assert!(!html.contains("untreated-too against control"));
+    assert!(html.contains("<td>genotype = sod1</td>"));
+    // The responder analysis tells the SOD1 drug's benefit apart by genotype.
+    let data = alssim::results::ResultData::read(&out).unwrap();
+    let est = alssim::results::Estimates::new(&data);
+    let tofersen = est.responders.iter().find(|r| r.arm == "tofersen").unwrap();
+    let (c, best, worst) = tofersen.widest_category().unwrap();
+    assert_eq!(
+        (c.name.as_str(), best.value.as_str(), worst.value.as_str()),
+        ("genotype", "sod1", "sporadic")
+    );
+    assert_eq!(worst.mean_survival, 0.0);
+    assert!(tofersen.numeric.iter().any(|p| p.name == "hazard_soluble"));
+}

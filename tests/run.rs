@@ -286,18 +286,35 @@ fn arms_without_therapy_are_the_same_patients_as_control() {
     let out = tmp.path().join("r");
     run_into(&s, &out, &["--quiet"]);
     let patients = read(out.join("patients.csv"));
+    let header: Vec<&str> = patients.lines().next().unwrap().split(',').collect();
+    let benefit: Vec<usize> = ["benefit_survival_months", "benefit_alsfrs_r_12"]
+        .iter()
+        .map(|c| header.iter().position(|h| h == c).unwrap())
+        .collect();
     let rows: Vec<Vec<&str>> = patients
         .lines()
         .skip(1)
         .map(|l| l.split(',').collect())
         .collect();
     assert!(rows.len() > 20);
-    // Rows come in pairs (control, no-drug) for each patient; everything but the arm is equal.
+    // Rows come in pairs (control, no-drug) for each patient; everything but the arm and the
+    // paired benefits is equal, and the benefits are zero (empty in the first arm, and for the
+    // ALSFRS-R when the patient is not alive at month 12).
+    let mut alive_at_12 = 0;
     for pair in rows.chunks(2) {
         assert_eq!((pair[0][1], pair[1][1]), ("control", "no-drug"));
         assert_eq!(pair[0][0], pair[1][0]);
-        assert_eq!(pair[0][2..], pair[1][2..]);
+        for (k, (a, b)) in pair[0].iter().zip(&pair[1]).enumerate().skip(2) {
+            if benefit.contains(&k) {
+                assert_eq!(*a, "", "control has no benefit against itself");
+                assert!(*b == "0" || (k == benefit[1] && b.is_empty()), "{b}");
+                alive_at_12 += usize::from(k == benefit[1] && *b == "0");
+            } else {
+                assert_eq!(a, b, "column {}", header[k]);
+            }
+        }
     }
+    assert!(alive_at_12 > 10);
     let summary = read(out.join("summary.csv"));
     let strip = |arm: &str| {
         summary

@@ -491,34 +491,6 @@ fn share(k: usize, n: usize) -> Estimate {
     }
 }
 
-fn ranks(v: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..v.len()).collect();
-    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-    let mut r = vec![0.0; v.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && v[idx[j + 1]].total_cmp(&v[idx[i]]).is_eq() {
-            j += 1;
-        }
-        let avg = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            r[k] = avg;
-        }
-        i = j + 1;
-    }
-    r
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    sxy / (sxx * syy).sqrt()
-}
-
 /// Computes a metric of the main cohort. `sod1_a4v` is a separate cohort of SOD1 A4V carriers
 /// (for the genotype-specific target). Unknown names give `None`.
 pub fn compute(metric: Metric, outcomes: &[Outcome], sod1_a4v: &[Outcome]) -> Option<Estimate> {
@@ -694,7 +666,7 @@ fn course_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
                 .collect();
             let x: Vec<f64> = pairs.iter().map(|p| p.0).collect();
             let y: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-            Estimate::point(pearson(&ranks(&x), &ranks(&y)))
+            Estimate::point(crate::stats::describe::spearman(&x, &y))
         }
         _ => return None,
     };

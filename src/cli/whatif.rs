@@ -178,6 +178,46 @@ fn comparison(data: &ResultData) -> String {
     )
 }
 
+/// One line per treated arm: how much each patient gains and the characteristics that go most
+/// strongly with it (report.html has the full tables).
+fn who_benefits(data: &ResultData) {
+    let responders = alssim::results::responders::responders(data);
+    if responders.is_empty() {
+        return;
+    }
+    crate::outln!(
+        "\nwho benefits (survival gained per patient against {}, months; ρ: Spearman correlation with it):",
+        responders[0].control
+    );
+    for r in &responders {
+        let top: Vec<String> = r
+            .strongest(3)
+            .map(|p| format!("{} {:+.2}", p.name, p.rho_survival))
+            .collect();
+        crate::outln!(
+            "  {}: mean {:.2}, median {:.2}; {:.0}% gain at least {} month",
+            r.arm,
+            r.mean,
+            r.median,
+            100.0 * r.share_benefiting,
+            alssim::results::responders::BENEFIT_MONTHS,
+        );
+        if !top.is_empty() {
+            crate::outln!("    strongest ρ: {}", top.join(", "));
+        }
+        if let Some((c, best, worst)) = r.widest_category() {
+            crate::outln!(
+                "    widest gap by {}: {} {:.2} vs {} {:.2}",
+                c.name,
+                best.value,
+                best.mean_survival,
+                worst.value,
+                worst.mean_survival
+            );
+        }
+    }
+}
+
 /// "a, b or c".
 fn or_list(items: &[&str]) -> String {
     match items {
@@ -252,8 +292,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
             .collect();
         let mut sub = data.clone();
-        sub.patients
-            .retain(|p| names.contains(&p.genotype.as_str()));
+        sub.retain_patients(|p| names.contains(&p.genotype.as_str()));
         let carriers = sub
             .patients
             .iter()
@@ -282,6 +321,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         crate::outln!("patients with genotype {} only:", or_list(&names));
         crate::cli::print_out(&comparison(&sub));
     }
+    who_benefits(&data);
     let what = if args.cohort.no_plots {
         "tables"
     } else {

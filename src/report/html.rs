@@ -110,6 +110,7 @@ pub fn report(
         num(m.wall_seconds, 2),
     );
     key_numbers(&mut h, data, est);
+    who_benefits(&mut h, est);
     if !notes.is_empty() {
         h.push_str("<h2>Notes</h2>\n<ul>\n");
         for n in notes {
@@ -203,6 +204,76 @@ fn key_numbers(h: &mut String, data: &ResultData, est: &Estimates) {
          at the visit; &ndash; where there is no such visit.</p>",
         escape(data.visits_from())
     );
+}
+
+/// The responder analysis: each treated arm's individual survival benefit and the patient
+/// characteristics that go with it.
+fn who_benefits(h: &mut String, est: &Estimates) {
+    if est.responders.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h2 id=\"who-benefits\">Who benefits</h2>\n<p class=\"small\">Every patient is \
+         simulated in every arm, so each patient's own benefit is known: months of survival \
+         (death or permanent ventilation, within follow-up) gained against the first arm, and \
+         ALSFRS-R points at month 12 among patients alive then in both arms (columns \
+         <code>benefit_survival_months</code> and <code>benefit_alsfrs_r_12</code> of \
+         <code>patients.csv</code>). &rho; is the Spearman rank correlation of a characteristic \
+         with that benefit. These are associations within the simulated population: they show \
+         what drives the benefit in the model, not subgroups validated in patients.</p>\n",
+    );
+    for r in &est.responders {
+        let _ = writeln!(
+            h,
+            "<h3>{arm} against {control}</h3>\n<p>Survival gained per patient: mean {mean} months, \
+             median {median}, 90th percentile {p90}; {share}% of the {n} patients gain at least {min} \
+             month.</p>",
+            arm = escape(&r.arm),
+            control = escape(&r.control),
+            mean = num(r.mean, 2),
+            median = num(r.median, 2),
+            p90 = num(r.p90, 2),
+            share = num(100.0 * r.share_benefiting, 1),
+            n = r.n,
+            min = crate::results::responders::BENEFIT_MONTHS,
+        );
+        h.push_str(
+            "<table>\n<tr><th>characteristic</th><th>patients</th><th>&rho; with survival gained</th>\
+             <th>mean survival gained, months<br>lowest quarter</th><th><br>highest quarter</th>\
+             <th>&rho; with ALSFRS-R gained<br>at month 12</th></tr>\n",
+        );
+        for p in &r.numeric {
+            let _ = writeln!(
+                h,
+                "<tr><td title=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&p.meaning),
+                escape(&p.name),
+                p.n,
+                num(p.rho_survival, 2),
+                num(p.lowest_quarter, 2),
+                num(p.highest_quarter, 2),
+                num(p.rho_alsfrs, 2),
+            );
+        }
+        h.push_str(
+            "</table>\n<table>\n<tr><th>characteristic</th><th>patients</th>\
+             <th>mean survival gained, months</th><th>mean ALSFRS-R gained at month 12</th></tr>\n",
+        );
+        for c in &r.categorical {
+            for l in &c.levels {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{} = {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    escape(&c.name),
+                    escape(&l.value),
+                    l.n,
+                    num(l.mean_survival, 2),
+                    num(l.mean_alsfrs, 2),
+                );
+            }
+        }
+        h.push_str("</table>\n");
+    }
 }
 
 fn failed_patients(h: &mut String, list: &[Failure]) {

@@ -237,6 +237,9 @@ pub struct Estimates {
     pub drug_effects: Vec<Vec<DrugEffect>>,
     /// The ALSFRS-R fan against the other time origin (None without trajectories).
     pub other_origin: Option<OtherOriginFan>,
+    /// Who benefits: per arm after the first with a non-zero benefit, how the patients'
+    /// characteristics go with their individual benefit.
+    pub responders: Vec<super::responders::Responders>,
 }
 
 impl Estimates {
@@ -298,6 +301,7 @@ impl Estimates {
             region_means,
             drug_effects: data.arms.iter().map(|a| drug_effects(data, a)).collect(),
             other_origin: other_origin_fan(data),
+            responders: super::responders::responders(data),
             survival,
         }
     }
@@ -416,9 +420,18 @@ pub fn paired_effects(data: &ResultData, arm: &str) -> PairedEffects {
             None => f64::NAN,
         }
     };
+    let patients = data.arm_patients(arm);
+    // Folders written since `patients.csv` carries the paired benefits have the rated
+    // differences there; older ones are read as before.
+    let recorded = rated.is_none() && patients.iter().any(|p| p.benefit_survival_months.is_some());
     let mut surv = Vec::new();
     let mut als = Vec::new();
-    for p in data.arm_patients(arm) {
+    for p in patients {
+        if recorded {
+            surv.extend(p.benefit_survival_months.filter(|d| d.is_finite()));
+            als.extend(p.benefit_alsfrs_r_12.filter(|d| d.is_finite()));
+            continue;
+        }
         let Some(b) = base.get(&p.index) else {
             continue;
         };
@@ -436,7 +449,7 @@ pub fn paired_effects(data: &ResultData, arm: &str) -> PairedEffects {
         control: first.clone(),
         survival: Differences::new(surv),
         alsfrs: Differences::new(als),
-        projected: rated.is_none(),
+        projected: rated.is_none() && !recorded,
     }
 }
 

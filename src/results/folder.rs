@@ -1,7 +1,7 @@
 //! A finished result folder read back through its records.
 
 use super::manifest::Manifest;
-use super::patients::{PatientRow, read_patients};
+use super::patients::{PatientRow, Patients, read_patients};
 use super::summary::{SampleRow, SummaryRow};
 use super::table::{ReadError, read_csv};
 use std::path::Path;
@@ -30,6 +30,10 @@ pub struct ResultData {
     pub summary: Vec<SummaryRow>,
     /// Rows of `patients.csv` (empty when the file was not written).
     pub patients: Vec<PatientRow>,
+    /// Names of the varying parameters of `patients.csv` (its columns after the fixed ones).
+    pub parameters: Vec<String>,
+    /// Per row of [`ResultData::patients`], the value of each of [`ResultData::parameters`].
+    pub parameter_values: Vec<Vec<Option<f64>>>,
     /// Every rated ALSFRS-R total, from `trajectories.parquet` when present.
     pub visits: Option<Vec<Visit>>,
     /// Rated visits of the first few enrolled patients, from `sample_trajectories.csv` (when
@@ -61,10 +65,14 @@ impl ResultData {
             Vec::new()
         };
         let ppath = dir.join("patients.csv");
-        let patients = if ppath.exists() {
-            read_patients(&ppath)?.rows
+        let Patients {
+            parameters,
+            rows: patients,
+            values: parameter_values,
+        } = if ppath.exists() {
+            read_patients(&ppath)?
         } else {
-            Vec::new()
+            Patients::default()
         };
         for a in summary
             .iter()
@@ -110,6 +118,8 @@ impl ResultData {
             arms,
             summary,
             patients,
+            parameters,
+            parameter_values,
             visits,
             sample,
         })
@@ -141,6 +151,21 @@ impl ResultData {
     /// The patients of one arm.
     pub fn arm_patients(&self, arm: &str) -> Vec<&PatientRow> {
         self.patients.iter().filter(|p| p.arm == arm).collect()
+    }
+
+    /// Keeps the patients (and their parameter values) for which `keep` is true.
+    pub fn retain_patients(&mut self, keep: impl Fn(&PatientRow) -> bool) {
+        let mut values = std::mem::take(&mut self.parameter_values).into_iter();
+        let rows = std::mem::take(&mut self.patients);
+        for row in rows {
+            let v = values.next();
+            if keep(&row) {
+                self.patients.push(row);
+                if let Some(v) = v {
+                    self.parameter_values.push(v);
+                }
+            }
+        }
     }
 
     /// The last visit month of `summary.csv` (0 without it).

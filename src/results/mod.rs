@@ -15,7 +15,8 @@
 //! | `trajectories.parquet` | [`Visit`] (the rated totals) | [`trajectories::TrajectoryWriter`] | [`ResultData::read`] |
 //!
 //! [`ResultData::read`] reads a whole folder; [`Estimates::new`] computes from it, once, every
-//! statistic the figures and `report.html` show. A cell that does not read as its column's type
+//! statistic the figures and `report.html` show, among them who benefits from each arm
+//! ([`responders::responders`]). A cell that does not read as its column's type
 //! is an error naming the file, the row and the column ([`ReadError::Cell`]); an empty cell is
 //! `None`.
 
@@ -24,6 +25,7 @@ pub mod folder;
 pub mod manifest;
 pub mod part;
 pub mod patients;
+pub mod responders;
 pub mod summary;
 pub mod table;
 pub mod trajectories;
@@ -34,6 +36,7 @@ pub use folder::{ResultData, Visit};
 pub use manifest::{Manifest, ToolManifest};
 pub use part::Part;
 pub use patients::{PatientRow, Patients};
+pub use responders::Responders;
 pub use summary::{SampleRow, SummaryRow};
 pub use table::ReadError;
 pub use trial::TrialRow;

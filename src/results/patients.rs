@@ -1,8 +1,9 @@
 //! `patients.csv`: one row per enrolled patient and arm, then one column per parameter with
 //! inter-patient variability (named by the scenario, so not part of the record's fixed columns).
 
+use super::estimates::EFFECT_MONTH;
 use super::table::{RawTable, ReadError, bit, columns, header_csv, line, num, plus_list};
-use crate::cohort::{CohortSpec, Outcome};
+use crate::cohort::{ArmCourse, CohortSpec, Outcome};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -73,6 +74,15 @@ pub struct PatientRow {
     pub acting_therapies: Vec<String>,
     /// The mechanism dominating the patient's neuron loss.
     pub dominant_mechanism: String,
+    /// Months of tracheostomy-free survival within follow-up gained in this arm against the
+    /// first arm by the same patient (`None` in the first arm; older folders lack the column).
+    #[serde(serialize_with = "num::ser_opt", default)]
+    pub benefit_survival_months: Option<f64>,
+    /// Rated ALSFRS-R at [`EFFECT_MONTH`] months after the visit origin in this arm minus the
+    /// same patient's in the first arm (`None` in the first arm, or unless alive at that visit
+    /// in both).
+    #[serde(serialize_with = "num::ser_opt", default)]
+    pub benefit_alsfrs_r_12: Option<f64>,
 }
 
 impl PatientRow {
@@ -121,8 +131,27 @@ pub fn patient_records(
         else {
             continue;
         };
-        for (arm, c) in spec.arms.iter().zip(arms) {
+        let end = |c: &ArmCourse| {
+            c.events
+                .death
+                .filter(|_| c.died())
+                .unwrap_or(c.follow_up_end)
+        };
+        let rated = |c: &ArmCourse| {
+            c.visits
+                .iter()
+                .find(|v| (v.t - EFFECT_MONTH).abs() < 1e-9)
+                .map(|v| f64::from(v.total()))
+        };
+        let control = arms.first();
+        for (k, (arm, c)) in spec.arms.iter().zip(arms).enumerate() {
             let cov = &draw.covariates;
+            let paired = |f: &dyn Fn(&ArmCourse) -> Option<f64>| {
+                control
+                    .filter(|_| k > 0)
+                    .and_then(|b| Some(f(c)? - f(b)?))
+                    .and_then(num::finite)
+            };
             // A therapy started before symptoms may keep onset beyond follow-up in its arm: the
             // columns counted from onset are then empty.
             let onset = c.events.onset.filter(|&t| t <= c.follow_up_end);
@@ -131,12 +160,7 @@ pub fn patient_records(
                     .and_then(|t| onset.map(|o| t - o))
                     .and_then(num::finite)
             };
-            let follow_up = c
-                .events
-                .death
-                .filter(|_| c.died())
-                .unwrap_or(c.follow_up_end)
-                - enrollment;
+            let follow_up = end(c) - enrollment;
             let row = PatientRow {
                 index: draw.index,
                 arm: arm.name.clone(),
@@ -165,6 +189,8 @@ pub fn patient_records(
                     .copied()
                     .unwrap_or_default()
                     .to_string(),
+                benefit_survival_months: paired(&|c| Some(end(c))),
+                benefit_alsfrs_r_12: paired(&rated),
             };
             let values = spec
                 .population

@@ -368,7 +368,7 @@ mod tests {
         header.push("agg_growth_rate".into());
         let row = |censored: &str, param: &str| {
             format!(
-                "3,untreated,60,male,bulbar,sporadic,10,10,40,80,50,20,10,12,,,,15,{censored},5,-1.2,,neurons,{param}\n"
+                "3,untreated,60,male,bulbar,sporadic,10,10,40,80,50,20,10,12,,,,15,{censored},5,-1.2,,neurons,1.5,,{param}\n"
             )
         };
         std::fs::write(
@@ -382,6 +382,22 @@ mod tests {
         assert!(p.rows[0].died() && !p.rows[1].died());
         assert_eq!(p.rows[0].third_region_months, None);
         assert_eq!(p.rows[0].alsfrs_r_slope, Some(-1.2));
+        assert_eq!(p.rows[0].benefit_survival_months, Some(1.5));
+        assert_eq!(p.rows[0].benefit_alsfrs_r_12, None);
+        // A file written before the benefit columns existed still reads, without them.
+        let old: Vec<String> = header
+            .iter()
+            .filter(|h| !h.starts_with("benefit_"))
+            .cloned()
+            .collect();
+        std::fs::write(
+            &path,
+            old.join(",") + "\n" + &row("0", "0.25").replace(",1.5,,", ","),
+        )
+        .unwrap();
+        let p = read_patients(&path).unwrap();
+        assert_eq!(p.values, [vec![Some(0.25)]]);
+        assert_eq!(p.rows[0].benefit_survival_months, None);
         std::fs::write(
             &path,
             header.join(",") + "\n" + &row("0", "0.25") + &row("1", "x"),

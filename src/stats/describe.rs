@@ -56,6 +56,48 @@ pub fn describe(values: &[f64]) -> Describe {
     }
 }
 
+/// Ranks of a sample, 1 to n, ties given the average of the ranks they span.
+pub fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && v[idx[j + 1]].total_cmp(&v[idx[i]]).is_eq() {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = avg;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Pearson correlation of two samples of equal length; NaN when either is constant or the
+/// samples are shorter than 2.
+pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len().min(y.len());
+    if n < 2 {
+        return f64::NAN;
+    }
+    let (x, y) = (&x[..n], &y[..n]);
+    let nf = n as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / nf, y.iter().sum::<f64>() / nf);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    sxy / (sxx * syy).sqrt()
+}
+
+/// Spearman rank correlation: the Pearson correlation of the ranks (ties averaged), as
+/// `scipy.stats.spearmanr` computes it.
+pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
+    pearson(&ranks(x), &ranks(y))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +114,16 @@ mod tests {
         assert!((d.mean - 5.0).abs() < 1e-12);
         // sd(c(1, 2, 4, 7, 11)) = sqrt(66 / 4) = 4.0620...
         assert!((d.sd - 16.5_f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn spearman_matches_the_scipy_example() {
+        // scipy.stats.spearmanr([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) = 0.8207826816681233: the
+        // tied 7s share ranks 3 and 4, so the value is 8 / sqrt(95).
+        let r = spearman(&[1.0, 2.0, 3.0, 4.0, 5.0], &[5.0, 6.0, 7.0, 8.0, 7.0]);
+        assert!((r - 0.8207826816681233).abs() < 1e-15, "{r}");
+        assert_eq!(ranks(&[7.0, 5.0, 7.0]), vec![2.5, 1.0, 2.5]);
+        assert!(spearman(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_nan());
+        assert!((spearman(&[3.0, 1.0, 2.0], &[30.0, 10.0, 20.0]) - 1.0).abs() < 1e-15);
     }
 }

@@ -1,0 +1,317 @@
+//! Who benefits: how each patient characteristic goes with the individual paired benefit of an
+//! arm against the first arm (`benefit_survival_months` and `benefit_alsfrs_r_12` of
+//! `patients.csv`).
+//!
+//! Every virtual patient is simulated in every arm, so the benefit of a therapy is known patient
+//! by patient, which no trial can observe. Numeric characteristics (age, baseline, progression,
+//! the per-patient model parameters such as the mechanism weights `hazard_*`) are summarised by
+//! their Spearman rank correlation with the benefit and by the mean benefit in their lowest and
+//! highest quarter; categorical ones (sex, onset region, genotype, dominant mechanism) by the
+//! mean benefit per level. These are associations within the simulated population: they show
+//! what drives a drug's benefit in the model, not subgroups validated in patients.
+
+use super::folder::ResultData;
+use super::patients::PatientRow;
+use crate::stats::describe::{quantile_sorted, spearman};
+use std::collections::{BTreeMap, HashMap};
+
+/// A survival gain at least this large, months, counts as benefiting in
+/// [`Responders::share_benefiting`].
+pub const BENEFIT_MONTHS: f64 = 1.0;
+
+/// One numeric characteristic against the benefit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericPredictor {
+    /// Column name (a `patients.csv` column, a varying parameter, or a derived quantity).
+    pub name: String,
+    /// What it is, with its unit.
+    pub meaning: String,
+    /// Patients with both the characteristic and a survival benefit.
+    pub n: usize,
+    /// Spearman correlation with the survival benefit (NaN when either is constant).
+    pub rho_survival: f64,
+    /// Spearman correlation with the ALSFRS-R benefit at 12 months, over patients with one.
+    pub rho_alsfrs: f64,
+    /// Mean survival benefit, months, in the quarter of patients with the lowest values.
+    pub lowest_quarter: f64,
+    /// Mean survival benefit, months, in the quarter of patients with the highest values.
+    pub highest_quarter: f64,
+}
+
+/// One level of a categorical characteristic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Level {
+    /// The level (`bulbar`, `sod1`, `female`, ...).
+    pub value: String,
+    /// Patients at this level.
+    pub n: usize,
+    /// Mean survival benefit, months.
+    pub mean_survival: f64,
+    /// Mean ALSFRS-R benefit at 12 months over the patients with one (NaN without any).
+    pub mean_alsfrs: f64,
+}
+
+/// One categorical characteristic against the benefit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoricalPredictor {
+    /// Column name.
+    pub name: String,
+    /// Its levels, in alphabetical order.
+    pub levels: Vec<Level>,
+}
+
+/// The individual benefit of one arm against the first, and what goes with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Responders {
+    /// The arm.
+    pub arm: String,
+    /// The first (control) arm.
+    pub control: String,
+    /// Patients with a survival benefit (every enrolled patient of the arm).
+    pub n: usize,
+    /// Mean survival benefit, months.
+    pub mean: f64,
+    /// Median survival benefit, months.
+    pub median: f64,
+    /// 90th percentile of the survival benefit, months.
+    pub p90: f64,
+    /// Share of patients gaining at least [`BENEFIT_MONTHS`] of survival.
+    pub share_benefiting: f64,
+    /// Numeric characteristics, the strongest rank correlation with the survival benefit first.
+    pub numeric: Vec<NumericPredictor>,
+    /// Categorical characteristics.
+    pub categorical: Vec<CategoricalPredictor>,
+}
+
+/// Levels with fewer patients are left out of [`Responders::widest_category`].
+pub const MIN_LEVEL: usize = 5;
+
+impl Responders {
+    /// The categorical characteristic whose levels (of at least [`MIN_LEVEL`] patients) differ
+    /// most in mean survival benefit, with its best and worst level.
+    pub fn widest_category(&self) -> Option<(&CategoricalPredictor, &Level, &Level)> {
+        self.categorical
+            .iter()
+            .filter_map(|c| {
+                let levels = c.levels.iter().filter(|l| l.n >= MIN_LEVEL);
+                let best = levels
+                    .clone()
+                    .max_by(|a, b| a.mean_survival.total_cmp(&b.mean_survival))?;
+                let worst = levels.min_by(|a, b| a.mean_survival.total_cmp(&b.mean_survival))?;
+                (best.value != worst.value).then_some((c, best, worst))
+            })
+            .max_by(|a, b| {
+                (a.1.mean_survival - a.2.mean_survival)
+                    .total_cmp(&(b.1.mean_survival - b.2.mean_survival))
+            })
+    }
+
+    /// The numeric characteristics with a defined correlation, strongest first, at most `k`.
+    pub fn strongest(&self, k: usize) -> impl Iterator<Item = &NumericPredictor> {
+        self.numeric
+            .iter()
+            .filter(|p| p.rho_survival.is_finite())
+            .take(k)
+    }
+}
+
+/// A numeric characteristic read from a patient's rows: its row in this arm, its row in the
+/// first arm and the values of its varying parameters.
+type Reader = Box<dyn Fn(&PatientRow, &PatientRow, &[Option<f64>]) -> Option<f64>>;
+
+fn numeric_characteristics(data: &ResultData) -> Vec<(String, String, Reader)> {
+    let mut out: Vec<(String, String, Reader)> = vec![
+        (
+            "age".into(),
+            "age at onset, years".into(),
+            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| Some(p.age)),
+        ),
+        (
+            "diagnostic_delay_months".into(),
+            "months from onset to diagnosis".into(),
+            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| {
+                Some(p.diagnostic_delay_months)
+            }),
+        ),
+        (
+            "baseline_alsfrs_r".into(),
+            "rated ALSFRS-R at enrollment".into(),
+            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| {
+                Some(f64::from(p.baseline_alsfrs_r))
+            }),
+        ),
+        (
+            "pre_slope".into(),
+            "ALSFRS-R points lost per month from onset to enrollment (ΔFS)".into(),
+            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| {
+                p.enrollment_months_since_onset
+                    .filter(|&m| m > 0.0)
+                    .map(|m| (48.0 - f64::from(p.baseline_alsfrs_r)) / m)
+            }),
+        ),
+        (
+            "control_decline".into(),
+            "ALSFRS-R decline in the first arm, points/month".into(),
+            Box::new(|_: &PatientRow, b: &PatientRow, _: &[Option<f64>]| {
+                b.alsfrs_r_slope.map(|s| -s)
+            }),
+        ),
+        (
+            "baseline_fvc_pct".into(),
+            "FVC at enrollment, % predicted".into(),
+            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| Some(p.baseline_fvc_pct)),
+        ),
+        (
+            "baseline_nfl_pg_ml".into(),
+            "serum NfL at enrollment, pg/mL".into(),
+            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| {
+                Some(p.baseline_nfl_pg_ml)
+            }),
+        ),
+    ];
+    for (k, name) in data.parameters.iter().enumerate() {
+        out.push((
+            name.clone(),
+            "model parameter of the patient".into(),
+            Box::new(move |_: &PatientRow, _: &PatientRow, v: &[Option<f64>]| {
+                v.get(k).copied().flatten()
+            }),
+        ));
+    }
+    out
+}
+
+const CATEGORICAL: [&str; 4] = ["sex", "onset_region", "genotype", "dominant_mechanism"];
+
+fn category<'a>(p: &'a PatientRow, name: &str) -> &'a str {
+    match name {
+        "sex" => &p.sex,
+        "onset_region" => &p.onset_region,
+        "genotype" => &p.genotype,
+        _ => &p.dominant_mechanism,
+    }
+}
+
+fn mean(v: impl Iterator<Item = f64>) -> f64 {
+    let (mut s, mut n) = (0.0, 0usize);
+    for x in v {
+        s += x;
+        n += 1;
+    }
+    if n == 0 { f64::NAN } else { s / n as f64 }
+}
+
+/// The responder analysis of every arm after the first whose recorded survival benefits are
+/// not all zero. Empty for folders without the benefit columns (written before they existed).
+pub fn responders(data: &ResultData) -> Vec<Responders> {
+    let Some(control) = data.arms.first() else {
+        return Vec::new();
+    };
+    let base: HashMap<u64, &PatientRow> = data
+        .patients
+        .iter()
+        .filter(|p| p.arm == *control)
+        .map(|p| (p.index, p))
+        .collect();
+    let readers = numeric_characteristics(data);
+    let mut out = Vec::new();
+    for arm in data.arms.iter().skip(1) {
+        // (row, first-arm row, parameter values, survival benefit)
+        let rows: Vec<(&PatientRow, &PatientRow, &[Option<f64>], f64)> = data
+            .patients
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.arm == *arm)
+            .filter_map(|(i, p)| {
+                let b = *base.get(&p.index)?;
+                let gain = p.benefit_survival_months.filter(|g| g.is_finite())?;
+                let values = data.parameter_values.get(i).map_or(&[][..], Vec::as_slice);
+                Some((p, b, values, gain))
+            })
+            .collect();
+        if rows.is_empty() || rows.iter().all(|r| r.3.abs() < 1e-9) {
+            continue;
+        }
+        let mut gains: Vec<f64> = rows.iter().map(|r| r.3).collect();
+        gains.sort_by(f64::total_cmp);
+        let n = gains.len();
+        let mut numeric: Vec<NumericPredictor> = readers
+            .iter()
+            .filter_map(|(name, meaning, read)| {
+                let mut pairs: Vec<(f64, f64, Option<f64>)> = rows
+                    .iter()
+                    .filter_map(|&(p, b, v, g)| {
+                        let x = read(p, b, v).filter(|x| x.is_finite())?;
+                        Some((x, g, p.benefit_alsfrs_r_12.filter(|a| a.is_finite())))
+                    })
+                    .collect();
+                if pairs.len() < 8 {
+                    return None;
+                }
+                pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let xs: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+                let gs: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+                let (xa, ga): (Vec<f64>, Vec<f64>) =
+                    pairs.iter().filter_map(|p| Some((p.0, p.2?))).unzip();
+                let q = pairs.len() / 4;
+                Some(NumericPredictor {
+                    name: name.clone(),
+                    meaning: meaning.clone(),
+                    n: pairs.len(),
+                    rho_survival: spearman(&xs, &gs),
+                    rho_alsfrs: spearman(&xa, &ga),
+                    lowest_quarter: mean(gs[..q].iter().copied()),
+                    highest_quarter: mean(gs[gs.len() - q..].iter().copied()),
+                })
+            })
+            .collect();
+        // Strongest first; undefined correlations last; ties keep the listed order.
+        numeric.sort_by(|a, b| {
+            let key = |p: &NumericPredictor| {
+                if p.rho_survival.is_finite() {
+                    -p.rho_survival.abs()
+                } else {
+                    f64::INFINITY
+                }
+            };
+            key(a).total_cmp(&key(b))
+        });
+        let categorical = CATEGORICAL
+            .iter()
+            .map(|&name| {
+                let mut levels: BTreeMap<&str, Vec<(f64, Option<f64>)>> = BTreeMap::new();
+                for &(p, _, _, g) in &rows {
+                    levels
+                        .entry(category(p, name))
+                        .or_default()
+                        .push((g, p.benefit_alsfrs_r_12.filter(|a| a.is_finite())));
+                }
+                CategoricalPredictor {
+                    name: name.to_string(),
+                    levels: levels
+                        .into_iter()
+                        .map(|(value, v)| Level {
+                            value: value.to_string(),
+                            n: v.len(),
+                            mean_survival: mean(v.iter().map(|x| x.0)),
+                            mean_alsfrs: mean(v.iter().filter_map(|x| x.1)),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        out.push(Responders {
+            arm: arm.clone(),
+            control: control.clone(),
+            n,
+            mean: mean(gains.iter().copied()),
+            median: quantile_sorted(&gains, 0.5),
+            p90: quantile_sorted(&gains, 0.9),
+            share_benefiting: gains.iter().filter(|&&g| g >= BENEFIT_MONTHS).count() as f64
+                / n as f64,
+            numeric,
+            categorical,
+        });
+    }
+    out
+}
