@@ -234,6 +234,11 @@ fn whatif_compares_arms_against_a_control_on_the_default_population() {
             && out.contains("strongest ρ: "),
         "{out}"
     );
+    // The combination cannot be set against its single drugs without edaravone-iv alone.
+    assert!(
+        out.contains("riluzole_edaravone-iv: add edaravone-iv as an arm of its own"),
+        "{out}"
+    );
     // With --no-plots it names only the tables, and draws nothing.
     assert!(
         out.contains("tables in") && !out.contains("figures"),

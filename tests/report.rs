@@ -562,3 +562,89 @@ therapies = [{ drug = "riluzole" }]
     assert_eq!(worst.mean_survival, 0.0);
     assert!(tofersen.numeric.iter().any(|p| p.name == "hazard_soluble"));
 }
+
+/// The combination check follows the declared interaction of two drugs on the same target:
+/// independence lands on the Bliss expectation, antagonism below it and synergy above it.
+#[test]
+fn combinations_are_told_apart_from_the_bliss_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        r#"
+[scenario]
+name = "combinations"
+
+[simulation]
+horizon-months = 120
+
+[population]
+size = 150
+seed = 4
+enrollment = { at = "diagnosis" }
+
+[[arm]]
+name = "control"
+
+[[arm]]
+name = "masitinib"
+therapies = [{ drug = "masitinib" }]
+
+[[arm]]
+name = "zilucoplan"
+therapies = [{ drug = "zilucoplan" }]
+"#,
+    );
+    for (name, interaction) in [
+        ("independent", 1.0),
+        ("antagonistic", 0.0),
+        ("synergistic", 3.0),
+    ] {
+        text.push_str(&format!(
+            "\n[[arm]]\nname = \"{name}\"\ntherapies = [{{ drug = \"masitinib\" }}, {{ drug = \"zilucoplan\" }}]\ninteraction = {interaction:?}\n"
+        ));
+    }
+    let scenario = common::write_scenario(dir.path(), &text);
+    let out = dir.path().join("out");
+    let o = common::alssim()
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--quiet",
+            "--no-plots",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let data = alssim::results::ResultData::read(&out).unwrap();
+    let singles = ["masitinib".to_string(), "zilucoplan".to_string()];
+    let check =
+        |arm: &str| alssim::results::responders::combination_check(&data, arm, &singles).unwrap();
+    let independent = check("independent");
+    let antagonistic = check("antagonistic");
+    let synergistic = check("synergistic");
+    assert!(independent.n > 100);
+    assert_eq!(
+        independent.verdict(0.05),
+        "as Bliss expects (independent action)",
+        "{independent:?}"
+    );
+    assert_eq!(
+        antagonistic.verdict(0.05),
+        "less than Bliss (antagonism)",
+        "{antagonistic:?}"
+    );
+    assert_eq!(
+        synergistic.verdict(0.05),
+        "more than Bliss (synergy)",
+        "{synergistic:?}"
+    );
+    // The expectations come from the single arms alone, so they are the same for all three.
+    assert_eq!(independent.bliss, synergistic.bliss);
+    assert_eq!(independent.additive, antagonistic.additive);
+    // A missing single arm gives no check.
+    assert!(
+        alssim::results::responders::combination_check(&data, "independent", &["riluzole".into()])
+            .is_none()
+    );
+}

@@ -218,6 +218,64 @@ fn who_benefits(data: &ResultData) {
     }
 }
 
+/// Each combination arm against the additive and the Bliss expectation from its single drugs,
+/// when those are arms of the run too; otherwise a hint to add them.
+fn combinations(s: &Scenario, data: &ResultData) {
+    let mut lines = Vec::new();
+    for a in s.arms.iter().filter(|a| a.therapies.len() > 1) {
+        let singles: Vec<Option<String>> = a
+            .therapies
+            .iter()
+            .map(|t| {
+                s.arms
+                    .iter()
+                    .find(|b| b.therapies.len() == 1 && b.therapies[0].drug == t.drug)
+                    .map(|b| b.name.clone())
+            })
+            .collect();
+        let missing: Vec<&str> = a
+            .therapies
+            .iter()
+            .zip(&singles)
+            .filter(|(_, s)| s.is_none())
+            .map(|(t, _)| t.drug.as_str())
+            .collect();
+        let Some(singles) = singles.into_iter().collect::<Option<Vec<String>>>() else {
+            lines.push(format!(
+                "  {}: add {} as {} of {} own to compare it with its single drugs",
+                a.name,
+                missing.join(" and "),
+                if missing.len() == 1 { "an arm" } else { "arms" },
+                if missing.len() == 1 { "its" } else { "their" },
+            ));
+            continue;
+        };
+        if let Some(c) = alssim::results::responders::combination_check(data, &a.name, &singles) {
+            lines.push(format!(
+                "  {}: observed {:.2}; additive {:.2}; Bliss {:.2}: {}",
+                c.arm,
+                c.observed,
+                c.additive,
+                c.bliss,
+                c.verdict(COMBINATION_TOLERANCE)
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        crate::outln!(
+            "\ncombinations (mean survival gained per patient, months; expectations from each \
+             patient's own single-drug gains; Bliss: independent slowing, survival ratios multiply):"
+        );
+        for l in lines {
+            crate::outln!("{l}");
+        }
+    }
+}
+
+/// Relative band around the Bliss expectation within which a combination counts as
+/// independent action.
+const COMBINATION_TOLERANCE: f64 = 0.05;
+
 /// "a, b or c".
 fn or_list(items: &[&str]) -> String {
     match items {
@@ -322,6 +380,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         crate::cli::print_out(&comparison(&sub));
     }
     who_benefits(&data);
+    combinations(&s, &data);
     let what = if args.cohort.no_plots {
         "tables"
     } else {

@@ -315,3 +315,99 @@ pub fn responders(data: &ResultData) -> Vec<Responders> {
     }
     out
 }
+
+/// A combination's per-patient survival gain against what its single drugs' gains predict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CombinationCheck {
+    /// The combination arm.
+    pub arm: String,
+    /// The arms of its single drugs.
+    pub singles: Vec<String>,
+    /// Patients in every one of the arms.
+    pub n: usize,
+    /// Mean observed survival gain of the combination, months.
+    pub observed: f64,
+    /// Mean additive expectation: each patient's single-drug gains summed.
+    pub additive: f64,
+    /// Mean Bliss expectation: each drug slows the patient's course independently, so the
+    /// survival ratios to control multiply, `T_ab / T_0 = (T_a / T_0)·(T_b / T_0)`.
+    pub bliss: f64,
+}
+
+impl CombinationCheck {
+    /// How the observed gain compares with the Bliss expectation, within `tolerance` (relative).
+    pub fn verdict(&self, tolerance: f64) -> &'static str {
+        let band = tolerance * self.bliss.abs().max(1e-9);
+        if self.observed > self.bliss + band {
+            "more than Bliss (synergy)"
+        } else if self.observed < self.bliss - band {
+            "less than Bliss (antagonism)"
+        } else {
+            "as Bliss expects (independent action)"
+        }
+    }
+}
+
+/// Compares the combination arm `arm` with its single-drug arms `singles`, patient by patient:
+/// the observed survival gain (months within follow-up, against the first arm) against the
+/// additive and the Bliss expectation built from the same patient's single-drug gains. Both
+/// expectations are capped at the longest follow-up of the run, as the observed gain is.
+/// `None` when an arm is missing or has no recorded benefits.
+pub fn combination_check(
+    data: &ResultData,
+    arm: &str,
+    singles: &[String],
+) -> Option<CombinationCheck> {
+    let control = data.arms.first()?;
+    let cap = data
+        .patients
+        .iter()
+        .map(|p| p.follow_up_months)
+        .fold(0.0, f64::max);
+    let by_arm = |name: &str| -> HashMap<u64, f64> {
+        data.patients
+            .iter()
+            .filter(|p| p.arm == name)
+            .filter_map(|p| Some((p.index, p.benefit_survival_months?)))
+            .collect()
+    };
+    let base: HashMap<u64, f64> = data
+        .patients
+        .iter()
+        .filter(|p| p.arm == *control)
+        .map(|p| (p.index, p.follow_up_months))
+        .collect();
+    let combo = by_arm(arm);
+    let single: Vec<HashMap<u64, f64>> = singles.iter().map(|s| by_arm(s)).collect();
+    if combo.is_empty() || single.iter().any(HashMap::is_empty) {
+        return None;
+    }
+    let mut indices: Vec<u64> = combo.keys().copied().collect();
+    indices.sort_unstable();
+    let (mut n, mut obs, mut add, mut bliss) = (0usize, 0.0, 0.0, 0.0);
+    for i in indices {
+        let Some(&t0) = base.get(&i).filter(|t| **t > 0.0) else {
+            continue;
+        };
+        let Some(gains) = single
+            .iter()
+            .map(|m| m.get(&i).copied())
+            .collect::<Option<Vec<f64>>>()
+        else {
+            continue;
+        };
+        n += 1;
+        obs += combo[&i];
+        add += gains.iter().sum::<f64>().min(cap - t0);
+        let ratio: f64 = gains.iter().map(|g| (t0 + g) / t0).product();
+        bliss += (t0 * ratio).min(cap) - t0;
+    }
+    (n > 0).then(|| CombinationCheck {
+        arm: arm.to_string(),
+        singles: singles.to_vec(),
+        n,
+        observed: obs / n as f64,
+        additive: add / n as f64,
+        bliss: bliss / n as f64,
+    })
+}
