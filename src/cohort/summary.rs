@@ -22,16 +22,87 @@ pub const FVC_BIN: f64 = 0.01;
 /// Relative width of an NfL quantile bin (bins equally spaced in log NfL).
 pub const NFL_BIN: f64 = 0.001;
 
-/// The variables summarised per visit, in output order.
-pub const VARIABLES: [&str; 7] = [
-    "alsfrs_r",
-    "bulbar",
-    "fine_motor",
-    "gross_motor",
-    "respiratory",
-    "fvc_pct",
-    "nfl_pg_ml",
-];
+/// A readout summarised per visit in `summary.csv` (the rows after them, the means of the
+/// model states and modulation factors, are named by [`mechanism_names`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Variable {
+    /// Rated ALSFRS-R total, 0-48.
+    AlsfrsR,
+    /// Rated bulbar subscore, 0-12.
+    Bulbar,
+    /// Rated fine-motor subscore, 0-12.
+    FineMotor,
+    /// Rated gross-motor subscore, 0-12.
+    GrossMotor,
+    /// Rated respiratory subscore, 0-12.
+    Respiratory,
+    /// FVC, % predicted.
+    FvcPct,
+    /// Serum NfL, pg/mL.
+    NflPgMl,
+}
+
+/// Number of [`Variable`]s.
+pub const N_VARIABLES: usize = Variable::ALL.len();
+
+impl Variable {
+    /// Every variable in output order.
+    pub const ALL: [Variable; 7] = [
+        Variable::AlsfrsR,
+        Variable::Bulbar,
+        Variable::FineMotor,
+        Variable::GrossMotor,
+        Variable::Respiratory,
+        Variable::FvcPct,
+        Variable::NflPgMl,
+    ];
+
+    /// The four ALSFRS-R domains in scale order.
+    pub const DOMAINS: [Variable; 4] = [
+        Variable::Bulbar,
+        Variable::FineMotor,
+        Variable::GrossMotor,
+        Variable::Respiratory,
+    ];
+
+    /// The `variable` value of its rows in `summary.csv`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Variable::AlsfrsR => "alsfrs_r",
+            Variable::Bulbar => "bulbar",
+            Variable::FineMotor => "fine_motor",
+            Variable::GrossMotor => "gross_motor",
+            Variable::Respiratory => "respiratory",
+            Variable::FvcPct => "fvc_pct",
+            Variable::NflPgMl => "nfl_pg_ml",
+        }
+    }
+
+    /// The variable named `name` in `summary.csv`, if it is one.
+    pub fn from_name(name: &str) -> Option<Variable> {
+        Variable::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// Position in [`Variable::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    const fn binning(self) -> Binning {
+        match self {
+            Variable::FvcPct => Binning::Linear(FVC_BIN),
+            Variable::NflPgMl => Binning::Log(NFL_BIN),
+            _ => Binning::Integer,
+        }
+    }
+}
+
+impl std::fmt::Display for Variable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// How a variable is binned.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,16 +114,6 @@ enum Binning {
     /// Logarithmic bins of a fixed relative width.
     Log(f64),
 }
-
-const BINNING: [Binning; 7] = [
-    Binning::Integer,
-    Binning::Integer,
-    Binning::Integer,
-    Binning::Integer,
-    Binning::Integer,
-    Binning::Linear(FVC_BIN),
-    Binning::Log(NFL_BIN),
-];
 
 impl Binning {
     fn bin(self, x: f64) -> i64 {
@@ -209,10 +270,9 @@ impl Accumulator {
         self.n
     }
 
-    /// Quantile `p` (Hyndman & Fan type 7) of the binned values of the variable at position
-    /// `variable` of [`VARIABLES`].
-    pub fn variable_quantile(&self, variable: usize, p: f64) -> f64 {
-        self.quantile(BINNING[variable], p)
+    /// Quantile `p` (Hyndman & Fan type 7) of the binned values of `variable`.
+    pub fn variable_quantile(&self, variable: Variable, p: f64) -> f64 {
+        self.quantile(variable.binning(), p)
     }
 
     /// Quantile (Hyndman & Fan type 7) of the binned values.
@@ -304,7 +364,7 @@ pub struct ArmSummary {
     /// Per visit: patients alive at the visit time.
     pub alive: Vec<u64>,
     /// Per visit and variable.
-    pub visits: Vec<[Accumulator; 7]>,
+    pub visits: Vec<[Accumulator; N_VARIABLES]>,
     /// Per visit: means of the regional model states and of the modulation factors ([`MEANS`]).
     pub mechanisms: Vec<[MeanAccumulator; MEANS]>,
 }
@@ -355,7 +415,8 @@ fn keep_lowest(sample: &mut Vec<SampleCourse>) {
     sample.truncate(SAMPLE_PATIENTS);
 }
 
-fn observation_values(o: &Observation) -> [f64; 7] {
+/// The value of each [`Variable`] at a visit, in [`Variable::ALL`] order.
+fn observation_values(o: &Observation) -> [f64; N_VARIABLES] {
     let d = o.domains();
     [
         f64::from(o.total()),
@@ -475,8 +536,8 @@ fn add_course(acc: &mut ArmSummary, times: &[f64], course: &ArmCourse) {
         if k == times.len() {
             break;
         }
-        for (v, x) in observation_values(o).into_iter().enumerate() {
-            acc.visits[k][v].add(BINNING[v], x);
+        for (v, x) in Variable::ALL.into_iter().zip(observation_values(o)) {
+            acc.visits[k][v.index()].add(v.binning(), x);
         }
         for (m, &x) in acc.mechanisms[k]
             .iter_mut()
@@ -573,7 +634,7 @@ impl CohortSummary {
                     .iter()
                     .map(acc_from_json)
                     .collect::<Option<Vec<_>>>()?;
-                visits.push(<[Accumulator; 7]>::try_from(accs).ok()?);
+                visits.push(<[Accumulator; N_VARIABLES]>::try_from(accs).ok()?);
             }
             let mut mechanisms = Vec::new();
             for visit in a.get("mechanisms")?.as_array()? {
@@ -645,6 +706,21 @@ fn sample_from_json(v: &serde_json::Value) -> Option<Vec<SampleCourse>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variables_are_named_once_and_found_by_name() {
+        for (i, v) in Variable::ALL.into_iter().enumerate() {
+            assert_eq!(v.index(), i);
+            assert_eq!(Variable::from_name(v.name()), Some(v));
+            assert_eq!(v.to_string(), v.name());
+        }
+        assert_eq!(Variable::from_name("alsfrs_r"), Some(Variable::AlsfrsR));
+        assert_eq!(Variable::from_name("neurons_bulbar"), None);
+        // Rated scores are counted per value, FVC and NfL in bins.
+        assert_eq!(Variable::AlsfrsR.binning(), Binning::Integer);
+        assert_eq!(Variable::FvcPct.binning(), Binning::Linear(FVC_BIN));
+        assert_eq!(Variable::NflPgMl.binning(), Binning::Log(NFL_BIN));
+    }
 
     #[test]
     fn the_sample_keeps_the_lowest_indices_in_any_merge_order() {

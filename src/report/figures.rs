@@ -9,6 +9,7 @@ use super::plot::{
     Axis, Chart, Colour, Figure, FigureOptions, Format, Grid, Histogram, LegendPosition, Mark,
     Points, RiskTable, Series,
 };
+use crate::cohort::summary::Variable;
 use crate::results::estimates::{
     ArmSurvival, Differences, EFFECT_MONTH, MIN_BIN_SHARE, MIN_BIN_VISITS, Quantiles, REGIONS,
     other_origin,
@@ -99,11 +100,11 @@ pub const GROUPS: [&str; 8] = [
     "treatment_effects",
 ];
 
-const DOMAINS: [(&str, &str); 4] = [
-    ("bulbar", "Bulbar"),
-    ("fine_motor", "Fine motor"),
-    ("gross_motor", "Gross motor"),
-    ("respiratory", "Respiratory"),
+const DOMAINS: [(Variable, &str); 4] = [
+    (Variable::Bulbar, "Bulbar"),
+    (Variable::FineMotor, "Fine motor"),
+    (Variable::GrossMotor, "Gross motor"),
+    (Variable::Respiratory, "Respiratory"),
 ];
 
 const STATES: [(&str, &str, &str); 6] = [
@@ -180,10 +181,10 @@ fn quantile_series(
     data: &ResultData,
     est: &Estimates,
     arm_i: usize,
-    variable: &str,
+    variable: Variable,
     wide: bool,
 ) -> Option<Series> {
-    let q = est.series(arm_i, variable)?;
+    let q = est.series(arm_i, variable.name())?;
     Some(fan_series(data, arm_i, q, wide))
 }
 
@@ -212,7 +213,7 @@ fn quantile_panel(
     data: &ResultData,
     est: &Estimates,
     title: String,
-    variable: &str,
+    variable: Variable,
     y: Axis,
     wide: bool,
 ) -> Option<Chart> {
@@ -232,7 +233,7 @@ fn quantile_chart(
     data: &ResultData,
     est: &Estimates,
     title: &str,
-    variable: &str,
+    variable: Variable,
     y: Axis,
     wide: bool,
 ) -> Option<Figure> {
@@ -245,7 +246,9 @@ fn quantile_chart(
         wide,
     )?;
     let mut subtitle = enrolled_text(data);
-    if let (Some(visits), "alsfrs_r") = (data.visits.as_ref().or(data.sample.as_ref()), variable) {
+    if let (Some(visits), Variable::AlsfrsR) =
+        (data.visits.as_ref().or(data.sample.as_ref()), variable)
+    {
         let mut drawn = 0;
         for arm in 0..data.arms.len() {
             let mut indices: Vec<u64> = visits
@@ -685,7 +688,7 @@ fn function_figures(g: &mut Gallery, data: &ResultData, est: &Estimates, t: &str
             data,
             est,
             "ALSFRS-R total",
-            "alsfrs_r",
+            Variable::AlsfrsR,
             Axis::new("ALSFRS-R total (points, 0-48)")
                 .range(0.0, 48.0)
                 .tick_step(6.0),
@@ -732,7 +735,7 @@ fn state_figures(g: &mut Gallery, data: &ResultData, est: &Estimates, t: &str) {
             data,
             est,
             "Serum NfL",
-            "nfl_pg_ml",
+            Variable::NflPgMl,
             Axis::new("Serum NfL (pg/mL)"),
             false,
         ),
@@ -747,7 +750,7 @@ fn state_figures(g: &mut Gallery, data: &ResultData, est: &Estimates, t: &str) {
             data,
             est,
             "Forced vital capacity",
-            "fvc_pct",
+            Variable::FvcPct,
             Axis::new("FVC (% predicted)"),
             false,
         ),

@@ -6,6 +6,7 @@
 
 use super::folder::{ResultData, Visit};
 use super::patients::PatientRow;
+use crate::cohort::summary::Variable;
 use crate::stats::km::KaplanMeier;
 use std::collections::{BTreeMap, HashMap};
 
@@ -484,7 +485,7 @@ fn key_numbers(data: &ResultData, arm: &str) -> KeyNumbers {
         .map(|p| p.baseline_nfl_pg_ml)
         .filter(|s| s.is_finite())
         .collect();
-    let rows = data.rows(arm, "alsfrs_r");
+    let rows = data.rows(arm, Variable::AlsfrsR.name());
     KeyNumbers {
         mean_slope: mean_slope(data, arm),
         median_baseline_nfl: median(nfl),

@@ -2,7 +2,7 @@
 //! of a run ([`CohortSummary`]).
 
 use super::table::{num, to_csv};
-use crate::cohort::summary::{VARIABLES, mechanism_names};
+use crate::cohort::summary::{Variable, mechanism_names};
 use crate::cohort::{CohortSpec, CohortSummary};
 use serde::{Deserialize, Serialize};
 
@@ -50,7 +50,7 @@ pub struct SummaryRow {
 }
 
 /// The rows of `summary.csv`: per arm (scenario order) and visit, the rated variables
-/// ([`VARIABLES`]) then the means of the model states and modulation factors.
+/// ([`Variable::ALL`]) then the means of the model states and modulation factors.
 pub fn summary_rows(summary: &CohortSummary, spec: &CohortSpec) -> Vec<SummaryRow> {
     let names = mechanism_names();
     let times = spec.simulation.visit_times();
@@ -71,8 +71,8 @@ pub fn summary_rows(summary: &CohortSummary, spec: &CohortSpec) -> Vec<SummaryRo
                 survival,
                 ..SummaryRow::default()
             };
-            for (v, name) in VARIABLES.iter().enumerate() {
-                let a = &acc.visits[k][v];
+            for v in Variable::ALL {
+                let a = &acc.visits[k][v.index()];
                 let q = |p| num::finite(a.variable_quantile(v, p));
                 out.push(SummaryRow {
                     mean: num::finite(a.mean()),
@@ -82,7 +82,7 @@ pub fn summary_rows(summary: &CohortSummary, spec: &CohortSpec) -> Vec<SummaryRo
                     q25: q(0.25),
                     q75: q(0.75),
                     q95: q(0.95),
-                    ..row(name, a.n())
+                    ..row(v.name(), a.n())
                 });
             }
             for (m, name) in acc.mechanisms[k].iter().zip(&names) {
