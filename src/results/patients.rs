@@ -114,6 +114,23 @@ pub fn patients_header(spec: &CohortSpec) -> String {
     header_csv::<PatientRow>(&params)
 }
 
+/// Death within follow-up, or the end of follow-up, months since initiation.
+fn end_of(c: &ArmCourse) -> f64 {
+    c.events
+        .death
+        .filter(|_| c.died())
+        .unwrap_or(c.follow_up_end)
+}
+
+/// The rated ALSFRS-R total at the visit [`EFFECT_MONTH`] months after the visit origin, if
+/// the patient was alive for it.
+fn rated_at_effect_month(c: &ArmCourse) -> Option<f64> {
+    c.visits
+        .iter()
+        .find(|v| (v.t - EFFECT_MONTH).abs() < 1e-9)
+        .map(|v| f64::from(v.total()))
+}
+
 /// The rows of `patients.csv` of a chunk of outcomes, with their parameter values.
 pub fn patient_records(
     spec: &CohortSpec,
@@ -130,18 +147,6 @@ pub fn patient_records(
         } = o
         else {
             continue;
-        };
-        let end = |c: &ArmCourse| {
-            c.events
-                .death
-                .filter(|_| c.died())
-                .unwrap_or(c.follow_up_end)
-        };
-        let rated = |c: &ArmCourse| {
-            c.visits
-                .iter()
-                .find(|v| (v.t - EFFECT_MONTH).abs() < 1e-9)
-                .map(|v| f64::from(v.total()))
         };
         let control = arms.first();
         for (k, (arm, c)) in spec.arms.iter().zip(arms).enumerate() {
@@ -160,7 +165,7 @@ pub fn patient_records(
                     .and_then(|t| onset.map(|o| t - o))
                     .and_then(num::finite)
             };
-            let follow_up = end(c) - enrollment;
+            let follow_up = end_of(c) - enrollment;
             let row = PatientRow {
                 index: draw.index,
                 arm: arm.name.clone(),
@@ -189,8 +194,8 @@ pub fn patient_records(
                     .copied()
                     .unwrap_or_default()
                     .to_string(),
-                benefit_survival_months: paired(&|c| Some(end(c))),
-                benefit_alsfrs_r_12: paired(&rated),
+                benefit_survival_months: paired(&|c| Some(end_of(c))),
+                benefit_alsfrs_r_12: paired(&rated_at_effect_month),
             };
             let values = spec
                 .population

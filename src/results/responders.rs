@@ -201,6 +201,88 @@ fn mean(v: impl Iterator<Item = f64>) -> f64 {
     if n == 0 { f64::NAN } else { s / n as f64 }
 }
 
+/// One patient of a treated arm: its row, its row in the first arm, the values of its varying
+/// parameters and its survival benefit.
+type Paired<'a> = (&'a PatientRow, &'a PatientRow, &'a [Option<f64>], f64);
+
+/// Each numeric characteristic against the survival (and ALSFRS-R) benefit, strongest rank
+/// correlation first; characteristics known for fewer than 8 patients are left out.
+fn numeric_predictors(
+    readers: &[(String, String, Reader)],
+    rows: &[Paired<'_>],
+) -> Vec<NumericPredictor> {
+    let mut numeric: Vec<NumericPredictor> = readers
+        .iter()
+        .filter_map(|(name, meaning, read)| {
+            let mut pairs: Vec<(f64, f64, Option<f64>)> = rows
+                .iter()
+                .filter_map(|&(p, b, v, g)| {
+                    let x = read(p, b, v).filter(|x| x.is_finite())?;
+                    Some((x, g, p.benefit_alsfrs_r_12.filter(|a| a.is_finite())))
+                })
+                .collect();
+            if pairs.len() < 8 {
+                return None;
+            }
+            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let xs: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+            let gs: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+            let (xa, ga): (Vec<f64>, Vec<f64>) =
+                pairs.iter().filter_map(|p| Some((p.0, p.2?))).unzip();
+            let q = pairs.len() / 4;
+            Some(NumericPredictor {
+                name: name.clone(),
+                meaning: meaning.clone(),
+                n: pairs.len(),
+                rho_survival: spearman(&xs, &gs),
+                rho_alsfrs: spearman(&xa, &ga),
+                lowest_quarter: mean(gs[..q].iter().copied()),
+                highest_quarter: mean(gs[gs.len() - q..].iter().copied()),
+            })
+        })
+        .collect();
+    // Strongest first; undefined correlations last; ties keep the listed order.
+    numeric.sort_by(|a, b| {
+        let key = |p: &NumericPredictor| {
+            if p.rho_survival.is_finite() {
+                -p.rho_survival.abs()
+            } else {
+                f64::INFINITY
+            }
+        };
+        key(a).total_cmp(&key(b))
+    });
+    numeric
+}
+
+/// The mean benefit per level of each categorical characteristic.
+fn categorical_predictors(rows: &[Paired<'_>]) -> Vec<CategoricalPredictor> {
+    CATEGORICAL
+        .iter()
+        .map(|&name| {
+            let mut levels: BTreeMap<&str, Vec<(f64, Option<f64>)>> = BTreeMap::new();
+            for &(p, _, _, g) in rows {
+                levels
+                    .entry(category(p, name))
+                    .or_default()
+                    .push((g, p.benefit_alsfrs_r_12.filter(|a| a.is_finite())));
+            }
+            CategoricalPredictor {
+                name: name.to_string(),
+                levels: levels
+                    .into_iter()
+                    .map(|(value, v)| Level {
+                        value: value.to_string(),
+                        n: v.len(),
+                        mean_survival: mean(v.iter().map(|x| x.0)),
+                        mean_alsfrs: mean(v.iter().filter_map(|x| x.1)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// The responder analysis of every arm after the first whose recorded survival benefits are
 /// not all zero. Empty for folders without the benefit columns (written before they existed).
 pub fn responders(data: &ResultData) -> Vec<Responders> {
@@ -216,8 +298,7 @@ pub fn responders(data: &ResultData) -> Vec<Responders> {
     let readers = numeric_characteristics(data);
     let mut out = Vec::new();
     for arm in data.arms.iter().skip(1) {
-        // (row, first-arm row, parameter values, survival benefit)
-        let rows: Vec<(&PatientRow, &PatientRow, &[Option<f64>], f64)> = data
+        let rows: Vec<Paired<'_>> = data
             .patients
             .iter()
             .enumerate()
@@ -235,71 +316,6 @@ pub fn responders(data: &ResultData) -> Vec<Responders> {
         let mut gains: Vec<f64> = rows.iter().map(|r| r.3).collect();
         gains.sort_by(f64::total_cmp);
         let n = gains.len();
-        let mut numeric: Vec<NumericPredictor> = readers
-            .iter()
-            .filter_map(|(name, meaning, read)| {
-                let mut pairs: Vec<(f64, f64, Option<f64>)> = rows
-                    .iter()
-                    .filter_map(|&(p, b, v, g)| {
-                        let x = read(p, b, v).filter(|x| x.is_finite())?;
-                        Some((x, g, p.benefit_alsfrs_r_12.filter(|a| a.is_finite())))
-                    })
-                    .collect();
-                if pairs.len() < 8 {
-                    return None;
-                }
-                pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-                let xs: Vec<f64> = pairs.iter().map(|p| p.0).collect();
-                let gs: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-                let (xa, ga): (Vec<f64>, Vec<f64>) =
-                    pairs.iter().filter_map(|p| Some((p.0, p.2?))).unzip();
-                let q = pairs.len() / 4;
-                Some(NumericPredictor {
-                    name: name.clone(),
-                    meaning: meaning.clone(),
-                    n: pairs.len(),
-                    rho_survival: spearman(&xs, &gs),
-                    rho_alsfrs: spearman(&xa, &ga),
-                    lowest_quarter: mean(gs[..q].iter().copied()),
-                    highest_quarter: mean(gs[gs.len() - q..].iter().copied()),
-                })
-            })
-            .collect();
-        // Strongest first; undefined correlations last; ties keep the listed order.
-        numeric.sort_by(|a, b| {
-            let key = |p: &NumericPredictor| {
-                if p.rho_survival.is_finite() {
-                    -p.rho_survival.abs()
-                } else {
-                    f64::INFINITY
-                }
-            };
-            key(a).total_cmp(&key(b))
-        });
-        let categorical = CATEGORICAL
-            .iter()
-            .map(|&name| {
-                let mut levels: BTreeMap<&str, Vec<(f64, Option<f64>)>> = BTreeMap::new();
-                for &(p, _, _, g) in &rows {
-                    levels
-                        .entry(category(p, name))
-                        .or_default()
-                        .push((g, p.benefit_alsfrs_r_12.filter(|a| a.is_finite())));
-                }
-                CategoricalPredictor {
-                    name: name.to_string(),
-                    levels: levels
-                        .into_iter()
-                        .map(|(value, v)| Level {
-                            value: value.to_string(),
-                            n: v.len(),
-                            mean_survival: mean(v.iter().map(|x| x.0)),
-                            mean_alsfrs: mean(v.iter().filter_map(|x| x.1)),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
         out.push(Responders {
             arm: arm.clone(),
             control: control.clone(),
@@ -309,8 +325,8 @@ pub fn responders(data: &ResultData) -> Vec<Responders> {
             p90: quantile_sorted(&gains, 0.9),
             share_benefiting: gains.iter().filter(|&&g| g >= BENEFIT_MONTHS).count() as f64
                 / n as f64,
-            numeric,
-            categorical,
+            numeric: numeric_predictors(&readers, &rows),
+            categorical: categorical_predictors(&rows),
         });
     }
     out
