@@ -2015,99 +2015,15 @@ fn read_therapies(
         );
         return Vec::new();
     };
-    let known: Vec<&str> = {
-        let mut k = crate::therapy::library::names();
-        for d in drugs {
-            if !k.contains(&d.name.as_str()) {
-                k.push(d.name.as_str());
-            }
-        }
-        k
-    };
+    let known = known_drugs(drugs);
     let mut out: Vec<TherapySpec> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}[{i}]");
         let Some(t) = reader::table(ctx, item, &p, THERAPY) else {
             continue;
         };
-        let drug: Option<Drug> = match t.get("drug") {
-            Some(d) => reader::string(ctx, d, &t.key_path("drug")).and_then(|name| {
-                let found = drugs
-                    .iter()
-                    .find(|x| x.name == name)
-                    .or_else(|| crate::therapy::library::find(&name));
-                if let Some(found) = found {
-                    if out.iter().any(|o| o.drug == name) {
-                        ctx.error(
-                            d.span(),
-                            &t.key_path("drug"),
-                            format!("`{name}` is given twice in this arm"),
-                            Some(
-                                "give each drug once per arm; use `dose` for a different dose"
-                                    .into(),
-                            ),
-                        );
-                        return None;
-                    }
-                    return Some(found.clone());
-                }
-                let help = match reader::did_you_mean(&name, known.iter().copied()) {
-                    Some(s) => format!(
-                        "did you mean `{s}`? known drugs: {} (`alssim drugs` lists them; a \
-                         `[drug.{name}]` table defines a new one)",
-                        known.join(", ")
-                    ),
-                    None => format!(
-                        "known drugs: {} (`alssim drugs` lists them; a `[drug.{name}]` table \
-                         defines a new one)",
-                        known.join(", ")
-                    ),
-                };
-                ctx.error(
-                    d.span(),
-                    &t.key_path("drug"),
-                    format!("unknown drug `{name}`"),
-                    Some(help),
-                );
-                None
-            }),
-            None => {
-                ctx.error(
-                    t.span.clone(),
-                    &p,
-                    "missing key `drug`",
-                    Some("every therapy names its drug, e.g. `{ drug = \"riluzole\" }`".into()),
-                );
-                None
-            }
-        };
-        let start = opt_number(
-            ctx,
-            &t,
-            "start-months",
-            0.0,
-            1200.0,
-            "months after enrollment",
-        )
-        .unwrap_or(0.0);
-        let stop = opt_number(
-            ctx,
-            &t,
-            "stop-months",
-            0.0,
-            1200.0,
-            "months after enrollment",
-        );
-        if let (Some(stop), Some(sv)) = (stop, t.get("stop-months"))
-            && stop <= start
-        {
-            ctx.error(
-                sv.span(),
-                &t.key_path("stop-months"),
-                format!("stop ({stop}) is not after start ({start})"),
-                Some("`stop-months` must be later than `start-months`; leave it out for a therapy that never stops".into()),
-            );
-        }
+        let drug = read_therapy_drug(ctx, &t, &p, drugs, &known, &out);
+        let (start, stop) = read_timing(ctx, &t);
         let dose = opt_number(
             ctx,
             &t,
@@ -2118,108 +2034,16 @@ fn read_therapies(
         );
         let adherence =
             opt_number(ctx, &t, "adherence", 0.0, 1.0, "(fraction of doses taken)").unwrap_or(1.0);
-        let trigger = t.get("trigger").map(|v| {
-            let mut options: Vec<(&str, Option<Trigger>)> =
-                Trigger::ALL.iter().map(|&g| (g.name(), Some(g))).collect();
-            options.push(("none", None));
-            reader::choice(ctx, v, &t.key_path("trigger"), &options)
-        });
-        let cycles = t
-            .get("cycles")
-            .and_then(|v| {
-                reader::choice(
-                    ctx,
-                    v,
-                    &t.key_path("cycles"),
-                    &[
-                        (CycleMode::Averaged.name(), CycleMode::Averaged),
-                        (CycleMode::Resolved.name(), CycleMode::Resolved),
-                    ],
-                )
-            })
-            .unwrap_or_default();
-        let holidays = t.get("holidays").and_then(|hv| {
-            let h = reader::table(ctx, hv, &t.key_path("holidays"), HOLIDAYS)?;
-            let on = opt_number(ctx, &h, "on-months", 0.0, 1200.0, "months on the drug");
-            let off = opt_number(ctx, &h, "off-months", 0.0, 1200.0, "months off the drug");
-            match (on, off) {
-                (Some(on), Some(off)) if on > 0.0 && off > 0.0 => Some((on, off)),
-                (Some(_), Some(_)) => {
-                    ctx.error(
-                        hv.span(),
-                        &t.key_path("holidays"),
-                        "holiday periods must be positive",
-                        Some("e.g. `holidays = { on-months = 6, off-months = 2 }`".into()),
-                    );
-                    None
-                }
-                _ => {
-                    ctx.error(
-                        hv.span(),
-                        &t.key_path("holidays"),
-                        "give both `on-months` and `off-months`",
-                        Some("e.g. `holidays = { on-months = 6, off-months = 2 }`".into()),
-                    );
-                    None
-                }
-            }
-        });
+        let trigger = read_trigger(ctx, &t);
+        let cycles = read_cycles(ctx, &t);
+        let holidays = read_holidays(ctx, &t);
         let Some(drug) = drug else {
             continue;
         };
-        if let (
-            Some(hv),
-            crate::therapy::Regimen::Doses { .. } | crate::therapy::Regimen::Permanent,
-        ) = (t.get("holidays"), &drug.regimen)
-        {
-            ctx.error(
-                hv.span(),
-                &t.key_path("holidays"),
-                format!(
-                    "`{}` has a `{}` regimen: holidays apply to continuous and cyclic regimens",
-                    drug.name,
-                    drug.regimen.kind()
-                ),
-                Some("for separate doses, give `stop-months` instead".into()),
-            );
-        }
-        // Keys that make no sense for this drug are errors, not silently ignored.
-        if let (Some(dv), None) = (t.get("dose"), &drug.exposure) {
-            ctx.error(
-                dv.span(),
-                &t.key_path("dose"),
-                format!("`{}` has no exposure, so it has no dose", drug.name),
-                Some("its effect is scaled by `adherence` alone".into()),
-            );
-        }
-        if let (Some(cv), false) = (
-            t.get("cycles"),
-            matches!(drug.regimen, crate::therapy::Regimen::Cyclic { .. }),
-        ) {
-            ctx.error(
-                cv.span(),
-                &t.key_path("cycles"),
-                format!(
-                    "`{}` has a `{}` regimen, not a cyclic one",
-                    drug.name,
-                    drug.regimen.kind()
-                ),
-                Some("`cycles` applies to cyclic regimens only".into()),
-            );
-        }
-        if let (Some(sv), crate::therapy::Regimen::Permanent) =
-            (t.get("stop-months"), &drug.regimen)
-        {
-            ctx.error(
-                sv.span(),
-                &t.key_path("stop-months"),
-                format!("`{}` is permanent: it cannot be stopped", drug.name),
-                Some("leave `stop-months` out".into()),
-            );
-        }
+        check_keys_for(ctx, &t, &drug);
         let mut spec = TherapySpec::new(drug);
         if let Some(trigger) = trigger {
-            spec.trigger = trigger.flatten();
+            spec.trigger = trigger;
         }
         if let (Some(sv), Some(tr)) = (t.get("stop-months"), spec.trigger) {
             ctx.error(
@@ -2241,34 +2065,257 @@ fn read_therapies(
         spec.adherence = adherence;
         spec.cycles = cycles;
         spec.holidays = holidays;
-        // The same span of follow-up as the arm's plan resolves (`ArmPlan::new`).
-        let breakpoints = super::bounds::breakpoint_estimate(
-            &spec.definition,
-            &spec,
-            horizon - spec.start_months + 1.0,
-        );
-        if breakpoints > super::bounds::MAX_BREAKPOINTS as f64 {
-            ctx.error(
-                item.span(),
-                &p,
-                format!(
-                    "`{}` would switch on and off about {} times over the follow-up, more than \
-                     the limit of {} breakpoints per therapy (every patient's integration \
-                     stops at each one)",
-                    spec.drug,
-                    crate::input::readable(breakpoints),
-                    super::bounds::MAX_BREAKPOINTS
-                ),
-                Some(
-                    "use longer cycles, dosing intervals or holidays, `cycles = \"averaged\"`, \
-                     or a shorter horizon"
-                        .into(),
-                ),
-            );
-        }
+        check_breakpoints(ctx, item, &p, &spec, horizon);
         out.push(spec);
     }
     out
+}
+
+/// `start-months` and `stop-months` of one therapy table; a stop not after the start is an
+/// error.
+fn read_timing(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> (f64, Option<f64>) {
+    let start = opt_number(
+        ctx,
+        t,
+        "start-months",
+        0.0,
+        1200.0,
+        "months after enrollment",
+    )
+    .unwrap_or(0.0);
+    let stop = opt_number(
+        ctx,
+        t,
+        "stop-months",
+        0.0,
+        1200.0,
+        "months after enrollment",
+    );
+    if let (Some(stop), Some(sv)) = (stop, t.get("stop-months"))
+        && stop <= start
+    {
+        ctx.error(
+            sv.span(),
+            &t.key_path("stop-months"),
+            format!("stop ({stop}) is not after start ({start})"),
+            Some("`stop-months` must be later than `start-months`; leave it out for a therapy that never stops".into()),
+        );
+    }
+    (start, stop)
+}
+
+/// `trigger` of one therapy table: `None` when not given (the drug's own trigger stays),
+/// `Some(None)` for `"none"` (or a value that is not accepted, reported as an error).
+fn read_trigger(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Option<Option<Trigger>> {
+    t.get("trigger").map(|v| {
+        let mut options: Vec<(&str, Option<Trigger>)> =
+            Trigger::ALL.iter().map(|&g| (g.name(), Some(g))).collect();
+        options.push(("none", None));
+        reader::choice(ctx, v, &t.key_path("trigger"), &options).flatten()
+    })
+}
+
+/// `cycles` of one therapy table (averaged unless given).
+fn read_cycles(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> CycleMode {
+    t.get("cycles")
+        .and_then(|v| {
+            reader::choice(
+                ctx,
+                v,
+                &t.key_path("cycles"),
+                &[
+                    (CycleMode::Averaged.name(), CycleMode::Averaged),
+                    (CycleMode::Resolved.name(), CycleMode::Resolved),
+                ],
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The drug names a therapy may use: the library's and the scenario's own.
+fn known_drugs(drugs: &[Drug]) -> Vec<&str> {
+    let mut k = crate::therapy::library::names();
+    for d in drugs {
+        if !k.contains(&d.name.as_str()) {
+            k.push(d.name.as_str());
+        }
+    }
+    k
+}
+
+/// The drug of one therapy table: from the scenario's own drugs or the library, not given twice
+/// in the arm (`given`).
+fn read_therapy_drug(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    p: &str,
+    drugs: &[Drug],
+    known: &[&str],
+    given: &[TherapySpec],
+) -> Option<Drug> {
+    match t.get("drug") {
+        Some(d) => reader::string(ctx, d, &t.key_path("drug")).and_then(|name| {
+            let found = drugs
+                .iter()
+                .find(|x| x.name == name)
+                .or_else(|| crate::therapy::library::find(&name));
+            if let Some(found) = found {
+                if given.iter().any(|o| o.drug == name) {
+                    ctx.error(
+                        d.span(),
+                        &t.key_path("drug"),
+                        format!("`{name}` is given twice in this arm"),
+                        Some("give each drug once per arm; use `dose` for a different dose".into()),
+                    );
+                    return None;
+                }
+                return Some(found.clone());
+            }
+            let help = match reader::did_you_mean(&name, known.iter().copied()) {
+                Some(s) => format!(
+                    "did you mean `{s}`? known drugs: {} (`alssim drugs` lists them; a \
+                 `[drug.{name}]` table defines a new one)",
+                    known.join(", ")
+                ),
+                None => format!(
+                    "known drugs: {} (`alssim drugs` lists them; a `[drug.{name}]` table \
+                 defines a new one)",
+                    known.join(", ")
+                ),
+            };
+            ctx.error(
+                d.span(),
+                &t.key_path("drug"),
+                format!("unknown drug `{name}`"),
+                Some(help),
+            );
+            None
+        }),
+        None => {
+            ctx.error(
+                t.span.clone(),
+                p,
+                "missing key `drug`",
+                Some("every therapy names its drug, e.g. `{ drug = \"riluzole\" }`".into()),
+            );
+            None
+        }
+    }
+}
+
+/// The `holidays` of one therapy table: positive months on and off the drug.
+fn read_holidays(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Option<(f64, f64)> {
+    t.get("holidays").and_then(|hv| {
+        let h = reader::table(ctx, hv, &t.key_path("holidays"), HOLIDAYS)?;
+        let on = opt_number(ctx, &h, "on-months", 0.0, 1200.0, "months on the drug");
+        let off = opt_number(ctx, &h, "off-months", 0.0, 1200.0, "months off the drug");
+        match (on, off) {
+            (Some(on), Some(off)) if on > 0.0 && off > 0.0 => Some((on, off)),
+            (Some(_), Some(_)) => {
+                ctx.error(
+                    hv.span(),
+                    &t.key_path("holidays"),
+                    "holiday periods must be positive",
+                    Some("e.g. `holidays = { on-months = 6, off-months = 2 }`".into()),
+                );
+                None
+            }
+            _ => {
+                ctx.error(
+                    hv.span(),
+                    &t.key_path("holidays"),
+                    "give both `on-months` and `off-months`",
+                    Some("e.g. `holidays = { on-months = 6, off-months = 2 }`".into()),
+                );
+                None
+            }
+        }
+    })
+}
+
+/// Keys that make no sense for this drug are errors, not silently ignored.
+fn check_keys_for(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, drug: &Drug) {
+    if let (Some(hv), crate::therapy::Regimen::Doses { .. } | crate::therapy::Regimen::Permanent) =
+        (t.get("holidays"), &drug.regimen)
+    {
+        ctx.error(
+            hv.span(),
+            &t.key_path("holidays"),
+            format!(
+                "`{}` has a `{}` regimen: holidays apply to continuous and cyclic regimens",
+                drug.name,
+                drug.regimen.kind()
+            ),
+            Some("for separate doses, give `stop-months` instead".into()),
+        );
+    }
+    // Keys that make no sense for this drug are errors, not silently ignored.
+    if let (Some(dv), None) = (t.get("dose"), &drug.exposure) {
+        ctx.error(
+            dv.span(),
+            &t.key_path("dose"),
+            format!("`{}` has no exposure, so it has no dose", drug.name),
+            Some("its effect is scaled by `adherence` alone".into()),
+        );
+    }
+    if let (Some(cv), false) = (
+        t.get("cycles"),
+        matches!(drug.regimen, crate::therapy::Regimen::Cyclic { .. }),
+    ) {
+        ctx.error(
+            cv.span(),
+            &t.key_path("cycles"),
+            format!(
+                "`{}` has a `{}` regimen, not a cyclic one",
+                drug.name,
+                drug.regimen.kind()
+            ),
+            Some("`cycles` applies to cyclic regimens only".into()),
+        );
+    }
+    if let (Some(sv), crate::therapy::Regimen::Permanent) = (t.get("stop-months"), &drug.regimen) {
+        ctx.error(
+            sv.span(),
+            &t.key_path("stop-months"),
+            format!("`{}` is permanent: it cannot be stopped", drug.name),
+            Some("leave `stop-months` out".into()),
+        );
+    }
+}
+
+/// A therapy that would stop every patient's integration too often is an error.
+fn check_breakpoints(
+    ctx: &mut Ctx<'_>,
+    item: &Value<'_>,
+    p: &str,
+    spec: &TherapySpec,
+    horizon: f64,
+) {
+    // The same span of follow-up as the arm's plan resolves (`ArmPlan::new`).
+    let breakpoints = super::bounds::breakpoint_estimate(
+        &spec.definition,
+        spec,
+        horizon - spec.start_months + 1.0,
+    );
+    if breakpoints > super::bounds::MAX_BREAKPOINTS as f64 {
+        ctx.error(
+            item.span(),
+            p,
+            format!(
+                "`{}` would switch on and off about {} times over the follow-up, more than \
+             the limit of {} breakpoints per therapy (every patient's integration \
+             stops at each one)",
+                spec.drug,
+                crate::input::readable(breakpoints),
+                super::bounds::MAX_BREAKPOINTS
+            ),
+            Some(
+                "use longer cycles, dosing intervals or holidays, `cycles = \"averaged\"`, \
+             or a shorter horizon"
+                    .into(),
+            ),
+        );
+    }
 }
 
 /// The span of `population.KEY`, when the file gives it.
