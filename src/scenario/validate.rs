@@ -345,9 +345,64 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
     let d = Simulation::default();
     let horizon =
         opt_number(ctx, t, "horizon-months", 1e-3, 1200.0, "months").unwrap_or(d.horizon_months);
+    let visits = read_visits(ctx, t, horizon, &d);
+    let visits_from = t
+        .get("visits-from")
+        .and_then(|v| {
+            reader::choice(
+                ctx,
+                v,
+                "simulation.visits-from",
+                &[
+                    ("enrollment", TimeOrigin::Enrollment),
+                    ("onset", TimeOrigin::Onset),
+                ],
+            )
+        })
+        .unwrap_or(d.visits_from);
+    let rtol = opt_number(ctx, t, "rtol", 1e-12, 1e-2, "").unwrap_or(d.rtol);
+    let atol = opt_number(ctx, t, "atol", 1e-15, 1e-2, "").unwrap_or(d.atol);
+    let max_steps = t
+        .get("max-steps")
+        .and_then(|v| reader::integer(ctx, v, "simulation.max-steps", 10, 10_000_000))
+        .map_or(d.max_steps, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    let max_failed_fraction = opt_number(
+        ctx,
+        t,
+        "max-failed-fraction",
+        0.0,
+        1.0,
+        "(fraction of patients whose integration may fail before the run fails)",
+    )
+    .unwrap_or(d.max_failed_fraction);
+    let (summary, patients) = read_outputs(ctx, t, &d);
+    let keep_trajectories = t
+        .get("keep-trajectories")
+        .and_then(|v| reader::boolean(ctx, v, "simulation.keep-trajectories"))
+        .unwrap_or(d.keep_trajectories);
+    Simulation {
+        horizon_months: horizon,
+        visits,
+        visits_from,
+        rtol,
+        atol,
+        max_steps,
+        // Trials only (`trial.visit-window-days`).
+        visit_window_months: 0.0,
+        visit_window_after_months: 0.0,
+        summary,
+        patients,
+        keep_trajectories,
+        max_failed_fraction,
+    }
+}
+
+/// `visits-every-months` or `visits-at-months` (not both), within the horizon and the bound
+/// on visits; the default interval is shortened to a short horizon.
+fn read_visits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, horizon: f64, d: &Simulation) -> Visits {
     let every = t.get("visits-every-months");
     let at = t.get("visits-at-months");
-    let visits = match (every, at) {
+    match (every, at) {
         (Some(_), Some(v)) => {
             ctx.error(
                 v.span(),
@@ -400,40 +455,15 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
             }
         }
         (None, Some(v)) => read_visit_list(ctx, v, horizon).map_or(d.visits.clone(), Visits::At),
-        (None, None) => match d.visits {
-            Visits::Every(dt) if dt > horizon => Visits::Every(horizon),
-            other => other,
+        (None, None) => match &d.visits {
+            Visits::Every(dt) if *dt > horizon => Visits::Every(horizon),
+            other => other.clone(),
         },
-    };
-    let visits_from = t
-        .get("visits-from")
-        .and_then(|v| {
-            reader::choice(
-                ctx,
-                v,
-                "simulation.visits-from",
-                &[
-                    ("enrollment", TimeOrigin::Enrollment),
-                    ("onset", TimeOrigin::Onset),
-                ],
-            )
-        })
-        .unwrap_or(d.visits_from);
-    let rtol = opt_number(ctx, t, "rtol", 1e-12, 1e-2, "").unwrap_or(d.rtol);
-    let atol = opt_number(ctx, t, "atol", 1e-15, 1e-2, "").unwrap_or(d.atol);
-    let max_steps = t
-        .get("max-steps")
-        .and_then(|v| reader::integer(ctx, v, "simulation.max-steps", 10, 10_000_000))
-        .map_or(d.max_steps, |n| u32::try_from(n).unwrap_or(u32::MAX));
-    let max_failed_fraction = opt_number(
-        ctx,
-        t,
-        "max-failed-fraction",
-        0.0,
-        1.0,
-        "(fraction of patients whose integration may fail before the run fails)",
-    )
-    .unwrap_or(d.max_failed_fraction);
+    }
+}
+
+/// `simulation.outputs`: whether `summary.csv` and `patients.csv` are written.
+fn read_outputs(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, d: &Simulation) -> (bool, bool) {
     let (mut summary, mut patients) = (d.summary, d.patients);
     if let Some(v) = t.get("outputs")
         && let Some(items) = reader::array(ctx, v, "simulation.outputs")
@@ -463,25 +493,7 @@ fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {
             }
         }
     }
-    let keep_trajectories = t
-        .get("keep-trajectories")
-        .and_then(|v| reader::boolean(ctx, v, "simulation.keep-trajectories"))
-        .unwrap_or(d.keep_trajectories);
-    Simulation {
-        horizon_months: horizon,
-        visits,
-        visits_from,
-        rtol,
-        atol,
-        max_steps,
-        // Trials only (`trial.visit-window-days`).
-        visit_window_months: 0.0,
-        visit_window_after_months: 0.0,
-        summary,
-        patients,
-        keep_trajectories,
-        max_failed_fraction,
-    }
+    (summary, patients)
 }
 
 fn read_visit_list(ctx: &mut Ctx<'_>, v: &Value<'_>, horizon: f64) -> Option<Vec<f64>> {
@@ -1113,7 +1125,7 @@ fn read_trial(
     simulation: &Simulation,
     drugs: &[Drug],
 ) -> Option<super::trial_design::TrialDesign> {
-    use super::trial_design::{Eligibility, Endpoint, TrialDesign};
+    use super::trial_design::TrialDesign;
     let n_arms = arms.len();
     let before = ctx.error_count();
     let sample_size = t
@@ -1142,67 +1154,9 @@ fn read_trial(
     }
     // An extension's delayed-start arm (the last) is not randomised.
     let randomised = n_arms.saturating_sub(usize::from(t.get("extension").is_some()));
-    let allocation = match t.get("allocation") {
-        Some(v) => reader::array(ctx, v, "trial.allocation").map(|items| {
-            if items.len() != randomised {
-                ctx.error(
-                    v.span(),
-                    "trial.allocation",
-                    format!("{} ratios for {randomised} randomised arms", items.len()),
-                    Some(if randomised == n_arms {
-                        "give one whole number per `[[arm]]`, in arm order, e.g. `[1, 2]`".into()
-                    } else {
-                        "give one whole number per randomised `[[arm]]`, in arm order, without \
-                         the extension's delayed-start arm (the last)"
-                            .into()
-                    }),
-                );
-            }
-            items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, x)| {
-                    reader::integer(ctx, x, &format!("trial.allocation[{i}]"), 1, 1000)
-                        .map(|n| n as u32)
-                })
-                .collect::<Vec<u32>>()
-        }),
-        None => Some(vec![1; randomised]),
-    };
+    let allocation = read_allocation(ctx, t, randomised, n_arms);
     let alpha = opt_number(ctx, t, "alpha", 1e-6, 0.5, "").unwrap_or(0.05);
-    let options: Vec<(&str, Endpoint)> = Endpoint::ALL.iter().map(|e| (e.name(), *e)).collect();
-    let endpoints = match t.get("endpoints") {
-        Some(v) => reader::array(ctx, v, "trial.endpoints").map(|items| {
-            let mut out: Vec<Endpoint> = Vec::new();
-            for (i, x) in items.iter().enumerate() {
-                if let Some(e) = reader::choice(ctx, x, &format!("trial.endpoints[{i}]"), &options)
-                {
-                    if out.contains(&e) {
-                        ctx.error(
-                            x.span(),
-                            &format!("trial.endpoints[{i}]"),
-                            format!("`{e}` is listed twice"),
-                            None,
-                        );
-                    }
-                    out.push(e);
-                }
-            }
-            if items.is_empty() {
-                ctx.error(
-                    v.span(),
-                    "trial.endpoints",
-                    "the list is empty",
-                    Some(format!(
-                        "name at least one, the primary first: {}",
-                        reader::list(&options.iter().map(|o| o.0).collect::<Vec<_>>())
-                    )),
-                );
-            }
-            out
-        }),
-        None => Some(vec![Endpoint::AlsfrsChange]),
-    };
+    let endpoints = read_endpoints(ctx, t);
     let dropout_per_year =
         opt_number(ctx, t, "dropout-per-year", 0.0, 0.99, "fraction").unwrap_or(0.0);
     let informative_dropout =
@@ -1214,28 +1168,7 @@ fn read_trial(
         .get("source")
         .and_then(|v| reader::string(ctx, v, "trial.source"))
         .unwrap_or_default();
-    let eligibility = t
-        .get("eligibility")
-        .and_then(|v| reader::table(ctx, v, "trial.eligibility", ELIGIBILITY))
-        .map_or_else(Eligibility::default, |e| Eligibility {
-            delta_fs: window(ctx, &e, "delta-fs", 0.0, 48.0, "points/month"),
-            min_item: e
-                .get("min-item")
-                .and_then(|v| reader::integer(ctx, v, "trial.eligibility.min-item", 0, 4))
-                .map(|n| n as u8),
-            age: window(ctx, &e, "age", 0.0, 120.0, "years"),
-            max_months_since_diagnosis: opt_number(
-                ctx,
-                &e,
-                "max-months-since-diagnosis",
-                0.0,
-                1200.0,
-                "months",
-            ),
-            nfl: window(ctx, &e, "nfl", 0.0, 100_000.0, "pg/mL"),
-            kings_stage: kings_window(ctx, &e),
-            el_escorial: e.get("el-escorial").and_then(|v| el_escorial_list(ctx, v)),
-        });
+    let eligibility = read_eligibility(ctx, t);
     if let (Some(n), Some(pool)) = (sample_size, pool)
         && pool < n
     {
@@ -1294,6 +1227,109 @@ fn read_trial(
         background,
         visit_window_days: visit_window_days?,
     })
+}
+
+/// `trial.allocation`: one whole-number ratio per randomised arm (1:1:... by default).
+fn read_allocation(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    randomised: usize,
+    n_arms: usize,
+) -> Option<Vec<u32>> {
+    match t.get("allocation") {
+        Some(v) => reader::array(ctx, v, "trial.allocation").map(|items| {
+            if items.len() != randomised {
+                ctx.error(
+                    v.span(),
+                    "trial.allocation",
+                    format!("{} ratios for {randomised} randomised arms", items.len()),
+                    Some(if randomised == n_arms {
+                        "give one whole number per `[[arm]]`, in arm order, e.g. `[1, 2]`".into()
+                    } else {
+                        "give one whole number per randomised `[[arm]]`, in arm order, without \
+                         the extension's delayed-start arm (the last)"
+                            .into()
+                    }),
+                );
+            }
+            items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, x)| {
+                    reader::integer(ctx, x, &format!("trial.allocation[{i}]"), 1, 1000)
+                        .map(|n| n as u32)
+                })
+                .collect::<Vec<u32>>()
+        }),
+        None => Some(vec![1; randomised]),
+    }
+}
+
+/// `trial.endpoints`: at least one, each once, the primary first.
+fn read_endpoints(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+) -> Option<Vec<super::trial_design::Endpoint>> {
+    use super::trial_design::Endpoint;
+    let options: Vec<(&str, Endpoint)> = Endpoint::ALL.iter().map(|e| (e.name(), *e)).collect();
+    match t.get("endpoints") {
+        Some(v) => reader::array(ctx, v, "trial.endpoints").map(|items| {
+            let mut out: Vec<Endpoint> = Vec::new();
+            for (i, x) in items.iter().enumerate() {
+                if let Some(e) = reader::choice(ctx, x, &format!("trial.endpoints[{i}]"), &options)
+                {
+                    if out.contains(&e) {
+                        ctx.error(
+                            x.span(),
+                            &format!("trial.endpoints[{i}]"),
+                            format!("`{e}` is listed twice"),
+                            None,
+                        );
+                    }
+                    out.push(e);
+                }
+            }
+            if items.is_empty() {
+                ctx.error(
+                    v.span(),
+                    "trial.endpoints",
+                    "the list is empty",
+                    Some(format!(
+                        "name at least one, the primary first: {}",
+                        reader::list(&options.iter().map(|o| o.0).collect::<Vec<_>>())
+                    )),
+                );
+            }
+            out
+        }),
+        None => Some(vec![Endpoint::AlsfrsChange]),
+    }
+}
+
+/// `[trial.eligibility]`: the screening criteria (none by default).
+fn read_eligibility(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> super::trial_design::Eligibility {
+    use super::trial_design::Eligibility;
+    t.get("eligibility")
+        .and_then(|v| reader::table(ctx, v, "trial.eligibility", ELIGIBILITY))
+        .map_or_else(Eligibility::default, |e| Eligibility {
+            delta_fs: window(ctx, &e, "delta-fs", 0.0, 48.0, "points/month"),
+            min_item: e
+                .get("min-item")
+                .and_then(|v| reader::integer(ctx, v, "trial.eligibility.min-item", 0, 4))
+                .map(|n| n as u8),
+            age: window(ctx, &e, "age", 0.0, 120.0, "years"),
+            max_months_since_diagnosis: opt_number(
+                ctx,
+                &e,
+                "max-months-since-diagnosis",
+                0.0,
+                1200.0,
+                "months",
+            ),
+            nfl: window(ctx, &e, "nfl", 0.0, 100_000.0, "pg/mL"),
+            kings_stage: kings_window(ctx, &e),
+            el_escorial: e.get("el-escorial").and_then(|v| el_escorial_list(ctx, v)),
+        })
 }
 
 /// `trial.visit-window-days`: the half-width of the window around each scheduled visit. Visits
@@ -1412,171 +1448,15 @@ fn read_trial_conduct(
     simulation: &Simulation,
     allocation: Option<&[u32]>,
 ) -> Option<TrialConduct> {
-    use super::trial_design::{Composite, Factor, LeadIn, Missing, ResponderRule};
+    use super::trial_design::Missing;
     let before = ctx.error_count();
     let times = simulation.visit_times();
     let last = times.iter().copied().fold(0.0, f64::max);
-    let lead_in = t
-        .get("lead-in")
-        .and_then(|v| reader::table(ctx, v, "trial.lead-in", LEAD_IN))
-        .and_then(|l| {
-            let months = l
-                .required(ctx, "months", "a lead-in needs its length", "add `months = 3`: the visit at that time is the randomisation baseline")
-                .and_then(|v| reader::number(ctx, v, "trial.lead-in.months", 1e-3, 1200.0, "months"))?;
-            let decline = window(ctx, &l, "decline", -48.0, 48.0, "ALSFRS-R points");
-            let span = l.get("months").map_or(l.span.clone(), |v| v.span());
-            if !times.iter().any(|&x| (x - months).abs() < 1e-6) {
-                ctx.error(
-                    span,
-                    "trial.lead-in.months",
-                    format!("no visit is scheduled at month {months}, the end of the lead-in"),
-                    Some("add the time to `simulation.visits-at-months`: the visit there is the randomisation baseline".into()),
-                );
-                return None;
-            }
-            if months >= last - 1e-9 {
-                ctx.error(
-                    span,
-                    "trial.lead-in.months",
-                    format!("the lead-in ({months} months) leaves no visit after randomisation"),
-                    Some(format!("schedule visits after month {months}")),
-                );
-                return None;
-            }
-            // Randomised treatment starts at randomisation: an arm may not differ from the
-            // control before the lead-in ends.
-            for (a, arm) in arms.iter().enumerate().skip(1) {
-                for th in &arm.therapies {
-                    let in_control = arms[0].therapies.iter().any(|c| c == th);
-                    if !in_control && th.start_months < months - 1e-9 {
-                        ctx.error(
-                            span.clone(),
-                            "trial.lead-in.months",
-                            format!(
-                                "arm `{}` (arm {}) starts `{}` at month {}, before the lead-in ends at month {months}",
-                                arm.name,
-                                a + 1,
-                                th.drug,
-                                th.start_months
-                            ),
-                            Some(format!(
-                                "give the arm's therapies `start-months = {months}`: treatment starts at randomisation"
-                            )),
-                        );
-                    }
-                }
-            }
-            Some(LeadIn { months, decline })
-        });
-    let factors: Vec<(&str, Factor)> = Factor::ALL.iter().map(|f| (f.name(), *f)).collect();
-    let stratify = match t.get("stratify") {
-        Some(v) => reader::array(ctx, v, "trial.stratify").map(|items| {
-            let mut out = Vec::new();
-            for (i, x) in items.iter().enumerate() {
-                let path = format!("trial.stratify[{i}]");
-                if let Some(f) = reader::choice(ctx, x, &path, &factors) {
-                    if out.contains(&f) {
-                        ctx.error(
-                            x.span(),
-                            &path,
-                            format!("`{}` is listed twice", f.name()),
-                            None,
-                        );
-                    }
-                    out.push(f);
-                }
-            }
-            out
-        }),
-        None => Some(Vec::new()),
-    };
-    let ratio: u64 = allocation.map_or(2, |a| a.iter().map(|&x| u64::from(x)).sum());
-    let block_size = match t.get("block-size") {
-        Some(v) => {
-            let b = reader::integer(ctx, v, "trial.block-size", 1, 1000);
-            if let Some(b) = b
-                && b % ratio.max(1) != 0
-            {
-                ctx.error(
-                    v.span(),
-                    "trial.block-size",
-                    format!(
-                        "a block of {b} cannot hold whole allocation ratios summing to {ratio}"
-                    ),
-                    Some(format!("use a multiple of {ratio}")),
-                );
-            }
-            if stratify.as_ref().is_some_and(Vec::is_empty) {
-                ctx.error(
-                    v.span(),
-                    "trial.block-size",
-                    "blocks are used by stratified randomisation only",
-                    Some("add `stratify = [\"site-of-onset\"]` (or another factor), or remove the key".into()),
-                );
-            }
-            b.map(|b| b as usize)
-        }
-        None => Some(2 * ratio as usize),
-    };
-    let responder = t
-        .get("responder")
-        .and_then(|v| reader::table(ctx, v, "trial.responder", RESPONDER))
-        .and_then(|r| {
-            let given: Vec<&str> = RESPONDER.iter().copied().filter(|k| r.get(k).is_some()).collect();
-            if given.len() != 1 {
-                ctx.error(
-                    r.span.clone(),
-                    "trial.responder",
-                    format!("expected exactly one rule, found {}", given.len()),
-                    Some(format!("give one of {}", reader::list(RESPONDER))),
-                );
-                return None;
-            }
-            let rule = match given[0] {
-                "max-decline" => ResponderRule::MaxDecline(opt_number(ctx, &r, "max-decline", 0.0, 48.0, "ALSFRS-R points")?),
-                "slope-improvement" => ResponderRule::SlopeImprovement(opt_number(ctx, &r, "slope-improvement", 0.0, 48.0, "points/month")?),
-                _ => ResponderRule::SlopeImprovementPercent(opt_number(ctx, &r, "slope-improvement-percent", 0.0, 1000.0, "%")?),
-            };
-            if !matches!(rule, ResponderRule::MaxDecline(_)) && t.get("lead-in").is_none() {
-                ctx.error(
-                    r.span.clone(),
-                    &format!("trial.responder.{}", given[0]),
-                    "a slope improvement is measured against the lead-in slope, but the trial has no lead-in",
-                    Some("add a `[trial.lead-in]` table, or use `max-decline`".into()),
-                );
-            }
-            Some(rule)
-        });
-    let composite = match t.get("composite") {
-        Some(v) => reader::table(ctx, v, "trial.composite", COMPOSITE).map(|c| {
-            let mut out = Composite {
-                alsfrs_fall: opt_number(ctx, &c, "alsfrs-fall", 1.0, 48.0, "ALSFRS-R points"),
-                ..Composite::default()
-            };
-            if let Some(ev) = c.get("events")
-                && let Some(items) = reader::array(ctx, ev, "trial.composite.events")
-            {
-                let options = [("gastrostomy", 0u8), ("niv", 1u8)];
-                for (i, x) in items.iter().enumerate() {
-                    match reader::choice(ctx, x, &format!("trial.composite.events[{i}]"), &options) {
-                        Some(0) => out.gastrostomy = true,
-                        Some(_) => out.niv = true,
-                        None => {}
-                    }
-                }
-            }
-            if out.alsfrs_fall.is_none() && !out.gastrostomy && !out.niv {
-                ctx.error(
-                    c.span.clone(),
-                    "trial.composite",
-                    "the composite adds nothing to death or permanent ventilation",
-                    Some("give `alsfrs-fall = 6` and/or `events = [\"gastrostomy\", \"niv\"]`, or use the `survival` endpoint".into()),
-                );
-            }
-            out
-        }),
-        None => Some(Composite::default()),
-    };
+    let lead_in = read_lead_in(ctx, t, arms, &times, last);
+    let stratify = read_stratify(ctx, t);
+    let block_size = read_block_size(ctx, t, allocation, stratify.as_deref());
+    let responder = read_responder(ctx, t);
+    let composite = read_composite(ctx, t);
     let survival_month = opt_number(ctx, t, "survival-month", 1e-3, 1200.0, "months");
     let t0 = lead_in.map_or(0.0, |l| l.months);
     let extension = read_extension(ctx, t, arms, &times, t0);
@@ -1605,6 +1485,206 @@ fn read_trial_conduct(
         missing: missing?,
         extension,
     })
+}
+
+/// `[trial.lead-in]`: its length ends at a scheduled visit before the last one, and no arm
+/// differs from the control before it ends.
+fn read_lead_in(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    arms: &[Arm],
+    times: &[f64],
+    last: f64,
+) -> Option<super::trial_design::LeadIn> {
+    use super::trial_design::LeadIn;
+    t
+    .get("lead-in")
+    .and_then(|v| reader::table(ctx, v, "trial.lead-in", LEAD_IN))
+    .and_then(|l| {
+        let months = l
+            .required(ctx, "months", "a lead-in needs its length", "add `months = 3`: the visit at that time is the randomisation baseline")
+            .and_then(|v| reader::number(ctx, v, "trial.lead-in.months", 1e-3, 1200.0, "months"))?;
+        let decline = window(ctx, &l, "decline", -48.0, 48.0, "ALSFRS-R points");
+        let span = l.get("months").map_or(l.span.clone(), |v| v.span());
+        if !times.iter().any(|&x| (x - months).abs() < 1e-6) {
+            ctx.error(
+                span,
+                "trial.lead-in.months",
+                format!("no visit is scheduled at month {months}, the end of the lead-in"),
+                Some("add the time to `simulation.visits-at-months`: the visit there is the randomisation baseline".into()),
+            );
+            return None;
+        }
+        if months >= last - 1e-9 {
+            ctx.error(
+                span,
+                "trial.lead-in.months",
+                format!("the lead-in ({months} months) leaves no visit after randomisation"),
+                Some(format!("schedule visits after month {months}")),
+            );
+            return None;
+        }
+        // Randomised treatment starts at randomisation: an arm may not differ from the
+        // control before the lead-in ends.
+        for (a, arm) in arms.iter().enumerate().skip(1) {
+            for th in &arm.therapies {
+                let in_control = arms[0].therapies.iter().any(|c| c == th);
+                if !in_control && th.start_months < months - 1e-9 {
+                    ctx.error(
+                        span.clone(),
+                        "trial.lead-in.months",
+                        format!(
+                            "arm `{}` (arm {}) starts `{}` at month {}, before the lead-in ends at month {months}",
+                            arm.name,
+                            a + 1,
+                            th.drug,
+                            th.start_months
+                        ),
+                        Some(format!(
+                            "give the arm's therapies `start-months = {months}`: treatment starts at randomisation"
+                        )),
+                    );
+                }
+            }
+        }
+        Some(LeadIn { months, decline })
+    })
+}
+
+/// `trial.stratify`: the stratification factors, each once.
+fn read_stratify(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Option<Vec<super::trial_design::Factor>> {
+    use super::trial_design::Factor;
+    let factors: Vec<(&str, Factor)> = Factor::ALL.iter().map(|f| (f.name(), *f)).collect();
+    match t.get("stratify") {
+        Some(v) => reader::array(ctx, v, "trial.stratify").map(|items| {
+            let mut out = Vec::new();
+            for (i, x) in items.iter().enumerate() {
+                let path = format!("trial.stratify[{i}]");
+                if let Some(f) = reader::choice(ctx, x, &path, &factors) {
+                    if out.contains(&f) {
+                        ctx.error(
+                            x.span(),
+                            &path,
+                            format!("`{}` is listed twice", f.name()),
+                            None,
+                        );
+                    }
+                    out.push(f);
+                }
+            }
+            out
+        }),
+        None => Some(Vec::new()),
+    }
+}
+
+/// `trial.block-size`: whole allocation ratios per block, and only with stratification.
+fn read_block_size(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    allocation: Option<&[u32]>,
+    stratify: Option<&[super::trial_design::Factor]>,
+) -> Option<usize> {
+    let ratio: u64 = allocation.map_or(2, |a| a.iter().map(|&x| u64::from(x)).sum());
+    match t.get("block-size") {
+        Some(v) => {
+            let b = reader::integer(ctx, v, "trial.block-size", 1, 1000);
+            if let Some(b) = b
+                && b % ratio.max(1) != 0
+            {
+                ctx.error(
+                    v.span(),
+                    "trial.block-size",
+                    format!(
+                        "a block of {b} cannot hold whole allocation ratios summing to {ratio}"
+                    ),
+                    Some(format!("use a multiple of {ratio}")),
+                );
+            }
+            if stratify.is_some_and(<[_]>::is_empty) {
+                ctx.error(
+                    v.span(),
+                    "trial.block-size",
+                    "blocks are used by stratified randomisation only",
+                    Some("add `stratify = [\"site-of-onset\"]` (or another factor), or remove the key".into()),
+                );
+            }
+            b.map(|b| b as usize)
+        }
+        None => Some(2 * ratio as usize),
+    }
+}
+
+/// `[trial.responder]`: exactly one rule; slope rules need a lead-in.
+fn read_responder(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+) -> Option<super::trial_design::ResponderRule> {
+    use super::trial_design::ResponderRule;
+    t
+    .get("responder")
+    .and_then(|v| reader::table(ctx, v, "trial.responder", RESPONDER))
+    .and_then(|r| {
+        let given: Vec<&str> = RESPONDER.iter().copied().filter(|k| r.get(k).is_some()).collect();
+        if given.len() != 1 {
+            ctx.error(
+                r.span.clone(),
+                "trial.responder",
+                format!("expected exactly one rule, found {}", given.len()),
+                Some(format!("give one of {}", reader::list(RESPONDER))),
+            );
+            return None;
+        }
+        let rule = match given[0] {
+            "max-decline" => ResponderRule::MaxDecline(opt_number(ctx, &r, "max-decline", 0.0, 48.0, "ALSFRS-R points")?),
+            "slope-improvement" => ResponderRule::SlopeImprovement(opt_number(ctx, &r, "slope-improvement", 0.0, 48.0, "points/month")?),
+            _ => ResponderRule::SlopeImprovementPercent(opt_number(ctx, &r, "slope-improvement-percent", 0.0, 1000.0, "%")?),
+        };
+        if !matches!(rule, ResponderRule::MaxDecline(_)) && t.get("lead-in").is_none() {
+            ctx.error(
+                r.span.clone(),
+                &format!("trial.responder.{}", given[0]),
+                "a slope improvement is measured against the lead-in slope, but the trial has no lead-in",
+                Some("add a `[trial.lead-in]` table, or use `max-decline`".into()),
+            );
+        }
+        Some(rule)
+    })
+}
+
+/// `[trial.composite]`: what adds to death or permanent ventilation in the composite endpoint.
+fn read_composite(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Option<super::trial_design::Composite> {
+    use super::trial_design::Composite;
+    match t.get("composite") {
+        Some(v) => reader::table(ctx, v, "trial.composite", COMPOSITE).map(|c| {
+            let mut out = Composite {
+                alsfrs_fall: opt_number(ctx, &c, "alsfrs-fall", 1.0, 48.0, "ALSFRS-R points"),
+                ..Composite::default()
+            };
+            if let Some(ev) = c.get("events")
+                && let Some(items) = reader::array(ctx, ev, "trial.composite.events")
+            {
+                let options = [("gastrostomy", 0u8), ("niv", 1u8)];
+                for (i, x) in items.iter().enumerate() {
+                    match reader::choice(ctx, x, &format!("trial.composite.events[{i}]"), &options) {
+                        Some(0) => out.gastrostomy = true,
+                        Some(_) => out.niv = true,
+                        None => {}
+                    }
+                }
+            }
+            if out.alsfrs_fall.is_none() && !out.gastrostomy && !out.niv {
+                ctx.error(
+                    c.span.clone(),
+                    "trial.composite",
+                    "the composite adds nothing to death or permanent ventilation",
+                    Some("give `alsfrs-fall = 6` and/or `events = [\"gastrostomy\", \"niv\"]`, or use the `survival` endpoint".into()),
+                );
+            }
+            out
+        }),
+        None => Some(Composite::default()),
+    }
 }
 
 /// `[trial.extension]`: the end of the randomised period and the arm the control patients
