@@ -336,132 +336,139 @@ fn read_regimen(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Regimen>) ->
     match kind {
         0 => Some(Regimen::Continuous),
         3 => Some(Regimen::Permanent),
-        1 => {
-            let b = match base {
-                Some(Regimen::Cyclic {
-                    first_on_days,
-                    first_cycle_days,
-                    on_days,
-                    cycle_days,
-                }) => Some((*first_on_days, *first_cycle_days, *on_days, *cycle_days)),
-                _ => None,
-            };
-            let cycle = positive(ctx, t, "cycle-days", 3650.0, "days", b.map(|b| b.3));
-            let on = positive(ctx, t, "on-days", 3650.0, "days", b.map(|b| b.2));
-            let first_cycle = positive(
-                ctx,
-                t,
-                "first-cycle-days",
-                3650.0,
-                "days",
-                b.map(|b| b.1).or(cycle),
+        1 => read_cyclic(ctx, t, base),
+        _ => read_doses(ctx, t, base),
+    }
+}
+
+/// A cyclic regimen: dosing days within each cycle, the first cycle possibly different.
+fn read_cyclic(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Regimen>) -> Option<Regimen> {
+    let b = match base {
+        Some(Regimen::Cyclic {
+            first_on_days,
+            first_cycle_days,
+            on_days,
+            cycle_days,
+        }) => Some((*first_on_days, *first_cycle_days, *on_days, *cycle_days)),
+        _ => None,
+    };
+    let cycle = positive(ctx, t, "cycle-days", 3650.0, "days", b.map(|b| b.3));
+    let on = positive(ctx, t, "on-days", 3650.0, "days", b.map(|b| b.2));
+    let first_cycle = positive(
+        ctx,
+        t,
+        "first-cycle-days",
+        3650.0,
+        "days",
+        b.map(|b| b.1).or(cycle),
+    );
+    let first_on = positive(
+        ctx,
+        t,
+        "first-on-days",
+        3650.0,
+        "days",
+        b.map(|b| b.0).or(on),
+    );
+    let (cycle, on, first_cycle, first_on) = (cycle?, on?, first_cycle?, first_on?);
+    for (on, len, key) in [
+        (on, cycle, "on-days"),
+        (first_on, first_cycle, "first-on-days"),
+    ] {
+        if on > len {
+            let span = t.get(key).map_or(t.span.clone(), |v| v.span());
+            ctx.error(
+                span,
+                &t.key_path(key),
+                format!("{on} dosing days do not fit in a cycle of {len} days"),
+                Some("dosing days must be at most the cycle length".into()),
             );
-            let first_on = positive(
-                ctx,
-                t,
-                "first-on-days",
-                3650.0,
-                "days",
-                b.map(|b| b.0).or(on),
-            );
-            let (cycle, on, first_cycle, first_on) = (cycle?, on?, first_cycle?, first_on?);
-            for (on, len, key) in [
-                (on, cycle, "on-days"),
-                (first_on, first_cycle, "first-on-days"),
-            ] {
-                if on > len {
-                    let span = t.get(key).map_or(t.span.clone(), |v| v.span());
-                    ctx.error(
-                        span,
-                        &t.key_path(key),
-                        format!("{on} dosing days do not fit in a cycle of {len} days"),
-                        Some("dosing days must be at most the cycle length".into()),
-                    );
-                    return None;
-                }
-            }
-            Some(Regimen::Cyclic {
-                first_on_days: first_on,
-                first_cycle_days: first_cycle,
-                on_days: on,
-                cycle_days: cycle,
-            })
-        }
-        _ => {
-            let b = match base {
-                Some(Regimen::Doses {
-                    loading_days,
-                    interval_days,
-                    half_life_days,
-                }) => Some((loading_days.clone(), *interval_days, *half_life_days)),
-                _ => None,
-            };
-            let half_life = positive(
-                ctx,
-                t,
-                "half-life-days",
-                36500.0,
-                "(days at the target)",
-                b.as_ref().map(|b| b.2),
-            );
-            let interval = match t.get("interval-days") {
-                Some(v) => {
-                    let x = reader::number(
-                        ctx,
-                        v,
-                        &t.key_path("interval-days"),
-                        1.0,
-                        3650.0,
-                        "(days between maintenance doses)",
-                    );
-                    x.map(Some)
-                }
-                None => Some(b.as_ref().and_then(|b| b.1)),
-            };
-            let loading = match t.get("loading-days") {
-                Some(v) => {
-                    let path = t.key_path("loading-days");
-                    reader::array(ctx, v, &path).and_then(|items| {
-                        let days: Vec<Option<f64>> = items
-                            .iter()
-                            .enumerate()
-                            .map(|(i, d)| {
-                                reader::number(
-                                    ctx,
-                                    d,
-                                    &format!("{path}[{i}]"),
-                                    0.0,
-                                    36500.0,
-                                    "(days after start)",
-                                )
-                            })
-                            .collect();
-                        let days: Option<Vec<f64>> = days.into_iter().collect();
-                        let days = days?;
-                        if days.first() != Some(&0.0) || days.windows(2).any(|w| w[1] <= w[0]) {
-                            ctx.error(
-                                v.span(),
-                                &path,
-                                "loading days must start at 0 and increase",
-                                Some(
-                                    "e.g. `[0, 14, 28]`: the first dose is given at the start"
-                                        .into(),
-                                ),
-                            );
-                            return None;
-                        }
-                        Some(days)
-                    })
-                }
-                None => Some(b.as_ref().map_or_else(|| vec![0.0], |b| b.0.clone())),
-            };
-            Some(Regimen::Doses {
-                loading_days: loading?,
-                interval_days: interval?,
-                half_life_days: half_life?,
-            })
+            return None;
         }
     }
+    Some(Regimen::Cyclic {
+        first_on_days: first_on,
+        first_cycle_days: first_cycle,
+        on_days: on,
+        cycle_days: cycle,
+    })
+}
+
+/// Separate doses: loading doses, then maintenance doses at an interval, each decaying with
+/// the half-life at the target.
+fn read_doses(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Regimen>) -> Option<Regimen> {
+    let b = match base {
+        Some(Regimen::Doses {
+            loading_days,
+            interval_days,
+            half_life_days,
+        }) => Some((loading_days.clone(), *interval_days, *half_life_days)),
+        _ => None,
+    };
+    let half_life = positive(
+        ctx,
+        t,
+        "half-life-days",
+        36500.0,
+        "(days at the target)",
+        b.as_ref().map(|b| b.2),
+    );
+    let interval = match t.get("interval-days") {
+        Some(v) => {
+            let x = reader::number(
+                ctx,
+                v,
+                &t.key_path("interval-days"),
+                1.0,
+                3650.0,
+                "(days between maintenance doses)",
+            );
+            x.map(Some)
+        }
+        None => Some(b.as_ref().and_then(|b| b.1)),
+    };
+    let loading = match t.get("loading-days") {
+        Some(v) => read_loading_days(ctx, t, v),
+        None => Some(b.as_ref().map_or_else(|| vec![0.0], |b| b.0.clone())),
+    };
+    Some(Regimen::Doses {
+        loading_days: loading?,
+        interval_days: interval?,
+        half_life_days: half_life?,
+    })
+}
+
+/// `loading-days`: days after the start, from 0 and increasing.
+fn read_loading_days(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, v: &Value<'_>) -> Option<Vec<f64>> {
+    let path = t.key_path("loading-days");
+    reader::array(ctx, v, &path).and_then(|items| {
+        let days: Vec<Option<f64>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                reader::number(
+                    ctx,
+                    d,
+                    &format!("{path}[{i}]"),
+                    0.0,
+                    36500.0,
+                    "(days after start)",
+                )
+            })
+            .collect();
+        let days: Option<Vec<f64>> = days.into_iter().collect();
+        let days = days?;
+        if days.first() != Some(&0.0) || days.windows(2).any(|w| w[1] <= w[0]) {
+            ctx.error(
+                v.span(),
+                &path,
+                "loading days must start at 0 and increase",
+                Some("e.g. `[0, 14, 28]`: the first dose is given at the start".into()),
+            );
+            return None;
+        }
+        Some(days)
+    })
 }
 
 fn read_exposure(
