@@ -26,7 +26,50 @@ pub fn to_toml(s: &Scenario) -> String {
             ("description", Value::String(s.meta.description.clone())),
         ]),
     );
-    let sim = &s.simulation;
+    root.insert("simulation".into(), simulation_table(&s.simulation));
+
+    root.insert("population".into(), population_table(&s.population));
+    root.insert(
+        "model".into(),
+        table(s.model.iter().map(|(k, v)| (k.name(), num(*v))).collect()),
+    );
+    if !s.drugs.is_empty() {
+        let mut drugs = Table::new();
+        for d in &s.drugs {
+            drugs.insert(
+                d.name.clone(),
+                Value::Table(crate::therapy::write::drug_table(d, false)),
+            );
+        }
+        root.insert("drug".into(), Value::Table(drugs));
+    }
+    let arms = s
+        .arms
+        .iter()
+        .map(|a| {
+            let therapies = a.therapies.iter().map(therapy_table).collect();
+            table(vec![
+                ("name", Value::String(a.name.clone())),
+                ("therapies", Value::Array(therapies)),
+                ("interaction", num(a.interaction)),
+            ])
+        })
+        .collect();
+    root.insert("arm".into(), Value::Array(arms));
+    if let Some(t) = &s.trial {
+        let names: Vec<String> = s.arms.iter().map(|a| a.name.clone()).collect();
+        root.insert("trial".into(), trial_table(t, &names));
+    }
+    let body =
+        toml::to_string(&root).unwrap_or_else(|e| format!("# cannot render scenario: {e}\n"));
+    format!(
+        "# Resolved scenario `{}`: every default written out.\n{body}",
+        s.meta.name
+    )
+}
+
+/// `[simulation]` with every default written out.
+fn simulation_table(sim: &Simulation) -> Value {
     let mut simulation = vec![("horizon-months", num(sim.horizon_months))];
     match &sim.visits {
         Visits::Every(dt) => simulation.push(("visits-every-months", num(*dt))),
@@ -49,42 +92,12 @@ pub fn to_toml(s: &Scenario) -> String {
     }
     simulation.push(("outputs", Value::Array(outputs)));
     simulation.push(("keep-trajectories", Value::Boolean(sim.keep_trajectories)));
-    root.insert("simulation".into(), table(simulation));
+    table(simulation)
+}
 
-    let p = &s.population;
-    let c = &p.covariates;
-    let regions = REGION_KEYS
-        .iter()
-        .zip(c.onset_region)
-        .map(|(k, x)| (*k, num(x)))
-        .collect();
-    let genotypes = Genotype::ALL
-        .iter()
-        .zip(c.genotype)
-        .map(|(g, x)| (g.name(), num(x)))
-        .collect();
-    let covariates = table(vec![
-        (
-            "age",
-            table(vec![
-                ("mean", num(c.age.mean)),
-                ("sd", num(c.age.sd)),
-                ("min", num(c.age.min)),
-                ("max", num(c.age.max)),
-            ]),
-        ),
-        ("female-fraction", num(c.female_fraction)),
-        ("onset-region", table(regions)),
-        ("genotype", table(genotypes)),
-        (
-            "diagnostic-delay",
-            table(vec![
-                ("median", num(c.diagnostic_delay.median)),
-                ("cv", num(c.diagnostic_delay.cv)),
-                ("max", num(c.diagnostic_delay.max)),
-            ]),
-        ),
-    ]);
+/// `[population]` with every default written out.
+fn population_table(p: &Population) -> Value {
+    let covariates = covariates_table(&p.covariates);
     let mut inclusion = Vec::new();
     let inc = &p.inclusion;
     if let Some(x) = inc.max_months_since_onset {
@@ -150,44 +163,43 @@ pub fn to_toml(s: &Scenario) -> String {
             .collect();
         population.push(("correlation", Value::Array(corr)));
     }
-    root.insert("population".into(), table(population));
-    root.insert(
-        "model".into(),
-        table(s.model.iter().map(|(k, v)| (k.name(), num(*v))).collect()),
-    );
-    if !s.drugs.is_empty() {
-        let mut drugs = Table::new();
-        for d in &s.drugs {
-            drugs.insert(
-                d.name.clone(),
-                Value::Table(crate::therapy::write::drug_table(d, false)),
-            );
-        }
-        root.insert("drug".into(), Value::Table(drugs));
-    }
-    let arms = s
-        .arms
+    table(population)
+}
+
+/// `[population.covariates]` with every default written out.
+fn covariates_table(c: &CovariateDistributions) -> Value {
+    let regions = REGION_KEYS
         .iter()
-        .map(|a| {
-            let therapies = a.therapies.iter().map(therapy_table).collect();
-            table(vec![
-                ("name", Value::String(a.name.clone())),
-                ("therapies", Value::Array(therapies)),
-                ("interaction", num(a.interaction)),
-            ])
-        })
+        .zip(c.onset_region)
+        .map(|(k, x)| (*k, num(x)))
         .collect();
-    root.insert("arm".into(), Value::Array(arms));
-    if let Some(t) = &s.trial {
-        let names: Vec<String> = s.arms.iter().map(|a| a.name.clone()).collect();
-        root.insert("trial".into(), trial_table(t, &names));
-    }
-    let body =
-        toml::to_string(&root).unwrap_or_else(|e| format!("# cannot render scenario: {e}\n"));
-    format!(
-        "# Resolved scenario `{}`: every default written out.\n{body}",
-        s.meta.name
-    )
+    let genotypes = Genotype::ALL
+        .iter()
+        .zip(c.genotype)
+        .map(|(g, x)| (g.name(), num(x)))
+        .collect();
+    table(vec![
+        (
+            "age",
+            table(vec![
+                ("mean", num(c.age.mean)),
+                ("sd", num(c.age.sd)),
+                ("min", num(c.age.min)),
+                ("max", num(c.age.max)),
+            ]),
+        ),
+        ("female-fraction", num(c.female_fraction)),
+        ("onset-region", table(regions)),
+        ("genotype", table(genotypes)),
+        (
+            "diagnostic-delay",
+            table(vec![
+                ("median", num(c.diagnostic_delay.median)),
+                ("cv", num(c.diagnostic_delay.cv)),
+                ("max", num(c.diagnostic_delay.max)),
+            ]),
+        ),
+    ])
 }
 
 /// The `[trial]` table with every default written out.
@@ -222,32 +234,6 @@ fn therapy_table(t: &crate::therapy::TherapySpec) -> Value {
 
 fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Value {
     let pair = |(lo, hi): (f64, f64)| Value::Array(vec![num(lo), num(hi)]);
-    let e = &t.eligibility;
-    let mut eligibility: Vec<(&str, Value)> = Vec::new();
-    if let Some(w) = e.delta_fs {
-        eligibility.push(("delta-fs", pair(w)));
-    }
-    if let Some(m) = e.min_item {
-        eligibility.push(("min-item", Value::Integer(i64::from(m))));
-    }
-    if let Some(w) = e.age {
-        eligibility.push(("age", pair(w)));
-    }
-    if let Some(m) = e.max_months_since_diagnosis {
-        eligibility.push(("max-months-since-diagnosis", num(m)));
-    }
-    if let Some(w) = e.nfl {
-        eligibility.push(("nfl", pair(w)));
-    }
-    if let Some((lo, hi)) = e.kings_stage {
-        eligibility.push((
-            "kings-stage",
-            Value::Array(vec![
-                Value::Integer(i64::from(lo)),
-                Value::Integer(i64::from(hi)),
-            ]),
-        ));
-    }
     let mut root = vec![
         ("source", Value::String(t.source.clone())),
         ("sample-size", Value::Integer(t.sample_size as i64)),
@@ -309,17 +295,7 @@ fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Va
     if let Some(m) = t.survival_month {
         root.push(("survival-month", num(m)));
     }
-    if let Some(list) = &e.el_escorial {
-        eligibility.push((
-            "el-escorial",
-            Value::Array(
-                list.iter()
-                    .map(|c| Value::String(c.name().into()))
-                    .collect(),
-            ),
-        ));
-    }
-    root.push(("eligibility", table(eligibility)));
+    root.push(("eligibility", eligibility_table(&t.eligibility)));
     if let Some(l) = t.lead_in {
         let mut lead = vec![("months", num(l.months))];
         if let Some(w) = l.decline {
@@ -340,8 +316,56 @@ fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Va
             ]),
         ));
     }
-    let c = &t.composite;
-    if c.alsfrs_fall.is_some() || c.gastrostomy || c.niv {
+    if let Some(c) = composite_table(&t.composite) {
+        root.push(("composite", c));
+    }
+    table(root)
+}
+
+/// `[trial.eligibility]`: the criteria given.
+fn eligibility_table(e: &super::trial_design::Eligibility) -> Value {
+    let pair = |(lo, hi): (f64, f64)| Value::Array(vec![num(lo), num(hi)]);
+    let mut eligibility: Vec<(&str, Value)> = Vec::new();
+    if let Some(w) = e.delta_fs {
+        eligibility.push(("delta-fs", pair(w)));
+    }
+    if let Some(m) = e.min_item {
+        eligibility.push(("min-item", Value::Integer(i64::from(m))));
+    }
+    if let Some(w) = e.age {
+        eligibility.push(("age", pair(w)));
+    }
+    if let Some(m) = e.max_months_since_diagnosis {
+        eligibility.push(("max-months-since-diagnosis", num(m)));
+    }
+    if let Some(w) = e.nfl {
+        eligibility.push(("nfl", pair(w)));
+    }
+    if let Some((lo, hi)) = e.kings_stage {
+        eligibility.push((
+            "kings-stage",
+            Value::Array(vec![
+                Value::Integer(i64::from(lo)),
+                Value::Integer(i64::from(hi)),
+            ]),
+        ));
+    }
+    if let Some(list) = &e.el_escorial {
+        eligibility.push((
+            "el-escorial",
+            Value::Array(
+                list.iter()
+                    .map(|c| Value::String(c.name().into()))
+                    .collect(),
+            ),
+        ));
+    }
+    table(eligibility)
+}
+
+/// `[trial.composite]`, when the composite adds anything to death.
+fn composite_table(c: &super::trial_design::Composite) -> Option<Value> {
+    (c.alsfrs_fall.is_some() || c.gastrostomy || c.niv).then(|| {
         let mut composite = Vec::new();
         if let Some(f) = c.alsfrs_fall {
             composite.push(("alsfrs-fall", num(f)));
@@ -352,7 +376,6 @@ fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Va
             .map(|e| Value::String(e.0.into()))
             .collect();
         composite.push(("events", Value::Array(events)));
-        root.push(("composite", table(composite)));
-    }
-    table(root)
+        table(composite)
+    })
 }
