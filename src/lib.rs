@@ -23,11 +23,15 @@
 //!
 //! # Quick start
 //!
-//! Parse a scenario, simulate the same virtual patients in two arms, and read the median
-//! survival of each arm (death or permanent ventilation after enrollment, Kaplan-Meier):
+//! Parse a scenario, simulate the same virtual patients in two arms, read the per-visit
+//! summary that `summary.csv` holds (here the median rated ALSFRS-R a year after enrollment),
+//! and the median survival of each arm (death or permanent ventilation after enrollment,
+//! Kaplan-Meier):
 //!
 //! ```
-//! use alssim::cohort::{self, Outcome};
+//! use alssim::cohort::summary::Variable;
+//! use alssim::cohort::{self, CohortSummary, Outcome};
+//! use alssim::results::summary::summary_rows;
 //! use alssim::stats::km::KaplanMeier;
 //!
 //! let text = r#"
@@ -46,7 +50,22 @@
 //! therapies = [{ drug = "riluzole" }]
 //! "#;
 //! let scenario = alssim::scenario::parse("quick.toml", "quick", text)?;
-//! let outcomes = cohort::run(&scenario.cohort_spec(), 0..100, 2)?;
+//! let spec = scenario.cohort_spec();
+//! let outcomes = cohort::run(&spec, 0..100, 2)?;
+//!
+//! // The summary merges exactly, in any order: the same numbers for any thread count.
+//! let mut summary = CohortSummary::new(&spec);
+//! for o in &outcomes {
+//!     summary.add(o);
+//! }
+//! for row in summary_rows(&summary, &spec)
+//!     .iter()
+//!     .filter(|r| r.variable == Variable::AlsfrsR.name() && (r.month - 12.0).abs() < 1e-9)
+//! {
+//!     println!("{}: median ALSFRS-R at month 12 {:?} ({} alive)", row.arm, row.median, row.n_at_risk);
+//!     assert!(row.median.is_some_and(|m| (0.0..=48.0).contains(&m)));
+//! }
+//!
 //! for (k, arm) in scenario.arms.iter().enumerate() {
 //!     // Months from enrollment to death or the end of follow-up, and whether death was seen.
 //!     let (times, died): (Vec<f64>, Vec<bool>) = outcomes
