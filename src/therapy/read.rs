@@ -119,52 +119,14 @@ pub fn read_drug(
         }
         None => base.and_then(|b| b.trigger),
     };
-    let regimen =
-        match t.get("regimen") {
-            Some(v) => reader::table(ctx, v, &t.key_path("regimen"), REGIMEN)
-                .and_then(|r| read_regimen(ctx, &r, base.map(|b| &b.regimen))),
-            None => {
-                match base {
-                    Some(b) => Some(b.regimen.clone()),
-                    None => {
-                        missing(ctx, t, "missing table `regimen`", Some(
-                        "a new drug needs `regimen = { kind = \"continuous\" }` (or `cyclic`, \
-                         `doses`, `permanent`)"
-                            .into(),
-                    ));
-                        None
-                    }
-                }
-            }
-        };
+    let regimen = drug_regimen(ctx, t, base);
     let exposure = match t.get("exposure") {
         Some(v) => reader::table(ctx, v, &t.key_path("exposure"), EXPOSURE)
             .and_then(|e| read_exposure(ctx, &e, base.and_then(|b| b.exposure.as_ref())))
             .map(Some),
         None => Some(base.and_then(|b| b.exposure.clone())),
     };
-    let effects = match t.get("effect") {
-        Some(v) => {
-            let has_exposure = matches!(exposure, Some(Some(_)));
-            read_effects(ctx, v, &t.key_path("effect"), has_exposure)
-        }
-        None => match base {
-            Some(b) => Some(b.effects.clone()),
-            None => {
-                missing(
-                    ctx,
-                    t,
-                    "missing `effect`",
-                    Some(format!(
-                        "a new drug needs at least one effect, e.g. `effect = [{{ target = \
-                         \"glutamate-release\", emax = 0.3, ec50 = 1.0, hill = 1.0 }}]`; targets: {}",
-                        reader::list(&Target::ALL.map(Target::name))
-                    )),
-                );
-                None
-            }
-        },
-    };
+    let effects = drug_effects(ctx, t, base, matches!(exposure, Some(Some(_))));
     let resistance = match (t.get("resistance"), &effects) {
         (Some(v), Some(effects)) => {
             read_resistance(ctx, v, &t.key_path("resistance"), effects).unwrap_or_default()
@@ -206,6 +168,58 @@ pub fn read_drug(
         resistance,
         sources,
     })
+}
+
+/// The `regimen` of a drug table, or the base drug's; a new drug must give one.
+fn drug_regimen(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Drug>) -> Option<Regimen> {
+    match t.get("regimen") {
+        Some(v) => reader::table(ctx, v, &t.key_path("regimen"), REGIMEN)
+            .and_then(|r| read_regimen(ctx, &r, base.map(|b| &b.regimen))),
+        None => match base {
+            Some(b) => Some(b.regimen.clone()),
+            None => {
+                missing(
+                    ctx,
+                    t,
+                    "missing table `regimen`",
+                    Some(
+                        "a new drug needs `regimen = { kind = \"continuous\" }` (or `cyclic`, \
+                         `doses`, `permanent`)"
+                            .into(),
+                    ),
+                );
+                None
+            }
+        },
+    }
+}
+
+/// The `effect` list of a drug table, or the base drug's; a new drug must give one.
+fn drug_effects(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    base: Option<&Drug>,
+    has_exposure: bool,
+) -> Option<Vec<Effect>> {
+    match t.get("effect") {
+        Some(v) => read_effects(ctx, v, &t.key_path("effect"), has_exposure),
+        None => match base {
+            Some(b) => Some(b.effects.clone()),
+            None => {
+                missing(
+                    ctx,
+                    t,
+                    "missing `effect`",
+                    Some(format!(
+                        "a new drug needs at least one effect, e.g. `effect = [{{ target = \
+                         \"glutamate-release\", emax = 0.3, ec50 = 1.0, hill = 1.0 }}]`; targets: {}",
+                        reader::list(&Target::ALL.map(Target::name))
+                    )),
+                );
+                None
+            }
+        },
+    }
 }
 
 /// Whether a table changes the value that the source key `key` documents.
