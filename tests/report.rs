@@ -19,6 +19,20 @@ fn run(scenario: &str, out: &Path, extra: &[&str]) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// Runs the scenario file `path` into `out` (quietly, with `extra` options) and checks that
+/// it succeeded.
+fn run_file(path: &Path, out: &Path, extra: &[&str]) {
+    let o = common::alssim()
+        .arg("run")
+        .arg(path)
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// Figures expected for a scenario with the arms `names`, with a text each SVG must contain.
 fn expected(names: &[String]) -> Vec<(String, Vec<&'static str>)> {
     let arms = names.len();
@@ -495,12 +509,7 @@ therapies = [{ drug = "riluzole" }]
 "#,
     );
     let out = dir.path().join("out");
-    let o = common::alssim()
-        .args(["run", scenario.to_str().unwrap(), "--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_file(&scenario, &out, &[]);
     let p = alssim::results::patients::read_patients(&out.join("patients.csv")).unwrap();
     let control: std::collections::HashMap<u64, &alssim::results::PatientRow> = p
         .rows
@@ -604,18 +613,7 @@ therapies = [{ drug = "zilucoplan" }]
     }
     let scenario = common::write_scenario(dir.path(), &text);
     let out = dir.path().join("out");
-    let o = common::alssim()
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--quiet",
-            "--no-plots",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_file(&scenario, &out, &["--no-plots"]);
     let data = alssim::results::ResultData::read(&out).unwrap();
     let singles = ["masitinib".to_string(), "zilucoplan".to_string()];
     let check =
