@@ -105,11 +105,10 @@ impl Event {
             Event::Death => {
                 // Respiratory failure or failure of airway protection, whichever comes first;
                 // the airway term is scaled to FVC units so both read as "% to go".
-                let respiratory =
-                    readout::fvc(model, &capacity) - p.death_fvc * m.respiratory_failure_fvc;
+                let fvc = readout::fvc(model, &capacity);
+                let respiratory = fvc - p.death_fvc * m.respiratory_failure_fvc;
                 // Aspiration is fatal once airway protection has failed and breathing is weak
                 // enough for ventilatory support (an ineffective cough): both margins must close.
-                let fvc = readout::fvc(model, &capacity);
                 let airway = ((capacity[Region::Bulbar.index()] - p.airway_failure_capacity)
                     * p.fvc_healthy)
                     .max(fvc - p.airway_failure_fvc);
