@@ -70,7 +70,25 @@ pub fn report_html(r: &ReportInput<'_>) -> String {
         }
         h.push_str("</ul>\n");
     }
-    // Flow: the pool, then the first trial.
+    flow(&mut h, r);
+    first_trial(&mut h, r);
+    power_table(&mut h, r);
+    if let Some(png) = r.power_png {
+        let _ = write!(
+            h,
+            "<figure id=\"power\">\n<img alt=\"power\" src=\"data:image/png;base64,{}\">\n\
+             <figcaption><b>power</b>: share of simulated trials with p &lt; α against the number \
+             randomised, with 95% Wilson intervals</figcaption>\n</figure>\n",
+            base64(png)
+        );
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+/// Flow (CONSORT): the pool, then the arms of the first trial.
+fn flow(h: &mut String, r: &ReportInput<'_>) {
+    use super::html::escape;
     let f = r.flow;
     h.push_str("<h2>Flow (CONSORT)</h2>\n<table>\n<tr><th>stage</th><th>patients</th></tr>\n");
     let _ = writeln!(h, "<tr><td>screened</td><td>{}</td></tr>", f.screened);
@@ -124,7 +142,12 @@ pub fn report_html(r: &ReportInput<'_>) -> String {
         );
     }
     h.push_str("</table>\n");
-    // Results: the first trial, beside the paired effect.
+}
+
+/// Results of the first trial, beside the paired effect, and what each endpoint estimates.
+fn first_trial(h: &mut String, r: &ReportInput<'_>) {
+    use super::html::escape;
+    let d = r.design;
     h.push_str(
         "<h2>Results of the first trial</h2>\n<p class=\"small\">The paired column is what a \
          real trial cannot see: the mean, over the same randomised patients, of their own course \
@@ -153,6 +176,11 @@ pub fn report_html(r: &ReportInput<'_>) -> String {
         let _ = writeln!(h, "<li><b>{e}</b>: {}</li>", escape(e.estimate()));
     }
     h.push_str("</ul>\n");
+}
+
+/// Power over the simulated trials, when there are several.
+fn power_table(h: &mut String, r: &ReportInput<'_>) {
+    use super::html::escape;
     let replicates = r.sizes.first().map_or(0, |s| s.replicates.len());
     if replicates > 1 {
         let _ = write!(
@@ -179,15 +207,4 @@ pub fn report_html(r: &ReportInput<'_>) -> String {
         }
         h.push_str("</table>\n");
     }
-    if let Some(png) = r.power_png {
-        let _ = write!(
-            h,
-            "<figure id=\"power\">\n<img alt=\"power\" src=\"data:image/png;base64,{}\">\n\
-             <figcaption><b>power</b>: share of simulated trials with p &lt; α against the number \
-             randomised, with 95% Wilson intervals</figcaption>\n</figure>\n",
-            base64(png)
-        );
-    }
-    h.push_str("</body>\n</html>\n");
-    h
 }
