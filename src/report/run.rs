@@ -269,20 +269,7 @@ pub fn run_scenario(
     let mut recorded = s.clone();
     recorded.simulation.keep_trajectories = trajectories;
     let s = &recorded;
-    let mut w = Writers {
-        patients: if s.simulation.patients {
-            Some(open(&staging, "patients.csv", &patients_header(&spec))?)
-        } else {
-            None
-        },
-        trajectories: if trajectories {
-            Some(TrajectoryWriter::create(
-                &staging.path("trajectories.parquet"),
-            )?)
-        } else {
-            None
-        },
-    };
+    let mut w = Writers::open(&staging, s, &spec, trajectories)?;
     let range = match options.shard {
         Some((k, n)) => shard_range(s.population.size, k, n),
         None => 0..s.population.size,
@@ -343,37 +330,16 @@ pub fn run_scenario(
                 (plot_seconds, warnings) = draw_into(&staging);
             }
         }
-        Some((k, n)) => {
-            let mut files = std::collections::BTreeMap::new();
-            if s.simulation.patients {
-                let p = staging.path("patients.csv");
-                let rows = digest(&p).map_err(io_err(&p))?.lines.saturating_sub(1);
-                files.insert("patients.csv".into(), file_record(&p, rows)?);
-            }
-            if trajectories {
-                let p = staging.path("trajectories.parquet");
-                let rows = crate::results::trajectories::file_rows(&p)?;
-                files.insert("trajectories.parquet".into(), file_record(&p, rows)?);
-            }
-            let part = Part {
-                accumulators: summary.to_json(),
+        Some(shard) => {
+            write_part(
+                &staging,
+                &meta,
+                shard,
+                range,
+                &summary,
                 failures,
-                files,
-                part: Shard {
-                    end_index: range.end,
-                    first_index: range.start,
-                    k,
-                    n,
-                },
-                resolved_scenario: resolved.clone(),
-                scenario: s.meta.name.clone(),
-                scenario_file: options.scenario_file.clone(),
-                scenario_hash_fnv1a64: format!("{:016x}", fnv1a(resolved.as_bytes())),
-                threads: options.threads,
                 trajectories,
-                wall_seconds,
-            };
-            staging.write("part.json", part.seal().as_bytes())?;
+            )?;
         }
     }
     staging.commit()?;
@@ -384,6 +350,75 @@ pub fn run_scenario(
         plot_seconds,
         warnings,
     })
+}
+
+impl Writers {
+    /// The streamed files of a run, created in the staging folder.
+    fn open(
+        staging: &Staging,
+        s: &Scenario,
+        spec: &CohortSpec,
+        trajectories: bool,
+    ) -> Result<Writers, RunError> {
+        Ok(Writers {
+            patients: if s.simulation.patients {
+                Some(open(staging, "patients.csv", &patients_header(spec))?)
+            } else {
+                None
+            },
+            trajectories: if trajectories {
+                Some(TrajectoryWriter::create(
+                    &staging.path("trajectories.parquet"),
+                )?)
+            } else {
+                None
+            },
+        })
+    }
+}
+
+/// The part record of shard `k` of `n`: its accumulators, failures and the digests of its
+/// streamed files.
+fn write_part(
+    staging: &Staging,
+    meta: &RunMeta<'_>,
+    (k, n): (u64, u64),
+    range: std::ops::Range<u64>,
+    summary: &CohortSummary,
+    failures: Vec<crate::results::manifest::Failure>,
+    trajectories: bool,
+) -> Result<(), RunError> {
+    let mut files = std::collections::BTreeMap::new();
+    if meta.scenario.simulation.patients {
+        let p = staging.path("patients.csv");
+        let rows = digest(&p).map_err(io_err(&p))?.lines.saturating_sub(1);
+        files.insert("patients.csv".into(), file_record(&p, rows)?);
+    }
+    if trajectories {
+        let p = staging.path("trajectories.parquet");
+        let rows = crate::results::trajectories::file_rows(&p)?;
+        files.insert("trajectories.parquet".into(), file_record(&p, rows)?);
+    }
+    let part = Part {
+        accumulators: summary.to_json(),
+        failures,
+        files,
+        part: Shard {
+            end_index: range.end,
+            first_index: range.start,
+            k,
+            n,
+        },
+        resolved_scenario: meta.resolved.to_string(),
+        scenario: meta.scenario.meta.name.clone(),
+        scenario_file: meta.scenario_file.to_string(),
+        scenario_hash_fnv1a64: format!("{:016x}", fnv1a(meta.resolved.as_bytes())),
+        threads: meta.threads,
+        trajectories,
+        wall_seconds: meta.wall_seconds,
+    };
+    staging.write("part.json", part.seal().as_bytes())?;
+    Ok(())
 }
 
 /// `summary.csv` and `sample_trajectories.csv`, when the scenario asks for the summary.
