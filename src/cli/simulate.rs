@@ -235,6 +235,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.seed
     );
     crate::cli::print_out(&table.to_text());
+    print_events(&solution);
+    let ev = solution.events();
+    let onset = ev.onset.unwrap_or(0.0);
+    if args.states || args.states_csv.is_some() {
+        let months: Vec<f64> = (0..rows as usize)
+            .map(|i| i as f64 * args.interval)
+            .filter(|&t| ev.death.is_none_or(|d| onset + t <= d))
+            .collect();
+        write_states(&args, &state_rows(&solution, onset, &months))?;
+    }
+    if let Some(path) = &args.csv {
+        write_atomic(path, table.to_csv().as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        crate::outln!("\nwrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The located events, in months since onset and since disease initiation.
+fn print_events(solution: &alssim::solve::Solution) {
     crate::outln!("\nEvents (months since onset; since disease initiation in brackets):");
     let ev = solution.events();
     let onset = ev.onset.unwrap_or(0.0);
@@ -281,38 +301,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "not reached within follow-up"
         )
     );
-    if args.states || args.states_csv.is_some() {
-        let months: Vec<f64> = (0..rows as usize)
-            .map(|i| i as f64 * args.interval)
-            .filter(|&t| ev.death.is_none_or(|d| onset + t <= d))
-            .collect();
-        let state_table = state_rows(&solution, onset, &months);
-        if args.states {
-            crate::outln!(
-                "\nModel states by region (fractions of the healthy pool; aggregate, soluble \
-                 species, oxidative stress and glutamate relative to their scales in docs/MODEL.md):\n"
-            );
-            use crate::cli::table::{Align, render};
-            let mut header = STATE_COLUMNS;
-            header[0] = "month";
-            let mut align = [Align::Right; STATE_COLUMNS.len()];
-            align[1] = Align::Left;
-            crate::cli::print_out(&render(&header, &align, &state_table));
-        }
-        if let Some(path) = &args.states_csv {
-            let mut csv = STATE_COLUMNS.join(",");
-            csv.push('\n');
-            for row in &state_table {
-                csv.push_str(&row.join(","));
-                csv.push('\n');
-            }
-            write_atomic(path, csv.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            crate::outln!("\nwrote {}", path.display());
-        }
+}
+
+/// The regional states: printed with `--states`, written with `--states-csv`.
+fn write_states(args: &Args, state_table: &[Vec<String>]) -> anyhow::Result<()> {
+    if args.states {
+        crate::outln!(
+            "\nModel states by region (fractions of the healthy pool; aggregate, soluble \
+             species, oxidative stress and glutamate relative to their scales in docs/MODEL.md):\n"
+        );
+        use crate::cli::table::{Align, render};
+        let mut header = STATE_COLUMNS;
+        header[0] = "month";
+        let mut align = [Align::Right; STATE_COLUMNS.len()];
+        align[1] = Align::Left;
+        crate::cli::print_out(&render(&header, &align, state_table));
     }
-    if let Some(path) = &args.csv {
-        write_atomic(path, table.to_csv().as_bytes())
+    if let Some(path) = &args.states_csv {
+        let mut csv = STATE_COLUMNS.join(",");
+        csv.push('\n');
+        for row in state_table {
+            csv.push_str(&row.join(","));
+            csv.push('\n');
+        }
+        write_atomic(path, csv.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
         crate::outln!("\nwrote {}", path.display());
     }
