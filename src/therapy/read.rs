@@ -642,52 +642,8 @@ fn read_resistance(
         let Some(t) = reader::table(ctx, item, &p, RESISTANCE) else {
             continue;
         };
-        let mechanism = match t.get("mechanism") {
-            Some(v) => reader::choice(
-                ctx,
-                v,
-                &t.key_path("mechanism"),
-                &Mechanism::ALL.map(|m| (m.name(), m)),
-            ),
-            None => {
-                ctx.error(
-                    t.span.clone(),
-                    &p,
-                    "missing key `mechanism`",
-                    Some(format!(
-                        "mechanisms: {}",
-                        reader::list(&Mechanism::ALL.map(Mechanism::name))
-                    )),
-                );
-                None
-            }
-        };
-        let own: Vec<&str> = effects.iter().map(|e| e.target.name()).collect();
-        let target = match t.get("target") {
-            Some(v) => {
-                let options: Vec<(&str, Target)> = effects
-                    .iter()
-                    .map(|e| (e.target.name(), e.target))
-                    .collect();
-                let s = reader::string(ctx, v, &t.key_path("target"));
-                s.and_then(|s| {
-                    let found = options.iter().find(|(n, _)| *n == s).map(|o| o.1);
-                    if found.is_none() {
-                        ctx.error(
-                            v.span(),
-                            &t.key_path("target"),
-                            format!("`{s}` is not a target of this drug"),
-                            Some(format!(
-                                "resistance erodes one of the drug's own effects: {}",
-                                reader::list(&own)
-                            )),
-                        );
-                    }
-                    found
-                })
-            }
-            None => effects.first().map(|e| e.target),
-        };
+        let mechanism = resistance_mechanism(ctx, &t, &p);
+        let target = resistance_target(ctx, &t, effects);
         if let (Some(m), Some(tg)) = (mechanism, target)
             && m.sensitizes()
             && tg != Target::GlutamateRelease
@@ -749,6 +705,60 @@ fn read_resistance(
         }
     }
     Some(out)
+}
+
+/// The `mechanism` of a resistance term.
+fn resistance_mechanism(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, p: &str) -> Option<Mechanism> {
+    match t.get("mechanism") {
+        Some(v) => reader::choice(
+            ctx,
+            v,
+            &t.key_path("mechanism"),
+            &Mechanism::ALL.map(|m| (m.name(), m)),
+        ),
+        None => {
+            ctx.error(
+                t.span.clone(),
+                p,
+                "missing key `mechanism`",
+                Some(format!(
+                    "mechanisms: {}",
+                    reader::list(&Mechanism::ALL.map(Mechanism::name))
+                )),
+            );
+            None
+        }
+    }
+}
+
+/// The `target` of a resistance term: one of the drug's own effects (the first by default).
+fn resistance_target(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, effects: &[Effect]) -> Option<Target> {
+    let own: Vec<&str> = effects.iter().map(|e| e.target.name()).collect();
+    match t.get("target") {
+        Some(v) => {
+            let options: Vec<(&str, Target)> = effects
+                .iter()
+                .map(|e| (e.target.name(), e.target))
+                .collect();
+            let s = reader::string(ctx, v, &t.key_path("target"));
+            s.and_then(|s| {
+                let found = options.iter().find(|(n, _)| *n == s).map(|o| o.1);
+                if found.is_none() {
+                    ctx.error(
+                        v.span(),
+                        &t.key_path("target"),
+                        format!("`{s}` is not a target of this drug"),
+                        Some(format!(
+                            "resistance erodes one of the drug's own effects: {}",
+                            reader::list(&own)
+                        )),
+                    );
+                }
+                found
+            })
+        }
+        None => effects.first().map(|e| e.target),
+    }
 }
 
 fn read_sources(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str, out: &mut Vec<(String, String)>) {
