@@ -154,9 +154,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None
     };
     let seconds = start.elapsed().as_secs_f64();
-    let staging = Staging::new(&dir, args.force)?;
-    let mut md = sensitivity::to_markdown(&analysis, true);
-    if let Some(r) = &sobol {
+    write_results(&dir, &args, &analysis, sobol.as_ref())?;
+    if !args.quiet {
+        print_summary(&analysis, seconds);
+        if let Some(r) = &sobol {
+            print_sobol(&analysis, r);
+        }
+        crate::outln!("wrote {}", dir.display());
+    }
+    if analysis.morris.failed_evaluations > 0 {
+        eprintln!(
+            "warning: {} of {total} evaluations gave a non-finite outcome; their elementary effects are left out (see n_effects)",
+            analysis.morris.failed_evaluations
+        );
+    }
+    Ok(())
+}
+
+/// The folder of an analysis: the Morris tables, the report, the Sobol indices if computed, the
+/// figures and the manifest, written whole or not at all.
+fn write_results(
+    dir: &std::path::Path,
+    args: &Args,
+    analysis: &sensitivity::Analysis,
+    sobol: Option<&alssim::calibrate::sobol::SobolResult>,
+) -> anyhow::Result<()> {
+    let staging = Staging::new(dir, args.force)?;
+    let mut md = sensitivity::to_markdown(analysis, true);
+    if let Some(r) = sobol {
         md.push_str(&alssim::calibrate::sobol::to_markdown(
             r,
             &analysis.factors,
@@ -168,45 +193,37 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )?;
     }
     for (name, contents) in [
-        ("sensitivity.csv", sensitivity::to_csv(&analysis)),
+        ("sensitivity.csv", sensitivity::to_csv(analysis)),
         ("sensitivity.md", md),
-        ("evaluations.csv", sensitivity::evaluations_csv(&analysis)),
+        ("evaluations.csv", sensitivity::evaluations_csv(analysis)),
     ] {
         staging.write(name, contents.as_bytes())?;
     }
-    sensitivity::write_figures(&analysis, &staging.path(""))?;
+    sensitivity::write_figures(analysis, &staging.path(""))?;
     staging.write("manifest.json", &tool_manifest("sensitivity"))?;
     staging.commit()?;
-    if !args.quiet {
-        print_summary(&analysis, seconds);
-        if let Some(r) = &sobol {
-            for (o, info) in OUTCOMES.iter().enumerate() {
-                let mut order: Vec<usize> = (0..analysis.factors.len()).collect();
-                order.sort_by(|&x, &y| r.total[o][y].total_cmp(&r.total[o][x]));
-                let top: Vec<String> = order
-                    .iter()
-                    .take(3)
-                    .map(|&i| {
-                        format!(
-                            "{} (total {:.2}, first {:.2})",
-                            analysis.factors[i].param.name(),
-                            r.total[o][i],
-                            r.first[o][i]
-                        )
-                    })
-                    .collect();
-                crate::outln!("Sobol, {}: {}", info.label, top.join(", "));
-            }
-        }
-        crate::outln!("wrote {}", dir.display());
-    }
-    if analysis.morris.failed_evaluations > 0 {
-        eprintln!(
-            "warning: {} of {total} evaluations gave a non-finite outcome; their elementary effects are left out (see n_effects)",
-            analysis.morris.failed_evaluations
-        );
-    }
     Ok(())
+}
+
+/// The three factors with the largest total Sobol index for each outcome.
+fn print_sobol(analysis: &sensitivity::Analysis, r: &alssim::calibrate::sobol::SobolResult) {
+    for (o, info) in OUTCOMES.iter().enumerate() {
+        let mut order: Vec<usize> = (0..analysis.factors.len()).collect();
+        order.sort_by(|&x, &y| r.total[o][y].total_cmp(&r.total[o][x]));
+        let top: Vec<String> = order
+            .iter()
+            .take(3)
+            .map(|&i| {
+                format!(
+                    "{} (total {:.2}, first {:.2})",
+                    analysis.factors[i].param.name(),
+                    r.total[o][i],
+                    r.first[o][i]
+                )
+            })
+            .collect();
+        crate::outln!("Sobol, {}: {}", info.label, top.join(", "));
+    }
 }
 
 fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
