@@ -327,9 +327,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         s.population.seed
     );
     crate::cli::print_out(&comparison(&data));
-    // A drug that acts only in some genotypes is diluted in the whole population: say so, and
-    // show the patients it can act in.
-    for (genotypes, drugs) in restricted_drugs(&s) {
+    restricted_note(&s, &data);
+    who_benefits(&data);
+    combinations(&s, &data);
+    let what = if args.cohort.no_plots {
+        "tables"
+    } else {
+        "tables, figures and report.html"
+    };
+    crate::outln!(
+        "the same virtual patients in every arm (paired); {what} in {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// A drug that acts only in some genotypes is diluted in the whole population: say so, and
+/// show the patients it can act in.
+fn restricted_note(s: &Scenario, data: &ResultData) {
+    for (genotypes, drugs) in restricted_drugs(s) {
         let names: Vec<&str> = genotypes.iter().map(|g| g.name()).collect();
         let share: f64 = genotypes
             .iter()
@@ -379,16 +395,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         crate::outln!("patients with genotype {} only:", or_list(&names));
         crate::cli::print_out(&comparison(&sub));
     }
-    who_benefits(&data);
-    combinations(&s, &data);
-    let what = if args.cohort.no_plots {
-        "tables"
-    } else {
-        "tables, figures and report.html"
-    };
-    crate::outln!(
-        "the same virtual patients in every arm (paired); {what} in {}",
-        dir.display()
-    );
-    Ok(())
 }
