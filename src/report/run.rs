@@ -597,38 +597,7 @@ pub fn merge_parts_with(
         .collect::<Result<Vec<_>, _>>()?;
     parts.sort_by_key(|p| p.record.part.k);
     let first = parts.first().ok_or(MergeError::NoParts)?;
-    let n = first.record.part.n;
-    let hash = &first.record.scenario_hash_fnv1a64;
-    for p in &parts {
-        let r = &p.record;
-        if r.part.n != n || r.scenario_hash_fnv1a64 != *hash {
-            return Err(MergeError::OtherRun {
-                dir: p.dir.clone(),
-                k: r.part.k,
-                n: r.part.n,
-                hash: r.scenario_hash_fnv1a64.clone(),
-                expected_n: n,
-                expected_hash: hash.clone(),
-            }
-            .into());
-        }
-    }
-    let have: Vec<u64> = parts.iter().map(|p| p.record.part.k).collect();
-    let want: Vec<u64> = (1..=n).collect();
-    if have != want {
-        let missing: Vec<u64> = want.iter().copied().filter(|k| !have.contains(k)).collect();
-        let repeated: Vec<u64> = have
-            .windows(2)
-            .filter(|w| w[0] == w[1])
-            .map(|w| w[0])
-            .collect();
-        return Err(MergeError::Coverage {
-            n,
-            missing,
-            repeated,
-        }
-        .into());
-    }
+    let n = check_coverage(&parts)?;
     let resolved = first.record.resolved_scenario.clone();
     let name = first.record.scenario.clone();
     let s = scenario::parse("part.json", &name, &resolved)
@@ -706,6 +675,44 @@ pub fn merge_parts_with(
         plot_seconds,
         warnings,
     })
+}
+
+/// The parts are the `n` shards of one run, each once: the shard count `n`.
+fn check_coverage(parts: &[PartDir]) -> Result<u64, RunError> {
+    let first = parts.first().ok_or(MergeError::NoParts)?;
+    let n = first.record.part.n;
+    let hash = &first.record.scenario_hash_fnv1a64;
+    for p in parts {
+        let r = &p.record;
+        if r.part.n != n || r.scenario_hash_fnv1a64 != *hash {
+            return Err(MergeError::OtherRun {
+                dir: p.dir.clone(),
+                k: r.part.k,
+                n: r.part.n,
+                hash: r.scenario_hash_fnv1a64.clone(),
+                expected_n: n,
+                expected_hash: hash.clone(),
+            }
+            .into());
+        }
+    }
+    let have: Vec<u64> = parts.iter().map(|p| p.record.part.k).collect();
+    let want: Vec<u64> = (1..=n).collect();
+    if have != want {
+        let missing: Vec<u64> = want.iter().copied().filter(|k| !have.contains(k)).collect();
+        let repeated: Vec<u64> = have
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        return Err(MergeError::Coverage {
+            n,
+            missing,
+            repeated,
+        }
+        .into());
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
