@@ -187,6 +187,17 @@ fn drugs_lists_the_library_and_shows_one_drug_with_sources() {
     let one = stdout_of(&["drugs", "riluzole"]);
     assert!(one.contains("glutamate-release") && one.contains("Le Liboux 1997"));
     assert!(one.contains("glutamate-receptor-upregulation"));
+    assert!(
+        !one.contains("periodic steady state"),
+        "a continuous drug has none"
+    );
+    // Repeated doses: the level right after one dose and the interval mean once settled.
+    let doses = stdout_of(&["drugs", "tofersen"]);
+    assert!(
+        doses.contains("at the standard dose 0.280 (right after one dose)")
+            && doses.contains("mean over a dosing interval at periodic steady state 0.356"),
+        "{doses}"
+    );
     // The TOML form is a scenario `[drug.NAME]` table; renamed, it defines a new drug.
     let toml_text = stdout_of(&["drugs", "tofersen", "--toml"]);
     let scenario = format!(

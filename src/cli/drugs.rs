@@ -146,9 +146,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => crate::outln!("exposure: none (the effect is emax, scaled by adherence)"),
     }
     let on = d.effects_at(1.0, 1.0, 1.0);
-    for (e, level) in d.effects.iter().zip(on) {
+    let steady = alssim::therapy::plan::periodic_steady_state_effects(
+        d,
+        &alssim::therapy::TherapySpec::new(d.clone()),
+    );
+    for (j, (e, level)) in d.effects.iter().zip(on).enumerate() {
+        let mean = steady.as_ref().map_or(String::new(), |v| {
+            format!(
+                " (right after one dose); mean over a dosing interval at periodic steady state {:.3}",
+                v[j]
+            )
+        });
         crate::outln!(
-            "effect on {} ({}): emax {}, ec50 {}, hill {}; at the standard dose {:.3}",
+            "effect on {} ({}): emax {}, ec50 {}, hill {}; at the standard dose {:.3}{mean}",
             e.target.name(),
             e.target.meaning(),
             e.emax,

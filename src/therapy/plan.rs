@@ -64,6 +64,34 @@ fn mean_over(f: impl Fn(f64) -> f64, len: f64) -> f64 {
     s * h / 3.0 / len
 }
 
+/// For a regimen of repeated doses, each effect's mean over a dosing interval at the periodic
+/// steady state of `t`'s dose and adherence: the level right after a dose is then
+/// `1 / (1 − e^(−k·T))` doses (`k = ln 2 / t½`, `T` the interval), and the mean is taken as
+/// [`timeline`] takes it. `None` for other regimens.
+pub fn periodic_steady_state_effects(drug: &Drug, t: &TherapySpec) -> Option<Vec<f64>> {
+    let Regimen::Doses {
+        interval_days: Some(interval),
+        half_life_days,
+        ..
+    } = &drug.regimen
+    else {
+        return None;
+    };
+    let k = std::f64::consts::LN_2 / half_life_days;
+    let peak = 1.0 / (1.0 - (-k * interval).exp());
+    Some(
+        drug.effects
+            .iter()
+            .map(|e| {
+                mean_over(
+                    |s| e.at(drug.tissue_concentration(t.dose, t.adherence, peak * (-k * s).exp())),
+                    *interval,
+                )
+            })
+            .collect(),
+    )
+}
+
 /// Builds the effect timeline of one therapy of an arm, up to `until` months after its start
 /// (the horizon: nothing after it is needed).
 pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
@@ -598,6 +626,33 @@ mod tests {
 
     fn spec(drug: &str) -> TherapySpec {
         TherapySpec::new(library::find(drug).unwrap().clone())
+    }
+
+    #[test]
+    fn periodic_steady_state_is_the_settled_interval_mean_of_the_timeline() {
+        let t = spec("tofersen");
+        let drug = &t.definition;
+        let steady = periodic_steady_state_effects(drug, &t).unwrap();
+        // THERAPIES.md: 0.356 at the periodic steady state (36% target engagement).
+        assert!((steady[0] - 0.356).abs() < 5e-4, "{steady:?}");
+        // The timeline merges intervals that agree to 0.1%, so once settled it carries the
+        // same mean to within that.
+        let settled = timeline(drug, &t, 36.0).at(24.0).unwrap()[0];
+        assert!(
+            (settled - steady[0]).abs() <= 2e-3 * steady[0],
+            "{settled} {steady:?}"
+        );
+        // Half the dose, lower mean; not a dose regimen, no steady state to report.
+        let mut half = t.clone();
+        half.dose = 0.5;
+        assert!(periodic_steady_state_effects(drug, &half).unwrap()[0] < steady[0]);
+        assert!(
+            periodic_steady_state_effects(&spec("riluzole").definition, &spec("riluzole"))
+                .is_none()
+        );
+        assert!(
+            periodic_steady_state_effects(&spec("msc-ntf").definition, &spec("msc-ntf")).is_none()
+        );
     }
 
     #[test]
