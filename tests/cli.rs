@@ -250,6 +250,28 @@ fn whatif_compares_arms_against_a_control_on_the_default_population() {
         out.contains("riluzole_edaravone-iv: add edaravone-iv as an arm of its own"),
         "{out}"
     );
+    // With its single drugs beside it, the combination is set against the expectations.
+    let both = dir.path().join("both");
+    let out_both = stdout_of(&[
+        "whatif",
+        "masitinib",
+        "zilucoplan",
+        "masitinib+zilucoplan",
+        "--patients",
+        "60",
+        "--no-plots",
+        "--out",
+        both.to_str().unwrap(),
+    ]);
+    let line = out_both
+        .lines()
+        .find(|l| l.starts_with("  masitinib_zilucoplan: observed "))
+        .unwrap_or_else(|| panic!("no combination line:\n{out_both}"));
+    assert!(
+        line.contains("; additive ") && line.contains("; Bliss "),
+        "{line}"
+    );
+    assert!(line.ends_with("(independent action)"), "{line}");
     // With --no-plots it names only the tables, and draws nothing.
     assert!(
         out.contains("tables in") && !out.contains("figures"),

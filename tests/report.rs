@@ -561,6 +561,19 @@ therapies = [{ drug = "riluzole" }]
     assert!(html.contains("<td>genotype = sod1</td>"));
     // The responder analysis tells the SOD1 drug's benefit apart by genotype.
     let data = alssim::results::ResultData::read(&out).unwrap();
+    // Keeping some patients keeps each row's parameter values with it.
+    let mut carriers = data.clone();
+    carriers.retain_patients(|p| p.genotype == "sod1");
+    assert!(!carriers.patients.is_empty() && carriers.patients.len() < data.patients.len());
+    assert_eq!(carriers.patients.len(), carriers.parameter_values.len());
+    for (row, values) in carriers.patients.iter().zip(&carriers.parameter_values) {
+        let k = data
+            .patients
+            .iter()
+            .position(|p| p.index == row.index && p.arm == row.arm)
+            .unwrap();
+        assert_eq!(values, &data.parameter_values[k]);
+    }
     let est = alssim::results::Estimates::new(&data);
     let tofersen = est.responders.iter().find(|r| r.arm == "tofersen").unwrap();
     let (c, best, worst) = tofersen.widest_category().unwrap();

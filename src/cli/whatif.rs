@@ -17,7 +17,9 @@ const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/natural-history.tom
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Each ARM is a drug name or drugs joined by `+`; an untreated control arm \
-    is added first.\n\nExamples:\n  alssim whatif riluzole edaravone-iv riluzole+edaravone-iv\n  \
+    is added first. Prints per arm the median survival and ALSFRS-R slope against control, who \
+    benefits (each patient's survival gain and the characteristics that go with it), and for a \
+    combination given beside its single drugs the additive and Bliss expectations.\n\nExamples:\n  alssim whatif riluzole edaravone-iv riluzole+edaravone-iv\n  \
     alssim whatif masitinib+riluzole --patients 5000 --seed 7 --out out/masitinib\n  \
     alssim whatif riluzole --set agg_growth_rate=0.3   (a model parameter for every arm)\n  \
     alssim drugs   (lists the drug names)"

@@ -115,70 +115,82 @@ impl Responders {
     }
 }
 
-/// A numeric characteristic read from a patient's rows: its row in this arm, its row in the
-/// first arm and the values of its varying parameters.
-type Reader = Box<dyn Fn(&PatientRow, &PatientRow, &[Option<f64>]) -> Option<f64>>;
+/// One patient of a treated arm: its row, its row in the first arm, the values of its varying
+/// parameters (in [`ResultData::parameters`] order) and its survival benefit.
+struct Paired<'a> {
+    row: &'a PatientRow,
+    control: &'a PatientRow,
+    parameters: &'a [Option<f64>],
+    gain: f64,
+}
 
-fn numeric_characteristics(data: &ResultData) -> Vec<(String, String, Reader)> {
-    let mut out: Vec<(String, String, Reader)> = vec![
+/// A characteristic computed from a patient's rows.
+type FromRows = fn(&Paired<'_>) -> Option<f64>;
+
+/// How a numeric characteristic is read from a patient.
+#[derive(Clone, Copy)]
+enum Read {
+    /// From the patient's rows.
+    Rows(FromRows),
+    /// The varying parameter at this position.
+    Parameter(usize),
+}
+
+impl Read {
+    fn of(self, p: &Paired<'_>) -> Option<f64> {
+        match self {
+            Read::Rows(f) => f(p),
+            Read::Parameter(k) => p.parameters.get(k).copied().flatten(),
+        }
+    }
+}
+
+/// The numeric characteristics: name, meaning with unit, and how each is read.
+fn numeric_characteristics(data: &ResultData) -> Vec<(String, &'static str, Read)> {
+    let rows: [(&str, &'static str, FromRows); 7] = [
+        ("age", "age at onset, years", |p| Some(p.row.age)),
         (
-            "age".into(),
-            "age at onset, years".into(),
-            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| Some(p.age)),
+            "diagnostic_delay_months",
+            "months from onset to diagnosis",
+            |p| Some(p.row.diagnostic_delay_months),
         ),
+        ("baseline_alsfrs_r", "rated ALSFRS-R at enrollment", |p| {
+            Some(f64::from(p.row.baseline_alsfrs_r))
+        }),
         (
-            "diagnostic_delay_months".into(),
-            "months from onset to diagnosis".into(),
-            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| {
-                Some(p.diagnostic_delay_months)
-            }),
-        ),
-        (
-            "baseline_alsfrs_r".into(),
-            "rated ALSFRS-R at enrollment".into(),
-            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| {
-                Some(f64::from(p.baseline_alsfrs_r))
-            }),
-        ),
-        (
-            "pre_slope".into(),
-            "ALSFRS-R points lost per month from onset to enrollment (ΔFS)".into(),
-            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| {
-                p.enrollment_months_since_onset
+            "pre_slope",
+            "ALSFRS-R points lost per month from onset to enrollment (ΔFS)",
+            |p| {
+                p.row
+                    .enrollment_months_since_onset
                     .filter(|&m| m > 0.0)
-                    .map(|m| (48.0 - f64::from(p.baseline_alsfrs_r)) / m)
-            }),
+                    .map(|m| (48.0 - f64::from(p.row.baseline_alsfrs_r)) / m)
+            },
         ),
         (
-            "control_decline".into(),
-            "ALSFRS-R decline in the first arm, points/month".into(),
-            Box::new(|_: &PatientRow, b: &PatientRow, _: &[Option<f64>]| {
-                b.alsfrs_r_slope.map(|s| -s)
-            }),
+            "control_decline",
+            "ALSFRS-R decline in the first arm, points/month",
+            |p| p.control.alsfrs_r_slope.map(|s| -s),
         ),
+        ("baseline_fvc_pct", "FVC at enrollment, % predicted", |p| {
+            Some(p.row.baseline_fvc_pct)
+        }),
         (
-            "baseline_fvc_pct".into(),
-            "FVC at enrollment, % predicted".into(),
-            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| Some(p.baseline_fvc_pct)),
-        ),
-        (
-            "baseline_nfl_pg_ml".into(),
-            "serum NfL at enrollment, pg/mL".into(),
-            Box::new(|p: &PatientRow, _: &PatientRow, _: &[Option<f64>]| {
-                Some(p.baseline_nfl_pg_ml)
-            }),
+            "baseline_nfl_pg_ml",
+            "serum NfL at enrollment, pg/mL",
+            |p| Some(p.row.baseline_nfl_pg_ml),
         ),
     ];
-    for (k, name) in data.parameters.iter().enumerate() {
-        out.push((
-            name.clone(),
-            "model parameter of the patient".into(),
-            Box::new(move |_: &PatientRow, _: &PatientRow, v: &[Option<f64>]| {
-                v.get(k).copied().flatten()
-            }),
-        ));
-    }
-    out
+    rows.into_iter()
+        .map(|(name, meaning, f)| (name.to_string(), meaning, Read::Rows(f)))
+        .chain(data.parameters.iter().enumerate().map(|(k, name)| {
+            (
+                name.clone(),
+                "model parameter of the patient",
+                Read::Parameter(k),
+            )
+        }))
+        .collect()
 }
 
 const CATEGORICAL: [&str; 4] = ["sex", "onset_region", "genotype", "dominant_mechanism"];
@@ -201,14 +213,10 @@ fn mean(v: impl Iterator<Item = f64>) -> f64 {
     if n == 0 { f64::NAN } else { s / n as f64 }
 }
 
-/// One patient of a treated arm: its row, its row in the first arm, the values of its varying
-/// parameters and its survival benefit.
-type Paired<'a> = (&'a PatientRow, &'a PatientRow, &'a [Option<f64>], f64);
-
 /// Each numeric characteristic against the survival (and ALSFRS-R) benefit, strongest rank
 /// correlation first; characteristics known for fewer than 8 patients are left out.
 fn numeric_predictors(
-    readers: &[(String, String, Reader)],
+    readers: &[(String, &'static str, Read)],
     rows: &[Paired<'_>],
 ) -> Vec<NumericPredictor> {
     let mut numeric: Vec<NumericPredictor> = readers
@@ -216,9 +224,13 @@ fn numeric_predictors(
         .filter_map(|(name, meaning, read)| {
             let mut pairs: Vec<(f64, f64, Option<f64>)> = rows
                 .iter()
-                .filter_map(|&(p, b, v, g)| {
-                    let x = read(p, b, v).filter(|x| x.is_finite())?;
-                    Some((x, g, p.benefit_alsfrs_r_12.filter(|a| a.is_finite())))
+                .filter_map(|p| {
+                    let x = read.of(p).filter(|x| x.is_finite())?;
+                    Some((
+                        x,
+                        p.gain,
+                        p.row.benefit_alsfrs_r_12.filter(|a| a.is_finite()),
+                    ))
                 })
                 .collect();
             if pairs.len() < 8 {
@@ -232,7 +244,7 @@ fn numeric_predictors(
             let q = pairs.len() / 4;
             Some(NumericPredictor {
                 name: name.clone(),
-                meaning: meaning.clone(),
+                meaning: meaning.to_string(),
                 n: pairs.len(),
                 rho_survival: spearman(&xs, &gs),
                 rho_alsfrs: spearman(&xa, &ga),
@@ -261,11 +273,11 @@ fn categorical_predictors(rows: &[Paired<'_>]) -> Vec<CategoricalPredictor> {
         .iter()
         .map(|&name| {
             let mut levels: BTreeMap<&str, Vec<(f64, Option<f64>)>> = BTreeMap::new();
-            for &(p, _, _, g) in rows {
+            for p in rows {
                 levels
-                    .entry(category(p, name))
+                    .entry(category(p.row, name))
                     .or_default()
-                    .push((g, p.benefit_alsfrs_r_12.filter(|a| a.is_finite())));
+                    .push((p.gain, p.row.benefit_alsfrs_r_12.filter(|a| a.is_finite())));
             }
             CategoricalPredictor {
                 name: name.to_string(),
@@ -303,17 +315,19 @@ pub fn responders(data: &ResultData) -> Vec<Responders> {
             .iter()
             .enumerate()
             .filter(|(_, p)| p.arm == *arm)
-            .filter_map(|(i, p)| {
-                let b = *base.get(&p.index)?;
-                let gain = p.benefit_survival_months.filter(|g| g.is_finite())?;
-                let values = data.parameter_values.get(i).map_or(&[][..], Vec::as_slice);
-                Some((p, b, values, gain))
+            .filter_map(|(i, row)| {
+                Some(Paired {
+                    row,
+                    control: base.get(&row.index)?,
+                    parameters: data.parameter_values.get(i).map_or(&[][..], Vec::as_slice),
+                    gain: row.benefit_survival_months.filter(|g| g.is_finite())?,
+                })
             })
             .collect();
-        if rows.is_empty() || rows.iter().all(|r| r.3.abs() < 1e-9) {
+        if rows.is_empty() || rows.iter().all(|r| r.gain.abs() < 1e-9) {
             continue;
         }
-        let mut gains: Vec<f64> = rows.iter().map(|r| r.3).collect();
+        let mut gains: Vec<f64> = rows.iter().map(|r| r.gain).collect();
         gains.sort_by(f64::total_cmp);
         let n = gains.len();
         out.push(Responders {
