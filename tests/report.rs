@@ -575,6 +575,19 @@ therapies = [{ drug = "riluzole" }]
         assert_eq!(values, &data.parameter_values[k]);
     }
     let est = alssim::results::Estimates::new(&data);
+    // The treatment-effect histograms read the recorded rated differences, not a projection.
+    let effect = est.effects.iter().find(|e| e.arm == "riluzole").unwrap();
+    assert!(!effect.projected);
+    let mut recorded: Vec<f64> = data
+        .patients
+        .iter()
+        .filter(|p| p.arm == "riluzole")
+        .filter_map(|p| p.benefit_alsfrs_r_12)
+        .collect();
+    let mut drawn = effect.alsfrs.values.clone();
+    recorded.sort_by(f64::total_cmp);
+    drawn.sort_by(f64::total_cmp);
+    assert_eq!(drawn, recorded);
     let tofersen = est.responders.iter().find(|r| r.arm == "tofersen").unwrap();
     let (c, best, worst) = tofersen.widest_category().unwrap();
     assert_eq!(
