@@ -19,3 +19,13 @@ fn model_reference_contains_the_generated_parameter_tables() {
         );
     }
 }
+
+#[test]
+fn model_reference_contains_the_generated_priors_table() {
+    let doc = std::fs::read_to_string("docs/MODEL.md").unwrap();
+    let table = alssim::calibrate::priors::markdown_table(&alssim::calibrate::priors::bundled());
+    assert!(
+        doc.contains(table.trim()),
+        "docs/MODEL.md priors table is stale: regenerate it with `alssim params --priors`"
+    );
+}

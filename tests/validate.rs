@@ -1,7 +1,7 @@
 //! The untreated default population against published natural history, at a reduced cohort
 //! size: fails if any hard target drifts out of its accepted interval.
 
-use alssim::calibrate::targets::{Class, bundled};
+use alssim::calibrate::targets::{Class, Set, bundled};
 use alssim::calibrate::validate;
 use assert_cmd::Command;
 
@@ -20,6 +20,49 @@ const MAY_BE_MISSING: [&str; 1] = ["median_survival_onset_under_45"];
 #[test]
 fn the_test_seed_is_not_the_fitting_seed() {
     assert_ne!(validate::natural_history().population.seed, SEED);
+}
+
+/// Seeds of the cohorts the shipped posterior was fitted on, from its file.
+fn fitted_seeds() -> Vec<u64> {
+    let (_, particles) = alssim::calibrate::uncertainty::bundled();
+    particles.iter().map(|p| p.seed).collect()
+}
+
+#[test]
+fn the_test_seeds_were_never_fitted() {
+    let fitted = fitted_seeds();
+    assert!(!fitted.is_empty());
+    for seed in [SEED, HELD_OUT_SEED] {
+        assert!(!fitted.contains(&seed), "{seed}");
+    }
+}
+
+/// A second seed for the held-out (validation) set.
+const HELD_OUT_SEED: u64 = 11;
+
+/// The validation set never enters a fit; its hard targets pass on patients no fit has seen.
+#[test]
+fn the_validation_sets_hard_targets_pass_on_unseen_patients() {
+    let mut s = validate::natural_history();
+    s.population.size = PATIENTS;
+    s.population.seed = HELD_OUT_SEED;
+    let checks = validate::check(&validate::simulate(&s, 2).unwrap());
+    let held_out: Vec<_> = checks
+        .iter()
+        .filter(|c| c.target.class == Class::Hard && c.target.set == Set::Validation)
+        .collect();
+    assert!(held_out.len() >= 10, "{}", held_out.len());
+    let missed: Vec<String> = held_out
+        .iter()
+        .filter(|c| !c.passed())
+        .map(|c| {
+            format!(
+                "{}: {} not in {:?}",
+                c.target.id, c.estimate.value, c.target.accept
+            )
+        })
+        .collect();
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
 }
 
 #[test]
@@ -111,7 +154,7 @@ fn validate_writes_its_report_and_exits_by_verdict() {
     let csv = std::fs::read_to_string(out.join("validation.csv")).unwrap();
     assert_eq!(csv.lines().count(), bundled().len() + 1);
     assert!(csv.starts_with(
-        "id,class,statistic,simulated,ci_low,ci_high,published,accept_low,accept_high,pass,\
+        "id,class,set,statistic,simulated,ci_low,ci_high,published,accept_low,accept_high,pass,\
          population,source,informs\n"
     ));
     assert!(csv.contains(",-inf,0.05,"), "{csv}");
@@ -144,7 +187,7 @@ fn validate_set_checks_a_changed_parameter_and_says_so() {
     let median: f64 = csv
         .lines()
         .find(|l| l.starts_with("median-survival-from-onset,"))
-        // id,class,"statistic",simulated,…: the statistic is quoted and holds commas.
+        // id,class,set,"statistic",simulated,…: the statistic is quoted and holds commas.
         .and_then(|l| l.split('"').nth(2))
         .and_then(|rest| rest.split(',').nth(1))
         .and_then(|x| x.parse().ok())

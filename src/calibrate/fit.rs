@@ -9,7 +9,7 @@
 //! patients could push them out); a target the cohort cannot estimate adds a fixed penalty.
 
 use super::metrics;
-use super::targets::{Class, Target};
+use super::targets::{Class, Set, Target};
 use crate::cohort::{self, EngineError};
 use crate::model::{Param, Params};
 use crate::scenario::Scenario;
@@ -36,7 +36,8 @@ impl Knob {
         }
     }
 
-    fn get(&self, s: &Scenario) -> f64 {
+    /// Its value in `s`.
+    pub fn value(&self, s: &Scenario) -> f64 {
         match self {
             Knob::Typical(p) | Knob::Bounded(p, ..) => s.params().value(*p),
             Knob::Cv(p) => s
@@ -48,7 +49,9 @@ impl Knob {
         }
     }
 
-    fn set(&self, s: &mut Scenario, x: f64) {
+    /// Sets it in `s` (clamped to the registry's accepted interval, a coefficient of variation
+    /// to 0-3).
+    pub fn set_value(&self, s: &mut Scenario, x: f64) {
         match self {
             Knob::Typical(p) | Knob::Bounded(p, ..) => {
                 let info = p.info();
@@ -135,10 +138,25 @@ pub fn distance(checks: &[(Target, f64)]) -> f64 {
         .sum()
 }
 
-/// Simulates `s` and returns each fitted target's simulated value (targets needing a separate
-/// cohort, [`super::validate::COHORT_METRICS`], and those marked `fitted = false`, are left out
-/// of the fit).
+/// Simulates `s` and returns the simulated value of each target of the fit set (`set = "fit"`
+/// in `targets.toml`; targets needing a separate cohort, [`super::validate::COHORT_METRICS`],
+/// are left out of the fit).
 pub fn evaluate(
+    s: &Scenario,
+    targets: &[Target],
+    threads: usize,
+) -> Result<Vec<(Target, f64)>, EngineError> {
+    let fitted: Vec<Target> = targets
+        .iter()
+        .filter(|t| t.set == Set::Fit && !super::validate::COHORT_METRICS.contains(&t.metric))
+        .cloned()
+        .collect();
+    evaluate_targets(s, &fitted, threads)
+}
+
+/// Simulates `s` and returns the simulated value of each of `targets` (all computable from one
+/// cohort: none of [`super::validate::COHORT_METRICS`]); NaN where the cohort cannot estimate one.
+pub fn evaluate_targets(
     s: &Scenario,
     targets: &[Target],
     threads: usize,
@@ -147,7 +165,6 @@ pub fn evaluate(
     let main = metrics::Prepared::new(&outcomes);
     Ok(targets
         .iter()
-        .filter(|t| t.fitted && !super::validate::COHORT_METRICS.contains(&t.metric))
         .map(|t| {
             (
                 t.clone(),
@@ -260,7 +277,7 @@ pub fn starting_point(s: &Scenario) -> (Scenario, Vec<String>) {
     let mut start = s.clone();
     let mut notes = Vec::new();
     for k in &KNOBS {
-        let v = k.get(s);
+        let v = k.value(s);
         if v > 0.0 {
             continue;
         }
@@ -273,11 +290,11 @@ pub fn starting_point(s: &Scenario) -> (Scenario, Vec<String>) {
                 .filter(|d| *d > 0.0)
                 .unwrap_or(0.5 * (lo + hi)),
         };
-        k.set(&mut start, x);
+        k.set_value(&mut start, x);
         notes.push(format!(
             "`{}` is {v} in the scenario; the log-scale search starts it at {}",
             k.name(),
-            k.get(&start)
+            k.value(&start)
         ));
     }
     (start, notes)
@@ -293,14 +310,14 @@ pub fn fit(
 ) -> Result<Fit, EngineError> {
     let (s, _) = starting_point(s);
     let s = &s;
-    let x0: Vec<f64> = KNOBS.iter().map(|k| k.get(s).ln()).collect();
+    let x0: Vec<f64> = KNOBS.iter().map(|k| k.value(s).ln()).collect();
     let step = vec![0.2; KNOBS.len()];
     let mut trace = Vec::new();
     let mut error = None;
     let apply = |x: &[f64]| {
         let mut c = s.clone();
         for (k, &xi) in KNOBS.iter().zip(x) {
-            k.set(&mut c, xi.exp());
+            k.set_value(&mut c, xi.exp());
         }
         c
     };
@@ -317,7 +334,7 @@ pub fn fit(
             // Record the values actually simulated (after clamping to each knob's bounds).
             trace.push(Trace {
                 evaluation: trace.len() + 1,
-                values: KNOBS.iter().map(|k| k.get(&c)).collect(),
+                values: KNOBS.iter().map(|k| k.value(&c)).collect(),
                 distance: d,
             });
             d
@@ -344,18 +361,18 @@ mod tests {
     #[test]
     fn zero_knobs_start_at_a_positive_value_with_a_note() {
         let mut s = crate::calibrate::validate::natural_history();
-        Knob::Typical(Param::AirwayFailureCapacity).set(&mut s, 0.0);
+        Knob::Typical(Param::AirwayFailureCapacity).set_value(&mut s, 0.0);
         s.population
             .variability
             .retain(|v| v.param != Param::NeuronalVulnerability);
         let (start, notes) = starting_point(&s);
         assert_eq!(notes.len(), 2, "{notes:?}");
-        let airway = Knob::Typical(Param::AirwayFailureCapacity).get(&start);
+        let airway = Knob::Typical(Param::AirwayFailureCapacity).value(&start);
         let default = Params::default().airway_failure_capacity;
         assert!((airway - default).abs() < 1e-15, "{airway}");
-        assert!((Knob::Cv(Param::NeuronalVulnerability).get(&start) - 0.5).abs() < 1e-15);
+        assert!((Knob::Cv(Param::NeuronalVulnerability).value(&start) - 0.5).abs() < 1e-15);
         for k in &KNOBS {
-            assert!(k.get(&start) > 0.0, "{}", k.name());
+            assert!(k.value(&start) > 0.0, "{}", k.name());
         }
         // A scenario without zeros is left as it is.
         let (same, none) = starting_point(&start);
@@ -385,7 +402,7 @@ mod tests {
             class,
             population: "p".into(),
             source: "s".into(),
-            fitted: true,
+            set: Set::Fit,
             informs: Vec::new(),
         };
         assert!((distance(&[(t(Class::Hard), 12.0)]) - HARD_WEIGHT).abs() < 1e-12);

@@ -7,7 +7,10 @@
 
 pub mod fit;
 pub mod metrics;
+pub mod posterior;
+pub mod priors;
 pub mod sensitivity;
 pub mod sobol;
 pub mod targets;
+pub mod uncertainty;
 pub mod validate;

@@ -15,6 +15,36 @@ pub enum Class {
     Soft,
 }
 
+impl Class {
+    /// The name used in `targets.toml` and in reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Class::Hard => "hard",
+            Class::Soft => "soft",
+        }
+    }
+}
+
+/// Whether a target enters the fit or is held out to check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Set {
+    /// Fitted by `alssim calibrate` (the point fit and the posterior).
+    Fit,
+    /// Never enters a fit: held out to check it.
+    Validation,
+}
+
+impl Set {
+    /// The name used in `targets.toml` and in reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Set::Fit => "fit",
+            Set::Validation => "validation",
+        }
+    }
+}
+
 /// One published figure.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,10 +66,8 @@ pub struct Target {
     pub population: String,
     /// Where the figure comes from.
     pub source: String,
-    /// Whether `alssim calibrate` fits it (targets added after the shipped fit are reported
-    /// only, so that the documented fit stays reproducible). Default: true.
-    #[serde(default = "fitted_by_default")]
-    pub fitted: bool,
+    /// Fit or validation set: whether `alssim calibrate` fits it or it is held out.
+    pub set: Set,
     /// The model parameters (names of the registry, `alssim params`) and population inputs
     /// (see [`POPULATION_INPUTS`]) that the target mainly informs.
     pub informs: Vec<String>,
@@ -92,10 +120,6 @@ pub fn is_known_input(name: &str) -> bool {
         || name
             .strip_prefix("population.variability.")
             .is_some_and(param)
-}
-
-fn fitted_by_default() -> bool {
-    true
 }
 
 #[derive(Deserialize)]
@@ -163,10 +187,10 @@ mod tests {
     fn one_sided_and_exact_bounds_read_from_toml() {
         let f: File = toml::from_str(
             "[[target]]\nid = \"a\"\nmetric = \"plateau_6\"\nstatistic = \"s\"\nvalue = 0.0\n\
-             accept = [-inf, 0.05]\nclass = \"soft\"\npopulation = \"p\"\nsource = \"s\"\n\
+             accept = [-inf, 0.05]\nclass = \"soft\"\nset = \"fit\"\npopulation = \"p\"\nsource = \"s\"\n\
              informs = []\n\
              [[target]]\nid = \"b\"\nmetric = \"plateau_6\"\nstatistic = \"s\"\nvalue = 0.0\n\
-             accept = [0.0, 0.0]\nclass = \"hard\"\npopulation = \"p\"\nsource = \"s\"\n\
+             accept = [0.0, 0.0]\nclass = \"hard\"\nset = \"validation\"\npopulation = \"p\"\nsource = \"s\"\n\
              informs = []\n",
         )
         .unwrap();

@@ -1,7 +1,7 @@
 //! `alssim validate`: the untreated default population against published natural history.
 
 use super::metrics::{self, Estimate, Group, Metric, Origin, SurvivalCurve};
-use super::targets::{self, Class, Target};
+use super::targets::{self, Class, Set, Target};
 use crate::cohort::{self, EngineError, Outcome};
 use crate::model::Genotype;
 use crate::report::plot::{
@@ -228,20 +228,17 @@ fn fmt(x: f64) -> String {
 /// `validation.csv`.
 pub fn to_csv(checks: &[Check]) -> String {
     let mut out = String::from(
-        "id,class,statistic,simulated,ci_low,ci_high,published,accept_low,accept_high,pass,population,source,informs\n",
+        "id,class,set,statistic,simulated,ci_low,ci_high,published,accept_low,accept_high,pass,population,source,informs\n",
     );
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     for c in checks {
         let t = &c.target;
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             t.id,
-            if t.class == Class::Hard {
-                "hard"
-            } else {
-                "soft"
-            },
+            t.class.name(),
+            t.set.name(),
             q(&t.statistic),
             fmt(c.estimate.value),
             fmt(c.estimate.lo),
@@ -258,6 +255,16 @@ pub fn to_csv(checks: &[Check]) -> String {
     out
 }
 
+/// `passed/total` of the checks of one set.
+fn pass_count(checks: &[&Check], set: Set) -> String {
+    let of_set = || checks.iter().filter(|c| c.target.set == set);
+    format!(
+        "{}/{}",
+        of_set().filter(|c| c.passed()).count(),
+        of_set().count()
+    )
+}
+
 /// `validation.md`: a table for people.
 pub fn to_markdown(checks: &[Check], patients: u64, seed: u64) -> String {
     let hard: Vec<_> = checks
@@ -270,17 +277,20 @@ pub fn to_markdown(checks: &[Check], patients: u64, seed: u64) -> String {
         .collect();
     let mut out = format!(
         "# Natural-history validation\n\nThe bundled natural-history population ({patients} patients, seed {seed}) against \
-         published figures. Hard targets must fall inside their accepted interval; soft targets are reported.\n\n\
-         Hard: {} of {} pass. Soft: {} of {} inside their interval.\n\n",
+         published figures. Hard targets must fall inside their accepted interval; soft targets are reported. \
+         Targets of the fit set are those `alssim calibrate` fits; the validation set is held out of every fit.\n\n\
+         Hard: {} of {} pass (fit set {}, validation set {}). Soft: {} of {} inside their interval.\n\n",
         hard.iter().filter(|c| c.passed()).count(),
         hard.len(),
+        pass_count(&hard, Set::Fit),
+        pass_count(&hard, Set::Validation),
         soft.iter().filter(|c| c.passed()).count(),
         soft.len()
     );
     for (title, group) in [("Hard targets", hard), ("Soft targets", soft)] {
         let _ = write!(
             out,
-            "## {title}\n\n| target | simulated (95% CI) | published | accepted | pass | source | informs |\n|---|---|---|---|---|---|---|\n"
+            "## {title}\n\n| target | set | simulated (95% CI) | published | accepted | pass | source | informs |\n|---|---|---|---|---|---|---|---|\n"
         );
         for c in group {
             let e = c.estimate;
@@ -291,8 +301,9 @@ pub fn to_markdown(checks: &[Check], patients: u64, seed: u64) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {} | {}{} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {}{} | {} | {} | {} | {} | {} |",
                 c.target.statistic,
+                c.target.set.name(),
                 fmt(e.value),
                 ci,
                 c.target.value,

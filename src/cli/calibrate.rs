@@ -12,16 +12,21 @@ use std::path::PathBuf;
 #[command(
     after_help = "The fit starts from the bundled natural-history population with the built-in defaults. \
     To start elsewhere (for example to reproduce a published fit), give a scenario with --from: its [model] \
-    overrides and [population.variability] are the starting values, and its population is the one fitted."
+    overrides and [population.variability] are the starting values, and its population is the one fitted.\n\n\
+    With --posterior, a Bayesian calibration (adaptive population Monte Carlo ABC) draws the posterior of the \
+    population parameters instead: progress is kept in a checkpoint folder after every generation (a run that \
+    stops resumes where it was when given the same options), and --shard K/N evaluates one share of the pending \
+    generation's proposals, for clusters (docs/CALIBRATION.md, docs/CLUSTER.md)."
 )]
 pub struct Args {
     /// Start from this scenario (its population, [model] overrides and variability) instead of the
     /// bundled natural-history scenario.
     #[arg(long, value_name = "FILE")]
     from: Option<PathBuf>,
-    /// Virtual patients per evaluation (the same patients every time).
-    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
-    patients: u64,
+    /// Virtual patients per evaluation (the same patients every time for the point fit, a seed
+    /// of their own for each proposal of the posterior) [default: 2000, or 1000 with --posterior].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
+    patients: Option<u64>,
     /// Largest number of cohort evaluations (the initial simplex, one more than the number of
     /// fitted quantities, is always evaluated in full).
     #[arg(long, value_name = "N", default_value_t = 300)]
@@ -29,9 +34,9 @@ pub struct Args {
     /// Master seed (default: the scenario's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Result folder.
-    #[arg(long, value_name = "DIR", default_value = "out/calibration")]
-    out: PathBuf,
+    /// Result folder [default: out/calibration, or out/posterior with --posterior].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
@@ -39,14 +44,37 @@ pub struct Args {
     /// anything else is refused).
     #[arg(long)]
     force: bool,
+    /// Draw the posterior of the population parameters (ABC) instead of a point fit.
+    #[arg(long)]
+    posterior: bool,
+    #[command(flatten)]
+    abc: super::posterior::PosteriorArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut s = match &args.from {
+    let s = match &args.from {
         Some(file) => super::check::load_or_report(file)?,
         None => validate::natural_history(),
     };
-    s.population.size = args.patients;
+    if args.posterior {
+        let out = args.out.unwrap_or_else(|| PathBuf::from("out/posterior"));
+        return super::posterior::run(
+            s,
+            &args.abc,
+            super::posterior::Common {
+                patients: args.patients.unwrap_or(1000),
+                seed: args.seed,
+                out,
+                threads: super::threads(args.threads),
+                force: args.force,
+            },
+        );
+    }
+    args.abc.refuse_without_posterior()?;
+    let mut s = s;
+    let patients = args.patients.unwrap_or(2000);
+    let out = args.out.unwrap_or_else(|| PathBuf::from("out/calibration"));
+    s.population.size = patients;
     if let Some(seed) = args.seed {
         s.population.seed = seed;
     }
@@ -60,7 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     crate::outln!(
         "alssim calibrate: {} knobs, {} patients per evaluation, at most {} evaluations; starting distance {before:.3}",
         KNOBS.len(),
-        args.patients,
+        patients,
         // The initial simplex is always evaluated in full.
         args.max_evaluations.max(KNOBS.len() + 1)
     );
@@ -91,10 +119,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
          before, {:.3} after.\n\n{fitted}\n{}",
         KNOBS.len(),
         result.trace.len(),
-        args.patients,
+        patients,
         s.population.seed,
         result.distance,
-        validate::to_markdown(&checks, args.patients, s.population.seed).replace(
+        validate::to_markdown(&checks, patients, s.population.seed).replace(
             "# Natural-history validation",
             "## Validation of the fitted population"
         )
@@ -112,7 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             alssim::report::result_dir::tool_manifest("calibrate"),
         ),
     ];
-    write_dir(&args.out, &files, args.force)?;
+    write_dir(&out, &files, args.force)?;
     crate::outln!(
         "distance {before:.3} -> {:.3} after {} evaluations",
         result.distance,
@@ -121,7 +149,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for (k, v) in KNOBS.iter().zip(best_values(&result)) {
         crate::outln!("  {:<32} {v:.5}", k.name());
     }
-    crate::outln!("wrote {}", args.out.display());
+    crate::outln!("wrote {}", out.display());
     Ok(())
 }
 

@@ -5,11 +5,13 @@ mod check;
 mod drugs;
 mod params;
 mod plot;
+mod posterior;
 mod run;
 mod sensitivity;
 mod simulate;
 mod table;
 mod trial;
+mod uncertainty;
 mod validate;
 mod whatif;
 

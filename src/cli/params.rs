@@ -8,11 +8,21 @@ pub struct Args {
     /// Print a Markdown table (as in docs/MODEL.md) instead of one line per parameter.
     #[arg(long)]
     markdown: bool,
+    /// Print the priors of the parameters and of their between-patient spread (a Markdown
+    /// table, as in docs/MODEL.md; the bundled `priors.toml` of the Bayesian calibration).
+    #[arg(long)]
+    priors: bool,
     /// Show only the parameters whose name contains this text.
     filter: Option<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.priors {
+        crate::cli::print_out(&alssim::calibrate::priors::markdown_table(
+            &alssim::calibrate::priors::bundled(),
+        ));
+        return Ok(());
+    }
     if args.markdown {
         crate::cli::print_out(&params::markdown_table());
         return Ok(());

@@ -26,6 +26,11 @@ pub struct Args {
     /// Also write every rated visit of every patient to trajectories.parquet.
     #[arg(long)]
     trajectories: bool,
+    /// Also run the scenario under N parameter sets drawn from the shipped posterior (each
+    /// with its own patients) and print every arm's median survival and ALSFRS-R slope, and
+    /// their differences from the first arm, with 95% credible intervals (uncertainty.csv).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=10_000), conflicts_with = "shard")]
+    uncertainty: Option<u64>,
     #[command(flatten)]
     cohort: CohortArgs,
 }
@@ -183,7 +188,7 @@ fn recorded_max_failed_fraction(dir: &std::path::Path) -> f64 {
         .unwrap_or(alssim::cohort::spec::DEFAULT_MAX_FAILED_FRACTION)
 }
 
-fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+pub(crate) fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     let bad = || format!("`{s}` is not a shard: expected K/N with 1 <= K <= N, e.g. 3/8");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
     let (k, n): (u64, u64) = (
@@ -309,6 +314,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
     );
     failed?;
+    if let Some(n) = args.uncertainty {
+        super::uncertainty::report(&s, &dir, usize::try_from(n)?, threads)?;
+    }
     Ok(())
 }
 

@@ -45,6 +45,11 @@ pub struct Args {
     /// Write only the tables, without the power figure.
     #[arg(long)]
     no_plots: bool,
+    /// Also run the trial under N parameter sets drawn from the shipped posterior (each with
+    /// its own patients) and report the power and the mean estimate of every endpoint and
+    /// comparison with 95% credible intervals (uncertainty.csv).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=10_000))]
+    uncertainty: Option<u64>,
 }
 
 fn fmt(x: f64) -> String {
@@ -172,12 +177,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         result: &result,
     };
     write_results(&staging, &finished)?;
+    let uncertain = match args.uncertainty {
+        Some(n) => {
+            let (text, csv) =
+                with_uncertainty(&s, &design, &sizes, &args, usize::try_from(n)?, threads)?;
+            staging.write("uncertainty.csv", csv.as_bytes())?;
+            Some(text)
+        }
+        None => None,
+    };
     staging.commit()?;
     if args.quiet {
         crate::outln!("wrote {}", out.display());
         return Ok(());
     }
     let mut text = summary(&finished);
+    if let Some(u) = uncertain {
+        text.push_str(&u);
+    }
     let _ = writeln!(text, "wrote {}", out.display());
     super::print_out(&text);
     Ok(())
@@ -407,4 +424,91 @@ fn power_table(text: &mut String, arm_names: &[String], power: &[Power]) {
             fmt(p.paired_mean)
         );
     }
+}
+
+/// The trial under `n` parameter sets drawn from the shipped posterior (draw `i` with seed
+/// `scenario seed + i + 1`): the power and the mean estimate of every endpoint and comparison,
+/// as the median over the draws with a 95% credible interval. Returns the printed text and
+/// `uncertainty.csv` (one row per draw, sample size, endpoint and comparison).
+fn with_uncertainty(
+    s: &alssim::scenario::Scenario,
+    design: &alssim::trial::TrialDesign,
+    sizes: &[usize],
+    args: &Args,
+    n: usize,
+    threads: usize,
+) -> anyhow::Result<(String, String)> {
+    use alssim::calibrate::uncertainty::{self, Interval};
+    let (dims, particles) = uncertainty::bundled();
+    let arm_names: Vec<String> = s.arms.iter().map(|a| a.name.clone()).collect();
+    let mut csv = String::from("draw,particle,seed,sample_size,endpoint,arm,power,estimate_mean\n");
+    let mut rows: Vec<Vec<trial::output::Power>> = Vec::new();
+    for (i, (j, c)) in uncertainty::draws(s, &dims, &particles, n)
+        .into_iter()
+        .enumerate()
+    {
+        let run = trial::run_trial(
+            &c.cohort_spec(),
+            design,
+            sizes,
+            args.replicates as usize,
+            threads,
+        )?;
+        for p in &run.power {
+            let _ = writeln!(
+                csv,
+                "{},{j},{},{},{},{},{},{}",
+                i + 1,
+                c.population.seed,
+                p.sample_size,
+                p.endpoint,
+                arm_names[p.arm],
+                p.power,
+                p.estimate_mean
+            );
+        }
+        rows.push(run.power);
+    }
+    let mut text = format!(
+        "\nwith parameter uncertainty: {n} parameter sets drawn from the posterior, {} trial(s) each; \
+         medians over the draws with 95% credible intervals\n",
+        args.replicates
+    );
+    for (k, p) in rows
+        .first()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let power = Interval::of(rows.iter().map(|r| r[k].power));
+        let estimate = Interval::of(rows.iter().map(|r| r[k].estimate_mean));
+        let _ = writeln!(
+            text,
+            "  {} vs {} at {} patients, {}: power {:.2} ({:.2} to {:.2}); mean estimate {:.3} ({:.3} to {:.3}){}{}",
+            arm_names[p.arm],
+            arm_names[0],
+            p.sample_size,
+            p.endpoint,
+            power.median,
+            power.lo,
+            power.hi,
+            estimate.median,
+            estimate.lo,
+            estimate.hi,
+            if estimate.n == 0 {
+                ""
+            } else if estimate.includes(p.endpoint.no_effect()) {
+                ", includes "
+            } else {
+                ", excludes "
+            },
+            if estimate.n == 0 {
+                String::new()
+            } else {
+                format!("{} (no effect)", p.endpoint.no_effect())
+            }
+        );
+    }
+    Ok((text, csv))
 }

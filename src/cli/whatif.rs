@@ -33,6 +33,11 @@ pub struct Args {
     /// replaced.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Also run the arms under N parameter sets drawn from the shipped posterior (each with
+    /// its own patients) and print every arm's median survival and slope, and their
+    /// differences from control, with 95% credible intervals (written to uncertainty.csv).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=10_000))]
+    uncertainty: Option<u64>,
     #[command(flatten)]
     cohort: super::run::CohortArgs,
 }
@@ -332,6 +337,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     restricted_note(&s, &data);
     who_benefits(&data);
     combinations(&s, &data);
+    if let Some(n) = args.uncertainty {
+        super::uncertainty::report(&s, &dir, usize::try_from(n)?, threads)?;
+    }
     let what = if args.cohort.no_plots {
         "tables"
     } else {

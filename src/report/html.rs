@@ -111,6 +111,7 @@ pub fn report(
     );
     key_numbers(&mut h, data, est);
     who_benefits(&mut h, est);
+    uncertainty(&mut h, dir);
     if !notes.is_empty() {
         h.push_str("<h2>Notes</h2>\n<ul>\n");
         for n in notes {
@@ -208,6 +209,74 @@ fn key_numbers(h: &mut String, data: &ResultData, est: &Estimates) {
 
 /// The responder analysis: each treated arm's individual survival benefit and the patient
 /// characteristics that go with it.
+/// The section of `--uncertainty N` (`uncertainty.csv` in `dir`, when there is one): every arm's
+/// median survival and slope and their differences from the first arm, with 95% credible
+/// intervals over the parameter sets, and whether each difference's interval includes zero.
+fn uncertainty(h: &mut String, dir: &Path) {
+    use crate::calibrate::uncertainty::Interval;
+    let Ok(text) = std::fs::read_to_string(dir.join("uncertainty.csv")) else {
+        return;
+    };
+    // draw,particle,seed,arm,median,slope,median vs first,slope vs first
+    let mut arms: Vec<(String, Vec<[f64; 4]>)> = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != 8 {
+            return;
+        }
+        let x = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
+        let row = [x(4), x(5), x(6), x(7)];
+        match arms.iter_mut().find(|(a, _)| a == f[3]) {
+            Some((_, rows)) => rows.push(row),
+            None => arms.push((f[3].to_string(), vec![row])),
+        }
+    }
+    let Some(first) = arms.first().map(|(a, _)| a.clone()) else {
+        return;
+    };
+    let draws = arms[0].1.len();
+    let _ = write!(
+        h,
+        "<h2 id=\"uncertainty\">With parameter uncertainty</h2>\n<p>The arms under {draws} parameter sets drawn \
+         from the posterior of the population parameters (docs/CALIBRATION.md), each with its own patients: the \
+         median over the draws and its 95% credible interval, which combines what the natural-history targets \
+         leave unknown with patient variability. The model is calibrated to natural history, not to trial \
+         results.</p>\n<table>\n<tr><th>arm</th><th>median survival, months</th><th>vs {first}</th>\
+         <th>mean ALSFRS-R slope, points/month</th><th>vs {first}</th></tr>\n",
+        first = escape(&first)
+    );
+    let cell = |i: Interval, digits: usize| i.text(digits);
+    let diff = |i: Interval, digits: usize| {
+        if i.n == 0 {
+            "-".to_string()
+        } else if i.includes_zero() {
+            format!("{}: includes 0", cell(i, digits))
+        } else {
+            format!("{}: excludes 0", cell(i, digits))
+        }
+    };
+    for (k, (arm, rows)) in arms.iter().enumerate() {
+        let col = |j: usize| Interval::of(rows.iter().map(|r| r[j]));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(arm),
+            cell(col(0), 1),
+            if k == 0 { "-".into() } else { diff(col(2), 1) },
+            cell(col(1), 3),
+            if k == 0 { "-".into() } else { diff(col(3), 3) },
+        );
+    }
+    h.push_str("</table>\n");
+    if let Ok(bytes) = std::fs::read(dir.join("uncertainty-survival.png")) {
+        let _ = writeln!(
+            h,
+            "<figure><img src=\"data:image/png;base64,{}\" alt=\"Survival of each arm with its 95% credible band over the parameter sets; the numbers are in the table above\"></figure>",
+            base64(&bytes)
+        );
+    }
+}
+
 fn who_benefits(h: &mut String, est: &Estimates) {
     if est.responders.is_empty() {
         return;

@@ -111,6 +111,20 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// The estimate's value under no effect: 1 for a hazard ratio or a ratio, 0 for a
+    /// difference or a z statistic.
+    pub const fn no_effect(self) -> f64 {
+        match self {
+            Endpoint::Survival
+            | Endpoint::Composite
+            | Endpoint::NflRatio
+            | Endpoint::SlopeRatio => 1.0,
+            _ => 0.0,
+        }
+    }
+}
+
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

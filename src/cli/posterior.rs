@@ -1,0 +1,579 @@
+//! `alssim calibrate --posterior`: the posterior of the population parameters by ABC, with a
+//! checkpoint after every generation and shards for clusters.
+
+use alssim::calibrate::posterior::{self, Dimension, Generation, Particle, Settings};
+use alssim::calibrate::{priors, targets};
+use alssim::report::atomic::write_atomic;
+use alssim::report::plot::{Axis, Bars, Figure, FigureOptions};
+use alssim::report::result_dir::{Staging, tool_manifest};
+use alssim::scenario::{self, Scenario};
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of the posterior (used with `--posterior`).
+#[derive(Debug, clap::Args)]
+pub struct PosteriorArgs {
+    /// Proposals of the first generation and particles pooled in each later one (with
+    /// --posterior).
+    #[arg(long, value_name = "N", default_value_t = 400, value_parser = clap::value_parser!(u64).range(8..=100_000))]
+    particles: u64,
+    /// Share of the pooled particles kept in each generation; the posterior sample has
+    /// alpha x particles members (with --posterior).
+    #[arg(long, value_name = "A", default_value_t = 0.5)]
+    alpha: f64,
+    /// Stop when fewer than this share of a generation's proposals fall within the previous
+    /// tolerance (with --posterior).
+    #[arg(long, value_name = "P", default_value_t = 0.05)]
+    min_acceptance: f64,
+    /// Largest number of generations, the first included (with --posterior).
+    #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    generations: u64,
+    /// Checkpoint folder: the run's settings and every completed generation [default: the
+    /// result folder's name with `-checkpoint` appended, beside it] (with --posterior).
+    #[arg(long, value_name = "DIR")]
+    checkpoint: Option<PathBuf>,
+    /// Evaluate only share K of N of the pending generation's proposals, save them in the
+    /// checkpoint and stop; a later run without --shard pools the shares (with --posterior).
+    #[arg(long, value_name = "K/N", value_parser = super::run::parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// Complete at most this many generations in this call, then stop (resume later) (with
+    /// --posterior).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    steps: Option<u64>,
+    /// Priors file, in the format of the bundled one (`alssim params --priors` shows it)
+    /// [default: the bundled priors] (with --posterior).
+    #[arg(long, value_name = "FILE")]
+    priors: Option<PathBuf>,
+}
+
+impl PosteriorArgs {
+    /// An error when a posterior-only option was given without --posterior.
+    pub fn refuse_without_posterior(&self) -> anyhow::Result<()> {
+        if self.checkpoint.is_some()
+            || self.shard.is_some()
+            || self.steps.is_some()
+            || self.priors.is_some()
+        {
+            bail!(
+                "--checkpoint, --shard, --steps and --priors belong to --posterior; add --posterior or leave them out"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Options shared with the point fit.
+pub struct Common {
+    pub patients: u64,
+    pub seed: Option<u64>,
+    pub out: PathBuf,
+    pub threads: usize,
+    pub force: bool,
+}
+
+/// The checkpoint's description of the run: a resumed run must match it exactly.
+fn run_description(
+    base: &Scenario,
+    settings: &Settings,
+    dims: &[Dimension],
+    fit: &[targets::Target],
+) -> String {
+    let mut out = format!(
+        "# alssim calibrate --posterior: the run this checkpoint belongs to\nparticles = {}\nalpha = {}\nmin_acceptance = {}\nmax_generations = {}\npatients = {}\nseed = {}\ntargets = [{}]\n",
+        settings.particles,
+        settings.alpha,
+        settings.min_acceptance,
+        settings.max_generations,
+        settings.patients,
+        settings.seed,
+        fit.iter()
+            .map(|t| format!("\"{}\"", t.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for d in dims {
+        let [lo, hi] = d.prior.range.unwrap_or([f64::NAN, f64::NAN]);
+        out.push_str(&format!(
+            "prior.\"{}\" = [\"{}\", {lo}, {hi}]\n",
+            d.name(),
+            d.prior.kind.name()
+        ));
+    }
+    out.push_str("\n# the scenario\n");
+    out.push_str(&scenario::to_toml(base));
+    out
+}
+
+const RUN_FILE: &str = "run.toml";
+
+fn generation_file(t: usize) -> String {
+    format!("generation-{t:03}.csv")
+}
+
+fn shard_prefix(t: usize) -> String {
+    format!("proposals-{t:03}-")
+}
+
+/// Opens or creates the checkpoint folder; refuses a folder that holds anything else or
+/// another run.
+fn open_checkpoint(dir: &Path, description: &str) -> anyhow::Result<()> {
+    if dir.exists() {
+        let run = dir.join(RUN_FILE);
+        if !run.exists() {
+            let empty = std::fs::read_dir(dir)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+            if !empty {
+                bail!(
+                    "{} exists and is not a checkpoint of `alssim calibrate --posterior` (it has no {RUN_FILE}); choose another --checkpoint",
+                    dir.display()
+                );
+            }
+        } else {
+            let held = std::fs::read_to_string(&run)
+                .with_context(|| format!("reading {}", run.display()))?;
+            if held != description {
+                bail!(
+                    "the checkpoint {} belongs to a run with other options, priors, targets or scenario (see its {RUN_FILE}); \
+                     give the same options to resume it, or choose another --checkpoint",
+                    dir.display()
+                );
+            }
+            return Ok(());
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    write_atomic(&dir.join(RUN_FILE), description.as_bytes())
+        .with_context(|| format!("writing {}", dir.join(RUN_FILE).display()))?;
+    Ok(())
+}
+
+/// The completed generations held in the checkpoint.
+fn load_generations(dir: &Path, dims: &[Dimension]) -> anyhow::Result<Vec<Generation>> {
+    let table = dir.join("generations.csv");
+    if !table.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&table)?;
+    let rows = posterior::read_generations(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", table.display()))?;
+    let mut out = Vec::new();
+    for (t, (epsilon, acceptance, evaluations, failed)) in rows.into_iter().enumerate() {
+        let file = dir.join(generation_file(t));
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let particles = posterior::read_particles(dims, &text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        out.push(Generation {
+            index: t,
+            epsilon,
+            acceptance,
+            evaluations,
+            failed,
+            particles,
+        });
+    }
+    Ok(out)
+}
+
+/// The proposals of generation `t` already evaluated (by shards or by an interrupted run).
+fn load_evaluated(dir: &Path, dims: &[Dimension], t: usize) -> anyhow::Result<Vec<Particle>> {
+    let prefix = shard_prefix(t);
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().and_then(|e| e.file_name().into_string().ok()))
+        .filter(|n| n.starts_with(&prefix) && n.ends_with(".csv"))
+        .collect();
+    names.sort();
+    let mut all: Vec<Particle> = Vec::new();
+    for n in names {
+        let text = std::fs::read_to_string(dir.join(&n))?;
+        let ps = posterior::read_particles(dims, &text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join(&n).display()))?;
+        for p in ps {
+            if p.generation != t {
+                bail!(
+                    "{}: a particle of generation {} in generation {t}'s file",
+                    dir.join(&n).display(),
+                    p.generation
+                );
+            }
+            match all.iter().find(|q| q.index == p.index) {
+                Some(q) if *q != p => bail!(
+                    "{}: proposal {} differs from another file's",
+                    dir.join(&n).display(),
+                    p.index
+                ),
+                Some(_) => {}
+                None => all.push(p),
+            }
+        }
+    }
+    all.sort_by_key(|p| p.index);
+    Ok(all)
+}
+
+pub fn run(base: Scenario, args: &PosteriorArgs, common: Common) -> anyhow::Result<()> {
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        bail!(
+            "--alpha {} is not accepted: a share between 0 and 1 (exclusive), e.g. 0.5",
+            args.alpha
+        );
+    }
+    if !(0.0..1.0).contains(&args.min_acceptance) {
+        bail!(
+            "--min-acceptance {} is not accepted: a share from 0 to below 1, e.g. 0.05",
+            args.min_acceptance
+        );
+    }
+    let prior_list = match &args.priors {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            priors::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}:\n  {}", file.display(), e.join("\n  ")))?
+        }
+        None => priors::bundled(),
+    };
+    let dims = posterior::dimensions(&posterior::INFERRED, &prior_list)?;
+    let fit = posterior::fit_targets(&targets::bundled());
+    let settings = Settings {
+        particles: usize::try_from(args.particles)?,
+        alpha: args.alpha,
+        min_acceptance: args.min_acceptance,
+        max_generations: usize::try_from(args.generations)?,
+        patients: common.patients,
+        seed: common.seed.unwrap_or(base.population.seed),
+    };
+    let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
+        let mut name = common
+            .out
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_else(|| "posterior".into());
+        name.push("-checkpoint");
+        common.out.with_file_name(name)
+    });
+    // Refused at once if the result folder may not be written (before hours of work).
+    alssim::report::result_dir::check_replaceable(
+        &common.out,
+        alssim::report::result_dir::Replace::force(common.force),
+    )?;
+    let description = run_description(&base, &settings, &dims, &fit);
+    open_checkpoint(&checkpoint, &description)?;
+    let mut generations = load_generations(&checkpoint, &dims)?;
+    if !generations.is_empty() && args.shard.is_none() {
+        crate::outln!(
+            "alssim calibrate --posterior: resuming from {} after generation {}",
+            checkpoint.display(),
+            generations.len() - 1
+        );
+    } else if generations.is_empty() {
+        crate::outln!(
+            "alssim calibrate --posterior: {} quantities, {} fit targets, {} particles (keeping {}), {} patients per proposal, seed {}; checkpoint {}",
+            dims.len(),
+            fit.len(),
+            settings.particles,
+            settings.kept(),
+            settings.patients,
+            settings.seed,
+            checkpoint.display()
+        );
+    }
+    let started = Instant::now();
+    let mut steps = 0u64;
+    while generations.last().is_none_or(|g| !g.is_last(&settings)) {
+        if args.steps.is_some_and(|n| steps >= n) {
+            crate::outln!(
+                "stopped after {steps} generation(s) as asked (--steps); run again to go on"
+            );
+            return Ok(());
+        }
+        let t = generations.len();
+        let previous = generations.last();
+        let mut evaluated = load_evaluated(&checkpoint, &dims, t)?;
+        let done: std::collections::HashSet<usize> = evaluated.iter().map(|p| p.index).collect();
+        let (take_shard, own_file) = match args.shard {
+            Some((k, n)) => (
+                Some((k - 1, n)),
+                format!("{}shard-{k}-of-{n}.csv", shard_prefix(t)),
+            ),
+            None => (None, format!("{}local.csv", shard_prefix(t))),
+        };
+        let todo = posterior::proposals(&settings, &dims, previous, t, |i| {
+            !done.contains(&i) && take_shard.is_none_or(|(k, n)| i as u64 % n == k)
+        });
+        let mut own: Vec<Particle> = match args.shard {
+            Some(_) => evaluated
+                .iter()
+                .filter(|p| take_shard.is_some_and(|(k, n)| p.index as u64 % n == k))
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        let save = |own: &[Particle]| -> anyhow::Result<()> {
+            if !own.is_empty() {
+                let file = checkpoint.join(&own_file);
+                write_atomic(&file, posterior::particles_csv(&dims, own).as_bytes())
+                    .with_context(|| format!("writing {}", file.display()))?;
+            }
+            Ok(())
+        };
+        // Keep what a local run already has in its own file.
+        if args.shard.is_none() {
+            own = load_evaluated_file(&checkpoint.join(&own_file), &dims)?;
+        }
+        let total = todo.len();
+        for (i, p) in todo.iter().enumerate() {
+            let particle = posterior::evaluate(&base, &dims, &fit, &settings, p, common.threads);
+            own.push(particle.clone());
+            evaluated.push(particle);
+            if (i + 1) % 25 == 0 || i + 1 == total {
+                own.sort_by_key(|p| p.index);
+                save(&own)?;
+                eprintln!("  generation {t}: {}/{total} proposals evaluated", i + 1);
+            }
+        }
+        if let Some((k, n)) = args.shard {
+            crate::outln!(
+                "shard {k} of {n} of generation {t}: {} proposals saved in {}; run without --shard to pool the shares",
+                own.len(),
+                checkpoint.join(&own_file).display()
+            );
+            return Ok(());
+        }
+        if evaluated.len() != settings.proposals(t) {
+            bail!(
+                "generation {t} has {} of its {} proposals evaluated",
+                evaluated.len(),
+                settings.proposals(t)
+            );
+        }
+        let g = posterior::fold(&settings, previous, t, evaluated);
+        write_atomic(
+            &checkpoint.join(generation_file(t)),
+            posterior::particles_csv(&dims, &g.particles).as_bytes(),
+        )?;
+        generations.push(g);
+        write_atomic(
+            &checkpoint.join("generations.csv"),
+            posterior::generations_csv(&generations).as_bytes(),
+        )?;
+        let g = &generations[t];
+        crate::outln!(
+            "generation {t}: tolerance {:.4}, acceptance {:.3}, {} proposals ({} failed), {:.0} s elapsed",
+            g.epsilon,
+            g.acceptance,
+            g.evaluations,
+            g.failed,
+            started.elapsed().as_secs_f64()
+        );
+        steps += 1;
+    }
+    if let Some((k, n)) = args.shard {
+        crate::outln!(
+            "shard {k} of {n}: the run in {} is complete; nothing to evaluate (a run without --shard writes the result)",
+            checkpoint.display()
+        );
+        return Ok(());
+    }
+    let last = generations.last().context("no generation")?;
+    let report = posterior_report(&dims, &settings, &generations, &fit);
+    let posterior_csv = posterior_file(&dims, &settings, last, &generations);
+    let staging = Staging::new(&common.out, common.force)?;
+    staging.write("posterior.csv", posterior_csv.as_bytes())?;
+    staging.write(
+        "generations.csv",
+        posterior::generations_csv(&generations).as_bytes(),
+    )?;
+    staging.write("posterior.md", report.as_bytes())?;
+    staging.write("manifest.json", &tool_manifest("calibrate"))?;
+    let (names, shrinkage): (Vec<String>, Vec<f64>) = dims
+        .iter()
+        .enumerate()
+        .map(|(j, d)| (d.name().to_string(), shrinkage(d, last, j)))
+        .unzip();
+    Figure::Bars(
+        Bars::new(
+            "What the natural-history targets identify",
+            names,
+            shrinkage,
+            Axis::new("shrinkage: 1 - posterior / prior 90% interval width").range(-0.2, 1.0),
+        )
+        .subtitle(format!(
+            "{} posterior particles, {} generations of {} patients per cohort; near 0 the targets say nothing about a quantity",
+            last.particles.len(),
+            generations.len(),
+            settings.patients
+        )),
+    )
+    .save(&staging.path(""), "identifiability", &FigureOptions::default())?;
+    staging.commit()?;
+    crate::outln!(
+        "posterior: {} particles after {} generations (tolerance {:.4}); wrote {}",
+        last.particles.len(),
+        generations.len(),
+        last.epsilon,
+        common.out.display()
+    );
+    Ok(())
+}
+
+fn load_evaluated_file(file: &Path, dims: &[Dimension]) -> anyhow::Result<Vec<Particle>> {
+    if !file.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(file)?;
+    posterior::read_particles(dims, &text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+}
+
+/// `posterior.csv`: provenance lines (`#`), then the last generation's particles.
+fn posterior_file(
+    dims: &[Dimension],
+    s: &Settings,
+    last: &Generation,
+    all: &[Generation],
+) -> String {
+    let evaluations: usize = all.iter().map(|g| g.evaluations).sum();
+    format!(
+        "# alssim {} calibrate --posterior --particles {} --alpha {} --min-acceptance {} --generations {} --patients {} --seed {}\n\
+         # adaptive population Monte Carlo ABC (Lenormand 2013); {} generations, {evaluations} cohorts, final tolerance {}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        s.particles,
+        s.alpha,
+        s.min_acceptance,
+        s.max_generations,
+        s.patients,
+        s.seed,
+        all.len(),
+        last.epsilon,
+        posterior::particles_csv(dims, &last.particles)
+    )
+}
+
+/// `posterior.md`: prior against posterior for each quantity, what the targets identify, and
+/// the strong correlations.
+fn posterior_report(
+    dims: &[Dimension],
+    s: &Settings,
+    all: &[Generation],
+    fit: &[targets::Target],
+) -> String {
+    let last = &all[all.len() - 1];
+    let w = last.normalised_weights();
+    let ess = 1.0 / w.iter().map(|x| x * x).sum::<f64>();
+    let mut out = format!(
+        "# Posterior of the population parameters\n\n{} particles kept of {} per generation; {} generations, {} cohorts of {} patients, \
+         seed {}; final tolerance {:.4} (root-mean-square residual in published standard errors over {} fit targets); \
+         effective sample size of the weighted particles {ess:.0}.\n\n\
+         Shrinkage is 1 − (posterior 90% interval width / prior 90% interval width) on the prior's uniform scale: near 1 the \
+         targets pin the quantity down, near 0 they say nothing about it.\n\n\
+         | quantity | prior | prior 90% | posterior median | posterior 90% | shrinkage | identified |\n|---|---|---|---|---|---|---|\n",
+        last.particles.len(),
+        s.particles,
+        all.len(),
+        all.iter().map(|g| g.evaluations).sum::<usize>(),
+        s.patients,
+        s.seed,
+        last.epsilon,
+        fit.len()
+    );
+    for (j, d) in dims.iter().enumerate() {
+        let x: Vec<f64> = last.particles.iter().map(|p| p.values[j]).collect();
+        let (lo, med, hi) = (
+            posterior::weighted_quantile(&x, &w, 0.05),
+            posterior::weighted_quantile(&x, &w, 0.5),
+            posterior::weighted_quantile(&x, &w, 0.95),
+        );
+        let (plo, phi) = (
+            d.prior.quantile(0.05).unwrap_or(f64::NAN),
+            d.prior.quantile(0.95).unwrap_or(f64::NAN),
+        );
+        let shrink = 1.0
+            - (d.prior.to_unit_scale(hi) - d.prior.to_unit_scale(lo))
+                / (d.prior.to_unit_scale(phi) - d.prior.to_unit_scale(plo));
+        let verdict = if shrink >= 0.5 {
+            "yes"
+        } else if shrink >= 0.2 {
+            "partly"
+        } else {
+            "no"
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {:.4}-{:.4} | {:.4} | {:.4}-{:.4} | {:.2} | {verdict} |\n",
+            d.name(),
+            d.prior.kind.name(),
+            plo,
+            phi,
+            med,
+            lo,
+            hi,
+            shrink
+        ));
+    }
+    out.push_str("\n## Correlations\n\nWeighted correlations of the posterior sample on the prior's uniform scale, |r| ≥ 0.4:\n\n");
+    let k = dims.len();
+    let col = |j: usize| -> Vec<f64> {
+        last.particles
+            .iter()
+            .map(|p| dims[j].prior.to_unit_scale(p.values[j]))
+            .collect()
+    };
+    let mut pairs = Vec::new();
+    for a in 0..k {
+        for b in a + 1..k {
+            let r = weighted_correlation(&col(a), &col(b), &w);
+            if r.abs() >= 0.4 {
+                pairs.push((r, a, b));
+            }
+        }
+    }
+    pairs.sort_by(|x, y| y.0.abs().total_cmp(&x.0.abs()));
+    if pairs.is_empty() {
+        out.push_str("none.\n");
+    }
+    for (r, a, b) in pairs {
+        out.push_str(&format!(
+            "- `{}` and `{}`: {r:.2}\n",
+            dims[a].name(),
+            dims[b].name()
+        ));
+    }
+    out.push_str("\n## Generations\n\n| generation | tolerance | acceptance | proposals |\n|---|---|---|---|\n");
+    for g in all {
+        out.push_str(&format!(
+            "| {} | {:.4} | {:.3} | {} |\n",
+            g.index, g.epsilon, g.acceptance, g.evaluations
+        ));
+    }
+    out
+}
+
+/// 1 − (posterior 90% interval width / prior 90% interval width) of dimension `j`, on the
+/// prior's uniform scale.
+fn shrinkage(d: &Dimension, last: &Generation, j: usize) -> f64 {
+    let w = last.normalised_weights();
+    let x: Vec<f64> = last.particles.iter().map(|p| p.values[j]).collect();
+    let (lo, hi) = (
+        posterior::weighted_quantile(&x, &w, 0.05),
+        posterior::weighted_quantile(&x, &w, 0.95),
+    );
+    let (plo, phi) = (
+        d.prior.quantile(0.05).unwrap_or(f64::NAN),
+        d.prior.quantile(0.95).unwrap_or(f64::NAN),
+    );
+    1.0 - (d.prior.to_unit_scale(hi) - d.prior.to_unit_scale(lo))
+        / (d.prior.to_unit_scale(phi) - d.prior.to_unit_scale(plo))
+}
+
+fn weighted_correlation(x: &[f64], y: &[f64], w: &[f64]) -> f64 {
+    let mx: f64 = x.iter().zip(w).map(|(a, b)| a * b).sum();
+    let my: f64 = y.iter().zip(w).map(|(a, b)| a * b).sum();
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for ((a, b), c) in x.iter().zip(y).zip(w) {
+        sxy += c * (a - mx) * (b - my);
+        sxx += c * (a - mx).powi(2);
+        syy += c * (b - my).powi(2);
+    }
+    sxy / (sxx * syy).sqrt()
+}
