@@ -141,7 +141,7 @@ fn whatif_with_uncertainty_gives_credible_intervals() {
         .find(|l| l.starts_with("riluzole ") && l.contains(" to "))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(
-        line.contains("(includes 0)") || line.contains("(excludes 0)"),
+        line.contains(": includes 0") || line.contains(": excludes 0"),
         "{line}"
     );
     let csv = std::fs::read_to_string(tmp.path().join("w/uncertainty.csv")).unwrap();
@@ -280,12 +280,12 @@ fn trial_with_uncertainty_reports_power_and_estimates_against_no_effect() {
         .lines()
         .find(|l| l.contains(", survival: power"))
         .unwrap();
-    assert!(survival.contains("cludes 1 (no effect)"), "{survival}");
+    assert!(survival.contains("cludes 1 (no effect: 1)"), "{survival}");
     let slope = text
         .lines()
         .find(|l| l.contains(", alsfrs-slope: power"))
         .unwrap();
-    assert!(slope.contains("cludes 0 (no effect)"), "{slope}");
+    assert!(slope.contains("cludes 0 (no effect: 0)"), "{slope}");
     let csv = std::fs::read_to_string(tmp.path().join("t/uncertainty.csv")).unwrap();
     assert!(csv.starts_with("draw,particle,seed,sample_size,endpoint,arm,power,estimate_mean\n"));
     assert_eq!(csv.lines().count(), 1 + 2 * 2);

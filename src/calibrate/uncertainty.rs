@@ -149,6 +149,98 @@ pub fn propagate(
     Ok(out)
 }
 
+/// The four numbers of one arm in one draw: median survival, mean slope, and their paired
+/// differences from the first arm.
+pub type ArmRow = [f64; 4];
+
+/// Every draw's [`ArmRow`] for arm `arm`.
+pub fn arm_rows(draws: &[Draw], arm: usize) -> Vec<ArmRow> {
+    draws
+        .iter()
+        .map(|d| {
+            let (x, c) = (d.arms[arm], d.arms[0]);
+            [
+                x.median_survival,
+                x.mean_slope,
+                x.median_survival - c.median_survival,
+                x.mean_slope - c.mean_slope,
+            ]
+        })
+        .collect()
+}
+
+/// One arm's credible intervals over the draws.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ArmIntervals {
+    /// Median survival from enrollment, months.
+    pub median_survival: Interval,
+    /// Mean ALSFRS-R slope, points/month.
+    pub mean_slope: Interval,
+    /// Paired difference of the median survival from the first arm's.
+    pub median_survival_vs_first: Interval,
+    /// Paired difference of the mean slope from the first arm's.
+    pub slope_vs_first: Interval,
+}
+
+impl ArmIntervals {
+    /// The intervals of an arm's rows.
+    pub fn of(rows: &[ArmRow]) -> ArmIntervals {
+        let col = |j: usize| Interval::of(rows.iter().map(|r| r[j]));
+        ArmIntervals {
+            median_survival: col(0),
+            mean_slope: col(1),
+            median_survival_vs_first: col(2),
+            slope_vs_first: col(3),
+        }
+    }
+}
+
+/// The header of `uncertainty.csv` (run and whatif).
+pub const CSV_HEADER: &str = "draw,particle,seed,arm,median_survival_months,mean_alsfrs_r_slope,median_survival_vs_first_arm,slope_vs_first_arm";
+
+/// `uncertainty.csv`: one row per draw and arm.
+pub fn draws_csv(arms: &[String], draws: &[Draw]) -> String {
+    let mut out = format!("{CSV_HEADER}\n");
+    for (a, arm) in arms.iter().enumerate() {
+        for (i, (d, r)) in draws.iter().zip(arm_rows(draws, a)).enumerate() {
+            out.push_str(&format!(
+                "{},{},{},{arm},{},{},{},{}\n",
+                i + 1,
+                d.particle,
+                d.seed,
+                r[0],
+                r[1],
+                r[2],
+                r[3]
+            ));
+        }
+    }
+    out
+}
+
+/// Reads `uncertainty.csv`: each arm (in order of first appearance) with its rows; `None` if
+/// the text is not such a table.
+pub fn read_draws_csv(text: &str) -> Option<Vec<(String, Vec<ArmRow>)>> {
+    let mut lines = text.lines();
+    if lines.next()? != CSV_HEADER {
+        return None;
+    }
+    let mut arms: Vec<(String, Vec<ArmRow>)> = Vec::new();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != 8 {
+            return None;
+        }
+        let x = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
+        let row = [x(4), x(5), x(6), x(7)];
+        match arms.iter_mut().find(|(a, _)| a == f[3]) {
+            Some((_, rows)) => rows.push(row),
+            None => arms.push((f[3].to_string(), vec![row])),
+        }
+    }
+    Some(arms)
+}
+
 /// A credible interval: the 2.5th, 50th and 97.5th percentiles over the draws (NaN draws left
 /// out), with the number of draws used.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -190,6 +282,22 @@ impl Interval {
                 d = digits
             )
         }
+    }
+
+    /// [`Interval::text`] followed by whether the interval includes `no_effect`.
+    pub fn text_against(&self, digits: usize, no_effect: f64) -> String {
+        if self.n == 0 {
+            return self.text(digits);
+        }
+        format!(
+            "{}: {} {no_effect}",
+            self.text(digits),
+            if self.includes(no_effect) {
+                "includes"
+            } else {
+                "excludes"
+            }
+        )
     }
 
     /// Whether the interval contains zero.

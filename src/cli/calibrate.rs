@@ -71,9 +71,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     args.abc.refuse_without_posterior()?;
-    let mut s = s;
+    point_fit(s, &args)
+}
+
+/// The point fit: Nelder-Mead from the scenario's values, then its validation.
+fn point_fit(mut s: alssim::scenario::Scenario, args: &Args) -> anyhow::Result<()> {
     let patients = args.patients.unwrap_or(2000);
-    let out = args.out.unwrap_or_else(|| PathBuf::from("out/calibration"));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out/calibration"));
     s.population.size = patients;
     if let Some(seed) = args.seed {
         s.population.seed = seed;

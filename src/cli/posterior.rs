@@ -213,155 +213,261 @@ fn load_evaluated(dir: &Path, dims: &[Dimension], t: usize) -> anyhow::Result<Ve
     Ok(all)
 }
 
-pub fn run(base: Scenario, args: &PosteriorArgs, common: Common) -> anyhow::Result<()> {
-    if !(args.alpha > 0.0 && args.alpha < 1.0) {
-        bail!(
-            "--alpha {} is not accepted: a share between 0 and 1 (exclusive), e.g. 0.5",
-            args.alpha
-        );
-    }
-    if !(0.0..1.0).contains(&args.min_acceptance) {
-        bail!(
-            "--min-acceptance {} is not accepted: a share from 0 to below 1, e.g. 0.05",
-            args.min_acceptance
-        );
-    }
-    let prior_list = match &args.priors {
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            priors::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{}:\n  {}", file.display(), e.join("\n  ")))?
+/// One posterior run: what it fits, with what, and where its progress is kept.
+struct Job {
+    base: Scenario,
+    dims: Vec<Dimension>,
+    fit: Vec<targets::Target>,
+    settings: Settings,
+    checkpoint: PathBuf,
+    threads: usize,
+    /// `--shard K/N` as (K − 1, N).
+    shard: Option<(u64, u64)>,
+}
+
+impl Job {
+    fn new(base: Scenario, args: &PosteriorArgs, common: &Common) -> anyhow::Result<Job> {
+        if !(args.alpha > 0.0 && args.alpha < 1.0) {
+            bail!(
+                "--alpha {} is not accepted: a share between 0 and 1 (exclusive), e.g. 0.5",
+                args.alpha
+            );
         }
-        None => priors::bundled(),
-    };
-    let dims = posterior::dimensions(&posterior::INFERRED, &prior_list)?;
-    let fit = posterior::fit_targets(&targets::bundled());
-    let settings = Settings {
-        particles: usize::try_from(args.particles)?,
-        alpha: args.alpha,
-        min_acceptance: args.min_acceptance,
-        max_generations: usize::try_from(args.generations)?,
-        patients: common.patients,
-        seed: common.seed.unwrap_or(base.population.seed),
-    };
-    let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
-        let mut name = common
-            .out
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_else(|| "posterior".into());
-        name.push("-checkpoint");
-        common.out.with_file_name(name)
-    });
+        if !(0.0..1.0).contains(&args.min_acceptance) {
+            bail!(
+                "--min-acceptance {} is not accepted: a share from 0 to below 1, e.g. 0.05",
+                args.min_acceptance
+            );
+        }
+        let prior_list = match &args.priors {
+            Some(file) => {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("reading {}", file.display()))?;
+                priors::parse(&text)
+                    .map_err(|e| anyhow::anyhow!("{}:\n  {}", file.display(), e.join("\n  ")))?
+            }
+            None => priors::bundled(),
+        };
+        let settings = Settings {
+            particles: usize::try_from(args.particles)?,
+            alpha: args.alpha,
+            min_acceptance: args.min_acceptance,
+            max_generations: usize::try_from(args.generations)?,
+            patients: common.patients,
+            seed: common.seed.unwrap_or(base.population.seed),
+        };
+        let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
+            let mut name = common
+                .out
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_else(|| "posterior".into());
+            name.push("-checkpoint");
+            common.out.with_file_name(name)
+        });
+        Ok(Job {
+            dims: posterior::dimensions(&posterior::INFERRED, &prior_list)?,
+            fit: posterior::fit_targets(&targets::bundled()),
+            base,
+            settings,
+            checkpoint,
+            threads: common.threads,
+            shard: args.shard.map(|(k, n)| (k - 1, n)),
+        })
+    }
+
+    /// Whether proposal `i` is this process's to evaluate.
+    fn mine(&self, i: usize) -> bool {
+        self.shard.is_none_or(|(k, n)| i as u64 % n == k)
+    }
+
+    /// The file this process saves its evaluated proposals of generation `t` in.
+    fn own_file(&self, t: usize) -> PathBuf {
+        self.checkpoint.join(match self.shard {
+            Some((k, n)) => format!("{}shard-{}-of-{n}.csv", shard_prefix(t), k + 1),
+            None => format!("{}local.csv", shard_prefix(t)),
+        })
+    }
+
+    /// Evaluates this process's missing proposals of generation `t`, saving them every 25;
+    /// returns every evaluated proposal of the generation known so far.
+    fn evaluate_pending(
+        &self,
+        previous: Option<&Generation>,
+        t: usize,
+    ) -> anyhow::Result<Vec<Particle>> {
+        let mut evaluated = load_evaluated(&self.checkpoint, &self.dims, t)?;
+        let done: std::collections::HashSet<usize> = evaluated.iter().map(|p| p.index).collect();
+        let todo = posterior::proposals(&self.settings, &self.dims, previous, t, |i| {
+            !done.contains(&i) && self.mine(i)
+        });
+        let own_file = self.own_file(t);
+        // What this process saved before (a shard's share, or a local run's progress).
+        let mut own: Vec<Particle> = match self.shard {
+            Some(_) => evaluated
+                .iter()
+                .filter(|p| self.mine(p.index))
+                .cloned()
+                .collect(),
+            None => load_evaluated_file(&own_file, &self.dims)?,
+        };
+        let total = todo.len();
+        for (i, p) in todo.iter().enumerate() {
+            let particle = posterior::evaluate(
+                &self.base,
+                &self.dims,
+                &self.fit,
+                &self.settings,
+                p,
+                self.threads,
+            );
+            own.push(particle.clone());
+            evaluated.push(particle);
+            if (i + 1) % 25 == 0 || i + 1 == total {
+                own.sort_by_key(|p| p.index);
+                write_atomic(
+                    &own_file,
+                    posterior::particles_csv(&self.dims, &own).as_bytes(),
+                )
+                .with_context(|| format!("writing {}", own_file.display()))?;
+                eprintln!("  generation {t}: {}/{total} proposals evaluated", i + 1);
+            }
+        }
+        if let Some((k, n)) = self.shard {
+            crate::outln!(
+                "shard {} of {n} of generation {t}: {} proposals saved in {}; run without --shard to pool the shares",
+                k + 1,
+                own.len(),
+                own_file.display()
+            );
+        }
+        Ok(evaluated)
+    }
+
+    /// Completes generation `t` from its evaluated proposals and saves it.
+    fn complete(
+        &self,
+        generations: &mut Vec<Generation>,
+        evaluated: Vec<Particle>,
+    ) -> anyhow::Result<()> {
+        let t = generations.len();
+        if evaluated.len() != self.settings.proposals(t) {
+            bail!(
+                "generation {t} has {} of its {} proposals evaluated",
+                evaluated.len(),
+                self.settings.proposals(t)
+            );
+        }
+        let g = posterior::fold(&self.settings, generations.last(), t, evaluated);
+        write_atomic(
+            &self.checkpoint.join(generation_file(t)),
+            posterior::particles_csv(&self.dims, &g.particles).as_bytes(),
+        )?;
+        generations.push(g);
+        write_atomic(
+            &self.checkpoint.join("generations.csv"),
+            posterior::generations_csv(generations).as_bytes(),
+        )?;
+        Ok(())
+    }
+
+    /// Writes the result folder: the posterior, the generations, the report and the
+    /// identifiability figure.
+    fn write_result(&self, generations: &[Generation], common: &Common) -> anyhow::Result<()> {
+        let (dims, settings) = (&self.dims, &self.settings);
+        let last = generations.last().context("no generation")?;
+        let staging = Staging::new(&common.out, common.force)?;
+        staging.write(
+            "posterior.csv",
+            posterior_file(dims, settings, last, generations).as_bytes(),
+        )?;
+        staging.write(
+            "generations.csv",
+            posterior::generations_csv(generations).as_bytes(),
+        )?;
+        staging.write(
+            "posterior.md",
+            posterior_report(dims, settings, generations, &self.fit).as_bytes(),
+        )?;
+        staging.write("manifest.json", &tool_manifest("calibrate"))?;
+        let (names, shrinkage): (Vec<String>, Vec<f64>) = dims
+            .iter()
+            .enumerate()
+            .map(|(j, d)| (d.name().to_string(), shrinkage(d, last, j)))
+            .unzip();
+        Figure::Bars(
+            Bars::new(
+                "What the natural-history targets identify",
+                names,
+                shrinkage,
+                Axis::new("shrinkage: 1 - posterior / prior 90% interval width").range(-0.2, 1.0),
+            )
+            .subtitle(format!(
+                "{} posterior particles, {} generations of {} patients per cohort; near 0 the targets say nothing about a quantity",
+                last.particles.len(),
+                generations.len(),
+                settings.patients
+            )),
+        )
+        .save(&staging.path(""), "identifiability", &FigureOptions::default())?;
+        staging.commit()?;
+        crate::outln!(
+            "posterior: {} particles after {} generations (tolerance {:.4}); wrote {}",
+            last.particles.len(),
+            generations.len(),
+            last.epsilon,
+            common.out.display()
+        );
+        Ok(())
+    }
+}
+
+pub fn run(base: Scenario, args: &PosteriorArgs, common: Common) -> anyhow::Result<()> {
+    let job = Job::new(base, args, &common)?;
     // Refused at once if the result folder may not be written (before hours of work).
     alssim::report::result_dir::check_replaceable(
         &common.out,
         alssim::report::result_dir::Replace::force(common.force),
     )?;
-    let description = run_description(&base, &settings, &dims, &fit);
-    open_checkpoint(&checkpoint, &description)?;
-    let mut generations = load_generations(&checkpoint, &dims)?;
-    if !generations.is_empty() && args.shard.is_none() {
-        crate::outln!(
-            "alssim calibrate --posterior: resuming from {} after generation {}",
-            checkpoint.display(),
-            generations.len() - 1
-        );
-    } else if generations.is_empty() {
+    let description = run_description(&job.base, &job.settings, &job.dims, &job.fit);
+    open_checkpoint(&job.checkpoint, &description)?;
+    let mut generations = load_generations(&job.checkpoint, &job.dims)?;
+    if generations.is_empty() {
         crate::outln!(
             "alssim calibrate --posterior: {} quantities, {} fit targets, {} particles (keeping {}), {} patients per proposal, seed {}; checkpoint {}",
-            dims.len(),
-            fit.len(),
-            settings.particles,
-            settings.kept(),
-            settings.patients,
-            settings.seed,
-            checkpoint.display()
+            job.dims.len(),
+            job.fit.len(),
+            job.settings.particles,
+            job.settings.kept(),
+            job.settings.patients,
+            job.settings.seed,
+            job.checkpoint.display()
+        );
+    } else if job.shard.is_none() {
+        crate::outln!(
+            "alssim calibrate --posterior: resuming from {} after generation {}",
+            job.checkpoint.display(),
+            generations.len() - 1
         );
     }
     let started = Instant::now();
     let mut steps = 0u64;
-    while generations.last().is_none_or(|g| !g.is_last(&settings)) {
+    while generations.last().is_none_or(|g| !g.is_last(&job.settings)) {
         if args.steps.is_some_and(|n| steps >= n) {
             crate::outln!(
                 "stopped after {steps} generation(s) as asked (--steps); run again to go on"
             );
             return Ok(());
         }
-        let t = generations.len();
-        let previous = generations.last();
-        let mut evaluated = load_evaluated(&checkpoint, &dims, t)?;
-        let done: std::collections::HashSet<usize> = evaluated.iter().map(|p| p.index).collect();
-        let (take_shard, own_file) = match args.shard {
-            Some((k, n)) => (
-                Some((k - 1, n)),
-                format!("{}shard-{k}-of-{n}.csv", shard_prefix(t)),
-            ),
-            None => (None, format!("{}local.csv", shard_prefix(t))),
-        };
-        let todo = posterior::proposals(&settings, &dims, previous, t, |i| {
-            !done.contains(&i) && take_shard.is_none_or(|(k, n)| i as u64 % n == k)
-        });
-        let mut own: Vec<Particle> = match args.shard {
-            Some(_) => evaluated
-                .iter()
-                .filter(|p| take_shard.is_some_and(|(k, n)| p.index as u64 % n == k))
-                .cloned()
-                .collect(),
-            None => Vec::new(),
-        };
-        let save = |own: &[Particle]| -> anyhow::Result<()> {
-            if !own.is_empty() {
-                let file = checkpoint.join(&own_file);
-                write_atomic(&file, posterior::particles_csv(&dims, own).as_bytes())
-                    .with_context(|| format!("writing {}", file.display()))?;
-            }
-            Ok(())
-        };
-        // Keep what a local run already has in its own file.
-        if args.shard.is_none() {
-            own = load_evaluated_file(&checkpoint.join(&own_file), &dims)?;
-        }
-        let total = todo.len();
-        for (i, p) in todo.iter().enumerate() {
-            let particle = posterior::evaluate(&base, &dims, &fit, &settings, p, common.threads);
-            own.push(particle.clone());
-            evaluated.push(particle);
-            if (i + 1) % 25 == 0 || i + 1 == total {
-                own.sort_by_key(|p| p.index);
-                save(&own)?;
-                eprintln!("  generation {t}: {}/{total} proposals evaluated", i + 1);
-            }
-        }
-        if let Some((k, n)) = args.shard {
-            crate::outln!(
-                "shard {k} of {n} of generation {t}: {} proposals saved in {}; run without --shard to pool the shares",
-                own.len(),
-                checkpoint.join(&own_file).display()
-            );
+        let evaluated = job.evaluate_pending(generations.last(), generations.len())?;
+        if job.shard.is_some() {
             return Ok(());
         }
-        if evaluated.len() != settings.proposals(t) {
-            bail!(
-                "generation {t} has {} of its {} proposals evaluated",
-                evaluated.len(),
-                settings.proposals(t)
-            );
-        }
-        let g = posterior::fold(&settings, previous, t, evaluated);
-        write_atomic(
-            &checkpoint.join(generation_file(t)),
-            posterior::particles_csv(&dims, &g.particles).as_bytes(),
-        )?;
-        generations.push(g);
-        write_atomic(
-            &checkpoint.join("generations.csv"),
-            posterior::generations_csv(&generations).as_bytes(),
-        )?;
-        let g = &generations[t];
+        job.complete(&mut generations, evaluated)?;
+        let g = generations.last().context("no generation")?;
         crate::outln!(
-            "generation {t}: tolerance {:.4}, acceptance {:.3}, {} proposals ({} failed), {:.0} s elapsed",
+            "generation {}: tolerance {:.4}, acceptance {:.3}, {} proposals ({} failed), {:.0} s elapsed",
+            g.index,
             g.epsilon,
             g.acceptance,
             g.evaluations,
@@ -370,53 +476,15 @@ pub fn run(base: Scenario, args: &PosteriorArgs, common: Common) -> anyhow::Resu
         );
         steps += 1;
     }
-    if let Some((k, n)) = args.shard {
+    if let Some((k, n)) = job.shard {
         crate::outln!(
-            "shard {k} of {n}: the run in {} is complete; nothing to evaluate (a run without --shard writes the result)",
-            checkpoint.display()
+            "shard {} of {n}: the run in {} is complete; nothing to evaluate (a run without --shard writes the result)",
+            k + 1,
+            job.checkpoint.display()
         );
         return Ok(());
     }
-    let last = generations.last().context("no generation")?;
-    let report = posterior_report(&dims, &settings, &generations, &fit);
-    let posterior_csv = posterior_file(&dims, &settings, last, &generations);
-    let staging = Staging::new(&common.out, common.force)?;
-    staging.write("posterior.csv", posterior_csv.as_bytes())?;
-    staging.write(
-        "generations.csv",
-        posterior::generations_csv(&generations).as_bytes(),
-    )?;
-    staging.write("posterior.md", report.as_bytes())?;
-    staging.write("manifest.json", &tool_manifest("calibrate"))?;
-    let (names, shrinkage): (Vec<String>, Vec<f64>) = dims
-        .iter()
-        .enumerate()
-        .map(|(j, d)| (d.name().to_string(), shrinkage(d, last, j)))
-        .unzip();
-    Figure::Bars(
-        Bars::new(
-            "What the natural-history targets identify",
-            names,
-            shrinkage,
-            Axis::new("shrinkage: 1 - posterior / prior 90% interval width").range(-0.2, 1.0),
-        )
-        .subtitle(format!(
-            "{} posterior particles, {} generations of {} patients per cohort; near 0 the targets say nothing about a quantity",
-            last.particles.len(),
-            generations.len(),
-            settings.patients
-        )),
-    )
-    .save(&staging.path(""), "identifiability", &FigureOptions::default())?;
-    staging.commit()?;
-    crate::outln!(
-        "posterior: {} particles after {} generations (tolerance {:.4}); wrote {}",
-        last.particles.len(),
-        generations.len(),
-        last.epsilon,
-        common.out.display()
-    );
-    Ok(())
+    job.write_result(&generations, &common)
 }
 
 fn load_evaluated_file(file: &Path, dims: &[Dimension]) -> anyhow::Result<Vec<Particle>> {
@@ -478,20 +546,27 @@ fn posterior_report(
         last.epsilon,
         fit.len()
     );
+    out.push_str(&prior_against_posterior(dims, last));
+    out.push_str(&correlations(dims, last));
+    out.push_str("\n## Generations\n\n| generation | tolerance | acceptance | proposals |\n|---|---|---|---|\n");
+    for g in all {
+        out.push_str(&format!(
+            "| {} | {:.4} | {:.3} | {} |\n",
+            g.index, g.epsilon, g.acceptance, g.evaluations
+        ));
+    }
+    out
+}
+
+/// One row per quantity: its prior, its posterior median and 90% interval, and the shrinkage.
+fn prior_against_posterior(dims: &[Dimension], last: &Generation) -> String {
+    let w = last.normalised_weights();
+    let mut out = String::new();
     for (j, d) in dims.iter().enumerate() {
         let x: Vec<f64> = last.particles.iter().map(|p| p.values[j]).collect();
-        let (lo, med, hi) = (
-            posterior::weighted_quantile(&x, &w, 0.05),
-            posterior::weighted_quantile(&x, &w, 0.5),
-            posterior::weighted_quantile(&x, &w, 0.95),
-        );
-        let (plo, phi) = (
-            d.prior.quantile(0.05).unwrap_or(f64::NAN),
-            d.prior.quantile(0.95).unwrap_or(f64::NAN),
-        );
-        let shrink = 1.0
-            - (d.prior.to_unit_scale(hi) - d.prior.to_unit_scale(lo))
-                / (d.prior.to_unit_scale(phi) - d.prior.to_unit_scale(plo));
+        let q = |p: f64| posterior::weighted_quantile(&x, &w, p);
+        let prior = |p: f64| d.prior.quantile(p).unwrap_or(f64::NAN);
+        let shrink = shrinkage(d, last, j);
         let verdict = if shrink >= 0.5 {
             "yes"
         } else if shrink >= 0.2 {
@@ -500,19 +575,26 @@ fn posterior_report(
             "no"
         };
         out.push_str(&format!(
-            "| `{}` | {} | {:.4}-{:.4} | {:.4} | {:.4}-{:.4} | {:.2} | {verdict} |\n",
+            "| `{}` | {} | {:.4}-{:.4} | {:.4} | {:.4}-{:.4} | {shrink:.2} | {verdict} |\n",
             d.name(),
             d.prior.kind.name(),
-            plo,
-            phi,
-            med,
-            lo,
-            hi,
-            shrink
+            prior(0.05),
+            prior(0.95),
+            q(0.5),
+            q(0.05),
+            q(0.95),
         ));
     }
-    out.push_str("\n## Correlations\n\nWeighted correlations of the posterior sample on the prior's uniform scale, |r| ≥ 0.4:\n\n");
-    let k = dims.len();
+    out
+}
+
+/// The pairs of quantities whose weighted correlation on the prior's uniform scale is at
+/// least 0.4 in size, strongest first.
+fn correlations(dims: &[Dimension], last: &Generation) -> String {
+    let w = last.normalised_weights();
+    let mut out = String::from(
+        "\n## Correlations\n\nWeighted correlations of the posterior sample on the prior's uniform scale, |r| ≥ 0.4:\n\n",
+    );
     let col = |j: usize| -> Vec<f64> {
         last.particles
             .iter()
@@ -520,8 +602,8 @@ fn posterior_report(
             .collect()
     };
     let mut pairs = Vec::new();
-    for a in 0..k {
-        for b in a + 1..k {
+    for a in 0..dims.len() {
+        for b in a + 1..dims.len() {
             let r = weighted_correlation(&col(a), &col(b), &w);
             if r.abs() >= 0.4 {
                 pairs.push((r, a, b));
@@ -537,13 +619,6 @@ fn posterior_report(
             "- `{}` and `{}`: {r:.2}\n",
             dims[a].name(),
             dims[b].name()
-        ));
-    }
-    out.push_str("\n## Generations\n\n| generation | tolerance | acceptance | proposals |\n|---|---|---|---|\n");
-    for g in all {
-        out.push_str(&format!(
-            "| {} | {:.4} | {:.3} | {} |\n",
-            g.index, g.epsilon, g.acceptance, g.evaluations
         ));
     }
     out

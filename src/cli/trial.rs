@@ -485,29 +485,14 @@ fn with_uncertainty(
         let estimate = Interval::of(rows.iter().map(|r| r[k].estimate_mean));
         let _ = writeln!(
             text,
-            "  {} vs {} at {} patients, {}: power {:.2} ({:.2} to {:.2}); mean estimate {:.3} ({:.3} to {:.3}){}{}",
+            "  {} vs {} at {} patients, {}: power {}; mean estimate {} (no effect: {})",
             arm_names[p.arm],
             arm_names[0],
             p.sample_size,
             p.endpoint,
-            power.median,
-            power.lo,
-            power.hi,
-            estimate.median,
-            estimate.lo,
-            estimate.hi,
-            if estimate.n == 0 {
-                ""
-            } else if estimate.includes(p.endpoint.no_effect()) {
-                ", includes "
-            } else {
-                ", excludes "
-            },
-            if estimate.n == 0 {
-                String::new()
-            } else {
-                format!("{} (no effect)", p.endpoint.no_effect())
-            }
+            power.text(2),
+            estimate.text_against(3, p.endpoint.no_effect()),
+            p.endpoint.no_effect()
         );
     }
     Ok((text, csv))

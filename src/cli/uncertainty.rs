@@ -4,10 +4,10 @@
 use alssim::scenario::Scenario;
 
 /// The arms under `n` parameter sets drawn from the shipped posterior: every key number and
-/// every difference from control with its 95% credible interval (printed, and written to
-/// `uncertainty.csv` in `dir`, one row per draw and arm).
+/// every difference from the first arm with its 95% credible interval (printed, written to
+/// `uncertainty.csv` and `uncertainty-survival.png` in `dir`, and shown in its `report.html`).
 pub fn report(s: &Scenario, dir: &std::path::Path, n: usize, threads: usize) -> anyhow::Result<()> {
-    use alssim::calibrate::uncertainty::{self, Interval};
+    use alssim::calibrate::uncertainty;
     let (dims, particles) = uncertainty::bundled();
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let draws = uncertainty::propagate(s, &dims, &particles, n, threads, |i| {
@@ -18,27 +18,11 @@ pub fn report(s: &Scenario, dir: &std::path::Path, n: usize, threads: usize) -> 
     if tty {
         eprintln!();
     }
-    let mut csv = String::from(
-        "draw,particle,seed,arm,median_survival_months,mean_alsfrs_r_slope,median_survival_vs_first_arm,slope_vs_first_arm\n",
-    );
-    for (i, d) in draws.iter().enumerate() {
-        for (a, arm) in s.arms.iter().enumerate() {
-            let x = d.arms[a];
-            let c = d.arms[0];
-            csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{}\n",
-                i + 1,
-                d.particle,
-                d.seed,
-                arm.name,
-                x.median_survival,
-                x.mean_slope,
-                x.median_survival - c.median_survival,
-                x.mean_slope - c.mean_slope
-            ));
-        }
-    }
-    alssim::report::atomic::write_atomic(&dir.join("uncertainty.csv"), csv.as_bytes())?;
+    let names: Vec<String> = s.arms.iter().map(|a| a.name.clone()).collect();
+    alssim::report::atomic::write_atomic(
+        &dir.join("uncertainty.csv"),
+        uncertainty::draws_csv(&names, &draws).as_bytes(),
+    )?;
     band_figure(s, &draws, dir)?;
     // The report gains its uncertainty section (only report.html is rewritten).
     if dir.join("report.html").exists() {
@@ -51,52 +35,44 @@ pub fn report(s: &Scenario, dir: &std::path::Path, n: usize, threads: usize) -> 
             },
         )?;
     }
-    let ci = |i: Interval, digits: usize| i.text(digits);
     crate::outln!(
         "with parameter uncertainty: {n} parameter sets drawn from the posterior, {} patients each; \
          medians over the draws with 95% credible intervals (parameter uncertainty and patient variability together)",
         s.population.size
     );
-    let vs = format!(
-        "vs {}",
-        s.arms.first().map_or("control", |a| a.name.as_str())
-    );
-    let mut rows = Vec::new();
-    for (a, arm) in s.arms.iter().enumerate() {
-        let get = |f: &dyn Fn(&uncertainty::Draw) -> f64| Interval::of(draws.iter().map(f));
-        let median = get(&|d| d.arms[a].median_survival);
-        let slope = get(&|d| d.arms[a].mean_slope);
-        let (dm, ds) = (
-            get(&|d| d.arms[a].median_survival - d.arms[0].median_survival),
-            get(&|d| d.arms[a].mean_slope - d.arms[0].mean_slope),
-        );
-        let verdict = |i: Interval| {
-            if a == 0 || i.n == 0 {
-                String::new()
-            } else if i.includes_zero() {
-                " (includes 0)".to_string()
-            } else {
-                " (excludes 0)".to_string()
-            }
-        };
-        rows.push(vec![
-            arm.name.clone(),
-            ci(median, 1),
-            if a == 0 {
-                "-".into()
-            } else {
-                format!("{}{}", ci(dm, 1), verdict(dm))
-            },
-            ci(slope, 3),
-            if a == 0 {
-                "-".into()
-            } else {
-                format!("{}{}", ci(ds, 3), verdict(ds))
-            },
-        ]);
-    }
+    let intervals: Vec<uncertainty::ArmIntervals> = (0..names.len())
+        .map(|a| uncertainty::ArmIntervals::of(&uncertainty::arm_rows(&draws, a)))
+        .collect();
+    crate::cli::print_out(&table(&names, &intervals));
+    Ok(())
+}
+
+/// The printed table: one row per arm.
+fn table(names: &[String], intervals: &[alssim::calibrate::uncertainty::ArmIntervals]) -> String {
     use super::table::{Align, render};
-    crate::cli::print_out(&render(
+    let vs = format!("vs {}", names.first().map_or("control", String::as_str));
+    let rows: Vec<Vec<String>> = names
+        .iter()
+        .zip(intervals)
+        .enumerate()
+        .map(|(a, (name, i))| {
+            let diff = |x: alssim::calibrate::uncertainty::Interval, digits| {
+                if a == 0 {
+                    "-".into()
+                } else {
+                    x.text_against(digits, 0.0)
+                }
+            };
+            vec![
+                name.clone(),
+                i.median_survival.text(1),
+                diff(i.median_survival_vs_first, 1),
+                i.mean_slope.text(3),
+                diff(i.slope_vs_first, 3),
+            ]
+        })
+        .collect();
+    render(
         &["arm", "median months", &vs, "ALSFRS-R/month", &vs],
         &[
             Align::Left,
@@ -106,8 +82,7 @@ pub fn report(s: &Scenario, dir: &std::path::Path, n: usize, threads: usize) -> 
             Align::Right,
         ],
         &rows,
-    ));
-    Ok(())
+    )
 }
 
 /// `uncertainty-survival.png` and `.svg`: each arm's Kaplan-Meier survival from enrollment,

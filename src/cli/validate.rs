@@ -136,29 +136,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .filter(|c| c.target.class == Class::Hard && !c.passed())
         .collect();
     if !args.quiet {
-        crate::outln!(
-            "alssim validate: {} patients, seed {} (also {} SOD1 A4V and {} FUS carriers, {} \
-             carriers of each of {} genotypes followed from disease initiation, {} screened for \
-             the trial-like cohort)\n",
-            args.patients,
-            s.population.seed,
-            validate::SOD1_A4V_PATIENTS,
-            validate::FUS_PATIENTS,
-            validate::PRESYMPTOMATIC_PATIENTS,
-            validate::PRESYMPTOMATIC_GENOTYPES.len(),
-            validate::TRIAL_PATIENTS
-        );
-        for c in &checks {
-            crate::outln!("{}", line(c));
-        }
-        // The shape of the decline, reported without a target.
-        for l in shape.lines().filter(|l| l.starts_with("- ")) {
-            crate::outln!("\n{}", &l[2..]);
-        }
-        if let Some(p) = &predictive {
-            crate::outln!("\n{}", predictive_summary(p));
-        }
-        crate::outln!("\nwrote {}", args.out.display());
+        print_checks(&args, &s, &checks, &shape, predictive.as_deref());
     }
     if hard_missed.is_empty() {
         crate::outln!("every hard target passes");
@@ -173,6 +151,39 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::from(super::EXIT_VALIDATION))
     }
+}
+
+/// The printed report: every check, the shape of the decline and the predictive check.
+fn print_checks(
+    args: &Args,
+    s: &alssim::scenario::Scenario,
+    checks: &[Check],
+    shape: &str,
+    predictive: Option<&[Predictive]>,
+) {
+    crate::outln!(
+        "alssim validate: {} patients, seed {} (also {} SOD1 A4V and {} FUS carriers, {} \
+         carriers of each of {} genotypes followed from disease initiation, {} screened for \
+         the trial-like cohort)\n",
+        args.patients,
+        s.population.seed,
+        validate::SOD1_A4V_PATIENTS,
+        validate::FUS_PATIENTS,
+        validate::PRESYMPTOMATIC_PATIENTS,
+        validate::PRESYMPTOMATIC_GENOTYPES.len(),
+        validate::TRIAL_PATIENTS
+    );
+    for c in checks {
+        crate::outln!("{}", line(c));
+    }
+    // The shape of the decline, reported without a target.
+    for l in shape.lines().filter(|l| l.starts_with("- ")) {
+        crate::outln!("\n{}", &l[2..]);
+    }
+    if let Some(p) = predictive {
+        crate::outln!("\n{}", predictive_summary(p));
+    }
+    crate::outln!("\nwrote {}", args.out.display());
 }
 
 fn predictive_csv(p: &[Predictive]) -> String {

@@ -213,28 +213,16 @@ fn key_numbers(h: &mut String, data: &ResultData, est: &Estimates) {
 /// median survival and slope and their differences from the first arm, with 95% credible
 /// intervals over the parameter sets, and whether each difference's interval includes zero.
 fn uncertainty(h: &mut String, dir: &Path) {
-    use crate::calibrate::uncertainty::Interval;
-    let Ok(text) = std::fs::read_to_string(dir.join("uncertainty.csv")) else {
+    use crate::calibrate::uncertainty::{ArmIntervals, read_draws_csv};
+    let Some(arms) = std::fs::read_to_string(dir.join("uncertainty.csv"))
+        .ok()
+        .and_then(|t| read_draws_csv(&t))
+    else {
         return;
     };
-    // draw,particle,seed,arm,median,slope,median vs first,slope vs first
-    let mut arms: Vec<(String, Vec<[f64; 4]>)> = Vec::new();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() != 8 {
-            return;
-        }
-        let x = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
-        let row = [x(4), x(5), x(6), x(7)];
-        match arms.iter_mut().find(|(a, _)| a == f[3]) {
-            Some((_, rows)) => rows.push(row),
-            None => arms.push((f[3].to_string(), vec![row])),
-        }
-    }
-    let Some(first) = arms.first().map(|(a, _)| a.clone()) else {
+    let Some((first, rows)) = arms.first() else {
         return;
     };
-    let draws = arms[0].1.len();
     let _ = write!(
         h,
         "<h2 id=\"uncertainty\">With parameter uncertainty</h2>\n<p>The arms under {draws} parameter sets drawn \
@@ -243,28 +231,26 @@ fn uncertainty(h: &mut String, dir: &Path) {
          leave unknown with patient variability. The model is calibrated to natural history, not to trial \
          results.</p>\n<table>\n<tr><th>arm</th><th>median survival, months</th><th>vs {first}</th>\
          <th>mean ALSFRS-R slope, points/month</th><th>vs {first}</th></tr>\n",
-        first = escape(&first)
+        draws = rows.len(),
+        first = escape(first)
     );
-    let cell = |i: Interval, digits: usize| i.text(digits);
-    let diff = |i: Interval, digits: usize| {
-        if i.n == 0 {
-            "-".to_string()
-        } else if i.includes_zero() {
-            format!("{}: includes 0", cell(i, digits))
-        } else {
-            format!("{}: excludes 0", cell(i, digits))
-        }
-    };
     for (k, (arm, rows)) in arms.iter().enumerate() {
-        let col = |j: usize| Interval::of(rows.iter().map(|r| r[j]));
+        let i = ArmIntervals::of(rows);
+        let diff = |x: crate::calibrate::uncertainty::Interval, digits| {
+            if k == 0 {
+                "-".into()
+            } else {
+                x.text_against(digits, 0.0)
+            }
+        };
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(arm),
-            cell(col(0), 1),
-            if k == 0 { "-".into() } else { diff(col(2), 1) },
-            cell(col(1), 3),
-            if k == 0 { "-".into() } else { diff(col(3), 3) },
+            i.median_survival.text(1),
+            diff(i.median_survival_vs_first, 1),
+            i.mean_slope.text(3),
+            diff(i.slope_vs_first, 3),
         );
     }
     h.push_str("</table>\n");
