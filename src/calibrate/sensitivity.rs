@@ -747,6 +747,116 @@ fn list(names: &[String]) -> String {
     }
 }
 
+/// The direction of each leading factor's effect on outcome `o`: monotone when the mean effect
+/// is nearly all of μ*.
+fn directions(a: &Analysis, o: usize, leading: &[usize]) -> String {
+    let (info, eff) = (OUTCOMES[o], &a.morris.summary[o]);
+    let directions: Vec<String> = leading
+        .iter()
+        .map(|&i| {
+            let e = eff[i];
+            if e.mu_star > 0.0 && e.mu.abs() >= 0.8 * e.mu_star {
+                format!(
+                    "raising `{}` {} it",
+                    a.factors[i].param.name(),
+                    if e.mu > 0.0 { info.up } else { info.down }
+                )
+            } else {
+                format!(
+                    "`{}` acts in both directions depending on the other factors",
+                    a.factors[i].param.name()
+                )
+            }
+        })
+        .collect();
+    format!("Across the explored ranges, {}. ", list(&directions))
+}
+
+/// How the summed μ* of outcome `o` splits between mechanism groups (empty with one group).
+fn groups(a: &Analysis, o: usize, finite: &[usize], total: f64) -> String {
+    let eff = &a.morris.summary[o];
+    let mut groups: Vec<(&str, f64)> = Vec::new();
+    for &i in finite {
+        let g = a.factors[i].group;
+        match groups.iter_mut().find(|(n, _)| *n == g) {
+            Some(slot) => slot.1 += eff[i].mu_star,
+            None => groups.push((g, eff[i].mu_star)),
+        }
+    }
+    groups.sort_by(|x, y| y.1.total_cmp(&x.1));
+    if total > 0.0 && groups.len() > 1 {
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|(g, m)| format!("{g} {:.0}%", 100.0 * m / total))
+            .collect();
+        format!("By mechanism, the summed μ* splits {}. ", parts.join(", "))
+    } else {
+        String::new()
+    }
+}
+
+/// Which leading factors of outcome `o` act non-linearly or interact (σ above μ*).
+fn nonlinearity(a: &Analysis, o: usize, finite: &[usize]) -> String {
+    let eff = &a.morris.summary[o];
+    let mut text = String::new();
+    // Non-linearity or interactions, among the factors that matter.
+    let lead = eff[finite[0]].mu_star;
+    let nonlinear: Vec<String> = finite
+        .iter()
+        .filter(|&&i| eff[i].mu_star >= 0.25 * lead && eff[i].sigma > eff[i].mu_star)
+        .map(|&i| format!("`{}`", a.factors[i].param.name()))
+        .collect();
+    let unknown_sigma = finite
+        .iter()
+        .any(|&i| eff[i].mu_star >= 0.25 * lead && !eff[i].sigma.is_finite());
+    if nonlinear.is_empty() && unknown_sigma {
+        let _ = write!(
+            text,
+            "σ needs at least two elementary effects per factor and could not be estimated for \
+             every leading factor. "
+        );
+    } else if nonlinear.is_empty() {
+        let _ = write!(
+            text,
+            "None of the factors with μ* above a quarter of the largest has σ above its μ*, so their \
+             effects are close to additive over these ranges. "
+        );
+    } else {
+        let _ = write!(
+            text,
+            "Among the factors with μ* above a quarter of the largest, {} {} σ above μ*: {} effect \
+             depends on where the other factors sit (non-linearity or interaction). ",
+            list(&nonlinear),
+            if nonlinear.len() == 1 { "has" } else { "have" },
+            if nonlinear.len() == 1 { "its" } else { "their" }
+        );
+    }
+    text
+}
+
+/// The factors of outcome `o` whose effect is negligible (μ* below 5% of the largest).
+fn negligible(a: &Analysis, o: usize, finite: &[usize]) -> String {
+    let eff = &a.morris.summary[o];
+    let lead = eff[finite[0]].mu_star;
+    let mut text = String::new();
+    // Negligible factors.
+    let small: Vec<String> = finite
+        .iter()
+        .filter(|&&i| eff[i].mu_star < 0.05 * lead)
+        .map(|&i| format!("`{}`", a.factors[i].param.name()))
+        .collect();
+    if !small.is_empty() {
+        let _ = write!(
+            text,
+            "{} of the {} factors have μ* below 5% of the largest ({}) and could be fixed at their values for this outcome.",
+            small.len(),
+            finite.len(),
+            list(&small)
+        );
+    }
+    text
+}
+
 /// The one-paragraph reading of what drives outcome `o`.
 fn reading(a: &Analysis, o: usize) -> String {
     let info = OUTCOMES[o];
@@ -800,92 +910,10 @@ fn reading(a: &Analysis, o: usize) -> String {
     } else {
         let _ = write!(text, "In decreasing order of effect: {}. ", list(&named));
     }
-    // Direction of the leading factors: monotone when the mean effect is nearly all of μ*.
-    let mut directions = Vec::new();
-    for &i in &finite[..top] {
-        let e = eff[i];
-        if e.mu_star > 0.0 && e.mu.abs() >= 0.8 * e.mu_star {
-            directions.push(format!(
-                "raising `{}` {} it",
-                a.factors[i].param.name(),
-                if e.mu > 0.0 { info.up } else { info.down }
-            ));
-        } else {
-            directions.push(format!(
-                "`{}` acts in both directions depending on the other factors",
-                a.factors[i].param.name()
-            ));
-        }
-    }
-    let _ = write!(text, "Across the explored ranges, {}. ", list(&directions));
-    // Groups.
-    let mut groups: Vec<(&str, f64)> = Vec::new();
-    for &i in &finite {
-        let g = a.factors[i].group;
-        match groups.iter_mut().find(|(n, _)| *n == g) {
-            Some(slot) => slot.1 += eff[i].mu_star,
-            None => groups.push((g, eff[i].mu_star)),
-        }
-    }
-    groups.sort_by(|x, y| y.1.total_cmp(&x.1));
-    if total > 0.0 && groups.len() > 1 {
-        let parts: Vec<String> = groups
-            .iter()
-            .map(|(g, m)| format!("{g} {:.0}%", 100.0 * m / total))
-            .collect();
-        let _ = write!(
-            text,
-            "By mechanism, the summed μ* splits {}. ",
-            parts.join(", ")
-        );
-    }
-    // Non-linearity or interactions, among the factors that matter.
-    let lead = eff[finite[0]].mu_star;
-    let nonlinear: Vec<String> = finite
-        .iter()
-        .filter(|&&i| eff[i].mu_star >= 0.25 * lead && eff[i].sigma > eff[i].mu_star)
-        .map(|&i| format!("`{}`", a.factors[i].param.name()))
-        .collect();
-    let unknown_sigma = finite
-        .iter()
-        .any(|&i| eff[i].mu_star >= 0.25 * lead && !eff[i].sigma.is_finite());
-    if nonlinear.is_empty() && unknown_sigma {
-        let _ = write!(
-            text,
-            "σ needs at least two elementary effects per factor and could not be estimated for \
-             every leading factor. "
-        );
-    } else if nonlinear.is_empty() {
-        let _ = write!(
-            text,
-            "None of the factors with μ* above a quarter of the largest has σ above its μ*, so their \
-             effects are close to additive over these ranges. "
-        );
-    } else {
-        let _ = write!(
-            text,
-            "Among the factors with μ* above a quarter of the largest, {} {} σ above μ*: {} effect \
-             depends on where the other factors sit (non-linearity or interaction). ",
-            list(&nonlinear),
-            if nonlinear.len() == 1 { "has" } else { "have" },
-            if nonlinear.len() == 1 { "its" } else { "their" }
-        );
-    }
-    // Negligible factors.
-    let small: Vec<String> = finite
-        .iter()
-        .filter(|&&i| eff[i].mu_star < 0.05 * lead)
-        .map(|&i| format!("`{}`", a.factors[i].param.name()))
-        .collect();
-    if !small.is_empty() {
-        let _ = write!(
-            text,
-            "{} of the {} factors have μ* below 5% of the largest ({}) and could be fixed at their values for this outcome.",
-            small.len(),
-            finite.len(),
-            list(&small)
-        );
-    }
+    text.push_str(&directions(a, o, &finite[..top]));
+    text.push_str(&groups(a, o, &finite, total));
+    text.push_str(&nonlinearity(a, o, &finite));
+    text.push_str(&negligible(a, o, &finite));
     text.trim_end().to_string()
 }
 

@@ -84,29 +84,7 @@ pub fn scenario_table(d: &Drug) -> String {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Some(name) = args.name else {
-        use super::table::{Align, render};
-        let rows: Vec<Vec<String>> = library::builtin()
-            .iter()
-            .map(|d| {
-                let targets: Vec<&str> = d.effects.iter().map(|e| e.target.name()).collect();
-                vec![
-                    d.name.clone(),
-                    d.status.name().to_string(),
-                    targets.join(", "),
-                    d.regimen.kind().to_string(),
-                ]
-            })
-            .collect();
-        crate::cli::print_out(&render(
-            &["drug", "status", "targets", "regimen"],
-            &[Align::Left; 4],
-            &rows,
-        ));
-        crate::outln!(
-            "\n{} drugs. `alssim drugs NAME` shows one with its sources; a scenario's \
-             `[drug.NAME]` table overrides one or defines a new one.",
-            library::builtin().len()
-        );
+        print_library();
         return Ok(());
     };
     let Some(d) = library::find(&name) else {
@@ -123,6 +101,39 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         crate::cli::print_out(&scenario_table(d));
         return Ok(());
     }
+    print_drug(d);
+    Ok(())
+}
+
+/// The library as a table, one drug per row.
+fn print_library() {
+    use super::table::{Align, render};
+    let rows: Vec<Vec<String>> = library::builtin()
+        .iter()
+        .map(|d| {
+            let targets: Vec<&str> = d.effects.iter().map(|e| e.target.name()).collect();
+            vec![
+                d.name.clone(),
+                d.status.name().to_string(),
+                targets.join(", "),
+                d.regimen.kind().to_string(),
+            ]
+        })
+        .collect();
+    crate::cli::print_out(&render(
+        &["drug", "status", "targets", "regimen"],
+        &[Align::Left; 4],
+        &rows,
+    ));
+    crate::outln!(
+        "\n{} drugs. `alssim drugs NAME` shows one with its sources; a scenario's \
+         `[drug.NAME]` table overrides one or defines a new one.",
+        library::builtin().len()
+    );
+}
+
+/// One drug: what it is, its regimen, exposure, effects and resistance, each with its source.
+fn print_drug(d: &alssim::therapy::Drug) {
     crate::outln!("{} ({}): {}", d.title, d.name, d.status.name());
     crate::outln!("{}", d.summary);
     crate::outln!("standard dose: {}", d.standard_dose);
@@ -145,6 +156,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         None => crate::outln!("exposure: none (the effect is emax, scaled by adherence)"),
     }
+    print_effects(d);
+    for r in &d.resistance {
+        crate::outln!(
+            "resistance: {} on {}: ceiling {} (between-patient CV {}), build-up {} months, \
+             washout {} months{}",
+            r.mechanism.name(),
+            r.target.name(),
+            r.ceiling,
+            r.ceiling_cv,
+            r.build_up_months,
+            r.washout_months,
+            if r.rebound { ", rebound" } else { "" }
+        );
+        crate::outln!(
+            "    source: {}",
+            src(&format!("resistance.{}", r.mechanism.name()))
+        );
+    }
+}
+
+/// Each effect with its level at the standard dose (and, for repeated doses, its mean over a
+/// dosing interval at the periodic steady state).
+fn print_effects(d: &alssim::therapy::Drug) {
+    let src = |k: &str| d.source(k).unwrap_or("(no source given)").to_string();
     let on = d.effects_at(1.0, 1.0, 1.0);
     let steady = alssim::therapy::plan::periodic_steady_state_effects(
         d,
@@ -171,22 +206,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             src(&format!("effect.{}", e.target.name()))
         );
     }
-    for r in &d.resistance {
-        crate::outln!(
-            "resistance: {} on {}: ceiling {} (between-patient CV {}), build-up {} months, \
-             washout {} months{}",
-            r.mechanism.name(),
-            r.target.name(),
-            r.ceiling,
-            r.ceiling_cv,
-            r.build_up_months,
-            r.washout_months,
-            if r.rebound { ", rebound" } else { "" }
-        );
-        crate::outln!(
-            "    source: {}",
-            src(&format!("resistance.{}", r.mechanism.name()))
-        );
-    }
-    Ok(())
 }

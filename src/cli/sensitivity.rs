@@ -86,18 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         seed: s.population.seed,
         threads,
     };
-    // The names are read here, once: an unknown one is a usage error naming the closest.
-    let params = args
-        .params
-        .as_deref()
-        .map(|names| {
-            names
-                .iter()
-                .map(|n| n.parse::<Param>())
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()
-        .map_err(|e| usage(e.into()))?;
+    let params = chosen_params(&args)?;
     let (factors, skipped) =
         sensitivity::factors(&s, params.as_deref(), args.range_factor).map_err(usage)?;
     // Check the design before anything else, so a bad --levels is reported as such.
@@ -137,22 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     .map_err(usage)?;
     bar.finish_and_clear();
     let sobol_rows = usize::try_from(args.sobol).map_err(|_| too_large("sobol"))?;
-    let sobol = if sobol_rows > 0 {
-        let runs = sobol_rows * (analysis.factors.len() + 2);
-        let bar = progress_bar(runs as u64, args.quiet);
-        let r = alssim::calibrate::sobol::sobol(
-            &s,
-            &analysis.factors,
-            sobol_rows,
-            s.population.seed,
-            threads,
-            |done| bar.set_position(done as u64),
-        )?;
-        bar.finish_and_clear();
-        Some(r)
-    } else {
-        None
-    };
+    let sobol = sobol_indices(&s, &analysis, sobol_rows, threads, args.quiet)?;
     let seconds = start.elapsed().as_secs_f64();
     write_results(&dir, &args, &analysis, sobol.as_ref())?;
     if !args.quiet {
@@ -169,6 +143,46 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The parameters named by `--params`, read here, once: an unknown one is a usage error naming
+/// the closest.
+fn chosen_params(args: &Args) -> anyhow::Result<Option<Vec<Param>>> {
+    args.params
+        .as_deref()
+        .map(|names| {
+            names
+                .iter()
+                .map(|n| n.parse::<Param>())
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()
+        .map_err(|e| usage(e.into()))
+}
+
+/// The Sobol indices of the screened factors with `rows` base rows (none when 0).
+fn sobol_indices(
+    s: &alssim::scenario::Scenario,
+    analysis: &sensitivity::Analysis,
+    rows: usize,
+    threads: usize,
+    quiet: bool,
+) -> anyhow::Result<Option<alssim::calibrate::sobol::SobolResult>> {
+    if rows == 0 {
+        return Ok(None);
+    }
+    let runs = rows * (analysis.factors.len() + 2);
+    let bar = progress_bar(runs as u64, quiet);
+    let r = alssim::calibrate::sobol::sobol(
+        s,
+        &analysis.factors,
+        rows,
+        s.population.seed,
+        threads,
+        |done| bar.set_position(done as u64),
+    )?;
+    bar.finish_and_clear();
+    Ok(Some(r))
 }
 
 /// The folder of an analysis: the Morris tables, the report, the Sobol indices if computed, the
