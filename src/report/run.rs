@@ -249,7 +249,7 @@ pub fn run_scenario(
     s: &Scenario,
     dir: &Path,
     options: &RunOptions,
-    mut progress: impl FnMut(u64) + Send,
+    progress: impl FnMut(u64) + Send,
 ) -> Result<RunReport, RunError> {
     let spec = s.cohort_spec();
     let command = if options.command.is_empty() {
@@ -269,43 +269,14 @@ pub fn run_scenario(
     let mut recorded = s.clone();
     recorded.simulation.keep_trajectories = trajectories;
     let s = &recorded;
-    let mut w = Writers::open(&staging, s, &spec, trajectories)?;
+    let w = Writers::open(&staging, s, &spec, trajectories)?;
     let range = match options.shard {
         Some((k, n)) => shard_range(s.population.size, k, n),
         None => 0..s.population.size,
     };
     let started = Instant::now();
-    let mut summary = CohortSummary::new(&spec);
-    let mut failures = Vec::new();
-    let mut done = 0;
-    run_chunks(
-        &spec,
-        range.clone(),
-        options.threads,
-        CHUNK,
-        |chunk, part| -> Result<(), RunError> {
-            summary.merge(part);
-            failures.extend(manifest::failures(chunk));
-            if let Some(p) = &mut w.patients {
-                p.write_all(patients_csv_rows(&patient_records(&spec, chunk)).as_bytes())
-                    .map_err(io_err(&staging.path("patients.csv")))?;
-            }
-            if let Some(t) = &mut w.trajectories {
-                t.push(&spec, chunk)?;
-            }
-            done += chunk.len() as u64;
-            progress(done);
-            Ok(())
-        },
-    )?;
-    if let Some(mut writer) = w.patients {
-        writer
-            .flush()
-            .map_err(io_err(&staging.path("patients.csv")))?;
-    }
-    if let Some(writer) = w.trajectories {
-        writer.finish()?;
-    }
+    let (summary, failures) =
+        w.stream(&spec, range.clone(), options.threads, &staging, progress)?;
     let wall_seconds = started.elapsed().as_secs_f64();
     let resolved = scenario::to_toml(s);
     let (mut plot_seconds, mut warnings) = (0.0, Vec::new());
@@ -353,6 +324,51 @@ pub fn run_scenario(
 }
 
 impl Writers {
+    /// Simulates the patients of `range` chunk by chunk, writing each chunk's rows as it
+    /// comes, and finishes the files; returns the merged summary and the failed patients.
+    /// `progress` is called with the number of patients finished after each chunk.
+    fn stream(
+        mut self,
+        spec: &CohortSpec,
+        range: std::ops::Range<u64>,
+        threads: usize,
+        staging: &Staging,
+        mut progress: impl FnMut(u64) + Send,
+    ) -> Result<(CohortSummary, Vec<manifest::Failure>), RunError> {
+        let mut summary = CohortSummary::new(spec);
+        let mut failures = Vec::new();
+        let mut done = 0;
+        run_chunks(
+            spec,
+            range,
+            threads,
+            CHUNK,
+            |chunk, part| -> Result<(), RunError> {
+                summary.merge(part);
+                failures.extend(manifest::failures(chunk));
+                if let Some(p) = &mut self.patients {
+                    p.write_all(patients_csv_rows(&patient_records(spec, chunk)).as_bytes())
+                        .map_err(io_err(&staging.path("patients.csv")))?;
+                }
+                if let Some(t) = &mut self.trajectories {
+                    t.push(spec, chunk)?;
+                }
+                done += chunk.len() as u64;
+                progress(done);
+                Ok(())
+            },
+        )?;
+        if let Some(mut writer) = self.patients {
+            writer
+                .flush()
+                .map_err(io_err(&staging.path("patients.csv")))?;
+        }
+        if let Some(writer) = self.trajectories {
+            writer.finish()?;
+        }
+        Ok((summary, failures))
+    }
+
     /// The streamed files of a run, created in the staging folder.
     fn open(
         staging: &Staging,
