@@ -119,6 +119,15 @@ pub fn report(
         }
         h.push_str("</ul>\n");
     }
+    figures_section(&mut h, figures, failed, dir);
+    failed_patients(&mut h, &m.failures);
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+/// The figures, embedded (PNG, or SVG where the PNG is missing), and the files that could not
+/// be written.
+fn figures_section(h: &mut String, figures: &[NamedFigure], failed: &[String], dir: &Path) {
     h.push_str("<h2>Figures</h2>\n");
     if !failed.is_empty() {
         let mut names: Vec<&str> = failed.iter().map(String::as_str).collect();
@@ -150,9 +159,6 @@ pub fn report(
             cap = escape(&f.caption),
         );
     }
-    failed_patients(&mut h, &m.failures);
-    h.push_str("</body>\n</html>\n");
-    h
 }
 
 fn key_numbers(h: &mut String, data: &ResultData, est: &Estimates) {
