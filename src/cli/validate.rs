@@ -94,21 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let shape = validate::shape_markdown(main);
     md.push_str(&shape);
     if !args.no_plots {
-        let figures = ValidationFigures::new(
-            main,
-            format!(
-                "{} scenario, {} patients, seed {}",
-                s.meta.name, args.patients, s.population.seed
-            ),
-        );
-        let dir = staging.path("");
-        let options = FigureOptions::default();
-        let mut names = Vec::new();
-        for (name, figure) in figures.figures() {
-            figure.save(&dir, name, &options)?;
-            names.push(name);
-        }
-        md.push_str(&validate::figures_markdown(&names));
+        md.push_str(&draw_figures(&staging, &s, main, args.patients)?);
     }
     let predictive = match args.uncertainty {
         Some(n) => {
@@ -138,9 +124,38 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         print_checks(&args, &s, &checks, &shape, predictive.as_deref());
     }
+    Ok(verdict(&hard_missed))
+}
+
+/// The validation figures, drawn into the staging folder; returns their Markdown section.
+fn draw_figures(
+    staging: &Staging,
+    s: &alssim::scenario::Scenario,
+    main: &[alssim::cohort::Outcome],
+    patients: u64,
+) -> anyhow::Result<String> {
+    let figures = ValidationFigures::new(
+        main,
+        format!(
+            "{} scenario, {patients} patients, seed {}",
+            s.meta.name, s.population.seed
+        ),
+    );
+    let dir = staging.path("");
+    let options = FigureOptions::default();
+    let mut names = Vec::new();
+    for (name, figure) in figures.figures() {
+        figure.save(&dir, name, &options)?;
+        names.push(name);
+    }
+    Ok(validate::figures_markdown(&names))
+}
+
+/// Prints the verdict: exit 0 when every hard target passes, 3 when one does not.
+fn verdict(hard_missed: &[&Check]) -> ExitCode {
     if hard_missed.is_empty() {
         crate::outln!("every hard target passes");
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     } else {
         let ids: Vec<&str> = hard_missed.iter().map(|c| c.target.id.as_str()).collect();
         crate::outln!(
@@ -149,7 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             if ids.len() == 1 { "" } else { "s" },
             ids.join(", ")
         );
-        Ok(ExitCode::from(super::EXIT_VALIDATION))
+        ExitCode::from(super::EXIT_VALIDATION)
     }
 }
 
