@@ -100,18 +100,7 @@ fn point_fit(mut s: alssim::scenario::Scenario, args: &Args) -> anyhow::Result<(
         args.max_evaluations.max(KNOBS.len() + 1)
     );
     let result = fit::fit(&s, &targets, threads, args.max_evaluations)?;
-    let mut trace = String::from("evaluation,distance");
-    for k in &KNOBS {
-        let _ = write!(trace, ",{}", k.name());
-    }
-    trace.push('\n');
-    for t in &result.trace {
-        let _ = write!(trace, "{},{}", t.evaluation, t.distance);
-        for v in &t.values {
-            let _ = write!(trace, ",{v}");
-        }
-        trace.push('\n');
-    }
+    let trace = trace_csv(&result);
     let cohorts = validate::simulate(&result.scenario, threads)?;
     let checks = validate::check(&cohorts);
     let mut fitted = String::from("| quantity | start | fitted |\n|---|---|---|\n");
@@ -158,6 +147,23 @@ fn point_fit(mut s: alssim::scenario::Scenario, args: &Args) -> anyhow::Result<(
     }
     crate::outln!("wrote {}", out.display());
     Ok(())
+}
+
+/// `trace.csv`: every evaluation's distance and knob values.
+fn trace_csv(result: &fit::Fit) -> String {
+    let mut trace = String::from("evaluation,distance");
+    for k in &KNOBS {
+        let _ = write!(trace, ",{}", k.name());
+    }
+    trace.push('\n');
+    for t in &result.trace {
+        let _ = write!(trace, "{},{}", t.evaluation, t.distance);
+        for v in &t.values {
+            let _ = write!(trace, ",{v}");
+        }
+        trace.push('\n');
+    }
+    trace
 }
 
 fn best_values(f: &fit::Fit) -> Vec<f64> {
