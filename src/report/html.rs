@@ -219,7 +219,7 @@ fn key_numbers(h: &mut String, data: &ResultData, est: &Estimates) {
 /// median survival and slope and their differences from the first arm, with 95% credible
 /// intervals over the parameter sets, and whether each difference's interval includes zero.
 fn uncertainty(h: &mut String, dir: &Path) {
-    use crate::calibrate::uncertainty::{ArmIntervals, read_draws_csv};
+    use crate::results::uncertainty::{ArmIntervals, read_draws_csv};
     let Some(arms) = std::fs::read_to_string(dir.join("uncertainty.csv"))
         .ok()
         .and_then(|t| read_draws_csv(&t))
@@ -242,7 +242,7 @@ fn uncertainty(h: &mut String, dir: &Path) {
     );
     for (k, (arm, rows)) in arms.iter().enumerate() {
         let i = ArmIntervals::of(rows);
-        let diff = |x: crate::calibrate::uncertainty::Interval, digits| {
+        let diff = |x: crate::results::uncertainty::Interval, digits| {
             if k == 0 {
                 "-".into()
             } else {

@@ -30,6 +30,7 @@ pub mod summary;
 pub mod table;
 pub mod trajectories;
 pub mod trial;
+pub mod uncertainty;
 
 pub use estimates::Estimates;
 pub use folder::{ResultData, Visit};
