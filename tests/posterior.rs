@@ -162,6 +162,24 @@ fn whatif_with_uncertainty_gives_credible_intervals() {
         std::fs::read(tmp.path().join("w1/uncertainty.csv")).unwrap(),
         csv.into_bytes()
     );
+    // --quiet prints nothing more, but the draws are still run and written.
+    let o = Command::cargo_bin("alssim")
+        .unwrap()
+        .current_dir(tmp.path())
+        .args([
+            "whatif",
+            "riluzole",
+            "--patients",
+            "200",
+            "--no-plots",
+            "--quiet",
+        ])
+        .args(["--uncertainty", "2", "--out", "q"])
+        .output()
+        .unwrap();
+    assert!(!ok(&o).contains("parameter sets"));
+    let quiet = std::fs::read_to_string(tmp.path().join("q/uncertainty.csv")).unwrap();
+    assert_eq!(quiet.lines().count(), 1 + 2 * 2);
 }
 
 #[test]
@@ -289,6 +307,12 @@ fn trial_with_uncertainty_reports_power_and_estimates_against_no_effect() {
     let csv = std::fs::read_to_string(tmp.path().join("t/uncertainty.csv")).unwrap();
     assert!(csv.starts_with("draw,particle,seed,sample_size,endpoint,arm,power,estimate_mean\n"));
     assert_eq!(csv.lines().count(), 1 + 2 * 2);
+    let html = std::fs::read_to_string(tmp.path().join("t/report.html")).unwrap();
+    assert!(
+        html.contains("<h2 id=\"uncertainty\">"),
+        "report without the section"
+    );
+    assert!(html.contains("(no effect: 1)</li>"));
 }
 
 #[test]

@@ -315,7 +315,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
     failed?;
     if let Some(n) = args.uncertainty {
-        super::uncertainty::report(&s, &dir, usize::try_from(n)?, threads)?;
+        super::uncertainty::report(&s, &dir, usize::try_from(n)?, threads, args.cohort.quiet)?;
     }
     Ok(())
 }

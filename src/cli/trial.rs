@@ -182,6 +182,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let (text, csv) =
                 with_uncertainty(&s, &design, &sizes, &args, usize::try_from(n)?, threads)?;
             staging.write("uncertainty.csv", csv.as_bytes())?;
+            add_uncertainty_section(&staging, &text)?;
             Some(text)
         }
         None => None,
@@ -496,4 +497,27 @@ fn with_uncertainty(
         );
     }
     Ok((text, csv))
+}
+
+/// Adds the intervals (the printed lines) to the staged `report.html` as a section of its own.
+fn add_uncertainty_section(staging: &Staging, text: &str) -> anyhow::Result<()> {
+    use alssim::report::html::escape;
+    let path = staging.path("report.html");
+    let html = std::fs::read_to_string(&path)?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let mut section = format!(
+        "<h2 id=\"uncertainty\">With parameter uncertainty</h2>\n<p>{} The model is calibrated to \
+         natural history, not to trial results (docs/CALIBRATION.md).</p>\n<ul>\n",
+        escape(lines.next().unwrap_or_default().trim())
+    );
+    for l in lines {
+        section.push_str(&format!("<li>{}</li>\n", escape(l.trim())));
+    }
+    section.push_str("</ul>\n");
+    let html = match html.rfind("</body>") {
+        Some(at) => format!("{}{section}{}", &html[..at], &html[at..]),
+        None => html + &section,
+    };
+    staging.write("report.html", html.as_bytes())?;
+    Ok(())
 }

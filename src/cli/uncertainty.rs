@@ -5,11 +5,18 @@ use alssim::scenario::Scenario;
 
 /// The arms under `n` parameter sets drawn from the shipped posterior: every key number and
 /// every difference from the first arm with its 95% credible interval (printed, written to
-/// `uncertainty.csv` and `uncertainty-survival.png` in `dir`, and shown in its `report.html`).
-pub fn report(s: &Scenario, dir: &std::path::Path, n: usize, threads: usize) -> anyhow::Result<()> {
+/// `uncertainty.csv` and `uncertainty-survival.png` in `dir`, and shown in its `report.html`);
+/// `quiet` writes the files without printing.
+pub fn report(
+    s: &Scenario,
+    dir: &std::path::Path,
+    n: usize,
+    threads: usize,
+    quiet: bool,
+) -> anyhow::Result<()> {
     use alssim::calibrate::uncertainty;
     let (dims, particles) = uncertainty::bundled();
-    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let tty = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let draws = uncertainty::propagate(s, &dims, &particles, n, threads, |i| {
         if tty {
             eprint!("\r  parameter set {i}/{n}");
@@ -34,6 +41,9 @@ pub fn report(s: &Scenario, dir: &std::path::Path, n: usize, threads: usize) -> 
                 ..Default::default()
             },
         )?;
+    }
+    if quiet {
+        return Ok(());
     }
     crate::outln!(
         "with parameter uncertainty: {n} parameter sets drawn from the posterior, {} patients each; \

@@ -323,6 +323,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     if args.cohort.quiet {
+        if let Some(n) = args.uncertainty {
+            super::uncertainty::report(&s, &dir, usize::try_from(n)?, threads, true)?;
+        }
         return Ok(());
     }
     let data = ResultData::read(&dir)?;
@@ -338,7 +341,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     who_benefits(&data);
     combinations(&s, &data);
     if let Some(n) = args.uncertainty {
-        super::uncertainty::report(&s, &dir, usize::try_from(n)?, threads)?;
+        super::uncertainty::report(&s, &dir, usize::try_from(n)?, threads, false)?;
     }
     let what = if args.cohort.no_plots {
         "tables"
