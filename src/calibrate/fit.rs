@@ -146,12 +146,16 @@ pub fn evaluate(
     targets: &[Target],
     threads: usize,
 ) -> Result<Vec<(Target, f64)>, EngineError> {
-    let fitted: Vec<Target> = targets
-        .iter()
+    evaluate_targets(s, &fit_targets(targets), threads)
+}
+
+/// The targets a fit uses: the fit set (`set = "fit"` in `targets.toml`), less those needing
+/// a separate cohort ([`super::validate::COHORT_METRICS`]).
+pub fn fit_targets(all: &[Target]) -> Vec<Target> {
+    all.iter()
         .filter(|t| t.set == Set::Fit && !super::validate::COHORT_METRICS.contains(&t.metric))
         .cloned()
-        .collect();
-    evaluate_targets(s, &fitted, threads)
+        .collect()
 }
 
 /// Simulates `s` and returns the simulated value of each of `targets` (all computable from one

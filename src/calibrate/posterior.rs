@@ -21,7 +21,7 @@
 
 use super::fit::{self, Knob};
 use super::priors::{self, Kind, Prior, VARIABILITY_PREFIX};
-use super::targets::{Class, Set, Target};
+use super::targets::{Class, Target};
 use crate::model::Param;
 use crate::scenario::Scenario;
 use nalgebra::{DMatrix, DVector};
@@ -232,13 +232,8 @@ pub fn abc_distance(checks: &[(Target, f64)]) -> f64 {
     (sum / checks.len() as f64).sqrt()
 }
 
-/// The targets a posterior is fitted to: the fit set, less those needing a separate cohort.
-pub fn fit_targets(all: &[Target]) -> Vec<Target> {
-    all.iter()
-        .filter(|t| t.set == Set::Fit && !super::validate::COHORT_METRICS.contains(&t.metric))
-        .cloned()
-        .collect()
-}
+/// The targets a posterior is fitted to: [`fit::fit_targets`].
+pub use super::fit::fit_targets;
 
 /// Mixed into the master seed for the proposal streams.
 const PROPOSAL_SEED_MIX: u64 = 0x6162_635f_736d_6321;
@@ -358,42 +353,23 @@ pub struct Proposal {
     pub weight: f64,
 }
 
-/// Proposal `index` of generation `t` (`previous` is generation `t − 1`, `None` for `t = 0`).
-pub fn proposal(
-    settings: &Settings,
-    dims: &[Dimension],
-    previous: Option<&Generation>,
-    t: usize,
-    index: usize,
-) -> Proposal {
-    let kernel = previous.map(|p| Kernel::new(p, dims));
-    proposal_with(settings, dims, previous, kernel.as_ref(), t, index)
-}
-
+/// Proposal `index` of generation `t`: drawn from the prior in generation 0 (no kernel), and
+/// from `kernel`, the kept particles of generation `t − 1`, after it.
 fn proposal_with(
     settings: &Settings,
     dims: &[Dimension],
-    previous: Option<&Generation>,
     kernel: Option<&Kernel>,
     t: usize,
     index: usize,
 ) -> Proposal {
     let mut rng = proposal_rng(settings.seed, t, index);
     let seed = rng.next_u64();
-    let (values, weight) = match (previous, kernel) {
-        (Some(_), Some(kernel)) => {
+    let (values, weight) = match kernel {
+        Some(kernel) => {
             // The ancestor, by weight.
-            let u: f64 = rng.random();
-            let mut acc = 0.0;
-            let mut j = kernel.weights.len() - 1;
-            for (i, w) in kernel.weights.iter().enumerate() {
-                acc += w;
-                if u < acc {
-                    j = i;
-                    break;
-                }
-            }
-            let centre = &kernel.centres[j];
+            let centre = &kernel.centres[pick(&kernel.weights, rng.random())];
+            // Kept at the ancestor in the (practically impossible) case that no move within
+            // 10,000 tries lands inside the prior's support.
             let mut y = centre.clone();
             for _ in 0..10_000 {
                 let z = DVector::from_iterator(
@@ -421,7 +397,7 @@ fn proposal_with(
                 .collect();
             (values, weight)
         }
-        _ => {
+        None => {
             let values = dims
                 .iter()
                 .map(|d| d.prior.quantile(rng.random::<f64>()).unwrap_or(f64::NAN))
@@ -449,7 +425,7 @@ pub fn proposals(
     let kernel = previous.map(|p| Kernel::new(p, dims));
     (0..settings.proposals(t))
         .filter(|i| take(*i))
-        .map(|i| proposal_with(settings, dims, previous, kernel.as_ref(), t, i))
+        .map(|i| proposal_with(settings, dims, kernel.as_ref(), t, i))
         .collect()
 }
 
@@ -677,24 +653,29 @@ pub fn draw(particles: &[Particle], n: usize, seed: u64) -> Vec<usize> {
     let total: f64 = particles.iter().map(|p| p.weight).sum();
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ PROPOSAL_SEED_MIX);
     rng.set_stream(u64::MAX);
+    let weights: Vec<f64> = particles.iter().map(|p| p.weight).collect();
     (0..n)
-        .map(|_| {
-            let u: f64 = rng.random::<f64>() * total;
-            let mut acc = 0.0;
-            for (i, p) in particles.iter().enumerate() {
-                acc += p.weight;
-                if u < acc {
-                    return i;
-                }
-            }
-            particles.len() - 1
-        })
+        .map(|_| pick(&weights, rng.random::<f64>() * total))
         .collect()
+}
+
+/// The first index at which the running sum of `weights` exceeds `u` (the last index if none
+/// does): a draw by weight for `u` uniform between 0 and the sum.
+fn pick(weights: &[f64], u: f64) -> usize {
+    let mut acc = 0.0;
+    for (i, w) in weights.iter().enumerate() {
+        acc += w;
+        if u < acc {
+            return i;
+        }
+    }
+    weights.len().saturating_sub(1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calibrate::targets::Set;
 
     fn settings() -> Settings {
         Settings {

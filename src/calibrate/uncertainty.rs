@@ -310,7 +310,7 @@ mod tests {
             i.lo > 1.0 && i.lo < 4.0 && i.hi > 96.0 && i.hi < 99.0,
             "{i:?}"
         );
-        assert!(!i.includes_zero());
-        assert!(Interval::of([-1.0, 1.0]).includes_zero());
+        assert!(!i.includes(0.0));
+        assert!(Interval::of([-1.0, 1.0]).includes(0.0));
     }
 }

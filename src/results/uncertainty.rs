@@ -60,11 +60,6 @@ impl Interval {
         )
     }
 
-    /// Whether the interval contains zero.
-    pub fn includes_zero(&self) -> bool {
-        self.includes(0.0)
-    }
-
     /// Whether the interval contains `x`.
     pub fn includes(&self, x: f64) -> bool {
         self.lo <= x && self.hi >= x
