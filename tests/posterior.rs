@@ -107,15 +107,28 @@ fn a_checkpoint_of_another_run_or_foreign_folder_is_refused() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("is not a checkpoint"));
     assert_eq!(std::fs::read_dir(d.join("mine")).unwrap().count(), 1);
-    // Posterior options without --posterior are bad usage, not ignored.
-    let o = Command::cargo_bin("alssim")
-        .unwrap()
-        .current_dir(d)
-        .args(["calibrate", "--shard", "1/2", "--out", "y"])
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("belong to --posterior"));
+    // Posterior options without --posterior, and point-fit options with it, are bad usage,
+    // not ignored.
+    for args in [
+        &["--shard", "1/2"][..],
+        &["--particles", "20"],
+        &["--posterior", "--max-evaluations", "5"],
+    ] {
+        let o = Command::cargo_bin("alssim")
+            .unwrap()
+            .current_dir(d)
+            .arg("calibrate")
+            .args(args)
+            .args(["--out", "y"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("--posterior"),
+            "{args:?}"
+        );
+        assert!(!d.join("y").exists());
+    }
 }
 
 #[test]

@@ -27,9 +27,14 @@ pub struct Args {
     /// of their own for each proposal of the posterior) [default: 2000, or 1000 with --posterior].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
     patients: Option<u64>,
-    /// Largest number of cohort evaluations (the initial simplex, one more than the number of
-    /// fitted quantities, is always evaluated in full).
-    #[arg(long, value_name = "N", default_value_t = 300)]
+    /// Largest number of cohort evaluations of the point fit (the initial simplex, one more than
+    /// the number of fitted quantities, is always evaluated in full; not with --posterior).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 300,
+        conflicts_with = "posterior"
+    )]
     max_evaluations: usize,
     /// Master seed (default: the scenario's).
     #[arg(long)]
@@ -70,7 +75,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             },
         );
     }
-    args.abc.refuse_without_posterior()?;
     point_fit(s, &args)
 }
 

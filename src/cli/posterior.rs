@@ -16,51 +16,35 @@ use std::time::Instant;
 pub struct PosteriorArgs {
     /// Proposals of the first generation and particles pooled in each later one (with
     /// --posterior).
-    #[arg(long, value_name = "N", default_value_t = 400, value_parser = clap::value_parser!(u64).range(8..=100_000))]
+    #[arg(long, requires = "posterior", value_name = "N", default_value_t = 400, value_parser = clap::value_parser!(u64).range(8..=100_000))]
     particles: u64,
     /// Share of the pooled particles kept in each generation; the posterior sample has
     /// alpha x particles members (with --posterior).
-    #[arg(long, value_name = "A", default_value_t = 0.5)]
+    #[arg(long, requires = "posterior", value_name = "A", default_value_t = 0.5)]
     alpha: f64,
     /// Stop when fewer than this share of a generation's proposals fall within the previous
     /// tolerance (with --posterior).
-    #[arg(long, value_name = "P", default_value_t = 0.05)]
+    #[arg(long, requires = "posterior", value_name = "P", default_value_t = 0.05)]
     min_acceptance: f64,
     /// Largest number of generations, the first included (with --posterior).
-    #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, requires = "posterior", value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     generations: u64,
     /// Checkpoint folder: the run's settings and every completed generation [default: the
     /// result folder's name with `-checkpoint` appended, beside it] (with --posterior).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, requires = "posterior", value_name = "DIR")]
     checkpoint: Option<PathBuf>,
     /// Evaluate only share K of N of the pending generation's proposals, save them in the
     /// checkpoint and stop; a later run without --shard pools the shares (with --posterior).
-    #[arg(long, value_name = "K/N", value_parser = super::run::parse_shard)]
+    #[arg(long, requires = "posterior", value_name = "K/N", value_parser = super::run::parse_shard)]
     shard: Option<(u64, u64)>,
     /// Complete at most this many generations in this call, then stop (resume later) (with
     /// --posterior).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, requires = "posterior", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
     steps: Option<u64>,
     /// Priors file, in the format of the bundled one (`alssim params --priors` shows it)
     /// [default: the bundled priors] (with --posterior).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, requires = "posterior", value_name = "FILE")]
     priors: Option<PathBuf>,
-}
-
-impl PosteriorArgs {
-    /// An error when a posterior-only option was given without --posterior.
-    pub fn refuse_without_posterior(&self) -> anyhow::Result<()> {
-        if self.checkpoint.is_some()
-            || self.shard.is_some()
-            || self.steps.is_some()
-            || self.priors.is_some()
-        {
-            bail!(
-                "--checkpoint, --shard, --steps and --priors belong to --posterior; add --posterior or leave them out"
-            );
-        }
-        Ok(())
-    }
 }
 
 /// Options shared with the point fit.
