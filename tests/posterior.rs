@@ -2,7 +2,8 @@
 //! interruptions and across shards; its checkpoint refuses another run's options; and
 //! `alssim whatif --uncertainty` reports credible intervals.
 
-use assert_cmd::Command;
+mod common;
+use common::{alssim, root};
 use std::path::Path;
 
 const SMALL: [&str; 8] = [
@@ -17,8 +18,7 @@ const SMALL: [&str; 8] = [
 ];
 
 fn calibrate(dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
-    Command::cargo_bin("alssim")
-        .unwrap()
+    alssim()
         .current_dir(dir)
         .args(["calibrate", "--posterior", "--out", out])
         .args(SMALL)
@@ -79,8 +79,7 @@ fn a_checkpoint_of_another_run_or_foreign_folder_is_refused() {
     ok(&calibrate(d, "a", &["--steps", "1"]));
     // Other options: refused, and nothing of the checkpoint changes.
     let before = std::fs::read(d.join("a-checkpoint/generation-000.csv")).unwrap();
-    let o = Command::cargo_bin("alssim")
-        .unwrap()
+    let o = alssim()
         .current_dir(d)
         .args([
             "calibrate",
@@ -114,8 +113,7 @@ fn a_checkpoint_of_another_run_or_foreign_folder_is_refused() {
         &["--particles", "20"],
         &["--posterior", "--max-evaluations", "5"],
     ] {
-        let o = Command::cargo_bin("alssim")
-            .unwrap()
+        let o = alssim()
             .current_dir(d)
             .arg("calibrate")
             .args(args)
@@ -135,8 +133,7 @@ fn a_checkpoint_of_another_run_or_foreign_folder_is_refused() {
 fn whatif_with_uncertainty_gives_credible_intervals() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |threads: &str, out: &str| {
-        let o = Command::cargo_bin("alssim")
-            .unwrap()
+        let o = alssim()
             .current_dir(tmp.path())
             .args(["whatif", "riluzole", "--patients", "200", "--no-plots"])
             .args(["--uncertainty", "4", "--threads", threads, "--out", out])
@@ -176,8 +173,7 @@ fn whatif_with_uncertainty_gives_credible_intervals() {
         csv.into_bytes()
     );
     // --quiet prints nothing more, but the draws are still run and written.
-    let o = Command::cargo_bin("alssim")
-        .unwrap()
+    let o = alssim()
         .current_dir(tmp.path())
         .args([
             "whatif",
@@ -198,8 +194,7 @@ fn whatif_with_uncertainty_gives_credible_intervals() {
 #[test]
 fn validate_with_uncertainty_runs_the_posterior_predictive_check() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = Command::cargo_bin("alssim")
-        .unwrap()
+    let o = alssim()
         .current_dir(tmp.path())
         .args([
             "validate",
@@ -245,9 +240,8 @@ fn validate_with_uncertainty_runs_the_posterior_predictive_check() {
 #[test]
 fn run_with_uncertainty_writes_intervals_and_a_band_figure() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/riluzole.toml");
-    let o = Command::cargo_bin("alssim")
-        .unwrap()
+    let scenario = root().join("scenarios/riluzole.toml");
+    let o = alssim()
         .current_dir(tmp.path())
         .arg("run")
         .arg(&scenario)
@@ -269,8 +263,7 @@ fn run_with_uncertainty_writes_intervals_and_a_band_figure() {
     );
     assert!(html.contains(": includes 0") || html.contains(": excludes 0"));
     // Not with a shard: the intervals need the whole cohort.
-    let o = Command::cargo_bin("alssim")
-        .unwrap()
+    let o = alssim()
         .current_dir(tmp.path())
         .arg("run")
         .arg(&scenario)
@@ -283,10 +276,8 @@ fn run_with_uncertainty_writes_intervals_and_a_band_figure() {
 #[test]
 fn trial_with_uncertainty_reports_power_and_estimates_against_no_effect() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/trial-riluzole-bensimon.toml");
-    let o = Command::cargo_bin("alssim")
-        .unwrap()
+    let scenario = root().join("scenarios/trial-riluzole-bensimon.toml");
+    let o = alssim()
         .current_dir(tmp.path())
         .arg("trial")
         .arg(&scenario)
