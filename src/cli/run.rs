@@ -110,24 +110,12 @@ pub(crate) fn apply_set(
     set: &[String],
     s: &mut scenario::Scenario,
 ) -> Result<(), crate::cli::UsageError> {
-    use crate::cli::UsageError;
-    if set.is_empty() {
-        return Ok(());
-    }
-    let mut params = s.params();
-    for item in set {
-        let (param, value) = super::simulate::parse_set(item)?;
-        params
-            .set_value(param, value)
-            .map_err(|e| UsageError(format!("--set: {e}")))?;
-        match s.model.iter_mut().find(|(p, _)| *p == param) {
-            Some(entry) => entry.1 = value,
-            None => s.model.push((param, value)),
-        }
-    }
-    params
-        .check_consistency()
-        .map_err(|e| UsageError(format!("--set: {e}")))
+    let parsed = set
+        .iter()
+        .map(|item| super::simulate::parse_set(item))
+        .collect::<Result<Vec<_>, _>>()?;
+    scenario::whatif::set_params(s, &parsed)
+        .map_err(|e| crate::cli::UsageError(format!("--set: {e}")))
 }
 
 /// When more patients failed to integrate than `simulation.max-failed-fraction` allows, says so

@@ -1,17 +1,12 @@
 //! `alssim whatif`: compare therapies on the default population without writing a file.
 
-use alssim::cohort::spec::Arm;
 use alssim::model::Genotype;
 use alssim::report::figures::median_text;
 use alssim::report::run::{RunOptions, run_scenario};
 use alssim::results::ResultData;
 use alssim::results::estimates::{mean_slope, survival};
 use alssim::scenario::{self, Scenario};
-use alssim::therapy::{TherapySpec, library};
 use std::path::PathBuf;
-
-/// The bundled default scenario whose population `whatif` uses.
-const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/natural-history.toml");
 
 /// Options of `alssim whatif`.
 #[derive(Debug, clap::Args)]
@@ -42,61 +37,9 @@ pub struct Args {
     cohort: super::run::CohortArgs,
 }
 
-/// Parses `a+b+c` into an arm.
-fn arm(spec: &str) -> Result<Arm, crate::cli::UsageError> {
-    let mut therapies: Vec<TherapySpec> = Vec::new();
-    for name in spec.split('+').map(str::trim) {
-        let Some(d) = library::find(name) else {
-            let names = library::names();
-            let hint = alssim::input::did_you_mean(name, names.iter().copied())
-                .map_or(String::new(), |s| format!("did you mean `{s}`? "));
-            return Err(crate::cli::UsageError(format!(
-                "unknown drug `{name}` in `{spec}`; {hint}known drugs: {} (`alssim drugs` lists them)",
-                names.join(", ")
-            )));
-        };
-        if therapies.iter().any(|t| t.drug == name) {
-            return Err(crate::cli::UsageError(format!(
-                "`{name}` is given twice in `{spec}`"
-            )));
-        }
-        therapies.push(TherapySpec::new(d.clone()));
-    }
-    Ok(Arm {
-        // Arm names become file names: `+` is written `_`.
-        name: therapies
-            .iter()
-            .map(|t| t.drug.as_str())
-            .collect::<Vec<_>>()
-            .join("_"),
-        therapies,
-        interaction: 1.0,
-    })
-}
-
 /// The default scenario with a control arm and the requested arms.
 pub fn scenario(arms: &[String]) -> anyhow::Result<Scenario> {
-    let mut s = scenario::parse("natural-history.toml", "natural-history", DEFAULT_SCENARIO)
-        .map_err(|e| anyhow::anyhow!("the bundled default scenario is invalid: {e}"))?;
-    s.meta.name = "whatif".into();
-    s.meta.description = format!(
-        "Untreated control against {} on the default population, from diagnosis.",
-        arms.join(", ")
-    );
-    let mut list = vec![Arm {
-        name: "control".into(),
-        therapies: Vec::new(),
-        interaction: 1.0,
-    }];
-    for a in arms {
-        let new = arm(a)?;
-        if new.name == "control" || list.iter().any(|x| x.name == new.name) {
-            return Err(crate::cli::UsageError(format!("arm `{a}` is given twice")).into());
-        }
-        list.push(new);
-    }
-    s.arms = list;
-    Ok(s)
+    Ok(scenario::whatif::whatif(arms).map_err(crate::cli::UsageError)?)
 }
 
 /// Genotypes in which a drug acts: those where at least one of its effects exists.

@@ -8,6 +8,7 @@ pub mod patient_table;
 pub mod plot;
 pub mod result_dir;
 pub mod run;
+pub mod tables;
 pub mod trial;
 
 pub use atomic::write_atomic;

@@ -117,6 +117,25 @@ pub enum MergeError {
     /// A part's summary accumulators do not read back.
     #[error("{}: damaged accumulators", .0.display())]
     Accumulators(PathBuf),
+    /// Parts held in memory come from different scenarios.
+    #[error("the parts come from different scenarios (hash \"{found}\", expected \"{expected}\")")]
+    OtherScenario {
+        /// The scenario hash of the first part.
+        expected: String,
+        /// The scenario hash of another part.
+        found: String,
+    },
+    /// Parts held in memory leave a gap or overlap.
+    #[error("the parts are not consecutive: one ends at patient {end}, the next starts at {start}")]
+    NotConsecutive {
+        /// Where the patients merged so far end.
+        end: u64,
+        /// Where the next part starts.
+        start: u64,
+    },
+    /// Some parts hold a table that others do not.
+    #[error("some parts hold {0} and others do not")]
+    Tables(&'static str),
 }
 
 fn join(list: &[u64]) -> String {

@@ -135,9 +135,10 @@ impl Rows {
     }
 }
 
-/// A trajectory table being written.
-pub struct TrajectoryWriter {
-    writer: ArrowWriter<std::fs::File>,
+/// A trajectory table being written, to a file or (with [`TrajectoryWriter::in_memory`]) to a
+/// buffer: the same rows give the same bytes either way.
+pub struct TrajectoryWriter<W: std::io::Write + Send = std::fs::File> {
+    writer: ArrowWriter<W>,
     schema: SchemaRef,
     rows: Rows,
     path: String,
@@ -146,12 +147,36 @@ pub struct TrajectoryWriter {
 impl TrajectoryWriter {
     /// Creates the file.
     pub fn create(path: &Path) -> Result<TrajectoryWriter, TrajectoryError> {
-        let p = path.display().to_string();
+        let file = std::fs::File::create(path).map_err(|e| TrajectoryError::Parquet {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        TrajectoryWriter::new(file, &path.display().to_string())
+    }
+}
+
+impl TrajectoryWriter<Vec<u8>> {
+    /// A table written to memory; [`TrajectoryWriter::finish`] returns its bytes, which are
+    /// those [`TrajectoryWriter::create`] writes to a file for the same rows.
+    pub fn in_memory() -> Result<TrajectoryWriter<Vec<u8>>, TrajectoryError> {
+        TrajectoryWriter::new(Vec::new(), "trajectories.parquet (in memory)")
+    }
+
+    /// Appends every row of a part's trajectory table held in memory (`name` is used in
+    /// messages).
+    pub fn append_bytes(&mut self, bytes: Vec<u8>, name: &str) -> Result<(), TrajectoryError> {
+        self.append_from(open_reader(bytes::Bytes::from(bytes), name)?, name)
+    }
+}
+
+impl<W: std::io::Write + Send> TrajectoryWriter<W> {
+    /// Starts a table on `sink`; `name` is used in messages.
+    pub fn new(sink: W, name: &str) -> Result<TrajectoryWriter<W>, TrajectoryError> {
+        let p = name.to_string();
         let err = |message: String| TrajectoryError::Parquet {
             path: p.clone(),
             message,
         };
-        let file = std::fs::File::create(path).map_err(|e| err(e.to_string()))?;
         let level = ZstdLevel::try_new(3).map_err(|e| err(e.to_string()))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(level))
@@ -161,7 +186,7 @@ impl TrajectoryWriter {
             .set_created_by(format!("alssim {}", env!("CARGO_PKG_VERSION")))
             .build();
         let schema = schema();
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
+        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(props))
             .map_err(|e| err(e.to_string()))?;
         Ok(TrajectoryWriter {
             writer,
@@ -222,11 +247,24 @@ impl TrajectoryWriter {
 
     /// Appends every row of a part's trajectory file.
     pub fn append_file(&mut self, path: &Path) -> Result<(), TrajectoryError> {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| TrajectoryError::Parquet {
+            path: name.clone(),
+            message: e.to_string(),
+        })?;
+        self.append_from(open_reader(file, &name)?, &name)
+    }
+
+    fn append_from(
+        &mut self,
+        reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+        name: &str,
+    ) -> Result<(), TrajectoryError> {
         let err = |message: String| TrajectoryError::Parquet {
-            path: path.display().to_string(),
+            path: name.to_string(),
             message,
         };
-        for batch in open_reader(path)? {
+        for batch in reader {
             let batch = batch.map_err(|e| err(e.to_string()))?;
             if batch.schema().fields() != self.schema.fields() {
                 return Err(err("not an alssim trajectory table (columns differ)".into()));
@@ -239,13 +277,12 @@ impl TrajectoryWriter {
         Ok(())
     }
 
-    /// Writes the remaining rows and closes the file.
-    pub fn finish(mut self) -> Result<(), TrajectoryError> {
+    /// Writes the remaining rows and closes the table; returns what it was written to.
+    pub fn finish(mut self) -> Result<W, TrajectoryError> {
         self.drain(true)?;
         let path = self.path.clone();
         self.writer
-            .close()
-            .map(|_| ())
+            .into_inner()
             .map_err(|e| TrajectoryError::Parquet {
                 path,
                 message: e.to_string(),
@@ -253,16 +290,17 @@ impl TrajectoryWriter {
     }
 }
 
-/// Opens a trajectory table for reading in batches of [`BATCH_ROWS`] rows.
-fn open_reader(
-    path: &Path,
+/// Opens a trajectory table (named `name` in messages) for reading in batches of
+/// [`BATCH_ROWS`] rows.
+fn open_reader<R: parquet::file::reader::ChunkReader + 'static>(
+    source: R,
+    name: &str,
 ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, TrajectoryError> {
     let err = |e: &dyn std::fmt::Display| TrajectoryError::Parquet {
-        path: path.display().to_string(),
+        path: name.to_string(),
         message: e.to_string(),
     };
-    let file = std::fs::File::open(path).map_err(|e| err(&e))?;
-    ParquetRecordBatchReaderBuilder::try_new(file)
+    ParquetRecordBatchReaderBuilder::try_new(source)
         .map_err(|e| err(&e))?
         .with_batch_size(BATCH_ROWS)
         .build()
@@ -283,7 +321,12 @@ pub fn file_rows(path: &Path) -> Result<u64, TrajectoryError> {
 
 /// Reads a whole trajectory table (for tests and small files).
 pub fn read_all(path: &Path) -> Result<Vec<RecordBatch>, TrajectoryError> {
-    open_reader(path)?
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| TrajectoryError::Parquet {
+        path: name.clone(),
+        message: e.to_string(),
+    })?;
+    open_reader(file, &name)?
         .map(|b| {
             b.map_err(|e| TrajectoryError::Parquet {
                 path: path.display().to_string(),

@@ -12,6 +12,7 @@ mod show;
 pub mod trial_design;
 pub mod types;
 mod validate;
+pub mod whatif;
 
 pub use crate::input::Diagnostic;
 pub use error::ScenarioError;

@@ -1,0 +1,95 @@
+//! Scenarios made without a file: the bundled default population with a control arm and arms
+//! named by their drugs (`alssim whatif`), and model parameters overridden by name (`--set`).
+
+use super::Scenario;
+use crate::cohort::spec::Arm;
+use crate::model::Param;
+use crate::therapy::{TherapySpec, library};
+
+/// The bundled default scenario (`scenarios/natural-history.toml`): an unselected, untreated
+/// population followed from diagnosis.
+pub const DEFAULT_TOML: &str = include_str!("../../scenarios/natural-history.toml");
+
+/// The bundled default scenario.
+pub fn default_scenario() -> Scenario {
+    // The bundled file is checked by the test suite; it always parses.
+    super::parse("natural-history.toml", "natural-history", DEFAULT_TOML)
+        .unwrap_or_else(|e| unreachable!("the bundled default scenario is invalid: {e}"))
+}
+
+/// An arm given as `drug` or `drug+drug+...` (library drugs at their standard dose from
+/// enrollment); it is named with `_` for `+`, since arm names become file names.
+pub fn arm(spec: &str) -> Result<Arm, String> {
+    let mut therapies: Vec<TherapySpec> = Vec::new();
+    for name in spec.split('+').map(str::trim) {
+        let Some(d) = library::find(name) else {
+            let names = library::names();
+            let hint = crate::input::did_you_mean(name, names.iter().copied())
+                .map_or(String::new(), |s| format!("did you mean `{s}`? "));
+            return Err(format!(
+                "unknown drug `{name}` in `{spec}`; {hint}known drugs: {} (`alssim drugs` lists them)",
+                names.join(", ")
+            ));
+        };
+        if therapies.iter().any(|t| t.drug == name) {
+            return Err(format!("`{name}` is given twice in `{spec}`"));
+        }
+        therapies.push(TherapySpec::new(d.clone()));
+    }
+    Ok(Arm {
+        name: therapies
+            .iter()
+            .map(|t| t.drug.as_str())
+            .collect::<Vec<_>>()
+            .join("_"),
+        therapies,
+        interaction: 1.0,
+    })
+}
+
+/// The default scenario with an untreated `control` arm and one arm per entry of `arms` (see
+/// [`arm`]).
+pub fn whatif<S: AsRef<str>>(arms: &[S]) -> Result<Scenario, String> {
+    let mut s = default_scenario();
+    s.meta.name = "whatif".into();
+    s.meta.description = format!(
+        "Untreated control against {} on the default population, from diagnosis.",
+        arms.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", ")
+    );
+    let mut list = vec![Arm {
+        name: "control".into(),
+        therapies: Vec::new(),
+        interaction: 1.0,
+    }];
+    for a in arms {
+        let a = a.as_ref();
+        let new = arm(a)?;
+        if new.name == "control" || list.iter().any(|x| x.name == new.name) {
+            return Err(format!("arm `{a}` is given twice"));
+        }
+        list.push(new);
+    }
+    s.arms = list;
+    Ok(s)
+}
+
+/// Overrides model parameters of a scenario's `[model]` table: each value is range-checked,
+/// replaces a value the scenario set or is added after them, and the result must satisfy the
+/// rules that span several parameters. On an error the scenario is unchanged.
+pub fn set_params(s: &mut Scenario, set: &[(Param, f64)]) -> Result<(), String> {
+    if set.is_empty() {
+        return Ok(());
+    }
+    let mut params = s.params();
+    for &(param, value) in set {
+        params.set_value(param, value).map_err(|e| e.to_string())?;
+    }
+    params.check_consistency().map_err(|e| e.to_string())?;
+    for &(param, value) in set {
+        match s.model.iter_mut().find(|(p, _)| *p == param) {
+            Some(entry) => entry.1 = value,
+            None => s.model.push((param, value)),
+        }
+    }
+    Ok(())
+}
