@@ -376,3 +376,81 @@ fn trajectory_table_is_readable_and_merges_byte_identically_across_batches() {
     let bytes = |d: &Path| std::fs::read(d.join("trajectories.parquet")).unwrap();
     assert_eq!(bytes(&whole), bytes(&merged));
 }
+
+/// The tables a run holds in memory (`report::tables`, what the Python package reads) are the
+/// bytes `alssim run` writes, and shards merged in memory give them too.
+#[test]
+fn in_memory_tables_are_the_files_of_a_run() {
+    use alssim::report::run::RunError;
+    use alssim::report::tables::{Tables, run_tables};
+    let tmp = tempfile::tempdir().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/combinations.toml");
+    let out = tmp.path().join("r");
+    run_into(
+        &path,
+        &out,
+        &[
+            "--patients",
+            "150",
+            "--seed",
+            "4",
+            "--trajectories",
+            "--no-plots",
+            "--quiet",
+        ],
+    );
+    let mut s = alssim::scenario::load(&path).unwrap();
+    s.population.size = 150;
+    s.population.seed = 4;
+    let whole = run_tables::<RunError>(&s, 0..150, 2, true, |_| Ok(())).unwrap();
+    assert_eq!(
+        whole.summary_csv(&s).unwrap(),
+        read(out.join("summary.csv"))
+    );
+    assert_eq!(
+        whole.sample_csv(&s).unwrap(),
+        read(out.join("sample_trajectories.csv"))
+    );
+    assert_eq!(
+        whole.patients_csv.as_deref().unwrap(),
+        read(out.join("patients.csv"))
+    );
+    let parquet = std::fs::read(out.join("trajectories.parquet")).unwrap();
+    assert_eq!(whole.trajectories.as_deref().unwrap(), &parquet[..]);
+    let parts: Vec<Tables> = [100..150, 0..37, 37..100]
+        .into_iter()
+        .map(|r| run_tables::<RunError>(&s, r, 1, true, |_| Ok(())).unwrap())
+        .collect();
+    let merged = Tables::merge(parts.clone()).unwrap();
+    assert_eq!(merged.summary_csv(&s), whole.summary_csv(&s));
+    assert_eq!(merged.patients_csv, whole.patients_csv);
+    assert_eq!(merged.trajectories, whole.trajectories);
+    // A gap is refused.
+    let err = Tables::merge(vec![parts[0].clone(), parts[1].clone()]).unwrap_err();
+    assert!(err.to_string().contains("not consecutive"), "{err}");
+    // A stop asked for by the caller ends the run with the caller's error.
+    let stopped = run_tables::<StopAt>(&s, 0..600, 1, false, |done| {
+        if done >= 100 {
+            Err(StopAt(done))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(matches!(stopped, Err(StopAt(n)) if (100..600).contains(&n)));
+}
+
+/// A caller's stop, for the test above.
+#[derive(Debug)]
+struct StopAt(u64);
+
+impl From<alssim::cohort::EngineError> for StopAt {
+    fn from(_: alssim::cohort::EngineError) -> StopAt {
+        StopAt(0)
+    }
+}
+
+impl From<alssim::results::trajectories::TrajectoryError> for StopAt {
+    fn from(_: alssim::results::trajectories::TrajectoryError) -> StopAt {
+        StopAt(0)
+    }
+}

@@ -16,14 +16,14 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 use rand::SeedableRng;
 
 create_exception!(
-    _alssim,
+    alssim,
     ScenarioError,
     PyValueError,
     "A scenario has problems; `problems` lists every one (file, line, column, key, message, \
      help)."
 );
 create_exception!(
-    _alssim,
+    alssim,
     SimulationError,
     PyRuntimeError,
     "A run or merge could not be completed."
@@ -464,7 +464,10 @@ fn simulate<'py>(
     })?;
     let genotype = Genotype::parse(genotype).ok_or_else(|| {
         let names: Vec<_> = Genotype::ALL.iter().map(|g| g.name()).collect();
-        bad(format!("genotype `{genotype}`: accepted {}", names.join(", ")))
+        bad(format!(
+            "genotype `{genotype}`: accepted {}",
+            names.join(", ")
+        ))
     })?;
     let sex = Sex::parse(sex).ok_or_else(|| bad(format!("sex `{sex}`: accepted female, male")))?;
     let within = |name: &str, v: f64, (lo, hi): (f64, f64), unit: &str| {

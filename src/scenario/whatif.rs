@@ -54,7 +54,10 @@ pub fn whatif<S: AsRef<str>>(arms: &[S]) -> Result<Scenario, String> {
     s.meta.name = "whatif".into();
     s.meta.description = format!(
         "Untreated control against {} on the default population, from diagnosis.",
-        arms.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", ")
+        arms.iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut list = vec![Arm {
         name: "control".into(),
