@@ -14,7 +14,8 @@
 //! - [`trial`]: virtual clinical trials run on the cohort engine;
 //! - [`results`]: the files of a result folder as typed records (written and read through
 //!   them) and the estimates the figures and the report show;
-//! - [`report`]: figures, `report.html` and result folders (written whole or not at all).
+//! - [`report`]: figures, `report.html` and result folders (written whole or not at all);
+//! - [`serve`]: the what-if explorer, a local web page and its JSON API.
 //!
 //! In short: model ← solve ← cohort ← scenario ← trial, results ← report ← cli.
 //!
@@ -99,6 +100,7 @@ pub mod model;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod serve;
 pub mod solve;
 pub mod stats;
 pub mod therapy;

@@ -43,6 +43,13 @@ const LAYERS: &[(&str, &[&str])] = &[
             "results", "report",
         ],
     ),
+    (
+        "serve",
+        &[
+            "model", "solve", "input", "therapy", "cohort", "stats", "scenario", "results",
+            "report",
+        ],
+    ),
 ];
 
 fn src() -> PathBuf {

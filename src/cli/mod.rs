@@ -8,6 +8,7 @@ mod plot;
 mod posterior;
 mod run;
 mod sensitivity;
+mod serve;
 mod simulate;
 mod table;
 mod trial;
@@ -67,6 +68,8 @@ enum Command {
     Simulate(simulate::Args),
     /// List the model parameters with default, unit, range, meaning and source.
     Params(params::Args),
+    /// Start the what-if explorer: a local web page for comparing therapies (docs/SERVE.md).
+    Serve(serve::Args),
 }
 
 /// Exit code of success.
@@ -113,6 +116,7 @@ pub fn main() -> ExitCode {
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Params(args) => params::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::from(EXIT_SUCCESS),

@@ -22,10 +22,11 @@
 
 use super::run::{MergeError, RunError};
 use crate::cohort::{CohortSummary, EngineError, run_chunks};
-use crate::results::manifest::{self, Failure, fnv1a};
+use crate::results::manifest::{self, Failure, Manifest, RunMeta, fnv1a};
 use crate::results::patients::{patient_records, patients_csv_rows, patients_header};
 use crate::results::summary::{sample_csv, sample_rows, summary_csv, summary_rows};
 use crate::results::trajectories::{TrajectoryError, TrajectoryWriter};
+use crate::results::{ReadError, ResultData};
 use crate::scenario::{self, Scenario};
 use std::ops::Range;
 
@@ -113,6 +114,39 @@ impl Tables {
         s.simulation
             .summary
             .then(|| sample_csv(&sample_rows(&self.summary, &s.cohort_spec())))
+    }
+
+    /// The manifest `alssim run` would write for these tables (`command` as recorded, e.g.
+    /// `run` or `whatif`).
+    pub fn manifest(
+        &self,
+        s: &Scenario,
+        command: &str,
+        threads: usize,
+        wall_seconds: f64,
+    ) -> Manifest {
+        let resolved = scenario::to_toml(s);
+        let meta = RunMeta {
+            command,
+            scenario: s,
+            scenario_file: "",
+            resolved: &resolved,
+            threads,
+            wall_seconds,
+        };
+        Manifest::new(&meta, &self.summary, self.failures.clone(), None)
+    }
+
+    /// The records the estimates, figures and report are made from, as
+    /// [`ResultData::read`] reads them from the folder of the same run (without
+    /// trajectories).
+    pub fn result_data(&self, s: &Scenario, manifest: Manifest) -> Result<ResultData, ReadError> {
+        ResultData::from_text(
+            manifest,
+            self.summary_csv(s).as_deref(),
+            self.patients_csv.as_deref(),
+            self.sample_csv(s).as_deref(),
+        )
     }
 
     /// Merges the tables of consecutive ranges of one scenario, given in any order, into those

@@ -1,9 +1,9 @@
 //! A finished result folder read back through its records.
 
 use super::manifest::Manifest;
-use super::patients::{PatientRow, Patients, read_patients};
+use super::patients::{PatientRow, Patients, parse_patients, read_patients};
 use super::summary::{SampleRow, SummaryRow};
-use super::table::{ReadError, read_csv};
+use super::table::{ReadError, parse_csv, read_csv};
 use std::path::Path;
 
 /// One rated ALSFRS-R total of `trajectories.parquet` (or of `sample_trajectories.csv`).
@@ -57,23 +57,71 @@ impl ResultData {
             ));
         }
         let manifest = Manifest::read(&mpath)?;
-        let mut arms = manifest.arms.clone();
-        let spath = dir.join("summary.csv");
-        let summary: Vec<SummaryRow> = if spath.exists() {
-            read_csv(&spath)?
-        } else {
-            Vec::new()
+        let existing = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
+        let summary = match existing("summary.csv") {
+            Some(p) => read_csv(&p)?,
+            None => Vec::new(),
         };
-        let ppath = dir.join("patients.csv");
+        let patients = match existing("patients.csv") {
+            Some(p) => read_patients(&p)?,
+            None => Patients::default(),
+        };
+        let sample = match existing("sample_trajectories.csv") {
+            Some(p) => Some((p.clone(), read_csv(&p)?)),
+            None => None,
+        };
+        let tpath = dir.join("trajectories.parquet");
+        ResultData::assemble(manifest, summary, patients, sample, |arms| {
+            tpath
+                .exists()
+                .then(|| read_visits(&tpath, arms))
+                .transpose()
+        })
+    }
+
+    /// The records of a run held in memory: its manifest and the text of `summary.csv`,
+    /// `patients.csv` and `sample_trajectories.csv` (each when written), without
+    /// trajectories.
+    pub fn from_text(
+        manifest: Manifest,
+        summary: Option<&str>,
+        patients: Option<&str>,
+        sample: Option<&str>,
+    ) -> Result<ResultData, ReadError> {
+        let summary = match summary {
+            Some(t) => parse_csv(Path::new("summary.csv"), t)?,
+            None => Vec::new(),
+        };
+        let patients = match patients {
+            Some(t) => parse_patients(Path::new("patients.csv"), t)?,
+            None => Patients::default(),
+        };
+        let sample = match sample {
+            Some(t) => {
+                let p = std::path::PathBuf::from("sample_trajectories.csv");
+                let rows = parse_csv(&p, t)?;
+                Some((p, rows))
+            }
+            None => None,
+        };
+        ResultData::assemble(manifest, summary, patients, sample, |_| Ok(None))
+    }
+
+    /// The records from the tables read; `visits` reads the trajectories (adding arms found
+    /// only there).
+    fn assemble(
+        manifest: Manifest,
+        summary: Vec<SummaryRow>,
+        patients: Patients,
+        sample: Option<(std::path::PathBuf, Vec<SampleRow>)>,
+        visits: impl FnOnce(&mut Vec<String>) -> Result<Option<Vec<Visit>>, ReadError>,
+    ) -> Result<ResultData, ReadError> {
+        let mut arms = manifest.arms.clone();
         let Patients {
             parameters,
             rows: patients,
             values: parameter_values,
-        } = if ppath.exists() {
-            read_patients(&ppath)?
-        } else {
-            Patients::default()
-        };
+        } = patients;
         for a in summary
             .iter()
             .map(|r| &r.arm)
@@ -83,35 +131,29 @@ impl ResultData {
                 arms.push(a.clone());
             }
         }
-        let tpath = dir.join("trajectories.parquet");
-        let visits = if tpath.exists() {
-            Some(read_visits(&tpath, &mut arms)?)
-        } else {
-            None
-        };
-        let spath = dir.join("sample_trajectories.csv");
-        let sample = if spath.exists() {
-            let rows: Vec<SampleRow> = read_csv(&spath)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for (i, r) in rows.iter().enumerate() {
-                let Some(arm) = arms.iter().position(|a| *a == r.arm) else {
-                    return Err(ReadError::Cell {
-                        path: spath.clone(),
-                        row: i as u64 + 1,
-                        column: "arm".into(),
-                        message: format!("unknown arm `{}`", r.arm),
+        let visits = visits(&mut arms)?;
+        let sample = match sample {
+            Some((spath, rows)) => {
+                let mut out = Vec::with_capacity(rows.len());
+                for (i, r) in rows.iter().enumerate() {
+                    let Some(arm) = arms.iter().position(|a| *a == r.arm) else {
+                        return Err(ReadError::Cell {
+                            path: spath.clone(),
+                            row: i as u64 + 1,
+                            column: "arm".into(),
+                            message: format!("unknown arm `{}`", r.arm),
+                        });
+                    };
+                    out.push(Visit {
+                        index: r.index,
+                        arm,
+                        month: r.month,
+                        alsfrs_r: r.alsfrs_r,
                     });
-                };
-                out.push(Visit {
-                    index: r.index,
-                    arm,
-                    month: r.month,
-                    alsfrs_r: r.alsfrs_r,
-                });
+                }
+                Some(out)
             }
-            Some(out)
-        } else {
-            None
+            None => None,
         };
         Ok(ResultData {
             manifest,

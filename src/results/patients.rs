@@ -226,7 +226,15 @@ pub fn patients_csv_rows(records: &[(PatientRow, Vec<Option<f64>>)]) -> String {
 /// Reads `patients.csv`: the fixed columns into [`PatientRow`]s, the others as parameter
 /// values.
 pub fn read_patients(path: &Path) -> Result<Patients, ReadError> {
-    let table = RawTable::read(path)?;
+    patients_of(RawTable::read(path)?)
+}
+
+/// Reads `patients.csv` held in memory (`path` names it in messages).
+pub fn parse_patients(path: &Path, text: &str) -> Result<Patients, ReadError> {
+    patients_of(RawTable::parse(path, text)?)
+}
+
+fn patients_of(table: RawTable) -> Result<Patients, ReadError> {
     let fixed = columns::<PatientRow>();
     let extra: Vec<(usize, String)> = table
         .header

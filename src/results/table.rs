@@ -196,7 +196,17 @@ pub struct RawTable {
 impl RawTable {
     /// Reads the file at `path`.
     pub fn read(path: &Path) -> Result<RawTable, ReadError> {
-        let mut r = csv::Reader::from_path(path).map_err(|e| ReadError::file(path, e))?;
+        let file = std::fs::File::open(path).map_err(|e| ReadError::file(path, e))?;
+        RawTable::from_reader(path, file)
+    }
+
+    /// Reads a table held in memory; `path` names it in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<RawTable, ReadError> {
+        RawTable::from_reader(path, text.as_bytes())
+    }
+
+    fn from_reader(path: &Path, source: impl std::io::Read) -> Result<RawTable, ReadError> {
+        let mut r = csv::Reader::from_reader(source);
         let header = r.headers().map_err(|e| ReadError::file(path, e))?.clone();
         let rows = r
             .records()
@@ -304,6 +314,14 @@ pub fn read_csv<T: DeserializeOwned + Serialize + Default>(
     path: &Path,
 ) -> Result<Vec<T>, ReadError> {
     RawTable::read(path)?.records()
+}
+
+/// Reads a table held in memory into records (`path` names it in messages).
+pub fn parse_csv<T: DeserializeOwned + Serialize + Default>(
+    path: &Path,
+    text: &str,
+) -> Result<Vec<T>, ReadError> {
+    RawTable::parse(path, text)?.records()
 }
 
 #[cfg(test)]
