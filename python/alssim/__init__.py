@@ -39,6 +39,7 @@ __all__ = [
     "SimulationError",
     "simulate",
     "whatif",
+    "trial",
     "drugs",
     "params",
     "merge",
@@ -452,6 +453,22 @@ def whatif(
     if not arms:
         raise ValueError("whatif: name at least one arm, e.g. whatif('riluzole')")
     return Scenario.whatif(*arms).run(patients=patients, seed=seed, threads=threads, set=set)
+
+
+def trial(
+    scenario: Union[Scenario, PathLike],
+    sample_sizes: Optional[Sequence[int]] = None,
+    replicates: int = 1,
+    seed: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> TrialResult:
+    """Runs the ``[trial]`` design of a scenario (a :class:`Scenario` or a file) as ``alssim
+    trial`` does: ``replicates`` randomised trials at each sample size (default: the design's),
+    with the master seed replaced when ``seed`` is given."""
+    s = scenario if isinstance(scenario, Scenario) else Scenario.from_file(scenario)
+    if seed is not None:
+        s = s.with_options(seed=seed)
+    return s.trial(sample_sizes=sample_sizes, replicates=replicates, threads=threads)
 
 
 def drugs() -> pd.DataFrame:

@@ -83,6 +83,8 @@ def test_trial_tables_are_the_cli_files(cli, root, tmp_path):
     for name in ["trial.csv", "power.csv", "flow.csv", "trial-patients.csv"]:
         assert r.text(name) == (tmp_path / "t" / name).read_text(), name
     assert len(r.power) > 0 and {"endpoint"} <= set(r.power.columns)
+    again = alssim.trial(scenario, replicates=2, seed=3)
+    assert again.text("trial.csv") == r.text("trial.csv")
 
 
 def test_whatif_runs_control_and_arms(cli, tmp_path):
