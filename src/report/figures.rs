@@ -381,45 +381,10 @@ fn survival_figure(data: &ResultData, est: &Estimates) -> Option<Figure> {
     for (i, f) in fits.iter().enumerate() {
         // An arm without patients has no curve, and then there is no figure.
         f.km.as_ref()?;
-        let mut x: Vec<f64> = f.curve.iter().map(|c| c.0).collect();
-        let mut y: Vec<f64> = f.curve.iter().map(|c| c.1).collect();
-        let mut lo: Vec<f64> = f.curve.iter().map(|c| c.2).collect();
-        let mut hi: Vec<f64> = f.curve.iter().map(|c| c.3).collect();
-        if max > *x.last().unwrap_or(&0.0) {
-            x.push(max);
-            y.push(*y.last().unwrap_or(&1.0));
-            lo.push(*lo.last().unwrap_or(&1.0));
-            hi.push(*hi.last().unwrap_or(&1.0));
-        }
-        let ci = match f.median_ci {
-            (Some(a), Some(b)) => format!(", 95% CI {a:.1}-{b:.1}"),
-            (Some(a), None) => format!(", 95% CI {a:.1}-not reached"),
-            _ => String::new(),
-        };
-        // The legend gives each arm's median; with more than three arms it names the arms
-        // only (the subtitle has the medians), which keeps it small enough to stay off the
-        // curves.
-        let label = if fits.len() > 3 {
-            f.arm.clone()
-        } else if multi {
-            format!(
-                "{}: median {}{}",
-                f.arm,
-                months(f.median),
-                if f.median.is_some() { " months" } else { "" }
-            )
-        } else {
-            format!(
-                "median {}{}{ci}",
-                months(f.median),
-                if f.median.is_some() { " months" } else { "" },
-            )
-        };
-        let mut series = Series::new(label, x, y).colour(Colour::Series(i)).band(
-            lo,
-            hi,
-            if i == 0 { "95% confidence band" } else { "" },
-        );
+        let (x, y, lo, hi) = survival_steps(f, max);
+        let mut series = Series::new(survival_label(f, fits.len()), x, y)
+            .colour(Colour::Series(i))
+            .band(lo, hi, if i == 0 { "95% confidence band" } else { "" });
         if i > 0 {
             series = series.dashed();
         }
@@ -438,16 +403,7 @@ fn survival_figure(data: &ResultData, est: &Estimates) -> Option<Figure> {
             Colour::Series(i),
             f.at_risk.iter().map(usize::to_string).collect(),
         );
-        counts.push(if multi {
-            let ci = match f.median_ci {
-                (Some(a), Some(b)) => format!(" ({a:.1}-{b:.1})"),
-                (Some(a), None) => format!(" ({a:.1}-not reached)"),
-                _ => String::new(),
-            };
-            format!("{} {}{ci}, {}/{}", f.arm, median_text(f), f.events, f.n)
-        } else {
-            format!("{} patients, {} deaths within follow-up.", f.n, f.events)
-        });
+        counts.push(survival_count(f, multi));
     }
     let sub = if multi {
         format!(
@@ -458,6 +414,54 @@ fn survival_figure(data: &ResultData, est: &Estimates) -> Option<Figure> {
         counts.join("")
     };
     Some(Figure::Step(chart.subtitle(sub).table(table)))
+}
+
+/// The step curve of one arm with its band, carried to `max` months.
+fn survival_steps(f: &ArmSurvival, max: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut x: Vec<f64> = f.curve.iter().map(|c| c.0).collect();
+    let mut y: Vec<f64> = f.curve.iter().map(|c| c.1).collect();
+    let mut lo: Vec<f64> = f.curve.iter().map(|c| c.2).collect();
+    let mut hi: Vec<f64> = f.curve.iter().map(|c| c.3).collect();
+    if max > *x.last().unwrap_or(&0.0) {
+        x.push(max);
+        y.push(*y.last().unwrap_or(&1.0));
+        lo.push(*lo.last().unwrap_or(&1.0));
+        hi.push(*hi.last().unwrap_or(&1.0));
+    }
+    (x, y, lo, hi)
+}
+
+/// The legend entry of one arm's curve. It gives each arm's median; with more than three arms
+/// it names the arms only (the subtitle has the medians), which keeps it small enough to stay
+/// off the curves.
+fn survival_label(f: &ArmSurvival, arms: usize) -> String {
+    let unit = if f.median.is_some() { " months" } else { "" };
+    if arms > 3 {
+        f.arm.clone()
+    } else if arms > 1 {
+        format!("{}: median {}{unit}", f.arm, months(f.median))
+    } else {
+        let ci = match f.median_ci {
+            (Some(a), Some(b)) => format!(", 95% CI {a:.1}-{b:.1}"),
+            (Some(a), None) => format!(", 95% CI {a:.1}-not reached"),
+            _ => String::new(),
+        };
+        format!("median {}{unit}{ci}", months(f.median))
+    }
+}
+
+/// One arm's part of the subtitle: median (95% CI) and deaths / patients.
+fn survival_count(f: &ArmSurvival, multi: bool) -> String {
+    if multi {
+        let ci = match f.median_ci {
+            (Some(a), Some(b)) => format!(" ({a:.1}-{b:.1})"),
+            (Some(a), None) => format!(" ({a:.1}-not reached)"),
+            _ => String::new(),
+        };
+        format!("{} {}{ci}, {}/{}", f.arm, median_text(f), f.events, f.n)
+    } else {
+        format!("{} patients, {} deaths within follow-up.", f.n, f.events)
+    }
 }
 
 /// One model state over time. With one arm: the mean in each of the four regions. With two

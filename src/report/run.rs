@@ -641,44 +641,21 @@ pub fn merge_parts_with(
     let trajectories = first.record.trajectories;
     let header = patients_header(&spec);
     for p in &parts {
-        if s.simulation.patients {
-            verify_file(p, "patients.csv")?;
-            check_header(&p.dir.join("patients.csv"), &header)?;
-        }
-        if trajectories {
-            verify_file(p, "trajectories.parquet")?;
-        }
+        verify_part(p, s.simulation.patients.then_some(&header), trajectories)?;
     }
     let staging = Staging::new(dir, force)?;
-    let mut summary = CohortSummary::new(&spec);
-    let mut failures = Vec::new();
-    let mut wall_seconds = 0.0;
-    let mut threads = 0;
-    for p in &parts {
-        let acc = CohortSummary::from_json(&p.record.accumulators)
-            .ok_or_else(|| MergeError::Accumulators(p.dir.clone()))?;
-        summary.merge(&acc);
-        failures.extend(p.record.failures.iter().cloned());
-        wall_seconds += p.record.wall_seconds;
-        threads = threads.max(p.record.threads);
-    }
-    if trajectories {
-        let mut out = TrajectoryWriter::create(&staging.path("trajectories.parquet"))?;
-        for p in &parts {
-            out.append_file(&p.dir.join("trajectories.parquet"))?;
-        }
-        out.finish()?;
-    }
-    if s.simulation.patients {
-        // The parts' rows are appended as written (each file checked against its hash and
-        // header above), under the header of the record.
-        let out_path = staging.path("patients.csv");
-        let mut out = open(&staging, "patients.csv", &header)?;
-        for p in &parts {
-            append_rows(&mut out, &p.dir.join("patients.csv"), &header, &out_path)?;
-        }
-        out.flush().map_err(io_err(&out_path))?;
-    }
+    let Accumulated {
+        summary,
+        failures,
+        wall_seconds,
+        threads,
+    } = accumulate(&parts, &spec)?;
+    append_streamed(
+        &staging,
+        &parts,
+        trajectories,
+        s.simulation.patients.then_some(&header),
+    )?;
     write_summary_tables(&staging, &s, &spec, &summary)?;
     let scenario_file = first.record.scenario_file.clone();
     // The merged result is the result of the run that was sharded.
@@ -710,6 +687,71 @@ pub fn merge_parts_with(
         plot_seconds,
         warnings,
     })
+}
+
+/// Checks the streamed files of a part: `patients.csv` (when `header` is given, with that
+/// header) and `trajectories.parquet` are those the part wrote.
+fn verify_part(p: &PartDir, header: Option<&String>, trajectories: bool) -> Result<(), RunError> {
+    if let Some(header) = header {
+        verify_file(p, "patients.csv")?;
+        check_header(&p.dir.join("patients.csv"), header)?;
+    }
+    if trajectories {
+        verify_file(p, "trajectories.parquet")?;
+    }
+    Ok(())
+}
+
+/// The parts' summaries, failures and run records, added up.
+struct Accumulated {
+    summary: CohortSummary,
+    failures: Vec<manifest::Failure>,
+    wall_seconds: f64,
+    threads: usize,
+}
+
+fn accumulate(parts: &[PartDir], spec: &CohortSpec) -> Result<Accumulated, RunError> {
+    let mut a = Accumulated {
+        summary: CohortSummary::new(spec),
+        failures: Vec::new(),
+        wall_seconds: 0.0,
+        threads: 0,
+    };
+    for p in parts {
+        let acc = CohortSummary::from_json(&p.record.accumulators)
+            .ok_or_else(|| MergeError::Accumulators(p.dir.clone()))?;
+        a.summary.merge(&acc);
+        a.failures.extend(p.record.failures.iter().cloned());
+        a.wall_seconds += p.record.wall_seconds;
+        a.threads = a.threads.max(p.record.threads);
+    }
+    Ok(a)
+}
+
+/// Appends the parts' streamed tables in order: `trajectories.parquet`, and `patients.csv`
+/// under `header` (its rows as written, each file checked against its hash and header before).
+fn append_streamed(
+    staging: &Staging,
+    parts: &[PartDir],
+    trajectories: bool,
+    header: Option<&String>,
+) -> Result<(), RunError> {
+    if trajectories {
+        let mut out = TrajectoryWriter::create(&staging.path("trajectories.parquet"))?;
+        for p in parts {
+            out.append_file(&p.dir.join("trajectories.parquet"))?;
+        }
+        out.finish()?;
+    }
+    if let Some(header) = header {
+        let out_path = staging.path("patients.csv");
+        let mut out = open(staging, "patients.csv", header)?;
+        for p in parts {
+            append_rows(&mut out, &p.dir.join("patients.csv"), header, &out_path)?;
+        }
+        out.flush().map_err(io_err(&out_path))?;
+    }
+    Ok(())
 }
 
 /// The parts are the `n` shards of one run, each once: the shard count `n`.

@@ -152,54 +152,17 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
     let model = root
         .get("model")
         .map_or_else(Vec::new, |v| read_model(&mut ctx, v));
-    // Enrolling before the milestone (a presymptomatic start) needs visits from enrollment:
-    // visit times from onset would be negative before it.
-    if population.enrollment.after_months < 0.0 && simulation.visits_from == TimeOrigin::Onset {
-        let span = root
-            .get("population")
-            .and_then(|p| match p.get_ref() {
-                toml::de::DeValue::Table(t) => t.get("enrollment"),
-                _ => None,
-            })
-            .map_or(doc.span(), |e| e.span());
-        ctx.error(
-            span,
-            "population.enrollment.after-months",
-            format!(
-                "enrollment {} months before {} needs visits counted from enrollment",
-                -population.enrollment.after_months,
-                population.enrollment.at.name()
-            ),
-            Some("set `simulation.visits-from = \"enrollment\"`".into()),
-        );
-    }
+    check_early_enrollment(&mut ctx, &root, doc.span(), &population, &simulation);
     let drugs = read_drugs(&mut ctx, root.get("drug"));
     let arms = read_arms(&mut ctx, root.get("arm"), &drugs, simulation.horizon_months);
-    let visits = super::bounds::visit_count(&simulation);
-    let n_arms = arms.len() as u64;
-    if visits <= super::bounds::MAX_VISITS
-        && n_arms.saturating_mul(visits) > super::bounds::MAX_ARM_VISITS
-    {
-        ctx.error(
-            root.get("arm").map_or(doc.span(), |a| a.span()),
-            "arm",
-            super::bounds::arm_visits_message(n_arms, visits),
-            Some("use fewer arms or fewer visits".into()),
-        );
-    }
-    if population
-        .size
-        .saturating_mul(n_arms)
-        .saturating_mul(visits)
-        > super::bounds::MAX_RUN_VISITS
-    {
-        ctx.error(
-            population_span(&root, "size").unwrap_or(doc.span()),
-            "population.size",
-            super::bounds::run_visits_message(population.size, n_arms, visits),
-            None,
-        );
-    }
+    check_work(
+        &mut ctx,
+        &root,
+        doc.span(),
+        &population,
+        &simulation,
+        arms.len(),
+    );
     let trial = root
         .get("trial")
         .and_then(|v| reader::table(&mut ctx, v, "trial", TRIAL))
@@ -217,6 +180,72 @@ pub fn parse(file: &str, default_name: &str, src: &str) -> Result<Scenario, Scen
         })
     } else {
         Err(invalid(diagnostics))
+    }
+}
+
+/// Enrolling before the milestone (a presymptomatic start) needs visits from enrollment: visit
+/// times from onset would be negative before it. `whole` is the span of the file.
+fn check_early_enrollment(
+    ctx: &mut Ctx<'_>,
+    root: &Table<'_, '_>,
+    whole: std::ops::Range<usize>,
+    population: &Population,
+    simulation: &Simulation,
+) {
+    if population.enrollment.after_months < 0.0 && simulation.visits_from == TimeOrigin::Onset {
+        let span = root
+            .get("population")
+            .and_then(|p| match p.get_ref() {
+                toml::de::DeValue::Table(t) => t.get("enrollment"),
+                _ => None,
+            })
+            .map_or(whole.clone(), |e| e.span());
+        ctx.error(
+            span,
+            "population.enrollment.after-months",
+            format!(
+                "enrollment {} months before {} needs visits counted from enrollment",
+                -population.enrollment.after_months,
+                population.enrollment.at.name()
+            ),
+            Some("set `simulation.visits-from = \"enrollment\"`".into()),
+        );
+    }
+}
+
+/// The visits of all arms and the whole run stay within the resource bounds.
+fn check_work(
+    ctx: &mut Ctx<'_>,
+    root: &Table<'_, '_>,
+    whole: std::ops::Range<usize>,
+    population: &Population,
+    simulation: &Simulation,
+    arms: usize,
+) {
+    let visits = super::bounds::visit_count(simulation);
+    let n_arms = arms as u64;
+    if visits <= super::bounds::MAX_VISITS
+        && n_arms.saturating_mul(visits) > super::bounds::MAX_ARM_VISITS
+    {
+        ctx.error(
+            root.get("arm").map_or(whole.clone(), |a| a.span()),
+            "arm",
+            super::bounds::arm_visits_message(n_arms, visits),
+            Some("use fewer arms or fewer visits".into()),
+        );
+    }
+    if population
+        .size
+        .saturating_mul(n_arms)
+        .saturating_mul(visits)
+        > super::bounds::MAX_RUN_VISITS
+    {
+        ctx.error(
+            population_span(root, "size").unwrap_or(whole.clone()),
+            "population.size",
+            super::bounds::run_visits_message(population.size, n_arms, visits),
+            None,
+        );
     }
 }
 
@@ -1136,22 +1165,7 @@ fn read_trial(
             "add `sample-size = N`: patients randomised, all arms together",
         )
         .and_then(|v| reader::integer(ctx, v, "trial.sample-size", 2, MAX_TRIAL_SIZE));
-    if n_arms < 2 {
-        ctx.error(
-            t.span.clone(),
-            "trial",
-            format!("a trial compares arms, but the scenario has {n_arms}"),
-            Some("add `[[arm]]` tables: the first is the control".into()),
-        );
-    }
-    if simulation.visits_from != crate::cohort::spec::TimeOrigin::Enrollment {
-        ctx.error(
-            t.span.clone(),
-            "trial",
-            "trial visits are counted from randomisation",
-            Some("set `simulation.visits-from = \"enrollment\"`".into()),
-        );
-    }
+    check_trial_frame(ctx, t, n_arms, simulation);
     // An extension's delayed-start arm (the last) is not randomised.
     let randomised = n_arms.saturating_sub(usize::from(t.get("extension").is_some()));
     let allocation = read_allocation(ctx, t, randomised, n_arms);
@@ -1169,37 +1183,15 @@ fn read_trial(
         .and_then(|v| reader::string(ctx, v, "trial.source"))
         .unwrap_or_default();
     let eligibility = read_eligibility(ctx, t);
-    if let (Some(n), Some(pool)) = (sample_size, pool)
-        && pool < n
-    {
-        ctx.error(
-            t.get("pool").map_or(t.span.clone(), |v| v.span()),
-            "trial.pool",
-            format!("a pool of {pool} screened patients cannot give {n} randomised ones"),
-            Some(
-                "screen more patients than are randomised (default: 20 times the sample size)"
-                    .into(),
-            ),
-        );
-    }
+    check_pool(ctx, t, sample_size, pool);
     let extra = read_trial_conduct(ctx, t, arms, simulation, allocation.as_deref());
     if let (Some(endpoints), Some(extra)) = (&endpoints, &extra) {
         check_endpoint_options(ctx, t, endpoints, extra);
     }
     let background = read_background(ctx, t, arms, drugs, simulation.horizon_months);
     let visit_window_days = read_visit_window(ctx, t, simulation);
-    if let Some(extra) = &extra
-        && extra
-            .stratify
-            .contains(&super::trial_design::Factor::Background)
-        && t.get("background").is_none()
-    {
-        ctx.error(
-            t.get("stratify").map_or(t.span.clone(), |v| v.span()),
-            "trial.stratify",
-            "`background-therapy` stratifies by a background therapy, but the trial has none",
-            Some("add a `[trial.background]` table, or remove the factor".into()),
-        );
+    if let Some(extra) = &extra {
+        check_background_stratum(ctx, t, extra);
     }
     if ctx.error_count() > before {
         return None;
@@ -1227,6 +1219,59 @@ fn read_trial(
         background,
         visit_window_days: visit_window_days?,
     })
+}
+
+/// A trial compares at least two arms, with visits counted from randomisation.
+fn check_trial_frame(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, n_arms: usize, simulation: &Simulation) {
+    if n_arms < 2 {
+        ctx.error(
+            t.span.clone(),
+            "trial",
+            format!("a trial compares arms, but the scenario has {n_arms}"),
+            Some("add `[[arm]]` tables: the first is the control".into()),
+        );
+    }
+    if simulation.visits_from != crate::cohort::spec::TimeOrigin::Enrollment {
+        ctx.error(
+            t.span.clone(),
+            "trial",
+            "trial visits are counted from randomisation",
+            Some("set `simulation.visits-from = \"enrollment\"`".into()),
+        );
+    }
+}
+
+/// The screened pool is at least the sample size.
+fn check_pool(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, sample_size: Option<u64>, pool: Option<u64>) {
+    if let (Some(n), Some(pool)) = (sample_size, pool)
+        && pool < n
+    {
+        ctx.error(
+            t.get("pool").map_or(t.span.clone(), |v| v.span()),
+            "trial.pool",
+            format!("a pool of {pool} screened patients cannot give {n} randomised ones"),
+            Some(
+                "screen more patients than are randomised (default: 20 times the sample size)"
+                    .into(),
+            ),
+        );
+    }
+}
+
+/// Stratifying by a background therapy needs one.
+fn check_background_stratum(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, extra: &TrialConduct) {
+    if extra
+        .stratify
+        .contains(&super::trial_design::Factor::Background)
+        && t.get("background").is_none()
+    {
+        ctx.error(
+            t.get("stratify").map_or(t.span.clone(), |v| v.span()),
+            "trial.stratify",
+            "`background-therapy` stratifies by a background therapy, but the trial has none",
+            Some("add a `[trial.background]` table, or remove the factor".into()),
+        );
+    }
 }
 
 /// `trial.allocation`: one whole-number ratio per randomised arm (1:1:... by default).
@@ -1724,6 +1769,24 @@ fn read_extension(
         .and_then(|v| reader::choice(ctx, v, "trial.extension.arm", &names));
     let (after, arm) = (after?, arm?);
     let span = e.get("arm").map_or(e.span.clone(), |v| v.span());
+    check_extension_arm(ctx, &span, arms, arm)?;
+    let switch = t0 + after;
+    let after_span = e.get("after-months").map_or(e.span.clone(), |v| v.span());
+    check_extension_visits(ctx, &after_span, times, switch)?;
+    check_delayed_start(ctx, &span, &arms[0], &arms[arm], switch);
+    Some(super::trial_design::Extension {
+        after_months: after,
+        arm,
+    })
+}
+
+/// The delayed-start arm of an extension is the last of three arms.
+fn check_extension_arm(
+    ctx: &mut Ctx<'_>,
+    span: &std::ops::Range<usize>,
+    arms: &[Arm],
+    arm: usize,
+) -> Option<()> {
     if arm + 1 != arms.len() {
         ctx.error(
             span.clone(),
@@ -1738,18 +1801,26 @@ fn read_extension(
     }
     if arms.len() != 3 {
         ctx.error(
-            span,
+            span.clone(),
             "trial.extension.arm",
             format!("a delayed-start extension needs two randomised arms and the delayed-start arm; the scenario has {} arms", arms.len()),
             Some("give the control, the active arm and the delayed-start arm, in that order".into()),
         );
         return None;
     }
-    let switch = t0 + after;
-    let after_span = e.get("after-months").map_or(e.span.clone(), |v| v.span());
+    Some(())
+}
+
+/// A visit is scheduled at the switch of an extension, and visits follow it.
+fn check_extension_visits(
+    ctx: &mut Ctx<'_>,
+    after_span: &std::ops::Range<usize>,
+    times: &[f64],
+    switch: f64,
+) -> Option<()> {
     if !times.iter().any(|&x| (x - switch).abs() < 1e-6) {
         ctx.error(
-            after_span,
+            after_span.clone(),
             "trial.extension.after-months",
             format!("no visit is scheduled at the end of the randomised period (month {switch} of the schedule)"),
             Some("add the time to `simulation.visits-at-months`".into()),
@@ -1758,7 +1829,7 @@ fn read_extension(
     }
     if !times.iter().any(|&x| x > switch + 1e-6) {
         ctx.error(
-            after_span,
+            after_span.clone(),
             "trial.extension.after-months",
             "no visit is scheduled after the randomised period",
             Some(
@@ -1767,7 +1838,17 @@ fn read_extension(
         );
         return None;
     }
-    let (control, delayed) = (&arms[0], &arms[arm]);
+    Some(())
+}
+
+/// The delayed-start arm keeps every therapy of the control and starts its own at the switch.
+fn check_delayed_start(
+    ctx: &mut Ctx<'_>,
+    span: &std::ops::Range<usize>,
+    control: &Arm,
+    delayed: &Arm,
+    switch: f64,
+) {
     for c in &control.therapies {
         if !delayed.therapies.contains(c) {
             ctx.error(
@@ -1794,10 +1875,6 @@ fn read_extension(
             );
         }
     }
-    Some(super::trial_design::Extension {
-        after_months: after,
-        arm,
-    })
 }
 
 /// A definition for an endpoint that is not analysed is an error (never silently ignored), as

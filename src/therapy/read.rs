@@ -101,31 +101,10 @@ pub fn read_drug(
     let title = string_or(ctx, "title", base.map(|b| b.title.clone()).or(name.clone()));
     let summary = string_or(ctx, "summary", base.map(|b| b.summary.clone()));
     let standard_dose = string_or(ctx, "standard-dose", base.map(|b| b.standard_dose.clone()));
-    let status = match t.get("status") {
-        Some(v) => reader::choice(
-            ctx,
-            v,
-            &t.key_path("status"),
-            &Status::ALL.map(|s| (s.name(), s)),
-        ),
-        None => Some(base.map_or(Status::Hypothetical, |b| b.status)),
-    };
-    let trigger = match t.get("trigger") {
-        Some(v) => {
-            let mut options: Vec<(&str, Option<Trigger>)> =
-                Trigger::ALL.iter().map(|&g| (g.name(), Some(g))).collect();
-            options.push(("none", None));
-            reader::choice(ctx, v, &t.key_path("trigger"), &options).flatten()
-        }
-        None => base.and_then(|b| b.trigger),
-    };
+    let status = drug_status(ctx, t, base);
+    let trigger = drug_trigger(ctx, t, base);
     let regimen = drug_regimen(ctx, t, base);
-    let exposure = match t.get("exposure") {
-        Some(v) => reader::table(ctx, v, &t.key_path("exposure"), EXPOSURE)
-            .and_then(|e| read_exposure(ctx, &e, base.and_then(|b| b.exposure.as_ref())))
-            .map(Some),
-        None => Some(base.and_then(|b| b.exposure.clone())),
-    };
+    let exposure = drug_exposure(ctx, t, base);
     let effects = drug_effects(ctx, t, base, matches!(exposure, Some(Some(_))));
     let resistance = match (t.get("resistance"), &effects) {
         (Some(v), Some(effects)) => {
@@ -134,12 +113,7 @@ pub fn read_drug(
         (None, _) => base.map(|b| b.resistance.clone()).unwrap_or_default(),
         (Some(_), None) => Vec::new(),
     };
-    let mut sources = base.map(|b| b.sources.clone()).unwrap_or_default();
-    // A changed value no longer has the base's source.
-    sources.retain(|(key, _)| !overridden(t, key));
-    if let Some(v) = t.get("sources") {
-        read_sources(ctx, v, &t.key_path("sources"), &mut sources);
-    }
+    let sources = drug_sources(ctx, t, base);
     // Cross-checks that need several keys.
     if let (Some(regimen), Some(exposure)) = (&regimen, &exposure)
         && exposure.is_none()
@@ -168,6 +142,62 @@ pub fn read_drug(
         resistance,
         sources,
     })
+}
+
+/// The `status` of a drug table, or the base drug's (a new drug is hypothetical).
+fn drug_status(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Drug>) -> Option<Status> {
+    match t.get("status") {
+        Some(v) => reader::choice(
+            ctx,
+            v,
+            &t.key_path("status"),
+            &Status::ALL.map(|s| (s.name(), s)),
+        ),
+        None => Some(base.map_or(Status::Hypothetical, |b| b.status)),
+    }
+}
+
+/// The `trigger` of a drug table (`none` for none), or the base drug's.
+fn drug_trigger(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, base: Option<&Drug>) -> Option<Trigger> {
+    match t.get("trigger") {
+        Some(v) => {
+            let mut options: Vec<(&str, Option<Trigger>)> =
+                Trigger::ALL.iter().map(|&g| (g.name(), Some(g))).collect();
+            options.push(("none", None));
+            reader::choice(ctx, v, &t.key_path("trigger"), &options).flatten()
+        }
+        None => base.and_then(|b| b.trigger),
+    }
+}
+
+/// The `exposure` of a drug table over the base drug's (`Some(None)`: no exposure; `None`: an
+/// error was reported).
+fn drug_exposure(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    base: Option<&Drug>,
+) -> Option<Option<Exposure>> {
+    match t.get("exposure") {
+        Some(v) => reader::table(ctx, v, &t.key_path("exposure"), EXPOSURE)
+            .and_then(|e| read_exposure(ctx, &e, base.and_then(|b| b.exposure.as_ref())))
+            .map(Some),
+        None => Some(base.and_then(|b| b.exposure.clone())),
+    }
+}
+
+/// The sources of a drug: the base drug's for the values the table keeps, and the table's own.
+fn drug_sources(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    base: Option<&Drug>,
+) -> Vec<(String, String)> {
+    let mut sources = base.map(|b| b.sources.clone()).unwrap_or_default();
+    // A changed value no longer has the base's source.
+    sources.retain(|(key, _)| !overridden(t, key));
+    if let Some(v) = t.get("sources") {
+        read_sources(ctx, v, &t.key_path("sources"), &mut sources);
+    }
+    sources
 }
 
 /// The `regimen` of a drug table, or the base drug's; a new drug must give one.
@@ -552,81 +582,88 @@ fn read_effects(
     let mut out: Vec<Effect> = Vec::new();
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
-        let p = format!("{path}[{i}]");
-        let Some(t) = reader::table(ctx, item, &p, EFFECT) else {
-            ok = false;
-            continue;
-        };
-        let target = match t.get("target") {
-            Some(v) => reader::choice(ctx, v, &t.key_path("target"), &targets()),
-            None => {
-                ctx.error(
-                    t.span.clone(),
-                    &p,
-                    "missing key `target`",
-                    Some(format!(
-                        "targets: {}",
-                        reader::list(&Target::ALL.map(Target::name))
-                    )),
-                );
-                None
-            }
-        };
-        let hi = match target.map(Target::direction) {
-            Some(crate::model::Direction::Raise) => 10.0,
-            _ => 1.0,
-        };
-        let emax = positive(
-            ctx,
-            &t,
-            "emax",
-            hi,
-            "(fractional change of the mechanism)",
-            None,
-        );
-        if !has_exposure {
-            for key in ["ec50", "hill"] {
-                if let Some(v) = t.get(key) {
-                    ctx.error(
-                        v.span(),
-                        &t.key_path(key),
-                        format!("`{key}` needs the drug's `exposure`"),
-                        Some("without `exposure` an effect is `emax` scaled by adherence: add `exposure` or leave out `ec50` and `hill`".into()),
-                    );
-                }
-            }
-        }
-        let ec50 = positive(
-            ctx,
-            &t,
-            "ec50",
-            1e9,
-            "(tissue concentration, the exposure's unit)",
-            Some(1.0),
-        );
-        let hill = num(ctx, &t, "hill", 0.1, 10.0, "(Hill coefficient)", Some(1.0));
-        if let Some(tg) = target
-            && out.iter().any(|e| e.target == tg)
-        {
-            ctx.error(
-                t.get("target").map_or(t.span.clone(), |v| v.span()),
-                &t.key_path("target"),
-                format!("target `{}` appears twice", tg.name()),
-                Some("give each target one effect".into()),
-            );
-            ok = false;
-        }
-        match (target, emax, ec50, hill) {
-            (Some(target), Some(emax), Some(ec50), Some(hill)) => out.push(Effect {
-                target,
-                emax,
-                ec50,
-                hill,
-            }),
-            _ => ok = false,
+        match read_effect(ctx, item, &format!("{path}[{i}]"), has_exposure, &out) {
+            Some(e) => out.push(e),
+            None => ok = false,
         }
     }
     ok.then_some(out)
+}
+
+/// One effect of a drug (`p` is its key path); `seen` holds the effects read before it.
+fn read_effect(
+    ctx: &mut Ctx<'_>,
+    item: &Value<'_>,
+    p: &str,
+    has_exposure: bool,
+    seen: &[Effect],
+) -> Option<Effect> {
+    let t = reader::table(ctx, item, p, EFFECT)?;
+    let target = match t.get("target") {
+        Some(v) => reader::choice(ctx, v, &t.key_path("target"), &targets()),
+        None => {
+            ctx.error(
+                t.span.clone(),
+                p,
+                "missing key `target`",
+                Some(format!(
+                    "targets: {}",
+                    reader::list(&Target::ALL.map(Target::name))
+                )),
+            );
+            None
+        }
+    };
+    let hi = match target.map(Target::direction) {
+        Some(crate::model::Direction::Raise) => 10.0,
+        _ => 1.0,
+    };
+    let emax = positive(
+        ctx,
+        &t,
+        "emax",
+        hi,
+        "(fractional change of the mechanism)",
+        None,
+    );
+    if !has_exposure {
+        for key in ["ec50", "hill"] {
+            if let Some(v) = t.get(key) {
+                ctx.error(
+                    v.span(),
+                    &t.key_path(key),
+                    format!("`{key}` needs the drug's `exposure`"),
+                    Some("without `exposure` an effect is `emax` scaled by adherence: add `exposure` or leave out `ec50` and `hill`".into()),
+                );
+            }
+        }
+    }
+    let ec50 = positive(
+        ctx,
+        &t,
+        "ec50",
+        1e9,
+        "(tissue concentration, the exposure's unit)",
+        Some(1.0),
+    );
+    let hill = num(ctx, &t, "hill", 0.1, 10.0, "(Hill coefficient)", Some(1.0));
+    if let Some(tg) = target
+        && seen.iter().any(|e| e.target == tg)
+    {
+        ctx.error(
+            t.get("target").map_or(t.span.clone(), |v| v.span()),
+            &t.key_path("target"),
+            format!("target `{}` appears twice", tg.name()),
+            Some("give each target one effect".into()),
+        );
+        return None;
+    }
+    Some(Effect {
+        target: target?,
+        emax: emax?,
+        ec50: ec50?,
+        hill: hill?,
+    })
 }
 
 fn read_resistance(
