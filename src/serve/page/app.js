@@ -459,6 +459,8 @@ async function start() {
   });
   const state = stateFromUrl();
   fillForm(state || { arms: [{ name: "untreated" }, { drugs: [{ drug: "riluzole" }] }] });
+  const firstDrug = document.querySelector(".drug-name");
+  if (firstDrug) showDrug(firstDrug.value);
   // A link ending in #results shows the results alone (for a projector or a screenshot).
   document.body.classList.toggle("results-only", location.hash === "#results");
   document.body.dataset.state = "ready";
