@@ -539,23 +539,9 @@ fn survival_metric(metric: Metric, main: &Prepared, sod1_a4v: &[Outcome]) -> Opt
             |s| vec![f64::from(u8::from(s.bulbar)), s.age / 10.0],
             0,
         ),
-        Metric::HrAge75Vs49 | Metric::HrAge7074Vs49 | Metric::HrAge6569Vs49 => {
-            let groups = |s: &Subject| {
-                let a = s.age;
-                vec![
-                    f64::from(u8::from((50.0..65.0).contains(&a))),
-                    f64::from(u8::from((65.0..70.0).contains(&a))),
-                    f64::from(u8::from((70.0..75.0).contains(&a))),
-                    f64::from(u8::from(a >= 75.0)),
-                ]
-            };
-            let which = match metric {
-                Metric::HrAge75Vs49 => 3,
-                Metric::HrAge7074Vs49 => 2,
-                _ => 1,
-            };
-            hazard_ratio(&all, false, groups, which)
-        }
+        Metric::HrAge75Vs49 => hr_age_group(&all, 3),
+        Metric::HrAge7074Vs49 => hr_age_group(&all, 2),
+        Metric::HrAge6569Vs49 => hr_age_group(&all, 1),
         Metric::MedianSurvivalOnsetUnder45 => {
             median_survival(&subj.iter().filter(|s| s.age < 45.0).collect::<Vec<_>>())
         }
@@ -591,32 +577,45 @@ fn survival_metric(metric: Metric, main: &Prepared, sod1_a4v: &[Outcome]) -> Opt
             let s = subjects(sod1_a4v);
             median_survival(&s.iter().collect::<Vec<_>>())
         }
-        Metric::MedianSurvivalDfsSlow
-        | Metric::MedianSurvivalDfsMid
-        | Metric::MedianSurvivalDfsFast => {
-            // Labra 2016 groups by the pre-slope at the first visit (here: diagnosis).
-            let (lo, hi) = match metric {
-                Metric::MedianSurvivalDfsSlow => (f64::NEG_INFINITY, 0.47),
-                Metric::MedianSurvivalDfsMid => (0.47, 1.11),
-                _ => (1.11, f64::INFINITY),
-            };
-            let group: Vec<&Subject> = subj
-                .iter()
-                .filter(|s| s.delta_fs >= lo && s.delta_fs < hi)
-                .collect();
-            let km = km_of(&group, false);
-            Estimate {
-                value: km
-                    .as_ref()
-                    .and_then(km::KaplanMeier::median)
-                    .unwrap_or(f64::NAN),
-                lo: f64::NAN,
-                hi: f64::NAN,
-            }
-        }
+        // Labra 2016 groups by the pre-slope at the first visit (here: diagnosis).
+        Metric::MedianSurvivalDfsSlow => median_survival_dfs(subj, f64::NEG_INFINITY, 0.47),
+        Metric::MedianSurvivalDfsMid => median_survival_dfs(subj, 0.47, 1.11),
+        Metric::MedianSurvivalDfsFast => median_survival_dfs(subj, 1.11, f64::INFINITY),
         _ => return None,
     };
     Some(e)
+}
+
+/// Hazard ratio from diagnosis of age group `which` (1: 65-69, 2: 70-74, 3: 75 and older)
+/// against under 50, with 50-64 as a group of its own.
+fn hr_age_group(all: &[&Subject], which: usize) -> Estimate {
+    let groups = |s: &Subject| {
+        let a = s.age;
+        vec![
+            f64::from(u8::from((50.0..65.0).contains(&a))),
+            f64::from(u8::from((65.0..70.0).contains(&a))),
+            f64::from(u8::from((70.0..75.0).contains(&a))),
+            f64::from(u8::from(a >= 75.0)),
+        ]
+    };
+    hazard_ratio(all, false, groups, which)
+}
+
+/// Median survival from diagnosis of the patients whose ΔFS at diagnosis lies in `[lo, hi)`.
+fn median_survival_dfs(subj: &[Subject], lo: f64, hi: f64) -> Estimate {
+    let group: Vec<&Subject> = subj
+        .iter()
+        .filter(|s| s.delta_fs >= lo && s.delta_fs < hi)
+        .collect();
+    let km = km_of(&group, false);
+    Estimate {
+        value: km
+            .as_ref()
+            .and_then(km::KaplanMeier::median)
+            .unwrap_or(f64::NAN),
+        lo: f64::NAN,
+        hi: f64::NAN,
+    }
 }
 
 /// The course of function and of NfL: slopes, ΔFS, plateaus, curvature, gains and NfL.
@@ -695,33 +694,8 @@ fn spread_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
             let m = |r| median(&to_second_region(subj, Some(r)));
             Estimate::point(m(Region::Cervical).min(m(Region::Lumbar)) - m(Region::Bulbar))
         }
-        Metric::SecondRegionBeforeDeathShare => {
-            let died: Vec<&Subject> = subj.iter().filter(|s| s.died).collect();
-            let k = died
-                .iter()
-                .filter(|s| {
-                    let e = &s.course.events;
-                    e.second_region.zip(e.death).is_some_and(|(r, d)| r <= d)
-                })
-                .count();
-            share(k, died.len())
-        }
-        Metric::NoncontiguousSpreadShare => {
-            // King's regions 0 bulbar, 1 upper limb, 2 lower limb: the upper limb lies between
-            // the other two, so first spread between bulbar and lower limb skips a region.
-            let pairs: Vec<(u8, u8)> = subj
-                .iter()
-                .filter(|s| {
-                    s.course
-                        .events
-                        .second_region
-                        .is_some_and(|t| t <= s.course.follow_up_end)
-                })
-                .filter_map(|s| s.course.spread[0].zip(s.course.spread[1]))
-                .collect();
-            let k = pairs.iter().filter(|&&(a, b)| a.abs_diff(b) == 2).count();
-            share(k, pairs.len())
-        }
+        Metric::SecondRegionBeforeDeathShare => second_region_before_death(subj),
+        Metric::NoncontiguousSpreadShare => noncontiguous_spread(subj),
         Metric::RespiratoryDeathSubscore12Count => {
             // Deaths by respiratory failure (the FVC criterion, not loss of airway protection)
             // whose latent respiratory subscore at death rounds to 12 of 12.
@@ -753,22 +727,56 @@ fn spread_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
                 0.5,
             ))
         }
-        Metric::LmnLossAtDeathMean => {
-            // Lower motor neurons are counted in the spinal cord: cervical, thoracic, lumbar.
-            let v: Vec<f64> = subj
-                .iter()
-                .filter(|s| s.died)
-                .map(|s| {
-                    let n = &s.course.neurons_at_end;
-                    1.0 - (f64::from(n[1]) + f64::from(n[2]) + f64::from(n[3])) / 3.0
-                })
-                .filter(|x| x.is_finite())
-                .collect();
-            mean_estimate(&v)
-        }
+        Metric::LmnLossAtDeathMean => lmn_loss_at_death(subj),
         _ => return None,
     };
     Some(e)
+}
+
+/// Share of the patients who died whose disease had reached a second region by death.
+fn second_region_before_death(subj: &[Subject]) -> Estimate {
+    let died: Vec<&Subject> = subj.iter().filter(|s| s.died).collect();
+    let k = died
+        .iter()
+        .filter(|s| {
+            let e = &s.course.events;
+            e.second_region.zip(e.death).is_some_and(|(r, d)| r <= d)
+        })
+        .count();
+    share(k, died.len())
+}
+
+/// Share of first spreads that skip a region. King's regions 0 bulbar, 1 upper limb, 2 lower
+/// limb: the upper limb lies between the other two, so first spread between bulbar and lower
+/// limb skips a region.
+fn noncontiguous_spread(subj: &[Subject]) -> Estimate {
+    let pairs: Vec<(u8, u8)> = subj
+        .iter()
+        .filter(|s| {
+            s.course
+                .events
+                .second_region
+                .is_some_and(|t| t <= s.course.follow_up_end)
+        })
+        .filter_map(|s| s.course.spread[0].zip(s.course.spread[1]))
+        .collect();
+    let k = pairs.iter().filter(|&&(a, b)| a.abs_diff(b) == 2).count();
+    share(k, pairs.len())
+}
+
+/// Mean loss of lower motor neurons at death, counted in the spinal cord (cervical, thoracic,
+/// lumbar).
+fn lmn_loss_at_death(subj: &[Subject]) -> Estimate {
+    let v: Vec<f64> = subj
+        .iter()
+        .filter(|s| s.died)
+        .map(|s| {
+            let n = &s.course.neurons_at_end;
+            1.0 - (f64::from(n[1]) + f64::from(n[2]) + f64::from(n[3])) / 3.0
+        })
+        .filter(|x| x.is_finite())
+        .collect();
+    mean_estimate(&v)
 }
 
 /// The drawn population: onset age, bulbar onset, diagnostic delay, deaths before diagnosis.
