@@ -890,35 +890,7 @@ fn read_correlations(
     let mut out: Vec<Correlation> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("population.correlation[{i}]");
-        let Some(t) = reader::table(ctx, item, &path, CORRELATION) else {
-            continue;
-        };
-        let rho = match t.get("rho") {
-            Some(r) => reader::number(ctx, r, &t.key_path("rho"), -0.99, 0.99, ""),
-            None => {
-                ctx.error(
-                    t.span.clone(),
-                    &path,
-                    "missing key `rho`",
-                    Some("accepted: a correlation from -0.99 to 0.99".into()),
-                );
-                None
-            }
-        };
-        let names = match t.get("params") {
-            Some(pv) => reader::array(ctx, pv, &t.key_path("params"))
-                .and_then(|a| correlated_pair(ctx, pv, a, &path, variability)),
-            None => {
-                ctx.error(
-                    t.span.clone(),
-                    &path,
-                    "missing key `params`",
-                    Some("e.g. `params = [\"agg_growth_rate\", \"spread_contiguous\"]`".into()),
-                );
-                None
-            }
-        };
-        if let (Some(n), Some(rho)) = (names, rho) {
+        if let Some((n, rho)) = read_correlation(ctx, item, &path, variability) {
             if out
                 .iter()
                 .any(|c| (c.a == n[0] && c.b == n[1]) || (c.a == n[1] && c.b == n[0]))
@@ -953,6 +925,42 @@ fn read_correlations(
         );
     }
     out
+}
+
+/// One `[[population.correlation]]` entry: its two parameters and `rho`.
+fn read_correlation(
+    ctx: &mut Ctx<'_>,
+    item: &Value<'_>,
+    path: &str,
+    variability: &[Variability],
+) -> Option<([Param; 2], f64)> {
+    let t = reader::table(ctx, item, path, CORRELATION)?;
+    let rho = match t.get("rho") {
+        Some(r) => reader::number(ctx, r, &t.key_path("rho"), -0.99, 0.99, ""),
+        None => {
+            ctx.error(
+                t.span.clone(),
+                path,
+                "missing key `rho`",
+                Some("accepted: a correlation from -0.99 to 0.99".into()),
+            );
+            None
+        }
+    };
+    let names = match t.get("params") {
+        Some(pv) => reader::array(ctx, pv, &t.key_path("params"))
+            .and_then(|a| correlated_pair(ctx, pv, a, path, variability)),
+        None => {
+            ctx.error(
+                t.span.clone(),
+                path,
+                "missing key `params`",
+                Some("e.g. `params = [\"agg_growth_rate\", \"spread_contiguous\"]`".into()),
+            );
+            None
+        }
+    };
+    Some((names?, rho?))
 }
 
 /// The two parameter names of a correlation: each must be a model parameter with variability.

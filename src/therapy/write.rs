@@ -25,9 +25,48 @@ pub fn drug_table(d: &Drug, with_name: bool) -> Table {
     if let Some(tr) = d.trigger {
         t.insert("trigger".into(), text(tr.name()));
     }
+    t.insert("regimen".into(), Value::Table(regimen_table(&d.regimen)));
+    if let Some(e) = &d.exposure {
+        let mut x = Table::new();
+        x.insert("concentration".into(), num(e.concentration));
+        x.insert("unit".into(), text(&e.unit));
+        x.insert("cns-ratio".into(), num(e.cns_ratio));
+        t.insert("exposure".into(), Value::Table(x));
+    }
+    let effects = d
+        .effects
+        .iter()
+        .map(|e| {
+            let mut x = Table::new();
+            x.insert("target".into(), text(e.target.name()));
+            x.insert("emax".into(), num(e.emax));
+            if d.exposure.is_some() {
+                x.insert("ec50".into(), num(e.ec50));
+                x.insert("hill".into(), num(e.hill));
+            }
+            Value::Table(x)
+        })
+        .collect();
+    t.insert("effect".into(), Value::Array(effects));
+    if !d.resistance.is_empty() {
+        let rs = d.resistance.iter().map(resistance_table).collect();
+        t.insert("resistance".into(), Value::Array(rs));
+    }
+    if !d.sources.is_empty() {
+        let mut s = Table::new();
+        for (k, v) in &d.sources {
+            s.insert(k.clone(), text(v));
+        }
+        t.insert("sources".into(), Value::Table(s));
+    }
+    t
+}
+
+/// The `regimen` table of a drug.
+fn regimen_table(regimen: &Regimen) -> Table {
     let mut r = Table::new();
-    r.insert("kind".into(), text(d.regimen.kind()));
-    match &d.regimen {
+    r.insert("kind".into(), text(regimen.kind()));
+    match regimen {
         Regimen::Continuous | Regimen::Permanent => {}
         Regimen::Cyclic {
             first_on_days,
@@ -55,53 +94,18 @@ pub fn drug_table(d: &Drug, with_name: bool) -> Table {
             r.insert("half-life-days".into(), num(*half_life_days));
         }
     }
-    t.insert("regimen".into(), Value::Table(r));
-    if let Some(e) = &d.exposure {
-        let mut x = Table::new();
-        x.insert("concentration".into(), num(e.concentration));
-        x.insert("unit".into(), text(&e.unit));
-        x.insert("cns-ratio".into(), num(e.cns_ratio));
-        t.insert("exposure".into(), Value::Table(x));
-    }
-    let effects = d
-        .effects
-        .iter()
-        .map(|e| {
-            let mut x = Table::new();
-            x.insert("target".into(), text(e.target.name()));
-            x.insert("emax".into(), num(e.emax));
-            if d.exposure.is_some() {
-                x.insert("ec50".into(), num(e.ec50));
-                x.insert("hill".into(), num(e.hill));
-            }
-            Value::Table(x)
-        })
-        .collect();
-    t.insert("effect".into(), Value::Array(effects));
-    if !d.resistance.is_empty() {
-        let rs = d
-            .resistance
-            .iter()
-            .map(|r| {
-                let mut x = Table::new();
-                x.insert("mechanism".into(), text(r.mechanism.name()));
-                x.insert("target".into(), text(r.target.name()));
-                x.insert("ceiling".into(), num(r.ceiling));
-                x.insert("build-up-months".into(), num(r.build_up_months));
-                x.insert("washout-months".into(), num(r.washout_months));
-                x.insert("ceiling-cv".into(), num(r.ceiling_cv));
-                x.insert("rebound".into(), Value::Boolean(r.rebound));
-                Value::Table(x)
-            })
-            .collect();
-        t.insert("resistance".into(), Value::Array(rs));
-    }
-    if !d.sources.is_empty() {
-        let mut s = Table::new();
-        for (k, v) in &d.sources {
-            s.insert(k.clone(), text(v));
-        }
-        t.insert("sources".into(), Value::Table(s));
-    }
-    t
+    r
+}
+
+/// One `resistance` entry of a drug.
+fn resistance_table(r: &crate::therapy::Resistance) -> Value {
+    let mut x = Table::new();
+    x.insert("mechanism".into(), text(r.mechanism.name()));
+    x.insert("target".into(), text(r.target.name()));
+    x.insert("ceiling".into(), num(r.ceiling));
+    x.insert("build-up-months".into(), num(r.build_up_months));
+    x.insert("washout-months".into(), num(r.washout_months));
+    x.insert("ceiling-cv".into(), num(r.ceiling_cv));
+    x.insert("rebound".into(), Value::Boolean(r.rebound));
+    Value::Table(x)
 }
