@@ -973,45 +973,51 @@ pub fn to_markdown(a: &Analysis, figures: bool) -> String {
         }
         out.push('\n');
     }
-    for (o, info) in OUTCOMES.iter().enumerate() {
-        let eff = &a.morris.summary[o];
-        let _ = write!(
-            out,
-            "## {} ({}, `{}`)\n\n{}\n\n\
-             | rank | factor | group | low | high | μ* | μ | σ | n |\n|---|---|---|---|---|---|---|---|---|\n",
-            info.label,
-            info.unit,
-            info.metric,
-            reading(a, o)
-        );
-        for (r, &i) in order_by_mu_star(eff).iter().enumerate() {
-            let f = &a.factors[i];
-            let e = eff[i];
-            let _ = writeln!(
-                out,
-                "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |",
-                r + 1,
-                f.param.name(),
-                f.group,
-                sig(f.low),
-                sig(f.high),
-                sig(e.mu_star),
-                sig(e.mu),
-                sig(e.sigma),
-                e.n_effects
-            );
-        }
-        if figures && eff.iter().any(|e| e.mu_star.is_finite()) {
-            let _ = write!(
-                out,
-                "\n![μ* and σ: {}]({}.png)\n",
-                info.label,
-                figure_name(o)
-            );
-        }
-        out.push('\n');
+    for o in 0..OUTCOMES.len() {
+        outcome_section(&mut out, a, o, figures);
     }
     out
+}
+
+/// The section of outcome `o`: its reading and the table of factors by μ*.
+fn outcome_section(out: &mut String, a: &Analysis, o: usize, figures: bool) {
+    let info = &OUTCOMES[o];
+    let eff = &a.morris.summary[o];
+    let _ = write!(
+        out,
+        "## {} ({}, `{}`)\n\n{}\n\n\
+         | rank | factor | group | low | high | μ* | μ | σ | n |\n|---|---|---|---|---|---|---|---|---|\n",
+        info.label,
+        info.unit,
+        info.metric,
+        reading(a, o)
+    );
+    for (r, &i) in order_by_mu_star(eff).iter().enumerate() {
+        let f = &a.factors[i];
+        let e = eff[i];
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            r + 1,
+            f.param.name(),
+            f.group,
+            sig(f.low),
+            sig(f.high),
+            sig(e.mu_star),
+            sig(e.mu),
+            sig(e.sigma),
+            e.n_effects
+        );
+    }
+    if figures && eff.iter().any(|e| e.mu_star.is_finite()) {
+        let _ = write!(
+            out,
+            "\n![μ* and σ: {}]({}.png)\n",
+            info.label,
+            figure_name(o)
+        );
+    }
+    out.push('\n');
 }
 
 /// File name (without extension) of the figure of outcome `o`.
