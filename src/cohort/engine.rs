@@ -490,21 +490,8 @@ fn screen_and_observe(
     let enroll = spec.population.enrollment;
     let (options, latest_enrollment, follow_up) = patient_options(spec, draw);
     let model = PatientModel::new(draw.params.clone(), draw.covariates.clone())?;
-    // When every arm's course departs from the untreated one at a known time after enrollment,
-    // the untreated course is needed only up to there (the integration up to that point is the
-    // same either way, step for step).
     let genotype = draw.covariates.genotype;
-    let departure = plans
-        .iter()
-        .map(|p| p.first_start(genotype))
-        .try_fold(0.0_f64, |latest, s| s.map(|s| latest.max(s)));
-    let screening = match departure {
-        Some(d) => SolverOptions {
-            follow_up_after_onset_months: Some((latest_enrollment + d).clamp(0.0, follow_up)),
-            ..options.clone()
-        },
-        None => options.clone(),
-    };
+    let screening = screening_options(plans, genotype, &options, latest_enrollment, follow_up);
     let truncated = screening != options;
     let untreated = simulate(&model, &Schedule::untreated(), &screening)?;
     let Some(onset) = untreated
@@ -516,42 +503,20 @@ fn screen_and_observe(
     };
     // The recorded diagnostic delay is the realised one (recognition or referral, whichever
     // came first); a patient who died first keeps the drawn referral delay.
-    let diagnosis_delay = untreated.events().diagnosis.map(|d| d - onset);
-    if let Some(d) = diagnosis_delay {
-        draw.covariates.diagnostic_delay_months = d;
+    if let Some(d) = untreated.events().diagnosis {
+        draw.covariates.diagnostic_delay_months = d - onset;
     }
-    let onset_to_enrollment = match (enroll.at, diagnosis_delay) {
-        (Anchor::Onset, _) => 0.0,
-        (Anchor::Diagnosis, Some(d)) => d,
-        (Anchor::Diagnosis, None) => {
-            return Ok(Screened::Failed(ScreenFailure::DiedBeforeEnrollment));
-        }
-    } + enroll.after_months;
-    // Enrolling before onset cannot go back further than disease initiation.
-    let enrollment = (onset + onset_to_enrollment).max(0.0);
-    let Some(state) = untreated
-        .state_at(enrollment)
-        .filter(|_| untreated.events().death.is_none_or(|d| d > enrollment))
+    let Some((onset_to_enrollment, enrollment, state)) = enroll_on(&untreated, enroll, onset)
     else {
         return Ok(Screened::Failed(ScreenFailure::DiedBeforeEnrollment));
     };
     let mut rng = observation_rng(spec.population.seed, draw.index);
     let noise = draw.params.rater_noise_sd;
-    let readout = model.readout(&state);
     let origin = match sim.visits_from {
         TimeOrigin::Onset => onset,
         TimeOrigin::Enrollment => enrollment,
     };
-    let baseline = Observation {
-        t: enrollment - origin,
-        delay: 0.0,
-        items: alsfrs::observe(&readout.items, noise, &mut rng),
-        fvc: readout.fvc,
-        nfl: readout.nfl,
-        regional: regional(&model, &state, &crate::model::Modulation::NEUTRAL),
-        // The baseline visit is rated before the first dose.
-        modulation: factors(&crate::model::Modulation::NEUTRAL),
-    };
+    let baseline = baseline_visit(&model, &state, enrollment - origin, noise, &mut rng);
     if let Some(reason) = inclusion_failure(inclusion, onset_to_enrollment, &baseline) {
         return Ok(Screened::Failed(reason));
     }
@@ -586,34 +551,103 @@ fn screen_and_observe(
         None
     };
     let untreated = full.as_ref().unwrap_or(&untreated);
-    let mut arms = Vec::with_capacity(spec.arms.len());
-    for (plan, treated) in plans.iter().zip(&treated_courses) {
-        let mut rng = observation_rng(spec.population.seed, draw.index);
-        rng.set_word_pos(after_baseline);
-        let course = Course {
-            solution: treated.as_ref().unwrap_or(untreated),
-            origin,
-            times: &times,
-            offsets: &offsets,
-            noise,
-            baseline: &baseline,
-        };
-        // Follow-up never ends before enrollment, even when visits count from onset and the
-        // horizon is shorter than the time to enrollment.
-        let mut c = course.observe(&mut rng, (origin + sim.horizon_months).max(enrollment));
-        c.acting = plan
-            .acting(genotype)
-            .into_iter()
-            .map(String::from)
-            .collect();
-        arms.push(c);
-    }
+    // Follow-up never ends before enrollment, even when visits count from onset and the
+    // horizon is shorter than the time to enrollment.
+    let end = (origin + sim.horizon_months).max(enrollment);
+    let arms = plans
+        .iter()
+        .zip(&treated_courses)
+        .map(|(plan, treated)| {
+            let mut rng = observation_rng(spec.population.seed, draw.index);
+            rng.set_word_pos(after_baseline);
+            let course = Course {
+                solution: treated.as_ref().unwrap_or(untreated),
+                origin,
+                times: &times,
+                offsets: &offsets,
+                noise,
+                baseline: &baseline,
+            };
+            let mut c = course.observe(&mut rng, end);
+            c.acting = plan
+                .acting(genotype)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            c
+        })
+        .collect();
     Ok(Screened::Enrolled {
         enrollment,
         baseline,
         arms,
         dominant_mechanism: model.dominant_mechanism(&state),
     })
+}
+
+/// The baseline visit at enrollment (`t` months from the visit origin), rated before the
+/// first dose.
+fn baseline_visit(
+    model: &PatientModel,
+    state: &crate::model::State,
+    t: f64,
+    noise: f64,
+    rng: &mut rand::rngs::ChaCha8Rng,
+) -> Observation {
+    let readout = model.readout(state);
+    Observation {
+        t,
+        delay: 0.0,
+        items: alsfrs::observe(&readout.items, noise, rng),
+        fvc: readout.fvc,
+        nfl: readout.nfl,
+        regional: regional(model, state, &crate::model::Modulation::NEUTRAL),
+        modulation: factors(&crate::model::Modulation::NEUTRAL),
+    }
+}
+
+/// Months from onset to enrollment, the time of enrollment and the state then, or `None` for a
+/// patient who dies before enrollment.
+fn enroll_on(
+    untreated: &Solution,
+    enroll: super::spec::Enrollment,
+    onset: f64,
+) -> Option<(f64, f64, crate::model::State)> {
+    let diagnosis_delay = untreated.events().diagnosis.map(|d| d - onset);
+    let onset_to_enrollment = match (enroll.at, diagnosis_delay) {
+        (Anchor::Onset, _) => 0.0,
+        (Anchor::Diagnosis, Some(d)) => d,
+        (Anchor::Diagnosis, None) => return None,
+    } + enroll.after_months;
+    // Enrolling before onset cannot go back further than disease initiation.
+    let enrollment = (onset + onset_to_enrollment).max(0.0);
+    let state = untreated
+        .state_at(enrollment)
+        .filter(|_| untreated.events().death.is_none_or(|d| d > enrollment))?;
+    Some((onset_to_enrollment, enrollment, state))
+}
+
+/// The solver options of the untreated course. When every arm's course departs from the
+/// untreated one at a known time after enrollment, the untreated course is needed only up to
+/// there (the integration up to that point is the same either way, step for step).
+fn screening_options(
+    plans: &[ArmPlan],
+    genotype: crate::model::Genotype,
+    options: &SolverOptions,
+    latest_enrollment: f64,
+    follow_up: f64,
+) -> SolverOptions {
+    let departure = plans
+        .iter()
+        .map(|p| p.first_start(genotype))
+        .try_fold(0.0_f64, |latest, s| s.map(|s| latest.max(s)));
+    match departure {
+        Some(d) => SolverOptions {
+            follow_up_after_onset_months: Some((latest_enrollment + d).clamp(0.0, follow_up)),
+            ..options.clone()
+        },
+        None => options.clone(),
+    }
 }
 
 /// The first `[population.inclusion]` criterion the baseline visit fails, if any.
