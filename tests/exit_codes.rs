@@ -207,6 +207,19 @@ fn plot_exits_2_for_a_folder_that_is_not_a_result() {
 }
 
 #[test]
+fn serve_exits_2_for_a_remote_address_without_the_flag_or_a_port_in_use() {
+    let t = tempfile::tempdir().unwrap();
+    let (_, err) = code(t.path(), &["serve", "--bind", "0.0.0.0", "--port", "0"], 2);
+    assert!(err.contains("--allow-remote"), "{err}");
+    code(t.path(), &["serve", "--port", "99999"], 2);
+    // A port another program listens on.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (_, err) = code(t.path(), &["serve", "--port", &port], 2);
+    assert!(err.contains("cannot listen"), "{err}");
+}
+
+#[test]
 fn merge_exits_2_for_a_folder_that_is_not_a_part() {
     let t = tempfile::tempdir().unwrap();
     std::fs::create_dir(t.path().join("p")).unwrap();
