@@ -459,24 +459,16 @@ impl ArmPlan {
     }
 
     /// A patient's schedule. `seed` and `index` key the patient's resistance draws;
-    /// `None` when no therapy acts in the patient (the untreated course applies unchanged).
-    pub fn schedule(
+    /// The therapies that start and act in a patient of `genotype`, with the patient's own
+    /// resistance ceilings (drawn from the patient's stream) and no compensation yet.
+    fn active(
         &self,
         genotype: Genotype,
         enrollment: f64,
         triggers: &TriggerTimes,
         seed: u64,
         index: u64,
-    ) -> Result<Option<Schedule>, SolveError> {
-        // (therapy, start, stop) of the therapies that start and act in this patient.
-        struct Active<'a> {
-            p: &'a Planned,
-            start: f64,
-            applies: Vec<bool>,
-            /// Per resistance term: patient's ceiling and current compensation.
-            ceilings: Vec<f64>,
-            comp: Vec<f64>,
-        }
+    ) -> Vec<Active<'_>> {
         let mut active: Vec<Active<'_>> = Vec::new();
         for p in &self.therapies {
             let applies: Vec<bool> = p
@@ -512,6 +504,19 @@ impl ArmPlan {
                 comp,
             });
         }
+        active
+    }
+
+    /// `None` when no therapy acts in the patient (the untreated course applies unchanged).
+    pub fn schedule(
+        &self,
+        genotype: Genotype,
+        enrollment: f64,
+        triggers: &TriggerTimes,
+        seed: u64,
+        index: u64,
+    ) -> Result<Option<Schedule>, SolveError> {
+        let mut active = self.active(genotype, enrollment, triggers, seed, index);
         if active.is_empty() {
             return Ok(None);
         }
@@ -527,83 +532,7 @@ impl ArmPlan {
             let t1 = breaks.get(i + 1).copied();
             let mut terms = Vec::new();
             for a in &mut active {
-                // Compared in absolute time, as the breakpoints were made: `t0 − start` may
-                // round below a segment's start.
-                let levels = a.p.timeline.at_absolute(a.start, t0);
-                let level = |j: usize| -> f64 {
-                    match levels {
-                        Some(l) if a.applies[j] => l[j],
-                        _ => 0.0,
-                    }
-                };
-                // Resistance terms driven by the effects in this phase.
-                let mut erosion: Vec<Option<(Compensation, bool)>> =
-                    vec![None; a.p.drug.effects.len()];
-                for (k, r) in a.p.drug.resistance.iter().enumerate() {
-                    let Some(j) = a.p.drug.effects.iter().position(|e| e.target == r.target) else {
-                        continue;
-                    };
-                    let e = level(j);
-                    // A cycle-averaged effect keeps the mean compensation of the real on/off
-                    // pattern at its periodic steady state.
-                    let kappa =
-                        a.p.timeline
-                            .cycle_at_absolute(a.start, t0)
-                            .map_or(1.0, |(on, len)| {
-                                cycle_compensation_factor(
-                                    on,
-                                    len,
-                                    r.build_up_months,
-                                    r.washout_months,
-                                    r.rebound,
-                                )
-                            });
-                    let target = a.ceilings[k] * e * kappa;
-                    let c0 = a.comp[k];
-                    let tau = if target > c0 {
-                        r.build_up_months
-                    } else {
-                        r.washout_months
-                    };
-                    let comp = Compensation {
-                        target,
-                        initial: c0,
-                        t0,
-                        tau,
-                    };
-                    if let Some(t1) = t1 {
-                        a.comp[k] = comp.at(t1);
-                    }
-                    if c0 == 0.0 && target == 0.0 {
-                        continue;
-                    }
-                    if r.mechanism.sensitizes() {
-                        terms.push(Term {
-                            slot: Slot::ExcitotoxicSensitivity,
-                            kind: TermKind::Sensitization {
-                                compensation: comp,
-                                rebound: r.rebound,
-                            },
-                        });
-                    } else {
-                        erosion[j] = Some((comp, r.rebound));
-                    }
-                }
-                for (j, eff) in a.p.drug.effects.iter().enumerate() {
-                    let e = level(j);
-                    if e == 0.0 && erosion[j].is_none() {
-                        continue;
-                    }
-                    terms.push(Term {
-                        slot: eff.target.slot(),
-                        kind: TermKind::Effect {
-                            direction: eff.target.direction(),
-                            effect: e,
-                            compensation: erosion[j].map(|(c, _)| c),
-                            rebound: erosion[j].is_some_and(|(_, r)| r),
-                        },
-                    });
-                }
+                a.phase_terms(t0, t1, &mut terms);
             }
             phases.push((t0, ModulationLaw::new(terms, self.interaction)));
         }
@@ -612,6 +541,121 @@ impl ArmPlan {
             return Ok(None);
         }
         Schedule::from_laws(phases).map(Some)
+    }
+}
+
+/// A therapy that starts and acts in one patient.
+struct Active<'a> {
+    p: &'a Planned,
+    /// When it starts, months since disease initiation.
+    start: f64,
+    /// Per effect: whether its target exists in the patient.
+    applies: Vec<bool>,
+    /// Per resistance term: the patient's ceiling and the current compensation.
+    ceilings: Vec<f64>,
+    comp: Vec<f64>,
+}
+
+impl Active<'_> {
+    /// The modulation terms of this therapy in the phase `[t0, t1)`; carries its resistance
+    /// compensation to `t1`.
+    fn phase_terms(&mut self, t0: f64, t1: Option<f64>, terms: &mut Vec<Term>) {
+        // Compared in absolute time, as the breakpoints were made: `t0 − start` may
+        // round below a segment's start.
+        let levels = self.p.timeline.at_absolute(self.start, t0);
+        let level: Vec<f64> = (0..self.p.drug.effects.len())
+            .map(|j| match levels {
+                Some(l) if self.applies[j] => l[j],
+                _ => 0.0,
+            })
+            .collect();
+        let erosion = self.resistance_terms(t0, t1, &level, terms);
+        for (j, eff) in self.p.drug.effects.iter().enumerate() {
+            let e = level[j];
+            if e == 0.0 && erosion[j].is_none() {
+                continue;
+            }
+            terms.push(Term {
+                slot: eff.target.slot(),
+                kind: TermKind::Effect {
+                    direction: eff.target.direction(),
+                    effect: e,
+                    compensation: erosion[j].map(|(c, _)| c),
+                    rebound: erosion[j].is_some_and(|(_, r)| r),
+                },
+            });
+        }
+    }
+
+    /// The resistance driven by the effects (`level`, per effect) in the phase `[t0, t1)`:
+    /// sensitization terms are pushed to `terms`; the compensation that erodes an effect is
+    /// returned per effect (with whether it rebounds). Carries each compensation to `t1`.
+    fn resistance_terms(
+        &mut self,
+        t0: f64,
+        t1: Option<f64>,
+        level: &[f64],
+        terms: &mut Vec<Term>,
+    ) -> Vec<Option<(Compensation, bool)>> {
+        let mut erosion: Vec<Option<(Compensation, bool)>> = vec![None; self.p.drug.effects.len()];
+        for (k, r) in self.p.drug.resistance.iter().enumerate() {
+            let Some(j) = self
+                .p
+                .drug
+                .effects
+                .iter()
+                .position(|e| e.target == r.target)
+            else {
+                continue;
+            };
+            let e = level[j];
+            // A cycle-averaged effect keeps the mean compensation of the real on/off
+            // pattern at its periodic steady state.
+            let kappa =
+                self.p
+                    .timeline
+                    .cycle_at_absolute(self.start, t0)
+                    .map_or(1.0, |(on, len)| {
+                        cycle_compensation_factor(
+                            on,
+                            len,
+                            r.build_up_months,
+                            r.washout_months,
+                            r.rebound,
+                        )
+                    });
+            let target = self.ceilings[k] * e * kappa;
+            let c0 = self.comp[k];
+            let tau = if target > c0 {
+                r.build_up_months
+            } else {
+                r.washout_months
+            };
+            let comp = Compensation {
+                target,
+                initial: c0,
+                t0,
+                tau,
+            };
+            if let Some(t1) = t1 {
+                self.comp[k] = comp.at(t1);
+            }
+            if c0 == 0.0 && target == 0.0 {
+                continue;
+            }
+            if r.mechanism.sensitizes() {
+                terms.push(Term {
+                    slot: Slot::ExcitotoxicSensitivity,
+                    kind: TermKind::Sensitization {
+                        compensation: comp,
+                        rebound: r.rebound,
+                    },
+                });
+            } else {
+                erosion[j] = Some((comp, r.rebound));
+            }
+        }
+        erosion
     }
 }
 
