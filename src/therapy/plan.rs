@@ -99,7 +99,6 @@ pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
     let zero = vec![0.0; n];
     let stop = t.stop_months.map(|s| s - t.start_months);
     let on = drug.effects_at(t.dose, t.adherence, 1.0);
-    let scaled = |f: f64| on.iter().map(|e| e * f).collect::<Vec<f64>>();
     let mut segments: Vec<(f64, Vec<f64>)> = Vec::new();
     let mut averaged_cycles: Vec<(f64, f64, f64)> = Vec::new();
     let end = stop.unwrap_or(f64::INFINITY).min(until.max(0.0));
@@ -117,118 +116,31 @@ pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
             on_days,
             cycle_days,
         } => {
-            let first = first_cycle_days / DAYS_PER_MONTH;
-            let cycle = cycle_days / DAYS_PER_MONTH;
-            match t.cycles {
-                CycleMode::Averaged => {
-                    segments.push((0.0, scaled(first_on_days / first_cycle_days)));
-                    averaged_cycles.push((0.0, *first_on_days, *first_cycle_days));
-                    if first < end {
-                        segments.push((first, scaled(on_days / cycle_days)));
-                        averaged_cycles.push((first, *on_days, *cycle_days));
-                    }
-                    if let Some(s) = stop {
-                        averaged_cycles.retain(|(start, _, _)| *start < s);
-                        averaged_cycles.push((s, 0.0, 0.0));
-                    }
-                }
-                CycleMode::Resolved => {
-                    segments.push((0.0, on.clone()));
-                    segments.push((first_on_days / DAYS_PER_MONTH, zero.clone()));
-                    let mut c = first;
-                    while c < end {
-                        segments.push((c, on.clone()));
-                        segments.push((c + on_days / DAYS_PER_MONTH, zero.clone()));
-                        c += cycle;
-                    }
-                }
-            }
-            if let Some(s) = stop {
-                segments.retain(|(start, _)| *start < s);
-                segments.push((s, zero.clone()));
-            }
+            Timeline {
+                segments,
+                averaged_cycles,
+            } = cyclic_segments(
+                &on,
+                &zero,
+                [*first_on_days, *first_cycle_days, *on_days, *cycle_days],
+                t.cycles,
+                stop,
+                end,
+            );
         }
         Regimen::Doses {
             loading_days,
             interval_days,
             half_life_days,
         } => {
-            let k = std::f64::consts::LN_2 / half_life_days;
-            // Dose days (after start) up to the end.
-            let mut doses: Vec<f64> = loading_days
-                .iter()
-                .copied()
-                .filter(|d| d / DAYS_PER_MONTH < end)
-                .collect();
-            if let (Some(iv), Some(&last)) = (interval_days, loading_days.last()) {
-                let mut d = last + iv;
-                while d / DAYS_PER_MONTH < end {
-                    doses.push(d);
-                    d += iv;
-                }
-            }
-            // Concentration right after each dose, in units of one dose's level.
-            let mut level = 0.0;
-            let mut prev = 0.0;
-            let mut last_levels: Option<Vec<f64>> = None;
-            let effects_at = |amp: f64, len_days: f64| -> Vec<f64> {
-                (0..n)
-                    .map(|j| {
-                        mean_over(
-                            |s| {
-                                let c = drug.tissue_concentration(
-                                    t.dose,
-                                    t.adherence,
-                                    amp * (-k * s).exp(),
-                                );
-                                drug.effects[j].at(c)
-                            },
-                            len_days,
-                        )
-                    })
-                    .collect()
-            };
-            for (i, &d) in doses.iter().enumerate() {
-                level = level * (-k * (d - prev)).exp() + 1.0;
-                prev = d;
-                let next = doses.get(i + 1).copied();
-                let len = next.unwrap_or(d + half_life_days) - d;
-                let levels = effects_at(level, len);
-                // Periodic steady state: intervals whose mean effects agree to 0.1% merge.
-                let same = last_levels.as_ref().is_some_and(|l: &Vec<f64>| {
-                    l.iter()
-                        .zip(&levels)
-                        .all(|(a, b)| (a - b).abs() <= 1e-3 * a.abs().max(1e-12))
-                });
-                if !same || next.is_none() {
-                    segments.push((d / DAYS_PER_MONTH, levels.clone()));
-                }
-                last_levels = Some(levels);
-            }
-            // After the last dose the drug washes out: one segment per half-life for eight
-            // half-lives (under 0.4% left), then nothing.
-            if let Some(&last) = doses.last() {
-                let mut amp = level;
-                let mut s = last;
-                segments.pop();
-                segments.push((last / DAYS_PER_MONTH, effects_at(amp, *half_life_days)));
-                for _ in 0..8 {
-                    s += half_life_days;
-                    amp *= 0.5;
-                    if s / DAYS_PER_MONTH >= until {
-                        break;
-                    }
-                    segments.push((s / DAYS_PER_MONTH, effects_at(amp, *half_life_days)));
-                }
-                if s / DAYS_PER_MONTH < until {
-                    segments.push((
-                        s / DAYS_PER_MONTH + half_life_days / DAYS_PER_MONTH,
-                        zero.clone(),
-                    ));
-                }
-            }
-            // A dose regimen whose next dose is due at the stop is cut there.
-            segments.dedup_by(|b, a| b.0 <= a.0);
+            segments = dose_segments(
+                drug,
+                t,
+                (loading_days, *interval_days, *half_life_days),
+                end,
+                until,
+                &zero,
+            );
         }
     }
     if segments.is_empty() {
@@ -241,6 +153,143 @@ pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
         segments,
         averaged_cycles,
     }
+}
+
+/// The segments of a cyclic regimen (and, averaged, the cycles whose resistance follows the
+/// real on/off pattern), given the first on-days, first cycle, on-days and cycle length.
+fn cyclic_segments(
+    on: &[f64],
+    zero: &[f64],
+    [first_on_days, first_cycle_days, on_days, cycle_days]: [f64; 4],
+    mode: CycleMode,
+    stop: Option<f64>,
+    end: f64,
+) -> Timeline {
+    let scaled = |f: f64| on.iter().map(|e| e * f).collect::<Vec<f64>>();
+    let mut segments: Vec<(f64, Vec<f64>)> = Vec::new();
+    let mut averaged_cycles: Vec<(f64, f64, f64)> = Vec::new();
+    let first = first_cycle_days / DAYS_PER_MONTH;
+    let cycle = cycle_days / DAYS_PER_MONTH;
+    match mode {
+        CycleMode::Averaged => {
+            segments.push((0.0, scaled(first_on_days / first_cycle_days)));
+            averaged_cycles.push((0.0, first_on_days, first_cycle_days));
+            if first < end {
+                segments.push((first, scaled(on_days / cycle_days)));
+                averaged_cycles.push((first, on_days, cycle_days));
+            }
+            if let Some(s) = stop {
+                averaged_cycles.retain(|(start, _, _)| *start < s);
+                averaged_cycles.push((s, 0.0, 0.0));
+            }
+        }
+        CycleMode::Resolved => {
+            segments.push((0.0, on.to_vec()));
+            segments.push((first_on_days / DAYS_PER_MONTH, zero.to_vec()));
+            let mut c = first;
+            while c < end {
+                segments.push((c, on.to_vec()));
+                segments.push((c + on_days / DAYS_PER_MONTH, zero.to_vec()));
+                c += cycle;
+            }
+        }
+    }
+    if let Some(s) = stop {
+        segments.retain(|(start, _)| *start < s);
+        segments.push((s, zero.to_vec()));
+    }
+    Timeline {
+        segments,
+        averaged_cycles,
+    }
+}
+
+/// The segments of separate doses: each dosing interval's mean effect (intervals at the
+/// periodic steady state merge), then the washout after the last dose.
+fn dose_segments(
+    drug: &Drug,
+    t: &TherapySpec,
+    (loading_days, interval_days, half_life_days): (&[f64], Option<f64>, f64),
+    end: f64,
+    until: f64,
+    zero: &[f64],
+) -> Vec<(f64, Vec<f64>)> {
+    let n = drug.effects.len();
+    let mut segments: Vec<(f64, Vec<f64>)> = Vec::new();
+    let k = std::f64::consts::LN_2 / half_life_days;
+    // Dose days (after start) up to the end.
+    let mut doses: Vec<f64> = loading_days
+        .iter()
+        .copied()
+        .filter(|d| d / DAYS_PER_MONTH < end)
+        .collect();
+    if let (Some(iv), Some(&last)) = (interval_days, loading_days.last()) {
+        let mut d = last + iv;
+        while d / DAYS_PER_MONTH < end {
+            doses.push(d);
+            d += iv;
+        }
+    }
+    // Concentration right after each dose, in units of one dose's level.
+    let mut level = 0.0;
+    let mut prev = 0.0;
+    let mut last_levels: Option<Vec<f64>> = None;
+    let effects_at = |amp: f64, len_days: f64| -> Vec<f64> {
+        (0..n)
+            .map(|j| {
+                mean_over(
+                    |s| {
+                        let c =
+                            drug.tissue_concentration(t.dose, t.adherence, amp * (-k * s).exp());
+                        drug.effects[j].at(c)
+                    },
+                    len_days,
+                )
+            })
+            .collect()
+    };
+    for (i, &d) in doses.iter().enumerate() {
+        level = level * (-k * (d - prev)).exp() + 1.0;
+        prev = d;
+        let next = doses.get(i + 1).copied();
+        let len = next.unwrap_or(d + half_life_days) - d;
+        let levels = effects_at(level, len);
+        // Periodic steady state: intervals whose mean effects agree to 0.1% merge.
+        let same = last_levels.as_ref().is_some_and(|l: &Vec<f64>| {
+            l.iter()
+                .zip(&levels)
+                .all(|(a, b)| (a - b).abs() <= 1e-3 * a.abs().max(1e-12))
+        });
+        if !same || next.is_none() {
+            segments.push((d / DAYS_PER_MONTH, levels.clone()));
+        }
+        last_levels = Some(levels);
+    }
+    // After the last dose the drug washes out: one segment per half-life for eight
+    // half-lives (under 0.4% left), then nothing.
+    if let Some(&last) = doses.last() {
+        let mut amp = level;
+        let mut s = last;
+        segments.pop();
+        segments.push((last / DAYS_PER_MONTH, effects_at(amp, half_life_days)));
+        for _ in 0..8 {
+            s += half_life_days;
+            amp *= 0.5;
+            if s / DAYS_PER_MONTH >= until {
+                break;
+            }
+            segments.push((s / DAYS_PER_MONTH, effects_at(amp, half_life_days)));
+        }
+        if s / DAYS_PER_MONTH < until {
+            segments.push((
+                s / DAYS_PER_MONTH + half_life_days / DAYS_PER_MONTH,
+                zero.to_vec(),
+            ));
+        }
+    }
+    // A dose regimen whose next dose is due at the stop is cut there.
+    segments.dedup_by(|b, a| b.0 <= a.0);
+    segments
 }
 
 /// Drug holidays: the timeline's levels during `on` months, then nothing for `off` months,
