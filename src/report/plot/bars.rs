@@ -78,16 +78,7 @@ impl Bars {
         style: Style,
     ) -> Result<(), String> {
         let n = self.labels.len();
-        let mut e = Extent::default();
-        for (i, &v) in self.values.iter().enumerate() {
-            e.x(v);
-            if let Some(err) = &self.error
-                && err[i].is_finite()
-            {
-                e.x(v - err[i].abs());
-                e.x(v + err[i].abs());
-            }
-        }
+        let e = self.extent();
         let xs = Scale::new(&self.x, e.x, true, 8);
         let ys = Scale::categories(n);
         let body = frame::header(root, &self.title, &self.subtitle, style)?;
@@ -128,19 +119,37 @@ impl Bars {
             },
             style,
         )?;
-        let r = frame::rect(&xs, &ys);
+        self.draw_bars(&area, frame::rect(&xs, &ys), row, style)
+    }
+
+    /// The range of the values and their error bars.
+    fn extent(&self) -> Extent {
+        let mut e = Extent::default();
+        for (i, &v) in self.values.iter().enumerate() {
+            e.x(v);
+            if let Some(err) = &self.error
+                && err[i].is_finite()
+            {
+                e.x(v - err[i].abs());
+                e.x(v + err[i].abs());
+            }
+        }
+        e
+    }
+
+    /// The bars (rows of `row` pixels) with their error bars, and the zero line.
+    fn draw_bars<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, frame::Coord>,
+        r: frame::Rect,
+        row: f64,
+        style: Style,
+    ) -> Result<(), String> {
+        let n = self.labels.len();
         let c = self.colour.rgb();
         let mut occupied = Occupancy::default();
-        if xs.lo < 0.0 && xs.hi > 0.0 {
-            frame::polyline(
-                &area,
-                r,
-                &[(0.0, ys.lo), (0.0, ys.hi)],
-                BLACK,
-                1,
-                false,
-                style,
-            )?;
+        if r.0 < 0.0 && r.1 > 0.0 {
+            frame::polyline(area, r, &[(0.0, r.2), (0.0, r.3)], BLACK, 1, false, style)?;
         }
         let half = 0.34;
         let cap = ((row * 0.22) as i32).clamp(2, style.ipx(8.0));
@@ -155,13 +164,13 @@ impl Bars {
                 (v, y + half),
                 (0.0, y + half),
             ];
-            frame::fill(&area, r, &poly, c.mix(0.85))?;
+            frame::fill(area, r, &poly, c.mix(0.85))?;
             if let Some(err) = &self.error {
                 let d = err[i].abs();
                 if d.is_finite() && d > 0.0 {
                     let whisker = [(v - d, y), (v + d, y)];
-                    frame::polyline(&area, r, &whisker, BLACK, style.thin(), false, style)?;
-                    occupied.line(&area, r, &whisker);
+                    frame::polyline(area, r, &whisker, BLACK, style.thin(), false, style)?;
+                    occupied.line(area, r, &whisker);
                     for end in [v - d, v + d] {
                         if end >= r.0 && end <= r.1 {
                             area.draw(

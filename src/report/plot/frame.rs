@@ -947,7 +947,22 @@ pub(crate) fn legend<DB: DrawingBackend>(
     } else {
         position
     };
-    let (x0, y0) = corner(position);
+    legend_box(root, &shown, corner(position), (w, h), &font, style)
+}
+
+/// Draws a legend's box at `(x0, y0)`, `w` by `h` pixels, and its entries.
+fn legend_box<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    shown: &[&Entry],
+    (x0, y0): (i32, i32),
+    (w, h): (i32, i32),
+    font: &TextStyle<'_>,
+    style: Style,
+) -> Result<(), String> {
+    let pad = style.ipx(12.0);
+    let swatch_w = style.ipx(40.0);
+    let gap = style.ipx(10.0);
+    let row = (style.legend() * 1.55).round() as i32;
     root.draw(&Rectangle::new(
         [(x0, y0), (x0 + w, y0 + h)],
         WHITE.mix(0.92).filled(),

@@ -472,6 +472,31 @@ impl Chart {
         let r = frame::rect(&xs, &ys);
         let mut occupied = Occupancy::default();
         frame::draw_marks(&area, r, &self.marks, true, style, &mut occupied)?;
+        self.draw_series(&area, r, steps, style, &mut occupied)?;
+        frame::draw_marks(&area, r, &self.marks, false, style, &mut occupied)?;
+        for p in &self.points {
+            self.draw_points(&area, r, p, style, &mut occupied)?;
+        }
+        if let Some((t, lower)) = &table {
+            draw_table(lower, &area, t, r, style)?;
+        }
+        if let Some(strip) = strip {
+            frame::legend_strip(&strip, &entries, style)?;
+        } else if legend {
+            frame::legend(body, &area, &entries, self.legend, &occupied, style)?;
+        }
+        Ok(())
+    }
+
+    /// The series: faint courses first, then the bands, then the lines (with their markers).
+    fn draw_series<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, frame::Coord>,
+        r: Rect,
+        steps: bool,
+        style: Style,
+        occupied: &mut Occupancy,
+    ) -> Result<(), String> {
         for (i, s) in self.series.iter().enumerate().filter(|(_, s)| s.faint) {
             // Three parts white to one of colour: pale, behind the fans.
             let RGBColor(r0, g0, b0) = self.colour_of(i);
@@ -479,13 +504,13 @@ impl Chart {
             let c = RGBColor(pale(r0), pale(g0), pale(b0));
             for run in frame::finite_runs(&s.x, &[&s.y]) {
                 let pts: Vec<(f64, f64)> = run.map(|k| (s.x[k], s.y[k])).collect();
-                frame::polyline(&area, r, &pts, c, style.thin(), false, style)?;
+                frame::polyline(area, r, &pts, c, style.thin(), false, style)?;
             }
         }
         for (i, s) in self.series.iter().enumerate() {
             let c = self.colour_of(i);
             for b in &s.bands {
-                self.draw_band(&area, r, s, b, c, steps, &mut occupied)?;
+                self.draw_band(area, r, s, b, c, steps, occupied)?;
             }
         }
         for (i, s) in self.series.iter().enumerate().filter(|(_, s)| !s.faint) {
@@ -498,8 +523,8 @@ impl Chart {
                 } else {
                     pts.clone()
                 };
-                frame::polyline(&area, r, &path, c, style.line(), s.dashed, style)?;
-                occupied.line(&area, r, &path);
+                frame::polyline(area, r, &path, c, style.line(), s.dashed, style)?;
+                occupied.line(area, r, &path);
                 if s.markers {
                     for p in pts.iter().filter(|p| inside(**p, r)) {
                         area.draw(&Circle::new(*p, style.ipx(4.5), c.filled()))
@@ -507,18 +532,6 @@ impl Chart {
                     }
                 }
             }
-        }
-        frame::draw_marks(&area, r, &self.marks, false, style, &mut occupied)?;
-        for p in &self.points {
-            self.draw_points(&area, r, p, style, &mut occupied)?;
-        }
-        if let Some((t, lower)) = &table {
-            draw_table(lower, &area, t, r, style)?;
-        }
-        if let Some(strip) = strip {
-            frame::legend_strip(&strip, &entries, style)?;
-        } else if legend {
-            frame::legend(body, &area, &entries, self.legend, &occupied, style)?;
         }
         Ok(())
     }
