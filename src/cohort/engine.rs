@@ -554,21 +554,22 @@ fn screen_and_observe(
     // Follow-up never ends before enrollment, even when visits count from onset and the
     // horizon is shorter than the time to enrollment.
     let end = (origin + sim.horizon_months).max(enrollment);
+    let course = Course {
+        solution: untreated,
+        origin,
+        times: &times,
+        offsets: &offsets,
+        noise,
+        baseline: &baseline,
+    };
+    let mut rng = observation_rng(spec.population.seed, draw.index);
     let arms = plans
         .iter()
         .zip(&treated_courses)
         .map(|(plan, treated)| {
-            let mut rng = observation_rng(spec.population.seed, draw.index);
             rng.set_word_pos(after_baseline);
-            let course = Course {
-                solution: treated.as_ref().unwrap_or(untreated),
-                origin,
-                times: &times,
-                offsets: &offsets,
-                noise,
-                baseline: &baseline,
-            };
-            let mut c = course.observe(&mut rng, end);
+            let solution = treated.as_ref().unwrap_or(untreated);
+            let mut c = Course { solution, ..course }.observe(&mut rng, end);
             c.acting = plan
                 .acting(genotype)
                 .into_iter()
@@ -755,6 +756,7 @@ fn next_trigger(
 }
 
 /// What is needed to rate one arm's visits.
+#[derive(Clone, Copy)]
 struct Course<'a> {
     solution: &'a Solution,
     origin: f64,
@@ -823,21 +825,8 @@ impl Course<'_> {
             end_state.as_ref(),
             events.death.is_some_and(|d| d <= end),
         );
-        let involved = |t: Option<f64>, not: Option<u8>| -> Option<u8> {
-            let y = self.solution.state_at(t?)?;
-            let capacities = model.capacities(&y);
-            let items = crate::model::readout::items(model, &capacities);
-            let m = crate::model::staging::involvement_margins(&items);
-            // At onset no item has fallen yet (every margin is the same), so the region whose
-            // motor pool has lost most decides.
-            let c = crate::model::staging::kings_capacities(&capacities);
-            (0u8..3).filter(|&k| Some(k) != not).min_by(|&a, &b| {
-                let (a, b) = (usize::from(a), usize::from(b));
-                m[a].total_cmp(&m[b]).then(c[a].total_cmp(&c[b]))
-            })
-        };
-        let first = involved(events.onset, None);
-        let second = first.and_then(|f| involved(events.second_region, Some(f)));
+        let first = self.involved(events.onset, None);
+        let second = first.and_then(|f| self.involved(events.second_region, Some(f)));
         ArmCourse {
             origin: self.origin,
             events,
@@ -849,6 +838,23 @@ impl Course<'_> {
             at_end,
             spread: [first, second],
         }
+    }
+
+    /// The King's region (0 bulbar, 1 upper limb, 2 lower limb) most involved at `t`, other
+    /// than `not`.
+    fn involved(&self, t: Option<f64>, not: Option<u8>) -> Option<u8> {
+        let model = self.solution.model();
+        let y = self.solution.state_at(t?)?;
+        let capacities = model.capacities(&y);
+        let items = crate::model::readout::items(model, &capacities);
+        let m = crate::model::staging::involvement_margins(&items);
+        // At onset no item has fallen yet (every margin is the same), so the region whose
+        // motor pool has lost most decides.
+        let c = crate::model::staging::kings_capacities(&capacities);
+        (0u8..3).filter(|&k| Some(k) != not).min_by(|&a, &b| {
+            let (a, b) = (usize::from(a), usize::from(b));
+            m[a].total_cmp(&m[b]).then(c[a].total_cmp(&c[b]))
+        })
     }
 
     /// What the validation needs of the state `y` at `end`; NaN where the solution does not
