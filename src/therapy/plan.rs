@@ -507,7 +507,6 @@ impl ArmPlan {
         }
     }
 
-    /// A patient's schedule. `seed` and `index` key the patient's resistance draws;
     /// The therapies that start and act in a patient of `genotype`, with the patient's own
     /// resistance ceilings (drawn from the patient's stream) and no compensation yet.
     fn active(
@@ -556,6 +555,7 @@ impl ArmPlan {
         active
     }
 
+    /// A patient's schedule. `seed` and `index` key the patient's resistance draws;
     /// `None` when no therapy acts in the patient (the untreated course applies unchanged).
     pub fn schedule(
         &self,
