@@ -68,6 +68,7 @@ impl Dimension {
 
 /// Why the dimensions could not be formed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DimensionError {
     /// A name with no prior, or with a measured one.
     #[error("`{0}` has no prior range in the priors file (it must be log-uniform or uniform)")]

@@ -39,6 +39,7 @@ use std::fmt::Write;
 
 /// Why a sensitivity analysis cannot be set up.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SensitivityError {
     /// The number of grid levels is odd or below 2.
     #[error("the number of levels must be even and at least 2 (got {0})")]

@@ -269,6 +269,7 @@ pub fn run(
 
 /// Why the engine stopped.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EngineError {
     /// The worker threads could not be started.
     #[error("cannot start {threads} worker threads: {source}")]

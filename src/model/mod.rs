@@ -82,6 +82,7 @@ pub struct PatientModel {
 
 /// Parameters or covariates the model does not accept.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ModelError {
     /// A covariate out of range.
     #[error("invalid covariates: {0}")]

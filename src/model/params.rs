@@ -35,6 +35,7 @@ pub struct ParamInfo {
 
 /// A parameter name or value that the registry does not accept.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParamError {
     /// No parameter of that name.
     #[error("unknown model parameter `{name}`{}", unknown_note(name, *suggestion))]

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 /// Why the figures of a result folder could not be drawn.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FiguresError {
     /// A file is missing or unreadable.
     #[error(transparent)]

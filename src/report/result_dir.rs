@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why a result folder was not written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResultDirError {
     /// The folder exists and overwriting was not asked for.
     #[error("{0} already exists; use --force to replace it, or --out to choose another folder")]

@@ -25,6 +25,7 @@ pub const CHUNK: u64 = 2048;
 
 /// Why a run or merge failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
     /// Writing the result folder failed.
     #[error(transparent)]

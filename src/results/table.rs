@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// Why a file of a result folder could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReadError {
     /// The file is missing, unreadable or not in its format.
     #[error("cannot read {}: {message}", path.display())]

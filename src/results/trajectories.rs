@@ -26,6 +26,7 @@ pub const ROW_GROUP_ROWS: usize = 8 * BATCH_ROWS;
 
 /// Why the trajectory table could not be written or read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TrajectoryError {
     /// Parquet or Arrow failure.
     #[error("{path}: {message}")]

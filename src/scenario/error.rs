@@ -4,6 +4,7 @@ use crate::input::Diagnostic;
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]

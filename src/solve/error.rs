@@ -3,6 +3,7 @@
 /// Why an integration failed. Each variant carries the model time at which it happened and a
 /// likely cause, so a failed virtual patient can be reported rather than aborting a cohort.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SolveError {
     /// The step size fell below what floating point can resolve.
     #[error(

@@ -40,6 +40,7 @@ use super::linalg::{Ldl, PIVOT_TOLERANCE};
 
 /// Why an ANCOVA could not be fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AncovaError {
     /// Baselines, follow-ups and arms differ in number.
     #[error("mismatched lengths: {baseline} baselines, {followup} follow-ups, {arm} arms")]

@@ -71,6 +71,7 @@ impl Default for CoxOptions {
 
 /// Why a Cox model could not be fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CoxError {
     /// Times, events and covariate rows differ in number.
     #[error(

@@ -65,6 +65,7 @@ pub struct JointSubject {
 
 /// Why the test could not be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum JointRankError {
     /// Subjects and arm flags differ in number.
     #[error("mismatched lengths: {subjects} subjects, {arms} arm flags")]

@@ -75,6 +75,7 @@ use super::linalg::{Ldl, PIVOT_TOLERANCE};
 
 /// Why a mixed model could not be fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LmmError {
     /// Responses, times, subjects, arms or design rows differ in number.
     #[error("mismatched lengths: {0}")]

@@ -139,6 +139,7 @@ impl FigureOptions {
 
 /// Why a figure was not written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlotError {
     /// The numbers or options given cannot be drawn (for example series of different lengths).
     #[error("cannot draw {file}: {message}")]
