@@ -3,8 +3,8 @@
 //! the numbers of the command line; `alssim/__init__.py` turns them into pandas DataFrames.
 
 use alssim::cohort::EngineError;
-use alssim::model::{Covariates, Genotype, Param, PatientModel, Region, Sex};
-use alssim::report::PatientTable;
+use alssim::model::{Covariates, Genotype, Param, Region, Sex};
+use alssim::report::patient_table::{OnePatientError, simulate_one};
 use alssim::report::run::{RunError, shard_range};
 use alssim::report::tables::{Tables as CoreTables, run_tables};
 use alssim::results::trajectories::TrajectoryError;
@@ -13,7 +13,6 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use rand::SeedableRng;
 
 create_exception!(
     alssim,
@@ -491,16 +490,13 @@ fn simulate<'py>(
             "interval {interval}: more than 100000 visits over {horizon} months"
         )));
     }
-    let mut params = alssim::model::Params::default();
-    for (name, value) in &set {
-        let p = Param::parse_name(name).map_err(|e| bad(format!("set: {e}")))?;
-        params
-            .set_value(p, *value)
-            .map_err(|e| bad(format!("set: {e}")))?;
-    }
-    params
-        .check_consistency()
+    let set = set
+        .iter()
+        .map(|(name, value)| Param::parse_name(name).map(|p| (p, *value)))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(format!("set: {e}")))?;
+    let mut params = alssim::model::Params::default();
+    params.set_all(&set).map_err(|e| bad(format!("set: {e}")))?;
     let covariates = Covariates {
         age_years: age,
         sex,
@@ -508,20 +504,12 @@ fn simulate<'py>(
         genotype,
         diagnostic_delay_months: diagnostic_delay,
     };
-    let model = PatientModel::new(params, covariates).map_err(|e| bad(e.to_string()))?;
-    let options = alssim::solve::SolverOptions {
-        follow_up_after_onset_months: Some(horizon),
-        ..Default::default()
-    };
-    let solution = py
-        .detach(|| alssim::solve::simulate(&model, &alssim::solve::Schedule::untreated(), &options))
-        .map_err(|e| SimulationError::new_err(format!("the simulation failed: {e}")))?;
-    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(seed);
-    let table = PatientTable::from_onset(&solution, interval, horizon, &mut rng).ok_or_else(|| {
-        SimulationError::new_err(
-            "no clinical onset: with these parameters the disease does not progress to symptoms",
-        )
-    })?;
+    let (solution, table) = py
+        .detach(|| simulate_one(params, covariates, horizon, interval, seed))
+        .map_err(|e| match e {
+            OnePatientError::Model(e) => bad(e.to_string()),
+            e => SimulationError::new_err(e.to_string()),
+        })?;
     let ev = solution.events();
     let onset = ev.onset.unwrap_or(0.0);
     let events = PyDict::new(py);

@@ -2,12 +2,10 @@
 
 use super::UsageError;
 use alssim::model::patient::{AGE_RANGE, DIAGNOSTIC_DELAY_RANGE};
-use alssim::model::{Covariates, Genotype, Param, Params, PatientModel, Region, Sex};
-use alssim::report::{PatientTable, write_atomic};
-use alssim::solve::{Schedule, SolverOptions, simulate};
+use alssim::model::{Covariates, Genotype, Param, Params, Region, Sex};
+use alssim::report::patient_table::{OnePatientError, simulate_one};
+use alssim::report::write_atomic;
 use anyhow::Context;
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
 use std::path::PathBuf;
 
 /// Options of `alssim simulate`.
@@ -174,17 +172,6 @@ pub(crate) fn parse_set(item: &str) -> Result<(Param, f64), UsageError> {
     Ok((param, value))
 }
 
-fn params_with_overrides(set: &[String]) -> anyhow::Result<Params> {
-    let mut params = Params::default();
-    for item in set {
-        let (param, value) = parse_set(item)?;
-        params
-            .set_value(param, value)
-            .map_err(|e| UsageError(format!("--set: {e}")))?;
-    }
-    Ok(params)
-}
-
 /// Most rows `simulate` prints: a table longer than this is a mistake in `--interval`.
 pub const MAX_ROWS: f64 = 100_000.0;
 
@@ -202,7 +189,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let params = params_with_overrides(&args.set)?;
+    let set = args
+        .set
+        .iter()
+        .map(|item| parse_set(item))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut params = Params::default();
+    params
+        .set_all(&set)
+        .map_err(|e| UsageError(format!("--set: {e}")))?;
     let covariates = Covariates {
         age_years: args.age,
         sex: args.sex,
@@ -210,22 +205,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         genotype: args.genotype,
         diagnostic_delay_months: args.diagnostic_delay,
     };
-    let model = PatientModel::new(params, covariates).map_err(|e| UsageError(e.to_string()))?;
-    let options = SolverOptions {
-        follow_up_after_onset_months: Some(args.horizon),
-        ..SolverOptions::default()
-    };
-    let solution =
-        simulate(&model, &Schedule::untreated(), &options).context("the simulation failed")?;
-    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
-    let Some(table) = PatientTable::from_onset(&solution, args.interval, args.horizon, &mut rng)
-    else {
-        anyhow::bail!(
-            "no clinical onset within {} months of disease initiation: with these parameters the \
-             disease does not progress to symptoms",
-            options.max_time_months
-        );
-    };
+    let (solution, table) =
+        match simulate_one(params, covariates, args.horizon, args.interval, args.seed) {
+            Ok(done) => done,
+            Err(OnePatientError::Model(e)) => return Err(UsageError(e.to_string()).into()),
+            Err(e) => return Err(e.into()),
+        };
     crate::outln!(
         "alssim simulate: {} onset, {}, age {}, {} (seed {})\n",
         args.onset_region,

@@ -439,6 +439,16 @@ impl Params {
         self.set_value(name.parse()?, value)
     }
 
+    /// Sets every `(parameter, value)` of `set` in order, each range-checked, then checks the
+    /// rules that span several parameters (`--set` on the command line, `set=` in Python). On
+    /// an error the parameters may be partly changed: use a copy.
+    pub fn set_all(&mut self, set: &[(Param, f64)]) -> Result<(), OverrideError> {
+        for &(param, value) in set {
+            self.set_value(param, value)?;
+        }
+        Ok(self.check_consistency()?)
+    }
+
     /// Pool weight of a region (share of the lower-motor-neuron pool).
     pub fn pool_weight(&self, region: crate::model::Region) -> f64 {
         use crate::model::Region;
@@ -643,6 +653,19 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// Why overriding parameters failed: a value out of its range, or a rule across parameters
+/// broken by the result.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OverrideError {
+    /// A value is out of its parameter's range.
+    #[error(transparent)]
+    Value(#[from] ParamError),
+    /// The parameters break a rule across parameters.
+    #[error(transparent)]
+    Rule(#[from] ParamRuleError),
+}
+
 /// A rule across parameters that a parameter set breaks.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -687,6 +710,17 @@ mod tests {
             );
         }
         p.check_consistency().expect("defaults are consistent");
+    }
+
+    #[test]
+    fn set_all_checks_each_value_then_the_rules() {
+        let mut p = Params::default();
+        p.set_all(&[(Param::AggGrowthRate, 0.3)]).unwrap();
+        assert_eq!(p.value(Param::AggGrowthRate), 0.3);
+        let e = Params::default().set_all(&[(Param::AggGrowthRate, -1.0)]);
+        assert!(matches!(e, Err(OverrideError::Value(_))), "{e:?}");
+        let e = Params::default().set_all(&[(Param::PoolWeightBulbar, 0.9)]);
+        assert!(matches!(e, Err(OverrideError::Rule(_))), "{e:?}");
     }
 
     #[test]

@@ -1,9 +1,48 @@
 //! The visit table of one simulated patient: what `alssim simulate` prints and writes.
 
-use crate::model::Readout;
-use crate::model::alsfrs;
-use crate::solve::{Solution, Visit};
-use rand::Rng;
+use crate::model::{Covariates, ModelError, Params, PatientModel, Readout, alsfrs};
+use crate::solve::{Schedule, Solution, SolveError, SolverOptions, Visit, simulate};
+use rand::{Rng, SeedableRng};
+
+/// Why one patient could not be simulated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OnePatientError {
+    /// The parameters or covariates are not accepted.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The integration failed.
+    #[error("the simulation failed: {0}")]
+    Solve(#[from] SolveError),
+    /// The disease never reaches clinical onset.
+    #[error(
+        "no clinical onset within {0} months of disease initiation: with these parameters the \
+         disease does not progress to symptoms"
+    )]
+    NoOnset(f64),
+}
+
+/// One untreated patient followed for `horizon` months after onset, rated every `interval`
+/// months (`seed` seeds the rater noise): the solution and its visit table, as `alssim
+/// simulate` prints them.
+pub fn simulate_one(
+    params: Params,
+    covariates: Covariates,
+    horizon: f64,
+    interval: f64,
+    seed: u64,
+) -> Result<(Solution, PatientTable), OnePatientError> {
+    let model = PatientModel::new(params, covariates)?;
+    let options = SolverOptions {
+        follow_up_after_onset_months: Some(horizon),
+        ..SolverOptions::default()
+    };
+    let solution = simulate(&model, &Schedule::untreated(), &options)?;
+    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(seed);
+    let table = PatientTable::from_onset(&solution, interval, horizon, &mut rng)
+        .ok_or(OnePatientError::NoOnset(options.max_time_months))?;
+    Ok((solution, table))
+}
 
 /// Column names of the table, with units.
 pub const COLUMNS: [&str; 13] = [

@@ -4,6 +4,7 @@
 use super::Scenario;
 use crate::cohort::spec::Arm;
 use crate::model::Param;
+use crate::model::params::OverrideError;
 use crate::therapy::{TherapySpec, library};
 
 /// The bundled default scenario (`scenarios/natural-history.toml`): an unselected, untreated
@@ -79,15 +80,11 @@ pub fn whatif<S: AsRef<str>>(arms: &[S]) -> Result<Scenario, String> {
 /// Overrides model parameters of a scenario's `[model]` table: each value is range-checked,
 /// replaces a value the scenario set or is added after them, and the result must satisfy the
 /// rules that span several parameters. On an error the scenario is unchanged.
-pub fn set_params(s: &mut Scenario, set: &[(Param, f64)]) -> Result<(), String> {
+pub fn set_params(s: &mut Scenario, set: &[(Param, f64)]) -> Result<(), OverrideError> {
     if set.is_empty() {
         return Ok(());
     }
-    let mut params = s.params();
-    for &(param, value) in set {
-        params.set_value(param, value).map_err(|e| e.to_string())?;
-    }
-    params.check_consistency().map_err(|e| e.to_string())?;
+    s.params().set_all(set)?;
     for &(param, value) in set {
         match s.model.iter_mut().find(|(p, _)| *p == param) {
             Some(entry) => entry.1 = value,
