@@ -716,7 +716,7 @@ mod tests {
     fn set_all_checks_each_value_then_the_rules() {
         let mut p = Params::default();
         p.set_all(&[(Param::AggGrowthRate, 0.3)]).unwrap();
-        assert_eq!(p.value(Param::AggGrowthRate), 0.3);
+        assert!((p.value(Param::AggGrowthRate) - 0.3).abs() < 1e-15);
         let e = Params::default().set_all(&[(Param::AggGrowthRate, -1.0)]);
         assert!(matches!(e, Err(OverrideError::Value(_))), "{e:?}");
         let e = Params::default().set_all(&[(Param::PoolWeightBulbar, 0.9)]);

@@ -8,7 +8,8 @@
 //! byte, as the unsharded run.
 
 use super::result_dir::{Replace, ResultDirError, Staging};
-use crate::cohort::{CohortSpec, CohortSummary, EngineError, run_chunks};
+use super::tables::fold_chunks;
+use crate::cohort::{CohortSpec, CohortSummary, EngineError};
 use crate::results::manifest::{self, Manifest, Merged, RunMeta, fnv1a_from};
 use crate::results::part::{FileRecord, Part, Shard};
 use crate::results::patients::{patient_records, patients_csv_rows, patients_header};
@@ -355,29 +356,17 @@ impl Writers {
         staging: &Staging,
         mut progress: impl FnMut(u64) + Send,
     ) -> Result<(CohortSummary, Vec<manifest::Failure>), RunError> {
-        let mut summary = CohortSummary::new(spec);
-        let mut failures = Vec::new();
-        let mut done = 0;
-        run_chunks(
-            spec,
-            range,
-            threads,
-            CHUNK,
-            |chunk, part| -> Result<(), RunError> {
-                summary.merge(part);
-                failures.extend(manifest::failures(chunk));
-                if let Some(p) = &mut self.patients {
-                    p.write_all(patients_csv_rows(&patient_records(spec, chunk)).as_bytes())
-                        .map_err(io_err(&staging.path("patients.csv")))?;
-                }
-                if let Some(t) = &mut self.trajectories {
-                    t.push(spec, chunk)?;
-                }
-                done += chunk.len() as u64;
-                progress(done);
-                Ok(())
-            },
-        )?;
+        let (summary, failures) = fold_chunks(spec, range, threads, CHUNK, |chunk, done| {
+            if let Some(p) = &mut self.patients {
+                p.write_all(patients_csv_rows(&patient_records(spec, chunk)).as_bytes())
+                    .map_err(io_err(&staging.path("patients.csv")))?;
+            }
+            if let Some(t) = &mut self.trajectories {
+                t.push(spec, chunk)?;
+            }
+            progress(done);
+            Ok::<(), RunError>(())
+        })?;
         if let Some(mut writer) = self.patients {
             writer
                 .flush()

@@ -21,7 +21,7 @@
 //! ```
 
 use super::run::{MergeError, RunError};
-use crate::cohort::{CohortSummary, EngineError, run_chunks};
+use crate::cohort::{CohortSpec, CohortSummary, EngineError, Outcome, run_chunks};
 use crate::results::manifest::{self, Failure, Manifest, RunMeta, fnv1a};
 use crate::results::patients::{patient_records, patients_csv_rows, patients_header};
 use crate::results::summary::{sample_csv, sample_rows, summary_csv, summary_rows};
@@ -65,25 +65,19 @@ where
     E: From<EngineError> + From<TrajectoryError> + Send,
 {
     let spec = s.cohort_spec();
-    let mut summary = CohortSummary::new(&spec);
-    let mut failures = Vec::new();
     let mut patients = s.simulation.patients.then(|| patients_header(&spec));
     let mut writer = if trajectories {
         Some(TrajectoryWriter::in_memory()?)
     } else {
         None
     };
-    let mut done = 0;
-    run_chunks(&spec, range.clone(), threads, CHUNK, |chunk, part| {
-        summary.merge(part);
-        failures.extend(manifest::failures(chunk));
+    let (summary, failures) = fold_chunks(&spec, range.clone(), threads, CHUNK, |chunk, done| {
         if let Some(p) = &mut patients {
             p.push_str(&patients_csv_rows(&patient_records(&spec, chunk)));
         }
         if let Some(w) = &mut writer {
             w.push(&spec, chunk)?;
         }
-        done += chunk.len() as u64;
         progress(done)
     })?;
     Ok(Tables {
@@ -94,6 +88,31 @@ where
         trajectories: writer.map(TrajectoryWriter::finish).transpose()?,
         failures,
     })
+}
+
+/// Simulates patients `range` in chunks of `chunk` patients, folding each chunk into the exact
+/// summary and the list of failed patients; `rows` is then handed the chunk (to write its rows)
+/// and the number of patients finished so far. An error from `rows` stops the run.
+pub(crate) fn fold_chunks<E>(
+    spec: &CohortSpec,
+    range: Range<u64>,
+    threads: usize,
+    chunk: u64,
+    mut rows: impl FnMut(&[Outcome], u64) -> Result<(), E> + Send,
+) -> Result<(CohortSummary, Vec<Failure>), E>
+where
+    E: From<EngineError> + Send,
+{
+    let mut summary = CohortSummary::new(spec);
+    let mut failures = Vec::new();
+    let mut done = 0;
+    run_chunks(spec, range, threads, chunk, |outcomes, part| {
+        summary.merge(part);
+        failures.extend(manifest::failures(outcomes));
+        done += outcomes.len() as u64;
+        rows(outcomes, done)
+    })?;
+    Ok((summary, failures))
 }
 
 /// FNV-1a hash of the resolved scenario, as recorded in a manifest.
