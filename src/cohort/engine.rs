@@ -12,7 +12,7 @@ use super::spec::{Anchor, Arm, Inclusion, Population, Simulation, TimeOrigin};
 use super::summary::CohortSummary;
 use crate::model::alsfrs::{self, N_ITEMS};
 use crate::model::events::Event;
-use crate::model::{Params, PatientModel, Slot};
+use crate::model::{Params, PatientModel, Slot, State};
 use crate::solve::{
     EventTimes, Schedule, Solution, SolveError, SolverOptions, SolverStats, simulate,
 };
@@ -296,44 +296,11 @@ pub fn run_chunks<E: From<EngineError> + Send>(
     let sampler = Sampler::new(&spec.population, &spec.params);
     let plans = arm_plans(spec);
     let one = |i: u64| simulate_patient(spec, &sampler, &plans, i);
-    // Summaries are built from pieces of `PIECE` patients and merged pairwise: a summary's
-    // quantile bins are a sorted list, cheap to fill while short and to merge with another.
-    const PIECE: usize = 64;
-    let summarise = |part: &[Outcome]| {
-        let mut s = CohortSummary::new(spec);
-        for o in part {
-            s.add(o);
-        }
-        s
-    };
-    let chunk = chunk.max(1);
-    let bounds = {
-        let mut start = indices.start;
-        std::iter::from_fn(move || {
-            (start < indices.end).then(|| {
-                let end = indices.end.min(start.saturating_add(chunk));
-                let range = start..end;
-                start = end;
-                range
-            })
-        })
-    };
+    let bounds = chunk_ranges(indices, chunk);
     if threads <= 1 {
         for range in bounds {
             let outcomes: Vec<Outcome> = range.map(one).collect();
-            let mut parts: Vec<CohortSummary> = outcomes.chunks(PIECE).map(summarise).collect();
-            while parts.len() > 1 {
-                let mut pairs = parts.into_iter();
-                parts = std::iter::from_fn(|| {
-                    let mut a = pairs.next()?;
-                    if let Some(b) = pairs.next() {
-                        a.merge(&b);
-                    }
-                    Some(a)
-                })
-                .collect();
-            }
-            let summary = parts.pop().unwrap_or_else(|| CohortSummary::new(spec));
+            let summary = summarise_pairwise(spec, &outcomes);
             sink(&outcomes, &summary)?;
         }
         return Ok(());
@@ -353,13 +320,16 @@ pub fn run_chunks<E: From<EngineError> + Send>(
             .with_max_len(4)
             .map(|k| one(range.start + k as u64))
             .collect();
-        let summary = outcomes.par_chunks(PIECE).map(summarise).reduce(
-            || CohortSummary::new(spec),
-            |mut a, b| {
-                a.merge(&b);
-                a
-            },
-        );
+        let summary = outcomes
+            .par_chunks(SUMMARY_PIECE)
+            .map(|part| summarise(spec, part))
+            .reduce(
+                || CohortSummary::new(spec),
+                |mut a, b| {
+                    a.merge(&b);
+                    a
+                },
+            );
         (outcomes, summary)
     };
     // The sink of one chunk (merging, writing rows) runs while the next chunk is simulated;
@@ -379,6 +349,56 @@ pub fn run_chunks<E: From<EngineError> + Send>(
         Some((o, s)) => sink(&o, &s),
         None => Ok(()),
     }
+}
+
+/// Summaries are built from pieces of this many patients and merged pairwise: a summary's
+/// quantile bins are a sorted list, cheap to fill while short and to merge with another.
+const SUMMARY_PIECE: usize = 64;
+
+/// Consecutive ranges of at most `chunk` (at least 1) patients covering `indices`.
+fn chunk_ranges(
+    indices: std::ops::Range<u64>,
+    chunk: u64,
+) -> impl Iterator<Item = std::ops::Range<u64>> {
+    let chunk = chunk.max(1);
+    let mut start = indices.start;
+    std::iter::from_fn(move || {
+        (start < indices.end).then(|| {
+            let end = indices.end.min(start.saturating_add(chunk));
+            let range = start..end;
+            start = end;
+            range
+        })
+    })
+}
+
+/// The summary of one piece of outcomes.
+fn summarise(spec: &CohortSpec, part: &[Outcome]) -> CohortSummary {
+    let mut s = CohortSummary::new(spec);
+    for o in part {
+        s.add(o);
+    }
+    s
+}
+
+/// The summary of a chunk on one thread: pieces of [`SUMMARY_PIECE`] merged pairwise.
+fn summarise_pairwise(spec: &CohortSpec, outcomes: &[Outcome]) -> CohortSummary {
+    let mut parts: Vec<CohortSummary> = outcomes
+        .chunks(SUMMARY_PIECE)
+        .map(|part| summarise(spec, part))
+        .collect();
+    while parts.len() > 1 {
+        let mut pairs = parts.into_iter();
+        parts = std::iter::from_fn(|| {
+            let mut a = pairs.next()?;
+            if let Some(b) = pairs.next() {
+                a.merge(&b);
+            }
+            Some(a)
+        })
+        .collect();
+    }
+    parts.pop().unwrap_or_else(|| CohortSummary::new(spec))
 }
 
 fn passes_genotype(inclusion: &Inclusion, draw: &Draw) -> bool {
@@ -483,12 +503,42 @@ fn screen_and_observe(
     plans: &[ArmPlan],
     draw: &mut Draw,
 ) -> Result<Screened, SolveError> {
+    match screen(spec, plans, draw)? {
+        Ok(enrolled) => observe_arms(spec, plans, draw, enrolled),
+        Err(reason) => Ok(Screened::Failed(reason)),
+    }
+}
+
+/// A screened patient who passed every criterion: the untreated course and the enrollment
+/// visit from which each arm's follow-up starts.
+struct Enrollable {
+    model: PatientModel,
+    /// The untreated course, possibly integrated only as far as screening needed.
+    untreated: Solution,
+    /// Whether `untreated` stops short of the whole follow-up.
+    truncated: bool,
+    options: SolverOptions,
+    enrollment: f64,
+    /// The state at enrollment.
+    state: State,
+    /// Visit-time origin: onset or enrollment, months since initiation.
+    origin: f64,
+    baseline: Observation,
+    /// Position of the rater-noise stream after the baseline visit.
+    after_baseline: u128,
+}
+
+/// Simulates the untreated course far enough to screen the patient, and rates the baseline
+/// visit. `Ok(Err(reason))` is a screen failure, `Err` a failed integration.
+fn screen(
+    spec: &CohortSpec,
+    plans: &[ArmPlan],
+    draw: &mut Draw,
+) -> Result<Result<Enrollable, ScreenFailure>, SolveError> {
     let inclusion = &spec.population.inclusion;
     if !passes_genotype(inclusion, draw) {
-        return Ok(Screened::Failed(ScreenFailure::Genotype));
+        return Ok(Err(ScreenFailure::Genotype));
     }
-    let sim = &spec.simulation;
-    let enroll = spec.population.enrollment;
     let (options, latest_enrollment, follow_up) = patient_options(spec, draw);
     let model = PatientModel::new(draw.params.clone(), draw.covariates.clone())?;
     let genotype = draw.covariates.genotype;
@@ -500,75 +550,89 @@ fn screen_and_observe(
         .onset
         .filter(|&t| t <= ONSET_LIMIT_MONTHS)
     else {
-        return Ok(Screened::Failed(ScreenFailure::NoOnset));
+        return Ok(Err(ScreenFailure::NoOnset));
     };
     // The recorded diagnostic delay is the realised one (recognition or referral, whichever
     // came first); a patient who died first keeps the drawn referral delay.
     if let Some(d) = untreated.events().diagnosis {
         draw.covariates.diagnostic_delay_months = d - onset;
     }
-    let Some((onset_to_enrollment, enrollment, state)) = enroll_on(&untreated, enroll, onset)
+    let Some((onset_to_enrollment, enrollment, state)) =
+        enroll_on(&untreated, spec.population.enrollment, onset)
     else {
-        return Ok(Screened::Failed(ScreenFailure::DiedBeforeEnrollment));
+        return Ok(Err(ScreenFailure::DiedBeforeEnrollment));
     };
     let mut rng = observation_rng(spec.population.seed, draw.index);
     let noise = draw.params.rater_noise_sd;
-    let origin = match sim.visits_from {
+    let origin = match spec.simulation.visits_from {
         TimeOrigin::Onset => onset,
         TimeOrigin::Enrollment => enrollment,
     };
     let baseline = baseline_visit(&model, &state, enrollment - origin, noise, &mut rng);
     if let Some(reason) = inclusion_failure(inclusion, onset_to_enrollment, &baseline) {
-        return Ok(Screened::Failed(reason));
+        return Ok(Err(reason));
     }
+    Ok(Ok(Enrollable {
+        model,
+        untreated,
+        truncated,
+        options,
+        enrollment,
+        state,
+        origin,
+        baseline,
+        after_baseline: rng.get_word_pos(),
+    }))
+}
+
+/// Follows an enrolled patient in every arm: the treated courses and their rated visits.
+fn observe_arms(
+    spec: &CohortSpec,
+    plans: &[ArmPlan],
+    draw: &Draw,
+    e: Enrollable,
+) -> Result<Screened, SolveError> {
+    let sim = &spec.simulation;
+    let seed = spec.population.seed;
     let times = sim.visit_times();
     let offsets = super::sample::visit_offsets(
-        spec.population.seed,
+        seed,
         draw.index,
         &times,
         sim.visit_window_months,
         sim.visit_window_after_months,
     );
-    // Every arm sees the same rater-noise draws visit by visit (common random numbers): each
-    // arm's stream resumes where the baseline visit left it.
-    let after_baseline = rng.get_word_pos();
     let treated_courses = plans
         .iter()
-        .map(|plan| {
-            treated_course(
-                plan,
-                &untreated,
-                draw,
-                enrollment,
-                &options,
-                spec.population.seed,
-            )
-        })
+        .map(|plan| treated_course(plan, &e.untreated, draw, e.enrollment, &e.options, seed))
         .collect::<Result<Vec<_>, _>>()?;
     // An arm that turned out to follow the untreated course needs all of it.
-    let full = if truncated && treated_courses.iter().any(Option::is_none) {
-        Some(simulate(&model, &Schedule::untreated(), &options)?)
+    let full = if e.truncated && treated_courses.iter().any(Option::is_none) {
+        Some(simulate(&e.model, &Schedule::untreated(), &e.options)?)
     } else {
         None
     };
-    let untreated = full.as_ref().unwrap_or(&untreated);
+    let untreated = full.as_ref().unwrap_or(&e.untreated);
     // Follow-up never ends before enrollment, even when visits count from onset and the
     // horizon is shorter than the time to enrollment.
-    let end = (origin + sim.horizon_months).max(enrollment);
+    let end = (e.origin + sim.horizon_months).max(e.enrollment);
     let course = Course {
         solution: untreated,
-        origin,
+        origin: e.origin,
         times: &times,
         offsets: &offsets,
-        noise,
-        baseline: &baseline,
+        noise: draw.params.rater_noise_sd,
+        baseline: &e.baseline,
     };
-    let mut rng = observation_rng(spec.population.seed, draw.index);
+    // Every arm sees the same rater-noise draws visit by visit (common random numbers): each
+    // arm's stream resumes where the baseline visit left it.
+    let mut rng = observation_rng(seed, draw.index);
+    let genotype = draw.covariates.genotype;
     let arms = plans
         .iter()
         .zip(&treated_courses)
         .map(|(plan, treated)| {
-            rng.set_word_pos(after_baseline);
+            rng.set_word_pos(e.after_baseline);
             let solution = treated.as_ref().unwrap_or(untreated);
             let mut c = Course { solution, ..course }.observe(&mut rng, end);
             c.acting = plan
@@ -580,10 +644,10 @@ fn screen_and_observe(
         })
         .collect();
     Ok(Screened::Enrolled {
-        enrollment,
-        baseline,
+        enrollment: e.enrollment,
+        dominant_mechanism: e.model.dominant_mechanism(&e.state),
+        baseline: e.baseline,
         arms,
-        dominant_mechanism: model.dominant_mechanism(&state),
     })
 }
 

@@ -456,27 +456,7 @@ pub fn fit(
     options: &LmmOptions,
 ) -> Result<LmmFit, LmmError> {
     let n = y.len();
-    if p == 0 {
-        return Err(LmmError::TooFew("no fixed-effect columns"));
-    }
-    if x.len() != n * p || time.len() != n || subject.len() != n {
-        return Err(LmmError::MismatchedLengths(
-            "design, times and subjects must have one row per response",
-        ));
-    }
-    if !(options.level > 0.0 && options.level < 1.0) {
-        return Err(LmmError::Options("confidence level must be in (0, 1)"));
-    }
-    if !(options.tol.is_finite() && options.tol > 0.0) || options.max_evaluations < 10 {
-        return Err(LmmError::Options("tolerance or evaluation budget"));
-    }
-    if let Some(observation) = (0..n).find(|&i| {
-        !(y[i].is_finite()
-            && time[i].is_finite()
-            && x[i * p..(i + 1) * p].iter().all(|v| v.is_finite()))
-    }) {
-        return Err(LmmError::NonFinite { observation });
-    }
+    check_inputs(y, x, p, time, subject, options)?;
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, &s) in subject.iter().enumerate() {
         groups.entry(s).or_default().push(i);
@@ -490,36 +470,7 @@ pub fn fit(
     // Scale time to unit root mean square (an exact reparametrisation of Λ).
     let scale = (time.iter().map(|t| t * t).sum::<f64>() / n as f64).sqrt();
     let scale = if scale > 0.0 { scale } else { 1.0 };
-    let mut xtx = vec![0.0; p * p];
-    let mut xty = vec![0.0; p];
-    let mut yty = 0.0;
-    let mut subjects = Vec::with_capacity(m);
-    for rows in groups.values() {
-        let mut s = Subject {
-            ztz: [0.0; 3],
-            ztx: [vec![0.0; p], vec![0.0; p]],
-            zty: [0.0; 2],
-        };
-        for &i in rows {
-            let t = time[i] / scale;
-            let xi = &x[i * p..(i + 1) * p];
-            s.ztz[0] += 1.0;
-            s.ztz[1] += t;
-            s.ztz[2] += t * t;
-            s.zty[0] += y[i];
-            s.zty[1] += t * y[i];
-            for k in 0..p {
-                s.ztx[0][k] += xi[k];
-                s.ztx[1][k] += t * xi[k];
-                xty[k] += xi[k] * y[i];
-                for l in 0..p {
-                    xtx[k * p + l] += xi[k] * xi[l];
-                }
-            }
-            yty += y[i] * y[i];
-        }
-        subjects.push(s);
-    }
+    let (xtx, xty, yty, subjects) = cross_products(y, x, p, time, scale, &groups);
     let ldl = Ldl::new(&xtx, p, PIVOT_TOLERANCE).ok_or(LmmError::Singular { rank: 0, p })?;
     if !ldl.is_full_rank() {
         return Err(LmmError::Singular {
@@ -541,36 +492,7 @@ pub fn fit(
             .evaluate(theta, false)
             .map_or(f64::INFINITY, |e| e.deviance)
     };
-    // Start from the moment estimate when it is admissible, else from Λ = I.
-    let mut best = [1.0, 0.0, 1.0];
-    let mut best_value = criterion(&best);
-    let mut evaluations = 1;
-    if let Some(theta) = start {
-        let value = criterion(&theta);
-        evaluations += 1;
-        if value < best_value {
-            best = theta;
-            best_value = value;
-        }
-    }
-    let mut converged = false;
-    let mut step = 0.25;
-    while evaluations < options.max_evaluations {
-        let budget = options.max_evaluations - evaluations;
-        let (x, value, used, collapsed) = nelder_mead(&criterion, best, step, budget, options.tol);
-        evaluations += used;
-        let improvement = best_value - value;
-        if value < best_value {
-            best = x;
-            best_value = value;
-        }
-        // Restart from the best vertex until a restart no longer improves the criterion.
-        if collapsed && improvement.abs() <= 10.0 * options.tol * (1.0 + best_value.abs()) {
-            converged = true;
-            break;
-        }
-        step = 0.1;
-    }
+    let (best, evaluations, converged) = minimise(&criterion, start, options);
     let evaluation = problem.evaluate(&best, true).ok_or(LmmError::Degenerate)?;
     let [l1, l2, l3] = best;
     let sigma = evaluation.sigma2.sqrt();
@@ -618,6 +540,126 @@ pub fn fit(
         singular,
         evaluations,
     })
+}
+
+/// Rejects inputs [`fit`] cannot use: no fixed effects, mismatched lengths, options out of
+/// range, non-finite values.
+fn check_inputs(
+    y: &[f64],
+    x: &[f64],
+    p: usize,
+    time: &[f64],
+    subject: &[usize],
+    options: &LmmOptions,
+) -> Result<(), LmmError> {
+    let n = y.len();
+    if p == 0 {
+        return Err(LmmError::TooFew("no fixed-effect columns"));
+    }
+    if x.len() != n * p || time.len() != n || subject.len() != n {
+        return Err(LmmError::MismatchedLengths(
+            "design, times and subjects must have one row per response",
+        ));
+    }
+    if !(options.level > 0.0 && options.level < 1.0) {
+        return Err(LmmError::Options("confidence level must be in (0, 1)"));
+    }
+    if !(options.tol.is_finite() && options.tol > 0.0) || options.max_evaluations < 10 {
+        return Err(LmmError::Options("tolerance or evaluation budget"));
+    }
+    if let Some(observation) = (0..n).find(|&i| {
+        !(y[i].is_finite()
+            && time[i].is_finite()
+            && x[i * p..(i + 1) * p].iter().all(|v| v.is_finite()))
+    }) {
+        return Err(LmmError::NonFinite { observation });
+    }
+    Ok(())
+}
+
+/// The cross-products the criterion needs: `XᵀX`, `Xᵀy`, `yᵀy` over all observations and,
+/// per subject, `ZᵀZ`, `ZᵀX` and `Zᵀy` with `Z = [1, t/scale]`.
+#[allow(clippy::type_complexity)]
+fn cross_products(
+    y: &[f64],
+    x: &[f64],
+    p: usize,
+    time: &[f64],
+    scale: f64,
+    groups: &BTreeMap<usize, Vec<usize>>,
+) -> (Vec<f64>, Vec<f64>, f64, Vec<Subject>) {
+    let mut xtx = vec![0.0; p * p];
+    let mut xty = vec![0.0; p];
+    let mut yty = 0.0;
+    let mut subjects = Vec::with_capacity(groups.len());
+    for rows in groups.values() {
+        let mut s = Subject {
+            ztz: [0.0; 3],
+            ztx: [vec![0.0; p], vec![0.0; p]],
+            zty: [0.0; 2],
+        };
+        for &i in rows {
+            let t = time[i] / scale;
+            let xi = &x[i * p..(i + 1) * p];
+            s.ztz[0] += 1.0;
+            s.ztz[1] += t;
+            s.ztz[2] += t * t;
+            s.zty[0] += y[i];
+            s.zty[1] += t * y[i];
+            for k in 0..p {
+                s.ztx[0][k] += xi[k];
+                s.ztx[1][k] += t * xi[k];
+                xty[k] += xi[k] * y[i];
+                for l in 0..p {
+                    xtx[k * p + l] += xi[k] * xi[l];
+                }
+            }
+            yty += y[i] * y[i];
+        }
+        subjects.push(s);
+    }
+    (xtx, xty, yty, subjects)
+}
+
+/// Minimises the REML criterion over `θ` (the Cholesky factor of `Λ`) by restarted
+/// Nelder-Mead from the moment estimate or `Λ = I`: the best `θ`, the criterion evaluations
+/// used and whether a restart stopped improving within the budget.
+fn minimise(
+    criterion: &impl Fn(&[f64; 3]) -> f64,
+    start: Option<[f64; 3]>,
+    options: &LmmOptions,
+) -> ([f64; 3], usize, bool) {
+    // Start from the moment estimate when it is admissible, else from Λ = I.
+    let mut best = [1.0, 0.0, 1.0];
+    let mut best_value = criterion(&best);
+    let mut evaluations = 1;
+    if let Some(theta) = start {
+        let value = criterion(&theta);
+        evaluations += 1;
+        if value < best_value {
+            best = theta;
+            best_value = value;
+        }
+    }
+    let mut converged = false;
+    let mut step = 0.25;
+    while evaluations < options.max_evaluations {
+        let budget = options.max_evaluations - evaluations;
+        let (x, value, used, collapsed) = nelder_mead(&criterion, best, step, budget, options.tol);
+        evaluations += used;
+        let improvement = best_value - value;
+        if value < best_value {
+            best = x;
+            best_value = value;
+        }
+        // Restart from the best vertex until a restart no longer improves the criterion.
+        if collapsed && improvement.abs() <= 10.0 * options.tol * (1.0 + best_value.abs()) {
+            converged = true;
+            break;
+        }
+        step = 0.1;
+    }
+    (best, evaluations, converged)
 }
 
 /// Fits the slope model of a two-arm trial,

@@ -217,19 +217,7 @@ fn dose_segments(
     let n = drug.effects.len();
     let mut segments: Vec<(f64, Vec<f64>)> = Vec::new();
     let k = std::f64::consts::LN_2 / half_life_days;
-    // Dose days (after start) up to the end.
-    let mut doses: Vec<f64> = loading_days
-        .iter()
-        .copied()
-        .filter(|d| d / DAYS_PER_MONTH < end)
-        .collect();
-    if let (Some(iv), Some(&last)) = (interval_days, loading_days.last()) {
-        let mut d = last + iv;
-        while d / DAYS_PER_MONTH < end {
-            doses.push(d);
-            d += iv;
-        }
-    }
+    let doses = dose_days(loading_days, interval_days, end);
     // Concentration right after each dose, in units of one dose's level.
     let mut level = 0.0;
     let mut prev = 0.0;
@@ -290,6 +278,24 @@ fn dose_segments(
     // A dose regimen whose next dose is due at the stop is cut there.
     segments.dedup_by(|b, a| b.0 <= a.0);
     segments
+}
+
+/// Dose days after the start, before `end` (months): the loading doses, then one every
+/// `interval_days` after the last of them.
+fn dose_days(loading_days: &[f64], interval_days: Option<f64>, end: f64) -> Vec<f64> {
+    let mut doses: Vec<f64> = loading_days
+        .iter()
+        .copied()
+        .filter(|d| d / DAYS_PER_MONTH < end)
+        .collect();
+    if let (Some(iv), Some(&last)) = (interval_days, loading_days.last()) {
+        let mut d = last + iv;
+        while d / DAYS_PER_MONTH < end {
+            doses.push(d);
+            d += iv;
+        }
+    }
+    doses
 }
 
 /// Drug holidays: the timeline's levels during `on` months, then nothing for `off` months,
