@@ -39,7 +39,7 @@ dropout-per-year = 0.1
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn trial_250_patients_24_weeks_200_replicates() -> usize {
     let s = scenario::parse("bench.toml", "bench", DESIGN).expect("bench design is valid");
-    let design = s.trial.clone().expect("has a trial");
+    let design = s.trial().cloned().expect("has a trial");
     let run = alssim::trial::run_trial(&s.cohort_spec(), &design, &[250], 200, 2)
         .expect("the trial runs");
     black_box(run.power.len())

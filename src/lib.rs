@@ -67,7 +67,7 @@
 //!     assert!(row.median.is_some_and(|m| (0.0..=48.0).contains(&m)));
 //! }
 //!
-//! for (k, arm) in scenario.arms.iter().enumerate() {
+//! for (k, arm) in scenario.arms().iter().enumerate() {
 //!     // Months from enrollment to death or the end of follow-up, and whether death was seen.
 //!     let (times, died): (Vec<f64>, Vec<bool>) = outcomes
 //!         .iter()
@@ -89,6 +89,33 @@
 //!
 //! The command line (`alssim run`, `alssim trial`, ...) does the same from a scenario file and
 //! writes the tables, figures and `report.html` of `docs/OUTPUTS.md`.
+//!
+//! # The public surface
+//!
+//! What a program that depends on alssim needs, by task; everything else public is the
+//! building blocks these are made of, documented where it is:
+//!
+//! | task | entry points |
+//! |---|---|
+//! | read a scenario | [`scenario::load`], [`scenario::parse`] (errors carry file, line and key), [`scenario::whatif::whatif`] for arms written as `drug+drug` |
+//! | change it when running | [`scenario::Scenario::with_overrides`] with [`scenario::Overrides`] (seed, patients, failed fraction, parameters; checked again) |
+//! | run a cohort | [`scenario::Scenario::cohort_spec`], then [`cohort::run`] (outcomes in memory) or [`cohort::run_chunks`] (bounded memory) |
+//! | the tables of a run | [`report::tables::run_tables`] (`summary.csv`, `patients.csv`, trajectories, in memory), [`report::run::run_scenario`] (a result folder) |
+//! | one patient | [`model::PatientModel`] with [`model::Params`] and [`model::Covariates`], integrated by [`solve::simulate`]; [`report::patient_table::simulate_one`] is `alssim simulate` |
+//! | a virtual trial | [`trial::run_trial`] with the scenario's [`scenario::Scenario::trial`] design |
+//! | statistics | [`stats`]: Kaplan-Meier, log-rank, Cox, ANCOVA, mixed models, checked against published worked examples |
+//! | validation | [`calibrate::validate`]: the natural-history targets of `alssim validate` |
+//!
+//! Identifiers are enums, not strings: [`model::Param`] (every model parameter, generated from
+//! the parameter registry), [`model::Region`], [`cohort::summary::Variable`], and the metrics of
+//! [`calibrate::metrics`]. Validated types ([`scenario::Scenario`], [`cohort::CohortSpec`])
+//! are made only by the readers that check them and are read through accessors. Enums of sets
+//! that may grow (events, genotypes, outcomes, drug regimens and mechanisms, errors) are
+//! `#[non_exhaustive]`; closed sets (the four regions, sex, King's stages, the ALSFRS-R
+//! domains) are not, so a match over them is checked to be complete. Each layer has its own
+//! error type with structured variants, so a caller can tell a bad scenario
+//! ([`scenario::ScenarioError`]) from a failed patient ([`solve::SolveError`], reported in
+//! [`cohort::Outcome::Failed`]) from a failed write ([`report::run::RunError`]).
 
 #![deny(clippy::float_cmp)]
 #![warn(missing_docs)]

@@ -207,7 +207,7 @@ fn drugs_lists_the_library_and_shows_one_drug_with_sources() {
     let s = alssim::scenario::parse("t.toml", "t", &scenario)
         .unwrap_or_else(|e| panic!("{}\n{scenario}", e.report()));
     assert_eq!(
-        s.arms[0].therapies[0].definition.effects,
+        s.arms()[0].therapies[0].definition.effects,
         alssim::therapy::library::find("tofersen").unwrap().effects
     );
     // A typo gets a suggestion and the usage exit code.

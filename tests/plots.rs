@@ -24,8 +24,7 @@ use common::png_size;
 fn cohort() -> &'static [Outcome] {
     static OUTCOMES: OnceLock<Vec<Outcome>> = OnceLock::new();
     OUTCOMES.get_or_init(|| {
-        let mut s = validate::natural_history();
-        s.population.size = 150;
+        let s = common::sized(&validate::natural_history(), 150, None);
         alssim::cohort::run(&s.cohort_spec(), 0..150, 2).unwrap()
     })
 }
@@ -120,6 +119,7 @@ fn texts(figure: &Figure) -> Vec<String> {
             t.extend([b.title.clone(), b.x.label.clone()]);
             t.extend(b.labels.iter().cloned());
         }
+        other => panic!("a kind of figure whose texts this test does not list: {other:?}"),
     }
     t.retain(|s| !s.is_empty());
     t

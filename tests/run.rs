@@ -399,9 +399,7 @@ fn in_memory_tables_are_the_files_of_a_run() {
             "--quiet",
         ],
     );
-    let mut s = alssim::scenario::load(&path).unwrap();
-    s.population.size = 150;
-    s.population.seed = 4;
+    let s = common::sized(&alssim::scenario::load(&path).unwrap(), 150, Some(4));
     let whole = run_tables::<RunError>(&s, 0..150, 2, true, |_| Ok(())).unwrap();
     assert_eq!(
         whole.summary_csv(&s).unwrap(),

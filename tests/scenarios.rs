@@ -82,14 +82,14 @@ fn every_scenario_names_itself_after_its_file() {
     for path in scenario_files() {
         let s = load(&path);
         let stem = path.file_stem().unwrap().to_string_lossy();
-        assert_eq!(s.meta.name, stem, "{}", path.display());
+        assert_eq!(s.meta().name, stem, "{}", path.display());
         assert!(
-            !s.meta.description.is_empty(),
+            !s.meta().description.is_empty(),
             "{} has no description",
             path.display()
         );
         assert!(
-            s.population.size <= 2000,
+            s.population().size <= 2000,
             "{}: keep bundled scenarios quick to run",
             path.display()
         );
@@ -100,14 +100,13 @@ fn every_scenario_names_itself_after_its_file() {
 fn every_scenario_runs_a_small_cohort_that_respects_its_settings() {
     for path in scenario_files() {
         let name = path.display();
-        let mut s = load(&path);
-        s.population.size = 20;
+        let s = common::sized(&load(&path), 20, None);
         let spec = s.cohort_spec();
         let outcomes = cohort::run(&spec, 0..20, 1).expect("the engine starts");
         assert_eq!(outcomes.len(), 20, "{name}");
-        let c = &s.population.covariates;
-        let inc = &s.population.inclusion;
-        let horizon = s.simulation.horizon_months;
+        let c = &s.population().covariates;
+        let inc = &s.population().inclusion;
+        let horizon = s.simulation().horizon_months;
         let mut enrolled = 0;
         for o in &outcomes {
             let cov = &o.draw().covariates;
@@ -141,7 +140,7 @@ fn every_scenario_runs_a_small_cohort_that_respects_its_settings() {
                     ..
                 } => {
                     enrolled += 1;
-                    assert_eq!(arms.len(), s.arms.len(), "{name}: one course per arm");
+                    assert_eq!(arms.len(), s.arms().len(), "{name}: one course per arm");
                     let onset = arms[0]
                         .events
                         .onset
@@ -172,7 +171,7 @@ fn every_scenario_runs_a_small_cohort_that_respects_its_settings() {
                     }
                     // Arms without therapy follow the same course, visit by visit.
                     let untreated: Vec<_> = s
-                        .arms
+                        .arms()
                         .iter()
                         .zip(arms)
                         .filter(|(a, _)| a.therapies.is_empty())
@@ -185,6 +184,7 @@ fn every_scenario_runs_a_small_cohort_that_respects_its_settings() {
                         assert_eq!(first, this, "{name}: paired arms differ");
                     }
                 }
+                other => panic!("{name}: an outcome this test does not know: {other:?}"),
             }
         }
         assert!(enrolled >= 1, "{name}: nobody of 20 was enrolled");
@@ -195,14 +195,14 @@ fn every_scenario_runs_a_small_cohort_that_respects_its_settings() {
 fn the_bulbar_and_genotype_examples_do_what_their_names_say() {
     let bulbar = load(&root().join("scenarios/bulbar-onset.toml"));
     assert_eq!(
-        bulbar.population.covariates.onset_region,
+        bulbar.population().covariates.onset_region,
         [1.0, 0.0, 0.0, 0.0]
     );
-    assert!(bulbar.population.covariates.age.mean > 62.0);
-    assert!(bulbar.population.covariates.female_fraction > 0.5);
+    assert!(bulbar.population().covariates.age.mean > 62.0);
+    assert!(bulbar.population().covariates.female_fraction > 0.5);
 
     let mix = load(&root().join("scenarios/genotype-mix.toml"));
-    let g = mix.population.covariates.genotype;
+    let g = mix.population().covariates.genotype;
     let default = scenario::types::CovariateDistributions::default().genotype;
     // Every carrier group enriched, sporadic ALS depleted.
     for i in 1..4 {
@@ -214,18 +214,18 @@ fn the_bulbar_and_genotype_examples_do_what_their_names_say() {
     }
     assert!(g[0] < default[0]);
     assert!(matches!(
-        mix.simulation.visits,
+        mix.simulation().visits,
         scenario::types::Visits::At(_)
     ));
 
     let trial = load(&root().join("scenarios/trial-like.toml"));
-    let inc = &trial.population.inclusion;
+    let inc = &trial.population().inclusion;
     assert_eq!(inc.max_months_since_onset, Some(24.0));
     assert_eq!(inc.min_alsfrs_r, Some(30.0));
     assert_eq!(inc.min_fvc, Some(60.0));
-    assert_eq!(trial.arms.len(), 2);
-    assert!(trial.arms[0].therapies.is_empty());
-    assert_eq!(trial.arms[1].therapies[0].drug, "riluzole");
+    assert_eq!(trial.arms().len(), 2);
+    assert!(trial.arms()[0].therapies.is_empty());
+    assert_eq!(trial.arms()[1].therapies[0].drug, "riluzole");
 }
 
 #[test]
@@ -244,7 +244,11 @@ fn the_tour_sets_every_key_that_show_writes() {
     // The other visit key is shown in a comment.
     assert!(text.contains("# visits-at-months = ["));
     let s = load(&path);
-    assert!(s.arms.len() >= 2 && !s.population.correlations.is_empty() && !s.model.is_empty());
+    assert!(
+        s.arms().len() >= 2
+            && !s.population().correlations.is_empty()
+            && !s.model_overrides().is_empty()
+    );
 }
 
 #[test]

@@ -129,8 +129,8 @@ fn a_what_if_request_runs_and_its_scenario_reads_back() {
     assert_eq!(v["screened"], 40);
     let toml = v["scenario_toml"].as_str().unwrap();
     let scenario = alssim::scenario::parse("explorer.toml", "explorer", toml).unwrap();
-    assert_eq!(scenario.population.size, 40);
-    assert_eq!(scenario.arms.len(), 2);
+    assert_eq!(scenario.population().size, 40);
+    assert_eq!(scenario.arms().len(), 2);
     // The scenario endpoint gives the same file without running it.
     let (status, _, text) = http(&s, "POST", "/api/scenario", request);
     assert_eq!(status, 200);

@@ -16,8 +16,11 @@ use common::root;
 #[test]
 fn a_small_seeded_cohort_keeps_its_course_and_solver_statistics() {
     let path = root().join("scenarios/natural-history.toml");
-    let mut s = scenario::load(&path).expect("the bundled default is valid");
-    s.population.size = 24;
+    let s = common::sized(
+        &scenario::load(&path).expect("the bundled default is valid"),
+        24,
+        None,
+    );
     let spec = s.cohort_spec();
     let outcomes = cohort::run(&spec, 0..24, 1).expect("the engine starts");
 
@@ -69,6 +72,7 @@ fn a_small_seeded_cohort_keeps_its_course_and_solver_statistics() {
                 )
                 .unwrap();
             }
+            other => panic!("an outcome this snapshot does not know: {other:?}"),
         }
     }
     writeln!(

@@ -14,7 +14,7 @@ const SOLVER_SLACK_MONTHS: f64 = 1e-3;
 fn run(src: &str) -> Vec<Outcome> {
     let s = scenario::parse("test.toml", "test", src)
         .unwrap_or_else(|e| panic!("invalid test scenario:\n{}", e.report()));
-    let out = cohort::run(&s.cohort_spec(), 0..s.population.size, 2).unwrap();
+    let out = cohort::run(&s.cohort_spec(), 0..s.population().size, 2).unwrap();
     assert!(
         !out.iter().any(|o| matches!(o, Outcome::Failed { .. })),
         "a patient failed"

@@ -51,7 +51,7 @@ fn a_null_drug_is_rejected_at_the_nominal_rate() {
         NULL_ARMS,
         "sample-size = 60\nendpoints = [\"alsfrs-change\", \"survival\"]\npool = 1000",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let run = trial::run_trial(&s.cohort_spec(), &d, &[60], 2000, 2).unwrap();
     let p = run
         .power
@@ -75,7 +75,7 @@ fn the_mixed_model_slope_keeps_its_size_under_the_null() {
         NULL_ARMS,
         "sample-size = 40\nendpoints = [\"alsfrs-slope\"]\npool = 800",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let run = trial::run_trial(&s.cohort_spec(), &d, &[40], 400, 2).unwrap();
     let p = &run.power[0];
     // Binomial 99% interval around 5% of 400: 20 ± 11.
@@ -92,7 +92,7 @@ fn results_do_not_depend_on_the_thread_count() {
         "[[arm]]\nname = \"placebo\"\n[[arm]]\nname = \"riluzole\"\ntherapies = [{ drug = \"riluzole\" }]\n",
         "sample-size = 30\nendpoints = [\"alsfrs-change\", \"alsfrs-slope\", \"joint-rank\", \"nfl-ratio\"]\ndropout-per-year = 0.3\npool = 300",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let names = vec!["placebo".to_string(), "riluzole".to_string()];
     let one = trial::run_trial(&s.cohort_spec(), &d, &[20, 30], 6, 1).unwrap();
     let two = trial::run_trial(&s.cohort_spec(), &d, &[20, 30], 6, 2).unwrap();
@@ -109,9 +109,9 @@ fn arms_hold_distinct_patients_in_the_allocation_ratio_and_dropout_hides_the_res
         "[[arm]]\nname = \"a\"\n[[arm]]\nname = \"b\"\n[[arm]]\nname = \"c\"\n",
         "sample-size = 50\nallocation = [2, 1, 1]\ndropout-per-year = 0.6\ninformative-dropout = 2\npool = 400",
     );
-    let d: TrialDesign = s.trial.clone().unwrap();
+    let d: TrialDesign = s.trial().cloned().unwrap();
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
-    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population().seed);
     assert_eq!(flow.eligible as usize, pool.len());
     let mut rng = trial::run::replicate_rng(42, 0);
     let patients = trial::randomise(&pool, &d, 50, &mut rng).unwrap();
@@ -161,7 +161,7 @@ fn randomised_estimates_agree_with_the_paired_effect_on_average() {
         "[[arm]]\nname = \"placebo\"\n[[arm]]\nname = \"riluzole\"\ntherapies = [{ drug = \"riluzole\" }]\n",
         "sample-size = 80\nendpoints = [\"alsfrs-change\"]\npool = 1200",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let run = trial::run_trial(&s.cohort_spec(), &d, &[80], 300, 2).unwrap();
     let p = &run.power[0];
     let se = p.estimate_sd / 300f64.sqrt();
@@ -290,11 +290,11 @@ fn a_background_therapy_is_taken_by_its_share_in_every_arm_and_can_stratify() {
         NULL_ARMS,
         "sample-size = 120\nendpoints = [\"alsfrs-change\"]\npool = 800\nstratify = [\"background-therapy\"]\n[trial.background]\ntherapies = [{ drug = \"riluzole\" }]\nshare = 0.7",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let pool_spec = trial::pool_spec(&s.cohort_spec(), &d);
-    assert_eq!(pool_spec.arms.len(), 4);
+    assert_eq!(pool_spec.arms().len(), 4);
     let outcomes = alssim::cohort::run(&pool_spec, 0..800, 2).unwrap();
-    let (pool, _) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let (pool, _) = trial::eligible_pool(&outcomes, &d, s.population().seed);
     let takers = pool.iter().filter(|c| c.background).count();
     // Binomial 99.9% interval around 70% of the eligible pool.
     let n = pool.len() as f64;
@@ -311,7 +311,7 @@ fn a_background_therapy_is_taken_by_its_share_in_every_arm_and_can_stratify() {
         }
         assert_eq!(
             c.background,
-            trial::takes_background(s.population.seed, c.index, 0.7)
+            trial::takes_background(s.population().seed, c.index, 0.7)
         );
     }
     for r in 0..10 {
@@ -376,9 +376,9 @@ fn the_el_escorial_criterion_keeps_the_accepted_categories() {
         NULL_ARMS,
         "sample-size = 40\npool = 600\n[trial.eligibility]\nel-escorial = [\"definite\", \"probable\"]",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..600, 2).unwrap();
-    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population().seed);
     let excluded = flow
         .excluded
         .iter()
@@ -424,10 +424,10 @@ fn visits_fall_within_their_window_the_same_in_every_arm_and_are_matched_by_sche
         NULL_ARMS,
         "sample-size = 60\nendpoints = [\"alsfrs-change\", \"alsfrs-slope\"]\npool = 400\nvisit-window-days = 7",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let window = 7.0 / trial::design::DAYS_PER_MONTH;
     let outcomes = alssim::cohort::run(&trial::pool_spec(&s.cohort_spec(), &d), 0..400, 2).unwrap();
-    let (pool, _) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let (pool, _) = trial::eligible_pool(&outcomes, &d, s.population().seed);
     let mut moved = 0;
     for c in &pool {
         assert_eq!(c.baseline.delay, 0.0, "the baseline is on the day");
@@ -445,7 +445,7 @@ fn visits_fall_within_their_window_the_same_in_every_arm_and_are_matched_by_sche
     let with = trial::run_trial(&s.cohort_spec(), &d, &[60], 20, 2).unwrap();
     let without = trial::run_trial(
         &plain.cohort_spec(),
-        &plain.trial.clone().unwrap(),
+        &plain.trial().cloned().unwrap(),
         &[60],
         20,
         2,
@@ -482,9 +482,9 @@ fn a_lead_in_randomises_at_its_end_those_whose_decline_fits() {
         NULL_ARMS,
         "sample-size = 40\nendpoints = [\"alsfrs-slope\"]\npool = 400\n[trial.lead-in]\nmonths = 2\ndecline = [1, 4]",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
-    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population().seed);
     let lead_in = flow
         .excluded
         .iter()
@@ -523,10 +523,10 @@ fn stratified_blocks_balance_every_stratum_and_the_stratified_log_rank_keeps_its
         NULL_ARMS,
         "sample-size = 120\nendpoints = [\"survival\", \"composite\", \"alsfrs-change\"]\npool = 1200\nstratify = [\"site-of-onset\", \"progression\"]\n[trial.composite]\nalsfrs-fall = 6",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     assert_eq!(d.block_size, 4);
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..1200, 2).unwrap();
-    let (pool, _) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let (pool, _) = trial::eligible_pool(&outcomes, &d, s.population().seed);
     for r in 0..20 {
         let mut rng = trial::run::replicate_rng(42, r);
         let patients = trial::randomise(&pool, &d, 120, &mut rng).unwrap();
@@ -603,7 +603,7 @@ after-months = 5
 arm = "late-null"
 "#,
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let run = trial::run_trial(&s.cohort_spec(), &d, &[60], 30, 2).unwrap();
     assert_eq!(run.power.len(), trial::Endpoint::ALL.len());
     // The randomised period ends 5 months after randomisation.
@@ -713,9 +713,9 @@ fn kings_stage_eligibility_keeps_the_stages_asked_for() {
         NULL_ARMS,
         "sample-size = 20\npool = 400\n[trial.eligibility]\nkings-stage = [2, 3]",
     );
-    let d = s.trial.clone().unwrap();
+    let d = s.trial().cloned().unwrap();
     let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..400, 2).unwrap();
-    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population.seed);
+    let (pool, flow) = trial::eligible_pool(&outcomes, &d, s.population().seed);
     let excluded = flow
         .excluded
         .iter()
@@ -755,7 +755,7 @@ fn locf_analyses_every_patient_seen_after_baseline() {
                 "sample-size = 60\npool = 600\ndropout-per-year = 0.6\nmissing = \"{missing}\""
             ),
         );
-        let d = s.trial.clone().unwrap();
+        let d = s.trial().cloned().unwrap();
         trial::run_trial(&s.cohort_spec(), &d, &[60], 5, 2).unwrap()
     };
     let (observed, locf) = (trial("observed-cases"), trial("locf"));

@@ -30,7 +30,7 @@ fn parse_err(text: &str) -> String {
 }
 
 fn drug<'a>(s: &'a Scenario, name: &str) -> &'a Drug {
-    s.drugs.iter().find(|d| d.name == name).unwrap()
+    s.drugs().iter().find(|d| d.name == name).unwrap()
 }
 
 /// Rows of a CSV file as maps from column name to text.
@@ -410,10 +410,10 @@ fn run_set_overrides_a_model_parameter_in_every_arm_and_records_it() {
         "set",
         &["agg_growth_rate=0.35", "rater_noise_sd=0"],
     );
-    assert_eq!(plain.model, vec![(Param::AggGrowthRate, 0.2)]);
+    assert_eq!(plain.model_overrides(), vec![(Param::AggGrowthRate, 0.2)]);
     // The scenario's own value is replaced; a new one is added.
     assert_eq!(
-        set.model,
+        set.model_overrides(),
         vec![(Param::AggGrowthRate, 0.35), (Param::RaterNoiseSd, 0.0)]
     );
     for arm in ["none", "riluzole"] {
@@ -439,7 +439,10 @@ fn whatif_set_overrides_a_model_parameter_and_records_it() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(resolved(&out).model, vec![(Param::AggGrowthRate, 0.3)]);
+    assert_eq!(
+        resolved(&out).model_overrides(),
+        vec![(Param::AggGrowthRate, 0.3)]
+    );
 }
 
 #[test]

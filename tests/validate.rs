@@ -19,7 +19,7 @@ const MAY_BE_MISSING: [&str; 1] = ["median_survival_onset_under_45"];
 
 #[test]
 fn the_test_seed_is_not_the_fitting_seed() {
-    assert_ne!(validate::natural_history().population.seed, SEED);
+    assert_ne!(validate::natural_history().population().seed, SEED);
 }
 
 /// Seeds of the cohorts the shipped posterior was fitted on, from its file.
@@ -43,9 +43,7 @@ const HELD_OUT_SEED: u64 = 11;
 /// The validation set never enters a fit; its hard targets pass on patients no fit has seen.
 #[test]
 fn the_validation_sets_hard_targets_pass_on_unseen_patients() {
-    let mut s = validate::natural_history();
-    s.population.size = PATIENTS;
-    s.population.seed = HELD_OUT_SEED;
+    let s = sized(PATIENTS, HELD_OUT_SEED);
     let checks = validate::check(&validate::simulate(&s, 2).unwrap());
     let held_out: Vec<_> = checks
         .iter()
@@ -67,9 +65,7 @@ fn the_validation_sets_hard_targets_pass_on_unseen_patients() {
 
 #[test]
 fn every_hard_target_passes() {
-    let mut s = validate::natural_history();
-    s.population.size = PATIENTS;
-    s.population.seed = SEED;
+    let s = sized(PATIENTS, SEED);
     let cohorts = validate::simulate(&s, 2).unwrap();
     let checks = validate::check(&cohorts);
     assert_eq!(checks.len(), bundled().len());
@@ -197,4 +193,15 @@ fn validate_set_checks_a_changed_parameter_and_says_so() {
     let o = run("neuronal_vulnerabilty=1", "bad");
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("neuronal_vulnerability"));
+}
+
+/// The natural-history validation population with `patients` patients and `seed`.
+fn sized(patients: u64, seed: u64) -> alssim::scenario::Scenario {
+    validate::natural_history()
+        .with_overrides(&alssim::scenario::Overrides {
+            seed: Some(seed),
+            patients: Some(patients),
+            ..Default::default()
+        })
+        .expect("a valid number of patients")
 }

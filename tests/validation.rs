@@ -269,7 +269,7 @@ fn parse(src: &str) -> Result<scenario::Scenario, ScenarioError> {
 #[test]
 fn seeds_stop_at_the_largest_toml_integer_so_show_can_write_them_back() {
     let s = parse("[population]\nseed = 9223372036854775807").unwrap();
-    assert_eq!(s.population.seed, i64::MAX as u64);
+    assert_eq!(s.population().seed, i64::MAX as u64);
     assert_eq!(parse(&scenario::to_toml(&s)).unwrap(), s);
     let e = parse("[population]\nseed = 9223372036854775808").unwrap_err();
     assert_eq!(e.diagnostics()[0].path, "population.seed");
@@ -279,8 +279,8 @@ fn seeds_stop_at_the_largest_toml_integer_so_show_can_write_them_back() {
 fn signed_hexadecimal_and_underscored_integers_are_read_by_value() {
     let s = parse("[population]\nsize = +1_000\nseed = -0\n[simulation]\nhorizon-months = 0x18")
         .unwrap();
-    assert_eq!((s.population.size, s.population.seed), (1000, 0));
-    assert_eq!(s.simulation.horizon_months, 24.0);
+    assert_eq!((s.population().size, s.population().seed), (1000, 0));
+    assert_eq!(s.simulation().horizon_months, 24.0);
     // A huge integer is out of range, not "not finite".
     let e = parse("[simulation]\nhorizon-months = 99999999999999999999999").unwrap_err();
     assert!(

@@ -116,7 +116,7 @@ impl Scenario {
     fn whatif(arms: Vec<String>) -> PyResult<Scenario> {
         scenario::whatif::whatif(&arms)
             .map(|inner| Scenario { inner })
-            .map_err(PyValueError::new_err)
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     /// A copy with the seed, the population size and model parameters replaced (each checked
@@ -128,13 +128,6 @@ impl Scenario {
         patients: Option<u64>,
         set: Vec<(String, f64)>,
     ) -> PyResult<Scenario> {
-        let mut s = self.inner.clone();
-        if let Some(seed) = seed {
-            s.population.seed = seed;
-        }
-        if let Some(n) = patients {
-            s.population.size = n;
-        }
         let parsed = set
             .iter()
             .map(|(name, value)| {
@@ -143,11 +136,16 @@ impl Scenario {
                     .map_err(|e| PyValueError::new_err(format!("set: {e}")))
             })
             .collect::<PyResult<Vec<_>>>()?;
-        scenario::whatif::set_params(&mut s, &parsed)
-            .map_err(|e| PyValueError::new_err(format!("set: {e}")))?;
-        if let Some(problem) = scenario::bounds::check(&s).first() {
-            return Err(PyValueError::new_err(problem.clone()));
-        }
+        let overrides = scenario::Overrides {
+            seed,
+            patients,
+            set: parsed,
+            ..Default::default()
+        };
+        let s = self.inner.with_overrides(&overrides).map_err(|e| match e {
+            scenario::OverridesError::Set(e) => PyValueError::new_err(format!("set: {e}")),
+            other => PyValueError::new_err(other.to_string()),
+        })?;
         Ok(Scenario { inner: s })
     }
 
@@ -159,37 +157,37 @@ impl Scenario {
     /// The scenario's name.
     #[getter]
     fn name(&self) -> String {
-        self.inner.meta.name.clone()
+        self.inner.meta().name.clone()
     }
 
     /// The scenario's description.
     #[getter]
     fn description(&self) -> String {
-        self.inner.meta.description.clone()
+        self.inner.meta().description.clone()
     }
 
     /// Master seed.
     #[getter]
     fn seed(&self) -> u64 {
-        self.inner.population.seed
+        self.inner.population().seed
     }
 
     /// Patients screened.
     #[getter]
     fn patients(&self) -> u64 {
-        self.inner.population.size
+        self.inner.population().size
     }
 
     /// Arm names, in order.
     #[getter]
     fn arms(&self) -> Vec<String> {
-        self.inner.arms.iter().map(|a| a.name.clone()).collect()
+        self.inner.arms().iter().map(|a| a.name.clone()).collect()
     }
 
     /// Whether the scenario asks for `trajectories.parquet`.
     #[getter]
     fn keep_trajectories(&self) -> bool {
-        self.inner.simulation.keep_trajectories
+        self.inner.simulation().keep_trajectories
     }
 
     /// Patient indices `(start, end)` of shard `k` of `n` (1-based), as `--shard K/N`.
@@ -199,7 +197,7 @@ impl Scenario {
                 "shard {k}/{n}: accepted K/N with 1 <= K <= N"
             )));
         }
-        let r = shard_range(self.inner.population.size, k, n);
+        let r = shard_range(self.inner.population().size, k, n);
         Ok((r.start, r.end))
     }
 
@@ -214,10 +212,10 @@ impl Scenario {
         threads: usize,
         trajectories: bool,
     ) -> PyResult<Tables> {
-        if start > end || end > self.inner.population.size {
+        if start > end || end > self.inner.population().size {
             return Err(PyValueError::new_err(format!(
                 "patients {start}..{end}: accepted 0 <= start <= end <= {}",
-                self.inner.population.size
+                self.inner.population().size
             )));
         }
         let threads = all_cores(threads);
@@ -241,10 +239,10 @@ impl Scenario {
         threads: usize,
     ) -> PyResult<Bound<'py, PyDict>> {
         use alssim::trial;
-        let Some(design) = self.inner.trial.clone() else {
+        let Some(design) = self.inner.trial() else {
             return Err(PyValueError::new_err(format!(
                 "scenario `{}` has no [trial] table: a trial runs a trial design (docs/TRIALS.md)",
-                self.inner.meta.name
+                self.inner.meta().name
             )));
         };
         let mut sizes = if sample_sizes.is_empty() {
@@ -275,9 +273,9 @@ impl Scenario {
         let threads = all_cores(threads);
         let spec = self.inner.cohort_spec();
         let result = py
-            .detach(|| trial::run_trial(&spec, &design, &sizes, replicates, threads))
+            .detach(|| trial::run_trial(&spec, design, &sizes, replicates, threads))
             .map_err(|e| SimulationError::new_err(e.to_string()))?;
-        let names: Vec<String> = spec.arms.iter().map(|a| a.name.clone()).collect();
+        let names: Vec<String> = spec.arms().iter().map(|a| a.name.clone()).collect();
         let out = PyDict::new(py);
         out.set_item("trial.csv", trial::output::trial_csv(&result.sizes, &names))?;
         out.set_item(
@@ -292,9 +290,9 @@ impl Scenario {
     fn __repr__(&self) -> String {
         format!(
             "Scenario(name={:?}, patients={}, seed={}, arms={:?})",
-            self.inner.meta.name,
-            self.inner.population.size,
-            self.inner.population.seed,
+            self.inner.meta().name,
+            self.inner.population().size,
+            self.inner.population().seed,
             self.arms()
         )
     }

@@ -17,6 +17,7 @@ use crate::scenario::types::Variability;
 
 /// One fitted quantity: a model parameter's typical value or its variability.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Knob {
     /// The typical (population median) value of a model parameter.
     Typical(Param),

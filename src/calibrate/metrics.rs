@@ -1048,6 +1048,7 @@ pub fn nfl_rise_lead(outcomes: &[Outcome]) -> Option<Estimate> {
 
 /// The time origin of a survival curve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Origin {
     /// Months from diagnosis (enrollment).
     Diagnosis,
@@ -1057,6 +1058,7 @@ pub enum Origin {
 
 /// The patients a survival curve describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Group {
     /// Every enrolled patient.
     All,

@@ -14,6 +14,7 @@ pub const VARIABILITY_PREFIX: &str = "population.variability.";
 /// The shape of a prior.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Kind {
     /// Uniform on the logarithm of the value over the range: every factor equally likely.
     LogUniform,

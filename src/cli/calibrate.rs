@@ -79,16 +79,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// The point fit: Nelder-Mead from the scenario's values, then its validation.
-fn point_fit(mut s: alssim::scenario::Scenario, args: &Args) -> anyhow::Result<()> {
+fn point_fit(s: alssim::scenario::Scenario, args: &Args) -> anyhow::Result<()> {
     let patients = args.patients.unwrap_or(2000);
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out/calibration"));
-    s.population.size = patients;
-    if let Some(seed) = args.seed {
-        s.population.seed = seed;
-    }
+    let s = super::run::overridden(
+        &s,
+        &alssim::scenario::Overrides {
+            seed: args.seed,
+            patients: Some(patients),
+            ..Default::default()
+        },
+    )?;
     let threads = super::threads(args.threads);
     let targets = targets::bundled();
     let (s, notes) = fit::starting_point(&s);
@@ -120,9 +124,9 @@ fn point_fit(mut s: alssim::scenario::Scenario, args: &Args) -> anyhow::Result<(
         KNOBS.len(),
         result.trace.len(),
         patients,
-        s.population.seed,
+        s.population().seed,
         result.distance,
-        validate::to_markdown(&checks, patients, s.population.seed).replace(
+        validate::to_markdown(&checks, patients, s.population().seed).replace(
             "# Natural-history validation",
             "## Validation of the fitted population"
         )

@@ -29,9 +29,9 @@ pub fn check(args: CheckArgs) -> ExitCode {
             Ok(s) => crate::outln!(
                 "{}: ok (scenario `{}`, {} arm{})",
                 file.display(),
-                s.meta.name,
-                s.arms.len(),
-                if s.arms.len() == 1 { "" } else { "s" }
+                s.meta().name,
+                s.arms().len(),
+                if s.arms().len() == 1 { "" } else { "s" }
             ),
             Err(e @ ScenarioError::Io { .. }) => {
                 unreadable = true;

@@ -1,6 +1,6 @@
 //! `alssim drugs`: the drug library.
 
-use alssim::therapy::{Drug, Regimen, library};
+use alssim::therapy::{Drug, library};
 
 /// Options of `alssim drugs`.
 #[derive(Debug, clap::Args)]
@@ -16,33 +16,6 @@ pub struct Args {
     /// new drug).
     #[arg(long, requires = "name")]
     toml: bool,
-}
-
-fn regimen_text(d: &Drug) -> String {
-    match &d.regimen {
-        Regimen::Continuous => "continuous".into(),
-        Regimen::Permanent => "permanent (one intervention)".into(),
-        Regimen::Cyclic {
-            first_on_days,
-            first_cycle_days,
-            on_days,
-            cycle_days,
-        } => format!(
-            "cyclic: {first_on_days} of {first_cycle_days} days, then {on_days} of {cycle_days}"
-        ),
-        Regimen::Doses {
-            loading_days,
-            interval_days,
-            half_life_days,
-        } => {
-            let days: Vec<String> = loading_days.iter().map(|d| d.to_string()).collect();
-            let every = interval_days.map_or(String::new(), |i| format!(", then every {i} days"));
-            format!(
-                "doses on days {}{every}; half-life {half_life_days} days",
-                days.join(", ")
-            )
-        }
-    }
 }
 
 /// A TOML key, quoted when it is not a bare key.
@@ -137,7 +110,7 @@ fn print_drug(d: &alssim::therapy::Drug) {
     crate::outln!("{} ({}): {}", d.title, d.name, d.status.name());
     crate::outln!("{}", d.summary);
     crate::outln!("standard dose: {}", d.standard_dose);
-    crate::outln!("regimen: {}", regimen_text(d));
+    crate::outln!("regimen: {}", d.regimen.describe());
     if let Some(t) = d.trigger {
         crate::outln!("started when: {} is indicated", t.name());
     }

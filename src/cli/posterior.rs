@@ -238,7 +238,7 @@ impl Job {
             min_acceptance: args.min_acceptance,
             max_generations: usize::try_from(args.generations)?,
             patients: common.patients,
-            seed: common.seed.unwrap_or(base.population.seed),
+            seed: common.seed.unwrap_or(base.population().seed),
         };
         let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
             let mut name = common

@@ -86,36 +86,40 @@ impl CohortArgs {
     /// Applies `--seed`, `--patients`, `--set` and `--max-failed-fraction` to a scenario, and
     /// checks the resource bounds again (`--patients` multiplies the work).
     pub fn apply(&self, s: &mut scenario::Scenario) -> Result<(), super::UsageError> {
-        if let Some(seed) = self.seed {
-            s.population.seed = seed;
-        }
-        if let Some(n) = self.patients {
-            s.population.size = n;
-        }
-        if let Some(f) = self.max_failed_fraction {
-            s.simulation.max_failed_fraction = f;
-        }
-        apply_set(&self.set, s)?;
-        match scenario::bounds::check(s).first() {
-            Some(problem) => Err(super::UsageError(problem.clone())),
-            None => Ok(()),
-        }
+        let overrides = scenario::Overrides {
+            seed: self.seed,
+            patients: self.patients,
+            max_failed_fraction: self.max_failed_fraction,
+            set: parse_set_list(&self.set)?,
+        };
+        *s = overridden(s, &overrides)?;
+        Ok(())
     }
 }
 
-/// Applies `--set NAME=VALUE` overrides to a scenario's `[model]` table: each is range-checked,
-/// replaces a value the scenario set or is added after them, and the result must satisfy the
-/// rules that span several parameters.
-pub(crate) fn apply_set(
+/// Parses the `--set NAME=VALUE` items of a command line.
+pub(crate) fn parse_set_list(
     set: &[String],
-    s: &mut scenario::Scenario,
-) -> Result<(), crate::cli::UsageError> {
-    let parsed = set
-        .iter()
+) -> Result<Vec<(alssim::model::Param, f64)>, super::UsageError> {
+    set.iter()
         .map(|item| super::simulate::parse_set(item))
-        .collect::<Result<Vec<_>, _>>()?;
-    scenario::whatif::set_params(s, &parsed)
-        .map_err(|e| crate::cli::UsageError(format!("--set: {e}")))
+        .collect()
+}
+
+/// The scenario with command-line overrides (`--seed`, `--patients`, `--set`, ...) applied
+/// and checked again; a refusal is a usage error naming the option.
+pub(crate) fn overridden(
+    s: &scenario::Scenario,
+    overrides: &scenario::Overrides,
+) -> Result<scenario::Scenario, super::UsageError> {
+    s.with_overrides(overrides).map_err(|e| {
+        super::UsageError(match e {
+            scenario::OverridesError::Set(e) => format!("--set: {e}"),
+            scenario::OverridesError::Patients(_) => format!("--patients: {e}"),
+            scenario::OverridesError::MaxFailedFraction(_) => format!("--max-failed-fraction: {e}"),
+            other => other.to_string(),
+        })
+    })
 }
 
 /// When more patients failed to integrate than `simulation.max-failed-fraction` allows, says so
@@ -248,7 +252,7 @@ fn warn_failures(r: &RunReport, file: &str) {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = load_or_report(&args.file)?;
     args.cohort.apply(&mut s)?;
-    if s.trial.is_some() && !args.cohort.quiet {
+    if s.trial().is_some() && !args.cohort.quiet {
         crate::outln!(
             "note: {} has a [trial] table, which `alssim trial` runs; `alssim run` simulates its \
              population with every patient in every arm (the paired view)",
@@ -258,14 +262,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let threads = super::threads(args.cohort.threads);
     let dir = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {
-            Some((k, n)) => format!("{}.part-{k}-of-{n}", s.meta.name),
-            None => s.meta.name.clone(),
+            Some((k, n)) => format!("{}.part-{k}-of-{n}", s.meta().name),
+            None => s.meta().name.clone(),
         };
         PathBuf::from("out").join(name)
     });
     let total = match args.shard {
-        Some((k, n)) => shard_range(s.population.size, k, n).count() as u64,
-        None => s.population.size,
+        Some((k, n)) => shard_range(s.population().size, k, n).count() as u64,
+        None => s.population().size,
     };
     let options = RunOptions {
         threads,
@@ -282,7 +286,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let failed = check_failed(
         &report,
-        s.simulation.max_failed_fraction,
+        s.simulation().max_failed_fraction,
         if args.shard.is_some() {
             "part.json"
         } else {
@@ -290,7 +294,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
     );
     if !args.cohort.quiet {
-        print_report("run", &s.meta.name, &report, threads);
+        print_report("run", &s.meta().name, &report, threads);
     }
     warn_figures(&report);
     warn_failures(

@@ -72,18 +72,21 @@ fn usage(e: SensitivityError) -> anyhow::Error {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut s = load_or_report(&args.file)?;
-    if let Some(seed) = args.seed {
-        s.population.seed = seed;
-    }
-    s.population.size = args.patients;
+    let s = super::run::overridden(
+        &load_or_report(&args.file)?,
+        &alssim::scenario::Overrides {
+            seed: args.seed,
+            patients: Some(args.patients),
+            ..Default::default()
+        },
+    )?;
     let threads = super::threads(args.threads);
     let too_large = |what: &str| UsageError(format!("--{what} is too large"));
     let settings = Settings {
         trajectories: usize::try_from(args.trajectories).map_err(|_| too_large("trajectories"))?,
         levels: usize::try_from(args.levels).map_err(|_| too_large("levels"))?,
         range_factor: args.range_factor,
-        seed: s.population.seed,
+        seed: s.population().seed,
         threads,
     };
     let params = chosen_params(&args)?;
@@ -97,17 +100,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         settings.seed,
     )
     .map_err(usage)?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join("sensitivity").join(&s.meta.name));
+    let dir = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("out")
+            .join("sensitivity")
+            .join(&s.meta().name)
+    });
     // Refuse an existing folder before the (long) computation rather than after it.
     check_replaceable(&dir, Replace::force(args.force))?;
     let total = settings.trajectories * (factors.len() + 1);
     if !args.quiet {
         crate::outln!(
             "alssim sensitivity: scenario `{}`: {} factors, {} trajectories, {} evaluations of {} patients on {threads} thread{}",
-            s.meta.name,
+            s.meta().name,
             factors.len(),
             settings.trajectories,
             total + 1,
@@ -177,7 +181,7 @@ fn sobol_indices(
         s,
         &analysis.factors,
         rows,
-        s.population.seed,
+        s.population().seed,
         threads,
         |done| bar.set_position(done as u64),
     )?;

@@ -135,8 +135,8 @@ fn power_figure(power: &[Power], design: &TrialDesign, arms: &[String], replicat
 
 /// Runs the trial and writes its result folder.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut s = scenario::load(&args.file)?;
-    let Some(design) = s.trial.clone() else {
+    let s = scenario::load(&args.file)?;
+    let Some(design) = s.trial().cloned() else {
         return Err(UsageError(format!(
             "{} has no [trial] table: `alssim trial` runs a trial design (docs/TRIALS.md); use \
              `alssim run` for a cohort",
@@ -144,14 +144,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
         .into());
     };
-    if let Some(seed) = args.seed {
-        s.population.seed = seed;
-    }
+    let s = super::run::overridden(
+        &s,
+        &alssim::scenario::Overrides {
+            seed: args.seed,
+            ..Default::default()
+        },
+    )?;
     let sizes = sample_sizes(&args, &design)?;
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-trial", s.meta.name)));
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-trial", s.meta().name)));
     let staging = Staging::with(
         &out,
         Replace {
@@ -161,7 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )?;
     let threads = super::threads(args.threads);
     let spec = s.cohort_spec();
-    let arm_names: Vec<String> = spec.arms.iter().map(|a| a.name.clone()).collect();
+    let arm_names: Vec<String> = spec.arms().iter().map(|a| a.name.clone()).collect();
     let result = match trial::run_trial(&spec, &design, &sizes, args.replicates as usize, threads) {
         Err(e @ trial::TrialError::PoolTooSmall { .. }) => {
             return Err(UsageError(format!("{}: {e}", args.file.display())).into());
@@ -261,8 +265,8 @@ fn write_results(staging: &Staging, run: &Finished) -> anyhow::Result<()> {
         png = std::fs::read(staging.path("power.png")).ok();
     }
     let report = alssim::report::trial::report_html(&alssim::report::trial::ReportInput {
-        name: &run.s.meta.name,
-        description: &run.s.meta.description,
+        name: &run.s.meta().name,
+        description: &run.s.meta().description,
         design: run.design,
         arm_names: names,
         flow: &result.flow,
@@ -270,7 +274,7 @@ fn write_results(staging: &Staging, run: &Finished) -> anyhow::Result<()> {
         sizes: &result.sizes,
         power: &result.power,
         power_png: png.as_deref(),
-        seed: run.s.population.seed,
+        seed: run.s.population().seed,
     });
     staging.write("report.html", report.as_bytes())?;
     Ok(())
@@ -290,13 +294,13 @@ fn summary(run: &Finished) -> String {
     let _ = writeln!(
         text,
         "alssim trial: {} ({}), seed {}\n",
-        s.meta.name,
+        s.meta().name,
         if design.source.is_empty() {
             "no design source given"
         } else {
             &design.source
         },
-        s.population.seed
+        s.population().seed
     );
     flow_lines(&mut text, args, design, arm_names, sizes, &result.flow);
     for line in design.describe(arm_names) {
@@ -441,7 +445,7 @@ fn with_uncertainty(
 ) -> anyhow::Result<(String, String)> {
     use alssim::calibrate::uncertainty::{self, Interval};
     let (dims, particles) = uncertainty::bundled();
-    let arm_names: Vec<String> = s.arms.iter().map(|a| a.name.clone()).collect();
+    let arm_names: Vec<String> = s.arms().iter().map(|a| a.name.clone()).collect();
     let mut csv = String::from("draw,particle,seed,sample_size,endpoint,arm,power,estimate_mean\n");
     let mut rows: Vec<Vec<trial::output::Power>> = Vec::new();
     for (i, (j, c)) in uncertainty::draws(s, &dims, &particles, n)
@@ -460,7 +464,7 @@ fn with_uncertainty(
                 csv,
                 "{},{j},{},{},{},{},{},{}",
                 i + 1,
-                c.population.seed,
+                c.population().seed,
                 p.sample_size,
                 p.endpoint,
                 arm_names[p.arm],

@@ -25,7 +25,7 @@ pub fn report(
     if tty {
         eprintln!();
     }
-    let names: Vec<String> = s.arms.iter().map(|a| a.name.clone()).collect();
+    let names: Vec<String> = s.arms().iter().map(|a| a.name.clone()).collect();
     alssim::report::atomic::write_atomic(
         &dir.join("uncertainty.csv"),
         uncertainty::draws_csv(&names, &draws).as_bytes(),
@@ -48,7 +48,7 @@ pub fn report(
     crate::outln!(
         "with parameter uncertainty: {n} parameter sets drawn from the posterior, {} patients each; \
          medians over the draws with 95% credible intervals (parameter uncertainty and patient variability together)",
-        s.population.size
+        s.population().size
     );
     let intervals: Vec<uncertainty::ArmIntervals> = (0..names.len())
         .map(|a| uncertainty::ArmIntervals::of(&uncertainty::arm_rows(&draws, a)))
@@ -116,9 +116,10 @@ fn band_figure(
     )
     .subtitle(format!(
         "{}: median over the draws, band 95% credible interval ({} patients per draw)",
-        s.meta.name, s.population.size
+        s.meta().name,
+        s.population().size
     ));
-    for (a, arm) in s.arms.iter().enumerate() {
+    for (a, arm) in s.arms().iter().enumerate() {
         let (mut x, mut mid, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for m in 0..SURVIVAL_MONTHS {
             let i = Interval::of(draws.iter().map(|d| d.arms[a].survival[m]));

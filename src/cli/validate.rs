@@ -60,12 +60,15 @@ fn line(c: &Check) -> String {
 
 /// Exit 0 when every hard target passes, 3 when one does not.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut s = validate::natural_history();
-    s.population.size = args.patients;
-    if let Some(seed) = args.seed {
-        s.population.seed = seed;
-    }
-    super::run::apply_set(&args.set, &mut s)?;
+    let s = super::run::overridden(
+        &validate::natural_history(),
+        &alssim::scenario::Overrides {
+            seed: args.seed,
+            patients: Some(args.patients),
+            set: super::run::parse_set_list(&args.set)?,
+            ..Default::default()
+        },
+    )?;
     let threads = super::threads(args.threads);
     // Taken before simulating, so a folder that may not be replaced is refused at once.
     let staging = Staging::with(
@@ -78,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cohorts = validate::simulate(&s, threads)?;
     let checks = validate::check(&cohorts);
     let main = &cohorts.main;
-    let mut md = validate::to_markdown(&checks, args.patients, s.population.seed);
+    let mut md = validate::to_markdown(&checks, args.patients, s.population().seed);
     if !args.set.is_empty() {
         // Said at the top, so that a table produced with changed parameters is never mistaken
         // for the defaults.
@@ -138,7 +141,8 @@ fn draw_figures(
         main,
         format!(
             "{} scenario, {patients} patients, seed {}",
-            s.meta.name, s.population.seed
+            s.meta().name,
+            s.population().seed
         ),
     );
     let dir = staging.path("");
@@ -181,7 +185,7 @@ fn print_checks(
          carriers of each of {} genotypes followed from disease initiation, {} screened for \
          the trial-like cohort)\n",
         args.patients,
-        s.population.seed,
+        s.population().seed,
         validate::SOD1_A4V_PATIENTS,
         validate::FUS_PATIENTS,
         validate::PRESYMPTOMATIC_PATIENTS,

@@ -39,7 +39,7 @@ pub struct Args {
 
 /// The default scenario with a control arm and the requested arms.
 pub fn scenario(arms: &[String]) -> anyhow::Result<Scenario> {
-    Ok(scenario::whatif::whatif(arms).map_err(crate::cli::UsageError)?)
+    Ok(scenario::whatif::whatif(arms).map_err(|e| crate::cli::UsageError(e.to_string()))?)
 }
 
 /// Genotypes in which a drug acts: those where at least one of its effects exists.
@@ -53,7 +53,7 @@ fn acting_genotypes(d: &alssim::therapy::Drug) -> Vec<Genotype> {
 /// Drugs of the arms that act only in some genotypes, grouped by those genotypes, in arm order.
 fn restricted_drugs(s: &Scenario) -> Vec<(Vec<Genotype>, Vec<String>)> {
     let mut out: Vec<(Vec<Genotype>, Vec<String>)> = Vec::new();
-    for t in s.arms.iter().flat_map(|a| &a.therapies) {
+    for t in s.arms().iter().flat_map(|a| &a.therapies) {
         let gs = acting_genotypes(&t.definition);
         if gs.len() == Genotype::ALL.len() {
             continue;
@@ -172,12 +172,12 @@ fn who_benefits(data: &ResultData) {
 /// when those are arms of the run too; otherwise a hint to add them.
 fn combinations(s: &Scenario, data: &ResultData) {
     let mut lines = Vec::new();
-    for a in s.arms.iter().filter(|a| a.therapies.len() > 1) {
+    for a in s.arms().iter().filter(|a| a.therapies.len() > 1) {
         let singles: Vec<Option<String>> = a
             .therapies
             .iter()
             .map(|t| {
-                s.arms
+                s.arms()
                     .iter()
                     .find(|b| b.therapies.len() == 1 && b.therapies[0].drug == t.drug)
                     .map(|b| b.name.clone())
@@ -254,7 +254,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         replace_own: true,
     };
     let report = run_scenario(&s, &dir, &options, |_| {})?;
-    super::run::check_failed(&report, s.simulation.max_failed_fraction, "manifest.json")?;
+    super::run::check_failed(&report, s.simulation().max_failed_fraction, "manifest.json")?;
     for w in &report.warnings {
         eprintln!("warning: figure not drawn (the tables are complete): {w}");
     }
@@ -277,7 +277,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
          death or permanent ventilation after enrollment",
         report.summary.screened,
         report.summary.enrolled,
-        s.population.seed
+        s.population().seed
     );
     crate::cli::print_out(&comparison(&data));
     restricted_note(&s, &data);
@@ -307,7 +307,7 @@ fn restricted_note(s: &Scenario, data: &ResultData) {
             .iter()
             .map(|&g| {
                 let i = Genotype::ALL.iter().position(|&x| x == g).unwrap_or(0);
-                s.population.covariates.genotype[i]
+                s.population().covariates.genotype[i]
             })
             .sum();
         let parts: Vec<String> = genotypes
@@ -317,7 +317,7 @@ fn restricted_note(s: &Scenario, data: &ResultData) {
                 format!(
                     "{} {:.1}%",
                     g.name(),
-                    100.0 * s.population.covariates.genotype[i]
+                    100.0 * s.population().covariates.genotype[i]
                 )
             })
             .collect();

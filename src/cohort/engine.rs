@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 /// Why a screened patient was not enrolled (the first criterion failed, in this order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ScreenFailure {
     /// Genotype not accepted.
     Genotype,
@@ -195,6 +196,7 @@ impl ArmCourse {
 // would add an allocation per patient for no gain.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Enrolled: baseline and one course per arm.
     Enrolled {
@@ -239,17 +241,42 @@ impl Outcome {
     }
 }
 
-/// Everything the engine needs for a run.
+/// Everything the engine needs for a run, validated: made by
+/// [`Scenario::cohort_spec`](crate::scenario::Scenario::cohort_spec) from a validated scenario
+/// (or by a virtual trial from its design) and read through its accessors.
 #[derive(Debug, Clone)]
 pub struct CohortSpec {
     /// Schedule and solver settings.
-    pub simulation: Simulation,
+    pub(crate) simulation: Simulation,
     /// The population.
-    pub population: Population,
+    pub(crate) population: Population,
     /// Typical model parameters (defaults with scenario overrides).
-    pub params: Params,
+    pub(crate) params: Params,
     /// Arms.
-    pub arms: Vec<Arm>,
+    pub(crate) arms: Vec<Arm>,
+}
+
+impl CohortSpec {
+    /// Schedule, solver settings and outputs.
+    pub fn simulation(&self) -> &Simulation {
+        &self.simulation
+    }
+
+    /// The population: size, seed, covariates, variability, enrollment and inclusion.
+    pub fn population(&self) -> &Population {
+        &self.population
+    }
+
+    /// The typical patient's model parameters (defaults with the scenario's overrides); each
+    /// virtual patient varies those of the population's variability table.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The arms, in scenario order.
+    pub fn arms(&self) -> &[Arm] {
+        &self.arms
+    }
 }
 
 /// Runs patients `indices` of the cohort on `threads` threads (1 runs on the calling

@@ -26,6 +26,7 @@ impl TimeOrigin {
 
 /// Visit schedule.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Visits {
     /// Every so many months from the origin (0 included) up to the horizon.
     Every(f64),
@@ -195,6 +196,7 @@ pub struct Correlation {
 
 /// The clinical milestone enrollment is anchored to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Anchor {
     /// Clinical onset.
     Onset,

@@ -29,6 +29,7 @@ use super::{Modulation, PatientModel, readout, staging};
 
 /// Clinical events located by the solver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Event {
     /// First symptom (clinical onset).
     Onset,

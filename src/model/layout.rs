@@ -135,6 +135,7 @@ impl std::fmt::Display for Region {
 /// State variables of one region, in block order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(usize)]
+#[non_exhaustive]
 pub enum RegionVar {
     /// Motor-neuron survival, fraction of the healthy lower-motor-neuron pool (1 = healthy).
     Neurons = 0,
@@ -196,6 +197,7 @@ pub const REGION_REPORTED_NAMES: [&str; REGION_REPORTED] = [
 /// Global state variables, in block order after the region blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(usize)]
+#[non_exhaustive]
 pub enum GlobalVar {
     /// Serum neurofilament light chain, pg/mL.
     Nfl = 0,

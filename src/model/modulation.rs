@@ -62,6 +62,7 @@ impl Default for Modulation {
 
 /// One field of [`Modulation`]: a mechanism target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Slot {
     /// [`Modulation::glutamate_release`].
     GlutamateRelease,
@@ -208,6 +209,7 @@ impl Compensation {
 
 /// How one drug's action on one slot enters the modulation.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum TermKind {
     /// The drug's own effect `e`, eroded by compensation: net effect `e − c(t)`, floored at 0
     /// unless rebound is allowed (then a negative net effect pushes the slot the other way).

@@ -33,6 +33,7 @@ impl Sex {
 
 /// Genetic background of the disease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Genotype {
     /// No known causal mutation (about 90% of cases); TDP-43 proteinopathy.
     Sporadic,
@@ -50,6 +51,7 @@ pub enum Genotype {
 
 /// Which protein forms the aggregates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Proteinopathy {
     /// Misfolded, cytoplasmic TDP-43 (about 97% of cases).
     Tdp43,

@@ -68,6 +68,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ResultDirError + use<> {
 
 /// What is found at a result folder's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Existing {
     /// Nothing.
     Absent,

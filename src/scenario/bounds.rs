@@ -65,24 +65,58 @@ pub fn breakpoint_estimate(drug: &Drug, t: &TherapySpec, until: f64) -> f64 {
 }
 
 /// Problems of a resolved scenario with the bounds that depend on more than one key (the
-/// population size times the visits, say), as one-line messages. The scenario reader reports
+/// population size times the visits, say), each with its message. The scenario reader reports
 /// these too; commands that change a scenario after reading it (`--patients`) call this.
-pub fn check(s: &Scenario) -> Vec<String> {
+pub fn check(s: &Scenario) -> Vec<BoundError> {
     let mut out = Vec::new();
     let visits = visit_count(&s.simulation);
     let arms = s.arms.len() as u64;
     if visits > MAX_VISITS {
-        out.push(visits_message(visits));
+        out.push(BoundError::Visits { visits });
     }
     let arm_visits = arms.saturating_mul(visits);
     if visits <= MAX_VISITS && arm_visits > MAX_ARM_VISITS {
-        out.push(arm_visits_message(arms, visits));
+        out.push(BoundError::ArmVisits { arms, visits });
     }
-    let run = s.population.size.saturating_mul(arm_visits);
-    if run > MAX_RUN_VISITS {
-        out.push(run_visits_message(s.population.size, arms, visits));
+    let patients = s.population.size;
+    if patients.saturating_mul(arm_visits) > MAX_RUN_VISITS {
+        out.push(BoundError::RunVisits {
+            patients,
+            arms,
+            visits,
+        });
     }
     out
+}
+
+/// A resource bound a scenario exceeds; the message says the limit and why it exists.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BoundError {
+    /// More than [`MAX_VISITS`] visits per patient and arm.
+    #[error("{}", visits_message(*visits))]
+    Visits {
+        /// Visits per patient and arm.
+        visits: u64,
+    },
+    /// More than [`MAX_ARM_VISITS`] arms × visits.
+    #[error("{}", arm_visits_message(*arms, *visits))]
+    ArmVisits {
+        /// Arms.
+        arms: u64,
+        /// Visits per patient and arm.
+        visits: u64,
+    },
+    /// More than [`MAX_RUN_VISITS`] rated visits in the run.
+    #[error("{}", run_visits_message(*patients, *arms, *visits))]
+    RunVisits {
+        /// Patients screened.
+        patients: u64,
+        /// Arms.
+        arms: u64,
+        /// Visits per patient and arm.
+        visits: u64,
+    },
 }
 
 pub(crate) fn visits_message(visits: u64) -> String {

@@ -15,10 +15,12 @@ mod validate;
 pub mod whatif;
 
 pub use crate::input::Diagnostic;
+pub use bounds::BoundError;
 pub use error::ScenarioError;
 pub use show::to_toml;
-pub use types::{Meta, Scenario};
+pub use types::{Meta, Overrides, OverridesError, Scenario};
 pub use validate::{MAX_PATIENTS, PROBABILITY_TOLERANCE, load, parse};
+pub use whatif::WhatifError;
 
 use crate::cohort::CohortSpec;
 

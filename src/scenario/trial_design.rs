@@ -156,6 +156,7 @@ pub struct Eligibility {
 
 /// A trial criterion a patient of the pool can fail, in the order they are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Exclusion {
     /// ΔFS outside its window.
     DeltaFs,
@@ -227,6 +228,7 @@ pub struct Extension {
 
 /// Who counts as a responder.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum ResponderRule {
     /// ALSFRS-R fell by at most this many points from baseline to the last scheduled visit
     /// (patients not seen then are non-responders).
@@ -252,6 +254,7 @@ pub struct Composite {
 
 /// How the ALSFRS-R change endpoint treats patients not seen at the last scheduled visit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Missing {
     /// Patients seen at the last visit only.
     #[default]
@@ -283,6 +286,7 @@ impl ResponderRule {
 
 /// A stratification factor of the randomisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Factor {
     /// Bulbar against spinal onset.
     SiteOfOnset,

@@ -3,22 +3,65 @@
 pub use crate::cohort::spec::*;
 
 /// A validated scenario.
+///
+/// Only the scenario reader ([`crate::scenario::parse`], [`crate::scenario::load`]) and the
+/// what-if builders ([`crate::scenario::whatif`]) make one, so every value in it has passed
+/// the checks of the file format; its parts are read through the accessors and changed only
+/// through [`Scenario::with_overrides`], which checks again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     /// `[scenario]`.
-    pub meta: Meta,
+    pub(crate) meta: Meta,
     /// `[simulation]`.
-    pub simulation: Simulation,
+    pub(crate) simulation: Simulation,
     /// `[population]`.
-    pub population: Population,
+    pub(crate) population: Population,
     /// `[model]`: parameter overrides, in file order.
-    pub model: Vec<(crate::model::Param, f64)>,
+    pub(crate) model: Vec<(crate::model::Param, f64)>,
     /// `[drug.NAME]`: drugs defined or overridden by the scenario, in file order.
-    pub drugs: Vec<crate::therapy::Drug>,
+    pub(crate) drugs: Vec<crate::therapy::Drug>,
     /// `[[arm]]`, in file order.
-    pub arms: Vec<Arm>,
+    pub(crate) arms: Vec<Arm>,
     /// `[trial]`: the design of a virtual trial (`alssim trial`), if the file has one.
-    pub trial: Option<super::trial_design::TrialDesign>,
+    pub(crate) trial: Option<super::trial_design::TrialDesign>,
+}
+
+/// Changes of a validated scenario made when it is run: the command line's `--seed`,
+/// `--patients`, `--max-failed-fraction` and `--set`, the Python package's keywords.
+/// Fields left at `None` (or an empty `set`) keep the scenario's value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// Master seed (`population.seed`).
+    pub seed: Option<u64>,
+    /// Number of virtual patients screened (`population.size`), 1 to
+    /// [`crate::scenario::MAX_PATIENTS`].
+    pub patients: Option<u64>,
+    /// Largest fraction of failed patients before the run counts as failed
+    /// (`simulation.max-failed-fraction`), 0 to 1.
+    pub max_failed_fraction: Option<f64>,
+    /// Model parameters, replacing the `[model]` values (range- and rule-checked).
+    pub set: Vec<(crate::model::Param, f64)>,
+}
+
+/// Why [`Scenario::with_overrides`] refused its overrides.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OverridesError {
+    /// The number of patients is 0 or above the limit.
+    #[error(
+        "{0} patients is out of range: accepted 1 to {max}",
+        max = super::MAX_PATIENTS
+    )]
+    Patients(u64),
+    /// The failed fraction is not a fraction.
+    #[error("max-failed-fraction {} is out of range: accepted a fraction from 0 to 1", crate::input::readable(*.0))]
+    MaxFailedFraction(f64),
+    /// A parameter value is out of range or the set breaks a rule across parameters.
+    #[error(transparent)]
+    Set(#[from] crate::model::params::OverrideError),
+    /// The changed scenario exceeds a resource bound (the first one exceeded).
+    #[error(transparent)]
+    Bounds(#[from] super::bounds::BoundError),
 }
 
 /// `[scenario]`: name and description.
@@ -31,6 +74,86 @@ pub struct Meta {
 }
 
 impl Scenario {
+    /// `[scenario]`: name and description.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// `[simulation]`: horizon, visits, solver settings and outputs.
+    pub fn simulation(&self) -> &Simulation {
+        &self.simulation
+    }
+
+    /// `[population]`: size, seed, covariate distributions, variability, enrollment and
+    /// inclusion.
+    pub fn population(&self) -> &Population {
+        &self.population
+    }
+
+    /// `[model]`: the parameter overrides, in file order ([`Scenario::params`] applies them).
+    pub fn model_overrides(&self) -> &[(crate::model::Param, f64)] {
+        &self.model
+    }
+
+    /// `[drug.NAME]`: drugs the scenario defines or overrides, in file order.
+    pub fn drugs(&self) -> &[crate::therapy::Drug] {
+        &self.drugs
+    }
+
+    /// `[[arm]]`: the arms, in file order.
+    pub fn arms(&self) -> &[Arm] {
+        &self.arms
+    }
+
+    /// `[trial]`: the design of a virtual trial, if the scenario has one.
+    pub fn trial(&self) -> Option<&super::trial_design::TrialDesign> {
+        self.trial.as_ref()
+    }
+
+    /// This scenario with `overrides` applied, checked as the file reader checks: the number
+    /// of patients and the failed fraction in their ranges, each parameter in its range and
+    /// the set within the rules across parameters, the result within the resource bounds.
+    ///
+    /// ```
+    /// use alssim::model::Param;
+    /// use alssim::scenario::{Overrides, OverridesError};
+    ///
+    /// let s = alssim::scenario::whatif::default_scenario();
+    /// let changed = s.with_overrides(&Overrides {
+    ///     seed: Some(11),
+    ///     patients: Some(500),
+    ///     set: vec![(Param::AgeTempoExponent, 2.0)],
+    ///     ..Overrides::default()
+    /// })?;
+    /// assert_eq!(changed.population().size, 500);
+    /// let e = s.with_overrides(&Overrides { patients: Some(0), ..Overrides::default() });
+    /// assert!(matches!(e, Err(OverridesError::Patients(0))));
+    /// # Ok::<(), OverridesError>(())
+    /// ```
+    pub fn with_overrides(&self, overrides: &Overrides) -> Result<Scenario, OverridesError> {
+        let mut s = self.clone();
+        if let Some(seed) = overrides.seed {
+            s.population.seed = seed;
+        }
+        if let Some(n) = overrides.patients {
+            if !(1..=super::MAX_PATIENTS).contains(&n) {
+                return Err(OverridesError::Patients(n));
+            }
+            s.population.size = n;
+        }
+        if let Some(f) = overrides.max_failed_fraction {
+            if !(0.0..=1.0).contains(&f) {
+                return Err(OverridesError::MaxFailedFraction(f));
+            }
+            s.simulation.max_failed_fraction = f;
+        }
+        super::whatif::set_params(&mut s, &overrides.set)?;
+        if let Some(problem) = super::bounds::check(&s).into_iter().next() {
+            return Err(problem.into());
+        }
+        Ok(s)
+    }
+
     /// Model parameters: the defaults with the `[model]` overrides applied.
     pub fn params(&self) -> crate::model::Params {
         let mut p = crate::model::Params::default();
@@ -42,5 +165,80 @@ impl Scenario {
             p.set_clamped(param, value);
         }
         p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Param;
+
+    fn base() -> Scenario {
+        crate::scenario::whatif::default_scenario()
+    }
+
+    #[test]
+    fn overrides_change_only_what_they_name() {
+        let s = base();
+        let same = s.with_overrides(&Overrides::default()).unwrap();
+        assert_eq!(same, s);
+        let changed = s
+            .with_overrides(&Overrides {
+                seed: Some(3),
+                max_failed_fraction: Some(0.5),
+                set: vec![(Param::RaterNoiseSd, 0.0)],
+                ..Overrides::default()
+            })
+            .unwrap();
+        assert_eq!(changed.population().seed, 3);
+        assert_eq!(changed.population().size, s.population().size);
+        assert!((changed.simulation().max_failed_fraction - 0.5).abs() < 1e-15);
+        assert!(changed.params().rater_noise_sd.abs() < 1e-15);
+        assert_eq!(changed.arms(), s.arms());
+    }
+
+    #[test]
+    fn overrides_are_checked_as_the_file_reader_checks() {
+        let s = base();
+        let refused = |o: Overrides| s.with_overrides(&o).unwrap_err();
+        assert!(matches!(
+            refused(Overrides {
+                patients: Some(crate::scenario::MAX_PATIENTS + 1),
+                ..Overrides::default()
+            }),
+            OverridesError::Patients(_)
+        ));
+        for f in [-0.1, 1.5, f64::NAN] {
+            let e = refused(Overrides {
+                max_failed_fraction: Some(f),
+                ..Overrides::default()
+            });
+            assert!(matches!(e, OverridesError::MaxFailedFraction(_)), "{e}");
+        }
+        // Out of its range, and a set that breaks a rule across parameters (pool weights).
+        let e = refused(Overrides {
+            set: vec![(Param::RaterNoiseSd, -1.0)],
+            ..Overrides::default()
+        });
+        assert!(matches!(e, OverridesError::Set(_)), "{e}");
+        let e = refused(Overrides {
+            set: vec![(Param::PoolWeightBulbar, 0.9)],
+            ..Overrides::default()
+        });
+        assert!(matches!(e, OverridesError::Set(_)), "{e}");
+        // Enough patients to exceed the bound on rated visits of a run: four arms seen
+        // 3-monthly for ten years are 164 visits per patient.
+        let four_arms =
+            crate::scenario::whatif::whatif(&["riluzole", "edaravone-iv", "masitinib"]).unwrap();
+        let e = four_arms
+            .with_overrides(&Overrides {
+                patients: Some(crate::scenario::MAX_PATIENTS),
+                ..Overrides::default()
+            })
+            .unwrap_err();
+        assert!(matches!(e, OverridesError::Bounds(_)), "{e}");
+        assert!(e.to_string().contains("limit"), "{e}");
+        // The scenario refused is unchanged.
+        assert_eq!(s, base());
     }
 }

@@ -18,22 +18,56 @@ pub fn default_scenario() -> Scenario {
         .unwrap_or_else(|e| unreachable!("the bundled default scenario is invalid: {e}"))
 }
 
+/// Why a what-if arm cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WhatifError {
+    /// A drug of the arm is not in the library.
+    #[error(
+        "unknown drug `{drug}` in `{arm}`; {}known drugs: {} (`alssim drugs` lists them)",
+        suggestion.as_ref().map_or(String::new(), |s| format!("did you mean `{s}`? ")),
+        library::names().join(", ")
+    )]
+    UnknownDrug {
+        /// The arm as given.
+        arm: String,
+        /// The unknown name.
+        drug: String,
+        /// The closest library name, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A drug appears twice in one arm.
+    #[error("`{drug}` is given twice in `{arm}`")]
+    DrugTwice {
+        /// The arm as given.
+        arm: String,
+        /// The repeated drug.
+        drug: String,
+    },
+    /// Two arms are the same (or an arm is named `control`).
+    #[error("arm `{0}` is given twice")]
+    ArmTwice(String),
+}
+
 /// An arm given as `drug` or `drug+drug+...` (library drugs at their standard dose from
 /// enrollment); it is named with `_` for `+`, since arm names become file names.
-pub fn arm(spec: &str) -> Result<Arm, String> {
+pub fn arm(spec: &str) -> Result<Arm, WhatifError> {
     let mut therapies: Vec<TherapySpec> = Vec::new();
     for name in spec.split('+').map(str::trim) {
         let Some(d) = library::find(name) else {
             let names = library::names();
-            let hint = crate::input::did_you_mean(name, names.iter().copied())
-                .map_or(String::new(), |s| format!("did you mean `{s}`? "));
-            return Err(format!(
-                "unknown drug `{name}` in `{spec}`; {hint}known drugs: {} (`alssim drugs` lists them)",
-                names.join(", ")
-            ));
+            return Err(WhatifError::UnknownDrug {
+                arm: spec.to_string(),
+                drug: name.to_string(),
+                suggestion: crate::input::did_you_mean(name, names.iter().copied())
+                    .map(|s| s.to_string()),
+            });
         };
         if therapies.iter().any(|t| t.drug == name) {
-            return Err(format!("`{name}` is given twice in `{spec}`"));
+            return Err(WhatifError::DrugTwice {
+                arm: spec.to_string(),
+                drug: name.to_string(),
+            });
         }
         therapies.push(TherapySpec::new(d.clone()));
     }
@@ -50,7 +84,7 @@ pub fn arm(spec: &str) -> Result<Arm, String> {
 
 /// The default scenario with an untreated `control` arm and one arm per entry of `arms` (see
 /// [`arm`]).
-pub fn whatif<S: AsRef<str>>(arms: &[S]) -> Result<Scenario, String> {
+pub fn whatif<S: AsRef<str>>(arms: &[S]) -> Result<Scenario, WhatifError> {
     let mut s = default_scenario();
     s.meta.name = "whatif".into();
     s.meta.description = format!(
@@ -69,7 +103,7 @@ pub fn whatif<S: AsRef<str>>(arms: &[S]) -> Result<Scenario, String> {
         let a = a.as_ref();
         let new = arm(a)?;
         if new.name == "control" || list.iter().any(|x| x.name == new.name) {
-            return Err(format!("arm `{a}` is given twice"));
+            return Err(WhatifError::ArmTwice(a.to_string()));
         }
         list.push(new);
     }

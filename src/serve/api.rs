@@ -421,13 +421,14 @@ pub fn scenario(r: &WhatifRequest) -> Result<Scenario, BadRequest> {
         )
     })?;
     match scenario::bounds::check(&s).first() {
-        Some(p) => Err(BadRequest(vec![p.clone()])),
+        Some(p) => Err(BadRequest(vec![p.to_string()])),
         None => Ok(s),
     }
 }
 
 /// Why a what-if run failed after its request was accepted (HTTP 500).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunFailed {
     /// The engine failed.
     #[error(transparent)]

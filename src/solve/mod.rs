@@ -308,9 +308,13 @@ impl Rhs<'_> {
     }
 }
 
+/// Not part of the documented API: the benchmarks use it to time a bare integration with
+/// exactly the settings of [`simulate`].
+///
 /// The Dopri5 stepper alssim integrates every piece with, from `start` to `end`: continuous
 /// output, the tolerances and step budget of `options`, the initial step chosen by the method
 /// (the largest allowed step is the whole piece), stiffness checked every 1000 steps.
+#[doc(hidden)]
 pub fn stepper<F: System<f64, State>>(
     f: F,
     start: f64,

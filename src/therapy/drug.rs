@@ -4,6 +4,7 @@ use crate::model::{Direction, Genotype, Slot};
 
 /// A mechanism target a drug can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Target {
     /// Presynaptic glutamate release (lowered).
     GlutamateRelease,
@@ -143,6 +144,7 @@ impl Target {
 
 /// Regulatory status, shown in listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Status {
     /// Approved somewhere.
     Approved,
@@ -184,6 +186,7 @@ impl Status {
 
 /// A clinical event that starts a therapy (supportive care is started by a clinical rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Trigger {
     /// Non-invasive ventilation indicated (FVC below `niv_fvc`).
     Niv,
@@ -206,6 +209,7 @@ impl Trigger {
 
 /// How exposure follows the dosing schedule.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Regimen {
     /// Daily dosing at steady state from start to stop; the drug is gone within days of
     /// stopping (elimination on the scale of hours).
@@ -235,6 +239,37 @@ pub enum Regimen {
     },
     /// One intervention whose effect never ends (gene editing).
     Permanent,
+}
+
+impl Regimen {
+    /// The regimen in words, as `alssim drugs` lists it.
+    pub fn describe(&self) -> String {
+        match self {
+            Regimen::Continuous => "continuous".into(),
+            Regimen::Permanent => "permanent (one intervention)".into(),
+            Regimen::Cyclic {
+                first_on_days,
+                first_cycle_days,
+                on_days,
+                cycle_days,
+            } => format!(
+                "cyclic: {first_on_days} of {first_cycle_days} days, then {on_days} of {cycle_days}"
+            ),
+            Regimen::Doses {
+                loading_days,
+                interval_days,
+                half_life_days,
+            } => {
+                let days: Vec<String> = loading_days.iter().map(|d| d.to_string()).collect();
+                let every =
+                    interval_days.map_or(String::new(), |i| format!(", then every {i} days"));
+                format!(
+                    "doses on days {}{every}; half-life {half_life_days} days",
+                    days.join(", ")
+                )
+            }
+        }
+    }
 }
 
 impl Regimen {
@@ -288,6 +323,7 @@ impl Effect {
 
 /// Named mechanisms of adaptive resistance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mechanism {
     /// Glutamate receptors are upregulated or change subunits: neurons grow more sensitive to
     /// the glutamate that remains.

@@ -68,3 +68,19 @@ pub fn png_size(path: &Path) -> (u32, u32) {
     assert_eq!(&bytes[bytes.len() - 8..bytes.len() - 4], b"IEND");
     (be(16), be(20))
 }
+
+/// `s` with `patients` virtual patients and, if given, another seed (checked as `--patients`
+/// and `--seed` are).
+#[allow(dead_code)]
+pub fn sized(
+    s: &alssim::scenario::Scenario,
+    patients: u64,
+    seed: Option<u64>,
+) -> alssim::scenario::Scenario {
+    s.with_overrides(&alssim::scenario::Overrides {
+        seed,
+        patients: Some(patients),
+        ..Default::default()
+    })
+    .expect("a valid number of patients")
+}

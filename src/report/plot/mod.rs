@@ -75,6 +75,7 @@ pub const MAX_SIZE: u32 = 10_000;
 
 /// An image file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// Raster image.
     Png,
@@ -169,6 +170,7 @@ pub enum PlotError {
 
 /// Any figure.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Figure {
     /// Series joined by straight lines.
     Line(Chart),
