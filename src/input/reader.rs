@@ -220,6 +220,20 @@ pub fn table<'a, 'i>(
     }
 }
 
+/// Reads the number under `key` of `t` if it is there (see [`number`]); `None` when it is
+/// absent or was reported.
+pub fn opt_number(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    lo: f64,
+    hi: f64,
+    unit: &str,
+) -> Option<f64> {
+    t.get(key)
+        .and_then(|v| number(ctx, v, &t.key_path(key), lo, hi, unit))
+}
+
 /// Reads a number (integer or float), finite and within `[lo, hi]`.
 pub fn number(
     ctx: &mut Ctx<'_>,

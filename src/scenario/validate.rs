@@ -4,7 +4,7 @@
 use super::error::ScenarioError;
 use super::types::*;
 use crate::input::Diagnostic;
-use crate::input::reader::{self, Ctx, Table, Value, join};
+use crate::input::reader::{self, Ctx, Table, Value, join, opt_number};
 use crate::model::params as registry;
 use crate::model::{Genotype, Param, Params};
 use crate::therapy::{Drug, Trigger};
@@ -356,18 +356,6 @@ fn check_name(
             }),
         );
     }
-}
-
-fn opt_number(
-    ctx: &mut Ctx<'_>,
-    t: &Table<'_, '_>,
-    key: &str,
-    lo: f64,
-    hi: f64,
-    unit: &str,
-) -> Option<f64> {
-    t.get(key)
-        .and_then(|v| reader::number(ctx, v, &t.key_path(key), lo, hi, unit))
 }
 
 fn read_simulation(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Simulation {

@@ -122,39 +122,34 @@ fn gamma_continued_fraction(a: f64, x: f64) -> f64 {
 ///
 /// Domain `a > 0`, `x ≥ 0`; NaN outside it. `P(a, ∞) = 1`.
 pub fn gamma_p(a: f64, x: f64) -> f64 {
-    if !gamma_domain(a, x) {
-        return f64::NAN;
-    }
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x.is_infinite() {
-        return 1.0;
-    }
-    if x < a + 1.0 {
-        gamma_series(a, x)
-    } else {
-        1.0 - gamma_continued_fraction(a, x)
-    }
+    gamma_pq(a, x).0
 }
 
 /// Regularized upper incomplete gamma function `Q(a, x) = 1 − P(a, x)`.
 ///
 /// Domain `a > 0`, `x ≥ 0`; NaN outside it. `Q(a, ∞) = 0`.
 pub fn gamma_q(a: f64, x: f64) -> f64 {
+    gamma_pq(a, x).1
+}
+
+/// `(P(a, x), Q(a, x))`: the series where it converges fast (`x < a + 1`), else the continued
+/// fraction, each giving its own side accurately and the other as the complement.
+fn gamma_pq(a: f64, x: f64) -> (f64, f64) {
     if !gamma_domain(a, x) {
-        return f64::NAN;
+        return (f64::NAN, f64::NAN);
     }
     if x <= 0.0 {
-        return 1.0;
+        return (0.0, 1.0);
     }
     if x.is_infinite() {
-        return 0.0;
+        return (1.0, 0.0);
     }
     if x < a + 1.0 {
-        1.0 - gamma_series(a, x)
+        let p = gamma_series(a, x);
+        (p, 1.0 - p)
     } else {
-        gamma_continued_fraction(a, x)
+        let q = gamma_continued_fraction(a, x);
+        (1.0 - q, q)
     }
 }
 
@@ -302,33 +297,31 @@ fn beta_continued_fraction(a: f64, b: f64, x: f64) -> f64 {
         let m = m as f64;
         let m2 = 2.0 * m;
         let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
+        h *= lentz_step(aa, &mut c, &mut d);
         let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let delta = d * c;
+        let delta = lentz_step(aa, &mut c, &mut d);
         h *= delta;
         if (delta - 1.0).abs() < EPS {
             break;
         }
     }
     h
+}
+
+/// One step of the modified Lentz algorithm for a continued fraction with partial numerator
+/// `aa`: updates `c` and `d` (kept away from zero) and returns the factor by which the
+/// fraction's value changes.
+fn lentz_step(aa: f64, c: &mut f64, d: &mut f64) -> f64 {
+    *d = 1.0 + aa * *d;
+    if d.abs() < TINY {
+        *d = TINY;
+    }
+    *c = 1.0 + aa / *c;
+    if c.abs() < TINY {
+        *c = TINY;
+    }
+    *d = 1.0 / *d;
+    *d * *c
 }
 
 /// Regularized incomplete beta function `I_x(a, b)`.

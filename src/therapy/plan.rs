@@ -382,14 +382,18 @@ impl TriggerTimes {
 }
 
 impl Planned {
-    /// Whether the therapy changes anything in a patient of this genotype.
-    fn acts_in(&self, genotype: Genotype) -> bool {
-        let applies: Vec<bool> = self
-            .drug
+    /// Whether each of the drug's effects applies to a patient of this genotype.
+    fn applies(&self, genotype: Genotype) -> Vec<bool> {
+        self.drug
             .effects
             .iter()
             .map(|e| e.target.applies_to(genotype))
-            .collect();
+            .collect()
+    }
+
+    /// Whether the therapy changes anything in a patient of this genotype.
+    fn acts_in(&self, genotype: Genotype) -> bool {
+        let applies = self.applies(genotype);
         self.timeline
             .segments
             .iter()
@@ -525,12 +529,7 @@ impl ArmPlan {
     ) -> Vec<Active<'_>> {
         let mut active: Vec<Active<'_>> = Vec::new();
         for p in &self.therapies {
-            let applies: Vec<bool> = p
-                .drug
-                .effects
-                .iter()
-                .map(|e| e.target.applies_to(genotype))
-                .collect();
+            let applies = p.applies(genotype);
             if !applies.iter().any(|&a| a) {
                 continue;
             }

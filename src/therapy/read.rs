@@ -284,7 +284,7 @@ fn num(
     fallback: Option<f64>,
 ) -> Option<f64> {
     match t.get(key) {
-        Some(v) => reader::number(ctx, v, &t.key_path(key), lo, hi, unit),
+        Some(_) => reader::opt_number(ctx, t, key, lo, hi, unit),
         None => {
             if fallback.is_none() {
                 missing(
