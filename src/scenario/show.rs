@@ -8,6 +8,16 @@ fn num(x: f64) -> Value {
     Value::Float(x)
 }
 
+/// An array of names.
+fn names<'a>(list: impl IntoIterator<Item = &'a str>) -> Value {
+    Value::Array(list.into_iter().map(|n| Value::String(n.into())).collect())
+}
+
+/// An array of integers.
+fn ints<T: Into<i64>>(list: impl IntoIterator<Item = T>) -> Value {
+    Value::Array(list.into_iter().map(|i| Value::Integer(i.into())).collect())
+}
+
 fn table(entries: Vec<(&str, Value)>) -> Value {
     let mut t = Table::new();
     for (k, v) in entries {
@@ -110,10 +120,7 @@ fn population_table(p: &Population) -> Value {
         inclusion.push(("min-fvc", num(x)));
     }
     if let Some(g) = &inc.genotypes {
-        inclusion.push((
-            "genotypes",
-            Value::Array(g.iter().map(|g| Value::String(g.name().into())).collect()),
-        ));
+        inclusion.push(("genotypes", names(g.iter().map(|g| g.name()))));
     }
     let mut population = vec![
         // Integers beyond i64 cannot be written as TOML integers; seeds and sizes stay below.
@@ -237,25 +244,9 @@ fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Va
     let mut root = vec![
         ("source", Value::String(t.source.clone())),
         ("sample-size", Value::Integer(t.sample_size as i64)),
-        (
-            "allocation",
-            Value::Array(
-                t.allocation
-                    .iter()
-                    .map(|&a| Value::Integer(i64::from(a)))
-                    .collect(),
-            ),
-        ),
+        ("allocation", ints(t.allocation.iter().copied())),
         ("alpha", num(t.alpha)),
-        (
-            "endpoints",
-            Value::Array(
-                t.endpoints
-                    .iter()
-                    .map(|e| Value::String(e.name().into()))
-                    .collect(),
-            ),
-        ),
+        ("endpoints", names(t.endpoints.iter().map(|e| e.name()))),
         ("dropout-per-year", num(t.dropout_per_year)),
         ("informative-dropout", num(t.informative_dropout)),
         ("pool", Value::Integer(t.pool_size() as i64)),
@@ -266,15 +257,7 @@ fn trial_table(t: &super::trial_design::TrialDesign, arm_names: &[String]) -> Va
         root.push(("missing", Value::String(t.missing.name().into())));
     }
     if !t.stratify.is_empty() {
-        root.push((
-            "stratify",
-            Value::Array(
-                t.stratify
-                    .iter()
-                    .map(|f| Value::String(f.name().into()))
-                    .collect(),
-            ),
-        ));
+        root.push(("stratify", names(t.stratify.iter().map(|f| f.name()))));
         root.push(("block-size", Value::Integer(t.block_size as i64)));
     }
     if t.visit_window_days > 0.0 {
@@ -342,23 +325,10 @@ fn eligibility_table(e: &super::trial_design::Eligibility) -> Value {
         eligibility.push(("nfl", pair(w)));
     }
     if let Some((lo, hi)) = e.kings_stage {
-        eligibility.push((
-            "kings-stage",
-            Value::Array(vec![
-                Value::Integer(i64::from(lo)),
-                Value::Integer(i64::from(hi)),
-            ]),
-        ));
+        eligibility.push(("kings-stage", ints([lo, hi])));
     }
     if let Some(list) = &e.el_escorial {
-        eligibility.push((
-            "el-escorial",
-            Value::Array(
-                list.iter()
-                    .map(|c| Value::String(c.name().into()))
-                    .collect(),
-            ),
-        ));
+        eligibility.push(("el-escorial", names(list.iter().map(|c| c.name()))));
     }
     table(eligibility)
 }

@@ -140,6 +140,68 @@ mod tests {
         }
     }
 
+    /// The number written right after `marker` in `text`, with how many decimals it was given.
+    fn stated_number(text: &str, marker: &str) -> Option<(f64, i32)> {
+        let rest = &text[text.find(marker)? + marker.len()..];
+        let digits: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let digits = digits.trim_end_matches('.');
+        let decimals = digits.split_once('.').map_or(0, |(_, d)| d.len());
+        Some((digits.parse().ok()?, i32::try_from(decimals).ok()?))
+    }
+
+    /// Whether `computed` rounds to `stated` at the precision it was written with.
+    fn rounds_to(computed: f64, (stated, decimals): (f64, i32)) -> bool {
+        (computed - stated).abs() <= 0.5 * 10f64.powi(-decimals) + 1e-12
+    }
+
+    #[test]
+    fn every_stated_exposure_and_effect_follows_from_the_parameters() {
+        // A source that states the tissue exposure or the effect at the standard dose ("At 2
+        // µM the effect is 0.4", "On infusion days the effect is 0.375", "Right after one dose
+        // the effect is 0.15") must agree, to the digits given, with what the exposure chain
+        // computes from the drug's own parameters: dose → concentration → CNS ratio → Emax.
+        let mut checked = 0;
+        let mut wrong = Vec::new();
+        for d in builtin() {
+            let at_standard = d.effects_at(1.0, 1.0, 1.0);
+            let tissue = d.tissue_concentration(1.0, 1.0, 1.0);
+            for (e, computed) in d.effects.iter().zip(&at_standard) {
+                let key = format!("effect.{}", e.target.name());
+                let Some(text) = d.source(&key) else { continue };
+                let Some(stated) = stated_number(text, "the effect is ") else {
+                    continue;
+                };
+                if !rounds_to(*computed, stated) {
+                    wrong.push(format!(
+                        "{}: `{key}` states the effect {} but the parameters give {computed:.4}",
+                        d.name, stated.0
+                    ));
+                }
+                checked += 1;
+                // The sentence that states the effect, when it says at which exposure.
+                let sentence = text
+                    .split(". ")
+                    .find(|s| s.contains("the effect is "))
+                    .unwrap_or("");
+                let exposure = stated_number(sentence, "At tissue exposure ")
+                    .or_else(|| stated_number(sentence, "At "));
+                if let (Some(c), Some(_)) = (exposure, &d.exposure)
+                    && !rounds_to(tissue, c)
+                {
+                    wrong.push(format!(
+                        "{}: `{key}` states the tissue exposure {} but the chain gives {tissue:.4}",
+                        d.name, c.0
+                    ));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        assert!(checked >= 15, "only {checked} stated effects found");
+    }
+
     #[test]
     fn sources_cite_the_literature_or_say_assumption() {
         for d in builtin() {
