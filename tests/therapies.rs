@@ -142,7 +142,7 @@ therapies = [{{ drug = \"pb-turso\", adherence = 1 }}]
 }
 
 #[test]
-fn beneficial_drugs_never_shorten_paired_survival_unless_rebound_is_on() {
+fn library_drugs_stopped_shorten_nobody_and_a_strong_lasting_compensation_can() {
     let mut src = format!("{HEADER}\n[[arm]]\nname = \"control\"\n");
     let drugs = library::names();
     for d in &drugs {
@@ -162,7 +162,8 @@ resistance = [{ mechanism = "mitochondrial-adaptation", ceiling = 1.0, build-up-
         "{ drug = \"sod1-editing\", stop-months = 18, trigger = \"none\" }",
         "{ drug = \"sod1-editing\" }",
     );
-    // Without the rebound override, every drug arm is at least as long as control.
+    // With the library's own resistance (three mechanisms outlast the drug, mildly: ceiling
+    // 0.4, washout 2-3 months), every drug arm is at least as long as control.
     let clean = src[..src.find("[drug.edaravone-iv]").unwrap()].to_string();
     let out = run(&clean);
     let mut longer = vec![0usize; drugs.len()];
@@ -182,8 +183,8 @@ resistance = [{ mechanism = "mitochondrial-adaptation", ceiling = 1.0, build-up-
     for (d, n) in drugs.iter().zip(&longer) {
         assert!(*n > 0, "{d} lengthened nobody's survival");
     }
-    // With rebound, stopping leaves ROS clearance below untreated for months: some patients
-    // die sooner than without the drug.
+    // A compensation that cancels the whole effect and lasts two years after the stop leaves
+    // ROS clearance below untreated for months: some patients die sooner than without the drug.
     let out = run(&src);
     let k = drugs.iter().position(|d| *d == "edaravone-iv").unwrap() + 1;
     let shorter = enrolled(&out)
@@ -225,10 +226,13 @@ fn resistance_erodes_the_effect_and_recovers_after_washout() {
     // (Averaged cycles keep the compensation of the real on/off pattern, which washes out
     // on rest days, so less than the ceiling of 0.9 is lost.)
     assert!(late - 1.0 < 0.7 * (start - 1.0), "{start} -> {late}");
-    // ... is gone on the holiday (no rebound), from its first instant ...
-    assert!((clearance(enroll + 18.0) - 1.0).abs() < 1e-15);
-    assert!((clearance(enroll + 12.0) - 1.0).abs() < 1e-15);
-    // ... and after 12 months of washout (2-month time constant) it is back nearly in full.
+    // ... and on the holiday the patient's own defences, turned down under the drug, leave
+    // ROS clearance below untreated, recovering with the washout time constant (2 months) ...
+    let dip = clearance(enroll + 12.0);
+    assert!(dip < 1.0 - 0.1 * (start - 1.0), "{dip}");
+    assert!(clearance(enroll + 14.0) > dip);
+    assert!((clearance(enroll + 24.0 - 1e-9) - 1.0).abs() < 0.01 * (1.0 - dip));
+    // ... after 12 months of washout (2-month time constant) it is back nearly in full.
     // The restart continues with the later cycles (10 of 28 days), not the first.
     let on = library::find("edaravone-iv")
         .unwrap()
@@ -237,6 +241,23 @@ fn resistance_erodes_the_effect_and_recovers_after_washout() {
     let again = clearance(enroll + 24.0 + 1e-9);
     assert!(again - 1.0 > 0.95 * uneroded, "{uneroded} vs {again}");
     assert!(again > late);
+
+    // Read as a compensation of the drug's own action only (`rebound = false`), it is gone on
+    // the holiday from its first instant.
+    let plan = plan_with("edaravone-iv", |t| {
+        let r = &mut t.definition.resistance[0];
+        r.ceiling = 0.9;
+        r.ceiling_cv = 0.0;
+        r.rebound = false;
+        t.holidays = Some((12.0, 12.0));
+    });
+    let schedule = plan
+        .schedule(Genotype::Sporadic, enroll, &TriggerTimes::default(), 1, 0)
+        .unwrap()
+        .unwrap();
+    let clearance = |t: f64| schedule.law_at(t).at(t).ros_clearance;
+    assert!((clearance(enroll + 18.0) - 1.0).abs() < 1e-15);
+    assert!((clearance(enroll + 12.0) - 1.0).abs() < 1e-15);
 
     // Riluzole's receptor upregulation raises neuronal sensitivity to glutamate over months.
     let plan = plan_with("riluzole", |t| t.definition.resistance[0].ceiling_cv = 0.0);
@@ -387,4 +408,131 @@ therapies = [{ drug = "tofersen" }]
         "{}",
         e.report()
     );
+}
+
+/// One default patient (cervical onset) enrolled six months after onset and given `drug` for
+/// 12 months: the untreated course and the treated one, with the resistance of the drug's
+/// first term read as a compensation of the patient's own pathway (`rebound` as given) and the
+/// enrollment time.
+fn stopped_course(
+    drug: &str,
+    rebound: bool,
+) -> (
+    alssim::solve::Solution,
+    alssim::solve::Solution,
+    Schedule,
+    f64,
+) {
+    let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
+    let options = SolverOptions::default();
+    let untreated = simulate(&model, &Schedule::untreated(), &options).unwrap();
+    let enroll = untreated.events().onset.unwrap() + 6.0;
+    let plan = plan_with(drug, |t| {
+        let r = &mut t.definition.resistance[0];
+        r.ceiling_cv = 0.0;
+        r.rebound = rebound;
+        t.stop_months = Some(12.0);
+    });
+    let schedule = plan
+        .schedule(Genotype::Sporadic, enroll, &TriggerTimes::default(), 1, 0)
+        .unwrap()
+        .unwrap();
+    let treated = untreated
+        .resume(enroll, &schedule, &options)
+        .unwrap()
+        .unwrap();
+    (untreated, treated, schedule, enroll)
+}
+
+#[test]
+fn each_resistance_mechanism_moves_the_disease_state_it_names_and_washes_out() {
+    use alssim::model::{RegionVar, Slot};
+    let region = Covariates::default().onset_region;
+    // Mechanisms that turn the patient's own pathway down (or another route up) act on the
+    // disease whether the drug is there or not: stopped after 12 months, the patient is left
+    // worse than untreated on that mechanism until the compensation washes out. Against the
+    // same drug read as eroding only its own effect (`rebound = false`), the named disease state
+    // is higher after the stop, and the mechanism's factor returns to untreated with the
+    // washout time constant.
+    for (drug, var, slot) in [
+        // Endogenous antioxidant defences turned down: oxidative stress.
+        ("edaravone-iv", RegionVar::Oxidative, Slot::RosClearance),
+        // Another inflammatory route turned up: activated microglia.
+        (
+            "masitinib",
+            RegionVar::Microglia,
+            Slot::MicroglialActivation,
+        ),
+        // The cell's own chaperones turned down: aggregate burden.
+        ("ifb-088", RegionVar::Aggregate, Slot::AggregateClearance),
+    ] {
+        let d = library::find(drug).unwrap();
+        assert!(d.resistance[0].mechanism.acts_on_patient(), "{drug}");
+        let washout = d.resistance[0].washout_months;
+        let (_, own, schedule, enroll) = stopped_course(drug, true);
+        let (_, erosion, eroding, _) = stopped_course(drug, false);
+        let stop = enroll + 12.0;
+        let state = |s: &alssim::solve::Solution, t: f64| s.state_at(t).unwrap()[region.idx(var)];
+        let factor = |sch: &Schedule, t: f64| sch.law_at(t).at(t).get(slot);
+        // After the stop the eroding reading is untreated at once; the patient's own pathway
+        // is still turned down (or the other route up) ...
+        assert_eq!(factor(&eroding, stop + 0.5), 1.0, "{drug}");
+        let after = factor(&schedule, stop + 0.5);
+        let worse = if slot == Slot::MicroglialActivation {
+            after - 1.0
+        } else {
+            1.0 - after
+        };
+        assert!(
+            worse > 0.01,
+            "{drug}: factor {after} half a month after the stop"
+        );
+        // ... and recovers with its washout time constant.
+        let later = factor(&schedule, stop + 0.5 + washout);
+        assert!(
+            ((later - 1.0).abs() - (after - 1.0).abs() * (-1.0_f64).exp()).abs() < 1e-9,
+            "{drug}: {after} then {later} one washout time constant later"
+        );
+        assert!((factor(&schedule, stop + 10.0 * washout) - 1.0).abs() < 1e-4 * worse);
+        // The disease state it names is higher than under the eroding reading after the stop.
+        for dt in [1.0, 3.0] {
+            let (a, b) = (state(&own, stop + dt), state(&erosion, stop + dt));
+            assert!(
+                a > b,
+                "{drug}: {var:?} {a} <= {b} at {dt} months after the stop"
+            );
+        }
+        // Oxidative stress, a fast state, follows its clearance back as the compensation
+        // washes out (the slower states keep what they accumulated meanwhile).
+        if var == RegionVar::Oxidative {
+            let gap = |dt: f64| state(&own, stop + dt) - state(&erosion, stop + dt);
+            assert!(
+                gap(3.0) < 0.6 * gap(1.0),
+                "{drug}: {} then {}",
+                gap(1.0),
+                gap(3.0)
+            );
+        }
+    }
+    // Tolerance (the drug's target desensitised) erodes only the drug's own effect: ceftriaxone's
+    // uptake factor is untreated from the instant the drug stops.
+    let d = library::find("ceftriaxone").unwrap();
+    assert!(!d.resistance[0].mechanism.acts_on_patient());
+    assert!(!d.resistance[0].rebound);
+    let plan = plan_with("ceftriaxone", |t| {
+        t.definition.resistance[0].ceiling_cv = 0.0;
+        t.stop_months = Some(12.0);
+    });
+    let s = plan
+        .schedule(Genotype::Sporadic, 30.0, &TriggerTimes::default(), 1, 0)
+        .unwrap()
+        .unwrap();
+    let uptake = |t: f64| s.law_at(t).at(t).glutamate_uptake;
+    assert!(
+        uptake(30.1) > uptake(41.9),
+        "tolerance did not erode the effect"
+    );
+    assert!(uptake(41.9) > 1.0);
+    assert_eq!(uptake(42.0), 1.0);
+    assert_eq!(uptake(45.0), 1.0);
 }

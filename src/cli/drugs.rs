@@ -140,7 +140,11 @@ fn print_drug(d: &alssim::therapy::Drug) {
             r.ceiling_cv,
             r.build_up_months,
             r.washout_months,
-            if r.rebound { ", rebound" } else { "" }
+            if r.rebound {
+                "; outlasts the drug (rebound)"
+            } else {
+                "; only while the drug acts"
+            }
         );
         crate::outln!(
             "    source: {}",

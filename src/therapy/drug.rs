@@ -365,6 +365,22 @@ impl Mechanism {
     pub const fn sensitizes(self) -> bool {
         matches!(self, Mechanism::GlutamateReceptorUpregulation)
     }
+
+    /// Whether the compensation changes the patient's own pathway rather than the drug's
+    /// action: endogenous antioxidant defences turned down, another chaperone or clearance
+    /// pathway turned down, another inflammatory route turned up. Such a compensation acts on
+    /// the disease whether or not the drug is present, so it outlasts the drug and washes out
+    /// after it stops; it is the default of [`Resistance::rebound`]. Tolerance (the drug's
+    /// target desensitised) and receptor upregulation (capped, see THERAPIES.md) act only
+    /// through the drug.
+    pub const fn acts_on_patient(self) -> bool {
+        matches!(
+            self,
+            Mechanism::MitochondrialAdaptation
+                | Mechanism::ProteostasisCompensation
+                | Mechanism::AlternativeImmunePathways
+        )
+    }
 }
 
 /// One adaptive-resistance term of a drug.
@@ -382,7 +398,8 @@ pub struct Resistance {
     pub washout_months: f64,
     /// Between-patient coefficient of variation of the ceiling.
     pub ceiling_cv: f64,
-    /// Whether compensation left after the drug stops pushes the mechanism beyond untreated.
+    /// Whether compensation left after the drug stops (or between doses) pushes the mechanism
+    /// beyond untreated until it washes out. Defaults to [`Mechanism::acts_on_patient`].
     pub rebound: bool,
 }
 

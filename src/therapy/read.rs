@@ -718,7 +718,8 @@ fn read_resistance(
         );
         let rebound = match t.get("rebound") {
             Some(v) => reader::boolean(ctx, v, &t.key_path("rebound")),
-            None => Some(false),
+            // A compensation of the patient's own pathway outlasts the drug.
+            None => Some(mechanism.is_some_and(Mechanism::acts_on_patient)),
         };
         if let (
             Some(mechanism),
