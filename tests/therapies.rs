@@ -536,3 +536,97 @@ fn each_resistance_mechanism_moves_the_disease_state_it_names_and_washes_out() {
     assert_eq!(uptake(42.0), 1.0);
     assert_eq!(uptake(45.0), 1.0);
 }
+
+/// The modulation of an arm of `therapies` a month after they start, in a sporadic patient
+/// (resistance switched off, so that only how the drugs combine is seen).
+fn combined(therapies: Vec<TherapySpec>) -> alssim::model::Modulation {
+    let therapies: Vec<TherapySpec> = therapies
+        .into_iter()
+        .map(|mut t| {
+            t.definition.resistance.clear();
+            t
+        })
+        .collect();
+    let plan = ArmPlan::new(&therapies, 1.0, 121.0);
+    let s = plan
+        .schedule(Genotype::Sporadic, 30.0, &TriggerTimes::default(), 1, 0)
+        .unwrap()
+        .unwrap();
+    s.law_at(31.0).at(31.0)
+}
+
+/// The library's riluzole under another name, acting on glutamate release through `site`.
+fn riluzole_like(name: &str, site: Option<&str>, dose: f64) -> TherapySpec {
+    let mut d = library::find("riluzole").unwrap().clone();
+    d.name = name.into();
+    d.effects[0].site = site.map(str::to_string);
+    let mut t = TherapySpec::new(d);
+    t.drug = name.into();
+    t.dose = dose;
+    t
+}
+
+#[test]
+fn combinations_are_additive_antagonistic_or_synergistic_by_their_declared_mechanism() {
+    let release = |ts: Vec<TherapySpec>| combined(ts).glutamate_release;
+    let full = release(vec![riluzole_like("a", Some("nav"), 1.0)]);
+    let half = release(vec![riluzole_like("a", Some("nav"), 0.5)]);
+    assert!(full < half && half < 1.0);
+
+    // Additivity (Loewe): two forms of one molecule on one site add as doses do. Half a dose
+    // of each is one dose, exactly; read as independent sites, the same two would be Bliss.
+    let both = release(vec![
+        riluzole_like("a", Some("nav"), 0.5),
+        riluzole_like("b", Some("nav"), 0.5),
+    ]);
+    assert!((both - full).abs() < 1e-12, "{both} vs {full}");
+    let bliss = release(vec![
+        riluzole_like("a", None, 0.5),
+        riluzole_like("b", None, 0.5),
+    ]);
+    assert!((bliss - half * half).abs() < 1e-12);
+    assert!(
+        (bliss - both).abs() > 1e-3,
+        "Loewe and Bliss should differ: {bliss} {both}"
+    );
+
+    // Antagonism: a partial agonist with high affinity and a small Emax competes for the site
+    // and leaves less effect than the full drug alone ...
+    let mut partial = riluzole_like("partial", Some("nav"), 1.0);
+    partial.definition.effects[0].emax = 0.02;
+    partial.definition.effects[0].ec50 = 0.5;
+    let with_partial = release(vec![riluzole_like("a", Some("nav"), 1.0), partial.clone()]);
+    assert!(
+        1.0 - with_partial < 0.5 * (1.0 - full),
+        "the partial agonist should halve the effect at least: {with_partial} vs {full}"
+    );
+    // ... while on a site of its own it adds its small effect independently.
+    partial.definition.effects[0].site = Some("other".into());
+    let apart = release(vec![riluzole_like("a", Some("nav"), 1.0), partial]);
+    assert!(apart < full);
+
+    // Synergy: lowering glutamate release (riluzole) and raising uptake (ceftriaxone) act on
+    // one balance, `G = release/uptake`, whose excess above healthy, `max(G − 1, 0)`, drives
+    // excitotoxic damage. The remaining excess under both is smaller than Bliss independence
+    // of the two drugs' fractional reductions predicts.
+    use alssim::model::excitotoxicity::{GlutamateRates, excess, level};
+    let k = GlutamateRates {
+        release_gain: Params::default().glutamate_release_gain,
+        eaat2_loss_max: Params::default().eaat2_loss_max,
+    };
+    let lib = |n: &str| TherapySpec::new(library::find(n).unwrap().clone());
+    let drive = |m: alssim::model::Modulation| {
+        excess(level(&k, 0.5, 0.5, m.glutamate_release, m.glutamate_uptake))
+    };
+    let untreated = drive(alssim::model::Modulation::NEUTRAL);
+    assert!(untreated > 0.0);
+    let ril = drive(combined(vec![lib("riluzole")])) / untreated;
+    let cef = drive(combined(vec![lib("ceftriaxone")])) / untreated;
+    let both = drive(combined(vec![lib("riluzole"), lib("ceftriaxone")])) / untreated;
+    assert!(ril < 1.0 && cef < 1.0);
+    assert!(
+        both < ril * cef - 0.01,
+        "remaining drive {both} against Bliss {}",
+        ril * cef
+    );
+}

@@ -169,8 +169,12 @@ fn print_effects(d: &alssim::therapy::Drug) {
                 v[j]
             )
         });
+        let site = e
+            .site
+            .as_ref()
+            .map_or(String::new(), |s| format!(", site {s}"));
         crate::outln!(
-            "effect on {} ({}): emax {}, ec50 {}, hill {}; at the standard dose {:.3}{mean}",
+            "effect on {} ({}): emax {}, ec50 {}, hill {}{site}; at the standard dose {:.3}{mean}",
             e.target.name(),
             e.target.meaning(),
             e.emax,

@@ -222,6 +222,10 @@ pub enum TermKind {
         compensation: Option<Compensation>,
         /// Whether compensation may outlast the effect (rebound).
         rebound: bool,
+        /// Terms on the same slot with the same site act through one shared site: their net
+        /// effects add (each is already that drug's share of the site), instead of acting
+        /// independently. `None`: a site of this term alone.
+        site: Option<u32>,
     },
     /// Sensitisation of the tissue to what the drug lowers (glutamate receptor upregulation):
     /// factor `1 + c(t)`. Without rebound the rise is capped so that sensitivity times the
@@ -244,6 +248,30 @@ pub struct Term {
 }
 
 impl Term {
+    /// The net effect `e − c(t)` of an effect term (floored at 0 unless rebound); 0 otherwise.
+    #[inline]
+    fn net(&self, t: f64) -> f64 {
+        match self.kind {
+            TermKind::Effect {
+                effect,
+                compensation,
+                rebound,
+                ..
+            } => {
+                let net = effect - compensation.map_or(0.0, |c| c.at(t));
+                if rebound { net } else { net.max(0.0) }
+            }
+            TermKind::Sensitization { .. } => 0.0,
+        }
+    }
+
+    /// Whether this is an effect term on `slot` through the shared site `site`.
+    #[inline]
+    fn shares(&self, slot: Slot, site: u32) -> bool {
+        self.slot == slot
+            && matches!(self.kind, TermKind::Effect { site: Some(g), .. } if g == site)
+    }
+
     #[allow(
         clippy::float_cmp,
         reason = "a settled level is stored exactly as its target"
@@ -261,7 +289,8 @@ impl Term {
 }
 
 /// The modulation within one integration piece: each slot's factor is the product of the
-/// factors of the terms acting on it (independent actions multiply: Bliss independence), and
+/// factors of the terms acting on it (independent actions multiply: Bliss independence), terms
+/// through one shared site counting as one term whose net effect is the sum of theirs, and
 /// the combined change of a slot acted on by two or more terms is scaled by an interaction
 /// factor (1 = independence, above 1 synergy, below 1 antagonism).
 #[derive(Debug, Clone, PartialEq)]
@@ -331,19 +360,23 @@ impl ModulationLaw {
         let mut m = Modulation::NEUTRAL;
         let mut count = [0u8; Slot::ALL.len()];
         let mut sensitization: Option<(f64, bool)> = None;
-        for term in &self.terms {
+        for (i, term) in self.terms.iter().enumerate() {
             match term.kind {
                 TermKind::Effect {
-                    direction,
-                    effect,
-                    compensation,
-                    rebound,
+                    direction, site, ..
                 } => {
-                    let c = compensation.map_or(0.0, |c| c.at(t));
-                    let mut net = effect - c;
-                    if !rebound {
-                        net = net.max(0.0);
-                    }
+                    let net = match site {
+                        None => term.net(t),
+                        // The first term of a shared site stands for all of them.
+                        Some(g) if self.terms[..i].iter().any(|u| u.shares(term.slot, g)) => {
+                            continue;
+                        }
+                        Some(g) => self.terms[i..]
+                            .iter()
+                            .filter(|u| u.shares(term.slot, g))
+                            .map(|u| u.net(t))
+                            .sum(),
+                    };
                     let factor = match direction {
                         // A lowering effect cannot take a mechanism below zero.
                         Direction::Lower => (1.0 - net).max(0.0),
@@ -394,6 +427,7 @@ mod tests {
                 effect: e,
                 compensation: None,
                 rebound: false,
+                site: None,
             },
         }
     }
@@ -428,6 +462,37 @@ mod tests {
     }
 
     #[test]
+    fn terms_through_one_site_add_and_count_once() {
+        let shared = |e: f64, site| Term {
+            slot: Slot::GlutamateRelease,
+            kind: TermKind::Effect {
+                direction: Direction::Lower,
+                effect: e,
+                compensation: None,
+                rebound: false,
+                site,
+            },
+        };
+        // Two shares of one site add: 1 − (0.3 + 0.2); the interaction factor does not apply,
+        // since the site is one term of the slot.
+        let law = ModulationLaw::new(vec![shared(0.3, Some(4)), shared(0.2, Some(4))], 2.0);
+        assert!((law.at(0.0).glutamate_release - 0.5).abs() < 1e-15);
+        // Different sites act independently and do count as two terms.
+        let law = ModulationLaw::new(vec![shared(0.3, Some(4)), shared(0.2, Some(5))], 1.0);
+        assert!((law.at(0.0).glutamate_release - 0.7 * 0.8).abs() < 1e-15);
+        // A third, independent term multiplies the site's factor.
+        let law = ModulationLaw::new(
+            vec![
+                shared(0.3, Some(4)),
+                effect(Slot::GlutamateRelease, Direction::Lower, 0.5),
+                shared(0.2, Some(4)),
+            ],
+            1.0,
+        );
+        assert!((law.at(0.0).glutamate_release - 0.5 * 0.5).abs() < 1e-15);
+    }
+
+    #[test]
     fn compensation_erodes_and_rebounds_only_when_allowed() {
         let comp = Compensation {
             target: 0.0,
@@ -442,6 +507,7 @@ mod tests {
                 effect: 0.0,
                 compensation: Some(comp),
                 rebound,
+                site: None,
             },
         };
         // After the drug stops, compensation left over lowers clearance only with rebound.

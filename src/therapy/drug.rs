@@ -308,6 +308,12 @@ pub struct Effect {
     pub ec50: f64,
     /// Hill coefficient.
     pub hill: f64,
+    /// The molecular site the drug acts through on this target (a receptor, an enzyme, the
+    /// drug itself for two forms of one molecule), when other drugs may share it. Effects of
+    /// different drugs on the same target and site compete for it (the general competitive
+    /// occupancy model: concentrations add in units of their EC50); effects on different sites
+    /// act independently. `None`: a site of the drug's own.
+    pub site: Option<String>,
 }
 
 impl Effect {
@@ -319,6 +325,36 @@ impl Effect {
         let x = (c / self.ec50).powf(self.hill);
         self.emax * x / (1.0 + x)
     }
+
+    /// The occupancy ratio `x = (c/EC50)^h` at which the effect is `e` (the inverse of
+    /// [`Effect::at`]; for a cycle-averaged effect, the ratio of the same mean effect).
+    pub fn occupancy_ratio(&self, e: f64) -> f64 {
+        if e <= 0.0 {
+            return 0.0;
+        }
+        // An effect at or above Emax (exposure-free interventions) saturates the site.
+        let free = (self.emax - e).max(self.emax * 1e-12);
+        e / free
+    }
+}
+
+/// The effects of several drugs on one target through one shared site, by the general
+/// competitive occupancy model: with each drug's occupancy ratio `x_i = (C_i/EC50_i)^h_i`
+/// (recovered from its effect alone, `e_i`), drug *i* contributes `Emax_i·x_i/(1 + Σ x_j)`.
+/// One drug alone keeps its effect; two forms of one molecule (equal Emax) add as doses do
+/// (Loewe additivity); a drug of lower Emax competing for the site lowers the effect of one
+/// of higher Emax (a partial agonist's antagonism). Returns each drug's contribution.
+pub fn compete(effects: &[(&Effect, f64)]) -> Vec<f64> {
+    let x: Vec<f64> = effects
+        .iter()
+        .map(|(eff, e)| eff.occupancy_ratio(*e))
+        .collect();
+    let total: f64 = x.iter().sum();
+    effects
+        .iter()
+        .zip(&x)
+        .map(|((eff, _), &xi)| eff.emax * xi / (1.0 + total))
+        .collect()
 }
 
 /// Named mechanisms of adaptive resistance.

@@ -6,7 +6,7 @@
 //! effects that exist in the patient's genotype, and carries each adaptive-resistance term
 //! across the breakpoints in closed form.
 
-use super::drug::{Drug, Regimen, Trigger};
+use super::drug::{Drug, Regimen, Target, Trigger};
 use super::spec::{CycleMode, TherapySpec};
 use crate::model::{Compensation, Genotype, ModulationLaw, Slot, Term, TermKind};
 use crate::solve::{Schedule, SolveError};
@@ -351,6 +351,8 @@ struct Planned {
     trigger: Option<Trigger>,
     /// Key of the drug's resistance draws (stable across arms and runs).
     key: u64,
+    /// Per effect: the arm's number of the shared site it acts through, if it names one.
+    sites: Vec<Option<u32>>,
 }
 
 /// When the clinical events that start triggered therapies happened for a patient, months
@@ -451,16 +453,34 @@ impl ArmPlan {
     /// The plan of an arm's therapies, combined with the arm's `interaction` factor, with
     /// exposure resolved up to `horizon` months after enrollment.
     pub fn new(therapies: &[TherapySpec], interaction: f64, horizon: f64) -> ArmPlan {
-        let therapies = therapies
+        let mut therapies: Vec<Planned> = therapies
             .iter()
             .map(|t| Planned {
                 timeline: timeline(&t.definition, t, horizon - t.start_months + 1.0),
                 trigger: t.trigger,
                 key: fnv(&t.drug),
+                sites: Vec::new(),
                 drug: t.definition.clone(),
                 spec: t.clone(),
             })
             .collect();
+        // Number the sites named in the arm, in order of first mention.
+        let mut names: Vec<String> = Vec::new();
+        for p in &mut therapies {
+            p.sites = p
+                .drug
+                .effects
+                .iter()
+                .map(|e| {
+                    let site = e.site.as_ref()?;
+                    let k = names.iter().position(|n| n == site).unwrap_or_else(|| {
+                        names.push(site.clone());
+                        names.len() - 1
+                    });
+                    u32::try_from(k).ok()
+                })
+                .collect();
+        }
         ArmPlan {
             therapies,
             interaction,
@@ -584,9 +604,11 @@ impl ArmPlan {
         let mut phases = Vec::with_capacity(breaks.len());
         for (i, &t0) in breaks.iter().enumerate() {
             let t1 = breaks.get(i + 1).copied();
+            let mut levels: Vec<Vec<f64>> = active.iter().map(|a| a.levels(t0)).collect();
+            compete_for_sites(&active, &mut levels);
             let mut terms = Vec::new();
-            for a in &mut active {
-                a.phase_terms(t0, t1, &mut terms);
+            for (a, level) in active.iter_mut().zip(&levels) {
+                a.phase_terms(t0, t1, level, &mut terms);
             }
             phases.push((t0, ModulationLaw::new(terms, self.interaction)));
         }
@@ -610,20 +632,70 @@ struct Active<'a> {
     comp: Vec<f64>,
 }
 
+/// Effects of different therapies on one target through one shared site compete for it
+/// ([`crate::therapy::drug::compete`]): each level becomes that therapy's share of the site.
+/// Effects alone on their site keep their level exactly.
+fn compete_for_sites(active: &[Active<'_>], levels: &mut [Vec<f64>]) {
+    // Every acting effect that names a site: (site, target, therapy, effect).
+    let mut named: Vec<(u32, Target, usize, usize)> = Vec::new();
+    for (k, a) in active.iter().enumerate() {
+        for (m, site) in a.p.sites.iter().enumerate() {
+            if let Some(site) = *site
+                && levels[k][m] > 0.0
+            {
+                named.push((site, a.p.drug.effects[m].target, k, m));
+            }
+        }
+    }
+    let mut done = vec![false; named.len()];
+    for i in 0..named.len() {
+        if done[i] {
+            continue;
+        }
+        let (site, target, ..) = named[i];
+        let group: Vec<usize> = (i..named.len())
+            .filter(|&n| named[n].0 == site && named[n].1 == target)
+            .collect();
+        for &n in &group {
+            done[n] = true;
+        }
+        if group.len() < 2 {
+            continue;
+        }
+        let shares = super::drug::compete(
+            &group
+                .iter()
+                .map(|&n| {
+                    let (_, _, k, m) = named[n];
+                    (&active[k].p.drug.effects[m], levels[k][m])
+                })
+                .collect::<Vec<_>>(),
+        );
+        for (&n, share) in group.iter().zip(shares) {
+            let (_, _, k, m) = named[n];
+            levels[k][m] = share;
+        }
+    }
+}
+
 impl Active<'_> {
-    /// The modulation terms of this therapy in the phase `[t0, t1)`; carries its resistance
-    /// compensation to `t1`.
-    fn phase_terms(&mut self, t0: f64, t1: Option<f64>, terms: &mut Vec<Term>) {
+    /// The level of each of the therapy's effects at `t0` (0 where it does not act).
+    fn levels(&self, t0: f64) -> Vec<f64> {
         // Compared in absolute time, as the breakpoints were made: `t0 − start` may
         // round below a segment's start.
         let levels = self.p.timeline.at_absolute(self.start, t0);
-        let level: Vec<f64> = (0..self.p.drug.effects.len())
+        (0..self.p.drug.effects.len())
             .map(|j| match levels {
                 Some(l) if self.applies[j] => l[j],
                 _ => 0.0,
             })
-            .collect();
-        let erosion = self.resistance_terms(t0, t1, &level, terms);
+            .collect()
+    }
+
+    /// The modulation terms of this therapy in the phase `[t0, t1)`, given its effects'
+    /// `level` there; carries its resistance compensation to `t1`.
+    fn phase_terms(&mut self, t0: f64, t1: Option<f64>, level: &[f64], terms: &mut Vec<Term>) {
+        let erosion = self.resistance_terms(t0, t1, level, terms);
         for (j, eff) in self.p.drug.effects.iter().enumerate() {
             let e = level[j];
             if e == 0.0 && erosion[j].is_none() {
@@ -636,6 +708,7 @@ impl Active<'_> {
                     effect: e,
                     compensation: erosion[j].map(|(c, _)| c),
                     rebound: erosion[j].is_some_and(|(_, r)| r),
+                    site: self.p.sites[j],
                 },
             });
         }

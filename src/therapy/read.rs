@@ -51,7 +51,7 @@ pub const REGIMEN: &[&str] = &[
     "half-life-days",
 ];
 const EXPOSURE: &[&str] = &["concentration", "unit", "cns-ratio"];
-const EFFECT: &[&str] = &["target", "emax", "ec50", "hill"];
+const EFFECT: &[&str] = &["target", "emax", "ec50", "hill", "site"];
 const RESISTANCE: &[&str] = &[
     "mechanism",
     "target",
@@ -658,12 +658,42 @@ fn read_effect(
         );
         return None;
     }
+    let site = match t.get("site") {
+        Some(v) => Some(effect_site(ctx, v, &t.key_path("site"))?),
+        None => None,
+    };
     Some(Effect {
         target: target?,
         emax: emax?,
         ec50: ec50?,
         hill: hill?,
+        site,
     })
+}
+
+/// The `site` of an effect: a name of lowercase letters, digits and `-`.
+fn effect_site(ctx: &mut Ctx<'_>, v: &Value<'_>, path: &str) -> Option<String> {
+    let s = reader::string(ctx, v, path)?;
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !ok {
+        ctx.error(
+            v.span(),
+            path,
+            format!("`{s}` is not a site name"),
+            Some(
+                "a site is named by lowercase letters, digits and `-`, starting with a letter \
+                 (at most 64), e.g. \"sigma-1\"; effects of drugs that name the same site \
+                 on the same target compete for it"
+                    .into(),
+            ),
+        );
+        return None;
+    }
+    Some(s)
 }
 
 fn read_resistance(

@@ -44,6 +44,9 @@ pub fn drug_table(d: &Drug, with_name: bool) -> Table {
                 x.insert("ec50".into(), num(e.ec50));
                 x.insert("hill".into(), num(e.hill));
             }
+            if let Some(site) = &e.site {
+                x.insert("site".into(), text(site));
+            }
             Value::Table(x)
         })
         .collect();
