@@ -590,11 +590,12 @@ pub fn drugs() -> Value {
                     "genotypes": Genotype::ALL.iter().filter(|&&g| d.effects.iter().any(|e| e.target.applies_to(g))).map(|g| g.name()).collect::<Vec<_>>(),
                     "effects": d.effects.iter().map(|e| json!({
                         "target": e.target.name(), "meaning": e.target.meaning(), "emax": e.emax,
+                        "site": e.site,
                     })).collect::<Vec<_>>(),
                     "resistance": d.resistance.iter().map(|r| json!({
                         "mechanism": r.mechanism.name(), "target": r.target.name(),
                         "ceiling": r.ceiling, "build_up_months": r.build_up_months,
-                        "washout_months": r.washout_months,
+                        "washout_months": r.washout_months, "outlasts_drug": r.rebound,
                     })).collect::<Vec<_>>(),
                     "sources": d.sources.iter().map(|(k, v)| json!({"key": k, "source": v})).collect::<Vec<_>>(),
                 })

@@ -171,7 +171,10 @@ function showDrug(name) {
   for (const e of d.effects) effects.append(el("li", { text: `${e.target}: ${e.meaning} (at most ${Math.round(e.emax * 100)}%)` }));
   const resistance = el("ul");
   for (const r of d.resistance) {
-    resistance.append(el("li", { text: `${r.mechanism} on ${r.target}: up to ${Math.round(r.ceiling * 100)}% of the effect lost, building up over about ${r.build_up_months} months and washing out over ${r.washout_months} after stopping` }));
+    const after = r.outlasts_drug
+      ? `; it turns down the patient's own pathway, so after stopping this mechanism is worse than untreated until it washes out (about ${r.washout_months} months)`
+      : `, gone once the drug stops (washing out over about ${r.washout_months} months)`;
+    resistance.append(el("li", { text: `${r.mechanism} on ${r.target}: up to ${Math.round(r.ceiling * 100)}% of the effect lost, building up over about ${r.build_up_months} months${after}` }));
   }
   if (d.resistance.length === 0) resistance.append(el("li", { text: "none in the model" }));
   const sources = el("ul");
