@@ -630,3 +630,81 @@ fn combinations_are_additive_antagonistic_or_synergistic_by_their_declared_mecha
         ril * cef
     );
 }
+
+#[test]
+fn a_scenario_sets_the_interaction_of_one_pair_on_one_target() {
+    let src = |factor: f64| {
+        format!(
+            r#"
+[population]
+size = 10
+[[arm]]
+name = "three"
+therapies = [{{ drug = "masitinib" }}, {{ drug = "ibudilast" }}, {{ drug = "verdiperstat" }}]
+interactions = [{{ drugs = ["ibudilast", "masitinib"], target = "microglial-activation", factor = {factor:?} }}]
+"#
+        )
+    };
+    let s = scenario::parse("pair.toml", "pair", &src(0.5)).unwrap();
+    let pair = &s.arms()[0].interactions[0];
+    assert_eq!(pair.therapies, (1, 0));
+    assert_eq!(pair.factor, 0.5);
+    let modulation = |factor: f64| {
+        let s = scenario::parse("pair.toml", "pair", &src(factor)).unwrap();
+        let arm = &s.arms()[0];
+        let p = &arm.interactions[0];
+        let plan = ArmPlan::new(&arm.therapies, 1.0, 121.0).with_pairs(&[(
+            p.therapies.0,
+            p.therapies.1,
+            p.target,
+            p.factor,
+        )]);
+        plan.schedule(Genotype::Sporadic, 30.0, &TriggerTimes::default(), 1, 0)
+            .unwrap()
+            .unwrap()
+            .law_at(30.5)
+            .at(30.5)
+    };
+    // Each drug's factor alone on microglial activation, half a month in.
+    let alone = |drug: &str| {
+        let plan = plan_with(drug, |_| {});
+        let s = plan
+            .schedule(Genotype::Sporadic, 30.0, &TriggerTimes::default(), 1, 0)
+            .unwrap()
+            .unwrap();
+        s.law_at(30.5).at(30.5)
+    };
+    let (fm, fi, fv) = (
+        alone("masitinib").microglial_activation,
+        alone("ibudilast").microglial_activation,
+        alone("verdiperstat").microglial_activation,
+    );
+    for factor in [0.0, 0.5, 1.0, 2.0] {
+        let m = modulation(factor);
+        // The pair's combined change is scaled; the third drug multiplies in independently.
+        let expected = (1.0 + factor * (fm * fi - 1.0)).max(0.0) * fv;
+        assert!(
+            (m.microglial_activation - expected).abs() < 1e-12,
+            "factor {factor}: {} vs {expected}",
+            m.microglial_activation
+        );
+        // Other targets of the pair's drugs are not touched.
+        assert_eq!(
+            m.astrocyte_reactivity,
+            alone("ibudilast").astrocyte_reactivity * alone("verdiperstat").astrocyte_reactivity
+        );
+    }
+    // The cohort engine applies it: with the pair's change removed (factor 0), masitinib with
+    // ibudilast does nothing on microglia, and patients live shorter than under independence.
+    let cohort = format!(
+        "{HEADER}\n[[arm]]\nname = \"independent\"\ntherapies = [{{ drug = \"masitinib\" }}, {{ drug = \"ibudilast\" }}]\n\
+         [[arm]]\nname = \"cancelled\"\ntherapies = [{{ drug = \"masitinib\" }}, {{ drug = \"ibudilast\" }}]\n\
+         interactions = [{{ drugs = [\"masitinib\", \"ibudilast\"], target = \"microglial-activation\", factor = 0.0 }}]\n"
+    );
+    let out = run(&cohort);
+    let shorter = enrolled(&out)
+        .iter()
+        .filter(|(_, arms)| survival(&arms[1]) < survival(&arms[0]) - SOLVER_SLACK_MONTHS)
+        .count();
+    assert!(shorter > 0, "the pair interaction did not reach the cohort");
+}

@@ -440,11 +440,17 @@ pub fn arm_plans(spec: &CohortSpec) -> Vec<ArmPlan> {
     spec.arms
         .iter()
         .map(|a| {
+            let pairs: Vec<_> = a
+                .interactions
+                .iter()
+                .map(|p| (p.therapies.0, p.therapies.1, p.target, p.factor))
+                .collect();
             ArmPlan::new(
                 &a.therapies,
                 a.interaction,
                 spec.simulation.horizon_months + 1.0,
             )
+            .with_pairs(&pairs)
         })
         .collect()
 }

@@ -309,6 +309,20 @@ pub struct Arm {
     pub therapies: Vec<TherapySpec>,
     /// Interaction factor of drugs acting on the same target (1 = Bliss independence).
     pub interaction: f64,
+    /// Interaction factors set for single pairs of the arm's therapies on one target.
+    pub interactions: Vec<PairInteraction>,
+}
+
+/// `[[arm]] interactions`: an interaction factor for one pair of the arm's therapies on one
+/// target (docs/THERAPIES.md, section 4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairInteraction {
+    /// The two therapies, by position in the arm's `therapies`.
+    pub therapies: (usize, usize),
+    /// The target both act on.
+    pub target: crate::therapy::Target,
+    /// 1 = independence, above 1 synergy, below 1 antagonism.
+    pub factor: f64,
 }
 
 /// Names accepted for onset regions, in [`Region::ALL`] order.

@@ -47,7 +47,9 @@ pub mod tables;
 pub use layout::{
     DIM, GlobalVar, N_REGIONS, REGION_REPORTED, REGION_VARS, Region, RegionVar, State,
 };
-pub use modulation::{Compensation, Direction, Modulation, ModulationLaw, Slot, Term, TermKind};
+pub use modulation::{
+    Compensation, Direction, MAX_PAIRS, Modulation, ModulationLaw, PairFactor, Slot, Term, TermKind,
+};
 pub use params::{PARAMETERS, Param, ParamError, ParamInfo, ParamRuleError, Params};
 pub use patient::{CovariateError, Covariates, Genotype, Proteinopathy, Sex};
 pub use readout::Readout;

@@ -226,6 +226,9 @@ pub enum TermKind {
         /// effects add (each is already that drug's share of the site), instead of acting
         /// independently. `None`: a site of this term alone.
         site: Option<u32>,
+        /// The arm's therapy the term belongs to (its position in the arm), which a pair
+        /// interaction names.
+        therapy: u16,
     },
     /// Sensitisation of the tissue to what the drug lowers (glutamate receptor upregulation):
     /// factor `1 + c(t)`. Without rebound the rise is capped so that sensitivity times the
@@ -297,8 +300,25 @@ impl Term {
 pub struct ModulationLaw {
     terms: Vec<Term>,
     interaction: f64,
+    pairs: Vec<PairFactor>,
     constant: Option<Modulation>,
 }
+
+/// An interaction factor set for one pair of an arm's therapies on one slot: the combined change
+/// of the pair's terms on the slot, `f_a·f_b − 1`, is scaled by `factor` before the slot's other
+/// terms multiply in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairFactor {
+    /// The slot.
+    pub slot: Slot,
+    /// The two therapies (positions in the arm).
+    pub therapies: (u16, u16),
+    /// 1 = independence, above 1 synergy, below 1 antagonism.
+    pub factor: f64,
+}
+
+/// At most this many pair factors act in one law.
+pub const MAX_PAIRS: usize = 8;
 
 impl ModulationLaw {
     /// No therapy.
@@ -306,6 +326,7 @@ impl ModulationLaw {
         ModulationLaw {
             terms: Vec::new(),
             interaction: 1.0,
+            pairs: Vec::new(),
             constant: Some(Modulation::NEUTRAL),
         }
     }
@@ -315,6 +336,7 @@ impl ModulationLaw {
         ModulationLaw {
             terms: Vec::new(),
             interaction: 1.0,
+            pairs: Vec::new(),
             constant: Some(m),
         }
     }
@@ -325,12 +347,32 @@ impl ModulationLaw {
         let mut law = ModulationLaw {
             terms,
             interaction,
+            pairs: Vec::new(),
             constant: None,
         };
         if !law.terms.iter().any(Term::drifts) {
             law.constant = Some(law.evaluate(0.0));
         }
         law
+    }
+
+    /// The same law with interaction factors set for pairs of therapies on a slot (at most
+    /// [`MAX_PAIRS`]; a slot and a therapy appear in at most one pair).
+    pub fn with_pairs(mut self, pairs: &[PairFactor]) -> Self {
+        assert!(pairs.len() <= MAX_PAIRS, "at most {MAX_PAIRS} pair factors");
+        self.pairs = pairs.to_vec();
+        if self.constant.is_some() {
+            self.constant = Some(self.evaluate(0.0));
+        }
+        self
+    }
+
+    /// The pair factor that takes the terms of `therapy` on `slot`, if any.
+    #[inline]
+    fn pair_of(&self, slot: Slot, therapy: u16) -> Option<usize> {
+        self.pairs
+            .iter()
+            .position(|p| p.slot == slot && (p.therapies.0 == therapy || p.therapies.1 == therapy))
     }
 
     /// The terms.
@@ -360,10 +402,17 @@ impl ModulationLaw {
         let mut m = Modulation::NEUTRAL;
         let mut count = [0u8; Slot::ALL.len()];
         let mut sensitization: Option<(f64, bool)> = None;
+        // Per pair factor: the product of its terms' factors, and which of its two therapies
+        // have a term (bits 1 and 2).
+        let mut pair_product = [1.0; MAX_PAIRS];
+        let mut pair_seen = [0u8; MAX_PAIRS];
         for (i, term) in self.terms.iter().enumerate() {
             match term.kind {
                 TermKind::Effect {
-                    direction, site, ..
+                    direction,
+                    site,
+                    therapy,
+                    ..
                 } => {
                     let net = match site {
                         None => term.net(t),
@@ -382,6 +431,17 @@ impl ModulationLaw {
                         Direction::Lower => (1.0 - net).max(0.0),
                         Direction::Raise => (1.0 + net).max(0.0),
                     };
+                    if !self.pairs.is_empty()
+                        && let Some(p) = self.pair_of(term.slot, therapy)
+                    {
+                        pair_product[p] *= factor;
+                        pair_seen[p] |= if self.pairs[p].therapies.0 == therapy {
+                            1
+                        } else {
+                            2
+                        };
+                        continue;
+                    }
                     *m.get_mut(term.slot) *= factor;
                     count[term.slot.index()] += 1;
                 }
@@ -393,6 +453,18 @@ impl ModulationLaw {
                     sensitization = Some((s * (1.0 + compensation.at(t)), r || rebound));
                 }
             }
+        }
+        for (p, pair) in self.pairs.iter().enumerate() {
+            if pair_seen[p] == 0 {
+                continue;
+            }
+            let f = if pair_seen[p] == 3 {
+                (1.0 + pair.factor * (pair_product[p] - 1.0)).max(0.0)
+            } else {
+                pair_product[p]
+            };
+            *m.get_mut(pair.slot) *= f;
+            count[pair.slot.index()] += 1;
         }
         if self.interaction != 1.0 {
             for slot in Slot::ALL {
@@ -428,6 +500,7 @@ mod tests {
                 compensation: None,
                 rebound: false,
                 site: None,
+                therapy: 0,
             },
         }
     }
@@ -471,6 +544,7 @@ mod tests {
                 compensation: None,
                 rebound: false,
                 site,
+                therapy: 0,
             },
         };
         // Two shares of one site add: 1 − (0.3 + 0.2); the interaction factor does not apply,
@@ -508,6 +582,7 @@ mod tests {
                 compensation: Some(comp),
                 rebound,
                 site: None,
+                therapy: 0,
             },
         };
         // After the drug stops, compensation left over lowers clearance only with rebound.

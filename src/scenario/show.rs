@@ -58,11 +58,32 @@ pub fn to_toml(s: &Scenario) -> String {
         .iter()
         .map(|a| {
             let therapies = a.therapies.iter().map(therapy_table).collect();
-            table(vec![
+            let mut arm = vec![
                 ("name", Value::String(a.name.clone())),
                 ("therapies", Value::Array(therapies)),
                 ("interaction", num(a.interaction)),
-            ])
+            ];
+            if !a.interactions.is_empty() {
+                let pairs = a
+                    .interactions
+                    .iter()
+                    .map(|p| {
+                        table(vec![
+                            (
+                                "drugs",
+                                names([
+                                    a.therapies[p.therapies.0].drug.as_str(),
+                                    a.therapies[p.therapies.1].drug.as_str(),
+                                ]),
+                            ),
+                            ("target", Value::String(p.target.name().into())),
+                            ("factor", num(p.factor)),
+                        ])
+                    })
+                    .collect();
+                arm.push(("interactions", Value::Array(pairs)));
+            }
+            table(arm)
         })
         .collect();
     root.insert("arm".into(), Value::Array(arms));

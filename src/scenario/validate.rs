@@ -51,7 +51,8 @@ const INCLUSION: &[&str] = &[
     "min-fvc",
     "genotypes",
 ];
-const ARM: &[&str] = &["name", "therapies", "interaction"];
+const ARM: &[&str] = &["name", "therapies", "interaction", "interactions"];
+const PAIR: &[&str] = &["drugs", "target", "factor"];
 const THERAPY: &[&str] = &[
     "drug",
     "start-months",
@@ -2076,6 +2077,7 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug], horizon: 
             name: "untreated".into(),
             therapies: Vec::new(),
             interaction: 1.0,
+            interactions: Vec::new(),
         }];
     };
     if let toml::de::DeValue::Table(_) = v.get_ref() {
@@ -2138,15 +2140,213 @@ fn read_arms(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>, drugs: &[Drug], horizon: 
             "(1 = Bliss independence, above 1 synergy, below 1 antagonism)",
         )
         .unwrap_or(1.0);
+        let interactions = t.get("interactions").map_or_else(Vec::new, |v| {
+            read_pair_interactions(ctx, v, &t.key_path("interactions"), &therapies)
+        });
         if let Some(name) = name {
             arms.push(Arm {
                 name,
                 therapies,
                 interaction,
+                interactions,
             });
         }
     }
     arms
+}
+
+/// `interactions` of an arm: an interaction factor for a pair of its therapies on a target both
+/// act on, e.g. `{ drugs = ["masitinib", "ibudilast"], target = "microglial-activation",
+/// factor = 1.5 }`.
+fn read_pair_interactions(
+    ctx: &mut Ctx<'_>,
+    v: &Value<'_>,
+    path: &str,
+    therapies: &[TherapySpec],
+) -> Vec<PairInteraction> {
+    let Some(items) = reader::array(ctx, v, path) else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = therapies.iter().map(|t| t.drug.as_str()).collect();
+    let mut out: Vec<PairInteraction> = Vec::new();
+    if items.len() > crate::model::MAX_PAIRS {
+        ctx.error(
+            v.span(),
+            path,
+            format!("{} pair interactions", items.len()),
+            Some(format!(
+                "an arm takes at most {} pair interactions",
+                crate::model::MAX_PAIRS
+            )),
+        );
+        return out;
+    }
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let Some(t) = reader::table(ctx, item, &p, PAIR) else {
+            continue;
+        };
+        let pair = pair_drugs(ctx, &t, &names);
+        let target = pair_target(ctx, &t, pair, therapies);
+        let factor = t
+            .required(
+                ctx,
+                "factor",
+                "a pair interaction needs `factor`",
+                "e.g. `factor = 1.5` (1 = independence, above 1 synergy, below 1 antagonism)",
+            )
+            .and_then(|f| {
+                reader::number(
+                    ctx,
+                    f,
+                    &t.key_path("factor"),
+                    0.0,
+                    10.0,
+                    "(1 = independence, above 1 synergy, below 1 antagonism)",
+                )
+            });
+        let (Some((a, b)), Some(target), Some(factor)) = (pair, target, factor) else {
+            continue;
+        };
+        if let Some(prev) = out.iter().find(|q| {
+            q.target == target
+                && [a, b]
+                    .iter()
+                    .any(|x| [q.therapies.0, q.therapies.1].contains(x))
+        }) {
+            ctx.error(
+                t.span.clone(),
+                &p,
+                format!(
+                    "`{}` on `{}` is already in the pair {} and {}",
+                    if [prev.therapies.0, prev.therapies.1].contains(&a) {
+                        names[a]
+                    } else {
+                        names[b]
+                    },
+                    target.name(),
+                    names[prev.therapies.0],
+                    names[prev.therapies.1]
+                ),
+                Some("a therapy takes part in one pair interaction per target".into()),
+            );
+            continue;
+        }
+        out.push(PairInteraction {
+            therapies: (a, b),
+            target,
+            factor,
+        });
+    }
+    out
+}
+
+/// The two therapies named by a pair interaction's `drugs`, by position in the arm.
+fn pair_drugs(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, names: &[&str]) -> Option<(usize, usize)> {
+    let v = t.required(
+        ctx,
+        "drugs",
+        "a pair interaction needs `drugs`",
+        "e.g. `drugs = [\"masitinib\", \"ibudilast\"]`, two of the arm's drugs",
+    )?;
+    let path = t.key_path("drugs");
+    let items = reader::array(ctx, v, &path)?;
+    if items.len() != 2 {
+        ctx.error(
+            v.span(),
+            &path,
+            format!("{} drugs", items.len()),
+            Some("a pair interaction names two of the arm's drugs".into()),
+        );
+        return None;
+    }
+    let mut found = Vec::new();
+    for (k, item) in items.iter().enumerate() {
+        let ip = format!("{path}[{k}]");
+        let name = reader::string(ctx, item, &ip)?;
+        match names.iter().position(|n| *n == name) {
+            Some(pos) => found.push(pos),
+            None => {
+                ctx.error(
+                    item.span(),
+                    &ip,
+                    format!("`{name}` is not a therapy of this arm"),
+                    Some(format!("the arm's therapies: {}", reader::list(names))),
+                );
+                return None;
+            }
+        }
+    }
+    if found[0] == found[1] {
+        ctx.error(
+            v.span(),
+            &path,
+            "the same drug twice",
+            Some("a pair interaction names two different drugs of the arm".into()),
+        );
+        return None;
+    }
+    Some((found[0], found[1]))
+}
+
+/// The `target` of a pair interaction: one that both drugs act on, not through a shared site.
+fn pair_target(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    pair: Option<(usize, usize)>,
+    therapies: &[TherapySpec],
+) -> Option<crate::therapy::Target> {
+    let v = t.required(
+        ctx,
+        "target",
+        "a pair interaction needs `target`",
+        "e.g. `target = \"microglial-activation\"`, a target both drugs act on",
+    )?;
+    let path = t.key_path("target");
+    let (a, b) = pair?;
+    let effects = |k: usize| &therapies[k].definition.effects;
+    let common: Vec<&crate::therapy::Effect> = effects(a)
+        .iter()
+        .filter(|e| effects(b).iter().any(|f| f.target == e.target))
+        .collect();
+    let options: Vec<(&str, crate::therapy::Target)> =
+        common.iter().map(|e| (e.target.name(), e.target)).collect();
+    if options.is_empty() {
+        ctx.error(
+            v.span(),
+            &path,
+            format!(
+                "`{}` and `{}` act on no target in common",
+                therapies[a].drug, therapies[b].drug
+            ),
+            Some("a pair interaction scales how two drugs combine on a target both act on".into()),
+        );
+        return None;
+    }
+    let target = reader::choice(ctx, v, &path, &options)?;
+    let site = |k: usize| {
+        effects(k)
+            .iter()
+            .find(|e| e.target == target)
+            .and_then(|e| e.site.clone())
+    };
+    if let (Some(x), Some(y)) = (site(a), site(b))
+        && x == y
+    {
+        ctx.error(
+            v.span(),
+            &path,
+            format!(
+                "`{}` and `{}` share the site `{x}` on `{}`: they combine by competing for it",
+                therapies[a].drug,
+                therapies[b].drug,
+                target.name()
+            ),
+            Some("leave the pair out, or give one drug's effect another `site`".into()),
+        );
+        return None;
+    }
+    Some(target)
 }
 
 fn read_therapies(

@@ -79,6 +79,7 @@ pub fn arm(spec: &str) -> Result<Arm, WhatifError> {
             .join("_"),
         therapies,
         interaction: 1.0,
+        interactions: Vec::new(),
     })
 }
 
@@ -98,6 +99,7 @@ pub fn whatif<S: AsRef<str>>(arms: &[S]) -> Result<Scenario, WhatifError> {
         name: "control".into(),
         therapies: Vec::new(),
         interaction: 1.0,
+        interactions: Vec::new(),
     }];
     for a in arms {
         let a = a.as_ref();

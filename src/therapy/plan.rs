@@ -8,7 +8,9 @@
 
 use super::drug::{Drug, Regimen, Target, Trigger};
 use super::spec::{CycleMode, TherapySpec};
-use crate::model::{Compensation, Genotype, ModulationLaw, Slot, Term, TermKind};
+use crate::model::{
+    Compensation, Genotype, MAX_PAIRS, ModulationLaw, PairFactor, Slot, Term, TermKind,
+};
 use crate::solve::{Schedule, SolveError};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -341,6 +343,8 @@ fn with_holidays(
 pub struct ArmPlan {
     therapies: Vec<Planned>,
     interaction: f64,
+    /// Interaction factors set for pairs of the arm's therapies on one slot.
+    pairs: Vec<PairFactor>,
 }
 
 #[derive(Debug, Clone)]
@@ -484,7 +488,27 @@ impl ArmPlan {
         ArmPlan {
             therapies,
             interaction,
+            pairs: Vec::new(),
         }
+    }
+
+    /// The same plan with interaction factors for pairs of its therapies: each is `(first,
+    /// second, target, factor)`, the therapies by position in the arm (as validated by the
+    /// scenario reader: distinct, both acting on the target, at most [`MAX_PAIRS`] pairs, a
+    /// therapy and target in one pair at most).
+    pub fn with_pairs(mut self, pairs: &[(usize, usize, Target, f64)]) -> ArmPlan {
+        self.pairs = pairs
+            .iter()
+            .filter_map(|&(a, b, target, factor)| {
+                Some(PairFactor {
+                    slot: target.slot(),
+                    therapies: (u16::try_from(a).ok()?, u16::try_from(b).ok()?),
+                    factor,
+                })
+            })
+            .take(MAX_PAIRS)
+            .collect();
+        self
     }
 
     /// Whether the arm has no therapy.
@@ -548,7 +572,7 @@ impl ArmPlan {
         index: u64,
     ) -> Vec<Active<'_>> {
         let mut active: Vec<Active<'_>> = Vec::new();
-        for p in &self.therapies {
+        for (position, p) in (0u16..).zip(&self.therapies) {
             let applies = p.applies(genotype);
             if !applies.iter().any(|&a| a) {
                 continue;
@@ -571,6 +595,7 @@ impl ArmPlan {
             let comp = vec![0.0; p.drug.resistance.len()];
             active.push(Active {
                 p,
+                index: position,
                 start,
                 applies,
                 ceilings,
@@ -610,7 +635,15 @@ impl ArmPlan {
             for (a, level) in active.iter_mut().zip(&levels) {
                 a.phase_terms(t0, t1, level, &mut terms);
             }
-            phases.push((t0, ModulationLaw::new(terms, self.interaction)));
+            let law = ModulationLaw::new(terms, self.interaction);
+            phases.push((
+                t0,
+                if self.pairs.is_empty() {
+                    law
+                } else {
+                    law.with_pairs(&self.pairs)
+                },
+            ));
         }
         // A plan that changes nothing (zero dose, zero adherence) leaves the course untouched.
         if phases.iter().all(|(_, law)| law.terms().is_empty()) {
@@ -623,6 +656,8 @@ impl ArmPlan {
 /// A therapy that starts and acts in one patient.
 struct Active<'a> {
     p: &'a Planned,
+    /// Position of the therapy in the arm.
+    index: u16,
     /// When it starts, months since disease initiation.
     start: f64,
     /// Per effect: whether its target exists in the patient.
@@ -709,6 +744,7 @@ impl Active<'_> {
                     compensation: erosion[j].map(|(c, _)| c),
                     rebound: erosion[j].is_some_and(|(_, r)| r),
                     site: self.p.sites[j],
+                    therapy: self.index,
                 },
             });
         }
