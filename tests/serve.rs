@@ -111,21 +111,19 @@ fn the_page_and_its_files_are_served_and_refer_to_nothing_elsewhere() {
             .any(|d| d["name"] == "riluzole")
     );
     // Whether a resistance term outlasts the drug, and an effect's shared site, reach the page.
-    let edaravone = drugs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == "edaravone-iv")
-        .unwrap();
+    let drug = |name: &str| {
+        drugs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let edaravone = drug("edaravone-iv");
     assert_eq!(edaravone["resistance"][0]["outlasts_drug"], true);
     assert_eq!(edaravone["effects"][0]["site"], "edaravone");
-    let ceftriaxone = drugs
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == "ceftriaxone")
-        .unwrap();
-    assert_eq!(ceftriaxone["resistance"][0]["outlasts_drug"], false);
+    assert_eq!(drug("ceftriaxone")["resistance"][0]["outlasts_drug"], false);
 }
 
 #[test]

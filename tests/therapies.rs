@@ -302,22 +302,12 @@ fn bliss_combination_of_two_same_target_drugs_matches_its_formula() {
 
 #[test]
 fn breakpoints_are_hit_exactly_with_continuous_state() {
-    let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
+    let (untreated, treated, schedule, enroll) =
+        default_patient_course(&plan_with("edaravone-iv", |t| {
+            t.cycles = CycleMode::Resolved;
+            t.stop_months = Some(20.0);
+        }));
     let options = SolverOptions::default();
-    let untreated = simulate(&model, &Schedule::untreated(), &options).unwrap();
-    let enroll = untreated.events().onset.unwrap() + 6.0;
-    let plan = plan_with("edaravone-iv", |t| {
-        t.cycles = CycleMode::Resolved;
-        t.stop_months = Some(20.0);
-    });
-    let schedule = plan
-        .schedule(Genotype::Sporadic, enroll, &TriggerTimes::default(), 1, 0)
-        .unwrap()
-        .unwrap();
-    let treated = untreated
-        .resume(enroll, &schedule, &options)
-        .unwrap()
-        .unwrap();
     let starts = treated.piece_starts();
     let breaks: Vec<f64> = schedule
         .phases()
@@ -410,29 +400,21 @@ therapies = [{ drug = "tofersen" }]
     );
 }
 
-/// One default patient (cervical onset) enrolled six months after onset and given `drug` for
-/// 12 months: the untreated course and the treated one, with the resistance of the drug's
-/// first term read as a compensation of the patient's own pathway (`rebound` as given) and the
-/// enrollment time.
-fn stopped_course(
-    drug: &str,
-    rebound: bool,
-) -> (
+/// The untreated course of one default patient, its course under a plan, the plan's schedule
+/// and the enrollment time.
+type Courses = (
     alssim::solve::Solution,
     alssim::solve::Solution,
     Schedule,
     f64,
-) {
+);
+
+/// One default patient (cervical onset) enrolled six months after onset under `plan`.
+fn default_patient_course(plan: &ArmPlan) -> Courses {
     let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
     let options = SolverOptions::default();
     let untreated = simulate(&model, &Schedule::untreated(), &options).unwrap();
     let enroll = untreated.events().onset.unwrap() + 6.0;
-    let plan = plan_with(drug, |t| {
-        let r = &mut t.definition.resistance[0];
-        r.ceiling_cv = 0.0;
-        r.rebound = rebound;
-        t.stop_months = Some(12.0);
-    });
     let schedule = plan
         .schedule(Genotype::Sporadic, enroll, &TriggerTimes::default(), 1, 0)
         .unwrap()
@@ -442,6 +424,17 @@ fn stopped_course(
         .unwrap()
         .unwrap();
     (untreated, treated, schedule, enroll)
+}
+
+/// [`default_patient_course`] with `drug` given for 12 months, the resistance of its first
+/// term read as a compensation of the patient's own pathway or not (`rebound`).
+fn stopped_course(drug: &str, rebound: bool) -> Courses {
+    default_patient_course(&plan_with(drug, |t| {
+        let r = &mut t.definition.resistance[0];
+        r.ceiling_cv = 0.0;
+        r.rebound = rebound;
+        t.stop_months = Some(12.0);
+    }))
 }
 
 #[test]
