@@ -356,8 +356,12 @@ impl ModulationLaw {
         law
     }
 
-    /// The same law with interaction factors set for pairs of therapies on a slot (at most
-    /// [`MAX_PAIRS`]; a slot and a therapy appear in at most one pair).
+    /// The same law with interaction factors set for pairs of therapies on a slot (a slot and a
+    /// therapy appear in at most one pair).
+    ///
+    /// # Panics
+    ///
+    /// With more than [`MAX_PAIRS`] pairs (the scenario reader refuses more).
     pub fn with_pairs(mut self, pairs: &[PairFactor]) -> Self {
         assert!(pairs.len() <= MAX_PAIRS, "at most {MAX_PAIRS} pair factors");
         self.pairs = pairs.to_vec();
