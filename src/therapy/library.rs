@@ -214,6 +214,18 @@ mod tests {
                     );
                 }
             }
+            // An assumed exposure or effect parameter comes with the range to explore it over.
+            for (key, text) in &d.sources {
+                if (key.starts_with("effect.") || key.starts_with("exposure."))
+                    && text.contains("assum")
+                {
+                    assert!(
+                        text.to_lowercase().contains("range"),
+                        "{}: `{key}` states an assumption without the range to explore it over",
+                        d.name
+                    );
+                }
+            }
             // No resistance term of the library has been measured in patients: each says so,
             // with the range its assumed values are drawn from.
             for r in &d.resistance {
