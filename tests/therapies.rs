@@ -701,3 +701,95 @@ interactions = [{{ drugs = ["ibudilast", "masitinib"], target = "microglial-acti
         .count();
     assert!(shorter > 0, "the pair interaction did not reach the cohort");
 }
+
+#[test]
+fn a_pair_interaction_that_cannot_apply_is_refused_with_where_and_why() {
+    let arm = |interactions: &str| {
+        format!(
+            "[population]\nsize = 10\n[[arm]]\nname = \"a\"\n\
+             therapies = [{{ drug = \"masitinib\" }}, {{ drug = \"ibudilast\" }}, {{ drug = \"verdiperstat\" }}, {{ drug = \"edaravone-iv\" }}, {{ drug = \"edaravone-oral\" }}]\n\
+             interactions = [{interactions}]\n"
+        )
+    };
+    let refused = |interactions: &str, expected: &str| {
+        let e = scenario::parse("pair.toml", "pair", &arm(interactions))
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {interactions}"));
+        let report = e.report();
+        assert!(
+            report.contains(expected) && report.contains("arm[0].interactions["),
+            "{interactions}:\n{report}"
+        );
+    };
+    let mg = "target = \"microglial-activation\", factor = 2";
+    refused(
+        &format!("{{ drugs = [\"masitinib\", \"riluzole\"], {mg} }}"),
+        "is not a therapy of this arm",
+    );
+    refused(
+        &format!("{{ drugs = [\"masitinib\", \"masitinib\"], {mg} }}"),
+        "the same drug twice",
+    );
+    refused(
+        &format!("{{ drugs = [\"masitinib\"], {mg} }}"),
+        "a pair interaction names two",
+    );
+    refused(
+        "{ drugs = [\"masitinib\", \"edaravone-iv\"], target = \"ros-clearance\", factor = 2 }",
+        "act on no target in common",
+    );
+    refused(
+        "{ drugs = [\"masitinib\", \"ibudilast\"], target = \"microglial-activation\" }",
+        "needs `factor`",
+    );
+    refused(
+        "{ drugs = [\"edaravone-iv\", \"edaravone-oral\"], target = \"ros-clearance\", factor = 2 }",
+        "share the site `edaravone`",
+    );
+    refused(
+        &format!(
+            "{{ drugs = [\"masitinib\", \"ibudilast\"], {mg} }}, {{ drugs = [\"verdiperstat\", \"masitinib\"], {mg} }}"
+        ),
+        "is already in the pair masitinib and ibudilast",
+    );
+    refused(
+        "{ drugs = [\"masitinib\", \"ibudilast\"], target = \"microglial-activation\", factor = 20 }",
+        "interactions[0].factor",
+    );
+    // Two disjoint pairs on one target are accepted.
+    assert!(
+        scenario::parse(
+            "pair.toml",
+            "pair",
+            &arm(&format!(
+                "{{ drugs = [\"masitinib\", \"ibudilast\"], {mg} }}, {{ drugs = [\"verdiperstat\", \"edaravone-iv\"], target = \"ros-clearance\", factor = 0.5 }}"
+            ))
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn an_effect_site_must_be_a_plain_name() {
+    let src = |site: &str| {
+        format!(
+            "[drug.x]\nbased-on = \"riluzole\"\n\
+             effect = [{{ target = \"glutamate-release\", emax = 0.5, ec50 = 15, site = {site} }}]\n\
+             [[arm]]\nname = \"a\"\ntherapies = [{{ drug = \"x\" }}]\n"
+        )
+    };
+    let s = scenario::parse("site.toml", "site", &src("\"nav-1\"")).unwrap();
+    assert_eq!(
+        s.arms()[0].therapies[0].definition.effects[0]
+            .site
+            .as_deref(),
+        Some("nav-1")
+    );
+    for bad in ["\"Na V\"", "\"\"", "\"1nav\"", "3"] {
+        let report = scenario::parse("site.toml", "site", &src(bad))
+            .err()
+            .unwrap_or_else(|| panic!("accepted site {bad}"))
+            .report();
+        assert!(report.contains("drug.x.effect[0].site"), "{bad}:\n{report}");
+    }
+}

@@ -2208,8 +2208,9 @@ fn read_pair_interactions(
         let (Some((a, b)), Some(target), Some(factor)) = (pair, target, factor) else {
             continue;
         };
+        // One pair per drug and mechanism slot (the three synthesis targets share one).
         if let Some(prev) = out.iter().find(|q| {
-            q.target == target
+            q.target.slot() == target.slot()
                 && [a, b]
                     .iter()
                     .any(|x| [q.therapies.0, q.therapies.1].contains(x))
