@@ -793,3 +793,78 @@ fn an_effect_site_must_be_a_plain_name() {
         assert!(report.contains("drug.x.effect[0].site"), "{bad}:\n{report}");
     }
 }
+
+#[test]
+fn efflux_induction_lowers_the_cns_exposure_of_every_effect_and_recovers_after_the_stop() {
+    // Riluzole, a P-glycoprotein and BCRP substrate, with only its efflux term (fixed ceiling):
+    // 12 months on, 12 off, then on again.
+    let d = library::find("riluzole").unwrap();
+    let k = d
+        .resistance
+        .iter()
+        .position(|r| r.mechanism.lowers_exposure())
+        .expect("riluzole carries efflux induction");
+    let r = d.resistance[k].clone();
+    assert!(!r.rebound, "efflux acts only through the drug");
+    let with_efflux = |on: bool| {
+        plan_with("riluzole", |t| {
+            t.definition.resistance = if on {
+                vec![alssim::therapy::Resistance {
+                    ceiling_cv: 0.0,
+                    ..r.clone()
+                }]
+            } else {
+                Vec::new()
+            };
+            t.holidays = Some((12.0, 12.0));
+        })
+    };
+    let (untreated, induced, schedule, enroll) = default_patient_course(&with_efflux(true));
+    let (_, plain, plain_schedule, _) = default_patient_course(&with_efflux(false));
+    let release = |s: &Schedule, t: f64| s.law_at(t).at(t).glutamate_release;
+    // At the start the full effect; under sustained exposure the CNS ratio falls towards
+    // (1 − ceiling) of its value, and the effect towards the Emax curve at that concentration.
+    let e0 = 1.0 - release(&schedule, enroll + 1e-9);
+    let eff = &d.effects[0];
+    let c = d.tissue_concentration(1.0, 1.0, 1.0);
+    assert!((e0 - eff.at(c)).abs() < 1e-9, "{e0}");
+    let full = eff.at(c * (1.0 - r.ceiling));
+    let at = |m: f64| 1.0 - release(&schedule, enroll + m);
+    let expected = |m: f64| e0 - (e0 - full) * (1.0 - (-m / r.build_up_months).exp());
+    for m in [3.0, 6.0, 11.9] {
+        assert!(
+            (at(m) - expected(m)).abs() < 1e-9,
+            "{m}: {} vs {}",
+            at(m),
+            expected(m)
+        );
+    }
+    assert!(at(11.9) < 0.85 * e0);
+    assert!((1.0 - release(&plain_schedule, enroll + 11.9) - e0).abs() < 1e-9);
+    // Off the drug nothing is left (no rebound); the transporters return to baseline with the
+    // washout time constant, so the restart after 12 months begins near the full effect.
+    assert_eq!(release(&schedule, enroll + 12.5), 1.0);
+    assert!(
+        at(24.0 + 1e-9) > e0 - 1e-4 * e0,
+        "{} vs {e0}",
+        at(24.0 + 1e-9)
+    );
+    // The disease state it names: extracellular glutamate in the onset region, lowered by
+    // the drug, climbs back towards untreated as the drug's CNS exposure falls.
+    let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
+    let region = Covariates::default().onset_region;
+    let glutamate = |sol: &alssim::solve::Solution, s: &Schedule, t: f64| {
+        model.glutamate(&sol.state_at(t).unwrap(), region, &s.law_at(t).at(t))
+    };
+    let g = |m: f64| {
+        (
+            glutamate(&induced, &schedule, enroll + m),
+            glutamate(&plain, &plain_schedule, enroll + m),
+            glutamate(&untreated, &Schedule::untreated(), enroll + m),
+        )
+    };
+    let (a, b, u) = g(0.01);
+    assert!((a - b).abs() < 1e-3 * b && a < u, "{a} {b} {u}");
+    let (a, b, u) = g(11.0);
+    assert!(b < a && a < u, "plain {b} induced {a} untreated {u}");
+}

@@ -131,12 +131,21 @@ fn print_drug(d: &alssim::therapy::Drug) {
     }
     print_effects(d);
     for r in &d.resistance {
+        let (on, of) = if r.mechanism.lowers_exposure() {
+            (
+                "the CNS ratio, so every effect".to_string(),
+                " of the ratio",
+            )
+        } else {
+            (r.target.name().to_string(), "")
+        };
         crate::outln!(
-            "resistance: {} on {}: ceiling {} (between-patient CV {}), build-up {} months, \
+            "resistance: {} on {}: ceiling {}{} (between-patient CV {}), build-up {} months, \
              washout {} months{}",
             r.mechanism.name(),
-            r.target.name(),
+            on,
             r.ceiling,
+            of,
             r.ceiling_cv,
             r.build_up_months,
             r.washout_months,

@@ -336,6 +336,18 @@ impl Effect {
         let free = (self.emax - e).max(self.emax * 1e-12);
         e / free
     }
+
+    /// The fraction of an effect `e` that is lost when the tissue concentration producing it
+    /// falls by the fraction `fall`: with `x = (c/EC50)^h` recovered from `e`, the effect at
+    /// `c·(1 − fall)` is `Emax·x'/(1 + x')` with `x' = x·(1 − fall)^h`.
+    pub fn lost_to_concentration_fall(&self, e: f64, fall: f64) -> f64 {
+        if e <= 0.0 || fall <= 0.0 {
+            return 0.0;
+        }
+        let x = self.occupancy_ratio(e) * (1.0 - fall.min(1.0)).powf(self.hill);
+        let kept = self.emax * x / (1.0 + x);
+        (1.0 - kept / e).clamp(0.0, 1.0)
+    }
 }
 
 /// The effects of several drugs on one target through one shared site, by the general
@@ -373,16 +385,22 @@ pub enum Mechanism {
     AlternativeImmunePathways,
     /// Generic pharmacodynamic tolerance (receptor desensitisation, target up-regulation).
     Tolerance,
+    /// Efflux transporters (P-glycoprotein, BCRP) of the blood-brain and blood-spinal cord
+    /// barrier are induced: the drug's CNS-to-plasma ratio falls, lowering its tissue
+    /// concentration and so every one of its effects. `ceiling` is then the fraction of the
+    /// CNS ratio lost at full build-up.
+    EffluxInduction,
 }
 
 impl Mechanism {
     /// Every mechanism.
-    pub const ALL: [Mechanism; 5] = [
+    pub const ALL: [Mechanism; 6] = [
         Mechanism::GlutamateReceptorUpregulation,
         Mechanism::MitochondrialAdaptation,
         Mechanism::ProteostasisCompensation,
         Mechanism::AlternativeImmunePathways,
         Mechanism::Tolerance,
+        Mechanism::EffluxInduction,
     ];
 
     /// Name in drug files.
@@ -393,6 +411,7 @@ impl Mechanism {
             Mechanism::ProteostasisCompensation => "proteostasis-compensation",
             Mechanism::AlternativeImmunePathways => "alternative-immune-pathways",
             Mechanism::Tolerance => "tolerance",
+            Mechanism::EffluxInduction => "efflux-induction",
         }
     }
 
@@ -400,6 +419,12 @@ impl Mechanism {
     /// drug's own effect).
     pub const fn sensitizes(self) -> bool {
         matches!(self, Mechanism::GlutamateReceptorUpregulation)
+    }
+
+    /// Whether the mechanism lowers the drug's tissue concentration (and so all of its
+    /// effects) rather than one effect.
+    pub const fn lowers_exposure(self) -> bool {
+        matches!(self, Mechanism::EffluxInduction)
     }
 
     /// Whether the compensation changes the patient's own pathway rather than the drug's
@@ -424,9 +449,11 @@ impl Mechanism {
 pub struct Resistance {
     /// The compensating mechanism.
     pub mechanism: Mechanism,
-    /// The effect (by target) whose engagement drives it.
+    /// The effect (by target) whose engagement drives it (for
+    /// [`Mechanism::EffluxInduction`], which acts on every effect, the drug's first).
     pub target: Target,
-    /// Largest fraction of the effect the compensation can cancel, at full build-up.
+    /// Largest fraction of the effect the compensation can cancel, at full build-up (for
+    /// [`Mechanism::EffluxInduction`], the fraction of the CNS ratio lost).
     pub ceiling: f64,
     /// Time constant of build-up under sustained engagement, months.
     pub build_up_months: f64,

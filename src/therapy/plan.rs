@@ -787,7 +787,18 @@ impl Active<'_> {
                             r.rebound,
                         )
                     });
-            let target = self.ceilings[k] * e * kappa;
+            // Efflux induction builds up while the drug is present and lowers its
+            // concentration: its level is the fraction of the CNS ratio lost.
+            let drive = if r.mechanism.lowers_exposure() {
+                if level.iter().any(|&l| l > 0.0) {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else {
+                e
+            };
+            let target = self.ceilings[k] * drive * kappa;
             let c0 = self.comp[k];
             let tau = if target > c0 {
                 r.build_up_months
@@ -806,7 +817,27 @@ impl Active<'_> {
             if c0 == 0.0 && target == 0.0 {
                 continue;
             }
-            if r.mechanism.sensitizes() {
+            if r.mechanism.lowers_exposure() {
+                // Every effect loses what its Emax curve loses when the concentration falls
+                // by the fraction lost at full build-up; the compensation in between is
+                // interpolated linearly in the fraction lost.
+                let ceiling = self.ceilings[k];
+                for (j, eff) in self.p.drug.effects.iter().enumerate() {
+                    if level[j] <= 0.0 || ceiling <= 0.0 {
+                        continue;
+                    }
+                    let scale =
+                        level[j] * eff.lost_to_concentration_fall(level[j], ceiling) / ceiling;
+                    erosion[j] = Some((
+                        Compensation {
+                            target: comp.target * scale,
+                            initial: comp.initial * scale,
+                            ..comp
+                        },
+                        false,
+                    ));
+                }
+            } else if r.mechanism.sensitizes() {
                 terms.push(Term {
                     slot: Slot::ExcitotoxicSensitivity,
                     kind: TermKind::Sensitization {

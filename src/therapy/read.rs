@@ -726,13 +726,26 @@ fn read_resistance(
                 Some("use it with `target = \"glutamate-release\"`, or choose `tolerance`".into()),
             );
         }
+        if let (Some(m), Some(v)) = (mechanism, t.get("target"))
+            && m.lowers_exposure()
+        {
+            ctx.error(
+                v.span(),
+                &t.key_path("target"),
+                format!(
+                    "`{}` lowers the drug's concentration at every target, so it takes no `target`",
+                    m.name()
+                ),
+                Some("leave out `target`: the term erodes each of the drug's effects".into()),
+            );
+        }
         let ceiling = num(
             ctx,
             &t,
             "ceiling",
             0.0,
             1.0,
-            "(fraction of the effect cancelled at full build-up)",
+            "(fraction of the effect cancelled at full build-up; for efflux-induction, of the CNS ratio)",
             None,
         );
         let build = positive(ctx, &t, "build-up-months", MAX_MONTHS, "months", None);
@@ -761,6 +774,31 @@ fn read_resistance(
             Some(rebound),
         ) = (mechanism, target, ceiling, build, washout, cv, rebound)
         {
+            // One compensation erodes an effect: two eroding terms on one effect (or
+            // efflux induction beside any other eroding term) would overwrite each other.
+            let erodes = |r: &Resistance, m: Mechanism, tg: Target| {
+                !r.mechanism.sensitizes()
+                    && !m.sensitizes()
+                    && (r.target == tg || r.mechanism.lowers_exposure() || m.lowers_exposure())
+            };
+            if let Some(other) = out.iter().find(|r| erodes(r, mechanism, target)) {
+                ctx.error(
+                    t.get("mechanism").map_or(t.span.clone(), |v| v.span()),
+                    &t.key_path("mechanism"),
+                    format!(
+                        "`{}` and `{}` would both erode the effect on `{}`",
+                        other.mechanism.name(),
+                        mechanism.name(),
+                        target.name()
+                    ),
+                    Some(
+                        "at most one eroding term per effect (efflux-induction erodes every \
+                         effect); glutamate-receptor-upregulation may come beside any"
+                            .into(),
+                    ),
+                );
+                continue;
+            }
             out.push(Resistance {
                 mechanism,
                 target,
