@@ -290,3 +290,103 @@ fn sobol_indices_are_written_on_request() {
     let md = std::fs::read_to_string(out.join("sensitivity.md")).unwrap();
     assert!(md.contains("## Sobol indices"));
 }
+
+#[test]
+fn resistance_parameters_of_a_treated_arm_are_screened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sens");
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/resistance.toml");
+    let output = alssim()
+        .args([
+            "sensitivity",
+            scenario,
+            "--arm",
+            "riluzole",
+            "--params",
+            "resistance",
+            "--trajectories",
+            "3",
+            "--patients",
+            "100",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    // Riluzole carries two terms of four fields each.
+    assert!(stdout.contains("arm `riluzole`: 8 factors"), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("sensitivity.csv")).unwrap();
+    let row = |factor: &str, outcome: &str| -> Vec<f64> {
+        let r: Vec<&str> = csv
+            .lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|r| r[0] == factor && r[2] == outcome)
+            .unwrap_or_else(|| panic!("{factor} {outcome} in\n{csv}"));
+        assert_eq!(r[1], "resistance");
+        r[3..6].iter().map(|v| v.parse().unwrap()).collect()
+    };
+    // More of the CNS ratio lost to efflux shortens survival on the drug, in every trajectory
+    // (μ = −μ*); the washout of a term that never rebounds, with the drug never restarted,
+    // changes nothing.
+    let ceiling = row(
+        "riluzole.efflux-induction.ceiling",
+        "median_survival_from_onset",
+    );
+    assert!(
+        ceiling[0] > 0.0 && (ceiling[1] + ceiling[0]).abs() < 1e-12,
+        "{ceiling:?}"
+    );
+    let washout = row(
+        "riluzole.efflux-induction.washout-months",
+        "median_survival_from_onset",
+    );
+    assert_eq!(washout[0], 0.0);
+    let md = std::fs::read_to_string(out.join("sensitivity.md")).unwrap();
+    assert!(md.contains("(arm `riluzole`)"));
+
+    // Named one by one; a term the arm's drugs lack, a field that does not exist, an arm that
+    // does not exist and `resistance` on an untreated arm are usage errors saying what is
+    // accepted.
+    let refused = |extra: &[&str]| -> String {
+        let o = alssim()
+            .args([
+                "sensitivity",
+                scenario,
+                "--trajectories",
+                "2",
+                "--patients",
+                "20",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(tmp.path().join("refused"))
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        String::from_utf8(o.stderr).unwrap()
+    };
+    let e = refused(&["--params", "riluzole.efflux-induction.ceiling"]);
+    assert!(e.contains("arm `untreated`") && e.contains("--arm"), "{e}");
+    let e = refused(&[
+        "--arm",
+        "masitinib",
+        "--params",
+        "riluzole.tolerance.ceiling",
+    ]);
+    assert!(e.contains("masitinib.alternative-immune-pathways"), "{e}");
+    let e = refused(&[
+        "--arm",
+        "riluzole",
+        "--params",
+        "riluzole.efflux-induction.cap",
+    ]);
+    assert!(e.contains("build-up-months"), "{e}");
+    let e = refused(&["--arm", "rilu"]);
+    assert!(e.contains("`riluzole`"), "{e}");
+    let e = refused(&["--params", "resistance"]);
+    assert!(e.contains("no drug of the analysed arm"), "{e}");
+}

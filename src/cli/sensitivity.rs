@@ -3,9 +3,9 @@
 use super::UsageError;
 use super::check::load_or_report;
 use alssim::calibrate::sensitivity::{
-    self, Analysis, DEFAULT_RANGE_FACTOR, MorrisDesign, OUTCOMES, SensitivityError, Settings,
+    self, Analysis, DEFAULT_RANGE_FACTOR, FactorName, MorrisDesign, OUTCOMES, SensitivityError,
+    Settings,
 };
-use alssim::model::Param;
 use alssim::report::result_dir::{Replace, Staging, check_replaceable, tool_manifest};
 use alssim::scenario;
 use std::path::PathBuf;
@@ -17,16 +17,23 @@ use std::time::Instant;
     after_help = "Examples:\n  alssim sensitivity scenarios/natural-history.toml\n  \
     alssim sensitivity scenarios/bulbar-onset.toml --trajectories 20 --patients 1000\n  \
     alssim sensitivity FILE --params agg_growth_rate,neuronal_vulnerability,hazard_soluble\n  \
-    alssim sensitivity scenarios/natural-history.toml --sobol 32 --patients 200"
+    alssim sensitivity scenarios/natural-history.toml --sobol 32 --patients 200\n  \
+    alssim sensitivity scenarios/resistance.toml --arm riluzole --params resistance"
 )]
 pub struct Args {
     /// Scenario file.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// Model parameters to vary, comma-separated (default: every parameter of the groups
-    /// aggregation, oxidative, glia, excitotoxicity and neurons).
+    /// Parameters to vary, comma-separated: model parameters (default: every parameter of the
+    /// groups aggregation, oxidative, glia, excitotoxicity and neurons), resistance parameters
+    /// of the analysed arm's drugs as DRUG.MECHANISM.FIELD (fields ceiling, build-up-months,
+    /// washout-months, ceiling-cv), or `resistance` for all of those.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     params: Option<Vec<String>>,
+    /// The arm whose outcomes are screened (default: the scenario's first arm). Every patient
+    /// is simulated in it alone; choose a treated arm to screen its drugs' resistance.
+    #[arg(long, value_name = "NAME")]
+    arm: Option<String>,
     /// Each parameter varies on the log scale over [value / F, value × F], clamped to its
     /// accepted range.
     #[arg(long, value_name = "F", default_value_t = DEFAULT_RANGE_FACTOR)]
@@ -89,7 +96,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         seed: s.population().seed,
         threads,
     };
-    let params = chosen_params(&args)?;
+    let s = match &args.arm {
+        Some(name) => sensitivity::only_arm(&s, name).map_err(usage)?,
+        None => s,
+    };
+    let params = chosen_params(&args, &s)?;
     let (factors, skipped) =
         sensitivity::factors(&s, params.as_deref(), args.range_factor).map_err(usage)?;
     // Check the design before anything else, so a bad --levels is reported as such.
@@ -110,8 +121,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let total = settings.trajectories * (factors.len() + 1);
     if !args.quiet {
         crate::outln!(
-            "alssim sensitivity: scenario `{}`: {} factors, {} trajectories, {} evaluations of {} patients on {threads} thread{}",
+            "alssim sensitivity: scenario `{}`, arm `{}`: {} factors, {} trajectories, {} evaluations of {} patients on {threads} thread{}",
             s.meta().name,
+            s.arms().first().map_or("", |a| a.name.as_str()),
             factors.len(),
             settings.trajectories,
             total + 1,
@@ -151,17 +163,31 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// The parameters named by `--params`, read here, once: an unknown one is a usage error naming
 /// the closest.
-fn chosen_params(args: &Args) -> anyhow::Result<Option<Vec<Param>>> {
-    args.params
-        .as_deref()
-        .map(|names| {
-            names
-                .iter()
-                .map(|n| n.parse::<Param>())
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()
-        .map_err(|e| usage(e.into()))
+fn chosen_params(
+    args: &Args,
+    s: &alssim::scenario::Scenario,
+) -> anyhow::Result<Option<Vec<FactorName>>> {
+    let Some(names) = args.params.as_deref() else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for n in names {
+        if n == "resistance" {
+            let all = sensitivity::resistance_factors(s);
+            if all.is_empty() {
+                return Err(UsageError(
+                    "`resistance`: no drug of the analysed arm carries a resistance term \
+                     (choose a treated arm with --arm)"
+                        .to_string(),
+                )
+                .into());
+            }
+            out.extend(all);
+        } else {
+            out.push(FactorName::parse(n).map_err(usage)?);
+        }
+    }
+    Ok(Some(out))
 }
 
 /// The Sobol indices of the screened factors with `rows` base rows (none when 0).

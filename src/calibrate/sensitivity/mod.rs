@@ -44,6 +44,7 @@ use crate::cohort::{self, EngineError};
 use crate::model::params::ParamError;
 use crate::model::{Param, Params};
 use crate::scenario::Scenario;
+use crate::therapy::{Mechanism, Resistance};
 
 /// Why a sensitivity analysis cannot be set up.
 #[derive(Debug, thiserror::Error)]
@@ -65,16 +66,34 @@ pub enum SensitivityError {
     #[error(transparent)]
     Param(#[from] ParamError),
     /// A parameter that cannot be varied on its own.
-    #[error("model parameter `{param}` cannot be varied: {reason}")]
+    #[error("parameter `{param}` cannot be varied: {reason}")]
     Factor {
-        /// The parameter.
-        param: Param,
+        /// The parameter's name.
+        param: String,
         /// Why not.
         reason: String,
     },
     /// A factor named twice.
-    #[error("model parameter `{0}` is listed twice")]
-    Duplicate(Param),
+    #[error("parameter `{0}` is listed twice")]
+    Duplicate(String),
+    /// A drug parameter that is not `DRUG.MECHANISM.FIELD` of a drug of the analysed arm.
+    #[error("`{name}` is not a resistance parameter of arm `{arm}`: {reason}")]
+    DrugFactor {
+        /// The name given.
+        name: String,
+        /// The analysed arm.
+        arm: String,
+        /// What is wrong, with what is accepted.
+        reason: String,
+    },
+    /// `--arm` names no arm of the scenario.
+    #[error("the scenario has no arm `{name}` (its arms: {arms})")]
+    Arm {
+        /// The name given.
+        name: String,
+        /// The scenario's arms.
+        arms: String,
+    },
     /// The cohort engine could not run.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -93,11 +112,141 @@ pub const DEFAULT_GROUPS: [&str; 5] = [
 /// Default range factor `F`: each factor spans `[centre / F, centre × F]`.
 pub const DEFAULT_RANGE_FACTOR: f64 = 2.0;
 
-/// A model parameter varied on the log scale over `[low, high]`.
+/// A field of a drug's resistance term that a sensitivity analysis can vary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResistanceField {
+    /// `ceiling`.
+    Ceiling,
+    /// `build-up-months`.
+    BuildUp,
+    /// `washout-months`.
+    Washout,
+    /// `ceiling-cv`.
+    CeilingCv,
+}
+
+impl ResistanceField {
+    /// Every field.
+    pub const ALL: [ResistanceField; 4] = [
+        ResistanceField::Ceiling,
+        ResistanceField::BuildUp,
+        ResistanceField::Washout,
+        ResistanceField::CeilingCv,
+    ];
+
+    /// Name in drug files.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ResistanceField::Ceiling => "ceiling",
+            ResistanceField::BuildUp => "build-up-months",
+            ResistanceField::Washout => "washout-months",
+            ResistanceField::CeilingCv => "ceiling-cv",
+        }
+    }
+
+    /// The accepted range of the field (as the drug reader accepts it).
+    const fn range(self) -> (f64, f64) {
+        match self {
+            ResistanceField::Ceiling => (0.0, 1.0),
+            ResistanceField::BuildUp | ResistanceField::Washout => (1e-3, 1200.0),
+            ResistanceField::CeilingCv => (0.0, 3.0),
+        }
+    }
+
+    fn get(self, r: &Resistance) -> f64 {
+        match self {
+            ResistanceField::Ceiling => r.ceiling,
+            ResistanceField::BuildUp => r.build_up_months,
+            ResistanceField::Washout => r.washout_months,
+            ResistanceField::CeilingCv => r.ceiling_cv,
+        }
+    }
+
+    fn set(self, r: &mut Resistance, v: f64) {
+        match self {
+            ResistanceField::Ceiling => r.ceiling = v,
+            ResistanceField::BuildUp => r.build_up_months = v,
+            ResistanceField::Washout => r.washout_months = v,
+            ResistanceField::CeilingCv => r.ceiling_cv = v,
+        }
+    }
+}
+
+/// What a factor varies: a model parameter, or a field of a resistance term of a drug given in
+/// the analysed arm (named `DRUG.MECHANISM.FIELD`, e.g. `riluzole.efflux-induction.ceiling`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactorName {
+    /// A model parameter of the registry.
+    Model(Param),
+    /// A field of one resistance term of one drug.
+    Resistance {
+        /// The drug.
+        drug: String,
+        /// The term's mechanism.
+        mechanism: Mechanism,
+        /// The field.
+        field: ResistanceField,
+    },
+}
+
+impl FactorName {
+    /// The name in tables and on the command line.
+    pub fn name(&self) -> String {
+        match self {
+            FactorName::Model(p) => p.name().to_string(),
+            FactorName::Resistance {
+                drug,
+                mechanism,
+                field,
+            } => format!("{drug}.{}.{}", mechanism.name(), field.name()),
+        }
+    }
+
+    /// Reads a `--params` name: a model parameter, or `DRUG.MECHANISM.FIELD`.
+    pub fn parse(name: &str) -> Result<FactorName, SensitivityError> {
+        if !name.contains('.') {
+            return Ok(FactorName::Model(name.parse::<Param>()?));
+        }
+        let bad = |reason: String| SensitivityError::DrugFactor {
+            name: name.to_string(),
+            arm: "(any)".to_string(),
+            reason,
+        };
+        let parts: Vec<&str> = name.split('.').collect();
+        let [drug, mechanism, field] = parts[..] else {
+            return Err(bad("write DRUG.MECHANISM.FIELD".to_string()));
+        };
+        let mechanism = Mechanism::ALL
+            .into_iter()
+            .find(|m| m.name() == mechanism)
+            .ok_or_else(|| {
+                bad(format!(
+                    "mechanisms: {}",
+                    Mechanism::ALL.map(Mechanism::name).join(", ")
+                ))
+            })?;
+        let field = ResistanceField::ALL
+            .into_iter()
+            .find(|f| f.name() == field)
+            .ok_or_else(|| {
+                bad(format!(
+                    "fields: {}",
+                    ResistanceField::ALL.map(ResistanceField::name).join(", ")
+                ))
+            })?;
+        Ok(FactorName::Resistance {
+            drug: drug.to_string(),
+            mechanism,
+            field,
+        })
+    }
+}
+
+/// A parameter varied on the log scale over `[low, high]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Factor {
-    /// The parameter.
-    pub param: Param,
+    /// What is varied.
+    pub param: FactorName,
     /// Registry group.
     pub group: &'static str,
     /// The scenario's value.
@@ -125,7 +274,7 @@ impl Factor {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Skipped {
     /// The parameter.
-    pub param: Param,
+    pub param: FactorName,
     /// Why.
     pub reason: String,
 }
@@ -158,7 +307,7 @@ fn factor(param: Param, p: &Params, range_factor: f64) -> Result<Factor, String>
         ));
     }
     Ok(Factor {
-        param,
+        param: FactorName::Model(param),
         group: info.group,
         centre,
         low,
@@ -166,11 +315,135 @@ fn factor(param: Param, p: &Params, range_factor: f64) -> Result<Factor, String>
     })
 }
 
+/// Group of the resistance factors in the tables.
+pub const RESISTANCE_GROUP: &str = "resistance";
+
+/// The resistance term `mechanism` of `drug` in the scenario's only arm.
+fn resistance_of<'a>(s: &'a Scenario, drug: &str, mechanism: Mechanism) -> Option<&'a Resistance> {
+    s.arms
+        .first()?
+        .therapies
+        .iter()
+        .find(|t| t.drug == drug)?
+        .definition
+        .resistance
+        .iter()
+        .find(|r| r.mechanism == mechanism)
+}
+
+fn drug_factor(
+    s: &Scenario,
+    name: FactorName,
+    range_factor: f64,
+) -> Result<Factor, SensitivityError> {
+    let FactorName::Resistance {
+        drug,
+        mechanism,
+        field,
+    } = &name
+    else {
+        unreachable!("called with a resistance factor")
+    };
+    let arm = s.arms.first().map_or(String::new(), |a| a.name.clone());
+    let bad = |reason: String| SensitivityError::DrugFactor {
+        name: name.name(),
+        arm: arm.clone(),
+        reason,
+    };
+    let Some(r) = resistance_of(s, drug, *mechanism) else {
+        let terms = resistance_names(s);
+        return Err(bad(if terms.is_empty() {
+            "no drug of this arm carries a resistance term (choose another arm with --arm)"
+                .to_string()
+        } else {
+            format!("its resistance terms: {}", terms.join(", "))
+        }));
+    };
+    let centre = field.get(r);
+    if centre.is_nan() || centre <= 0.0 {
+        return Err(bad(format!(
+            "its value is {centre}, which has no log scale"
+        )));
+    }
+    let (min, max) = field.range();
+    let low = (centre / range_factor).max(min);
+    let high = (centre * range_factor).min(max);
+    if high <= low {
+        return Err(bad(format!(
+            "its range [{min}, {max}] leaves nothing to vary around {centre}"
+        )));
+    }
+    Ok(Factor {
+        param: name,
+        group: RESISTANCE_GROUP,
+        centre,
+        low,
+        high,
+    })
+}
+
+/// `DRUG.MECHANISM` of every resistance term of the drugs of the scenario's only arm.
+fn resistance_names(s: &Scenario) -> Vec<String> {
+    s.arms
+        .first()
+        .map(|a| {
+            a.therapies
+                .iter()
+                .flat_map(|t| {
+                    t.definition
+                        .resistance
+                        .iter()
+                        .map(move |r| format!("{}.{}", t.drug, r.mechanism.name()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every field of every resistance term of the drugs of the scenario's only arm, as factor
+/// names (`--params resistance`).
+pub fn resistance_factors(s: &Scenario) -> Vec<FactorName> {
+    let Some(arm) = s.arms.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for t in &arm.therapies {
+        for r in &t.definition.resistance {
+            for field in ResistanceField::ALL {
+                out.push(FactorName::Resistance {
+                    drug: t.drug.clone(),
+                    mechanism: r.mechanism,
+                    field,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `s` reduced to its arm `name` (the arm the outcomes are computed on).
+pub fn only_arm(s: &Scenario, name: &str) -> Result<Scenario, SensitivityError> {
+    let Some(arm) = s.arms.iter().find(|a| a.name == name) else {
+        return Err(SensitivityError::Arm {
+            name: name.to_string(),
+            arms: s
+                .arms
+                .iter()
+                .map(|a| format!("`{}`", a.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    let mut c = s.clone();
+    c.arms = vec![arm.clone()];
+    Ok(c)
+}
+
 /// The factors of `s`: the parameters in `params` (every one must be variable), or by default
 /// every parameter of [`DEFAULT_GROUPS`] (those that cannot be varied are returned as skipped).
 pub fn factors(
     s: &Scenario,
-    params: Option<&[Param]>,
+    params: Option<&[FactorName]>,
     range_factor: f64,
 ) -> Result<(Vec<Factor>, Vec<Skipped>), SensitivityError> {
     if !(range_factor.is_finite() && range_factor > 1.0) {
@@ -181,12 +454,21 @@ pub fn factors(
     let mut skipped = Vec::new();
     match params {
         Some(params) => {
-            for &param in params {
-                if out.iter().any(|f: &Factor| f.param == param) {
-                    return Err(SensitivityError::Duplicate(param));
+            for param in params {
+                if out.iter().any(|f: &Factor| f.param == *param) {
+                    return Err(SensitivityError::Duplicate(param.name()));
                 }
-                let f = factor(param, &p, range_factor)
-                    .map_err(|reason| SensitivityError::Factor { param, reason })?;
+                let f = match param {
+                    FactorName::Model(param) => {
+                        factor(*param, &p, range_factor).map_err(|reason| {
+                            SensitivityError::Factor {
+                                param: param.name().to_string(),
+                                reason,
+                            }
+                        })?
+                    }
+                    FactorName::Resistance { .. } => drug_factor(s, param.clone(), range_factor)?,
+                };
                 out.push(f);
             }
         }
@@ -197,7 +479,10 @@ pub fn factors(
             {
                 match factor(param, &p, range_factor) {
                     Ok(f) => out.push(f),
-                    Err(reason) => skipped.push(Skipped { param, reason }),
+                    Err(reason) => skipped.push(Skipped {
+                        param: FactorName::Model(param),
+                        reason,
+                    }),
                 }
             }
         }
@@ -249,10 +534,32 @@ pub fn apply(s: &Scenario, factors: &[Factor], u: &[f64]) -> Option<Scenario> {
     let mut p = s.params();
     for (f, &ui) in factors.iter().zip(u) {
         let v = f.value(ui);
-        p.set_value(f.param, v).ok()?;
-        match c.model.iter_mut().find(|(n, _)| *n == f.param) {
-            Some(slot) => slot.1 = v,
-            None => c.model.push((f.param, v)),
+        match &f.param {
+            FactorName::Model(param) => {
+                p.set_value(*param, v).ok()?;
+                match c.model.iter_mut().find(|(n, _)| n == param) {
+                    Some(slot) => slot.1 = v,
+                    None => c.model.push((*param, v)),
+                }
+            }
+            FactorName::Resistance {
+                drug,
+                mechanism,
+                field,
+            } => {
+                for arm in &mut c.arms {
+                    for t in arm.therapies.iter_mut().filter(|t| t.drug == *drug) {
+                        for r in t
+                            .definition
+                            .resistance
+                            .iter_mut()
+                            .filter(|r| r.mechanism == *mechanism)
+                        {
+                            field.set(r, v);
+                        }
+                    }
+                }
+            }
         }
     }
     p.check_consistency().ok()?;
@@ -289,6 +596,8 @@ pub struct Settings {
 pub struct Analysis {
     /// Scenario name.
     pub scenario: String,
+    /// The arm whose outcomes are screened (the scenario's first).
+    pub arm: String,
     /// Virtual patients per evaluation.
     pub patients: u64,
     /// Seed of the virtual patients.
@@ -341,6 +650,7 @@ pub fn analyse(
         .collect();
     Ok(Analysis {
         scenario: s.meta.name.clone(),
+        arm: s.arms.first().map_or(String::new(), |a| a.name.clone()),
         patients: s.population.size,
         population_seed: s.population.seed,
         settings: settings.clone(),
@@ -429,7 +739,7 @@ mod tests {
     #[test]
     fn factor_values_span_the_log_range() {
         let f = Factor {
-            param: Param::AggGrowthRate,
+            param: FactorName::Model(Param::AggGrowthRate),
             group: "g",
             centre: 1.0,
             low: 0.5,
@@ -444,15 +754,19 @@ mod tests {
     fn pool_weights_and_repeated_parameters_are_refused() {
         let s = super::super::validate::natural_history();
         assert!(matches!(
-            factors(&s, Some(&[Param::PoolWeightBulbar]), 2.0),
-            Err(SensitivityError::Factor {
-                param: Param::PoolWeightBulbar,
-                ..
-            })
+            factors(&s, Some(&[FactorName::Model(Param::PoolWeightBulbar)]), 2.0),
+            Err(SensitivityError::Factor { ref param, .. }) if param == "pool_weight_bulbar"
         ));
         assert!(matches!(
-            factors(&s, Some(&[Param::AggGrowthRate, Param::AggGrowthRate]), 2.0),
-            Err(SensitivityError::Duplicate(Param::AggGrowthRate))
+            factors(
+                &s,
+                Some(&[
+                    FactorName::Model(Param::AggGrowthRate),
+                    FactorName::Model(Param::AggGrowthRate)
+                ]),
+                2.0
+            ),
+            Err(SensitivityError::Duplicate(ref p)) if p == "agg_growth_rate"
         ));
         let (f, skipped) = factors(&s, None, 2.0).unwrap();
         assert!(skipped.is_empty());
@@ -464,7 +778,10 @@ mod tests {
                 .count()
         );
         // Clamped to the registry range: eaat2_loss_max 0.6 × 2 > 0.95.
-        let e = f.iter().find(|f| f.param == Param::Eaat2LossMax).unwrap();
+        let e = f
+            .iter()
+            .find(|f| f.param == FactorName::Model(Param::Eaat2LossMax))
+            .unwrap();
         assert!((e.high - 0.95).abs() < 1e-12 && (e.low - 0.3).abs() < 1e-12);
     }
 
@@ -472,7 +789,7 @@ mod tests {
     fn inconsistent_values_are_not_applied() {
         let s = super::super::validate::natural_history();
         let f = Factor {
-            param: Param::DeathFvc,
+            param: FactorName::Model(Param::DeathFvc),
             group: "function",
             centre: 25.0,
             low: 12.5,

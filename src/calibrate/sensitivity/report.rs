@@ -81,7 +81,7 @@ pub fn evaluations_csv(a: &Analysis) -> String {
     {
         for (j, (x, y)) in traj.points.iter().zip(ys).enumerate() {
             let moved = if j == 0 {
-                ""
+                String::new()
             } else {
                 a.factors[traj.order[j - 1]].param.name()
             };
@@ -283,7 +283,8 @@ pub fn to_markdown(a: &Analysis, figures: bool) -> String {
     let s = &a.settings;
     let design_evals = a.morris.trajectories.len() * (a.factors.len() + 1);
     let mut out = format!(
-        "# Sensitivity of `{}` to the model parameters\n\n\
+        "# Sensitivity of `{}` (arm `{}`) to its parameters\n\n\
+         Outcomes are those of the arm `{}`, every virtual patient simulated in it. \
          Morris elementary effects (Morris 1991; μ* of Campolongo, Cariboni & Saltelli 2007): {} factors, \
          {} trajectories, {} levels (Δ = {:.3}), {} cohort evaluations plus one at the scenario's own values; \
          {} virtual patients per evaluation (population seed {}, the same patients every time), design seed {}.\n\n\
@@ -293,6 +294,8 @@ pub fn to_markdown(a: &Analysis, figures: bool) -> String {
          factors. μ* ranks overall importance, the sign of μ gives the direction (μ close to ±μ* means the effect \
          keeps its sign), and σ large against μ* marks non-linearity or interactions.\n\n",
         a.scenario,
+        a.arm,
+        a.arm,
         a.factors.len(),
         s.trajectories,
         s.levels,
