@@ -126,6 +126,10 @@ fn print_drug(d: &alssim::therapy::Drug) {
             );
             crate::outln!("    concentration: {}", src("exposure.concentration"));
             crate::outln!("    cns-ratio: {}", src("exposure.cns-ratio"));
+            if e.pk.is_some() {
+                crate::outln!("    pk: {}", src("exposure.pk"));
+            }
+            print_chain(d, e);
         }
         None => crate::outln!("exposure: none (the effect is emax, scaled by adherence)"),
     }
@@ -164,6 +168,71 @@ fn print_drug(d: &alssim::therapy::Drug) {
 
 /// Each effect with its level at the standard dose (and, for repeated doses, its mean over a
 /// dosing interval at the periodic steady state).
+/// The exposure chain at the standard dose: dose, plasma (with its time course where the drug
+/// states one), target tissue, and each effect.
+fn print_chain(d: &alssim::therapy::Drug, e: &alssim::therapy::Exposure) {
+    use alssim::therapy::pk::Route;
+    let unit = &e.unit;
+    crate::outln!("exposure chain at the standard dose:");
+    match &e.pk {
+        Some(pk) => {
+            let absorption = pk
+                .absorption_half_life_hours
+                .map_or(String::new(), |h| format!("absorption half-life {h} h, "));
+            crate::outln!(
+                "  dose      {} mg {} every {} h ({absorption}elimination half-life {} h, one compartment)",
+                pk.dose_mg,
+                match pk.route {
+                    Route::Oral => "by mouth",
+                    Route::Intravenous => "intravenously",
+                    Route::Subcutaneous => "subcutaneously",
+                },
+                pk.interval_hours,
+                pk.half_life_hours
+            );
+            let ss = pk.steady_state();
+            crate::outln!(
+                "  plasma    {} {unit} steady-state mean; over a dosing interval from {:.3} (trough) to {:.3} (peak, {:.1} h after a dose); 90% of steady state after {:.1} days of dosing",
+                e.concentration,
+                e.concentration * ss.trough,
+                e.concentration * ss.peak,
+                ss.peak_hours,
+                pk.days_to_steady_state(0.9)
+            );
+            if let Some(f) = pk.fed_exposure {
+                crate::outln!(
+                    "            with food ({} of the fasting exposure): {:.3} {unit}; a scenario sets `food = \"fed\"`",
+                    f,
+                    e.concentration * f
+                );
+            }
+        }
+        None => {
+            crate::outln!("  dose      {}", d.standard_dose);
+            crate::outln!(
+                "  plasma    {} {unit} steady-state mean (no time course within a dosing interval is stated; on the months scale the mean sets the effect)",
+                e.concentration
+            );
+        }
+    }
+    let tissue = d.tissue_concentration(1.0, 1.0, 1.0);
+    crate::outln!(
+        "  tissue    {tissue:.4} {unit} (cns-ratio {}); dose and adherence scale it in proportion",
+        e.cns_ratio
+    );
+    for eff in &d.effects {
+        crate::outln!(
+            "  effect    {}: {:.3} = Emax {} × x/(1 + x), x = (tissue/EC50 {})^{} = {:.4}",
+            eff.target.name(),
+            eff.at(tissue),
+            eff.emax,
+            eff.ec50,
+            eff.hill,
+            (tissue / eff.ec50).powf(eff.hill)
+        );
+    }
+}
+
 fn print_effects(d: &alssim::therapy::Drug) {
     let src = |k: &str| d.source(k).unwrap_or("(no source given)").to_string();
     let on = d.effects_at(1.0, 1.0, 1.0);

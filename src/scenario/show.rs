@@ -241,6 +241,14 @@ fn therapy_table(t: &crate::therapy::TherapySpec) -> Value {
     if t.definition.exposure.is_some() {
         e.push(("dose", num(t.dose)));
     }
+    if t.definition
+        .exposure
+        .as_ref()
+        .and_then(|x| x.pk.as_ref())
+        .is_some_and(|p| p.fed_exposure.is_some())
+    {
+        e.push(("food", Value::String(t.food.name().into())));
+    }
     if let Some(stop) = t.stop_months {
         e.push(("stop-months", num(stop)));
     }

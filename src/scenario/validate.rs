@@ -59,6 +59,7 @@ const THERAPY: &[&str] = &[
     "stop-months",
     "dose",
     "adherence",
+    "food",
     "trigger",
     "cycles",
     "holidays",
@@ -2388,6 +2389,15 @@ fn read_therapies(
         );
         let adherence =
             opt_number(ctx, &t, "adherence", 0.0, 1.0, "(fraction of doses taken)").unwrap_or(1.0);
+        let food = match t.get("food") {
+            Some(v) => reader::choice(
+                ctx,
+                v,
+                &t.key_path("food"),
+                &crate::therapy::pk::Food::ALL.map(|f| (f.name(), f)),
+            ),
+            None => Some(crate::therapy::pk::Food::Fasted),
+        };
         let trigger = read_trigger(ctx, &t);
         let cycles = read_cycles(ctx, &t);
         let holidays = read_holidays(ctx, &t);
@@ -2417,6 +2427,7 @@ fn read_therapies(
         spec.stop_months = stop;
         spec.dose = dose.unwrap_or(1.0);
         spec.adherence = adherence;
+        spec.food = food.unwrap_or_default();
         spec.cycles = cycles;
         spec.holidays = holidays;
         check_breakpoints(ctx, item, &p, &spec, horizon);
@@ -2610,6 +2621,25 @@ fn check_keys_for(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, drug: &Drug) {
             &t.key_path("dose"),
             format!("`{}` has no exposure, so it has no dose", drug.name),
             Some("its effect is scaled by `adherence` alone".into()),
+        );
+    }
+    if let Some(fv) = t.get("food")
+        && drug
+            .exposure
+            .as_ref()
+            .and_then(|e| e.pk.as_ref())
+            .and_then(|p| p.fed_exposure)
+            .is_none()
+    {
+        ctx.error(
+            fv.span(),
+            &t.key_path("food"),
+            format!("`{}` has no documented food effect", drug.name),
+            Some(
+                "`food` applies to drugs whose `[exposure.pk]` gives `fed-exposure` \
+                 (`alssim drugs NAME` shows it)"
+                    .into(),
+            ),
         );
     }
     if let (Some(cv), false) = (

@@ -295,6 +295,8 @@ pub struct Exposure {
     /// Ratio of target-tissue (spinal cord, brainstem) to `concentration`: the blood-brain
     /// barrier, or an intrathecal route.
     pub cns_ratio: f64,
+    /// Plasma pharmacokinetics behind `concentration` (`[exposure.pk]`), where documented.
+    pub pk: Option<super::pk::Pk>,
 }
 
 /// The drug's action on one target: an Emax (Hill) function of tissue concentration.

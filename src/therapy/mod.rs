@@ -8,6 +8,7 @@
 
 pub mod drug;
 pub mod library;
+pub mod pk;
 pub mod plan;
 pub mod read;
 pub mod spec;

@@ -86,7 +86,13 @@ pub fn periodic_steady_state_effects(drug: &Drug, t: &TherapySpec) -> Option<Vec
             .iter()
             .map(|e| {
                 mean_over(
-                    |s| e.at(drug.tissue_concentration(t.dose, t.adherence, peak * (-k * s).exp())),
+                    |s| {
+                        e.at(drug.tissue_concentration(
+                            t.exposure_scale(),
+                            t.adherence,
+                            peak * (-k * s).exp(),
+                        ))
+                    },
                     *interval,
                 )
             })
@@ -100,7 +106,7 @@ pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
     let n = drug.effects.len();
     let zero = vec![0.0; n];
     let stop = t.stop_months.map(|s| s - t.start_months);
-    let on = drug.effects_at(t.dose, t.adherence, 1.0);
+    let on = drug.effects_at(t.exposure_scale(), t.adherence, 1.0);
     let mut segments: Vec<(f64, Vec<f64>)> = Vec::new();
     let mut averaged_cycles: Vec<(f64, f64, f64)> = Vec::new();
     let end = stop.unwrap_or(f64::INFINITY).min(until.max(0.0));
@@ -229,8 +235,11 @@ fn dose_segments(
             .map(|j| {
                 mean_over(
                     |s| {
-                        let c =
-                            drug.tissue_concentration(t.dose, t.adherence, amp * (-k * s).exp());
+                        let c = drug.tissue_concentration(
+                            t.exposure_scale(),
+                            t.adherence,
+                            amp * (-k * s).exp(),
+                        );
                         drug.effects[j].at(c)
                     },
                     len_days,

@@ -50,7 +50,16 @@ pub const REGIMEN: &[&str] = &[
     "interval-days",
     "half-life-days",
 ];
-const EXPOSURE: &[&str] = &["concentration", "unit", "cns-ratio"];
+const EXPOSURE: &[&str] = &["concentration", "unit", "cns-ratio", "pk"];
+/// Keys of `[exposure.pk]`.
+const PK: &[&str] = &[
+    "route",
+    "dose-mg",
+    "interval-hours",
+    "half-life-hours",
+    "absorption-half-life-hours",
+    "fed-exposure",
+];
 const EFFECT: &[&str] = &["target", "emax", "ec50", "hill", "site"];
 const RESISTANCE: &[&str] = &[
     "mechanism",
@@ -553,10 +562,96 @@ fn read_exposure(
             }
         },
     };
+    let pk = match t.get("pk") {
+        Some(v) => {
+            Some(reader::table(ctx, v, &t.key_path("pk"), PK).and_then(|p| read_pk(ctx, &p))?)
+        }
+        None => base.and_then(|b| b.pk.clone()),
+    };
     Some(Exposure {
         concentration: concentration?,
         unit: unit?,
         cns_ratio: cns?,
+        pk,
+    })
+}
+
+/// `[exposure.pk]`: every key but `fed-exposure` is required, and `absorption-half-life-hours`
+/// belongs to the routes with absorption.
+fn read_pk(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Option<super::pk::Pk> {
+    use super::pk::{Pk, Route};
+    let route = match t.get("route") {
+        Some(v) => reader::choice(
+            ctx,
+            v,
+            &t.key_path("route"),
+            &Route::ALL.map(|r| (r.name(), r)),
+        ),
+        None => {
+            missing(
+                ctx,
+                t,
+                "missing key `route`",
+                Some(format!(
+                    "routes: {}",
+                    reader::list(&Route::ALL.map(Route::name))
+                )),
+            );
+            None
+        }
+    };
+    let dose = positive(ctx, t, "dose-mg", 1e6, "mg per administration", None);
+    let interval = positive(ctx, t, "interval-hours", 24.0 * 365.0, "hours", None);
+    let half = positive(ctx, t, "half-life-hours", 24.0 * 3650.0, "hours", None);
+    let absorption = match (route, t.get("absorption-half-life-hours")) {
+        (Some(Route::Intravenous), Some(v)) => {
+            ctx.error(
+                v.span(),
+                &t.key_path("absorption-half-life-hours"),
+                "an intravenous dose has no absorption phase",
+                Some("leave out `absorption-half-life-hours`, or choose `route = \"oral\"` or `\"subcutaneous\"`".into()),
+            );
+            None
+        }
+        (Some(Route::Intravenous), None) => Some(None),
+        (_, Some(_)) => positive(
+            ctx,
+            t,
+            "absorption-half-life-hours",
+            24.0 * 365.0,
+            "hours",
+            None,
+        )
+        .map(Some),
+        (Some(_), None) => {
+            missing(
+                ctx,
+                t,
+                "missing key `absorption-half-life-hours`",
+                Some("an oral or subcutaneous dose is absorbed at a first-order rate: give its half-life in hours".into()),
+            );
+            None
+        }
+        (None, None) => None,
+    };
+    let fed = match t.get("fed-exposure") {
+        Some(_) => Some(positive(
+            ctx,
+            t,
+            "fed-exposure",
+            10.0,
+            "(exposure with food relative to fasting)",
+            None,
+        )?),
+        None => None,
+    };
+    Some(Pk {
+        route: route?,
+        dose_mg: dose?,
+        interval_hours: interval?,
+        half_life_hours: half?,
+        absorption_half_life_hours: absorption?,
+        fed_exposure: fed,
     })
 }
 

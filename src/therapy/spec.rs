@@ -2,6 +2,7 @@
 //! dose and adherence, and how its cycles are integrated.
 
 use super::drug::{Drug, Trigger};
+use super::pk::Food;
 
 /// How a cyclic regimen is integrated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,8 +38,12 @@ pub struct TherapySpec {
     pub stop_months: Option<f64>,
     /// Dose level relative to the standard dose.
     pub dose: f64,
-    /// Fraction of doses taken.
+    /// Fraction of doses taken: the mean exposure over the months scale is scaled by it
+    /// (missed doses lower the average level; one missed dose of a drug cleared within hours
+    /// or days changes nothing else on that scale).
     pub adherence: f64,
+    /// Taken with food or fasting (scales exposure by the drug's `fed-exposure`).
+    pub food: Food,
     /// Clinical event that starts the therapy (from the drug unless the scenario overrides).
     pub trigger: Option<Trigger>,
     /// How a cyclic regimen is integrated.
@@ -48,6 +53,23 @@ pub struct TherapySpec {
 }
 
 impl TherapySpec {
+    /// The factor on the drug's standard exposure from the therapy's dose and food: `dose`,
+    /// times the drug's `fed-exposure` when taken with food. (Adherence is applied with it
+    /// where the concentration is computed.)
+    pub fn exposure_scale(&self) -> f64 {
+        let fed = match self.food {
+            Food::Fasted => 1.0,
+            Food::Fed => self
+                .definition
+                .exposure
+                .as_ref()
+                .and_then(|e| e.pk.as_ref())
+                .and_then(|p| p.fed_exposure)
+                .unwrap_or(1.0),
+        };
+        self.dose * fed
+    }
+
     /// The drug at its standard dose from enrollment on, with full adherence.
     pub fn new(definition: Drug) -> TherapySpec {
         TherapySpec {
@@ -58,6 +80,7 @@ impl TherapySpec {
             stop_months: None,
             dose: 1.0,
             adherence: 1.0,
+            food: Food::Fasted,
             cycles: CycleMode::Averaged,
             holidays: None,
         }

@@ -31,6 +31,20 @@ pub fn drug_table(d: &Drug, with_name: bool) -> Table {
         x.insert("concentration".into(), num(e.concentration));
         x.insert("unit".into(), text(&e.unit));
         x.insert("cns-ratio".into(), num(e.cns_ratio));
+        if let Some(pk) = &e.pk {
+            let mut p = Table::new();
+            p.insert("route".into(), text(pk.route.name()));
+            p.insert("dose-mg".into(), num(pk.dose_mg));
+            p.insert("interval-hours".into(), num(pk.interval_hours));
+            p.insert("half-life-hours".into(), num(pk.half_life_hours));
+            if let Some(h) = pk.absorption_half_life_hours {
+                p.insert("absorption-half-life-hours".into(), num(h));
+            }
+            if let Some(f) = pk.fed_exposure {
+                p.insert("fed-exposure".into(), num(f));
+            }
+            x.insert("pk".into(), Value::Table(p));
+        }
         t.insert("exposure".into(), Value::Table(x));
     }
     let effects = d
@@ -104,7 +118,10 @@ fn regimen_table(regimen: &Regimen) -> Table {
 fn resistance_table(r: &crate::therapy::Resistance) -> Value {
     let mut x = Table::new();
     x.insert("mechanism".into(), text(r.mechanism.name()));
-    x.insert("target".into(), text(r.target.name()));
+    // Efflux induction acts on every effect and takes no target.
+    if !r.mechanism.lowers_exposure() {
+        x.insert("target".into(), text(r.target.name()));
+    }
     x.insert("ceiling".into(), num(r.ceiling));
     x.insert("build-up-months".into(), num(r.build_up_months));
     x.insert("washout-months".into(), num(r.washout_months));
