@@ -952,3 +952,59 @@ therapies = [{ drug = "riluzole", food = "fed" }]
     );
     assert!((s.arms()[0].therapies[0].exposure_scale() - 0.8).abs() < 1e-15);
 }
+
+#[test]
+fn unit_recovery_rescues_dysfunctional_units_and_never_more_than_are_alive() {
+    use alssim::model::RegionVar;
+    use alssim::therapy::{Effect, Target};
+    // A strong hypothetical recovery drug (recovery up to 11 times its untreated rate, at
+    // saturation) from 6 months after onset, in the default patient.
+    let plan = plan_with("riluzole", |t| {
+        t.definition.resistance.clear();
+        t.definition.effects = vec![Effect {
+            target: Target::UnitRecovery,
+            emax: 10.0,
+            ec50: 1e-6,
+            hill: 1.0,
+            site: None,
+        }];
+    });
+    let (untreated, treated, _, enroll) = default_patient_course(&plan);
+    let region = Covariates::default().onset_region;
+    let at = |s: &alssim::solve::Solution, t: f64| {
+        let y = s.state_at(t).unwrap();
+        (
+            y[region.idx(RegionVar::Neurons)],
+            y[region.idx(RegionVar::Dysfunctional)],
+        )
+    };
+    let (n0, d0) = at(&untreated, enroll);
+    assert!(
+        d0 > 0.01,
+        "the onset region has dysfunctional units to rescue: {d0}"
+    );
+    // Within a month most dysfunctional units are functional again ...
+    let (n1, d1) = at(&treated, enroll + 1.0);
+    let (_, du1) = at(&untreated, enroll + 1.0);
+    assert!(d1 < 0.5 * du1, "{d1} vs untreated {du1}");
+    // ... but a dead unit never returns: alive units never rise, and the functional fraction
+    // never exceeds them, so the gain is bounded by the dysfunctional units alive at the start.
+    let mut last_n = n0;
+    for k in 1..=48 {
+        let (n, d) = at(&treated, enroll + 0.25 * f64::from(k));
+        assert!(
+            n <= last_n + 1e-12,
+            "alive units rose at {k}: {last_n} -> {n}"
+        );
+        assert!(d >= -1e-12 && n - d <= n + 1e-12);
+        last_n = n;
+    }
+    let gain = (n1 - d1) - {
+        let (n, d) = at(&untreated, enroll + 1.0);
+        n - d
+    };
+    assert!(
+        gain > 0.0 && gain <= d0 + 1e-9,
+        "gain {gain}, dysfunctional at start {d0}"
+    );
+}

@@ -361,7 +361,8 @@ impl PatientModel {
                 Some(power) => power.eval(n.max(0.0)),
                 None => neurons::graded(n, self.hazard.gradient),
             };
-            let (d_alive, d_dys, failing) = neurons::rates_graded(&self.hazard, grade, n, dys, phi);
+            let (d_alive, d_dys, failing) =
+                neurons::rates_graded(&self.hazard, grade, n, dys, phi, m.unit_recovery);
             dy[region.neurons()] = d_alive;
             dy[region.dysfunctional()] = d_dys;
             // Microglia sense unit failure and death (debris, damage signals).

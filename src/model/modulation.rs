@@ -34,6 +34,9 @@ pub struct Modulation {
     /// Scales the FVC at which respiratory failure ends tracheostomy-free survival
     /// (`death_fvc`); non-invasive ventilation lowers it.
     pub respiratory_failure_fvc: f64,
+    /// Scales the rate at which dysfunctional motor units recover (collateral reinnervation and
+    /// synaptic repair); neurotrophic support raises it.
+    pub unit_recovery: f64,
 }
 
 impl Modulation {
@@ -51,6 +54,7 @@ impl Modulation {
         excitotoxic_sensitivity: 1.0,
         metabolic_stress: 1.0,
         respiratory_failure_fvc: 1.0,
+        unit_recovery: 1.0,
     };
 }
 
@@ -88,11 +92,13 @@ pub enum Slot {
     MetabolicStress,
     /// [`Modulation::respiratory_failure_fvc`].
     RespiratoryFailureFvc,
+    /// [`Modulation::unit_recovery`].
+    UnitRecovery,
 }
 
 impl Slot {
     /// Every slot, in field order.
-    pub const ALL: [Slot; 12] = [
+    pub const ALL: [Slot; 13] = [
         Slot::GlutamateRelease,
         Slot::GlutamateUptake,
         Slot::RosClearance,
@@ -105,6 +111,7 @@ impl Slot {
         Slot::ExcitotoxicSensitivity,
         Slot::MetabolicStress,
         Slot::RespiratoryFailureFvc,
+        Slot::UnitRecovery,
     ];
 
     /// Field name.
@@ -122,6 +129,7 @@ impl Slot {
             Slot::ExcitotoxicSensitivity => "excitotoxic_sensitivity",
             Slot::MetabolicStress => "metabolic_stress",
             Slot::RespiratoryFailureFvc => "respiratory_failure_fvc",
+            Slot::UnitRecovery => "unit_recovery",
         }
     }
 
@@ -147,6 +155,7 @@ impl Modulation {
             Slot::ExcitotoxicSensitivity => self.excitotoxic_sensitivity,
             Slot::MetabolicStress => self.metabolic_stress,
             Slot::RespiratoryFailureFvc => self.respiratory_failure_fvc,
+            Slot::UnitRecovery => self.unit_recovery,
         }
     }
 
@@ -165,6 +174,7 @@ impl Modulation {
             Slot::ExcitotoxicSensitivity => &mut self.excitotoxic_sensitivity,
             Slot::MetabolicStress => &mut self.metabolic_stress,
             Slot::RespiratoryFailureFvc => &mut self.respiratory_failure_fvc,
+            Slot::UnitRecovery => &mut self.unit_recovery,
         }
     }
 }

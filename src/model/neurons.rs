@@ -135,10 +135,11 @@ pub fn graded(alive: f64, gradient: f64) -> f64 {
 /// returns the rate at which functional units fail (axonal damage, the NfL source).
 #[inline]
 pub fn rates(k: &HazardRates, alive: f64, dysfunctional: f64, phi: f64) -> (f64, f64, f64) {
-    rates_graded(k, graded(alive, k.gradient), alive, dysfunctional, phi)
+    rates_graded(k, graded(alive, k.gradient), alive, dysfunctional, phi, 1.0)
 }
 
-/// [`rates`] with graded vulnerability `N^γ` already evaluated (`grade`).
+/// [`rates`] with graded vulnerability `N^γ` already evaluated (`grade`) and the recovery rate
+/// scaled by `recovery_factor` (the modulation [`unit_recovery`](super::Modulation::unit_recovery)).
 #[inline]
 pub fn rates_graded(
     k: &HazardRates,
@@ -146,11 +147,13 @@ pub fn rates_graded(
     alive: f64,
     dysfunctional: f64,
     phi: f64,
+    recovery_factor: f64,
 ) -> (f64, f64, f64) {
     let functional = (alive - dysfunctional).max(0.0);
     let failing = phi * grade * functional;
     let d_alive = -k.baseline * alive - k.dysfunction_death * dysfunctional;
-    let d_dys = failing - (k.recovery + k.dysfunction_death + k.baseline) * dysfunctional;
+    let d_dys =
+        failing - (k.recovery * recovery_factor + k.dysfunction_death + k.baseline) * dysfunctional;
     (d_alive, d_dys, failing)
 }
 

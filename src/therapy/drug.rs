@@ -32,11 +32,13 @@ pub enum Target {
     MetabolicStress,
     /// Ventilatory support: the FVC at which respiratory failure ends survival (lowered).
     VentilatorySupport,
+    /// Recovery of dysfunctional motor units: reinnervation and synaptic repair (raised).
+    UnitRecovery,
 }
 
 impl Target {
     /// Every target, in documentation order.
-    pub const ALL: [Target; 13] = [
+    pub const ALL: [Target; 14] = [
         Target::GlutamateRelease,
         Target::GlutamateUptake,
         Target::RosClearance,
@@ -50,6 +52,7 @@ impl Target {
         Target::NeurotrophicSupport,
         Target::MetabolicStress,
         Target::VentilatorySupport,
+        Target::UnitRecovery,
     ];
 
     /// Name in drug files.
@@ -68,6 +71,7 @@ impl Target {
             Target::NeurotrophicSupport => "neurotrophic-support",
             Target::MetabolicStress => "metabolic-stress",
             Target::VentilatorySupport => "ventilatory-support",
+            Target::UnitRecovery => "unit-recovery",
         }
     }
 
@@ -87,15 +91,17 @@ impl Target {
             Target::NeurotrophicSupport => Slot::DeathHazard,
             Target::MetabolicStress => Slot::MetabolicStress,
             Target::VentilatorySupport => Slot::RespiratoryFailureFvc,
+            Target::UnitRecovery => Slot::UnitRecovery,
         }
     }
 
     /// Whether the drug lowers or raises the mechanism.
     pub const fn direction(self) -> Direction {
         match self {
-            Target::GlutamateUptake | Target::RosClearance | Target::AggregateClearance => {
-                Direction::Raise
-            }
+            Target::GlutamateUptake
+            | Target::RosClearance
+            | Target::AggregateClearance
+            | Target::UnitRecovery => Direction::Raise,
             _ => Direction::Lower,
         }
     }
@@ -137,6 +143,9 @@ impl Target {
             Target::MetabolicStress => "lowers the extra metabolic stress of bulbar dysfunction",
             Target::VentilatorySupport => {
                 "lowers the FVC at which respiratory failure ends survival"
+            }
+            Target::UnitRecovery => {
+                "raises the recovery of dysfunctional motor units (reinnervation, synaptic repair)"
             }
         }
     }
