@@ -1008,3 +1008,55 @@ fn unit_recovery_rescues_dysfunctional_units_and_never_more_than_are_alive() {
         "gain {gain}, dysfunctional at start {d0}"
     );
 }
+
+#[test]
+fn dose_changes_splice_the_regimen_at_each_dose() {
+    use alssim::therapy::plan::timeline;
+    // PB-TURSO as labelled: one sachet a day (half the maintenance dose) for three weeks, then
+    // twice a day.
+    let mut t = TherapySpec::new(library::find("pb-turso").unwrap().clone());
+    t.dose = 0.5;
+    t.dose_changes = vec![(0.69, 1.0)];
+    let d = &t.definition;
+    let tl = timeline(d, &t, 120.0);
+    let half = d.effects_at(0.5, 1.0, 1.0);
+    let full = d.effects_at(1.0, 1.0, 1.0);
+    assert_eq!(tl.at(0.3).unwrap(), half.as_slice());
+    assert_eq!(tl.at(0.69).unwrap(), full.as_slice());
+    assert_eq!(tl.at(60.0).unwrap(), full.as_slice());
+    // Emax: half the dose keeps more than half the effect.
+    assert!(half[0] > 0.5 * full[0]);
+
+    // A cyclic drug keeps its cycles; from the change on, every level is the regimen's level at
+    // the new dose, and before it, at the old one.
+    let mut e = TherapySpec::new(library::find("edaravone-iv").unwrap().clone());
+    e.cycles = CycleMode::Resolved;
+    e.dose_changes = vec![(3.0, 2.0)];
+    let spliced = timeline(&e.definition, &e, 24.0);
+    let mut at_two = e.clone();
+    at_two.dose_changes.clear();
+    at_two.dose = 2.0;
+    let two = timeline(&e.definition, &at_two, 24.0);
+    let mut at_one = e.clone();
+    at_one.dose_changes.clear();
+    let one = timeline(&e.definition, &at_one, 24.0);
+    for k in 0..2400 {
+        let m = f64::from(k) * 0.01;
+        let expected = if m < 3.0 { one.at(m) } else { two.at(m) };
+        assert_eq!(spliced.at(m), expected, "month {m}");
+    }
+    // And a scenario says so.
+    let s = scenario::parse(
+        "titration.toml",
+        "titration",
+        r#"
+[scenario]
+name = "titration"
+[[arm]]
+name = "pb-turso"
+therapies = [{ drug = "pb-turso", dose = 0.5, dose-changes = [{ at-months = 0.69, dose = 1 }] }]
+"#,
+    )
+    .unwrap();
+    assert_eq!(s.arms()[0].therapies[0].dose_changes, vec![(0.69, 1.0)]);
+}

@@ -17,7 +17,7 @@ const BAD: &str = "tests/fixtures/bad";
 const FIXTURES: &[(&str, usize)] = &[
     ("arms", 12),
     ("correlation", 7),
-    ("drugs", 17),
+    ("drugs", 19),
     ("inconsistent", 6),
     ("model", 8),
     ("model-rules", 3),

@@ -241,6 +241,22 @@ fn therapy_table(t: &crate::therapy::TherapySpec) -> Value {
     if t.definition.exposure.is_some() {
         e.push(("dose", num(t.dose)));
     }
+    if !t.dose_changes.is_empty() {
+        e.push((
+            "dose-changes",
+            Value::Array(
+                t.dose_changes
+                    .iter()
+                    .map(|&(at, dose)| {
+                        let mut c = toml::map::Map::new();
+                        c.insert("at-months".into(), num(at));
+                        c.insert("dose".into(), num(dose));
+                        Value::Table(c)
+                    })
+                    .collect(),
+            ),
+        ));
+    }
     if t.definition
         .exposure
         .as_ref()

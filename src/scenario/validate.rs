@@ -58,6 +58,7 @@ const THERAPY: &[&str] = &[
     "start-months",
     "stop-months",
     "dose",
+    "dose-changes",
     "adherence",
     "food",
     "trigger",
@@ -65,6 +66,7 @@ const THERAPY: &[&str] = &[
     "holidays",
 ];
 const HOLIDAYS: &[&str] = &["on-months", "off-months"];
+const DOSE_CHANGE: &[&str] = &["at-months", "dose"];
 const TRIAL: &[&str] = &[
     "sample-size",
     "allocation",
@@ -2398,6 +2400,7 @@ fn read_therapies(
             ),
             None => Some(crate::therapy::pk::Food::Fasted),
         };
+        let dose_changes = read_dose_changes(ctx, &t);
         let trigger = read_trigger(ctx, &t);
         let cycles = read_cycles(ctx, &t);
         let holidays = read_holidays(ctx, &t);
@@ -2426,6 +2429,21 @@ fn read_therapies(
         spec.start_months = start;
         spec.stop_months = stop;
         spec.dose = dose.unwrap_or(1.0);
+        if let (Some(stop), Some(&(last, _)), Some(dv)) =
+            (stop, dose_changes.last(), t.get("dose-changes"))
+            && start + last >= stop
+        {
+            ctx.error(
+                dv.span(),
+                &t.key_path("dose-changes"),
+                format!(
+                    "a dose change at month {last} after the start comes at or after the stop ({} months after the start)",
+                    stop - start
+                ),
+                Some("dose changes must fall while the therapy is given".into()),
+            );
+        }
+        spec.dose_changes = dose_changes;
         spec.adherence = adherence;
         spec.food = food.unwrap_or_default();
         spec.cycles = cycles;
@@ -2569,6 +2587,69 @@ fn read_therapy_drug(
 }
 
 /// The `holidays` of one therapy table: positive months on and off the drug.
+/// `dose-changes`: `[{ at-months, dose }, ...]`, months after the therapy's start, increasing.
+fn read_dose_changes(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Vec<(f64, f64)> {
+    let Some(v) = t.get("dose-changes") else {
+        return Vec::new();
+    };
+    let path = t.key_path("dose-changes");
+    let Some(items) = reader::array(ctx, v, &path) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let Some(c) = reader::table(ctx, item, &p, DOSE_CHANGE) else {
+            continue;
+        };
+        let at = opt_number(
+            ctx,
+            &c,
+            "at-months",
+            0.0,
+            1200.0,
+            "months after the therapy's start",
+        );
+        let dose = opt_number(
+            ctx,
+            &c,
+            "dose",
+            0.0,
+            10.0,
+            "(relative to the standard dose)",
+        );
+        match (at, dose) {
+            (Some(at), Some(dose)) => {
+                if at <= 0.0 || out.last().is_some_and(|&(prev, _)| at <= prev) {
+                    ctx.error(
+                        item.span(),
+                        &p,
+                        format!("a dose change at month {at} does not come after the one before"),
+                        Some(
+                            "changes are months after the therapy's start, above 0 and increasing; \
+                             the dose at the start is `dose`"
+                                .into(),
+                        ),
+                    );
+                    continue;
+                }
+                out.push((at, dose));
+            }
+            _ => {
+                if c.get("at-months").is_none() || c.get("dose").is_none() {
+                    ctx.error(
+                        item.span(),
+                        &p,
+                        "give both `at-months` and `dose`",
+                        Some("e.g. `dose-changes = [{ at-months = 0.75, dose = 1 }]`".into()),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
 fn read_holidays(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Option<(f64, f64)> {
     t.get("holidays").and_then(|hv| {
         let h = reader::table(ctx, hv, &t.key_path("holidays"), HOLIDAYS)?;
@@ -2612,6 +2693,28 @@ fn check_keys_for(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, drug: &Drug) {
                 drug.regimen.kind()
             ),
             Some("for separate doses, give `stop-months` instead".into()),
+        );
+    }
+    if let Some(dv) = t.get("dose-changes")
+        && (drug.exposure.is_none()
+            || matches!(
+                drug.regimen,
+                crate::therapy::Regimen::Doses { .. } | crate::therapy::Regimen::Permanent
+            ))
+    {
+        ctx.error(
+            dv.span(),
+            &t.key_path("dose-changes"),
+            format!(
+                "`{}` has {}: dose changes apply to continuous and cyclic regimens of drugs with an exposure",
+                drug.name,
+                if drug.exposure.is_none() {
+                    "no exposure".to_string()
+                } else {
+                    format!("a `{}` regimen", drug.regimen.kind())
+                }
+            ),
+            Some("for separate doses, set `dose` for the whole course".into()),
         );
     }
     // Keys that make no sense for this drug are errors, not silently ignored.

@@ -101,8 +101,48 @@ pub fn periodic_steady_state_effects(drug: &Drug, t: &TherapySpec) -> Option<Vec
 }
 
 /// Builds the effect timeline of one therapy of an arm, up to `until` months after its start
-/// (the horizon: nothing after it is needed).
+/// (the horizon: nothing after it is needed). Dose changes splice the timelines of each dose:
+/// from a change on, the levels are those the regimen has at that time at the new dose (the
+/// cycles keep their timing; a drug cleared within days carries nothing of the old dose over).
 pub fn timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
+    if t.dose_changes.is_empty() {
+        return single_dose_timeline(drug, t, until);
+    }
+    let mut pieces: Vec<(f64, Timeline)> = vec![(0.0, {
+        let mut first = t.clone();
+        first.dose_changes.clear();
+        single_dose_timeline(drug, &first, until)
+    })];
+    for &(at, dose) in &t.dose_changes {
+        let mut then = t.clone();
+        then.dose_changes.clear();
+        then.dose = dose;
+        pieces.push((at, single_dose_timeline(drug, &then, until)));
+    }
+    let mut segments: Vec<(f64, Vec<f64>)> = Vec::new();
+    for (k, (from, tl)) in pieces.iter().enumerate() {
+        let to = pieces.get(k + 1).map_or(f64::INFINITY, |p| p.0);
+        let mut push = |start: f64, level: &[f64]| {
+            if segments.last().is_none_or(|(_, l)| l.as_slice() != level) {
+                segments.push((start, level.to_vec()));
+            }
+        };
+        if let Some(level) = tl.at(*from) {
+            push(*from, level);
+        }
+        for (start, level) in &tl.segments {
+            if *start > *from && *start < to {
+                push(*start, level);
+            }
+        }
+    }
+    Timeline {
+        segments,
+        averaged_cycles: pieces[0].1.averaged_cycles.clone(),
+    }
+}
+
+fn single_dose_timeline(drug: &Drug, t: &TherapySpec, until: f64) -> Timeline {
     let n = drug.effects.len();
     let zero = vec![0.0; n];
     let stop = t.stop_months.map(|s| s - t.start_months);

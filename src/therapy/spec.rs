@@ -36,8 +36,11 @@ pub struct TherapySpec {
     pub start_months: f64,
     /// Stop, months after enrollment (`None`: never).
     pub stop_months: Option<f64>,
-    /// Dose level relative to the standard dose.
+    /// Dose level relative to the standard dose (from the start until the first dose change).
     pub dose: f64,
+    /// Dose changes: `(months after the therapy's start, new dose)`, increasing in time
+    /// (continuous and cyclic regimens).
+    pub dose_changes: Vec<(f64, f64)>,
     /// Fraction of doses taken: the mean exposure over the months scale is scaled by it
     /// (missed doses lower the average level; one missed dose of a drug cleared within hours
     /// or days changes nothing else on that scale).
@@ -79,6 +82,7 @@ impl TherapySpec {
             start_months: 0.0,
             stop_months: None,
             dose: 1.0,
+            dose_changes: Vec::new(),
             adherence: 1.0,
             food: Food::Fasted,
             cycles: CycleMode::Averaged,
