@@ -7,6 +7,18 @@ use common::alssim;
 
 const TOL: f64 = 1e-12;
 
+/// Runs `alssim` with `args` and `out` last, expecting success; its standard output.
+fn stdout_of(args: &[&str], out: &std::path::Path) -> String {
+    let output = alssim()
+        .args(args)
+        .arg(out)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    String::from_utf8(output.stdout).unwrap()
+}
+
 #[test]
 fn each_trajectory_moves_every_factor_once_by_delta_on_the_grid() {
     for &(k, r, p, seed) in &[
@@ -162,14 +174,7 @@ fn the_command_writes_the_table_with_finite_values() {
         "2",
         "--out",
     ];
-    let output = alssim()
-        .args(args)
-        .arg(&out)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stdout = stdout_of(&args, &out);
     assert!(stdout.contains("3 factors, 2 trajectories"), "{stdout}");
     assert!(stdout.contains("Median survival from onset"), "{stdout}");
 
@@ -250,8 +255,8 @@ fn sobol_indices_are_written_on_request() {
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/natural-history.toml"
     );
-    let output = alssim()
-        .args([
+    let stdout = stdout_of(
+        &[
             "sensitivity",
             scenario,
             "--params",
@@ -265,13 +270,9 @@ fn sobol_indices_are_written_on_request() {
             "--threads",
             "2",
             "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+        ],
+        &out,
+    );
     assert!(
         stdout.contains("Sobol, Median survival from onset"),
         "{stdout}"
@@ -296,8 +297,8 @@ fn resistance_parameters_of_a_treated_arm_are_screened() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sens");
     let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/resistance.toml");
-    let output = alssim()
-        .args([
+    let stdout = stdout_of(
+        &[
             "sensitivity",
             scenario,
             "--arm",
@@ -309,13 +310,9 @@ fn resistance_parameters_of_a_treated_arm_are_screened() {
             "--patients",
             "100",
             "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+        ],
+        &out,
+    );
     // Riluzole carries two terms of four fields each.
     assert!(stdout.contains("arm `riluzole`: 8 factors"), "{stdout}");
     let csv = std::fs::read_to_string(out.join("sensitivity.csv")).unwrap();
