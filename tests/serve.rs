@@ -124,6 +124,24 @@ fn the_page_and_its_files_are_served_and_refer_to_nothing_elsewhere() {
     assert_eq!(edaravone["resistance"][0]["outlasts_drug"], true);
     assert_eq!(edaravone["effects"][0]["site"], "edaravone");
     assert_eq!(drug("ceftriaxone")["resistance"][0]["outlasts_drug"], false);
+    // The exposure chain: riluzole's plasma swing and food effect, and its efflux term, which
+    // has no single target.
+    let riluzole = drug("riluzole");
+    let x = &riluzole["exposure"];
+    assert_eq!(x["plasma"], 1.5);
+    assert!((x["tissue"].as_f64().unwrap() - 5.25).abs() < 1e-12);
+    assert!(x["pk"]["peak"].as_f64().unwrap() > 1.5 && x["pk"]["trough"].as_f64().unwrap() < 1.5);
+    assert_eq!(x["pk"]["fed_exposure"], 0.8);
+    let efflux = riluzole["resistance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["mechanism"] == "efflux-induction")
+        .unwrap();
+    assert_eq!(efflux["lowers_exposure"], true);
+    assert!(efflux["target"].is_null());
+    assert!((riluzole["effects"][0]["at_standard_dose"].as_f64().unwrap() - 0.1296).abs() < 1e-4);
+    assert!(drug("niv")["exposure"].is_null());
 }
 
 #[test]

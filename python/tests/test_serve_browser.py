@@ -139,3 +139,20 @@ def test_the_page_loads_nothing_from_elsewhere(browser, url):
     unlabelled = browser.execute_script(
         "return [...document.querySelectorAll('input, select')].filter(e => !e.labels || e.labels.length === 0).map(e => e.id)")
     assert unlabelled == []
+
+
+def test_the_drug_card_shows_the_exposure_chain_and_its_resistance(browser, url):
+    browser.get(url)
+    wait_state(browser, "ready")
+    # The page starts with riluzole in its second arm, and its card is shown.
+    card = browser.find_element(By.ID, "drug-info").text
+    assert "About Riluzole (riluzole)" in card, card
+    assert "In the blood 1.5 µM at steady state" in card, card
+    assert "taken with food, 80% of that" in card, card
+    assert "In the spinal cord and brainstem 5.25 µM" in card, card
+    assert "efflux-induction: up to 30% of the drug's exposure in the nervous system lost" in card, card
+    # A drug without documented kinetics says only what it has.
+    arms = browser.find_elements(By.CSS_SELECTOR, "#arms .arm")
+    Select(arms[1].find_element(By.CSS_SELECTOR, "select.drug-name")).select_by_value("masitinib")
+    card = browser.find_element(By.ID, "drug-info").text
+    assert "About Masitinib" in card and "dosing interval" not in card, card

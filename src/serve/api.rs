@@ -588,12 +588,16 @@ pub fn drugs() -> Value {
                     "regimen": d.regimen.kind(),
                     "trigger": d.trigger.map(|t| t.name()),
                     "genotypes": Genotype::ALL.iter().filter(|&&g| d.effects.iter().any(|e| e.target.applies_to(g))).map(|g| g.name()).collect::<Vec<_>>(),
-                    "effects": d.effects.iter().map(|e| json!({
+                    "exposure": d.exposure.as_ref().map(|e| exposure_chain(d, e)),
+                    "effects": d.effects.iter().zip(d.effects_at(1.0, 1.0, 1.0)).map(|(e, at)| json!({
                         "target": e.target.name(), "meaning": e.target.meaning(), "emax": e.emax,
-                        "site": e.site,
+                        "site": e.site, "at_standard_dose": at,
                     })).collect::<Vec<_>>(),
                     "resistance": d.resistance.iter().map(|r| json!({
-                        "mechanism": r.mechanism.name(), "target": r.target.name(),
+                        "mechanism": r.mechanism.name(),
+                        // Efflux induction lowers the drug's CNS exposure, so every effect.
+                        "target": (!r.mechanism.lowers_exposure()).then(|| r.target.name()),
+                        "lowers_exposure": r.mechanism.lowers_exposure(),
                         "ceiling": r.ceiling, "build_up_months": r.build_up_months,
                         "washout_months": r.washout_months, "outlasts_drug": r.rebound,
                     })).collect::<Vec<_>>(),
@@ -602,6 +606,25 @@ pub fn drugs() -> Value {
             })
             .collect(),
     )
+}
+
+/// A drug's exposure at the standard dose: plasma (with the swing over a dosing interval and
+/// the food effect where the drug states its kinetics) and target tissue.
+fn exposure_chain(d: &crate::therapy::Drug, e: &crate::therapy::Exposure) -> Value {
+    let pk = e.pk.as_ref().map(|pk| {
+        let ss = pk.steady_state();
+        json!({
+            "route": pk.route.name(), "dose_mg": pk.dose_mg, "interval_hours": pk.interval_hours,
+            "half_life_hours": pk.half_life_hours,
+            "peak": e.concentration * ss.peak, "trough": e.concentration * ss.trough,
+            "days_to_steady_state": pk.days_to_steady_state(0.9),
+            "fed_exposure": pk.fed_exposure,
+        })
+    });
+    json!({
+        "plasma": e.concentration, "unit": e.unit, "cns_ratio": e.cns_ratio,
+        "tissue": d.tissue_concentration(1.0, 1.0, 1.0), "pk": pk,
+    })
 }
 
 /// `GET /api/limits`: the bounds of a request.

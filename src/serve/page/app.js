@@ -168,13 +168,27 @@ function showDrug(name) {
   const box = $("drug-info");
   if (!d) { box.replaceChildren(); return; }
   const effects = el("ul");
-  for (const e of d.effects) effects.append(el("li", { text: `${e.target}: ${e.meaning} (at most ${Math.round(e.emax * 100)}%)` }));
+  for (const e of d.effects) effects.append(el("li", { text: `${e.target}: ${e.meaning} (at most ${Math.round(e.emax * 100)}%; ${Math.round(e.at_standard_dose * 100)}% at the standard dose)` }));
   const resistance = el("ul");
   for (const r of d.resistance) {
     const after = r.outlasts_drug
       ? `; it turns down the patient's own pathway, so after stopping this mechanism is worse than untreated until it washes out (about ${r.washout_months} months)`
       : `, gone once the drug stops (washing out over about ${r.washout_months} months)`;
-    resistance.append(el("li", { text: `${r.mechanism} on ${r.target}: up to ${Math.round(r.ceiling * 100)}% of the effect lost, building up over about ${r.build_up_months} months${after}` }));
+    const what = r.lowers_exposure
+      ? `${r.mechanism}: up to ${Math.round(r.ceiling * 100)}% of the drug's exposure in the nervous system lost, and with it part of every effect`
+      : `${r.mechanism} on ${r.target}: up to ${Math.round(r.ceiling * 100)}% of the effect lost`;
+    resistance.append(el("li", { text: `${what}, building up over about ${r.build_up_months} months${after}` }));
+  }
+  const exposure = [];
+  const x = d.exposure;
+  if (x) {
+    const num = (v) => Number(v.toPrecision(3));
+    let plasma = `In the blood ${num(x.plasma)} ${x.unit} at steady state`;
+    if (x.pk) {
+      plasma += ` (from ${num(x.pk.trough)} to ${num(x.pk.peak)} over each ${x.pk.interval_hours}-hour dosing interval; steady state after about ${num(x.pk.days_to_steady_state)} days)`;
+      if (x.pk.fed_exposure !== null) plasma += `; taken with food, ${Math.round(x.pk.fed_exposure * 100)}% of that`;
+    }
+    exposure.push(el("p", { text: `${plasma}. In the spinal cord and brainstem ${num(x.tissue)} ${x.unit} (ratio ${x.cns_ratio}).` }));
   }
   if (d.resistance.length === 0) resistance.append(el("li", { text: "none in the model" }));
   const sources = el("ul");
@@ -183,6 +197,7 @@ function showDrug(name) {
   box.replaceChildren(el("details", { class: "note drug-card", open: "" },
     el("summary", { text: `About ${d.title} (${d.name})` }),
     el("p", { text: `${d.summary} Standard dose: ${d.standard_dose}; regimen: ${d.regimen}; status: ${d.status}.${only}` }),
+    ...exposure,
     el("p", { text: "What it does in the model:" }), effects,
     el("p", { text: "Adaptive resistance:" }), resistance,
     el("details", {}, el("summary", { text: "Sources" }), sources)));
