@@ -156,3 +156,11 @@ def test_the_drug_card_shows_the_exposure_chain_and_its_resistance(browser, url)
     Select(arms[1].find_element(By.CSS_SELECTOR, "select.drug-name")).select_by_value("masitinib")
     card = browser.find_element(By.ID, "drug-info").text
     assert "About Masitinib" in card and "dosing interval" not in card, card
+    # "Taken with food" is offered only for a drug with a documented food effect.
+    food_row = arms[1].find_element(By.CSS_SELECTOR, ".food-row")
+    assert not food_row.is_displayed()
+    Select(arms[1].find_element(By.CSS_SELECTOR, "select.drug-name")).select_by_value("riluzole")
+    assert food_row.is_displayed()
+    arms[1].find_element(By.CSS_SELECTOR, "input.with-food").click()
+    request = browser.execute_script("return readForm()")
+    assert request["arms"][1]["drugs"][0].get("with_food") is True, request

@@ -85,6 +85,9 @@ pub struct DrugRequest {
     /// Drug holidays: months off the drug.
     #[serde(default)]
     pub holiday_off_months: Option<f64>,
+    /// Taken with food (only for drugs with a documented food effect; default: fasting).
+    #[serde(default)]
+    pub with_food: Option<bool>,
 }
 
 /// One arm: untreated without drugs.
@@ -263,6 +266,31 @@ fn drug_entry(k: usize, j: usize, d: &DrugRequest, problems: &mut Vec<String>) -
         _ => problems.push(format!(
             "{key}: drug holidays need both holiday_on_months and holiday_off_months"
         )),
+    }
+    if d.with_food == Some(true) {
+        let documented = library::find(&d.drug)
+            .and_then(|x| x.exposure.as_ref())
+            .and_then(|x| x.pk.as_ref())
+            .is_some_and(|p| p.fed_exposure.is_some());
+        if documented {
+            e.push_str(", food = \"fed\"");
+        } else {
+            problems.push(format!(
+                "{key}.with_food: `{}` has no documented food effect (drugs with one: {})",
+                crate::input::clip(&d.drug, 40),
+                library::builtin()
+                    .iter()
+                    .filter(|x| {
+                        x.exposure
+                            .as_ref()
+                            .and_then(|e| e.pk.as_ref())
+                            .is_some_and(|p| p.fed_exposure.is_some())
+                    })
+                    .map(|x| x.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
     e.push_str(" }");
     e
@@ -692,5 +720,27 @@ mod tests {
         ] {
             assert!(e.iter().any(|p| p.contains(needle)), "{needle}: {e:?}");
         }
+    }
+
+    #[test]
+    fn a_drug_taken_with_food_uses_its_documented_food_effect() {
+        let r = request(
+            r#"{"arms": [{}, {"drugs": [{"drug": "riluzole", "with_food": true}]},
+            {"drugs": [{"drug": "edaravone-oral", "with_food": false}]}]}"#,
+        );
+        let s = scenario(&r).unwrap();
+        assert_eq!(s.arms[1].therapies[0].food, crate::therapy::pk::Food::Fed);
+        assert_eq!(
+            s.arms[2].therapies[0].food,
+            crate::therapy::pk::Food::Fasted
+        );
+        let r = request(r#"{"arms": [{"drugs": [{"drug": "masitinib", "with_food": true}]}]}"#);
+        let e = scenario(&r).unwrap_err().0;
+        assert!(
+            e.iter().any(|p| p.contains("arms[0].drugs[0].with_food")
+                && p.contains("no documented food effect")
+                && p.contains("riluzole, edaravone-oral")),
+            "{e:?}"
+        );
     }
 }

@@ -76,6 +76,20 @@ function addDrug(arm, d = {}) {
       ...numberField("holidays: months on", "holiday-on", d.holiday_on_months, { min: 0.5, max: 120, step: 0.5 }),
       ...numberField("months off (empty: none)", "holiday-off", d.holiday_off_months, { min: 0.5, max: 120, step: 0.5 })),
   );
+  // Taken with food: offered for drugs whose food effect is documented.
+  const fid = nextId("food");
+  const food = el("input", { id: fid, type: "checkbox", class: "with-food" });
+  if (d.with_food) food.checked = true;
+  const foodRow = el("div", { class: "row food-row" }, food, el("label", { for: fid, text: "taken with food" }));
+  const showFood = () => {
+    const x = DRUGS.find((y) => y.name === select.value);
+    const has = !!(x && x.exposure && x.exposure.pk && x.exposure.pk.fed_exposure !== null);
+    foodRow.style.display = has ? "" : "none";
+    if (!has) food.checked = false;
+  };
+  select.addEventListener("change", showFood);
+  showFood();
+  row.append(foodRow);
   list.append(row);
   refreshArms();
 }
@@ -133,6 +147,7 @@ function readForm() {
       put("stop_months", ".stop-months");
       put("holiday_on_months", ".holiday-on");
       put("holiday_off_months", ".holiday-off");
+      if (row.querySelector(".with-food").checked) d.with_food = true;
       return d;
     });
     return arm;
