@@ -2429,20 +2429,7 @@ fn read_therapies(
         spec.start_months = start;
         spec.stop_months = stop;
         spec.dose = dose.unwrap_or(1.0);
-        if let (Some(stop), Some(&(last, _)), Some(dv)) =
-            (stop, dose_changes.last(), t.get("dose-changes"))
-            && start + last >= stop
-        {
-            ctx.error(
-                dv.span(),
-                &t.key_path("dose-changes"),
-                format!(
-                    "a dose change at month {last} after the start comes at or after the stop ({} months after the start)",
-                    stop - start
-                ),
-                Some("dose changes must fall while the therapy is given".into()),
-            );
-        }
+        check_dose_changes_before_stop(ctx, &t, &dose_changes, start, stop);
         spec.dose_changes = dose_changes;
         spec.adherence = adherence;
         spec.food = food.unwrap_or_default();
@@ -2587,6 +2574,29 @@ fn read_therapy_drug(
 }
 
 /// The `holidays` of one therapy table: positive months on and off the drug.
+/// Dose changes must fall while the therapy is given.
+fn check_dose_changes_before_stop(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    changes: &[(f64, f64)],
+    start: f64,
+    stop: Option<f64>,
+) {
+    if let (Some(stop), Some(&(last, _)), Some(dv)) = (stop, changes.last(), t.get("dose-changes"))
+        && start + last >= stop
+    {
+        ctx.error(
+            dv.span(),
+            &t.key_path("dose-changes"),
+            format!(
+                "a dose change at month {last} after the start comes at or after the stop ({} months after the start)",
+                stop - start
+            ),
+            Some("dose changes must fall while the therapy is given".into()),
+        );
+    }
+}
+
 /// `dose-changes`: `[{ at-months, dose }, ...]`, months after the therapy's start, increasing.
 fn read_dose_changes(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Vec<(f64, f64)> {
     let Some(v) = t.get("dose-changes") else {
@@ -2679,22 +2689,9 @@ fn read_holidays(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Option<(f64, f64)> {
     })
 }
 
-/// Keys that make no sense for this drug are errors, not silently ignored.
-fn check_keys_for(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, drug: &Drug) {
-    if let (Some(hv), crate::therapy::Regimen::Doses { .. } | crate::therapy::Regimen::Permanent) =
-        (t.get("holidays"), &drug.regimen)
-    {
-        ctx.error(
-            hv.span(),
-            &t.key_path("holidays"),
-            format!(
-                "`{}` has a `{}` regimen: holidays apply to continuous and cyclic regimens",
-                drug.name,
-                drug.regimen.kind()
-            ),
-            Some("for separate doses, give `stop-months` instead".into()),
-        );
-    }
+/// The keys that need the drug's exposure: `dose-changes` (continuous and cyclic regimens of a
+/// drug with an exposure) and `food` (a documented food effect).
+fn check_exposure_keys_for(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, drug: &Drug) {
     if let Some(dv) = t.get("dose-changes")
         && (drug.exposure.is_none()
             || matches!(
@@ -2717,15 +2714,6 @@ fn check_keys_for(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, drug: &Drug) {
             Some("for separate doses, set `dose` for the whole course".into()),
         );
     }
-    // Keys that make no sense for this drug are errors, not silently ignored.
-    if let (Some(dv), None) = (t.get("dose"), &drug.exposure) {
-        ctx.error(
-            dv.span(),
-            &t.key_path("dose"),
-            format!("`{}` has no exposure, so it has no dose", drug.name),
-            Some("its effect is scaled by `adherence` alone".into()),
-        );
-    }
     if let Some(fv) = t.get("food")
         && drug
             .exposure
@@ -2743,6 +2731,34 @@ fn check_keys_for(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, drug: &Drug) {
                  (`alssim drugs NAME` shows it)"
                     .into(),
             ),
+        );
+    }
+}
+
+/// Keys that make no sense for this drug are errors, not silently ignored.
+fn check_keys_for(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, drug: &Drug) {
+    if let (Some(hv), crate::therapy::Regimen::Doses { .. } | crate::therapy::Regimen::Permanent) =
+        (t.get("holidays"), &drug.regimen)
+    {
+        ctx.error(
+            hv.span(),
+            &t.key_path("holidays"),
+            format!(
+                "`{}` has a `{}` regimen: holidays apply to continuous and cyclic regimens",
+                drug.name,
+                drug.regimen.kind()
+            ),
+            Some("for separate doses, give `stop-months` instead".into()),
+        );
+    }
+    check_exposure_keys_for(ctx, t, drug);
+    // Keys that make no sense for this drug are errors, not silently ignored.
+    if let (Some(dv), None) = (t.get("dose"), &drug.exposure) {
+        ctx.error(
+            dv.span(),
+            &t.key_path("dose"),
+            format!("`{}` has no exposure, so it has no dose", drug.name),
+            Some("its effect is scaled by `adherence` alone".into()),
         );
     }
     if let (Some(cv), false) = (

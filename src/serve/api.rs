@@ -268,32 +268,36 @@ fn drug_entry(k: usize, j: usize, d: &DrugRequest, problems: &mut Vec<String>) -
         )),
     }
     if d.with_food == Some(true) {
-        let documented = library::find(&d.drug)
-            .and_then(|x| x.exposure.as_ref())
-            .and_then(|x| x.pk.as_ref())
-            .is_some_and(|p| p.fed_exposure.is_some());
-        if documented {
-            e.push_str(", food = \"fed\"");
-        } else {
-            problems.push(format!(
-                "{key}.with_food: `{}` has no documented food effect (drugs with one: {})",
-                crate::input::clip(&d.drug, 40),
-                library::builtin()
-                    .iter()
-                    .filter(|x| {
-                        x.exposure
-                            .as_ref()
-                            .and_then(|e| e.pk.as_ref())
-                            .is_some_and(|p| p.fed_exposure.is_some())
-                    })
-                    .map(|x| x.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+        e.push_str(&food_entry(&key, d, problems));
     }
     e.push_str(" }");
     e
+}
+
+/// Whether a drug states a food effect.
+fn has_food_effect(d: &crate::therapy::Drug) -> bool {
+    d.exposure
+        .as_ref()
+        .and_then(|e| e.pk.as_ref())
+        .is_some_and(|p| p.fed_exposure.is_some())
+}
+
+/// `, food = "fed"` for a drug taken with food, or a problem when it states no food effect.
+fn food_entry(key: &str, d: &DrugRequest, problems: &mut Vec<String>) -> String {
+    if library::find(&d.drug).is_some_and(has_food_effect) {
+        return ", food = \"fed\"".to_string();
+    }
+    problems.push(format!(
+        "{key}.with_food: `{}` has no documented food effect (drugs with one: {})",
+        crate::input::clip(&d.drug, 40),
+        library::builtin()
+            .iter()
+            .filter(|x| has_food_effect(x))
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    String::new()
 }
 
 /// The `[population]` table of a request.

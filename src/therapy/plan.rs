@@ -799,6 +799,35 @@ impl Active<'_> {
         }
     }
 
+    /// Efflux induction at `comp` (the fraction of the CNS ratio lost): every effect loses what
+    /// its Emax curve loses when the concentration falls by the fraction lost at full build-up
+    /// (`ceiling`), interpolated linearly in the fraction lost in between.
+    fn efflux_erosion(
+        &self,
+        ceiling: f64,
+        comp: Compensation,
+        level: &[f64],
+        erosion: &mut [Option<(Compensation, bool)>],
+    ) {
+        if ceiling <= 0.0 {
+            return;
+        }
+        for (j, eff) in self.p.drug.effects.iter().enumerate() {
+            if level[j] <= 0.0 {
+                continue;
+            }
+            let scale = level[j] * eff.lost_to_concentration_fall(level[j], ceiling) / ceiling;
+            erosion[j] = Some((
+                Compensation {
+                    target: comp.target * scale,
+                    initial: comp.initial * scale,
+                    ..comp
+                },
+                false,
+            ));
+        }
+    }
+
     /// The resistance driven by the effects (`level`, per effect) in the phase `[t0, t1)`:
     /// sensitization terms are pushed to `terms`; the compensation that erodes an effect is
     /// returned per effect (with whether it rebounds). Carries each compensation to `t1`.
@@ -867,25 +896,7 @@ impl Active<'_> {
                 continue;
             }
             if r.mechanism.lowers_exposure() {
-                // Every effect loses what its Emax curve loses when the concentration falls
-                // by the fraction lost at full build-up; the compensation in between is
-                // interpolated linearly in the fraction lost.
-                let ceiling = self.ceilings[k];
-                for (j, eff) in self.p.drug.effects.iter().enumerate() {
-                    if level[j] <= 0.0 || ceiling <= 0.0 {
-                        continue;
-                    }
-                    let scale =
-                        level[j] * eff.lost_to_concentration_fall(level[j], ceiling) / ceiling;
-                    erosion[j] = Some((
-                        Compensation {
-                            target: comp.target * scale,
-                            initial: comp.initial * scale,
-                            ..comp
-                        },
-                        false,
-                    ));
-                }
+                self.efflux_erosion(self.ceilings[k], comp, level, &mut erosion);
             } else if r.mechanism.sensitizes() {
                 terms.push(Term {
                     slot: Slot::ExcitotoxicSensitivity,

@@ -821,19 +821,7 @@ fn read_resistance(
                 Some("use it with `target = \"glutamate-release\"`, or choose `tolerance`".into()),
             );
         }
-        if let (Some(m), Some(v)) = (mechanism, t.get("target"))
-            && m.lowers_exposure()
-        {
-            ctx.error(
-                v.span(),
-                &t.key_path("target"),
-                format!(
-                    "`{}` lowers the drug's concentration at every target, so it takes no `target`",
-                    m.name()
-                ),
-                Some("leave out `target`: the term erodes each of the drug's effects".into()),
-            );
-        }
+        refuse_efflux_target(ctx, &t, mechanism);
         let ceiling = num(
             ctx,
             &t,
@@ -869,29 +857,7 @@ fn read_resistance(
             Some(rebound),
         ) = (mechanism, target, ceiling, build, washout, cv, rebound)
         {
-            // One compensation erodes an effect: two eroding terms on one effect (or
-            // efflux induction beside any other eroding term) would overwrite each other.
-            let erodes = |r: &Resistance, m: Mechanism, tg: Target| {
-                !r.mechanism.sensitizes()
-                    && !m.sensitizes()
-                    && (r.target == tg || r.mechanism.lowers_exposure() || m.lowers_exposure())
-            };
-            if let Some(other) = out.iter().find(|r| erodes(r, mechanism, target)) {
-                ctx.error(
-                    t.get("mechanism").map_or(t.span.clone(), |v| v.span()),
-                    &t.key_path("mechanism"),
-                    format!(
-                        "`{}` and `{}` would both erode the effect on `{}`",
-                        other.mechanism.name(),
-                        mechanism.name(),
-                        target.name()
-                    ),
-                    Some(
-                        "at most one eroding term per effect (efflux-induction erodes every \
-                         effect); glutamate-receptor-upregulation may come beside any"
-                            .into(),
-                    ),
-                );
+            if erosion_conflict(ctx, &t, &out, mechanism, target) {
                 continue;
             }
             out.push(Resistance {
@@ -906,6 +872,59 @@ fn read_resistance(
         }
     }
     Some(out)
+}
+
+/// Efflux induction lowers the drug's concentration at every target: a `target` is an error.
+fn refuse_efflux_target(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, mechanism: Option<Mechanism>) {
+    if let (Some(m), Some(v)) = (mechanism, t.get("target"))
+        && m.lowers_exposure()
+    {
+        ctx.error(
+            v.span(),
+            &t.key_path("target"),
+            format!(
+                "`{}` lowers the drug's concentration at every target, so it takes no `target`",
+                m.name()
+            ),
+            Some("leave out `target`: the term erodes each of the drug's effects".into()),
+        );
+    }
+}
+
+/// One compensation erodes an effect: two eroding terms on one effect (or efflux induction
+/// beside any other eroding term) would overwrite each other. Reports the clash; true when
+/// there is one.
+fn erosion_conflict(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    earlier: &[Resistance],
+    mechanism: Mechanism,
+    target: Target,
+) -> bool {
+    let erodes = |r: &Resistance| {
+        !r.mechanism.sensitizes()
+            && !mechanism.sensitizes()
+            && (r.target == target || r.mechanism.lowers_exposure() || mechanism.lowers_exposure())
+    };
+    let Some(other) = earlier.iter().find(|r| erodes(r)) else {
+        return false;
+    };
+    ctx.error(
+        t.get("mechanism").map_or(t.span.clone(), |v| v.span()),
+        &t.key_path("mechanism"),
+        format!(
+            "`{}` and `{}` would both erode the effect on `{}`",
+            other.mechanism.name(),
+            mechanism.name(),
+            target.name()
+        ),
+        Some(
+            "at most one eroding term per effect (efflux-induction erodes every effect); \
+             glutamate-receptor-upregulation may come beside any"
+                .into(),
+        ),
+    );
+    true
 }
 
 /// The `mechanism` of a resistance term.
