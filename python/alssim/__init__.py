@@ -472,7 +472,9 @@ def trial(
 
 
 def drugs() -> pd.DataFrame:
-    """The drug library: name, title, status, targets, regimen, standard dose and summary."""
+    """The drug library: name, title, status, targets, regimen, standard dose, the exposure at
+    the standard dose (plasma, its unit, CNS ratio and tissue; plasma half-life and food effect
+    where the drug states its kinetics; empty for interventions without exposure) and summary."""
     return pd.DataFrame(_alssim.drugs())
 
 

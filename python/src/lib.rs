@@ -538,6 +538,16 @@ fn drugs(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         item.set_item("targets", targets.join(", "))?;
         item.set_item("regimen", d.regimen.kind())?;
         item.set_item("standard_dose", &d.standard_dose)?;
+        // The exposure chain at the standard dose (None for exposure-free interventions, and
+        // for the plasma kinetics of drugs that state none).
+        let e = d.exposure.as_ref();
+        let pk = e.and_then(|e| e.pk.as_ref());
+        item.set_item("plasma", e.map(|e| e.concentration))?;
+        item.set_item("exposure_unit", e.map(|e| e.unit.as_str()))?;
+        item.set_item("cns_ratio", e.map(|e| e.cns_ratio))?;
+        item.set_item("tissue", e.map(|_| d.tissue_concentration(1.0, 1.0, 1.0)))?;
+        item.set_item("half_life_hours", pk.map(|p| p.half_life_hours))?;
+        item.set_item("fed_exposure", pk.and_then(|p| p.fed_exposure))?;
         item.set_item("summary", &d.summary)?;
         out.append(item)?;
     }

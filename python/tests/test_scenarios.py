@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import pandas as pd
 import pytest
 
 import alssim
@@ -107,6 +108,13 @@ def test_library_tables():
     drugs = alssim.drugs()
     assert "riluzole" in set(drugs["name"])
     assert {"name", "status", "targets", "regimen"} <= set(drugs.columns)
+    # The exposure chain at the standard dose, as `alssim drugs riluzole` prints it.
+    riluzole = drugs.set_index("name").loc["riluzole"]
+    assert riluzole["plasma"] == 1.5 and riluzole["exposure_unit"] == "µM"
+    assert abs(riluzole["tissue"] - 5.25) < 1e-12
+    assert riluzole["half_life_hours"] == 12.0 and riluzole["fed_exposure"] == 0.8
+    niv = drugs.set_index("name").loc["niv"]
+    assert pd.isna(niv["plasma"]) and pd.isna(niv["fed_exposure"])
     params = alssim.params()
     assert "agg_growth_rate" in set(params["name"])
     assert (params["min"] <= params["default"]).all() and (params["default"] <= params["max"]).all()
