@@ -72,7 +72,9 @@ const RESISTANCE: &[&str] = &[
 ];
 
 /// Longest time constant or interval accepted, months (100 years).
-const MAX_MONTHS: f64 = 1200.0;
+pub(crate) const MAX_MONTHS: f64 = 1200.0;
+/// Largest between-patient coefficient of variation of a resistance ceiling.
+pub(crate) const MAX_CEILING_CV: f64 = 3.0;
 
 fn targets() -> Vec<(&'static str, Target)> {
     Target::ALL.iter().map(|&t| (t.name(), t)).collect()
@@ -838,7 +840,7 @@ fn read_resistance(
             &t,
             "ceiling-cv",
             0.0,
-            3.0,
+            MAX_CEILING_CV,
             "(between-patient coefficient of variation)",
             Some(0.0),
         );

@@ -76,7 +76,15 @@ pub enum SensitivityError {
     /// A factor named twice.
     #[error("parameter `{0}` is listed twice")]
     Duplicate(String),
-    /// A drug parameter that is not `DRUG.MECHANISM.FIELD` of a drug of the analysed arm.
+    /// A name with a dot that is not `DRUG.MECHANISM.FIELD`.
+    #[error("`{name}` is not a resistance parameter DRUG.MECHANISM.FIELD: {reason}")]
+    DrugFactorName {
+        /// The name given.
+        name: String,
+        /// What is wrong, with what is accepted.
+        reason: String,
+    },
+    /// A resistance parameter of a term that no drug of the analysed arm carries.
     #[error("`{name}` is not a resistance parameter of arm `{arm}`: {reason}")]
     DrugFactor {
         /// The name given.
@@ -144,12 +152,13 @@ impl ResistanceField {
         }
     }
 
-    /// The accepted range of the field (as the drug reader accepts it).
+    /// The accepted range of the field (as the drug reader accepts it; time constants above 0).
     const fn range(self) -> (f64, f64) {
+        use crate::therapy::read::{MAX_CEILING_CV, MAX_MONTHS};
         match self {
             ResistanceField::Ceiling => (0.0, 1.0),
-            ResistanceField::BuildUp | ResistanceField::Washout => (1e-3, 1200.0),
-            ResistanceField::CeilingCv => (0.0, 3.0),
+            ResistanceField::BuildUp | ResistanceField::Washout => (0.0, MAX_MONTHS),
+            ResistanceField::CeilingCv => (0.0, MAX_CEILING_CV),
         }
     }
 
@@ -207,9 +216,8 @@ impl FactorName {
         if !name.contains('.') {
             return Ok(FactorName::Model(name.parse::<Param>()?));
         }
-        let bad = |reason: String| SensitivityError::DrugFactor {
+        let bad = |reason: String| SensitivityError::DrugFactorName {
             name: name.to_string(),
-            arm: "(any)".to_string(),
             reason,
         };
         let parts: Vec<&str> = name.split('.').collect();
@@ -333,16 +341,15 @@ fn resistance_of<'a>(s: &'a Scenario, drug: &str, mechanism: Mechanism) -> Optio
 
 fn drug_factor(
     s: &Scenario,
-    name: FactorName,
+    drug: &str,
+    mechanism: Mechanism,
+    field: ResistanceField,
     range_factor: f64,
 ) -> Result<Factor, SensitivityError> {
-    let FactorName::Resistance {
-        drug,
+    let name = FactorName::Resistance {
+        drug: drug.to_string(),
         mechanism,
         field,
-    } = &name
-    else {
-        unreachable!("called with a resistance factor")
     };
     let arm = s.arms.first().map_or(String::new(), |a| a.name.clone());
     let bad = |reason: String| SensitivityError::DrugFactor {
@@ -350,7 +357,7 @@ fn drug_factor(
         arm: arm.clone(),
         reason,
     };
-    let Some(r) = resistance_of(s, drug, *mechanism) else {
+    let Some(r) = resistance_of(s, drug, mechanism) else {
         let terms = resistance_names(s);
         return Err(bad(if terms.is_empty() {
             "no drug of this arm carries a resistance term (choose another arm with --arm)"
@@ -384,20 +391,17 @@ fn drug_factor(
 
 /// `DRUG.MECHANISM` of every resistance term of the drugs of the scenario's only arm.
 fn resistance_names(s: &Scenario) -> Vec<String> {
-    s.arms
-        .first()
-        .map(|a| {
-            a.therapies
-                .iter()
-                .flat_map(|t| {
-                    t.definition
-                        .resistance
-                        .iter()
-                        .map(move |r| format!("{}.{}", t.drug, r.mechanism.name()))
-                })
-                .collect()
+    resistance_factors(s)
+        .iter()
+        .filter_map(|f| match f {
+            FactorName::Resistance {
+                drug,
+                mechanism,
+                field: ResistanceField::Ceiling,
+            } => Some(format!("{drug}.{}", mechanism.name())),
+            _ => None,
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// Every field of every resistance term of the drugs of the scenario's only arm, as factor
@@ -467,7 +471,11 @@ pub fn factors(
                             }
                         })?
                     }
-                    FactorName::Resistance { .. } => drug_factor(s, param.clone(), range_factor)?,
+                    FactorName::Resistance {
+                        drug,
+                        mechanism,
+                        field,
+                    } => drug_factor(s, drug, *mechanism, *field, range_factor)?,
                 };
                 out.push(f);
             }
