@@ -133,14 +133,9 @@ impl Pk {
         let peak_hours = match self.ka() {
             None => 0.0,
             Some(ka) if (ka - ke).abs() < 1e-9 * ke => {
-                // Maximum of the limit form, found on a fine grid (it is smooth and unimodal).
-                (0..=10_000)
-                    .map(|i| tau * f64::from(i) / 10_000.0)
-                    .max_by(|a, b| {
-                        self.steady_state_at(*a)
-                            .total_cmp(&self.steady_state_at(*b))
-                    })
-                    .unwrap_or(0.0)
+                // Where the derivative of the limit form vanishes: t = 1/k_e − τ·q/(1 − q).
+                let q = (-ke * tau).exp();
+                (1.0 / ke - tau * q / (1.0 - q)).clamp(0.0, tau)
             }
             Some(ka) => {
                 let r = ka * (1.0 - (-ke * tau).exp()) / (ke * (1.0 - (-ka * tau).exp()));
@@ -158,7 +153,8 @@ impl Pk {
     }
 
     /// Days of regular dosing after which the mean level of a dosing interval has reached the
-    /// fraction `f` of the steady state: `−ln(1 − f)/k_e`.
+    /// fraction `f` of the steady state: `−ln(1 − f)/k_e` (exact for a bolus; with absorption
+    /// slower than elimination, steady state comes later).
     pub fn days_to_steady_state(&self, f: f64) -> f64 {
         -(1.0 - f).ln() / self.ke() / 24.0
     }
