@@ -996,7 +996,10 @@ fn unit_recovery_rescues_dysfunctional_units_and_never_more_than_are_alive() {
             n <= last_n + 1e-12,
             "alive units rose at {k}: {last_n} -> {n}"
         );
-        assert!(d >= -1e-12 && d <= n + 1e-12, "dysfunctional {d} outside the alive {n}");
+        assert!(
+            d >= -1e-12 && d <= n + 1e-12,
+            "dysfunctional {d} outside the alive {n}"
+        );
         last_n = n;
     }
     let gain = (n1 - d1) - {
