@@ -438,7 +438,7 @@ impl Tables {
 /// --csv`) and the event times in months since onset.
 #[pyfunction]
 #[pyo3(signature = (age = 60.0, onset_region = "cervical", genotype = "sporadic", sex = "male",
-    diagnostic_delay = 12.0, horizon = 120.0, interval = 1.0, seed = 1, set = Vec::new()))]
+    diagnostic_delay = 15.0, horizon = 120.0, interval = 1.0, seed = 1, set = Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn simulate<'py>(
     py: Python<'py>,

@@ -81,7 +81,8 @@ pub const PRESYMPTOMATIC_GENOTYPES: [Genotype; 3] =
 pub struct Cohorts {
     /// The natural-history population.
     pub main: Vec<Outcome>,
-    /// SOD1 A4V carriers (younger onset), for their survival.
+    /// SOD1 A4V carriers drawn like the main population except for genotype (so with the
+    /// younger onset of the multistep model), for their survival.
     pub sod1_a4v: Vec<Outcome>,
     /// Carriers followed monthly from disease initiation, by genotype, for NfL before onset
     /// (and, for FUS, onset age and survival from onset).
@@ -116,8 +117,8 @@ pub fn simulate(s: &Scenario, threads: usize) -> Result<Cohorts, EngineError> {
     let only = |g: Genotype| Genotype::ALL.map(|x| if x == g { 1.0 } else { 0.0 });
     let mut a4v = s.clone();
     a4v.population.covariates.genotype = only(Genotype::Sod1A4v);
-    // SOD1 carriers start younger (onset about 46-50 years; Bali 2017 JNNP 88:99).
-    a4v.population.covariates.age.mean = 48.0;
+    // SOD1 carriers start younger (onset about 46-50 years; Bali 2017 JNNP 88:99): the sampler
+    // gives them the onset ages of the multistep model (two steps), from the population's ages.
     let sod1_a4v = cohort::run(&a4v.cohort_spec(), 0..SOD1_A4V_PATIENTS, threads)?;
     let mut presymptomatic = Vec::new();
     for g in PRESYMPTOMATIC_GENOTYPES {

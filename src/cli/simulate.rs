@@ -29,7 +29,7 @@ pub struct Args {
     sex: Sex,
     /// Referral delay: months from onset to diagnosis, unless the disease is recognised sooner
     /// by its loss of function (0-120).
-    #[arg(long, default_value_t = 12.0, value_parser = parse_delay)]
+    #[arg(long, default_value_t = 15.0, value_parser = parse_delay)]
     diagnostic_delay: f64,
     /// Months of follow-up after onset (the table stops earlier at death).
     #[arg(long, default_value_t = 120.0, value_parser = parse_positive)]

@@ -5,7 +5,7 @@
 //! every arm, on any thread, in any shard. Rater noise uses a second generator (seed `s`
 //! scrambled, stream `i`), so the number of visits never shifts the patient's draws.
 //!
-//! Draw order (fixed): sex, age, onset region, genotype, diagnostic delay, then one standard
+//! Draw order (fixed): sex, age, genotype, onset region, diagnostic delay, then one standard
 //! normal per variable parameter in the order of `[population.variability]`.
 //!
 //! Sex and age shape the covariates as registers report: onset comes [`FEMALE_ONSET_AGE_SHIFT`]
@@ -13,6 +13,14 @@
 //! [`FEMALE_BULBAR_ODDS_RATIO`]) and at older onset (odds ratio [`BULBAR_ODDS_RATIO_PER_DECADE`]
 //! per decade), so that older women have the most bulbar onset. All are applied so that the
 //! population's mean onset age and bulbar share stay those of `[population.covariates]`.
+//!
+//! Genotype shapes the onset age by the multistep model: incidence rises with a power of age
+//! one less than the number of steps to disease ([`Genotype::multistep_steps`]), so a carrier,
+//! for whom the mutation is one of the steps, has an onset-age density of the sporadic one
+//! (`[population.covariates] age`, for the sex) times `(age / mean)^(n_g − 6)`. The age drawn
+//! for a carrier is carried to the same quantile of the carrier's distribution
+//! ([`CarrierAges`]), so a carrier's draw uses the same random numbers as a sporadic patient's
+//! and the onset region follows the carrier's age.
 
 use super::spec::{Correlation, CovariateDistributions, Population, Variability};
 use crate::model::{Covariates, Genotype, Param, Params, Region, Sex};
@@ -115,6 +123,8 @@ pub struct Sampler {
     cholesky: Option<DMatrix<f64>>,
     /// Onset-region probabilities of men and of women, by age.
     regions: [OnsetRegions; 2],
+    /// Onset ages of carriers, of men and of women.
+    carriers: [CarrierAges; 2],
 }
 
 impl Sampler {
@@ -131,13 +141,19 @@ impl Sampler {
             base: base.clone(),
             cholesky,
             regions: [OnsetRegions::new(c, false), OnsetRegions::new(c, true)],
+            carriers: [CarrierAges::new(c, false), CarrierAges::new(c, true)],
         }
     }
 
     /// Patient `index`.
     pub fn draw(&self, index: u64) -> Draw {
         let mut rng = patient_rng(self.population.seed, index);
-        let covariates = draw_covariates(&self.population.covariates, &self.regions, &mut rng);
+        let covariates = draw_covariates(
+            &self.population.covariates,
+            &self.regions,
+            &self.carriers,
+            &mut rng,
+        );
         let n = self.population.variability.len();
         let z =
             DVector::<f64>::from_iterator(n, (0..n).map(|_| rng.sample::<f64, _>(StandardNormal)));
@@ -313,9 +329,98 @@ fn age_intercept(share: f64, mean: f64, d: &CovariateDistributions) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// Number of grid intervals of the onset-age distributions.
+const AGE_GRID: usize = 800;
+
+/// Onset ages of carriers for one sex: the cumulative distribution of the sporadic onset age
+/// (the sex's truncated normal from `[population.covariates] age`) and of each genotype's (the
+/// same density times `(age / mean)^(n_g − 6)`, the multistep model), on a grid of ages; a
+/// sporadic age is carried to the same quantile of the genotype's distribution.
+#[derive(Debug, Clone)]
+pub struct CarrierAges {
+    /// Grid ages, years.
+    ages: Vec<f64>,
+    /// Cumulative distribution of each genotype (in the order of [`Genotype::ALL`]) on the grid,
+    /// from 0 to 1; `None` when the age distribution has no width (every age the same).
+    cdf: Option<Vec<Vec<f64>>>,
+}
+
+impl CarrierAges {
+    /// The tables of one sex of the population `d`.
+    pub fn new(d: &CovariateDistributions, female: bool) -> Self {
+        let mean = sex_mean_age(d, female);
+        let (lo, hi) = (d.age.min, d.age.max);
+        let ages: Vec<f64> = (0..=AGE_GRID)
+            .map(|k| lo + (hi - lo) * k as f64 / AGE_GRID as f64)
+            .collect();
+        if !(d.age.sd > 0.0 && hi > lo && lo > 0.0 && mean > 0.0) {
+            return CarrierAges { ages, cdf: None };
+        }
+        let cdf: Vec<Vec<f64>> = Genotype::ALL
+            .iter()
+            .map(|g| {
+                let power = g.multistep_steps() - crate::model::SPORADIC_STEPS;
+                let density: Vec<f64> = ages
+                    .iter()
+                    .map(|&a| {
+                        let z = (a - mean) / d.age.sd;
+                        (-0.5 * z * z).exp() * (a / mean).powf(power)
+                    })
+                    .collect();
+                let mut acc = vec![0.0; ages.len()];
+                for k in 1..ages.len() {
+                    acc[k] = acc[k - 1] + 0.5 * (density[k - 1] + density[k]);
+                }
+                let total = acc[ages.len() - 1];
+                acc.iter().map(|c| c / total).collect()
+            })
+            .collect();
+        let usable = cdf.iter().flatten().all(|c| c.is_finite());
+        CarrierAges {
+            ages,
+            cdf: usable.then_some(cdf),
+        }
+    }
+
+    /// The onset age of a carrier of `genotype` drawn at the quantile of the sporadic age `age`.
+    pub fn carry(&self, age: f64, genotype: Genotype) -> f64 {
+        let Some(cdf) = &self.cdf else {
+            return age;
+        };
+        if genotype == Genotype::Sporadic {
+            return age;
+        }
+        let g = Genotype::ALL
+            .iter()
+            .position(|&x| x == genotype)
+            .unwrap_or(0);
+        let u = interpolate(&self.ages, &cdf[0], age);
+        interpolate(&cdf[g], &self.ages, u)
+    }
+}
+
+/// Linear interpolation of `ys` over the non-decreasing `xs` at `x` (clamped to the ends; a
+/// flat stretch of `xs` takes its first point).
+fn interpolate(xs: &[f64], ys: &[f64], x: f64) -> f64 {
+    let n = xs.len();
+    if x <= xs[0] {
+        return ys[0];
+    }
+    if x >= xs[n - 1] {
+        return ys[n - 1];
+    }
+    let k = xs.partition_point(|&v| v <= x).clamp(1, n - 1);
+    let (x0, x1) = (xs[k - 1], xs[k]);
+    if x1 <= x0 {
+        return ys[k - 1];
+    }
+    ys[k - 1] + (ys[k] - ys[k - 1]) * (x - x0) / (x1 - x0)
+}
+
 fn draw_covariates<R: Rng + ?Sized>(
     d: &CovariateDistributions,
     regions: &[OnsetRegions; 2],
+    carriers: &[CarrierAges; 2],
     rng: &mut R,
 ) -> Covariates {
     let female = rng.random::<f64>() < d.female_fraction;
@@ -332,8 +437,9 @@ fn draw_covariates<R: Rng + ?Sized>(
         }
         age = x.clamp(d.age.min, d.age.max);
     }
-    let region = Region::ALL[categorical(&regions[usize::from(female)].at(age), rng)];
     let genotype = Genotype::ALL[categorical(&d.genotype, rng)];
+    let age = carriers[usize::from(female)].carry(age, genotype);
+    let region = Region::ALL[categorical(&regions[usize::from(female)].at(age), rng)];
     let z: f64 = StandardNormal.sample(rng);
     let omega = (1.0 + d.diagnostic_delay.cv * d.diagnostic_delay.cv)
         .ln()
@@ -375,18 +481,84 @@ mod tests {
             .count() as f64
             / n as f64;
         assert!((bulbar - 0.28).abs() < 0.015, "{bulbar}");
-        let mean_age = draws.iter().map(|d| d.covariates.age_years).sum::<f64>() / n as f64;
+        // The age distribution is that of sporadic disease; carriers start younger.
+        let sporadic: Vec<f64> = draws
+            .iter()
+            .filter(|d| d.covariates.genotype == Genotype::Sporadic)
+            .map(|d| d.covariates.age_years)
+            .collect();
+        let mean_age = sporadic.iter().sum::<f64>() / sporadic.len() as f64;
         assert!((mean_age - 62.0).abs() < 0.5, "{mean_age}");
+        let all = draws.iter().map(|d| d.covariates.age_years).sum::<f64>() / n as f64;
+        assert!(all < mean_age - 0.5 && all > mean_age - 3.0, "{all}");
         let mut delays: Vec<f64> = draws
             .iter()
             .map(|d| d.covariates.diagnostic_delay_months)
             .collect();
         delays.sort_by(f64::total_cmp);
-        assert!((delays[delays.len() / 2] - 12.0).abs() < 0.5);
+        assert!((delays[delays.len() / 2] - 15.0).abs() < 0.5);
         // Log-normal variability keeps the typical value as the median.
         let mut g: Vec<f64> = draws.iter().map(|d| d.params.agg_growth_rate).collect();
         g.sort_by(f64::total_cmp);
         assert!((g[g.len() / 2] / Params::default().agg_growth_rate - 1.0).abs() < 0.02);
+    }
+
+    #[test]
+    fn carriers_start_younger_by_their_steps_and_the_density_is_the_multistep_one() {
+        let d = CovariateDistributions::default();
+        let ages = CarrierAges::new(&d, false);
+        let mean = sex_mean_age(&d, false);
+        // Sporadic ages by rejection from the truncated normal, with a generator of the test's.
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut sporadic = Vec::new();
+        while sporadic.len() < 40_000 {
+            let z: f64 = StandardNormal.sample(&mut rng);
+            let a = mean + d.age.sd * z;
+            if (d.age.min..=d.age.max).contains(&a) {
+                sporadic.push(a);
+            }
+        }
+        let mut previous = f64::INFINITY;
+        for g in [
+            Genotype::Sporadic,
+            Genotype::Tardbp,
+            Genotype::C9orf72,
+            Genotype::Sod1,
+            Genotype::Fus,
+        ] {
+            let carried: Vec<f64> = sporadic.iter().map(|&a| ages.carry(a, g)).collect();
+            let simulated = carried.iter().sum::<f64>() / carried.len() as f64;
+            // The mean of the density normal(mean, sd) · (a / mean)^(n − 6) on the age window,
+            // by a fine midpoint sum.
+            let power = g.multistep_steps() - crate::model::SPORADIC_STEPS;
+            let (mut m0, mut m1) = (0.0, 0.0);
+            let k = 20_000;
+            for i in 0..k {
+                let a = d.age.min + (d.age.max - d.age.min) * (i as f64 + 0.5) / k as f64;
+                let w = (-0.5 * ((a - mean) / d.age.sd).powi(2)).exp() * (a / mean).powf(power);
+                m0 += w;
+                m1 += w * a;
+            }
+            let expected = m1 / m0;
+            assert!(
+                (simulated - expected).abs() < 0.3,
+                "{g}: {simulated} against {expected}"
+            );
+            assert!(simulated < previous, "{g} is not younger");
+            previous = simulated;
+            // Carrying keeps the order of ages (a quantile map).
+            assert!(
+                carried
+                    .iter()
+                    .zip(&sporadic)
+                    .all(|(c, s)| ages.carry(*s + 1.0, g) >= *c - 1e-9)
+            );
+        }
+        // SOD1 A4V shares the SOD1 steps; a sporadic age is kept.
+        assert!(
+            (ages.carry(60.0, Genotype::Sod1A4v) - ages.carry(60.0, Genotype::Sod1)).abs() < 1e-12
+        );
+        assert!((ages.carry(60.0, Genotype::Sporadic) - 60.0).abs() < 1e-12);
     }
 
     #[test]

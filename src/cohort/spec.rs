@@ -151,9 +151,10 @@ impl Default for CovariateDistributions {
     /// onset bulbar 28%, trunk 4%, limbs split evenly (US National ALS Registry; Irish and
     /// Italian registers); genotypes from 10% familial with C9orf72 40% (7% of sporadic), SOD1
     /// 12% (2%), TARDBP 4% (1%), FUS 4% (1%) (Zou 2017 JNNP 88:540), a tenth of SOD1 being
-    /// A4V; referral delay median 12 months, which with earlier recognition of faster disease
-    /// gives a realised median diagnostic delay of about 10.5 months (published 11.5; Paganoni
-    /// 2014 ALS-FTD 15:453).
+    /// A4V; onset ages of sporadic disease (carriers start younger, by the multistep model);
+    /// referral delay median 15 months, which with earlier recognition (most patients are
+    /// diagnosed when 4 points are lost) gives a realised median diagnostic delay of about
+    /// 10.7 months (published 11.5; Paganoni 2014 ALS-FTD 15:453).
     fn default() -> Self {
         CovariateDistributions {
             age: TruncatedNormal {
@@ -166,7 +167,7 @@ impl Default for CovariateDistributions {
             onset_region: [0.28, 0.34, 0.04, 0.34],
             genotype: [0.841, 0.103, 0.027, 0.003, 0.013, 0.013],
             diagnostic_delay: LogNormal {
-                median: 12.0,
+                median: 15.0,
                 cv: 0.6,
                 max: 120.0,
             },
@@ -273,7 +274,7 @@ pub struct Population {
 pub const DEFAULT_VARIABILITY: [(Param, f64); 10] = [
     (Param::AggGrowthRate, 0.2),
     (Param::SpreadContiguous, 0.6),
-    (Param::NeuronalVulnerability, 0.8),
+    (Param::NeuronalVulnerability, 0.973),
     (Param::HazardSoluble, 0.6),
     (Param::HazardLof, 0.6),
     (Param::HazardOxidative, 0.6),

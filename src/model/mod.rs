@@ -51,7 +51,7 @@ pub use modulation::{
     Compensation, Direction, MAX_PAIRS, Modulation, ModulationLaw, PairFactor, Slot, Term, TermKind,
 };
 pub use params::{PARAMETERS, Param, ParamError, ParamInfo, ParamRuleError, Params};
-pub use patient::{CovariateError, Covariates, Genotype, Proteinopathy, Sex};
+pub use patient::{CovariateError, Covariates, Genotype, Proteinopathy, SPORADIC_STEPS, Sex};
 pub use readout::Readout;
 
 use std::sync::Arc;

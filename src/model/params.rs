@@ -142,7 +142,7 @@ macro_rules! parameters {
 
 parameters! {
     ["aggregation"]
-    agg_growth_rate (AggGrowthRate): 0.1804, "1/month", [0.0, 10.0],
+    agg_growth_rate (AggGrowthRate): 0.2045, "1/month", [0.0, 10.0],
         "Incorporation rate of soluble misfolded protein into aggregate (templated growth) at low burden.",
         "Sets the presymptomatic phase (about ln(1000) / net growth from a seed of 1e-3) and the pace \
          of spread; serum NfL rises 1-3.5 years before onset by genotype (Benatar 2019 ALS-FTD 20:538). \
@@ -151,11 +151,12 @@ parameters! {
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
          the burden settles at 1 - clearance/growth of its maximum. Must stay below agg_growth_rate. Set by hand.";
-    spread_contiguous (SpreadContiguous): 0.9009, "template per unit aggregate", [0.0, 50.0],
+    spread_contiguous (SpreadContiguous): 1.05, "template per unit aggregate", [0.0, 50.0],
         "Seeds a region receives from each contiguous region (along the cord and brainstem), per unit of that region's aggregate, relative to its own aggregate.",
         "Sets the time from onset to a second region: 12.8 months overall, bulbar onset 10.8, \
          upper limb 15.2, lower limb 13.6 (Fujimura-Kiyono 2011 JNNP); spread is faster to neighbouring \
-         regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Set with the other v2 defaults by a search against the natural-history targets, \
+         then by hand with neuronal_vulnerability (docs/CALIBRATION.md).";
     spread_noncontiguous (SpreadNoncontiguous): 0.3813, "template per unit aggregate", [0.0, 50.0],
         "Seeds a region receives from each non-contiguous region (through the motor cortex and long corticospinal connections).",
         "Non-contiguous spread in about 13% (Gromicho 2020; Kimura 2012); bulbar onset to the legs 29%, \
@@ -172,7 +173,7 @@ parameters! {
     agg_ros_enhancement (AggRosEnhancement): 0.5, "per unit oxidative stress", [0.0, 20.0],
         "Fractional increase of misfolding per unit oxidative stress (oxidation promotes misfolding).",
         "Rationale: oxidative modification promotes TDP-43 and SOD1 misfolding; moderate positive feedback.";
-    age_tempo_exponent (AgeTempoExponent): 2.43, "exponent", [0.0, 12.0],
+    age_tempo_exponent (AgeTempoExponent): 2.357, "exponent", [0.0, 12.0],
         "The disease runs at (age / 60)^exponent of its pace at 60: aggregate conversion and clearance alike (so age changes the pace of the proteinopathy, never whether it grows), and the damage drive of motor units.",
         "Older onset runs faster (survival HR 2.8 at 65-69, 3.2 at 70-74 and 6.9 at 75+ vs 49 or younger; \
          Lombardy register 2008-2010); a power of age, as in the multistep model (log incidence against log \
@@ -180,12 +181,14 @@ parameters! {
          Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
 
     ["genotype"]
-    growth_factor_c9orf72 (GrowthFactorC9orf72): 1.418, "multiplier", [0.01, 20.0],
+    growth_factor_c9orf72 (GrowthFactorC9orf72): 1.45, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for C9orf72 repeat-expansion carriers.",
         "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    growth_factor_sod1 (GrowthFactorSod1): 0.45, "multiplier", [0.01, 20.0],
+    growth_factor_sod1 (GrowthFactorSod1): 0.65, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for SOD1 carriers other than A4V.",
-        "Rationale: non-A4V SOD1 median survival about 6.8 years (Bali 2017 JNNP 88:99).";
+        "Rationale: non-A4V SOD1 median survival about 6.8 years (Bali 2017 JNNP 88:99). Set by hand so \
+         that a SOD1 carrier with onset at 52, the median onset of SOD1 carriers in the multistep \
+         model, lives about 80 months from onset (`alssim simulate --genotype sod1 --age 52`).";
     soluble_toxicity_sod1 (SolubleToxicitySod1): 2.0, "multiplier", [0.0, 20.0],
         "Toxicity of the soluble misfolded species in SOD1 carriers relative to TDP-43 and FUS (multiplies hazard_soluble).",
         "SOD1 disease is a toxic gain of function carried by soluble misfolded SOD1: a non-native \
@@ -196,13 +199,16 @@ parameters! {
          it drives sporadic disease; set by hand.";
     growth_factor_sod1_a4v (GrowthFactorSod1A4v): 2.6, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for SOD1 A4V carriers.",
-        "Rationale: A4V median survival 1.2 years, ALSFRS-R decline 3.6 points/month (Bali 2017 JNNP 88:99). Set by hand, with soluble_toxicity_sod1, so that the A4V median survival from onset is 0.9-1.6 years both in `alssim validate` (onset at about 48) and at the population's age of onset (docs/CALIBRATION.md).";
+        "Rationale: A4V median survival 1.2 years, ALSFRS-R decline 3.6 points/month (Bali 2017 JNNP 88:99). Set by hand, with soluble_toxicity_sod1, so that the A4V median survival from onset is 0.9-1.6 years in `alssim validate`, whose A4V carriers have the young onset of the multistep model (two steps, median about 52 years; docs/CALIBRATION.md).";
     growth_factor_tardbp (GrowthFactorTardbp): 1.0, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for TARDBP carriers.",
         "Rationale: no consistent survival difference from sporadic ALS reported; neutral.";
-    growth_factor_fus (GrowthFactorFus): 1.663, "multiplier", [0.01, 20.0],
+    growth_factor_fus (GrowthFactorFus): 2.5, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for FUS carriers.",
-        "Rationale: FUS survival HR 1.8 and young onset (Su 2022 BMC Med 20:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+        "Rationale: FUS survival HR 1.8 and young onset (Su 2022 BMC Med 20:209). FUS carriers start \
+         young (one step of the multistep model, median onset about 49), where the age tempo slows \
+         disease, so the factor is large. Set by hand so that the median survival from onset of FUS \
+         carriers is at most 30 months (docs/CALIBRATION.md).";
 
     ["oxidative"]
     ros_clearance_rate (RosClearanceRate): 2.0, "1/month", [0.01, 100.0],
@@ -217,7 +223,7 @@ parameters! {
     ros_from_microglia (RosFromMicroglia): 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain (MetabolicStressGain): 0.7672, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain (MetabolicStressGain): 0.7247, "multiplier", [0.0, 20.0],
         "Extra damage drive in every region at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism deepen the energy deficit of motor neurons.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
          disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
@@ -281,12 +287,13 @@ parameters! {
         "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
          patients (Shaw 1995 Neurodegeneration 4:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    neuronal_vulnerability (NeuronalVulnerability): 0.56, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability (NeuronalVulnerability): 0.46, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
          around it). The default is the typical (median) person. Set with the other v2 defaults by a search against the natural-history targets, \
-         then raised by hand to keep the speed when dysfunction_death_rate was set back (docs/CALIBRATION.md).";
+         then raised by hand to keep the speed when dysfunction_death_rate was set back, and set again \
+         by hand with the recognition-driven diagnosis and the younger onset of carriers (docs/CALIBRATION.md).";
     hazard_astrocyte (HazardAstrocyte): 0.04222, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
@@ -357,12 +364,14 @@ parameters! {
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
          stairs) first fall from 4, so onset is the first noticed loss of function.";
-    diagnosis_recognition_loss (DiagnosisRecognitionLoss): 10.81, "ALSFRS-R points", [0.5, 40.0],
+    diagnosis_recognition_loss (DiagnosisRecognitionLoss): 4.0, "ALSFRS-R points", [0.5, 40.0],
         "Loss of latent ALSFRS-R (from 48) at which the disease is recognised and diagnosed, if the referral delay has not ended first.",
         "Faster progression, bulbar onset and UMN signs shorten the time to diagnosis (Martinez-Molina 2020 \
          Front Neurol 11:604922); delay 6-12 months carries HR 1.9 against longer (Lombardy register 2008-2010). \
-         Set with the other v2 defaults, with the referral delay, so that the median delay is 10-13 months (docs/CALIBRATION.md).";
-    fvc_bulbar_weight (FvcBulbarWeight): 0.2083, "fraction", [0.0, 1.0],
+         Set with the referral delay (median 15 months) so that the median delay is 10-13 months and \
+         most patients are diagnosed by recognition, which makes a short delay mean fast disease \
+         (delay hazard ratio 1.4-1.7 across the seeds checked); 4 is the lower end of its prior (docs/CALIBRATION.md).";
+    fvc_bulbar_weight (FvcBulbarWeight): 0.2165, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Bulbar weakness lowers measured FVC (mouth seal, upper airway); kept at or below 0.45 because \
          measured FVC is mostly diaphragmatic. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
@@ -372,18 +381,25 @@ parameters! {
     niv_fvc (NivFvc): 55.0, "% predicted", [5.0, 100.0],
         "FVC at or below which non-invasive ventilation is indicated.",
         "Clinical practice: NIV below FVC 50% or with orthopnoea [soft].";
-    death_fvc (DeathFvc): 36.26, "% predicted", [1.0, 100.0],
+    death_fvc (DeathFvc): 44.0, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
         "Respiratory failure ends survival; ventilatory support lowers the threshold (the NIV drug). \
          Tracheostomy-free survival also ends at tracheostomy or permanent ventilation, which is \
-         offered well above the FVC of death without support. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         offered well above the FVC of death without support. Set with the other v2 defaults by a search \
+         against the natural-history targets (36.3), then raised by hand to 44 so that survival from \
+         onset, the ALSFRS-R slopes and King's stage 4 (NIV at 55%, the end at 44%: median 5.0 months, \
+         published 4.1) hold together with a diagnosis driven by recognition (docs/CALIBRATION.md).";
     airway_failure_capacity (AirwayFailureCapacity): 0.4881, "fraction", [0.0, 0.9],
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
         "Aspiration pneumonia is found in 20% and bronchopneumonia in 31% of ALS autopsies (Burkhardt \
          2017 PLoS One 12:e0177555); bulbar-onset patients die of bulbar failure as well as of \
          ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At the default 0.49 the \
-         latent swallowing item is about 1.9, at the gastrostomy indication. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         latent swallowing item is about 1.9, at the gastrostomy indication. Set with the other v2 \
+         defaults by a search against the natural-history targets. A refit moved it to 0.66 (swallowing \
+         about 2.8), which shortens King's stage 4 but lets few patients reach the gastrostomy \
+         indication before death (9% of those who died, against 16% at 0.49); kept at 0.49 \
+         (docs/CALIBRATION.md).";
     airway_failure_fvc (AirwayFailureFvc): 48.9, "% predicted", [1.0, 100.0],
         "FVC at or below which failed airway protection (bulbar capacity at or below airway_failure_capacity) is fatal: an ineffective cough cannot clear aspiration.",
         "Aspiration and bronchopneumonia are the commonest terminal events (Burkhardt 2017 PLoS One \

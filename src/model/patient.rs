@@ -61,6 +61,11 @@ pub enum Proteinopathy {
     Fus,
 }
 
+/// Steps to disease of sporadic ALS in the multistep model, and of the population's onset-age
+/// distribution (`[population.covariates] age`), which is mostly sporadic disease: see
+/// [`Genotype::multistep_steps`].
+pub const SPORADIC_STEPS: f64 = 6.0;
+
 impl Genotype {
     /// All genotypes.
     pub const ALL: [Genotype; 6] = [
@@ -99,6 +104,24 @@ impl Genotype {
         }
     }
 
+    /// Number of steps (exposures) to disease in the multistep model: the log of incidence
+    /// rises linearly with the log of age, with a slope of one less than the number of steps.
+    /// About 6 steps in the population, whose disease is mostly sporadic (slope 4.8, Al-Chalabi
+    /// et al. 2014 Lancet Neurol 13:1108; 5-6 in Japan, Australia and South Korea, Vucic et al.
+    /// 2020 Neurology 94:e1657); fewer in carriers, for whom the mutation is one of the steps:
+    /// C9orf72 3, SOD1 2, TARDBP 4 (Chiò et al. 2018 Neurology 91:e635). FUS was not estimated
+    /// (too few carriers); one step is this model's assumption, for the youngest onset of the
+    /// major genes (Byrne et al. 2012 Lancet Neurol 11:232), and SOD1 A4V takes the SOD1 value.
+    pub const fn multistep_steps(self) -> f64 {
+        match self {
+            Genotype::Sporadic => SPORADIC_STEPS,
+            Genotype::C9orf72 => 3.0,
+            Genotype::Sod1 | Genotype::Sod1A4v => 2.0,
+            Genotype::Tardbp => 4.0,
+            Genotype::Fus => 1.0,
+        }
+    }
+
     /// Multiplier of aggregate growth and seeding for this genotype.
     pub fn growth_factor(self, p: &Params) -> f64 {
         match self {
@@ -134,15 +157,17 @@ pub struct Covariates {
 }
 
 impl Default for Covariates {
-    /// The reference patient: sporadic, limb (upper-limb) onset, aged 60, diagnosed 12 months
-    /// after onset (median diagnostic delay 11-12 months; Paganoni 2014 ALS-FTD 15:453).
+    /// The reference patient: sporadic, limb (upper-limb) onset, aged 60, with the population's
+    /// median referral delay of 15 months (diagnosis comes sooner if the disease is recognised
+    /// first; the realised median diagnostic delay is 11-12 months, Paganoni 2014 ALS-FTD
+    /// 15:453).
     fn default() -> Self {
         Covariates {
             age_years: 60.0,
             sex: Sex::Male,
             onset_region: Region::Cervical,
             genotype: Genotype::Sporadic,
-            diagnostic_delay_months: 12.0,
+            diagnostic_delay_months: 15.0,
         }
     }
 }
