@@ -11,8 +11,9 @@
 //! Sex and age shape the covariates as registers report: onset comes [`FEMALE_ONSET_AGE_SHIFT`]
 //! years later in women, bulbar onset is more common in women (odds ratio
 //! [`FEMALE_BULBAR_ODDS_RATIO`]) and at older onset (odds ratio [`BULBAR_ODDS_RATIO_PER_DECADE`]
-//! per decade), so that older women have the most bulbar onset. All are applied so that the
-//! population's mean onset age and bulbar share stay those of `[population.covariates]`.
+//! per decade), so that older women have the most bulbar onset. The sex effects are applied so
+//! that the mean onset age and the bulbar share stay those of `[population.covariates]`; the
+//! genotype effect below then makes carriers younger, which lowers the population's mean.
 //!
 //! Genotype shapes the onset age by the multistep model: incidence rises with a power of age
 //! one less than the number of steps to disease ([`Genotype::multistep_steps`]), so a carrier,
