@@ -29,3 +29,110 @@ fn model_reference_contains_the_generated_priors_table() {
         "docs/MODEL.md priors table is stale: regenerate it with `alssim params --priors`"
     );
 }
+
+/// The number written after "default" in running text, with the parameter it belongs to: the
+/// nearest code span before it (`name` or `x = name`). Tables are left out; they are generated.
+fn prose_defaults(doc: &str) -> Vec<(String, String)> {
+    let text: String = doc
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('|'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices("default ") {
+        let rest = text[at + "default ".len()..].trim_start_matches('(');
+        let number: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '-'))
+            .collect();
+        let number = number.trim_end_matches('.').to_string();
+        if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        // The nearest code span before the number.
+        let before = &text[..at];
+        let Some(close) = before.rfind('`') else {
+            continue;
+        };
+        let Some(open) = before[..close].rfind('`') else {
+            continue;
+        };
+        let span = &before[open + 1..close];
+        let name = span.rsplit("= ").next().unwrap_or(span).trim().to_string();
+        found.push((name, number));
+    }
+    found
+}
+
+#[test]
+fn defaults_quoted_in_the_documents_match_the_registry() {
+    let mut files = vec![std::path::PathBuf::from("README.md")];
+    for entry in std::fs::read_dir("docs").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    let mut quoted = Vec::new();
+    for file in &files {
+        let doc = std::fs::read_to_string(file).unwrap();
+        quoted.extend(
+            prose_defaults(&doc)
+                .into_iter()
+                .map(|(name, written)| (file.display().to_string(), name, written)),
+        );
+    }
+    let mut checked = 0;
+    let mut stale = Vec::new();
+    for (file, name, written) in &quoted {
+        let Some(p) = PARAMETERS.iter().find(|p| p.name == name) else {
+            continue;
+        };
+        let value: f64 = written.parse().unwrap_or(f64::NAN);
+        // The text may round: accept half a unit of its last written digit.
+        let decimals = written
+            .split('e')
+            .next()
+            .and_then(|m| m.split('.').nth(1))
+            .map_or(0, str::len) as i32;
+        let exponent: i32 = written
+            .split('e')
+            .nth(1)
+            .and_then(|e| e.parse().ok())
+            .unwrap_or(0);
+        let tolerance = 0.5 * 10f64.powi(exponent - decimals) * (1.0 + 1e-9);
+        checked += 1;
+        let close = (value - p.default).abs() <= tolerance;
+        if !close {
+            stale.push(format!(
+                "{file}: {name}: text says {written}, registry {}",
+                p.default
+            ));
+        }
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} quoted defaults found: {quoted:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "the documents quote defaults that are no longer the registry's:\n{}",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn quoted_defaults_are_found_with_their_parameter() {
+    let doc = "The rate `g = agg_growth_rate` (1/month; default\n0.1804) and `h` (default 2).\n\
+               | `x` | default 3 |\nA `covariate` (default 15).";
+    assert_eq!(
+        prose_defaults(doc),
+        vec![
+            ("agg_growth_rate".to_string(), "0.1804".to_string()),
+            ("h".to_string(), "2".to_string()),
+            ("covariate".to_string(), "15".to_string())
+        ]
+    );
+}

@@ -205,3 +205,40 @@ fn sized(patients: u64, seed: u64) -> alssim::scenario::Scenario {
         })
         .expect("a valid number of patients")
 }
+
+/// The curvature of the decline splits into the four domains (the quadratic coefficient is
+/// linear in the items) and into the patients who died within the window and those who did not.
+#[test]
+fn the_curvature_splits_by_domain_and_by_death_in_the_window() {
+    use alssim::calibrate::metrics;
+    let s = sized(300, SEED);
+    let outcomes = alssim::cohort::run(&s.cohort_spec(), 0..300, 2).unwrap();
+    let totals = metrics::curvatures(&outcomes, 24.0);
+    let parts = metrics::curvature_parts(&outcomes, 24.0);
+    assert!(parts.len() > 100, "{} patients with 5 visits", parts.len());
+    assert_eq!(parts.len(), totals.len());
+    for (p, t) in parts.iter().zip(&totals) {
+        assert!((p.total - t).abs() < 1e-12, "{p:?} against {t}");
+        let sum: f64 = p.domains.iter().sum();
+        assert!((sum - p.total).abs() < 1e-9, "{p:?}");
+    }
+    // Who died in the window: enrolled at diagnosis, so the window is the 24 months after it.
+    let died: usize = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            alssim::cohort::Outcome::Enrolled { arms, .. } => {
+                let visits = &arms[0].visits;
+                (visits.len() >= 5 && visits[4].t <= 24.0)
+                    .then_some(arms[0].events.death.zip(arms[0].events.diagnosis))
+            }
+            _ => None,
+        })
+        .filter(|d| d.is_some_and(|(death, diagnosis)| death - diagnosis <= 24.0))
+        .count();
+    assert_eq!(parts.iter().filter(|p| p.died_in_window).count(), died);
+    assert!(died > 0 && died < parts.len());
+    // A domain untouched in every patient would have a zero coefficient; the respiratory items
+    // fall in the window in many patients, and their mean is not zero.
+    let respiratory = parts.iter().map(|p| p.domains[3]).sum::<f64>() / parts.len() as f64;
+    assert!(respiratory.abs() > 1e-4, "{respiratory}");
+}

@@ -1178,6 +1178,57 @@ pub fn curvatures(outcomes: &[Outcome], months: f64) -> Vec<f64> {
     curvatures_of(&subjects(outcomes), months)
 }
 
+/// The curvature of one patient's course (see [`curvatures`]) and where it comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurvatureParts {
+    /// Quadratic coefficient of the rated total, points/month².
+    pub total: f64,
+    /// The same for each domain subscore, in the order bulbar, fine motor, gross motor,
+    /// respiratory. The coefficient is linear in the data, so these sum to `total`.
+    pub domains: [f64; 4],
+    /// Whether the patient died before the end of the window (months after the first
+    /// assessment), so that the fit covers the last months of life.
+    pub died_in_window: bool,
+}
+
+/// Per patient with at least five visits within `months` of the first assessment, the
+/// curvature of the rated total, of each domain subscore, and whether death came within the
+/// window: where the mean of [`curvatures`] comes from.
+pub fn curvature_parts(outcomes: &[Outcome], months: f64) -> Vec<CurvatureParts> {
+    subjects(outcomes)
+        .iter()
+        .filter_map(|s| {
+            let v = &s.course.visits;
+            let t0 = first_t(v);
+            let w: Vec<_> = v.iter().filter(|o| o.t - t0 <= months + 1e-9).collect();
+            if w.len() < 5 {
+                return None;
+            }
+            let x: Vec<f64> = w.iter().map(|o| o.t - t0).collect();
+            let of = |y: Vec<f64>| quadratic_coefficient(&x, &y);
+            let total = of(w.iter().map(|o| f64::from(o.total())).collect())?;
+            let mut domains = [0.0; 4];
+            for (d, part) in domains.iter_mut().enumerate() {
+                let y = w
+                    .iter()
+                    .map(|o| {
+                        o.items[3 * d..3 * d + 3]
+                            .iter()
+                            .map(|&i| f64::from(i))
+                            .sum()
+                    })
+                    .collect();
+                *part = of(y)?;
+            }
+            Some(CurvatureParts {
+                total,
+                domains,
+                died_in_window: s.died && s.from_diagnosis <= months + 1e-9,
+            })
+        })
+        .collect()
+}
+
 /// D50 (months) of one course `(months from onset, rated total)` by the logit least-squares
 /// fit of [`d50_fits`]; `None` with fewer than three usable visits or no fall.
 pub fn d50_of(course: &[(f64, u32)]) -> Option<f64> {

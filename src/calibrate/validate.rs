@@ -446,6 +446,37 @@ pub fn shape_markdown(outcomes: &[Outcome]) -> String {
             mean + half,
             100.0 * decelerating
         );
+        let parts = metrics::curvature_parts(outcomes, DECLINE_MONTHS);
+        let mean_of = |f: &dyn Fn(&metrics::CurvatureParts) -> f64,
+                       keep: &dyn Fn(&metrics::CurvatureParts) -> bool| {
+            let v: Vec<f64> = parts.iter().filter(|p| keep(p)).map(f).collect();
+            (v.len(), v.iter().sum::<f64>() / v.len().max(1) as f64)
+        };
+        let all = |_: &metrics::CurvatureParts| true;
+        let domain = |d: usize| mean_of(&move |p: &metrics::CurvatureParts| p.domains[d], &all).1;
+        let died = |p: &metrics::CurvatureParts| p.died_in_window;
+        let lived = |p: &metrics::CurvatureParts| !p.died_in_window;
+        let (n_died, c_died) = mean_of(&|p| p.total, &died);
+        let (_, r_died) = mean_of(&|p| p.domains[3], &died);
+        let (n_lived, c_lived) = mean_of(&|p| p.total, &lived);
+        let (_, r_lived) = mean_of(&|p| p.domains[3], &lived);
+        let _ = writeln!(
+            out,
+            "- Where the mean comes from (the coefficient is linear in the items, so the parts \
+             add up): by domain, bulbar {:.4}, fine motor {:.4}, gross motor {:.4}, respiratory \
+             {:.4}; patients who died within the 24 months (n = {}) {:.4} (respiratory {:.4}), \
+             patients alive at their end (n = {}) {:.4} (respiratory {:.4}).",
+            domain(0),
+            domain(1),
+            domain(2),
+            domain(3),
+            n_died,
+            c_died,
+            r_died,
+            n_lived,
+            c_lived,
+            r_lived
+        );
     }
     if !d50.is_empty() {
         let mut v = d50.clone();

@@ -181,13 +181,20 @@ fn binning_is_dense(bin: i64) -> bool {
 }
 
 fn fixed(x: f64) -> i128 {
-    (x / FIXED_POINT).round() as i128
+    let q = (x / FIXED_POINT).round();
+    // The same integer either way; the conversion through `i64` is a single instruction, the
+    // one to `i128` a library call, and every value of a summary takes this path.
+    if q.abs() < 9.0e18 {
+        i128::from(q as i64)
+    } else {
+        q as i128
+    }
 }
 
 impl Accumulator {
     fn add(&mut self, binning: Binning, x: f64) {
         let q = match binning {
-            Binning::Integer => x.round() as i128 * fixed(1.0),
+            Binning::Integer => i128::from(x.round() as i64) * fixed(1.0),
             _ => fixed(x),
         };
         self.n += 1;

@@ -236,9 +236,9 @@ parameters! {
         "Weight of the neuron loss rate (debris, damage signals) relative to aggregate in the microglial stimulus.",
         "Rationale: dying neurons are a major microglial stimulus. The loop it closes (loss, microglia, \
          astrocytes, glutamate and ROS, hazard) has a gain of about 0.67 x neuronal_vulnerability x tempo \
-         (0.37 for the typical person at 60; up to 1.77 times more once bulbar function is lost): it \
+         (0.31 for the typical person at 60; up to 1.72 times more once bulbar function is lost): it \
          amplifies damage, and stays below 1 (so ageing loss alone cannot ignite disease in a region \
-         without aggregate) for the typical person up to about 90 years with intact bulbar function. \
+         without aggregate) for the typical person at every age up to 90 with intact bulbar function. \
          Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
     microglia_resolution_rate (MicrogliaResolutionRate): 0.3, "1/month", [0.0, 100.0],
         "Return of activated microglia to the surveillant state.",
