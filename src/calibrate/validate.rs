@@ -447,19 +447,18 @@ pub fn shape_markdown(outcomes: &[Outcome]) -> String {
             100.0 * decelerating
         );
         let parts = metrics::curvature_parts(outcomes, DECLINE_MONTHS);
-        let mean_of = |f: &dyn Fn(&metrics::CurvatureParts) -> f64,
-                       keep: &dyn Fn(&metrics::CurvatureParts) -> bool| {
-            let v: Vec<f64> = parts.iter().filter(|p| keep(p)).map(f).collect();
-            (v.len(), v.iter().sum::<f64>() / v.len().max(1) as f64)
+        // Count and mean of the total and of the respiratory part over a group of patients.
+        let group = |died: bool| {
+            let g: Vec<_> = parts.iter().filter(|p| p.died_in_window == died).collect();
+            let n = g.len().max(1) as f64;
+            let mean =
+                |f: fn(&metrics::CurvatureParts) -> f64| g.iter().map(|p| f(p)).sum::<f64>() / n;
+            (g.len(), mean(|p| p.total), mean(|p| p.domains[3]))
         };
-        let all = |_: &metrics::CurvatureParts| true;
-        let domain = |d: usize| mean_of(&move |p: &metrics::CurvatureParts| p.domains[d], &all).1;
-        let died = |p: &metrics::CurvatureParts| p.died_in_window;
-        let lived = |p: &metrics::CurvatureParts| !p.died_in_window;
-        let (n_died, c_died) = mean_of(&|p| p.total, &died);
-        let (_, r_died) = mean_of(&|p| p.domains[3], &died);
-        let (n_lived, c_lived) = mean_of(&|p| p.total, &lived);
-        let (_, r_lived) = mean_of(&|p| p.domains[3], &lived);
+        let domain =
+            |d: usize| parts.iter().map(|p| p.domains[d]).sum::<f64>() / parts.len().max(1) as f64;
+        let (n_died, c_died, r_died) = group(true);
+        let (n_lived, c_lived, r_lived) = group(false);
         let _ = writeln!(
             out,
             "- Where the mean comes from (the coefficient is linear in the items, so the parts \
