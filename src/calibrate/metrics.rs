@@ -872,17 +872,23 @@ fn to_second_region(subj: &[Subject], site: Option<Region>) -> Vec<f64> {
 fn curvatures_of(subj: &[Subject], months: f64) -> Vec<f64> {
     subj.iter()
         .filter_map(|s| {
-            let v = &s.course.visits;
-            let t0 = first_t(v);
-            let w: Vec<_> = v.iter().filter(|o| o.t - t0 <= months + 1e-9).collect();
-            if w.len() < 5 {
-                return None;
-            }
-            let x: Vec<f64> = w.iter().map(|o| o.t - t0).collect();
+            let (x, w) = curvature_window(s, months)?;
             let y: Vec<f64> = w.iter().map(|o| f64::from(o.total())).collect();
             quadratic_coefficient(&x, &y)
         })
         .collect()
+}
+
+/// The visits within `months` of a subject's first assessment and their times since it, if
+/// there are at least five (enough for a curvature).
+fn curvature_window(
+    s: &Subject,
+    months: f64,
+) -> Option<(Vec<f64>, Vec<&crate::cohort::Observation>)> {
+    let v = &s.course.visits;
+    let t0 = first_t(v);
+    let w: Vec<_> = v.iter().filter(|o| o.t - t0 <= months + 1e-9).collect();
+    (w.len() >= 5).then(|| (w.iter().map(|o| o.t - t0).collect(), w))
 }
 
 /// Whether rated visits show a sustained gain: a total at least `points` above an earlier
@@ -1198,13 +1204,7 @@ pub fn curvature_parts(outcomes: &[Outcome], months: f64) -> Vec<CurvatureParts>
     subjects(outcomes)
         .iter()
         .filter_map(|s| {
-            let v = &s.course.visits;
-            let t0 = first_t(v);
-            let w: Vec<_> = v.iter().filter(|o| o.t - t0 <= months + 1e-9).collect();
-            if w.len() < 5 {
-                return None;
-            }
-            let x: Vec<f64> = w.iter().map(|o| o.t - t0).collect();
+            let (x, w) = curvature_window(s, months)?;
             let of = |y: Vec<f64>| quadratic_coefficient(&x, &y);
             let total = of(w.iter().map(|o| f64::from(o.total())).collect())?;
             let mut domains = [0.0; 4];
