@@ -90,22 +90,8 @@ fn defaults_quoted_in_the_documents_match_the_registry() {
         let Some(p) = PARAMETERS.iter().find(|p| p.name == name) else {
             continue;
         };
-        let value: f64 = written.parse().unwrap_or(f64::NAN);
-        // The text may round: accept half a unit of its last written digit.
-        let decimals = written
-            .split('e')
-            .next()
-            .and_then(|m| m.split('.').nth(1))
-            .map_or(0, str::len) as i32;
-        let exponent: i32 = written
-            .split('e')
-            .nth(1)
-            .and_then(|e| e.parse().ok())
-            .unwrap_or(0);
-        let tolerance = 0.5 * 10f64.powi(exponent - decimals) * (1.0 + 1e-9);
         checked += 1;
-        let close = (value - p.default).abs() <= tolerance;
-        if !close {
+        if !written_as(written, p.default) {
             stale.push(format!(
                 "{file}: {name}: text says {written}, registry {}",
                 p.default
@@ -134,5 +120,157 @@ fn quoted_defaults_are_found_with_their_parameter() {
             ("h".to_string(), "2".to_string()),
             ("covariate".to_string(), "15".to_string())
         ]
+    );
+}
+
+/// Whether `written` (a number as a document writes it) is `value` to the precision written:
+/// half a unit of its last digit.
+fn written_as(written: &str, value: f64) -> bool {
+    let parsed: f64 = written.parse().unwrap_or(f64::NAN);
+    let decimals = written
+        .split('e')
+        .next()
+        .and_then(|m| m.split('.').nth(1))
+        .map_or(0, str::len) as i32;
+    let exponent: i32 = written
+        .split('e')
+        .nth(1)
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    let tolerance = 0.5 * 10f64.powi(exponent - decimals) * (1.0 + 1e-9);
+    (parsed - value).abs() <= tolerance
+}
+
+/// The number at the start of `s`, as written (empty if there is none).
+fn leading_number(s: &str) -> String {
+    let n: String = s
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '-'))
+        .collect();
+    n.trim_end_matches('.').to_string()
+}
+
+/// TOML lines whose comment quotes a default: `key = value  # ... (default N)` gives
+/// `(key, false, N)`, `... (default CV N)` gives `(key, true, N)`.
+fn commented_defaults(text: &str) -> Vec<(String, bool, String)> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let Some((code, comment)) = line.split_once('#') else {
+            continue;
+        };
+        let Some((key, _)) = code.split_once('=') else {
+            continue;
+        };
+        let key = key.trim().to_string();
+        let Some((_, after)) = comment.split_once("default ") else {
+            continue;
+        };
+        let (cv, rest) = match after.strip_prefix("CV ") {
+            Some(rest) => (true, rest),
+            None => (false, after),
+        };
+        let number = leading_number(rest);
+        if number.starts_with(|c: char| c.is_ascii_digit()) {
+            found.push((key, cv, number));
+        }
+    }
+    found
+}
+
+#[test]
+fn defaults_quoted_in_toml_comments_match_the_registry() {
+    use alssim::cohort::spec::DEFAULT_VARIABILITY;
+    let mut files = vec![std::path::PathBuf::from("README.md")];
+    for dir in ["docs", "scenarios"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md" || e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let (mut checked, mut stale) = (0, Vec::new());
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (key, cv, written) in commented_defaults(&text) {
+            let Some(p) = PARAMETERS.iter().find(|p| p.name == key) else {
+                continue;
+            };
+            let value = if cv {
+                DEFAULT_VARIABILITY
+                    .iter()
+                    .find(|(param, _)| param.name() == key)
+                    .map_or(f64::NAN, |&(_, cv)| cv)
+            } else {
+                p.default
+            };
+            checked += 1;
+            if !written_as(&written, value) {
+                stale.push(format!(
+                    "{}: {key}: comment says {}{written}, the default is {value}",
+                    file.display(),
+                    if cv { "CV " } else { "" }
+                ));
+            }
+        }
+    }
+    assert!(checked >= 3, "only {checked} commented defaults found");
+    assert!(
+        stale.is_empty(),
+        "stale defaults in comments:\n{}",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn commented_defaults_are_read_with_their_key() {
+    let text = "[model]\nspread_contiguous = 2.0   # faster (default 1.05)\n\
+                neuronal_vulnerability = 1.23  # spread (default CV 0.973)\n\
+                # a comment with default 3 and no key\nniv_fvc = 50  # no default quoted\n";
+    assert_eq!(
+        commented_defaults(text),
+        vec![
+            ("spread_contiguous".to_string(), false, "1.05".to_string()),
+            (
+                "neuronal_vulnerability".to_string(),
+                true,
+                "0.973".to_string()
+            )
+        ]
+    );
+    assert!(written_as("1.05", 1.05) && written_as("0.97", 0.973) && !written_as("0.9", 1.05));
+}
+
+#[test]
+fn the_scenario_reference_lists_the_default_variability_table() {
+    use alssim::cohort::spec::DEFAULT_VARIABILITY;
+    let doc = std::fs::read_to_string("docs/SCENARIOS.md").unwrap();
+    let start = doc
+        .find("The default table is")
+        .expect("docs/SCENARIOS.md shows the default variability table");
+    let block = doc[start..]
+        .split("```")
+        .nth(1)
+        .expect("a fenced block after it");
+    let listed: Vec<(String, f64)> = block
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().parse().unwrap()))
+        .collect();
+    let expected: Vec<(String, f64)> = DEFAULT_VARIABILITY
+        .iter()
+        .map(|&(p, cv)| (p.name().to_string(), cv))
+        .collect();
+    assert_eq!(listed, expected);
+    let count = [
+        "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ]
+    .get(expected.len())
+    .copied()
+    .unwrap_or("many");
+    assert!(
+        doc.contains(&format!("| the {count} entries below |")),
+        "the key table of docs/SCENARIOS.md should say the default has {count} entries"
     );
 }
