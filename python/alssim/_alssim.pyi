@@ -65,7 +65,7 @@ def simulate(
     onset_region: str = "cervical",
     genotype: str = "sporadic",
     sex: str = "male",
-    diagnostic_delay: float = 12.0,
+    diagnostic_delay: float = 15.0,
     horizon: float = 120.0,
     interval: float = 1.0,
     seed: int = 1,

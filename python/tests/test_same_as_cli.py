@@ -76,6 +76,39 @@ def test_simulate_is_the_cli_table(cli, tmp_path):
     assert ev["death"] is not None and ev["death"] > 0
 
 
+def test_simulate_defaults_are_the_cli_defaults(cli, tmp_path):
+    # The default patient: the same table, and the same diagnosis (which the referral delay's
+    # default decides when the disease is not recognised first).
+    csv = tmp_path / "p.csv"
+    out = cli("simulate", "--horizon", "24", "--csv", csv).stdout
+    df = alssim.simulate(horizon=24)
+    pd.testing.assert_frame_equal(df, pd.read_csv(csv), check_exact=True)
+    line = next(l for l in out.splitlines() if l.strip().startswith("diagnosis"))
+    assert float(line.split()[1]) == pytest.approx(df.attrs["events"]["diagnosis"], abs=0.005)
+
+
+def test_the_type_stub_states_the_defaults_of_simulate():
+    import ast
+    import inspect
+    from pathlib import Path
+
+    stub = ast.parse((Path(alssim.__file__).parent / "_alssim.pyi").read_text())
+    fn = next(n for n in stub.body if isinstance(n, ast.FunctionDef) and n.name == "simulate")
+    args = fn.args.args[len(fn.args.args) - len(fn.args.defaults):]
+    stated = {
+        a.arg: ast.literal_eval(d)
+        for a, d in zip(args, fn.args.defaults)
+        if not isinstance(d, ast.Constant) or d.value is not Ellipsis
+    }
+    actual = {
+        name: p.default
+        for name, p in inspect.signature(alssim.simulate).parameters.items()
+        if name in stated
+    }
+    assert stated == actual
+    assert "diagnostic_delay" in stated
+
+
 def test_trial_tables_are_the_cli_files(cli, root, tmp_path):
     scenario = root / "scenarios" / "trial-riluzole-bensimon.toml"
     cli("trial", scenario, "--replicates", "2", "--seed", "3", "--quiet", "--no-plots", "--out", tmp_path / "t")
