@@ -242,3 +242,71 @@ fn the_curvature_splits_by_domain_and_by_death_in_the_window() {
     let respiratory = parts.iter().map(|p| p.domains[3]).sum::<f64>() / parts.len() as f64;
     assert!(respiratory.abs() > 1e-4, "{respiratory}");
 }
+
+/// Each patient's curvature parts know the onset region and the rated total at the first
+/// assessment, and the domain of the onset region is the one its items draw on.
+#[test]
+fn the_curvature_splits_by_the_onset_region_domain() {
+    use alssim::calibrate::metrics;
+    use alssim::model::Region;
+    let s = sized(300, SEED);
+    let spec = s.cohort_spec();
+    let outcomes = alssim::cohort::run(&spec, 0..300, 2).unwrap();
+    let parts = metrics::curvature_parts(&outcomes, 24.0);
+    // The enrolled patients with five visits in the window, in order, with their onset region
+    // and first rated total.
+    let expected: Vec<(Region, u32)> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            alssim::cohort::Outcome::Enrolled { draw, arms, .. } => {
+                let v = &arms[0].visits;
+                (v.len() >= 5 && v[4].t - v[0].t <= 24.0)
+                    .then(|| (draw.covariates.onset_region, v[0].total()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(parts.len(), expected.len());
+    for (p, (region, baseline)) in parts.iter().zip(&expected) {
+        assert_eq!((p.onset_region, p.baseline), (*region, *baseline));
+        let domain = alssim::model::alsfrs::Domain::ALL[p.onset_domain()];
+        let weight = |spec: &alssim::model::alsfrs::ItemSpec| {
+            if spec.ventilatory {
+                f64::from(u8::from(*region == Region::Thoracic))
+            } else {
+                spec.weights[region.index()]
+            }
+        };
+        // The onset domain is the one whose items draw most on the onset region.
+        let best = alssim::model::alsfrs::Domain::ALL
+            .iter()
+            .max_by(|a, b| {
+                let w = |d: &alssim::model::alsfrs::Domain| {
+                    alssim::model::alsfrs::ITEMS
+                        .iter()
+                        .filter(|s| s.domain == *d)
+                        .map(weight)
+                        .sum::<f64>()
+                };
+                w(a).total_cmp(&w(b))
+            })
+            .unwrap();
+        assert_eq!(domain, *best, "{region:?}");
+    }
+    assert!(
+        Region::ALL
+            .iter()
+            .all(|r| parts.iter().any(|p| p.onset_region == *r))
+    );
+    let text = alssim::calibrate::validate::onset_domain_split(&parts);
+    for r in Region::ALL {
+        assert!(
+            text.contains(&format!("{} onset (n = ", r.name())),
+            "{text}"
+        );
+    }
+    assert!(
+        text.contains("Median rated ALSFRS-R at the first assessment"),
+        "{text}"
+    );
+}

@@ -1195,6 +1195,24 @@ pub struct CurvatureParts {
     /// Whether the patient died before the end of the window (months after the first
     /// assessment), so that the fit covers the last months of life.
     pub died_in_window: bool,
+    /// Region of onset.
+    pub onset_region: Region,
+    /// Rated total at the first assessment.
+    pub baseline: u32,
+}
+
+impl CurvatureParts {
+    /// Index in [`CurvatureParts::domains`] of the domain the onset region serves: bulbar for
+    /// bulbar onset, fine motor for cervical (arms), gross motor for lumbar (legs) and
+    /// respiratory for thoracic onset.
+    pub fn onset_domain(&self) -> usize {
+        match self.onset_region {
+            Region::Bulbar => 0,
+            Region::Cervical => 1,
+            Region::Lumbar => 2,
+            Region::Thoracic => 3,
+        }
+    }
 }
 
 /// Per patient with at least five visits within `months` of the first assessment, the
@@ -1224,6 +1242,8 @@ pub fn curvature_parts(outcomes: &[Outcome], months: f64) -> Vec<CurvatureParts>
                 total,
                 domains,
                 died_in_window: s.died && s.from_diagnosis <= months + 1e-9,
+                onset_region: s.region,
+                baseline: w[0].total(),
             })
         })
         .collect()

@@ -476,6 +476,7 @@ pub fn shape_markdown(outcomes: &[Outcome]) -> String {
             c_lived,
             r_lived
         );
+        let _ = writeln!(out, "- {}", onset_domain_split(&parts));
     }
     if !d50.is_empty() {
         let mut v = d50.clone();
@@ -494,6 +495,51 @@ pub fn shape_markdown(outcomes: &[Outcome]) -> String {
     }
     out.push('\n');
     out
+}
+
+/// The curvature of the domain each patient's onset region serves against that of the domains
+/// the disease reaches later, overall and by onset region, with the median rated total at the
+/// first assessment: whether the course of the first region decelerates, and how far into it
+/// patients are when first assessed.
+pub fn onset_domain_split(parts: &[metrics::CurvatureParts]) -> String {
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let own: Vec<f64> = parts.iter().map(|p| p.domains[p.onset_domain()]).collect();
+    let others: Vec<f64> = parts
+        .iter()
+        .map(|p| p.total - p.domains[p.onset_domain()])
+        .collect();
+    let mut by_region = Vec::new();
+    for region in crate::model::Region::ALL {
+        let g: Vec<_> = parts.iter().filter(|p| p.onset_region == region).collect();
+        if g.is_empty() {
+            continue;
+        }
+        let total: Vec<f64> = g.iter().map(|p| p.total).collect();
+        let own: Vec<f64> = g.iter().map(|p| p.domains[p.onset_domain()]).collect();
+        by_region.push(format!(
+            "{} onset (n = {}) {:.4}, its own domain {:.4}",
+            region.name(),
+            g.len(),
+            mean(&total),
+            mean(&own)
+        ));
+    }
+    let mut baseline: Vec<f64> = parts.iter().map(|p| f64::from(p.baseline)).collect();
+    baseline.sort_by(f64::total_cmp);
+    format!(
+        "By onset: the domain the onset region serves (bulbar, fine motor for the arms, gross \
+         motor for the legs, respiratory for thoracic onset) {:.4}, the domains reached later \
+         {:.4}; {}. Median rated ALSFRS-R at the first assessment {:.0} (published: 38-39 at \
+         about 16 months from onset; Witzel 2022 JAMA Neurol 79:121).",
+        mean(&own),
+        mean(&others),
+        by_region.join("; "),
+        if baseline.is_empty() {
+            f64::NAN
+        } else {
+            crate::stats::describe::quantile_sorted(&baseline, 0.5)
+        }
+    )
 }
 
 /// Shares of D50 values below 20, from 20 to 40, and above 40 months.
