@@ -153,6 +153,7 @@ impl PatientModel {
                 // Ageing motor neurons are less resilient: the drive runs at the age tempo too.
                 vulnerability: p.neuronal_vulnerability * age_tempo,
                 gradient: p.unit_vulnerability_gradient,
+                floor: p.unit_vulnerability_floor,
                 dysfunction_death: p.dysfunction_death_rate,
                 recovery: p.dysfunction_recovery_rate,
             },
@@ -357,10 +358,13 @@ impl PatientModel {
                     m.death_hazard,
                     m.excitotoxic_sensitivity,
                 );
-            let grade = match &self.grade {
-                Some(power) => power.eval(n.max(0.0)),
-                None => neurons::graded(n, self.hazard.gradient),
-            };
+            let grade = neurons::floored(
+                match &self.grade {
+                    Some(power) => power.eval(n.max(0.0)),
+                    None => neurons::graded(n, self.hazard.gradient),
+                },
+                self.hazard.floor,
+            );
             let (d_alive, d_dys, failing) =
                 neurons::rates_graded(&self.hazard, grade, n, dys, phi, m.unit_recovery);
             dy[region.neurons()] = d_alive;

@@ -7,7 +7,8 @@
 //!
 //! ```text
 //! Φ_i     = u_h · v · (k_S · S_i + k_L · L_i + k_R · R_i + u_E · k_E · E_i + k_G · G_i)
-//! dD_i/dt = Φ_i · N_i^γ · F_i − (r + h_D + h_0) · D_i
+//! dD_i/dt = Φ_i · g(N_i) · F_i − (r + h_D + h_0) · D_i
+//! g(N)    = f + (1 − f) · N^γ
 //! dN_i/dt = −h_0 · N_i − h_D · D_i
 //! ```
 //!
@@ -23,8 +24,11 @@
 //! **Graded vulnerability.** Fast-fatigable units fail first, then fast-resistant, then slow
 //! (Nijssen et al. 2017 Acta Neuropathol 133:863; Hegedus et al. 2007 Neurobiol Dis 28:154). The
 //! pool is ordered from most to least vulnerable, so the units still alive are the more
-//! resistant ones: the per-unit drive falls as `N^γ` with `γ = unit_vulnerability_gradient`.
-//! This is why the decline slows on average as the disease advances.
+//! resistant ones: the per-unit drive falls as `g(N)` with `γ = unit_vulnerability_gradient`.
+//! This is why the decline slows on average as the disease advances. The most resistant (slow)
+//! units still fail, at `f = unit_vulnerability_floor` times the drive on the most vulnerable;
+//! at `f = 0` (the default) `g(N) = N^γ` and the last units become nearly immune when `γ` is
+//! large.
 //!
 //! **Dysfunction before death.** Failing units lose their synapses and distal axons weeks
 //! before the cell body dies (dying back: functional units fall about 6 weeks before neuron loss
@@ -69,6 +73,9 @@ pub struct HazardRates {
     pub vulnerability: f64,
     /// Exponent `γ` of graded vulnerability.
     pub gradient: f64,
+    /// Floor `f` of graded vulnerability: the drive on the most resistant units relative to the
+    /// most vulnerable.
+    pub floor: f64,
     /// Death rate of dysfunctional units `h_D`, 1/month.
     pub dysfunction_death: f64,
     /// Recovery rate of dysfunctional units `r`, 1/month.
@@ -131,14 +138,28 @@ pub fn graded(alive: f64, gradient: f64) -> f64 {
     alive.max(0.0).powf(gradient)
 }
 
+/// Graded vulnerability with its floor, `f + (1 − f) · power` with `power = N^γ`: at `f = 0`
+/// exactly `power`.
+#[inline]
+pub fn floored(power: f64, floor: f64) -> f64 {
+    floor + (1.0 - floor) * power
+}
+
 /// Time derivatives `(dN/dt, dD/dt)` of one region's motor units under drive `phi`; also
 /// returns the rate at which functional units fail (axonal damage, the NfL source).
 #[inline]
 pub fn rates(k: &HazardRates, alive: f64, dysfunctional: f64, phi: f64) -> (f64, f64, f64) {
-    rates_graded(k, graded(alive, k.gradient), alive, dysfunctional, phi, 1.0)
+    rates_graded(
+        k,
+        floored(graded(alive, k.gradient), k.floor),
+        alive,
+        dysfunctional,
+        phi,
+        1.0,
+    )
 }
 
-/// [`rates`] with graded vulnerability `N^γ` already evaluated (`grade`) and the recovery rate
+/// [`rates`] with graded vulnerability `f + (1 − f) N^γ` already evaluated (`grade`) and the recovery rate
 /// scaled by `recovery_factor` (the modulation [`unit_recovery`](super::Modulation::unit_recovery)).
 #[inline]
 pub fn rates_graded(
@@ -287,6 +308,37 @@ mod tests {
     }
 
     #[test]
+    fn the_floor_keeps_the_last_units_failing() {
+        let mut k = HazardRates {
+            baseline: 0.0,
+            soluble: 1.0,
+            lof: 0.0,
+            oxidative: 0.0,
+            excitotoxic: 0.0,
+            astrocyte: 0.0,
+            vulnerability: 1.0,
+            gradient: 2.0,
+            floor: 0.0,
+            dysfunction_death: 0.5,
+            recovery: 0.25,
+        };
+        // With no floor the per-unit drive at 10% alive is N^γ = 1% of the drive; a floor of
+        // 0.2 raises it to 0.2 + 0.8 · 0.01.
+        let (_, _, bare) = rates(&k, 0.1, 0.0, 1.0);
+        assert!((bare - 0.01 * 0.1).abs() < 1e-15);
+        k.floor = 0.2;
+        let (_, _, floored_rate) = rates(&k, 0.1, 0.0, 1.0);
+        assert!((floored_rate - (0.2 + 0.8 * 0.01) * 0.1).abs() < 1e-15);
+        // A full pool feels the whole drive whatever the floor, and a floor of 0 is the power
+        // law bit for bit.
+        assert_eq!(floored(1.0, 0.2).to_bits(), 1.0_f64.to_bits());
+        for n in [0.0, 0.013, 0.37, 0.9, 1.0] {
+            let p = graded(n, 2.0);
+            assert_eq!(floored(p, 0.0).to_bits(), p.to_bits());
+        }
+    }
+
+    #[test]
     fn units_recover_when_the_drive_stops() {
         let k = HazardRates {
             baseline: 0.0,
@@ -297,6 +349,7 @@ mod tests {
             astrocyte: 0.0,
             vulnerability: 1.0,
             gradient: 1.0,
+            floor: 0.0,
             dysfunction_death: 0.5,
             recovery: 0.25,
         };

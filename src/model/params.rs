@@ -303,6 +303,12 @@ parameters! {
          2007 Neurobiol Dis 28:154); slow units resist to end stage, but in humans motor-unit counts fall \
          at a roughly constant 2.4-4.2 %/month (MUNIX, Neuwirth 2015 JNNP 86:1172), so the gradient is \
          small; a large one makes the last units nearly immune and the terminal phase years long. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+    unit_vulnerability_floor (UnitVulnerabilityFloor): 0.0, "fraction", [0.0, 1.0],
+        "Drive on the most resistant (slow) units, as a fraction of the drive on the most vulnerable: the per-unit drive is floor + (1 - floor) (alive fraction)^gradient.",
+        "Slow motor units resist longest but are also lost (Nijssen 2017 Acta Neuropathol 133:863; \
+         Hegedus 2007 Neurobiol Dis 28:154): ordered vulnerability slows the loss without stopping it. \
+         Rationale: 0 keeps the pure power law; a floor lets a steep gradient front-load each region's \
+         loss without making the last units immune (docs/CALIBRATION.md, section 0).";
     dysfunction_death_rate (DysfunctionDeathRate): 0.65, "1/month", [0.0, 20.0],
         "Death rate of dysfunctional (denervated, dying-back) motor units.",
         "Functional units fail about 6 weeks to 50 days before motor neurons die in SOD1 mice (Kennel \

@@ -777,9 +777,16 @@ mod tests {
             Err(SensitivityError::Duplicate(ref p)) if p == "agg_growth_rate"
         ));
         let (f, skipped) = factors(&s, None, 2.0).unwrap();
-        assert!(skipped.is_empty());
+        // The only default-group parameter at 0 (no log scale) is left out and listed.
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].param.name(), "unit_vulnerability_floor");
+        assert!(
+            skipped[0].reason.contains("no log scale"),
+            "{}",
+            skipped[0].reason
+        );
         assert_eq!(
-            f.len(),
+            f.len() + skipped.len(),
             crate::model::PARAMETERS
                 .iter()
                 .filter(|p| DEFAULT_GROUPS.contains(&p.group))
