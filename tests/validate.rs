@@ -159,6 +159,70 @@ fn validate_writes_its_report_and_exits_by_verdict() {
 }
 
 #[test]
+fn validate_cv_changes_the_spread_of_patients_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |cv: &[&str], dir: &str| {
+        let mut c = Command::cargo_bin("alssim").unwrap();
+        c.args([
+            "validate",
+            "--patients",
+            "300",
+            "--no-plots",
+            "--quiet",
+            "--out",
+        ])
+        .arg(tmp.path().join(dir));
+        for x in cv {
+            c.args(["--cv", x]);
+        }
+        c.output().unwrap()
+    };
+    let simulated = |dir: &str, id: &str| -> f64 {
+        let csv = std::fs::read_to_string(tmp.path().join(dir).join("validation.csv")).unwrap();
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .and_then(|l| l.split('"').nth(2))
+            .and_then(|rest| rest.split(',').nth(1))
+            .and_then(|x| x.parse().ok())
+            .unwrap()
+    };
+    let o = run(&[], "default");
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 3));
+    // Every patient typical in vulnerability: fewer long survivors than the default spread.
+    let o = run(&["neuronal_vulnerability=0"], "typical");
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 3));
+    let md = std::fs::read_to_string(tmp.path().join("typical/validation.md")).unwrap();
+    assert!(
+        md.contains(
+            "Between-patient coefficients of variation changed from the default population's: \
+             neuronal_vulnerability=0."
+        ),
+        "{md}"
+    );
+    let (wide, narrow) = (
+        simulated("default", "survival-10y-from-onset"),
+        simulated("typical", "survival-10y-from-onset"),
+    );
+    assert!(narrow < wide, "10-year survival {narrow} against {wide}");
+    // Out of range, malformed, unknown or repeated: bad usage (exit 2), saying what is accepted.
+    for (cv, says) in [
+        (vec!["neuronal_vulnerability=4"], "accepted 0 to 3"),
+        (vec!["neuronal_vulnerability"], "expected NAME=CV"),
+        (vec!["neuronal_vulnerabilty=1"], "neuronal_vulnerability"),
+        (
+            vec!["neuronal_vulnerability=1", "neuronal_vulnerability=2"],
+            "given twice",
+        ),
+    ] {
+        let o = run(&cv, "bad");
+        assert_eq!(o.status.code(), Some(2), "{cv:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("--cv") && err.contains(says), "{cv:?}: {err}");
+        assert!(!tmp.path().join("bad").exists(), "{cv:?}");
+    }
+}
+
+#[test]
 fn validate_set_checks_a_changed_parameter_and_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |set: &str, dir: &str| {

@@ -91,6 +91,7 @@ impl CohortArgs {
             patients: self.patients,
             max_failed_fraction: self.max_failed_fraction,
             set: parse_set_list(&self.set)?,
+            ..Default::default()
         };
         *s = overridden(s, &overrides)?;
         Ok(())
@@ -117,6 +118,7 @@ pub(crate) fn overridden(
             scenario::OverridesError::Set(e) => format!("--set: {e}"),
             scenario::OverridesError::Patients(_) => format!("--patients: {e}"),
             scenario::OverridesError::MaxFailedFraction(_) => format!("--max-failed-fraction: {e}"),
+            scenario::OverridesError::Variability { .. } => format!("--cv: {e}"),
             other => other.to_string(),
         })
     })

@@ -36,12 +36,41 @@ pub struct Args {
     /// params` lists the names): checks a parameter change against the published targets.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     set: Vec<String>,
+    /// Override how much a model parameter varies between the patients of the default
+    /// population, NAME=CV: its coefficient of variation, 0 to 3 (repeatable; replaces the
+    /// parameter's entry of the default variability table or adds one; 0 makes every patient
+    /// typical in that parameter).
+    #[arg(long = "cv", value_name = "NAME=CV")]
+    cv: Vec<String>,
     /// Also run the posterior predictive check: the validation under N parameter sets drawn
     /// from the shipped posterior (each with its own patients), and for every target the 95%
     /// interval of its simulated value (predictive.csv; a section of validation.md). The exit
     /// code stays that of the validation at the defaults.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=10_000))]
     uncertainty: Option<u64>,
+}
+
+/// Reads the `--cv NAME=CV` items: the parameter and its coefficient of variation (its range is
+/// checked when it is applied).
+fn parse_cv_list(items: &[String]) -> Result<Vec<(alssim::model::Param, f64)>, super::UsageError> {
+    items
+        .iter()
+        .map(|item| {
+            let (name, value) = item.split_once('=').ok_or_else(|| {
+                super::UsageError(format!(
+                    "--cv `{item}`: expected NAME=CV, e.g. --cv neuronal_vulnerability=1.2"
+                ))
+            })?;
+            let cv: f64 = value.trim().parse().map_err(|_| {
+                super::UsageError(format!("--cv {name}: `{value}` is not a number"))
+            })?;
+            let param = name
+                .trim()
+                .parse()
+                .map_err(|e| super::UsageError(format!("--cv: {e}")))?;
+            Ok((param, cv))
+        })
+        .collect()
 }
 
 fn line(c: &Check) -> String {
@@ -66,6 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             seed: args.seed,
             patients: Some(args.patients),
             set: super::run::parse_set_list(&args.set)?,
+            variability: parse_cv_list(&args.cv)?,
             ..Default::default()
         },
     )?;
@@ -82,17 +112,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let checks = validate::check(&cohorts);
     let main = &cohorts.main;
     let mut md = validate::to_markdown(&checks, args.patients, s.population().seed);
-    if !args.set.is_empty() {
+    if !args.set.is_empty() || !args.cv.is_empty() {
         // Said at the top, so that a table produced with changed parameters is never mistaken
         // for the defaults.
-        let at = md.find("\n\n").map_or(md.len(), |i| i + 2);
-        md.insert_str(
-            at,
-            &format!(
+        let mut said = String::new();
+        if !args.set.is_empty() {
+            said.push_str(&format!(
                 "Model parameters changed from their defaults: {}.\n\n",
                 args.set.join(", ")
-            ),
-        );
+            ));
+        }
+        if !args.cv.is_empty() {
+            said.push_str(&format!(
+                "Between-patient coefficients of variation changed from the default population's: \
+                 {}.\n\n",
+                args.cv.join(", ")
+            ));
+        }
+        let at = md.find("\n\n").map_or(md.len(), |i| i + 2);
+        md.insert_str(at, &said);
     }
     let shape = validate::shape_markdown(main);
     md.push_str(&shape);

@@ -41,7 +41,14 @@ pub struct Overrides {
     pub max_failed_fraction: Option<f64>,
     /// Model parameters, replacing the `[model]` values (range- and rule-checked).
     pub set: Vec<(crate::model::Param, f64)>,
+    /// Between-patient coefficients of variation, replacing a parameter's entry of
+    /// `[population.variability]` or adding one (0 to [`MAX_CV`]).
+    pub variability: Vec<(crate::model::Param, f64)>,
 }
+
+/// Largest coefficient of variation of a parameter across patients, as the scenario reader
+/// accepts it in `[population.variability]`.
+pub const MAX_CV: f64 = 3.0;
 
 /// Why [`Scenario::with_overrides`] refused its overrides.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -59,6 +66,14 @@ pub enum OverridesError {
     /// A parameter value is out of range or the set breaks a rule across parameters.
     #[error(transparent)]
     Set(#[from] crate::model::params::OverrideError),
+    /// A coefficient of variation is out of range or names a parameter twice.
+    #[error("population.variability.{param}: {problem}")]
+    Variability {
+        /// The parameter.
+        param: &'static str,
+        /// What is wrong, with what is accepted.
+        problem: String,
+    },
     /// The changed scenario exceeds a resource bound (the first one exceeded).
     #[error(transparent)]
     Bounds(#[from] super::bounds::BoundError),
@@ -148,6 +163,28 @@ impl Scenario {
             s.simulation.max_failed_fraction = f;
         }
         super::whatif::set_params(&mut s, &overrides.set)?;
+        for (i, &(param, cv)) in overrides.variability.iter().enumerate() {
+            if overrides.variability[..i].iter().any(|&(p, _)| p == param) {
+                return Err(OverridesError::Variability {
+                    param: param.name(),
+                    problem: "given twice; accepted once".to_string(),
+                });
+            }
+            if !(0.0..=MAX_CV).contains(&cv) {
+                return Err(OverridesError::Variability {
+                    param: param.name(),
+                    problem: format!(
+                        "coefficient of variation {} is out of range: accepted 0 to {MAX_CV}",
+                        crate::input::readable(cv)
+                    ),
+                });
+            }
+            let table = &mut s.population.variability;
+            match table.iter_mut().find(|v| v.param == param) {
+                Some(v) => v.cv = cv,
+                None => table.push(crate::cohort::spec::Variability { param, cv }),
+            }
+        }
         if let Some(problem) = super::bounds::check(&s).into_iter().next() {
             return Err(problem.into());
         }
@@ -195,6 +232,66 @@ mod tests {
         assert!((changed.simulation().max_failed_fraction - 0.5).abs() < 1e-15);
         assert!(changed.params().rater_noise_sd.abs() < 1e-15);
         assert_eq!(changed.arms(), s.arms());
+    }
+
+    #[test]
+    fn variability_overrides_replace_or_add_an_entry() {
+        let s = base();
+        let cv = |s: &Scenario, p: Param| {
+            s.population()
+                .variability
+                .iter()
+                .find(|v| v.param == p)
+                .map(|v| v.cv)
+        };
+        assert!(cv(&s, Param::NeuronalVulnerability).is_some());
+        assert!(cv(&s, Param::RaterNoiseSd).is_none());
+        let changed = s
+            .with_overrides(&Overrides {
+                variability: vec![
+                    (Param::NeuronalVulnerability, 0.0),
+                    (Param::RaterNoiseSd, 0.3),
+                ],
+                ..Overrides::default()
+            })
+            .unwrap();
+        // The existing entry is replaced in place, the new one appended; nothing else moves.
+        assert_eq!(cv(&changed, Param::NeuronalVulnerability), Some(0.0));
+        assert_eq!(cv(&changed, Param::RaterNoiseSd), Some(0.3));
+        let (a, b) = (
+            &s.population().variability,
+            &changed.population().variability,
+        );
+        assert_eq!(b.len(), a.len() + 1);
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(x.param, y.param);
+            if x.param != Param::NeuronalVulnerability {
+                assert_eq!(x.cv.to_bits(), y.cv.to_bits());
+            }
+        }
+        assert_eq!(changed.params(), s.params());
+        // Out of range, not a number, or named twice: refused, naming the entry.
+        for bad in [-0.1, MAX_CV + 0.01, f64::NAN] {
+            let e = s
+                .with_overrides(&Overrides {
+                    variability: vec![(Param::NeuronalVulnerability, bad)],
+                    ..Overrides::default()
+                })
+                .unwrap_err();
+            assert!(
+                e.to_string()
+                    .starts_with("population.variability.neuronal_vulnerability: coefficient"),
+                "{e}"
+            );
+            assert!(e.to_string().contains("accepted 0 to 3"), "{e}");
+        }
+        let e = s
+            .with_overrides(&Overrides {
+                variability: vec![(Param::RaterNoiseSd, 0.1), (Param::RaterNoiseSd, 0.2)],
+                ..Overrides::default()
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("given twice"), "{e}");
     }
 
     #[test]

@@ -850,7 +850,7 @@ fn read_variability(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<Variability> {
             value,
             &join(path, param.name()),
             0.0,
-            3.0,
+            super::types::MAX_CV,
             "(coefficient of variation)",
         ) {
             out.push(Variability { param, cv });
