@@ -181,3 +181,35 @@ fn faster_disease_is_diagnosed_sooner() {
     // The referral delay bounds it.
     assert!(slow <= 30.0 + 1e-9);
 }
+
+/// The floor of graded vulnerability reaches the right-hand side: with a steep (tabulated)
+/// gradient, a region with 20% of its units left fails at `f + (1 − f) · 0.2^γ` of the
+/// full-pool drive instead of `0.2^γ`, and a floor of 0 is the shipped model.
+#[test]
+fn the_vulnerability_floor_keeps_a_depleted_region_failing() {
+    use alssim::model::{Param, State};
+    let (gradient, floor, alive) = (1.5, 0.3, 0.2);
+    let failing = |f: f64| {
+        let mut p = Params::default();
+        p.set_value(Param::UnitVulnerabilityGradient, gradient)
+            .unwrap();
+        p.set_value(Param::UnitVulnerabilityFloor, f).unwrap();
+        let m = PatientModel::new(p, patient(60.0, Region::Cervical, Genotype::Sporadic)).unwrap();
+        let mut y = m.initial_state();
+        y[Region::Cervical.aggregate()] = 0.5;
+        y[Region::Cervical.neurons()] = alive;
+        y[Region::Cervical.dysfunctional()] = 0.0;
+        let mut dy = State::zeros();
+        m.rhs(&y, &mut dy, &Modulation::NEUTRAL);
+        // With no dysfunctional units, dD/dt is the rate at which functional units fail.
+        dy[Region::Cervical.dysfunctional()]
+    };
+    let (bare, floored) = (failing(0.0), failing(floor));
+    assert!(bare > 0.0);
+    let power = f64::powf(alive, gradient);
+    let expected = (floor + (1.0 - floor) * power) / power;
+    assert!(
+        (floored / bare - expected).abs() < 1e-8,
+        "{floored} / {bare} against {expected}"
+    );
+}

@@ -156,19 +156,30 @@ fn parse_positive(s: &str) -> Result<f64, String> {
 /// Reads one `--set NAME=VALUE` argument: the parameter and the value (its range is checked
 /// when it is applied).
 pub(crate) fn parse_set(item: &str) -> Result<(Param, f64), UsageError> {
+    parse_param_number(item, "--set", "NAME=VALUE", "agg_growth_rate=0.3")
+}
+
+/// Reads one `OPTION NAME=NUMBER` argument naming a model parameter (`--set`, `--cv`); errors
+/// name the option and show `example` of the accepted form `form`.
+pub(crate) fn parse_param_number(
+    item: &str,
+    option: &str,
+    form: &str,
+    example: &str,
+) -> Result<(Param, f64), UsageError> {
     let (name, value) = item.split_once('=').ok_or_else(|| {
         UsageError(format!(
-            "--set `{item}`: expected NAME=VALUE, e.g. --set agg_growth_rate=0.3"
+            "{option} `{item}`: expected {form}, e.g. {option} {example}"
         ))
     })?;
     let value: f64 = value
         .trim()
         .parse()
-        .map_err(|_| UsageError(format!("--set {name}: `{value}` is not a number")))?;
+        .map_err(|_| UsageError(format!("{option} {name}: `{value}` is not a number")))?;
     let param = name
         .trim()
         .parse()
-        .map_err(|e| UsageError(format!("--set: {e}")))?;
+        .map_err(|e| UsageError(format!("{option}: {e}")))?;
     Ok((param, value))
 }
 

@@ -56,19 +56,12 @@ fn parse_cv_list(items: &[String]) -> Result<Vec<(alssim::model::Param, f64)>, s
     items
         .iter()
         .map(|item| {
-            let (name, value) = item.split_once('=').ok_or_else(|| {
-                super::UsageError(format!(
-                    "--cv `{item}`: expected NAME=CV, e.g. --cv neuronal_vulnerability=1.2"
-                ))
-            })?;
-            let cv: f64 = value.trim().parse().map_err(|_| {
-                super::UsageError(format!("--cv {name}: `{value}` is not a number"))
-            })?;
-            let param = name
-                .trim()
-                .parse()
-                .map_err(|e| super::UsageError(format!("--cv: {e}")))?;
-            Ok((param, cv))
+            super::simulate::parse_param_number(
+                item,
+                "--cv",
+                "NAME=CV",
+                "neuronal_vulnerability=1.2",
+            )
         })
         .collect()
 }

@@ -255,6 +255,24 @@ impl Reserve {
 mod tests {
     use super::*;
 
+    /// Rates with the soluble term alone at weight 1, no ageing loss, no floor, and the given
+    /// gradient.
+    fn soluble_only(gradient: f64) -> HazardRates {
+        HazardRates {
+            baseline: 0.0,
+            soluble: 1.0,
+            lof: 0.0,
+            oxidative: 0.0,
+            excitotoxic: 0.0,
+            astrocyte: 0.0,
+            vulnerability: 1.0,
+            gradient,
+            floor: 0.0,
+            dysfunction_death: 0.5,
+            recovery: 0.25,
+        }
+    }
+
     #[test]
     fn reserve_curve_shape() {
         let r = Reserve::new(2.0, 4.0);
@@ -309,19 +327,7 @@ mod tests {
 
     #[test]
     fn the_floor_keeps_the_last_units_failing() {
-        let mut k = HazardRates {
-            baseline: 0.0,
-            soluble: 1.0,
-            lof: 0.0,
-            oxidative: 0.0,
-            excitotoxic: 0.0,
-            astrocyte: 0.0,
-            vulnerability: 1.0,
-            gradient: 2.0,
-            floor: 0.0,
-            dysfunction_death: 0.5,
-            recovery: 0.25,
-        };
+        let mut k = soluble_only(2.0);
         // With no floor the per-unit drive at 10% alive is N^γ = 1% of the drive; a floor of
         // 0.2 raises it to 0.2 + 0.8 · 0.01.
         let (_, _, bare) = rates(&k, 0.1, 0.0, 1.0);
@@ -340,19 +346,7 @@ mod tests {
 
     #[test]
     fn units_recover_when_the_drive_stops() {
-        let k = HazardRates {
-            baseline: 0.0,
-            soluble: 1.0,
-            lof: 0.0,
-            oxidative: 0.0,
-            excitotoxic: 0.0,
-            astrocyte: 0.0,
-            vulnerability: 1.0,
-            gradient: 1.0,
-            floor: 0.0,
-            dysfunction_death: 0.5,
-            recovery: 0.25,
-        };
+        let k = soluble_only(1.0);
         let (dn, dd, _) = rates(&k, 0.8, 0.2, 0.0);
         // No drive: dysfunctional units return (and some die); alive never rises.
         assert!(dd < 0.0 && dn <= 0.0);
