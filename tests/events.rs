@@ -152,9 +152,9 @@ fn the_first_kings_region_is_the_onset_region() {
     // At onset no ALSFRS-R item has fallen yet, so the King's region involved first is the one
     // whose motor pool has lost most: normally the onset region's (where the disease starts).
     // Every spinal region loses neurons before onset, so in some patients another region is
-    // clinically involved first: measured at these defaults, 87.5% of bulbar-onset and 82% of
-    // cervical-onset patients have their onset region as the first King's region (docs/MODEL.md,
-    // section 10).
+    // clinically involved first: measured at these defaults, 93% of bulbar-onset and all of the
+    // cervical- and lumbar-onset patients have their onset region as the first King's region
+    // (docs/MODEL.md, section 10).
     for (region, kings) in [("bulbar", 0u8), ("cervical", 1), ("lumbar", 2)] {
         let text = format!(
             "[population]\nsize = 200\nseed = 3\nenrollment = {{ at = \"diagnosis\" }}\n\

@@ -35,12 +35,16 @@
 //!
 //! **Spread.** `W_ij = s · d_ij`: `s = s_c = spread_contiguous` for contiguous regions (along
 //! the cord and brainstem) and `s_n = spread_noncontiguous` for the others (through the motor
-//! cortex and long corticospinal connections); `d_ij = 1` for caudal spread and `ρ =
-//! spread_rostral_ratio` for rostral spread, which is slower: spread runs more caudally than
-//! rostrally (Ravits et al. 2007 Neurology 68:1571), bulbar onset reaches the legs in 29% but
-//! leg onset reaches bulbar muscles in 5% (Ludolph et al. 2024 J Neurol 271), and after limb
-//! onset bulbar neurons are relatively spared (Gromicho et al. 2020 Ann Clin Transl Neurol
-//! 7:1181).
+//! cortex and long corticospinal connections). The direction factor `d_ij` is `ρ_b =
+//! spread_bulbar_ratio` for seeding from the cord into the bulbar region, `ρ_c =
+//! spread_cord_rostral_ratio` for seeding up the cord (from a more caudal spinal region into a
+//! more rostral one) and 1 otherwise. Bulbar neurons are relatively spared after limb onset
+//! (Gromicho et al. 2020 Ann Clin Transl Neurol 7:1181): bulbar onset reaches the legs in 29%
+//! but leg onset reaches bulbar muscles in 5% (Ludolph et al. 2024 J Neurol 271), and bulbar
+//! muscles are reached last after limb onset. Along the cord, spread is directed more caudally
+//! than rostrally (Ravits et al. 2007 Neurology 68:1571), yet leg onset reaches a second body
+//! region no later than arm onset (13.6 against 15.2 months; Fujimura-Kiyono et al. 2011), so the
+//! asymmetry along the cord is mild.
 //!
 //! Seeds leave a region with its degenerating motor neurons: the export of region *j* is its
 //! aggregate times the fraction of its neurons lost, `A_j · (1 − N_j)`. Brain-derived
@@ -84,12 +88,15 @@ pub struct AggregationRates {
 }
 
 /// The spread graph's template weights: `W_ij = s · d_ij` with `s` the contiguous or
-/// non-contiguous weight and `d_ij = 1` for caudal spread (from a more rostral region *j* to
-/// a more caudal *i*) and `ρ = spread_rostral_ratio` for rostral spread.
+/// non-contiguous weight and `d_ij` the direction factor: `ρ_b = spread_bulbar_ratio` for
+/// seeding from a spinal region into the bulbar region, `ρ_c = spread_cord_rostral_ratio` for
+/// seeding from a more caudal spinal region into a more rostral one, and 1 otherwise (from the
+/// bulbar region into the cord, and down the cord).
 pub fn seeding_matrix(
     contiguous: f64,
     noncontiguous: f64,
-    rostral_ratio: f64,
+    bulbar_ratio: f64,
+    cord_rostral_ratio: f64,
 ) -> [[f64; N_REGIONS]; N_REGIONS] {
     std::array::from_fn(|i| {
         std::array::from_fn(|j| {
@@ -101,10 +108,12 @@ pub fn seeding_matrix(
             } else {
                 0.0
             };
-            if from.index() < to.index() {
-                s
+            if to == Region::Bulbar {
+                s * bulbar_ratio
+            } else if from.index() > to.index() {
+                s * cord_rostral_ratio
             } else {
-                s * rostral_ratio
+                s
             }
         })
     })
@@ -176,7 +185,7 @@ mod tests {
         let k = AggregationRates {
             growth: 0.3,
             clearance: 0.05,
-            seeding: seeding_matrix(0.02, 0.002, 0.3),
+            seeding: seeding_matrix(0.02, 0.002, 0.3, 1.0),
             ros_enhancement: 0.5,
             loss_of_function: 1.0,
             misfolding: 1.0,
@@ -190,7 +199,7 @@ mod tests {
         let k = AggregationRates {
             growth: 0.3,
             clearance: 0.05,
-            seeding: seeding_matrix(0.5, 0.05, 0.2),
+            seeding: seeding_matrix(0.5, 0.05, 0.2, 0.6),
             ros_enhancement: 0.0,
             loss_of_function: 1.0,
             misfolding: 1.0,
@@ -205,5 +214,27 @@ mod tests {
         assert!((templates(&k, 3, &a, &lost) - 0.012).abs() < 1e-15);
         // The thoracic region is not contiguous with the bulbar region.
         assert!((templates(&k, 2, &a, &lost) - 0.012).abs() < 1e-15);
+    }
+
+    #[test]
+    fn bulbar_seeding_and_rostral_seeding_along_the_cord_have_their_own_ratios() {
+        use Region::{Bulbar, Cervical, Lumbar, Thoracic};
+        let w = seeding_matrix(1.0, 0.5, 0.1, 0.6);
+        let at = |to: Region, from: Region| w[to.index()][from.index()];
+        // Into the bulbar region: contiguous (cervical) and non-contiguous (lumbar) sources.
+        assert!((at(Bulbar, Cervical) - 0.1).abs() < 1e-15);
+        assert!((at(Bulbar, Lumbar) - 0.05).abs() < 1e-15);
+        // Out of the bulbar region, at full weight.
+        assert!((at(Cervical, Bulbar) - 1.0).abs() < 1e-15);
+        assert!((at(Lumbar, Bulbar) - 0.5).abs() < 1e-15);
+        // Along the cord: down at full weight, up at the cord ratio.
+        assert!((at(Lumbar, Cervical) - 1.0).abs() < 1e-15);
+        assert!((at(Cervical, Lumbar) - 0.6).abs() < 1e-15);
+        assert!((at(Cervical, Thoracic) - 0.6).abs() < 1e-15);
+        assert!((at(Thoracic, Cervical) - 1.0).abs() < 1e-15);
+        // No region seeds itself.
+        for r in Region::ALL {
+            assert!(at(r, r).abs() < 1e-15);
+        }
     }
 }

@@ -114,7 +114,8 @@ impl PatientModel {
                 seeding: aggregation::seeding_matrix(
                     p.spread_contiguous,
                     p.spread_noncontiguous,
-                    p.spread_rostral_ratio,
+                    p.spread_bulbar_ratio,
+                    p.spread_cord_rostral_ratio,
                 ),
                 ros_enhancement: p.agg_ros_enhancement,
                 loss_of_function: lof,

@@ -151,22 +151,33 @@ parameters! {
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
          the burden settles at 1 - clearance/growth of its maximum. Must stay below agg_growth_rate. Set by hand.";
-    spread_contiguous (SpreadContiguous): 1.05, "template per unit aggregate", [0.0, 50.0],
+    spread_contiguous (SpreadContiguous): 0.495, "template per unit aggregate", [0.0, 50.0],
         "Seeds a region receives from each contiguous region (along the cord and brainstem), per unit of that region's aggregate, relative to its own aggregate.",
         "Sets the time from onset to a second region: 12.8 months overall, bulbar onset 10.8, \
          upper limb 15.2, lower limb 13.6 (Fujimura-Kiyono 2011 JNNP); spread is faster to neighbouring \
-         regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Set with the other v2 defaults by a search against the natural-history targets, \
-         then by hand with neuronal_vulnerability (docs/CALIBRATION.md).";
-    spread_noncontiguous (SpreadNoncontiguous): 0.3813, "template per unit aggregate", [0.0, 50.0],
+         regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Set with the other spread weights, \
+         neuronal_vulnerability and metabolic_stress_gain by a search against the natural-history \
+         targets (docs/CALIBRATION.md, section 0).";
+    spread_noncontiguous (SpreadNoncontiguous): 0.396, "template per unit aggregate", [0.0, 50.0],
         "Seeds a region receives from each non-contiguous region (through the motor cortex and long corticospinal connections).",
         "Non-contiguous spread in about 13% (Gromicho 2020; Kimura 2012); bulbar onset to the legs 29%, \
-         leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: about a fifteenth of the contiguous \
-         weight. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    spread_rostral_ratio (SpreadRostralRatio): 0.05845, "ratio", [0.0, 1.0],
-        "Seeding towards a more rostral region relative to seeding towards a more caudal one.",
-        "Spread runs more caudally than rostrally (Ravits 2007 Neurology 68:1571); bulbar onset reaches \
-         the legs in 29%, leg onset reaches bulbar muscles in 5% (Ludolph 2024 J Neurol 271); bulbar \
-         neurons are relatively spared after limb onset (Gromicho 2020). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: below the contiguous weight \
+         (spread is faster to neighbouring regions), at most 0.8 of it in the search that set it with \
+         the other spread weights against the natural-history targets (docs/CALIBRATION.md, section 0).";
+    spread_bulbar_ratio (SpreadBulbarRatio): 0.0642, "ratio", [0.0, 1.0],
+        "Seeding from a spinal region into the bulbar region relative to seeding in the opposite direction.",
+        "Bulbar neurons are relatively spared after limb onset and bulbar onset reaches the legs \
+         more often than leg onset reaches bulbar muscles (Gromicho 2020 Ann Clin Transl Neurol 7:1181): \
+         29% against 5% (Ludolph 2024 J Neurol 271); bulbar muscles are reached last after limb onset \
+         (Walhout 2018 ALS-FTD 19:21). Set with the other spread weights by a search against the \
+         natural-history targets (docs/CALIBRATION.md).";
+    spread_cord_rostral_ratio (SpreadCordRostralRatio): 0.867, "ratio", [0.0, 1.0],
+        "Seeding from a more caudal spinal region into a more rostral one (up the cord) relative to seeding down the cord.",
+        "Spread is directed more caudally than rostrally (Ravits 2007 Neurology 68:1571), yet leg \
+         onset reaches a second body region no later than arm onset (13.6 against 15.2 months; \
+         Fujimura-Kiyono 2011 JNNP), and after leg onset the arm is reached before bulbar muscles \
+         (Turner 2010 Amyotroph Lateral Scler 11:369). Set with the other spread weights by a search \
+         against the natural-history targets (docs/CALIBRATION.md).";
     agg_initial_seed (AggInitialSeed): 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
         "Aggregate burden placed in the onset region at disease initiation (t = 0).",
         "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";
@@ -203,12 +214,13 @@ parameters! {
     growth_factor_tardbp (GrowthFactorTardbp): 1.0, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for TARDBP carriers.",
         "Rationale: no consistent survival difference from sporadic ALS reported; neutral.";
-    growth_factor_fus (GrowthFactorFus): 2.5, "multiplier", [0.01, 20.0],
+    growth_factor_fus (GrowthFactorFus): 2.96, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for FUS carriers.",
         "Rationale: FUS survival HR 1.8 and young onset (Su 2022 BMC Med 20:209). FUS carriers start \
          young (one step of the multistep model, median onset about 49), where the age tempo slows \
-         disease, so the factor is large. Set by hand so that the median survival from onset of FUS \
-         carriers is at most 30 months (docs/CALIBRATION.md).";
+         disease, so the factor is large. Set by hand, and last with the spread weights by a search \
+         against the natural-history targets, so that the median survival from onset of FUS carriers \
+         is at most 30 months (docs/CALIBRATION.md, section 0).";
 
     ["oxidative"]
     ros_clearance_rate (RosClearanceRate): 2.0, "1/month", [0.01, 100.0],
@@ -223,10 +235,11 @@ parameters! {
     ros_from_microglia (RosFromMicroglia): 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain (MetabolicStressGain): 0.7247, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain (MetabolicStressGain): 1.292, "multiplier", [0.0, 20.0],
         "Extra damage drive in every region at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism deepen the energy deficit of motor neurons.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
-         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Set with the \
+         spread weights by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
 
     ["glia"]
     microglia_activation_rate (MicrogliaActivationRate): 0.6, "1/month", [0.0, 100.0],
@@ -236,7 +249,7 @@ parameters! {
         "Weight of the neuron loss rate (debris, damage signals) relative to aggregate in the microglial stimulus.",
         "Rationale: dying neurons are a major microglial stimulus. The loop it closes (loss, microglia, \
          astrocytes, glutamate and ROS, hazard) has a gain of about 0.67 x neuronal_vulnerability x tempo \
-         (0.31 for the typical person at 60; up to 1.72 times more once bulbar function is lost): it \
+         (0.27 for the typical person at 60; up to 2.29 times more once bulbar function is lost): it \
          amplifies damage, and stays below 1 (so ageing loss alone cannot ignite disease in a region \
          without aggregate) for the typical person at every age up to 90 with intact bulbar function. \
          Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
@@ -287,13 +300,14 @@ parameters! {
         "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
          patients (Shaw 1995 Neurodegeneration 4:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    neuronal_vulnerability (NeuronalVulnerability): 0.46, "multiplier", [0.0, 20.0],
+    neuronal_vulnerability (NeuronalVulnerability): 0.403, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
          around it). The default is the typical (median) person. Set with the other v2 defaults by a search against the natural-history targets, \
          then raised by hand to keep the speed when dysfunction_death_rate was set back, and set again \
-         by hand with the recognition-driven diagnosis and the younger onset of carriers (docs/CALIBRATION.md).";
+         by hand with the recognition-driven diagnosis and the younger onset of carriers, and last set \
+         with the spread weights by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
     hazard_astrocyte (HazardAstrocyte): 0.04222, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
@@ -377,10 +391,11 @@ parameters! {
          Set with the referral delay (median 15 months) so that the median delay is 10-13 months and \
          most patients are diagnosed by recognition, which makes a short delay mean fast disease \
          (delay hazard ratio 1.4-1.7 across the seeds checked); 4 is the lower end of its prior (docs/CALIBRATION.md).";
-    fvc_bulbar_weight (FvcBulbarWeight): 0.2165, "fraction", [0.0, 1.0],
+    fvc_bulbar_weight (FvcBulbarWeight): 0.18, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Bulbar weakness lowers measured FVC (mouth seal, upper airway); kept at or below 0.45 because \
-         measured FVC is mostly diaphragmatic. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         measured FVC is mostly diaphragmatic. Set with the spread weights by a search against the \
+         natural-history targets (docs/CALIBRATION.md, section 0).";
     fvc_healthy (FvcHealthy): 100.0, "% predicted", [40.0, 150.0],
         "FVC before disease.",
         "By definition of percent predicted.";
@@ -560,7 +575,7 @@ impl fmt::Display for Param {
 }
 
 /// Parameters that earlier versions had and this one does not, with what became of them.
-pub const RETIRED: [(&str, &str); 6] = [
+pub const RETIRED: [(&str, &str); 7] = [
     (
         "glutamate_equilibration_rate",
         "it was removed: extracellular glutamate is now the quasi-steady state of release and \
@@ -586,6 +601,13 @@ pub const RETIRED: [(&str, &str); 6] = [
         "reserve_half_survival",
         "it was replaced by `reinnervation_capacity`: capacity now follows functional motor \
          units, with a corner where reinnervation stops compensating (docs/MODEL.md section 4.6)",
+    ),
+    (
+        "spread_rostral_ratio",
+        "it was split into `spread_bulbar_ratio` (seeding from the cord into the bulbar region) \
+         and `spread_cord_rostral_ratio` (seeding up the cord): leg onset reaches the arms about \
+         as fast as arm onset reaches the legs, and bulbar muscles are reached last \
+         (docs/MODEL.md section 4.2)",
     ),
     (
         "reserve_steepness",
