@@ -786,6 +786,12 @@ mod tests {
         assert!(e.to_string().contains("quasi-steady state"), "{e}");
         assert!(unknown_help("glutamate_equilibration_rate").contains("delete the setting"));
         assert!(unknown_help("agg_growth_rat").contains("did you mean `agg_growth_rate`?"));
+        let split = unknown_help("spread_rostral_ratio");
+        assert!(
+            split.contains("`spread_bulbar_ratio`")
+                && split.contains("`spread_cord_rostral_ratio`"),
+            "{split}"
+        );
         for (name, _) in RETIRED {
             assert!(info(name).is_none(), "{name} is both retired and current");
         }
