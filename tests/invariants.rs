@@ -101,7 +101,7 @@ proptest! {
             prev_total = ro.total;
             prop_assert!(ro.nfl > 0.0 && ro.nfl.is_finite());
             prop_assert!((0.0..=model.params().fvc_healthy + 1e-9).contains(&ro.fvc));
-            let observed = alsfrs::observe(&ro.items, model.params().rater_noise_sd, &mut rand::rngs::ChaCha8Rng::seed_from_u64(3));
+            let observed = alsfrs::observe(&ro.items, alsfrs::Rater::of(model.params()), &mut rand::rngs::ChaCha8Rng::seed_from_u64(3));
             let total: u32 = observed.iter().map(|&x| u32::from(x)).sum();
             prop_assert!(total <= 48);
         }

@@ -596,12 +596,12 @@ fn screen(
         return Ok(Err(ScreenFailure::DiedBeforeEnrollment));
     };
     let mut rng = observation_rng(spec.population.seed, draw.index);
-    let noise = draw.params.rater_noise_sd;
+    let rater = alsfrs::Rater::of(&draw.params);
     let origin = match spec.simulation.visits_from {
         TimeOrigin::Onset => onset,
         TimeOrigin::Enrollment => enrollment,
     };
-    let baseline = baseline_visit(&model, &state, enrollment - origin, noise, &mut rng);
+    let baseline = baseline_visit(&model, &state, enrollment - origin, rater, &mut rng);
     if let Some(reason) = inclusion_failure(inclusion, onset_to_enrollment, &baseline) {
         return Ok(Err(reason));
     }
@@ -654,7 +654,7 @@ fn observe_arms(
         origin: e.origin,
         times: &times,
         offsets: &offsets,
-        noise: draw.params.rater_noise_sd,
+        rater: alsfrs::Rater::of(&draw.params),
         baseline: &e.baseline,
     };
     // Every arm sees the same rater-noise draws visit by visit (common random numbers): each
@@ -690,14 +690,14 @@ fn baseline_visit(
     model: &PatientModel,
     state: &crate::model::State,
     t: f64,
-    noise: f64,
+    rater: alsfrs::Rater,
     rng: &mut rand::rngs::ChaCha8Rng,
 ) -> Observation {
     let readout = model.readout(state);
     Observation {
         t,
         delay: 0.0,
-        items: alsfrs::observe(&readout.items, noise, rng),
+        items: alsfrs::observe(&readout.items, rater, rng),
         fvc: readout.fvc,
         nfl: readout.nfl,
         regional: regional(model, state, &crate::model::Modulation::NEUTRAL),
@@ -861,7 +861,7 @@ struct Course<'a> {
     times: &'a [f64],
     /// Each visit's offset from its scheduled time (the visit window), months.
     offsets: &'a [f64],
-    noise: f64,
+    rater: alsfrs::Rater,
     baseline: &'a Observation,
 }
 
@@ -889,7 +889,7 @@ impl Course<'_> {
                     // Narrowing to f32 is deliberate: a window is days, kept to well below a
                     // second.
                     delay: offset as f32,
-                    items: alsfrs::observe(&readout.items, self.noise, rng),
+                    items: alsfrs::observe(&readout.items, self.rater, rng),
                     fvc: readout.fvc,
                     nfl: readout.nfl,
                     regional: regional(model, &state, &m),
@@ -945,7 +945,8 @@ impl Course<'_> {
         let y = self.solution.state_at(t?)?;
         let capacities = model.capacities(&y);
         let items = crate::model::readout::items(model, &capacities);
-        let m = crate::model::staging::involvement_margins(&items);
+        let m =
+            crate::model::staging::involvement_margins(&items, model.params().item_detection_loss);
         // At onset no item has fallen yet (every margin is the same), so the region whose
         // motor pool has lost most decides.
         let c = crate::model::staging::kings_capacities(&capacities);

@@ -21,8 +21,11 @@
 //!
 //! Observation: a rater reports an integer. The observed item is
 //! `clamp(round(x_j + ε), 0, 4)` with `ε ~ Normal(0, σ · min(1, x_j, 4 − x_j))`,
-//! `σ = rater_noise_sd`. The noise shrinks at the anchors "normal" and "unable", which raters
-//! rarely misjudge, and is largest for partly affected items.
+//! `σ = rater_noise_sd`, except that an item is rated 3 rather than 4 once `x_j + ε` has fallen
+//! `d = item_detection_loss` below 4: score 3 is the first detectable impairment ("detectable
+//! speech disturbance", "early ambulation difficulties"). At the default `d` = 0.5 this is
+//! plain rounding. The noise shrinks at the anchors "normal" and "unable", which raters rarely
+//! misjudge, and is largest for partly affected items.
 
 use super::layout::N_REGIONS;
 use rand::Rng;
@@ -224,20 +227,46 @@ pub fn domains<T: Copy + Into<f64>>(items: &[T; N_ITEMS]) -> [f64; 4] {
 /// Observed integer items: a rater's scores of the latent values.
 pub fn observe<R: Rng + ?Sized>(
     latent: &[f64; N_ITEMS],
-    noise_sd: f64,
+    rater: Rater,
     rng: &mut R,
 ) -> [u8; N_ITEMS] {
     latent.map(|x| {
-        let sd = noise_sd * x.min(4.0 - x).clamp(0.0, 1.0);
+        let sd = rater.noise_sd * x.min(4.0 - x).clamp(0.0, 1.0);
         let eps = if sd > 0.0 {
             // sd is finite and positive here, so the distribution is valid.
             Normal::new(0.0, sd).map(|d| d.sample(rng)).unwrap_or(0.0)
         } else {
             0.0
         };
+        let v = x + eps;
         // Clamped to 0..=4 before the cast, so the conversion is exact.
-        (x + eps).round().clamp(0.0, 4.0) as u8
+        let rated = v.round().clamp(0.0, 4.0) as u8;
+        if rated == 4 && v < 4.0 - rater.detection {
+            3
+        } else {
+            rated
+        }
     })
+}
+
+/// How a rater turns latent items into scores: the rater noise and the fall below normal at
+/// which an item is rated 3.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rater {
+    /// Standard deviation of the rater noise, item points (`rater_noise_sd`).
+    pub noise_sd: f64,
+    /// Fall of the latent item below 4 at which it is rated 3 (`item_detection_loss`).
+    pub detection: f64,
+}
+
+impl Rater {
+    /// The rater of a parameter set.
+    pub fn of(p: &super::Params) -> Rater {
+        Rater {
+            noise_sd: p.rater_noise_sd,
+            detection: p.item_detection_loss,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +274,13 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand::rngs::ChaCha8Rng;
+
+    fn rater(noise_sd: f64) -> Rater {
+        Rater {
+            noise_sd,
+            detection: 0.5,
+        }
+    }
 
     #[test]
     fn weights_sum_to_one_and_thresholds_are_ordered() {
@@ -287,11 +323,39 @@ mod tests {
     }
 
     #[test]
+    fn detection_at_one_half_is_rounding_and_smaller_reads_the_first_loss() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let grid: [f64; N_ITEMS] = std::array::from_fn(|k| 4.0 - 0.07 * k as f64);
+        // Without noise, the default threshold rounds: 4 down to a latent 3.5.
+        let plain = observe(&grid, rater(0.0), &mut rng);
+        for (x, o) in grid.iter().zip(plain) {
+            assert_eq!(o, x.round() as u8, "{x}");
+        }
+        // A threshold of 0.1: every item more than 0.1 below normal is rated 3.
+        let fine = Rater {
+            noise_sd: 0.0,
+            detection: 0.1,
+        };
+        let rated = observe(&grid, fine, &mut rng);
+        for (x, o) in grid.iter().zip(rated) {
+            let expected = if *x > 3.9 {
+                4
+            } else {
+                x.round().min(3.0) as u8
+            };
+            assert_eq!(o, expected, "{x}");
+        }
+        assert_eq!(rated[0], 4);
+        assert_eq!(rated[2], 3, "a latent 3.86 is a detectable impairment");
+        assert_eq!(plain[2], 4, "which rounding does not see");
+    }
+
+    #[test]
     fn observation_is_integer_in_range_and_exact_at_anchors() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let latent = [4.0, 0.0, 2.0, 2.5, 3.2, 1.1, 0.4, 3.9, 4.0, 0.0, 2.0, 2.0];
         for _ in 0..200 {
-            let obs = observe(&latent, 0.35, &mut rng);
+            let obs = observe(&latent, rater(0.35), &mut rng);
             assert_eq!(obs[0], 4);
             assert_eq!(obs[1], 0);
             assert!(obs.iter().all(|&o| o <= 4));
@@ -305,7 +369,7 @@ mod tests {
         let n = 2000;
         let mean: f64 = (0..n)
             .map(|_| {
-                observe(&latent, 0.5, &mut rng)
+                observe(&latent, rater(0.5), &mut rng)
                     .iter()
                     .map(|&o| f64::from(o))
                     .sum::<f64>()

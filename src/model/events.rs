@@ -90,7 +90,7 @@ impl Event {
             }
             Event::SecondRegion | Event::ThirdRegion => {
                 let items = readout::items(model, &capacity);
-                let mut m = staging::involvement_margins(&items);
+                let mut m = staging::involvement_margins(&items, p.item_detection_loss);
                 m.sort_by(f64::total_cmp);
                 if self == Event::SecondRegion {
                     m[1]

@@ -431,6 +431,9 @@ parameters! {
     gastrostomy_swallowing (GastrostomySwallowing): 2.0, "item points", [0.0, 4.0],
         "Latent ALSFRS-R swallowing item at or below which gastrostomy is indicated (King's 4A).",
         "Swallowing 2 = dietary consistency changes (Cedarbaum 1999).";
+    item_detection_loss (ItemDetectionLoss): 0.5, "item points", [0.01, 0.5],
+        "Fall of a latent ALSFRS-R item below 4 (normal) at which it is rated 3 and its region counts as involved (King's staging).",
+        "At 0.5 the rating rounds the latent item, so an item leaves 4 only after about a tenth of capacity is lost below its threshold: ratings at diagnosis stay high (ΔFS 0.15 against 0.55). The anchors of score 3 are the first detectable impairment (“detectable speech disturbance”, “early ambulation difficulties”; Cedarbaum 1999 J Neurol Sci 169:13), which a smaller value reads. Kept at 0.5 until the model is refitted around a smaller one: smaller values put ΔFS in range but remove most simulated plateaus (docs/CALIBRATION.md, section 0).";
     rater_noise_sd (RaterNoiseSd): 0.2231, "item points", [0.0, 4.0],
         "Standard deviation of rater noise added to each latent ALSFRS-R item before rounding.",
         "Rationale: inter-rater variability of about one point on the total; produces plateaus \

@@ -72,7 +72,7 @@ impl Readout {
             gastrostomy,
             niv,
             dead,
-            kings: staging::kings(&items, gastrostomy, niv, dead),
+            kings: staging::kings(&items, p.item_detection_loss, gastrostomy, niv, dead),
             mitos: staging::mitos(&items, dead),
         }
     }

@@ -136,11 +136,15 @@ impl KingsStage {
     }
 }
 
-/// Latent value below which an item counts as affected (it would be scored below 4).
-const AFFECTED: f64 = 3.5;
-
-/// King's stage from latent items and the two stage-4 indications.
-pub fn kings(items: &[f64; N_ITEMS], gastrostomy: bool, niv: bool, dead: bool) -> KingsStage {
+/// King's stage from latent items and the two stage-4 indications; an item counts as affected
+/// once it has fallen `detection` (`item_detection_loss`) below 4, where it is scored 3.
+pub fn kings(
+    items: &[f64; N_ITEMS],
+    detection: f64,
+    gastrostomy: bool,
+    niv: bool,
+    dead: bool,
+) -> KingsStage {
     if dead {
         return KingsStage::Five;
     }
@@ -150,7 +154,7 @@ pub fn kings(items: &[f64; N_ITEMS], gastrostomy: bool, niv: bool, dead: bool) -
     if gastrostomy {
         return KingsStage::FourA;
     }
-    match involvement_margins(items)
+    match involvement_margins(items, detection)
         .iter()
         .filter(|&&m| m < 0.0)
         .count()
@@ -163,13 +167,15 @@ pub fn kings(items: &[f64; N_ITEMS], gastrostomy: bool, niv: bool, dead: bool) -
 }
 
 /// How far each King's region (bulbar, upper limb, lower limb) is from clinical involvement:
-/// the lowest latent item of the region minus 3.5, negative once involved. Bulbar: any bulbar
-/// item; upper limb: handwriting or cutting food; lower limb: walking.
-pub fn involvement_margins(items: &[f64; N_ITEMS]) -> [f64; 3] {
+/// the lowest latent item of the region minus `4 − detection` (3.5 at the default
+/// `item_detection_loss`), negative once involved. Bulbar: any bulbar item; upper limb:
+/// handwriting or cutting food; lower limb: walking.
+pub fn involvement_margins(items: &[f64; N_ITEMS], detection: f64) -> [f64; 3] {
+    let affected = 4.0 - detection;
     let bulbar = items[0].min(items[1]).min(items[2]);
     let upper = items[3].min(items[4]);
     let lower = items[7];
-    [bulbar - AFFECTED, upper - AFFECTED, lower - AFFECTED]
+    [bulbar - affected, upper - affected, lower - affected]
 }
 
 /// Motor capacity behind each King's region (bulbar, upper limb, lower limb): the regional
@@ -212,6 +218,23 @@ mod tests {
             v[r * REGION_REPORTED + RegionVar::Dysfunctional as usize] = dysfunctional;
         }
         v
+    }
+
+    #[test]
+    fn an_item_counts_as_affected_once_it_falls_the_detection_threshold() {
+        let mut items = [4.0; N_ITEMS];
+        items[3] = 3.8; // handwriting: upper limb
+        assert_eq!(
+            kings(&items, 0.5, false, false, false),
+            KingsStage::Presymptomatic
+        );
+        assert_eq!(kings(&items, 0.1, false, false, false), KingsStage::One);
+        let m = involvement_margins(&items, 0.1);
+        assert!((m[1] + 0.1).abs() < 1e-12, "{m:?}");
+        assert!(
+            (m[0] - 0.1).abs() < 1e-12 && (m[2] - 0.1).abs() < 1e-12,
+            "{m:?}"
+        );
     }
 
     #[test]
@@ -273,18 +296,18 @@ mod tests {
     fn kings_counts_regions_then_indications() {
         let mut items = [4.0; N_ITEMS];
         assert_eq!(
-            kings(&items, false, false, false),
+            kings(&items, 0.5, false, false, false),
             KingsStage::Presymptomatic
         );
         items[7] = 3.0; // walking
-        assert_eq!(kings(&items, false, false, false), KingsStage::One);
+        assert_eq!(kings(&items, 0.5, false, false, false), KingsStage::One);
         items[3] = 3.0; // handwriting
-        assert_eq!(kings(&items, false, false, false), KingsStage::Two);
+        assert_eq!(kings(&items, 0.5, false, false, false), KingsStage::Two);
         items[0] = 3.0; // speech
-        assert_eq!(kings(&items, false, false, false), KingsStage::Three);
-        assert_eq!(kings(&items, true, false, false), KingsStage::FourA);
-        assert_eq!(kings(&items, true, true, false), KingsStage::FourB);
-        assert_eq!(kings(&items, true, true, true), KingsStage::Five);
+        assert_eq!(kings(&items, 0.5, false, false, false), KingsStage::Three);
+        assert_eq!(kings(&items, 0.5, true, false, false), KingsStage::FourA);
+        assert_eq!(kings(&items, 0.5, true, true, false), KingsStage::FourB);
+        assert_eq!(kings(&items, 0.5, true, true, true), KingsStage::Five);
     }
 
     #[test]

@@ -108,14 +108,14 @@ impl PatientTable {
         let onset = solution.events().onset?;
         let n = (horizon / interval).floor() as usize;
         let times: Vec<f64> = (0..=n).map(|k| onset + k as f64 * interval).collect();
-        let noise = solution.model().params().rater_noise_sd;
+        let rater = alsfrs::Rater::of(solution.model().params());
         let rows = solution
             .visits(&times)
             .into_iter()
             .map(|Visit { t, readout, .. }| Row {
                 months_since_onset: t - onset,
                 months_since_initiation: t,
-                observed_items: alsfrs::observe(&readout.items, noise, rng),
+                observed_items: alsfrs::observe(&readout.items, rater, rng),
                 readout,
             })
             .collect();

@@ -126,8 +126,11 @@ fn kings_stage(enrollment: f64, baseline: &Observation, course: &ArmCourse) -> u
     use crate::model::staging::{KingsStage, kings};
     let before = |t: Option<f64>| t.is_some_and(|t| t <= enrollment + 1e-9);
     let items = baseline.items.map(f64::from);
+    // Rated items are whole numbers: an item rated below 4 is affected whatever the
+    // detection threshold (any value between 0 and 1 reads them alike).
     match kings(
         &items,
+        0.5,
         before(course.events.gastrostomy),
         before(course.events.niv),
         false,
