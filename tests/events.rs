@@ -176,9 +176,15 @@ fn the_first_kings_region_is_the_onset_region() {
 /// The untreated cohort of a population whose onset is always in `region` (200 screened,
 /// seed 3, enrolled at diagnosis).
 fn one_region_cohort(region: &str) -> Vec<alssim::cohort::Outcome> {
+    one_region_cohort_with(region, "")
+}
+
+/// As [`one_region_cohort`], with a `[model]` section (`model` holds its `key = value` lines).
+fn one_region_cohort_with(region: &str, model: &str) -> Vec<alssim::cohort::Outcome> {
     let text = format!(
         "[population]\nsize = 200\nseed = 3\nenrollment = {{ at = \"diagnosis\" }}\n\
-         [population.covariates]\nonset-region = {{ {} }}\n[[arm]]\nname = \"untreated\"\n",
+         [population.covariates]\nonset-region = {{ {} }}\n[[arm]]\nname = \"untreated\"\n\
+         [model]\n{model}\n",
         ["bulbar", "cervical", "thoracic", "lumbar"]
             .map(|r| format!("{r} = {}", if r == region { "1.0" } else { "0.0" }))
             .join(", ")
@@ -262,4 +268,62 @@ fn the_readout_agrees_with_the_death_event() {
     assert!(r.fvc > Params::default().airway_failure_fvc, "{}", r.fvc);
     assert!(Event::Death.function(&model, &y) > 0.0);
     assert!(!r.dead && r.mitos < 5);
+}
+
+#[test]
+fn a_smaller_detection_threshold_rates_the_first_loss_sooner_and_changes_nothing_else() {
+    // `item_detection_loss` is a rule of the rating: scored 3 once an item has fallen that far
+    // below normal, and a King's region involved then. A smaller one must lower the rated
+    // total at diagnosis and bring the second region sooner, while the disease, and with it
+    // every event the latent state decides (diagnosis by recognition, death), stays the same.
+    let by_patient = |model: &str| {
+        one_region_cohort_with("cervical", model)
+            .into_iter()
+            .filter_map(|o| match o {
+                alssim::cohort::Outcome::Enrolled { arms, .. } => arms.into_iter().next(),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let (rounding, fine) = (by_patient(""), by_patient("item_detection_loss = 0.1"));
+    assert_eq!(rounding.len(), fine.len(), "the same patients are enrolled");
+    assert!(rounding.len() > 150, "{} enrolled", rounding.len());
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let first_total = |c: &[alssim::cohort::ArmCourse]| {
+        median(c.iter().map(|a| f64::from(a.visits[0].total())).collect())
+    };
+    let second = |c: &[alssim::cohort::ArmCourse]| {
+        median(
+            c.iter()
+                .filter_map(|a| Some(a.events.second_region? - a.events.onset?))
+                .collect(),
+        )
+    };
+    let mut lower = 0;
+    for (a, b) in rounding.iter().zip(&fine) {
+        assert_eq!(a.events.diagnosis, b.events.diagnosis);
+        assert_eq!(a.events.death, b.events.death);
+        assert!(b.visits[0].total() <= a.visits[0].total());
+        lower += usize::from(b.visits[0].total() < a.visits[0].total());
+    }
+    assert!(
+        first_total(&fine) < first_total(&rounding),
+        "median rated total at diagnosis {} against {}",
+        first_total(&fine),
+        first_total(&rounding)
+    );
+    assert!(
+        lower * 2 > fine.len(),
+        "{lower} of {} rated lower",
+        fine.len()
+    );
+    assert!(
+        second(&fine) < second(&rounding),
+        "second region after {} against {} months",
+        second(&fine),
+        second(&rounding)
+    );
 }
