@@ -156,6 +156,13 @@ fn validate_writes_its_report_and_exits_by_verdict() {
     assert!(csv.contains(",-inf,0.05,"), "{csv}");
     let md = std::fs::read_to_string(out.join("validation.md")).unwrap();
     assert!(md.contains("## Hard targets") && md.contains("Pupillo 2014"));
+    // The shape section follows the long survivors beside the median of the living.
+    assert!(
+        md.contains("## Shape of the decline")
+            && md.contains("patients seen 60 months after the first assessment are rated")
+            && md.contains("the median of every patient seen at those months is"),
+        "{md}"
+    );
 }
 
 #[test]

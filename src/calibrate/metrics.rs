@@ -1249,6 +1249,75 @@ pub fn curvature_parts(outcomes: &[Outcome], months: f64) -> Vec<CurvatureParts>
         .collect()
 }
 
+/// The course of the long survivors beside that of everyone alive, read from the rated
+/// ALSFRS-R total at fixed months after the first assessment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivorCourse {
+    /// Months after the first assessment at which the totals are read.
+    pub months: Vec<f64>,
+    /// Patients with a visit at the survival landmark (see [`survivor_course`]).
+    pub n: usize,
+    /// Their median rated total at each of `months` (NaN where none of them was seen then).
+    pub survivors: Vec<f64>,
+    /// The median rated total of every patient seen at each of `months`: the median of the
+    /// living, which mixes patients who die soon with those who live on.
+    pub living: Vec<f64>,
+}
+
+/// The course of the patients still seen `alive_at` months after their first assessment (the
+/// long survivors), as their median rated total at each of `months`, beside the median of every
+/// patient seen at those months. A course that is back-loaded shows little fall in the first
+/// year and most of it later; one that stops shows survivors on a plateau. `None` when no
+/// patient is seen at `alive_at`.
+pub fn survivor_course(
+    outcomes: &[Outcome],
+    alive_at: f64,
+    months: &[f64],
+) -> Option<SurvivorCourse> {
+    let subj = subjects(outcomes);
+    let courses: Vec<&[crate::cohort::Observation]> =
+        subj.iter().map(|s| s.course.visits.as_slice()).collect();
+    survivor_course_of(&courses, alive_at, months)
+}
+
+/// The rated total of the visit exactly `months` after the first visit, if there is one.
+fn total_at(visits: &[crate::cohort::Observation], months: f64) -> Option<f64> {
+    let t0 = first_t(visits);
+    visits
+        .iter()
+        .find(|o| (o.t - t0 - months).abs() < 1e-9)
+        .map(|o| f64::from(o.total()))
+}
+
+fn survivor_course_of(
+    courses: &[&[crate::cohort::Observation]],
+    alive_at: f64,
+    months: &[f64],
+) -> Option<SurvivorCourse> {
+    let long: Vec<&[crate::cohort::Observation]> = courses
+        .iter()
+        .copied()
+        .filter(|v| total_at(v, alive_at).is_some())
+        .collect();
+    if long.is_empty() {
+        return None;
+    }
+    let median_at = |group: &[&[crate::cohort::Observation]], m: f64| {
+        let x = sorted(group.iter().filter_map(|v| total_at(v, m)).collect());
+        if x.is_empty() {
+            f64::NAN
+        } else {
+            quantile(&x, 0.5)
+        }
+    };
+    Some(SurvivorCourse {
+        months: months.to_vec(),
+        n: long.len(),
+        survivors: months.iter().map(|&m| median_at(&long, m)).collect(),
+        living: months.iter().map(|&m| median_at(courses, m)).collect(),
+    })
+}
+
 /// D50 (months) of one course `(months from onset, rated total)` by the logit least-squares
 /// fit of [`d50_fits`]; `None` with fewer than three usable visits or no fall.
 pub fn d50_of(course: &[(f64, u32)]) -> Option<f64> {
@@ -1367,6 +1436,24 @@ mod tests {
         let c = quadratic_coefficient(&x, &y).unwrap();
         assert!((c - 0.02).abs() < 1e-12, "{c}");
         assert_eq!(quadratic_coefficient(&x[..3], &y[..3]), None);
+    }
+
+    #[test]
+    fn survivor_course_follows_only_the_patients_seen_at_the_landmark() {
+        // Two long survivors (seen at month 24), one patient seen only to month 12.
+        let a = visits(&[(5.0, 46), (17.0, 44), (29.0, 40)]);
+        let b = visits(&[(2.0, 40), (14.0, 36), (26.0, 30)]);
+        let short = visits(&[(0.0, 30), (12.0, 20)]);
+        let courses: Vec<&[Observation]> = vec![&a, &b, &short];
+        let c = survivor_course_of(&courses, 24.0, &[0.0, 12.0, 24.0]).unwrap();
+        assert_eq!(c.n, 2);
+        assert_eq!(c.survivors, vec![43.0, 40.0, 35.0]);
+        // The median of the living includes the patient who was not seen at month 24.
+        assert_eq!(c.living, vec![40.0, 36.0, 35.0]);
+        // No one is seen at month 36; no visit falls on month 6.
+        assert_eq!(survivor_course_of(&courses, 36.0, &[0.0]), None);
+        let c = survivor_course_of(&courses, 24.0, &[6.0]).unwrap();
+        assert!(c.survivors[0].is_nan() && c.living[0].is_nan());
     }
 
     #[test]

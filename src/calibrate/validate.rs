@@ -478,6 +478,9 @@ pub fn shape_markdown(outcomes: &[Outcome]) -> String {
         );
         let _ = writeln!(out, "- {}", onset_domain_split(&parts));
     }
+    if let Some(line) = survivor_line(outcomes) {
+        let _ = writeln!(out, "- {line}");
+    }
     if !d50.is_empty() {
         let mut v = d50.clone();
         v.sort_by(f64::total_cmp);
@@ -495,6 +498,40 @@ pub fn shape_markdown(outcomes: &[Outcome]) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Months after the first assessment at which a patient counts as a long survivor in
+/// [`survivor_line`].
+pub const SURVIVOR_MONTHS: f64 = 60.0;
+
+/// The course of the long survivors (patients seen [`SURVIVOR_MONTHS`] after the first
+/// assessment) beside the median of the living, at months 0, 12, 24, 36, 48 and 60, with the
+/// fall of each from month 24 to month 60; reported without a target (no published course of
+/// long survivors is at hand). `None` when no patient is followed that long.
+pub fn survivor_line(outcomes: &[Outcome]) -> Option<String> {
+    let months = [0.0, 12.0, 24.0, 36.0, 48.0, SURVIVOR_MONTHS];
+    let c = metrics::survivor_course(outcomes, SURVIVOR_MONTHS, &months)?;
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let fall = |v: &[f64]| v[2] - v[5];
+    Some(format!(
+        "Long survivors (reported without a target: no published course of long survivors is \
+         at hand): the {} patients seen {} months after the first assessment are rated a median \
+         of {} at months 0, 12, 24, 36, 48 and 60 (a fall of {} points from month 24 to month \
+         60); the median of every patient seen at those months is {} ({} points). A course \
+         that is back-loaded loses little in the first year and most later; survivors on a \
+         plateau lose little at all.",
+        c.n,
+        SURVIVOR_MONTHS,
+        list(&c.survivors),
+        fall(&c.survivors),
+        list(&c.living),
+        fall(&c.living)
+    ))
 }
 
 /// The curvature of the domain each patient's onset region serves against that of the domains
