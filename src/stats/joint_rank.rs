@@ -33,6 +33,18 @@
 //! Wilcoxon-Mann-Whitney test with the normal approximation (no continuity correction); with
 //! deaths only, it is Gehan's generalised Wilcoxon test of survival.
 //!
+//! # Stratified test
+//!
+//! When the randomisation was stratified, arm labels are exchangeable only within a stratum.
+//! [`joint_rank_stratified`] compares pairs within each stratum `s` only, and sums the strata's
+//! statistics `T_s` and permutation variances
+//! `Var T_s = n₁ₛ n₂ₛ / (Nₛ (Nₛ − 1)) · Σ_{i∈s} Uᵢ⁽ˢ⁾²`, with `Uᵢ⁽ˢ⁾` the score of `i` against
+//! the members of its stratum: `Z = Σ T_s / √(Σ Var T_s)` (the stratified form of the test,
+//! as the stratified log-rank and van Elteren's stratified Wilcoxon test). A stratum with one
+//! arm empty adds nothing. With a prognostic stratification factor the unstratified variance
+//! counts the differences between strata that the randomisation balanced, and the test is
+//! conservative.
+//!
 //! # CAFS
 //!
 //! Berry et al. (2013) rank subjects by the same pairwise comparison; an arm is summarised by
@@ -74,6 +86,14 @@ pub enum JointRankError {
         subjects: usize,
         /// Number of arm flags.
         arms: usize,
+    },
+    /// Subjects and stratum labels differ in number.
+    #[error("mismatched lengths: {subjects} subjects, {strata} stratum labels")]
+    MismatchedStrata {
+        /// Number of subjects.
+        subjects: usize,
+        /// Number of stratum labels.
+        strata: usize,
     },
     /// An arm has no subjects.
     #[error("an arm is empty")]
@@ -130,6 +150,41 @@ pub fn compare(a: &JointSubject, b: &JointSubject) -> i32 {
     }
 }
 
+/// Pairwise scores `Uᵢ = Σ_j u_ij` over the subjects in `members` (indices into `subjects`),
+/// in the order of `members`.
+fn scores_within(subjects: &[JointSubject], members: &[usize]) -> Vec<i64> {
+    let mut scores = vec![0i64; members.len()];
+    for (a, &i) in members.iter().enumerate() {
+        for (b, &j) in members.iter().enumerate().skip(a + 1) {
+            let u = i64::from(compare(&subjects[i], &subjects[j]));
+            scores[a] += u;
+            scores[b] -= u;
+        }
+    }
+    scores
+}
+
+/// The treated total `T` and its permutation variance over one set of scores.
+fn statistic_and_variance(scores: &[i64], treated: impl Iterator<Item = bool>) -> (f64, f64) {
+    let mut t = 0.0;
+    let mut n1 = 0usize;
+    for (&u, arm) in scores.iter().zip(treated) {
+        if arm {
+            t += u as f64;
+            n1 += 1;
+        }
+    }
+    let n = scores.len();
+    let n2 = n - n1;
+    let variance = if n > 1 && n1 > 0 && n2 > 0 {
+        let (nf, n1f, n2f) = (n as f64, n1 as f64, n2 as f64);
+        n1f * n2f / (nf * (nf - 1.0)) * scores.iter().map(|&u| (u as f64).powi(2)).sum::<f64>()
+    } else {
+        0.0
+    };
+    (t, variance)
+}
+
 /// Midranks of the integer `values` (1-based).
 fn midranks(values: &[i64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..values.len()).collect();
@@ -175,34 +230,12 @@ pub fn joint_rank(
     if n1 == 0 || n2 == 0 {
         return Err(JointRankError::EmptyArm);
     }
-    let mut scores = vec![0i64; n];
-    for i in 0..n {
-        for j in (i + 1)..n {
-            let u = i64::from(compare(&subjects[i], &subjects[j]));
-            scores[i] += u;
-            scores[j] -= u;
-        }
-    }
+    let all: Vec<usize> = (0..n).collect();
+    let scores = scores_within(subjects, &all);
+    let (statistic, variance) = statistic_and_variance(&scores, treated.iter().copied());
     let ranks = midranks(&scores);
     let scores: Vec<f64> = scores.iter().map(|&u| u as f64).collect();
-    let statistic: f64 = scores
-        .iter()
-        .zip(treated)
-        .filter(|(_, t)| **t)
-        .map(|(u, _)| u)
-        .sum();
-    let (nf, n1f, n2f) = (n as f64, n1 as f64, n2 as f64);
-    let variance = if n > 1 {
-        n1f * n2f / (nf * (nf - 1.0)) * scores.iter().map(|u| u * u).sum::<f64>()
-    } else {
-        0.0
-    };
-    let (z, p) = if variance > 0.0 {
-        let z = statistic / variance.sqrt();
-        (z, (2.0 * normal_sf(z.abs())).min(1.0))
-    } else {
-        (0.0, 1.0)
-    };
+    let (z, p) = z_and_p(statistic, variance);
     let summary = |arm: bool| {
         let members: Vec<usize> = (0..n).filter(|&i| treated[i] == arm).collect();
         let k = members.len() as f64;
@@ -221,6 +254,53 @@ pub fn joint_rank(
         p,
         cafs,
     })
+}
+
+/// `Z = T / √Var T` and its two-sided normal p-value; 0 and 1 without variance.
+fn z_and_p(statistic: f64, variance: f64) -> (f64, f64) {
+    if variance > 0.0 {
+        let z = statistic / variance.sqrt();
+        (z, (2.0 * normal_sf(z.abs())).min(1.0))
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+/// The Finkelstein-Schoenfeld test within the randomisation strata (`strata[i]` labels subject
+/// `i`; see "Stratified test" in the module documentation): pairs are compared within a stratum
+/// only, and the strata's statistics and variances are summed. [`JointRank::statistic`],
+/// [`JointRank::variance`], [`JointRank::z`] and [`JointRank::p`] are the stratified ones; the
+/// scores and CAFS summaries rank every subject against every other, as [`joint_rank`]. With
+/// one stratum it is [`joint_rank`].
+pub fn joint_rank_stratified(
+    subjects: &[JointSubject],
+    treated: &[bool],
+    strata: &[u32],
+) -> Result<JointRank, JointRankError> {
+    if strata.len() != subjects.len() {
+        return Err(JointRankError::MismatchedStrata {
+            subjects: subjects.len(),
+            strata: strata.len(),
+        });
+    }
+    let mut all = joint_rank(subjects, treated)?;
+    let labels: std::collections::BTreeSet<u32> = strata.iter().copied().collect();
+    let (mut statistic, mut variance) = (0.0, 0.0);
+    for label in labels {
+        let members: Vec<usize> = (0..subjects.len())
+            .filter(|&i| strata[i] == label)
+            .collect();
+        let scores = scores_within(subjects, &members);
+        let (t, v) = statistic_and_variance(&scores, members.iter().map(|&i| treated[i]));
+        statistic += t;
+        variance += v;
+    }
+    let (z, p) = z_and_p(statistic, variance);
+    all.statistic = statistic;
+    all.variance = variance;
+    all.z = z;
+    all.p = p;
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -379,6 +459,80 @@ mod tests {
         assert!(ks < 0.0728, "KS distance {ks}");
         let rejections = p_values.iter().filter(|&&p| p < 0.05).count();
         assert!((13..=37).contains(&rejections), "{rejections} rejections");
+    }
+
+    #[test]
+    fn stratified_test_by_hand() {
+        // Stratum 1: the four subjects of `four_subjects_by_hand` (T = 2, Var = 20/3).
+        // Stratum 2: treated alive with change −2, control alive with −6, treated dead at 9:
+        //   E–F +1, E–G +1 (G died while E was followed past 9), F–G +1. Scores (2, 0, −2);
+        //   T = 2 − 2 = 0; Var = 2·1 / (3·2) · 8 = 8/3.
+        // Stratified: T = 2, Var = 20/3 + 8/3 = 28/3, Z = 2/√(28/3) = 0.6546537.
+        let subjects = [
+            dead(6.0),
+            alive(12.0, -5.0),
+            dead(3.0),
+            alive(12.0, -10.0),
+            alive(12.0, -2.0),
+            alive(12.0, -6.0),
+            dead(9.0),
+        ];
+        let arms = [true, true, false, false, true, false, true];
+        let strata = [1, 1, 1, 1, 2, 2, 2];
+        let r = joint_rank_stratified(&subjects, &arms, &strata).unwrap();
+        assert!(close(r.statistic, 2.0, 0.0) && close(r.variance, 28.0 / 3.0, 1e-12));
+        assert!(close(r.z, 0.654_653_7, 1e-7), "{r:?}");
+        // Scores and CAFS rank every subject against every other.
+        assert_eq!(r.scores, joint_rank(&subjects, &arms).unwrap().scores);
+        // One stratum is the unstratified test.
+        let one = joint_rank_stratified(&subjects, &arms, &[7; 7]).unwrap();
+        assert_eq!(one, joint_rank(&subjects, &arms).unwrap());
+        // A stratum with one arm empty adds nothing.
+        let lone = joint_rank_stratified(&subjects, &arms, &[1, 1, 1, 1, 2, 2, 3]).unwrap();
+        let parts = [
+            joint_rank(&subjects[..4], &arms[..4]).unwrap(),
+            joint_rank(&subjects[4..6], &arms[4..6]).unwrap(),
+        ];
+        let t: f64 = parts.iter().map(|p| p.statistic).sum();
+        let v: f64 = parts.iter().map(|p| p.variance).sum();
+        assert!(close(lone.statistic, t, 1e-12) && close(lone.variance, v, 1e-12));
+        assert_eq!(
+            joint_rank_stratified(&subjects, &arms, &[1, 2]),
+            Err(JointRankError::MismatchedStrata {
+                subjects: 7,
+                strata: 2
+            })
+        );
+    }
+
+    #[test]
+    fn stratified_test_keeps_its_size_when_the_unstratified_one_does_not() {
+        // 1,000 null trials of 60 subjects in two strata of very different prognosis (function
+        // change −20 ± 3 and −2 ± 3 at month 12, no deaths), 15 + 15 per stratum (blocked):
+        // the stratified test rejects at 5% within the binomial 99% interval [33, 68] / 1000;
+        // the unstratified one, whose variance counts the balanced difference between the
+        // strata, rejects far less often.
+        let mut rng = ChaCha8Rng::seed_from_u64(2024);
+        let strata: Vec<u32> = (0..60).map(|i| u32::from(i >= 30)).collect();
+        let arms: Vec<bool> = (0..60).map(|i| i % 2 == 0).collect();
+        let (mut stratified, mut pooled) = (0, 0);
+        for _ in 0..1000 {
+            let subjects: Vec<JointSubject> = strata
+                .iter()
+                .map(|&s| {
+                    let f: f64 = StandardNormal.sample(&mut rng);
+                    alive(12.0, if s == 0 { -20.0 } else { -2.0 } + 3.0 * f)
+                })
+                .collect();
+            if joint_rank_stratified(&subjects, &arms, &strata).unwrap().p < 0.05 {
+                stratified += 1;
+            }
+            if joint_rank(&subjects, &arms).unwrap().p < 0.05 {
+                pooled += 1;
+            }
+        }
+        assert!((33..=68).contains(&stratified), "{stratified} rejections");
+        assert!(pooled < 10, "{pooled} rejections without strata");
     }
 
     #[test]

@@ -904,8 +904,10 @@ fn joint(pair: &[&TrialPatient<'_>], arm: usize) -> EndpointResult {
         })
         .collect();
     let treated: Vec<bool> = pair.iter().map(|p| p.arm == arm).collect();
+    // Within the randomisation strata (one stratum without stratification).
+    let strata: Vec<u32> = pair.iter().map(|p| p.stratum).collect();
     let mut r = empty(pair.len());
-    if let Ok(j) = joint_rank::joint_rank(&subjects, &treated) {
+    if let Ok(j) = joint_rank::joint_rank_stratified(&subjects, &treated, &strata) {
         r.estimate = j.z;
         r.p = j.p;
     }
@@ -986,22 +988,46 @@ fn survival(pair: &[&TrialPatient<'_>], arm: usize, composite: &Composite) -> En
 }
 
 /// Difference in Kaplan-Meier survival at `month`, arm minus control, with the Greenwood
-/// standard errors of the two arms combined (a z test).
+/// standard errors of the two arms combined (a z test). With a stratified randomisation the
+/// difference is taken within each stratum and averaged with weights proportional to the
+/// stratum's size, its variance the weighted sum of the strata's (strata with an empty arm are
+/// left out; a curve that has reached 0 adds no variance); with one stratum it is the plain
+/// difference.
 fn survival_at(pair: &[&TrialPatient<'_>], arm: usize, month: f64, level: f64) -> EndpointResult {
-    let fit = |treated: bool| {
+    let fit = |stratum: u32, treated: bool| {
         let (t, e): (Vec<f64>, Vec<bool>) = pair
             .iter()
-            .filter(|p| (p.arm == arm) == treated)
+            .filter(|p| p.stratum == stratum && (p.arm == arm) == treated)
             .map(|p| (p.observed_months, p.died))
             .unzip();
         km::KaplanMeier::fit(&t, &e)
     };
     let mut r = empty(pair.len());
-    let (Some(c), Some(a)) = (fit(false), fit(true)) else {
+    let strata: std::collections::BTreeSet<u32> = pair.iter().map(|p| p.stratum).collect();
+    let (mut d, mut var, mut weight) = (0.0, 0.0, 0.0);
+    for s in strata {
+        let (Some(c), Some(a)) = (fit(s, false), fit(s, true)) else {
+            continue;
+        };
+        // Greenwood's variance is 0·∞ once a curve has reached 0; it is taken as 0 there, so
+        // that a small stratum whose arm has died out does not void the whole estimate.
+        let variance = |k: &km::KaplanMeier| {
+            if k.survival_at(month) == 0.0 {
+                0.0
+            } else {
+                k.se_at(month).powi(2)
+            }
+        };
+        let w = (a.n() + c.n()) as f64;
+        d += w * (a.survival_at(month) - c.survival_at(month));
+        var += w * w * (variance(&a) + variance(&c));
+        weight += w;
+    }
+    if weight == 0.0 {
         return r;
-    };
-    let d = a.survival_at(month) - c.survival_at(month);
-    let se = (a.se_at(month).powi(2) + c.se_at(month).powi(2)).sqrt();
+    }
+    let d = d / weight;
+    let se = var.sqrt() / weight;
     r.estimate = d;
     if se > 0.0
         && let Some(z) = dist::z_for_level(level)
