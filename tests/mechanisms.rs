@@ -213,3 +213,37 @@ fn the_vulnerability_floor_keeps_a_depleted_region_failing() {
         "{floored} / {bare} against {expected}"
     );
 }
+
+/// The seed export reaches the templates: a bulbar region with 70% of its neurons lost and 5% of
+/// its pool dysfunctional seeds the cervical region in proportion to `1 − N` = 0.7 at the
+/// shipped `spread_export_degenerating` of 0, to `c_D · D` = 12 · 0.05 = 0.6 at 1, and not at
+/// all at 1 once its pool is empty.
+#[test]
+fn seeds_leave_with_the_lost_neurons_or_with_the_units_failing_now() {
+    use alssim::model::Param;
+    let soluble = |share: f64, alive: f64, dysfunctional: f64| {
+        let mut p = Params::default();
+        p.set_value(Param::SpreadExportDegenerating, share).unwrap();
+        p.set_value(Param::SpreadExportDegeneratingGain, 12.0)
+            .unwrap();
+        let m = PatientModel::new(p, patient(60.0, Region::Bulbar, Genotype::Sporadic)).unwrap();
+        let mut y = m.initial_state();
+        for r in Region::ALL {
+            y[r.aggregate()] = 0.0;
+        }
+        y[Region::Bulbar.aggregate()] = 0.5;
+        y[Region::Bulbar.neurons()] = alive;
+        y[Region::Bulbar.dysfunctional()] = dysfunctional;
+        m.soluble(&y, Region::Cervical, &Modulation::NEUTRAL)
+    };
+    let lost = soluble(0.0, 0.3, 0.05);
+    assert!(lost > 0.0);
+    let failing = soluble(1.0, 0.3, 0.05);
+    assert!(
+        (failing / lost - 0.6 / 0.7).abs() < 1e-12,
+        "{failing} against {lost}"
+    );
+    assert!((soluble(0.5, 0.3, 0.05) / lost - 0.65 / 0.7).abs() < 1e-12);
+    assert_eq!(soluble(1.0, 0.0, 0.0), 0.0);
+    assert!(soluble(0.0, 0.0, 0.0) > lost);
+}

@@ -58,6 +58,13 @@
 //! during the long presymptomatic phase, and all regions would decline side by side. A
 //! consequence: anything that slows neuron loss also slows spread.
 //!
+//! Which degenerating neurons export is a choice: the cumulative loss `1 − N_j` (the default)
+//! or the units failing now, `D_j`, the dysfunctional (dying-back) pool, with the blend
+//! `export_j = (1 − x)·(1 − N_j) + x·c_D·D_j` (`x = spread_export_degenerating`, default 0;
+//! `c_D = spread_export_degenerating_gain`). The cumulative loss keeps rising while the source
+//! empties, so a region's imports grow through the whole course; the dysfunctional pool peaks
+//! while the source degenerates fastest and falls as it empties.
+//!
 //! **Loss of function.** TDP-43 (and FUS) sequestered into cytoplasmic aggregates leaves the
 //! nucleus, and with it splicing control (STMN2, UNC13A cryptic exons; Ma et al. 2022 Nature
 //! 603:124; Brown et al. 2022 Nature 603:131). `ℓ = 1` for TDP-43 and FUS proteinopathies and
@@ -85,6 +92,22 @@ pub struct AggregationRates {
     pub loss_of_function: f64,
     /// Misfolding propensity of the genotype's protein, `f_geno` (1 for sporadic).
     pub misfolding: f64,
+    /// Share `x` of a region's seed export carried by its dysfunctional (degenerating) units.
+    pub export_degenerating: f64,
+    /// Export `c_D` per unit dysfunctional fraction, relative to that per unit fraction lost.
+    pub export_gain: f64,
+}
+
+/// Seed export of a region (see the module documentation): `(1 − x)·(1 − N) + x·c_D·D`, with
+/// `N` its alive and `D` its dysfunctional fraction of the healthy pool.
+#[inline]
+pub fn export(k: &AggregationRates, alive: f64, dysfunctional: f64) -> f64 {
+    let lost = (1.0 - alive).clamp(0.0, 1.0);
+    if k.export_degenerating == 0.0 {
+        return lost;
+    }
+    (1.0 - k.export_degenerating) * lost
+        + k.export_degenerating * k.export_gain * dysfunctional.max(0.0)
 }
 
 /// The spread graph's template weights: `W_ij = s · d_ij` with `s` the contiguous or
@@ -169,6 +192,21 @@ pub fn age_tempo(age_years: f64, exponent: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// Rates with the given spread weights and oxidative enhancement, and the shipped export
+    /// (the fraction lost).
+    fn rates(seeding: [[f64; N_REGIONS]; N_REGIONS], ros: f64) -> AggregationRates {
+        AggregationRates {
+            growth: 0.3,
+            clearance: 0.05,
+            seeding,
+            ros_enhancement: ros,
+            loss_of_function: 1.0,
+            misfolding: 1.0,
+            export_degenerating: 0.0,
+            export_gain: 12.0,
+        }
+    }
+
     #[test]
     fn age_tempo_is_continuous_and_never_stops_the_disease() {
         assert!((age_tempo(60.0, 3.0) - 1.0).abs() < 1e-15);
@@ -182,28 +220,14 @@ mod tests {
 
     #[test]
     fn synthesis_scales_the_soluble_species_at_once() {
-        let k = AggregationRates {
-            growth: 0.3,
-            clearance: 0.05,
-            seeding: seeding_matrix(0.02, 0.002, 0.3, 1.0),
-            ros_enhancement: 0.5,
-            loss_of_function: 1.0,
-            misfolding: 1.0,
-        };
+        let k = rates(seeding_matrix(0.02, 0.002, 0.3, 1.0), 0.5);
         let t = templates(&k, 1, &[0.1, 0.4, 0.0, 0.0], &[0.5, 0.0, 0.0, 0.0]);
         assert!((soluble(&k, t, 0.2, 0.5) - 0.5 * soluble(&k, t, 0.2, 1.0)).abs() < 1e-15);
     }
 
     #[test]
     fn seeds_leave_a_region_with_its_lost_neurons() {
-        let k = AggregationRates {
-            growth: 0.3,
-            clearance: 0.05,
-            seeding: seeding_matrix(0.5, 0.05, 0.2, 0.6),
-            ros_enhancement: 0.0,
-            loss_of_function: 1.0,
-            misfolding: 1.0,
-        };
+        let k = rates(seeding_matrix(0.5, 0.05, 0.2, 0.6), 0.0);
         let a = [0.8, 0.0, 0.0, 0.0];
         // A bulbar aggregate with no neuron lost exports nothing.
         assert!(templates(&k, 1, &a, &[0.0; N_REGIONS]).abs() < 1e-15);
@@ -214,6 +238,21 @@ mod tests {
         assert!((templates(&k, 3, &a, &lost) - 0.012).abs() < 1e-15);
         // The thoracic region is not contiguous with the bulbar region.
         assert!((templates(&k, 2, &a, &lost) - 0.012).abs() < 1e-15);
+    }
+
+    #[test]
+    fn export_blends_the_lost_fraction_and_the_degenerating_units() {
+        let mut k = rates(seeding_matrix(0.5, 0.05, 0.2, 0.6), 0.0);
+        // By default the fraction lost, whatever the dysfunctional pool.
+        assert!((export(&k, 0.7, 0.05) - 0.3).abs() < 1e-15);
+        // All through the units failing now: 12 · 0.05; a region emptied of neurons, with no
+        // unit left failing, exports nothing.
+        k.export_degenerating = 1.0;
+        assert!((export(&k, 0.7, 0.05) - 0.6).abs() < 1e-15);
+        assert!(export(&k, 0.0, 0.0).abs() < 1e-15);
+        // Half and half.
+        k.export_degenerating = 0.5;
+        assert!((export(&k, 0.7, 0.05) - 0.45).abs() < 1e-15);
     }
 
     #[test]

@@ -120,6 +120,8 @@ impl PatientModel {
                 ros_enhancement: p.agg_ros_enhancement,
                 loss_of_function: lof,
                 misfolding,
+                export_degenerating: p.spread_export_degenerating,
+                export_gain: p.spread_export_degenerating_gain,
             },
             ox: OxidativeRates {
                 from_aggregate: p.ros_from_aggregate,
@@ -266,7 +268,7 @@ impl PatientModel {
             &self.agg,
             region.index(),
             &Self::aggregates(y),
-            &Self::exports(y),
+            &self.exports(y),
         );
         aggregation::soluble(
             &self.agg,
@@ -282,10 +284,10 @@ impl PatientModel {
     }
 
     /// Seed export of each region: aggregate leaves a region with its degenerating motor
-    /// neurons (the fraction lost).
+    /// neurons (the fraction lost, or the units failing now; [`aggregation::export`]).
     #[inline]
-    fn exports(y: &State) -> [f64; N_REGIONS] {
-        Region::ALL.map(|r| (1.0 - y[r.neurons()]).clamp(0.0, 1.0))
+    fn exports(&self, y: &State) -> [f64; N_REGIONS] {
+        Region::ALL.map(|r| aggregation::export(&self.agg, y[r.neurons()], y[r.dysfunctional()]))
     }
 
     /// The quantities reported per region, region blocks of
@@ -328,7 +330,7 @@ impl PatientModel {
         );
         let mut weighted_damage = 0.0;
         let aggregates = Self::aggregates(y);
-        let exports = Self::exports(y);
+        let exports = self.exports(y);
         for region in Region::ALL {
             let n = y[region.neurons()];
             let dys = y[region.dysfunctional()];

@@ -178,6 +178,21 @@ parameters! {
          Fujimura-Kiyono 2011 JNNP), and after leg onset the arm is reached before bulbar muscles \
          (Turner 2010 Amyotroph Lateral Scler 11:369). Set with the other spread weights by a search \
          against the natural-history targets (docs/CALIBRATION.md).";
+    spread_export_degenerating (SpreadExportDegenerating): 0.0, "fraction", [0.0, 1.0],
+        "Share of a region's seed export carried by its currently degenerating (dysfunctional, dying-back) motor units; the rest follows the fraction of its neurons already lost.",
+        "Seeds leave a region with its degenerating neurons (rationale, not measured; TDP-43 seeds \
+         spread partly in exosomes, Nonaka 2013 Cell Rep 4:124). A neuron that is dying releases \
+         seeds; one that is dead no longer does, so an export that follows the units now failing \
+         peaks while the source degenerates fastest and falls as its pool empties, where one that \
+         follows the cumulative loss keeps rising to the end. 0 keeps the cumulative loss alone; \
+         the effect of larger values on the shape of the decline is in docs/CALIBRATION.md, section 0.";
+    spread_export_degenerating_gain (SpreadExportDegeneratingGain): 12.0, "per unit dysfunctional fraction", [0.0, 1000.0],
+        "Seed export per unit of dysfunctional fraction, relative to the export per unit fraction of neurons lost (used with spread_export_degenerating).",
+        "Rationale: the dysfunctional pool is a few percent of a region at any time (the default \
+         cervical-onset patient holds 2.5% dysfunctional units against 41% lost at onset), so a \
+         gain of about 10-20 puts the two exports on one scale around onset; 12 is near the value a \
+         search against the natural-history targets chose (docs/CALIBRATION.md, section 0). No \
+         effect while spread_export_degenerating is 0.";
     agg_initial_seed (AggInitialSeed): 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
         "Aggregate burden placed in the onset region at disease initiation (t = 0).",
         "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";

@@ -300,6 +300,13 @@ fn factor(param: Param, p: &Params, range_factor: f64) -> Result<Factor, String>
             "the four pool weights must sum to 1, so one cannot change on its own".to_string(),
         );
     }
+    if param == Param::SpreadExportDegeneratingGain && p.spread_export_degenerating == 0.0 {
+        return Err(
+            "it has no effect while spread_export_degenerating is 0 (set that above 0 in \
+             [model] to vary it)"
+                .to_string(),
+        );
+    }
     let centre = p.value(param);
     if centre.is_nan() || centre <= 0.0 {
         return Err(format!(
@@ -777,14 +784,25 @@ mod tests {
             Err(SensitivityError::Duplicate(ref p)) if p == "agg_growth_rate"
         ));
         let (f, skipped) = factors(&s, None, 2.0).unwrap();
-        // The only default-group parameter at 0 (no log scale) is left out and listed.
-        assert_eq!(skipped.len(), 1);
-        assert_eq!(skipped[0].param.name(), "unit_vulnerability_floor");
-        assert!(
-            skipped[0].reason.contains("no log scale"),
-            "{}",
-            skipped[0].reason
+        // The default-group parameters at 0 (no log scale), and the gain of an export that is
+        // switched off, are left out and listed.
+        let names: Vec<String> = skipped.iter().map(|k| k.param.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "spread_export_degenerating",
+                "spread_export_degenerating_gain",
+                "unit_vulnerability_floor"
+            ]
         );
+        assert!(
+            skipped[1]
+                .reason
+                .contains("no effect while spread_export_degenerating is 0")
+        );
+        for k in [&skipped[0], &skipped[2]] {
+            assert!(k.reason.contains("no log scale"), "{}", k.reason);
+        }
         assert_eq!(
             f.len() + skipped.len(),
             crate::model::PARAMETERS
