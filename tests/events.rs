@@ -37,10 +37,20 @@ fn reference_events(model: &PatientModel, h: f64, t_max: f64) -> Vec<(Event, Opt
 }
 
 fn check(covariates: Covariates) {
-    let model = PatientModel::new(Params::default(), covariates).unwrap();
+    check_with(Params::default(), covariates);
+}
+
+fn check_with(params: Params, covariates: Covariates) {
+    let examined = params.diagnosis_examination_loss > 0.0;
+    let model = PatientModel::new(params, covariates).unwrap();
     let sol = simulate(&model, &Schedule::untreated(), &SolverOptions::default()).unwrap();
     let mean_step = sol.end_time() / sol.stats().accepted_steps as f64;
     for (event, reference) in reference_events(&model, 1e-3, 200.0) {
+        // Without a deficit asked for, the examination event is not located (any loss will do).
+        if event == Event::Examination && !examined {
+            assert_eq!(sol.events().examination, None);
+            continue;
+        }
         let located = sol.events().get(event);
         let (Some(r), Some(l)) = (reference, located) else {
             // An event that falls after death happens in neither.
@@ -84,6 +94,13 @@ fn fast_genotype_events_match_fine_reference() {
         onset_region: Region::Lumbar,
         ..Covariates::default()
     });
+}
+
+#[test]
+fn examination_event_matches_fine_reference() {
+    let mut p = Params::default();
+    p.set("diagnosis_examination_loss", 2.0).unwrap();
+    check_with(p, Covariates::default());
 }
 
 #[test]

@@ -247,3 +247,40 @@ fn seeds_leave_with_the_lost_neurons_or_with_the_units_failing_now() {
     assert_eq!(soluble(1.0, 0.0, 0.0), 0.0);
     assert!(soluble(0.0, 0.0, 0.0) > lost);
 }
+
+/// A referral that ends before a deficit can be shown waits for one: with
+/// `diagnosis_examination_loss` above 0 a slow patient whose referral delay (6 months) ends
+/// before the latent total has fallen that far is diagnosed when it has, and one whose referral
+/// ends later is diagnosed at its end; at 0 (the shipped value) the event is not located and
+/// the referral delay alone decides.
+#[test]
+fn a_referral_ends_in_a_diagnosis_once_a_deficit_can_be_shown() {
+    let run = |loss: f64, delay: f64| {
+        let mut p = Params::default();
+        p.set("neuronal_vulnerability", 0.2).unwrap();
+        p.set("diagnosis_examination_loss", loss).unwrap();
+        let mut cov = patient(60.0, Region::Cervical, Genotype::Sporadic);
+        cov.diagnostic_delay_months = delay;
+        let m = PatientModel::new(p, cov).unwrap();
+        let s = simulate(&m, &Schedule::untreated(), &options()).unwrap();
+        (*s.events(), s)
+    };
+    let (shipped, _) = run(0.0, 6.0);
+    assert_eq!(shipped.examination, None);
+    let onset = shipped.onset.unwrap();
+    assert!((shipped.diagnosis.unwrap() - (onset + 6.0)).abs() < 1e-9);
+    let (e, s) = run(2.0, 6.0);
+    let exam = e.examination.expect("the deficit is reached");
+    assert_eq!(e.onset, Some(onset));
+    assert!(exam > onset + 6.0, "examination {exam}, onset {onset}");
+    assert_eq!(e.diagnosis, Some(exam));
+    // The latent total has lost 2 points there.
+    let y = s.state_at(exam).unwrap();
+    let total = s.model().readout(&y).total;
+    assert!((total - 46.0).abs() < 1e-5, "{total}");
+    // A referral ending after the deficit can be shown decides on its own.
+    let late = exam + 3.0;
+    let (e, _) = run(2.0, late - onset);
+    assert!(e.recognition.is_none_or(|r| r > late));
+    assert!((e.diagnosis.unwrap() - late).abs() < 1e-9);
+}

@@ -15,10 +15,12 @@
 //! | NIV | `FVC − niv_fvc` | non-invasive ventilation indicated (King's 4B) |
 //! | death | `min(FVC − death_fvc, max((C_bulbar − airway_failure_capacity) · fvc_healthy, FVC − airway_failure_fvc))` | death or permanent ventilation (end of tracheostomy-free survival): respiratory failure, or loss of airway protection (aspiration) once FVC is at or below `airway_failure_fvc` |
 //! | recognition | `x_total − (48 − diagnosis_recognition_loss)` | loss of function at which the disease is recognised whatever the referral path |
+//! | examination | `x_total − (48 − diagnosis_examination_loss)` | loss of function a neurologist needs to see to make the diagnosis at the end of the referral delay (located only when that loss is above 0) |
 //!
 //! Diagnosis is the earlier of recognition and the end of the patient's referral delay (onset
-//! plus the drawn diagnostic delay): faster disease reaches the recognised loss sooner, so it
-//! is diagnosed sooner.
+//! plus the drawn diagnostic delay), the latter no earlier than the examination event: faster
+//! disease reaches the recognised loss sooner, so it is diagnosed sooner, and a referral that
+//! ends before any deficit can be shown waits for one.
 //!
 //! Motor units can recover when the damage drive falls (a therapy), so these functions can rise
 //! again under treatment; each event is the first crossing.
@@ -45,11 +47,13 @@ pub enum Event {
     Death,
     /// Loss of function at which the disease is recognised (bounds the diagnostic delay).
     Recognition,
+    /// Loss of function a neurologist needs to see to diagnose at the end of the referral delay.
+    Examination,
 }
 
 impl Event {
     /// The located events, in the order they normally occur.
-    pub const ALL: [Event; 7] = [
+    pub const ALL: [Event; 8] = [
         Event::Onset,
         Event::SecondRegion,
         Event::ThirdRegion,
@@ -57,6 +61,7 @@ impl Event {
         Event::Niv,
         Event::Death,
         Event::Recognition,
+        Event::Examination,
     ];
 
     /// Name used in tables.
@@ -69,6 +74,7 @@ impl Event {
             Event::Niv => "niv",
             Event::Death => "death",
             Event::Recognition => "recognition",
+            Event::Examination => "examination",
         }
     }
 
@@ -118,6 +124,10 @@ impl Event {
             Event::Recognition => {
                 let total: f64 = readout::items(model, &capacity).iter().sum();
                 total - (48.0 - p.diagnosis_recognition_loss)
+            }
+            Event::Examination => {
+                let total: f64 = readout::items(model, &capacity).iter().sum();
+                total - (48.0 - p.diagnosis_examination_loss)
             }
         }
     }

@@ -406,6 +406,14 @@ parameters! {
          Set with the referral delay (median 15 months) so that the median delay is 10-13 months and \
          most patients are diagnosed by recognition, which makes a short delay mean fast disease \
          (delay hazard ratio 1.4-1.7 across the seeds checked); 4 is the lower end of its prior (docs/CALIBRATION.md).";
+    diagnosis_examination_loss (DiagnosisExaminationLoss): 0.0, "ALSFRS-R points", [0.0, 40.0],
+        "Loss of latent ALSFRS-R (from 48) the neurologist at the end of the referral delay needs to see to make the diagnosis; until then the patient is followed and diagnosed when it is reached (or at recognition, if that comes first).",
+        "The diagnosis needs progressive motor impairment documented by history or repeated clinical \
+         assessment, with upper and lower or lower motor neuron signs in one or more regions (Gold \
+         Coast criteria, Shefner et al. 2020 Clin Neurophysiol 131:1975; revised El Escorial, Brooks \
+         et al. 2000 ALS 1:293), so a referral that ends before a deficit can be shown does not end in \
+         a diagnosis. Rationale: 0 (any loss will do: the referral delay alone) keeps the shipped \
+         course; its effect is measured in docs/CALIBRATION.md, section 0.";
     fvc_bulbar_weight (FvcBulbarWeight): 0.18, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Bulbar weakness lowers measured FVC (mouth seal, upper airway); kept at or below 0.45 because \

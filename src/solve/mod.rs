@@ -166,8 +166,8 @@ pub struct EventTimes {
     pub second_region: Option<f64>,
     /// All three King's regions involved (King's stage 3).
     pub third_region: Option<f64>,
-    /// Diagnosis (the earlier of recognition and onset plus the referral delay), if alive by
-    /// then.
+    /// Diagnosis (the earlier of recognition and onset plus the referral delay, the latter no
+    /// earlier than the examination event), if alive by then.
     pub diagnosis: Option<f64>,
     /// Gastrostomy indicated.
     pub gastrostomy: Option<f64>,
@@ -177,6 +177,9 @@ pub struct EventTimes {
     pub death: Option<f64>,
     /// Loss of function at which the disease is recognised.
     pub recognition: Option<f64>,
+    /// Loss of function a neurologist needs to see to diagnose at the end of the referral
+    /// delay (`None` when `diagnosis_examination_loss` is 0: not located, any loss will do).
+    pub examination: Option<f64>,
 }
 
 impl EventTimes {
@@ -190,6 +193,7 @@ impl EventTimes {
             Event::Niv => self.niv,
             Event::Death => self.death,
             Event::Recognition => self.recognition,
+            Event::Examination => self.examination,
         }
     }
 
@@ -202,6 +206,7 @@ impl EventTimes {
             Event::Niv => self.niv = t,
             Event::Death => self.death = t,
             Event::Recognition => self.recognition = t,
+            Event::Examination => self.examination = t,
         }
     }
 }
@@ -579,7 +584,11 @@ impl Solution {
 
     fn locate_events(&mut self, tol: f64) {
         let mut events = EventTimes::default();
+        let examined = self.model.params().diagnosis_examination_loss > 0.0;
         for e in Event::ALL {
+            if e == Event::Examination && !examined {
+                continue;
+            }
             events.set(e, self.locate(e, tol));
         }
         // The last step ends after the located death: nothing is reported beyond it.
@@ -595,13 +604,23 @@ impl Solution {
             Event::Gastrostomy,
             Event::Niv,
             Event::Recognition,
+            Event::Examination,
         ] {
             if events.get(e).is_some_and(|t| t > self.end_time) {
                 events.set(e, None);
             }
         }
         if let Some(onset) = events.onset {
+            // The referral ends in a diagnosis only once a deficit can be shown (the
+            // examination event; always, when no loss is asked for).
             let referral = onset + self.model.covariates().diagnostic_delay_months;
+            let referral = if examined {
+                events
+                    .examination
+                    .map_or(f64::INFINITY, |e| referral.max(e))
+            } else {
+                referral
+            };
             let dx = events
                 .recognition
                 .map_or(referral, |r| r.max(onset).min(referral));
