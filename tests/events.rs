@@ -344,3 +344,52 @@ fn a_smaller_detection_threshold_rates_the_first_loss_sooner_and_changes_nothing
         second(&rounding)
     );
 }
+
+/// When the referral waits for a deficit to show (`diagnosis_examination_loss` above 0),
+/// diagnosis can come after the end of the referral delay. Enrollment at diagnosis must not
+/// depend on the arms: a cohort whose only arm is treated from enrollment (whose untreated
+/// course is integrated only as far as screening needs) enrolls the same patients at the same
+/// times as an untreated one, including those diagnosed after their referral ended.
+#[test]
+fn a_diagnosis_that_waits_for_a_deficit_is_screened_whatever_the_arms() {
+    let cohort = |therapies: &str| {
+        let text = format!(
+            "[population]\nsize = 300\nseed = 5\nenrollment = {{ at = \"diagnosis\" }}\n\
+             [[arm]]\nname = \"a\"\ntherapies = [{therapies}]\n\
+             [model]\ndiagnosis_examination_loss = 2.0\nneuronal_vulnerability = 0.25\n"
+        );
+        let s = alssim::scenario::parse("t.toml", "t", &text)
+            .unwrap_or_else(|e| panic!("{}", e.report()));
+        let enrolled: Vec<(u64, f64, f64)> = alssim::cohort::run(&s.cohort_spec(), 0..300, 2)
+            .unwrap()
+            .into_iter()
+            .filter_map(|o| match o {
+                alssim::cohort::Outcome::Enrolled {
+                    draw, enrollment, ..
+                } => Some((
+                    draw.index,
+                    enrollment,
+                    draw.covariates.diagnostic_delay_months,
+                )),
+                _ => None,
+            })
+            .collect();
+        enrolled
+    };
+    let untreated = cohort("");
+    let treated = cohort("{ drug = \"riluzole\" }");
+    assert!(untreated.len() > 100, "{} enrolled", untreated.len());
+    // Some of them were diagnosed long after their referral delay (median 15 months) ended.
+    assert!(untreated.iter().any(|p| p.2 > 60.0));
+    assert_eq!(treated.len(), untreated.len());
+    for (a, b) in untreated.iter().zip(&treated) {
+        assert_eq!(a.0, b.0);
+        assert!(
+            (a.1 - b.1).abs() < 1e-9,
+            "patient {}: {} against {}",
+            a.0,
+            a.1,
+            b.1
+        );
+    }
+}

@@ -506,10 +506,19 @@ fn patient_options(spec: &CohortSpec, draw: &Draw) -> (SolverOptions, f64, f64) 
     let sim = &spec.simulation;
     let enroll = spec.population.enrollment;
     // Diagnosis comes at the end of the referral delay at the latest (earlier if the disease is
-    // recognised first), so the referral delay bounds the time from onset to enrollment.
+    // recognised first), so the referral delay bounds the time from onset to enrollment. When
+    // the referral waits for a deficit to show (`diagnosis_examination_loss` above 0) nothing
+    // bounds the wait in advance: a whole horizon of it is added, so that a patient diagnosed
+    // up to a horizon after the referral ended is followed for the whole horizon (one who
+    // waits longer, for what is left).
+    let wait = if draw.params.diagnosis_examination_loss > 0.0 {
+        sim.horizon_months
+    } else {
+        0.0
+    };
     let latest_enrollment = match enroll.at {
         Anchor::Onset => 0.0,
-        Anchor::Diagnosis => draw.covariates.diagnostic_delay_months,
+        Anchor::Diagnosis => draw.covariates.diagnostic_delay_months + wait,
     } + enroll.after_months;
     let follow_up = match sim.visits_from {
         TimeOrigin::Onset => sim.horizon_months.max(latest_enrollment),
@@ -575,7 +584,14 @@ fn screen(
     let (options, latest_enrollment, follow_up) = patient_options(spec, draw);
     let model = PatientModel::new(draw.params.clone(), draw.covariates.clone())?;
     let genotype = draw.covariates.genotype;
-    let screening = screening_options(plans, genotype, &options, latest_enrollment, follow_up);
+    // A diagnosis that waits for a deficit has no bound known in advance, so the untreated
+    // course is integrated as far as follow-up goes whatever the arms: the same patients are
+    // diagnosed, at the same times, in every scenario.
+    let screening = if draw.params.diagnosis_examination_loss > 0.0 {
+        options.clone()
+    } else {
+        screening_options(plans, genotype, &options, latest_enrollment, follow_up)
+    };
     let truncated = screening != options;
     let untreated = simulate(&model, &Schedule::untreated(), &screening)?;
     let Some(onset) = untreated
