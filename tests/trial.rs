@@ -521,7 +521,7 @@ fn a_lead_in_randomises_at_its_end_those_whose_decline_fits() {
 fn stratified_blocks_balance_every_stratum_and_the_stratified_analyses_keep_their_size() {
     let s = design(
         NULL_ARMS,
-        "sample-size = 120\nendpoints = [\"survival\", \"composite\", \"alsfrs-change\", \"joint-rank\", \"survival-at\"]\npool = 1200\nstratify = [\"site-of-onset\", \"progression\"]\n[trial.composite]\nalsfrs-fall = 6",
+        "sample-size = 120\nendpoints = [\"survival\", \"composite\", \"alsfrs-change\", \"alsfrs-slope\", \"joint-rank\", \"survival-at\"]\npool = 1200\nstratify = [\"site-of-onset\", \"progression\"]\n[trial.composite]\nalsfrs-fall = 6",
     );
     let d = s.trial().cloned().unwrap();
     assert_eq!(d.block_size, 4);
@@ -550,8 +550,9 @@ fn stratified_blocks_balance_every_stratum_and_the_stratified_analyses_keep_thei
     }
     // Under the null, the log-rank test stratified as the randomisation keeps its size (an
     // unstratified test is conservative here: about 1% with a prognostic factor), and so do
-    // the ANCOVA adjusted for the strata, the joint-rank test within the strata (0.3% when it
-    // compared pairs across strata) and the stratum-weighted survival at the landmark.
+    // the ANCOVA adjusted for the strata, the mixed-model slope with a level and a slope per
+    // stratum, the joint-rank test within the strata (0.3% when it compared pairs across
+    // strata) and the stratum-weighted survival at the landmark.
     let run = trial::run_trial(&s.cohort_spec(), &d, &[120], 400, 2).unwrap();
     for p in &run.power {
         assert!(

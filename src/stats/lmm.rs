@@ -11,7 +11,8 @@
 //!
 //! with `Σ_b` an unstructured 2 × 2 covariance. [`slope_trial`] uses the design of a two-arm
 //! slope trial, `x_ijᵀβ = b0 + b1·t_ij + b2·arm_i·t_ij (+ b3·arm_i)`, where `b2` is the
-//! treatment effect on the rate of change; [`fit`] accepts any fixed-effect design.
+//! treatment effect on the rate of change, and [`slope_trial_stratified`] adds an intercept and
+//! a slope shift per randomisation stratum; [`fit`] accepts any fixed-effect design.
 //!
 //! # Profiled REML criterion
 //!
@@ -92,6 +93,12 @@ pub enum LmmError {
         /// The subject's label.
         subject: usize,
     },
+    /// The randomisation stratum changes within a subject.
+    #[error("subject label {subject} is in more than one stratum")]
+    StratumChangesWithinSubject {
+        /// The subject's label.
+        subject: usize,
+    },
     /// Not enough observations or subjects.
     #[error("too little data: {0}")]
     TooFew(&'static str),
@@ -169,7 +176,8 @@ pub struct LmmFit {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlopeTrial {
     /// The full fit; fixed effects in the order b0 (intercept), b1 (time), b2 (arm × time),
-    /// then b3 (arm) when requested.
+    /// then b3 (arm) when requested, then the strata's intercept and slope shifts (stratified
+    /// fits).
     pub fit: LmmFit,
     /// Treatment-by-time effect `b2`: difference in the rate of change, treated minus control.
     pub arm_by_time: Estimate,
@@ -669,12 +677,34 @@ fn minimise(
 /// `arm[j]` is the arm of observation `j`'s subject (`true` = treated) and must be constant
 /// within a subject. With randomisation the arms share a mean at time 0, so the arm main
 /// effect `b3` is usually left out (`arm_main_effect = false`); including it gives the
-/// unconstrained-baseline model.
+/// unconstrained-baseline model. [`slope_trial_stratified`] adjusts for randomisation strata.
 pub fn slope_trial(
     y: &[f64],
     time: &[f64],
     subject: &[usize],
     arm: &[bool],
+    arm_main_effect: bool,
+    options: &LmmOptions,
+) -> Result<SlopeTrial, LmmError> {
+    slope_trial_stratified(y, time, subject, arm, &[], arm_main_effect, options)
+}
+
+/// As [`slope_trial`], adjusted for the randomisation strata: every stratum but the first (in
+/// label order) adds a fixed intercept shift and a fixed slope shift,
+/// `+ Σ_k c_k·[s_i = k] + d_k·[s_i = k]·t_ij`, so that the treatment-by-time effect `b2` is
+/// estimated within strata whose patients differ in level and speed (a randomisation
+/// stratified by progression rate balances a factor that predicts the slope; leaving it out
+/// puts its variance into the random slopes and makes the test conservative).
+///
+/// `stratum[j]` is the stratum of observation `j`'s subject and must be constant within a
+/// subject; an empty slice (or a single label) gives the unstratified model. The strata's
+/// columns follow `b0`-`b2` (and `b3`), so `b2` keeps its index.
+pub fn slope_trial_stratified(
+    y: &[f64],
+    time: &[f64],
+    subject: &[usize],
+    arm: &[bool],
+    stratum: &[u32],
     arm_main_effect: bool,
     options: &LmmOptions,
 ) -> Result<SlopeTrial, LmmError> {
@@ -684,19 +714,42 @@ pub fn slope_trial(
             "responses, times, subjects and arms must have equal lengths",
         ));
     }
+    if !stratum.is_empty() && stratum.len() != n {
+        return Err(LmmError::MismatchedLengths(
+            "strata must be empty or one per observation",
+        ));
+    }
     let mut seen: BTreeMap<usize, bool> = BTreeMap::new();
     for (&s, &a) in subject.iter().zip(arm) {
         if *seen.entry(s).or_insert(a) != a {
             return Err(LmmError::ArmChangesWithinSubject { subject: s });
         }
     }
-    let p = if arm_main_effect { 4 } else { 3 };
+    let mut seen_stratum: BTreeMap<usize, u32> = BTreeMap::new();
+    for (&s, &k) in subject.iter().zip(stratum) {
+        if *seen_stratum.entry(s).or_insert(k) != k {
+            return Err(LmmError::StratumChangesWithinSubject { subject: s });
+        }
+    }
+    // Every label but the smallest gets its own two columns.
+    let levels: Vec<u32> = stratum
+        .iter()
+        .copied()
+        .collect::<std::collections::BTreeSet<u32>>()
+        .into_iter()
+        .skip(1)
+        .collect();
+    let p = if arm_main_effect { 4 } else { 3 } + 2 * levels.len();
     let mut x = Vec::with_capacity(n * p);
-    for (&t, &a) in time.iter().zip(arm) {
+    for (j, (&t, &a)) in time.iter().zip(arm).enumerate() {
         let g = f64::from(u8::from(a));
         x.extend_from_slice(&[1.0, t, g * t]);
         if arm_main_effect {
             x.push(g);
+        }
+        for &k in &levels {
+            let d = f64::from(u8::from(stratum[j] == k));
+            x.extend_from_slice(&[d, d * t]);
         }
     }
     let fit = fit(y, &x, p, time, subject, options)?;
@@ -866,6 +919,85 @@ mod tests {
         }
         assert_eq!(failures, 0);
         assert!((32..=68).contains(&rejections), "{rejections} rejections");
+    }
+
+    /// Two strata of `per_arm` treated and `per_arm` control subjects each (balanced within
+    /// the stratum, as a stratified randomisation gives); the second stratum starts 4 points
+    /// lower and falls 1.5 points/month faster.
+    #[allow(clippy::type_complexity)]
+    fn simulate_strata(
+        rng: &mut ChaCha8Rng,
+        per_arm: usize,
+        effect: f64,
+    ) -> (Vec<f64>, Vec<f64>, Vec<usize>, Vec<bool>, Vec<u32>) {
+        let (mut y, mut t, mut s, mut a) = simulate(rng, per_arm, effect);
+        let mut k = vec![0; y.len()];
+        let (y2, t2, s2, a2) = simulate(rng, per_arm, effect);
+        for j in 0..y2.len() {
+            y.push(y2[j] - 4.0 - 1.5 * t2[j]);
+            t.push(t2[j]);
+            s.push(s2[j] + 2 * per_arm);
+            a.push(a2[j]);
+            k.push(3);
+        }
+        (y, t, s, a, k)
+    }
+
+    #[test]
+    fn one_stratum_is_the_plain_slope_model() {
+        let mut rng = ChaCha8Rng::seed_from_u64(23);
+        let (y, t, s, a) = simulate(&mut rng, 30, 0.2);
+        let plain = slope_trial(&y, &t, &s, &a, false, &LmmOptions::default()).unwrap();
+        let one = vec![7; y.len()];
+        let stratified =
+            slope_trial_stratified(&y, &t, &s, &a, &one, false, &LmmOptions::default()).unwrap();
+        assert_eq!(plain, stratified);
+        // The strata's columns follow b0-b2, so b2 keeps its index.
+        let (y, t, s, a, k) = simulate_strata(&mut rng, 30, 0.2);
+        let fit = slope_trial_stratified(&y, &t, &s, &a, &k, false, &LmmOptions::default())
+            .unwrap()
+            .fit;
+        assert_eq!(fit.fixed.len(), 5);
+        assert!((fit.fixed[4].estimate + 1.5).abs() < 4.0 * fit.fixed[4].se);
+        assert!((fit.fixed[2].estimate - 0.2).abs() < 4.0 * fit.fixed[2].se);
+    }
+
+    #[test]
+    fn strata_adjustment_keeps_the_size_where_the_plain_model_is_conservative() {
+        // 600 null trials of two strata of very different speed, balanced within strata: the
+        // stratified model rejects at 5% (binomial 99% interval [17, 44] / 600); the plain
+        // model counts the strata's difference as slope variance and rejects far less often.
+        let mut rng = ChaCha8Rng::seed_from_u64(41);
+        let opts = LmmOptions::default();
+        let (mut stratified, mut plain) = (0, 0);
+        for _ in 0..600 {
+            let (y, t, s, a, k) = simulate_strata(&mut rng, 15, 0.0);
+            let fit = slope_trial_stratified(&y, &t, &s, &a, &k, false, &opts).unwrap();
+            stratified += usize::from(fit.arm_by_time.p < 0.05);
+            let fit = slope_trial(&y, &t, &s, &a, false, &opts).unwrap();
+            plain += usize::from(fit.arm_by_time.p < 0.05);
+        }
+        assert!((17..=44).contains(&stratified), "{stratified} rejections");
+        assert!(plain < 10, "{plain} rejections without the strata");
+        // With an effect the stratified estimate is the more precise.
+        let (y, t, s, a, k) = simulate_strata(&mut rng, 40, 0.3);
+        let with = slope_trial_stratified(&y, &t, &s, &a, &k, false, &opts).unwrap();
+        let without = slope_trial(&y, &t, &s, &a, false, &opts).unwrap();
+        assert!(
+            with.arm_by_time.se < 0.7 * without.arm_by_time.se,
+            "{:?} vs {:?}",
+            with.arm_by_time,
+            without.arm_by_time
+        );
+        let mixed = [0, 1].repeat(y.len() / 2);
+        assert!(matches!(
+            slope_trial_stratified(&y, &t, &s, &a, &mixed, false, &opts),
+            Err(LmmError::StratumChangesWithinSubject { .. })
+        ));
+        assert!(matches!(
+            slope_trial_stratified(&y, &t, &s, &a, &k[1..], false, &opts),
+            Err(LmmError::MismatchedLengths(_))
+        ));
     }
 
     #[test]

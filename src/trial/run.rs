@@ -774,23 +774,29 @@ fn change_analysis(
 }
 
 /// The slope model of one comparison: baseline and follow-up totals against months since
-/// randomisation.
+/// randomisation, adjusted for the randomisation strata (an intercept and a slope shift per
+/// stratum but the first; none without stratification), or unadjusted if that design is
+/// singular (a stratum too small).
 fn slope_fit(pair: &[&TrialPatient<'_>], arm: usize, level: f64) -> Option<lmm::SlopeTrial> {
-    let (mut y, mut t, mut s, mut a) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (k, p) in pair.iter().enumerate() {
+    let (mut y, mut t, mut s, mut a, mut k) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, p) in pair.iter().enumerate() {
         let treated = p.arm == arm;
         for (m, total) in std::iter::once((0.0, f64::from(p.baseline.total()))).chain(p.totals()) {
             y.push(total);
             t.push(m);
-            s.push(k);
+            s.push(i);
             a.push(treated);
+            k.push(p.stratum);
         }
     }
     let options = lmm::LmmOptions {
         level,
         ..lmm::LmmOptions::default()
     };
-    lmm::slope_trial(&y, &t, &s, &a, false, &options).ok()
+    lmm::slope_trial_stratified(&y, &t, &s, &a, &k, false, &options)
+        .or_else(|_| lmm::slope_trial(&y, &t, &s, &a, false, &options))
+        .ok()
 }
 
 /// Mean paired slope difference of the same patients, from randomisation on.
