@@ -151,11 +151,19 @@ pub enum Metric {
     TrialSlope12,
     /// `trial_fvc_decline_12`.
     TrialFvcDecline12,
+    /// `trial_respiratory_leaves_12_high_fvc`.
+    TrialRespiratoryLeaves12HighFvc,
+    /// `trial_respiratory_leaves_12_low_fvc`.
+    TrialRespiratoryLeaves12LowFvc,
+    /// `trial_respiratory_below_10_high_fvc`.
+    TrialRespiratoryBelow10HighFvc,
+    /// `trial_respiratory_below_10_low_fvc`.
+    TrialRespiratoryBelow10LowFvc,
 }
 
 impl Metric {
     /// Every metric, in the order of the validation report.
-    pub const ALL: [Metric; 56] = [
+    pub const ALL: [Metric; 60] = [
         Metric::MedianSurvivalFromOnset,
         Metric::SurvivalFromOnset120,
         Metric::SurvivalFromDiagnosis12,
@@ -212,6 +220,10 @@ impl Metric {
         Metric::TrialSlope6,
         Metric::TrialSlope12,
         Metric::TrialFvcDecline12,
+        Metric::TrialRespiratoryLeaves12HighFvc,
+        Metric::TrialRespiratoryLeaves12LowFvc,
+        Metric::TrialRespiratoryBelow10HighFvc,
+        Metric::TrialRespiratoryBelow10LowFvc,
     ];
 
     /// The metric's name.
@@ -273,6 +285,10 @@ impl Metric {
             Metric::TrialSlope6 => "trial_slope_6",
             Metric::TrialSlope12 => "trial_slope_12",
             Metric::TrialFvcDecline12 => "trial_fvc_decline_12",
+            Metric::TrialRespiratoryLeaves12HighFvc => "trial_respiratory_leaves_12_high_fvc",
+            Metric::TrialRespiratoryLeaves12LowFvc => "trial_respiratory_leaves_12_low_fvc",
+            Metric::TrialRespiratoryBelow10HighFvc => "trial_respiratory_below_10_high_fvc",
+            Metric::TrialRespiratoryBelow10LowFvc => "trial_respiratory_below_10_low_fvc",
         }
     }
 
@@ -957,6 +973,68 @@ pub fn mean_fvc_decline(outcomes: &[Outcome], months: f64) -> Estimate {
     mean_estimate(&declines(&subjects(outcomes), months, |o| o.fvc))
 }
 
+/// Weeks over which the respiratory subscore is followed after enrollment (EMPOWER's 48).
+pub const RESPIRATORY_WEEKS: f64 = 48.0;
+
+/// The respiratory subscore against FVC at enrollment, as Jackson et al. (2018) split the
+/// placebo patients of EMPOWER at the median upright SVC: among the enrolled patients with a
+/// visit after enrollment, split at the median FVC of their first visit (above the median,
+/// then at or below it), the share whose rated respiratory subscore falls below 12 at a visit
+/// within [`RESPIRATORY_WEEKS`] among those rated 12 at the first visit, and the share whose
+/// subscore falls below 10 among those rated 10 or more at it:
+/// `[leaves 12 above, leaves 12 at or below, below 10 above, below 10 at or below]`.
+pub fn respiratory_shares(outcomes: &[Outcome]) -> [Estimate; 4] {
+    let window = RESPIRATORY_WEEKS * 7.0 / crate::therapy::plan::DAYS_PER_MONTH;
+    // (FVC at the first visit, first subscore, lowest subscore within the window)
+    let rows: Vec<(f64, u32, u32)> = subjects(outcomes)
+        .iter()
+        .filter_map(|s| respiratory_row(&s.course.visits, window))
+        .collect();
+    respiratory_shares_of(&rows)
+}
+
+fn respiratory_row(v: &[crate::cohort::Observation], window: f64) -> Option<(f64, u32, u32)> {
+    let respiratory = |o: &crate::cohort::Observation| {
+        crate::model::alsfrs::ITEMS
+            .iter()
+            .zip(&o.items)
+            .filter(|(spec, _)| spec.domain == crate::model::alsfrs::Domain::Respiratory)
+            .map(|(_, &x)| u32::from(x))
+            .sum::<u32>()
+    };
+    let first = v.first()?;
+    let later = v
+        .iter()
+        .skip(1)
+        .filter(|o| o.t - first.t <= window + 1e-9)
+        .map(respiratory)
+        .min()?;
+    let baseline = respiratory(first);
+    Some((first.fvc, baseline, later.min(baseline)))
+}
+
+fn respiratory_shares_of(rows: &[(f64, u32, u32)]) -> [Estimate; 4] {
+    let fvc: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    let nan = Estimate::point(f64::NAN);
+    if fvc.is_empty() {
+        return [nan, nan, nan, nan];
+    }
+    let m = median(&fvc);
+    let of = |high: bool, from: u32, below: u32| {
+        let group: Vec<&(f64, u32, u32)> = rows
+            .iter()
+            .filter(|r| (r.0 > m) == high && r.1 >= from)
+            .collect();
+        share(group.iter().filter(|r| r.2 < below).count(), group.len())
+    };
+    [
+        of(true, 12, 12),
+        of(false, 12, 12),
+        of(true, 10, 10),
+        of(false, 10, 10),
+    ]
+}
+
 /// Median survival from onset (Kaplan-Meier) and median age at onset of the enrolled patients
 /// of a cohort (diagnosed patients, as registers count them).
 pub fn onset_cohort(outcomes: &[Outcome]) -> (Estimate, f64) {
@@ -1427,6 +1505,29 @@ mod tests {
         let open = visits(&[(0.0, 40), (3.0, 38), (6.0, 36), (9.0, 37)]);
         assert_eq!(positive_interval(&open, 6.0), Some(false));
         assert_eq!(positive_interval(&open[..2], 6.0), None);
+    }
+
+    #[test]
+    fn respiratory_shares_split_at_the_median_fvc() {
+        // Four patients above the median FVC (90) and four at or below it.
+        let rows = [
+            (100.0, 12, 12),
+            (95.0, 12, 11),
+            (92.0, 12, 9),
+            (91.0, 11, 11),
+            (90.0, 12, 12),
+            (80.0, 12, 8),
+            (70.0, 9, 7),
+            (65.0, 10, 10),
+        ];
+        let [l_hi, l_lo, b_hi, b_lo] = respiratory_shares_of(&rows);
+        // Above: 3 rated 12 at baseline, 2 left 12; all 4 at 10 or more, 1 fell below 10.
+        assert!((l_hi.value - 2.0 / 3.0).abs() < 1e-12, "{l_hi:?}");
+        assert!((b_hi.value - 0.25).abs() < 1e-12, "{b_hi:?}");
+        // At or below: 2 rated 12, 1 left; 3 at 10 or more (70% started at 9), 1 fell below 10.
+        assert!((l_lo.value - 0.5).abs() < 1e-12, "{l_lo:?}");
+        assert!((b_lo.value - 1.0 / 3.0).abs() < 1e-12, "{b_lo:?}");
+        assert!(respiratory_shares_of(&[])[0].value.is_nan());
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub const TRIAL_LIKE: &str = include_str!("../../scenarios/trial-like.toml");
 pub const TRIAL_PATIENTS: u64 = 600;
 
 /// Metrics computed on a cohort other than the main one (see [`estimate`]).
-pub const COHORT_METRICS: [Metric; 10] = [
+pub const COHORT_METRICS: [Metric; 14] = [
     Metric::MedianSurvivalSod1A4v,
     Metric::NflRiseLeadSod1A4v,
     Metric::NflRiseLeadFus,
@@ -38,6 +38,10 @@ pub const COHORT_METRICS: [Metric; 10] = [
     Metric::TrialSlope6,
     Metric::TrialSlope12,
     Metric::TrialFvcDecline12,
+    Metric::TrialRespiratoryLeaves12HighFvc,
+    Metric::TrialRespiratoryLeaves12LowFvc,
+    Metric::TrialRespiratoryBelow10HighFvc,
+    Metric::TrialRespiratoryBelow10LowFvc,
 ];
 
 /// One target with its simulated value.
@@ -202,6 +206,10 @@ fn estimate_prepared(metric: Metric, cohorts: &Cohorts, main: &metrics::Prepared
         Metric::TrialSlope6 => metrics::mean_decline(&cohorts.trial, 6.0),
         Metric::TrialSlope12 => metrics::mean_decline(&cohorts.trial, 12.0),
         Metric::TrialFvcDecline12 => metrics::mean_fvc_decline(&cohorts.trial, 12.0),
+        Metric::TrialRespiratoryLeaves12HighFvc => metrics::respiratory_shares(&cohorts.trial)[0],
+        Metric::TrialRespiratoryLeaves12LowFvc => metrics::respiratory_shares(&cohorts.trial)[1],
+        Metric::TrialRespiratoryBelow10HighFvc => metrics::respiratory_shares(&cohorts.trial)[2],
+        Metric::TrialRespiratoryBelow10LowFvc => metrics::respiratory_shares(&cohorts.trial)[3],
         _ => metrics::compute_prepared(metric, main, &cohorts.sod1_a4v).unwrap_or(nan),
     }
 }

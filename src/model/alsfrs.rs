@@ -7,7 +7,8 @@
 //!
 //! ```text
 //! c_j = Σ_r w_jr · C_r                                  item capacity (limb and bulbar items)
-//! c_j = V = FVC / fvc_healthy                           item capacity (respiratory items)
+//! c_j = V = FVC / fvc_healthy                           item capacity (respiratory insufficiency)
+//! c_j = 1 − s · (1 − V)                                 item capacity (dyspnoea, orthopnoea)
 //! x_j = 4 · clamp((c_j − lo_j) / (hi_j − lo_j), 0, 1)   latent item value
 //! ```
 //!
@@ -15,6 +16,9 @@
 //! intercostals and upper airway, [`readout::fvc`](super::readout::fvc)), so the subscore and FVC
 //! agree: %SVC tracks the dyspnoea, orthopnoea and respiratory-insufficiency items (Jackson et
 //! al. 2018 ALS-FTD), and no patient reaches respiratory failure with a full respiratory score.
+//! Dyspnoea and orthopnoea are symptoms: they read the ventilatory deficit `1 − V` as the patient
+//! perceives it, scaled by `s = breathlessness_sensitivity` (1 by default, so they read `V`);
+//! respiratory insufficiency (ventilatory support) reads `V` itself.
 //!
 //! `hi_j` is the capacity below which the item first falls from normal, `lo_j` the capacity at
 //! which the task is lost. The weights and thresholds are in [`ITEMS`].
@@ -80,6 +84,9 @@ pub struct ItemSpec {
     pub weights: [f64; N_REGIONS],
     /// Whether the item reads the ventilatory capacity (FVC) instead of the regions.
     pub ventilatory: bool,
+    /// Whether the item reads breathlessness, the ventilatory deficit as the patient perceives
+    /// it (scaled by `breathlessness_sensitivity`), rather than the ventilatory capacity itself.
+    pub breathlessness: bool,
     /// Capacity below which the item first drops from 4.
     pub hi: f64,
     /// Capacity at which the item reaches 0.
@@ -102,6 +109,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::Bulbar,
         weights: [1.0, 0.0, 0.0, 0.0],
         ventilatory: false,
+        breathlessness: false,
         hi: 0.93,
         lo: 0.15,
     },
@@ -110,6 +118,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::Bulbar,
         weights: [1.0, 0.0, 0.0, 0.0],
         ventilatory: false,
+        breathlessness: false,
         hi: 0.85,
         lo: 0.10,
     },
@@ -118,6 +127,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::Bulbar,
         weights: [1.0, 0.0, 0.0, 0.0],
         ventilatory: false,
+        breathlessness: false,
         hi: 0.88,
         lo: 0.12,
     },
@@ -126,6 +136,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::FineMotor,
         weights: [0.0, 1.0, 0.0, 0.0],
         ventilatory: false,
+        breathlessness: false,
         hi: 0.93,
         lo: 0.15,
     },
@@ -134,6 +145,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::FineMotor,
         weights: [0.0, 1.0, 0.0, 0.0],
         ventilatory: false,
+        breathlessness: false,
         hi: 0.90,
         lo: 0.12,
     },
@@ -142,6 +154,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::FineMotor,
         weights: [0.0, 0.7, 0.15, 0.15],
         ventilatory: false,
+        breathlessness: false,
         hi: 0.90,
         lo: 0.12,
     },
@@ -150,6 +163,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::GrossMotor,
         weights: [0.0, 0.35, 0.35, 0.3],
         ventilatory: false,
+        breathlessness: false,
         hi: 0.85,
         lo: 0.10,
     },
@@ -158,6 +172,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::GrossMotor,
         weights: [0.0, 0.0, 0.1, 0.9],
         ventilatory: false,
+        breathlessness: false,
         hi: 0.93,
         lo: 0.15,
     },
@@ -166,6 +181,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::GrossMotor,
         weights: [0.0, 0.0, 0.15, 0.85],
         ventilatory: false,
+        breathlessness: false,
         hi: 0.93,
         lo: 0.25,
     },
@@ -174,6 +190,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::Respiratory,
         weights: [0.2, 0.0, 0.8, 0.0],
         ventilatory: true,
+        breathlessness: true,
         hi: 0.80,
         lo: 0.20,
     },
@@ -182,6 +199,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::Respiratory,
         weights: [0.0, 0.0, 1.0, 0.0],
         ventilatory: true,
+        breathlessness: true,
         hi: 0.65,
         lo: 0.24,
     },
@@ -190,6 +208,7 @@ pub const ITEMS: [ItemSpec; N_ITEMS] = [
         domain: Domain::Respiratory,
         weights: [0.0, 0.0, 1.0, 0.0],
         ventilatory: true,
+        breathlessness: false,
         hi: 0.50,
         lo: 0.22,
     },
@@ -200,9 +219,15 @@ pub const SWALLOWING: usize = 2;
 
 /// Latent (continuous, noise-free) item values from regional capacities and the ventilatory
 /// capacity `ventilation` (FVC as a fraction of healthy).
-pub fn latent_items(capacities: &[f64; N_REGIONS], ventilation: f64) -> [f64; N_ITEMS] {
+pub fn latent_items(
+    capacities: &[f64; N_REGIONS],
+    ventilation: f64,
+    breathlessness_sensitivity: f64,
+) -> [f64; N_ITEMS] {
     ITEMS.map(|spec| {
-        let c: f64 = if spec.ventilatory {
+        let c: f64 = if spec.breathlessness {
+            perceived_ventilation(ventilation, breathlessness_sensitivity)
+        } else if spec.ventilatory {
             ventilation
         } else {
             spec.weights
@@ -213,6 +238,13 @@ pub fn latent_items(capacities: &[f64; N_REGIONS], ventilation: f64) -> [f64; N_
         };
         4.0 * ((c - spec.lo) / (spec.hi - spec.lo)).clamp(0.0, 1.0)
     })
+}
+
+/// The ventilatory capacity the breathlessness items read: the deficit `1 − V` scaled by the
+/// patient's sensitivity `s`, `1 − s · (1 − V)`. A healthy `V` of 1 reads 1 whatever `s`; at
+/// `s` = 1 the items read `V` itself.
+pub fn perceived_ventilation(ventilation: f64, sensitivity: f64) -> f64 {
+    1.0 - sensitivity * (1.0 - ventilation)
 }
 
 /// Domain subscores (0-12 each) of item values.
@@ -296,7 +328,7 @@ mod tests {
     fn no_item_falls_before_clinical_onset() {
         // Every region at the default onset capacity: every item still 4.
         let onset = crate::model::Params::default().onset_capacity;
-        let items = latent_items(&[onset; 4], onset);
+        let items = latent_items(&[onset; 4], onset, 1.0);
         assert!(items.iter().all(|&x| (x - 4.0).abs() < 1e-12), "{items:?}");
         assert!(
             ITEMS.iter().any(|i| (i.hi - onset).abs() < 1e-12),
@@ -305,17 +337,55 @@ mod tests {
     }
 
     #[test]
+    fn breathlessness_sensitivity_scales_the_perceived_deficit_of_two_items() {
+        let v = 0.75;
+        let plain = latent_items(&[1.0; 4], v, 1.0);
+        let sensitive = latent_items(&[1.0; 4], v, 1.5);
+        let blunted = latent_items(&[1.0; 4], v, 0.5);
+        for (k, spec) in ITEMS.iter().enumerate() {
+            if spec.breathlessness {
+                assert!(
+                    sensitive[k] < plain[k] && plain[k] <= blunted[k],
+                    "{}",
+                    spec.name
+                );
+            } else {
+                assert_eq!(sensitive[k].to_bits(), plain[k].to_bits(), "{}", spec.name);
+                assert_eq!(blunted[k].to_bits(), plain[k].to_bits(), "{}", spec.name);
+            }
+        }
+        // Dyspnoea (hi 0.80) leaves 4 at V = 1 − 0.2 / s: 0.867 at s = 1.5, 0.6 at s = 0.5.
+        let dyspnea = ITEMS.iter().position(|i| i.name == "dyspnea").unwrap();
+        assert!((latent_items(&[1.0; 4], 0.868, 1.5)[dyspnea] - 4.0).abs() < 1e-12);
+        assert!(latent_items(&[1.0; 4], 0.866, 1.5)[dyspnea] < 4.0);
+        assert!((latent_items(&[1.0; 4], 0.601, 0.5)[dyspnea] - 4.0).abs() < 1e-12);
+        // A healthy ventilation reads healthy at any sensitivity.
+        for s in [0.3, 1.0, 3.0] {
+            let healthy = latent_items(&[1.0; 4], 1.0, s);
+            assert!(healthy.iter().all(|&x| (x - 4.0).abs() < 1e-12), "{s}");
+        }
+        assert_eq!(
+            ITEMS
+                .iter()
+                .filter(|i| i.breathlessness)
+                .map(|i| i.name)
+                .collect::<Vec<_>>(),
+            ["dyspnea", "orthopnea"]
+        );
+    }
+
+    #[test]
     fn healthy_scores_48_and_paralysed_scores_0() {
-        let healthy = latent_items(&[1.0; 4], 1.0);
+        let healthy = latent_items(&[1.0; 4], 1.0, 1.0);
         assert!(healthy.iter().all(|&x| (x - 4.0).abs() < 1e-12));
-        let lost = latent_items(&[0.0; 4], 0.0);
+        let lost = latent_items(&[0.0; 4], 0.0, 1.0);
         assert!(lost.iter().all(|&x| x.abs() < 1e-12));
         assert!((domains(&healthy).iter().sum::<f64>() - 48.0).abs() < 1e-12);
     }
 
     #[test]
     fn bulbar_loss_spares_limb_items() {
-        let items = latent_items(&[0.2, 1.0, 1.0, 1.0], 1.0);
+        let items = latent_items(&[0.2, 1.0, 1.0, 1.0], 1.0, 1.0);
         let d = domains(&items);
         assert!(d[Domain::Bulbar as usize] < 3.0);
         assert!((d[Domain::FineMotor as usize] - 12.0).abs() < 1e-12);

@@ -457,6 +457,9 @@ parameters! {
     item_detection_loss (ItemDetectionLoss): 0.5, "item points", [0.01, 0.5],
         "Fall of a latent ALSFRS-R item below 4 (normal) at which it is rated 3 and its region counts as involved (King's staging).",
         "At 0.5 the rating rounds the latent item, so an item leaves 4 only after about a tenth of capacity is lost below its threshold: ratings at diagnosis stay high (ΔFS 0.15 against 0.55). The anchors of score 3 are the first detectable impairment (“detectable speech disturbance”, “early ambulation difficulties”; Cedarbaum 1999 J Neurol Sci 169:13), which a smaller value reads. Kept at 0.5 until the model is refitted around a smaller one: smaller values put ΔFS in range but remove most simulated plateaus (docs/CALIBRATION.md, section 0).";
+    breathlessness_sensitivity (BreathlessnessSensitivity): 1.0, "multiplier", [0.2, 5.0],
+        "Scale of the ventilatory deficit a patient perceives: the dyspnoea and orthopnoea items read 1 - s (1 - FVC / fvc_healthy) instead of FVC / fvc_healthy, so above 1 breathlessness is reported at a higher FVC.",
+        "The respiratory subscore is only loosely tied to vital capacity: among 453 placebo patients of EMPOWER it left 12 within 48 weeks in 30.2% of those with SVC above the median and 40.9% of those below (Jackson 2018 ALS-FTD), and the dyspnoea item improves in about 10% of patients per 3-month interval as mobility falls, so it depends on exertion as well (ALS-FTD 2015;16:120). Rationale: 1, the items read FVC itself, with no between-patient variability by default; `alssim validate` reports the EMPOWER comparison, and a between-patient coefficient of variation is measured in docs/CALIBRATION.md (section 0).";
     rater_noise_sd (RaterNoiseSd): 0.2231, "item points", [0.0, 4.0],
         "Standard deviation of rater noise added to each latent ALSFRS-R item before rounding.",
         "Rationale: inter-rater variability of about one point on the total; produces plateaus \

@@ -48,7 +48,8 @@ impl Readout {
         let p = model.params();
         let capacity = model.capacities(y);
         let fvc = fvc(model, &capacity);
-        let items = alsfrs::latent_items(&capacity, fvc / p.fvc_healthy);
+        let items =
+            alsfrs::latent_items(&capacity, fvc / p.fvc_healthy, p.breathlessness_sensitivity);
         let domains = alsfrs::domains(&items);
         let weighted_reactivity: f64 = Region::ALL
             .iter()
@@ -80,7 +81,12 @@ impl Readout {
 
 /// Latent ALSFRS-R items of regional capacities (the respiratory items read FVC).
 pub fn items(model: &PatientModel, capacity: &[f64; N_REGIONS]) -> [f64; N_ITEMS] {
-    alsfrs::latent_items(capacity, fvc(model, capacity) / model.params().fvc_healthy)
+    let p = model.params();
+    alsfrs::latent_items(
+        capacity,
+        fvc(model, capacity) / p.fvc_healthy,
+        p.breathlessness_sensitivity,
+    )
 }
 
 /// Forced vital capacity (% predicted) from regional capacities.
