@@ -1509,7 +1509,7 @@ mod tests {
 
     #[test]
     fn respiratory_shares_split_at_the_median_fvc() {
-        // Four patients above the median FVC (90) and four at or below it.
+        // Four patients above the median FVC (90.5) and four below it.
         let rows = [
             (100.0, 12, 12),
             (95.0, 12, 11),
@@ -1524,7 +1524,8 @@ mod tests {
         // Above: 3 rated 12 at baseline, 2 left 12; all 4 at 10 or more, 1 fell below 10.
         assert!((l_hi.value - 2.0 / 3.0).abs() < 1e-12, "{l_hi:?}");
         assert!((b_hi.value - 0.25).abs() < 1e-12, "{b_hi:?}");
-        // At or below: 2 rated 12, 1 left; 3 at 10 or more (70% started at 9), 1 fell below 10.
+        // Below: 2 rated 12, 1 left; 3 at 10 or more (the one at FVC 70 started at 9), 1 fell
+        // below 10.
         assert!((l_lo.value - 0.5).abs() < 1e-12, "{l_lo:?}");
         assert!((b_lo.value - 1.0 / 3.0).abs() < 1e-12, "{b_lo:?}");
         assert!(respiratory_shares_of(&[])[0].value.is_nan());
