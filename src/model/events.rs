@@ -121,13 +121,14 @@ impl Event {
                     .max(fvc - p.airway_failure_fvc);
                 respiratory.min(airway)
             }
-            Event::Recognition => {
+            Event::Recognition | Event::Examination => {
+                let loss = if self == Event::Recognition {
+                    p.diagnosis_recognition_loss
+                } else {
+                    p.diagnosis_examination_loss
+                };
                 let total: f64 = readout::items(model, &capacity).iter().sum();
-                total - (48.0 - p.diagnosis_recognition_loss)
-            }
-            Event::Examination => {
-                let total: f64 = readout::items(model, &capacity).iter().sum();
-                total - (48.0 - p.diagnosis_examination_loss)
+                total - (48.0 - loss)
             }
         }
     }
