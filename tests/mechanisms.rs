@@ -284,3 +284,41 @@ fn a_referral_ends_in_a_diagnosis_once_a_deficit_can_be_shown() {
     assert!(e.recognition.is_none_or(|r| r > late));
     assert!((e.diagnosis.unwrap() - late).abs() < 1e-9);
 }
+
+#[test]
+fn breathlessness_sensitivity_moves_the_symptom_items_and_not_fvc() {
+    // The same thoracic-onset patient two years after onset, read with three sensitivities: the
+    // course (and so FVC and every other item) is the same, dyspnoea and orthopnoea are rated
+    // lower by a more sensitive patient and higher by a less sensitive one, and respiratory
+    // insufficiency (ventilatory support) reads FVC alone. Fails if the readout ignores the
+    // parameter.
+    let cov = patient(60.0, Region::Thoracic, Genotype::Sporadic);
+    let read = |s: f64| {
+        let p = Params {
+            breathlessness_sensitivity: s,
+            ..Params::default()
+        };
+        let m = PatientModel::new(p, cov.clone()).unwrap();
+        let sol = simulate(&m, &Schedule::untreated(), &options()).unwrap();
+        let t = sol.events().onset.expect("onset") + 24.0;
+        Readout::from_state(&m, &sol.state_at(t).unwrap())
+    };
+    let (plain, sensitive, blunted) = (read(1.0), read(2.0), read(0.5));
+    assert!((55.0..80.0).contains(&plain.fvc), "FVC {}", plain.fvc);
+    for r in [&sensitive, &blunted] {
+        assert_eq!(r.fvc.to_bits(), plain.fvc.to_bits());
+        for k in [0, 1, 2, 3, 4, 5, 6, 7, 8, 11] {
+            assert_eq!(r.items[k].to_bits(), plain.items[k].to_bits(), "item {k}");
+        }
+    }
+    for k in [9, 10] {
+        assert!(
+            sensitive.items[k] < plain.items[k] || plain.items[k] == 0.0,
+            "item {k}: {} vs {}",
+            sensitive.items[k],
+            plain.items[k]
+        );
+        assert!(blunted.items[k] >= plain.items[k], "item {k}");
+    }
+    assert!(sensitive.domains[3] < plain.domains[3] && plain.domains[3] < blunted.domains[3]);
+}
