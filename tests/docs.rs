@@ -265,6 +265,7 @@ fn the_scenario_reference_lists_the_default_variability_table() {
     assert_eq!(listed, expected);
     let count = [
         "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
     ]
     .get(expected.len())
     .copied()

@@ -268,13 +268,14 @@ pub struct Population {
 
 /// Default inter-individual variability: log-normal CVs on the rates that set the speed of
 /// the disease, on the weights of the damage mechanisms (so patients differ in which mechanism
-/// drives their disease), and on the loss at which the disease is recognised. The CV of
-/// `neuronal_vulnerability` (the shared part) was fitted by `alssim calibrate` to the
-/// natural-history targets (docs/CALIBRATION.md); the others are set by hand.
-pub const DEFAULT_VARIABILITY: [(Param, f64); 10] = [
+/// drives their disease), on the loss at which the disease is recognised, and on how strongly
+/// a patient perceives a ventilatory deficit. The CVs of `neuronal_vulnerability` (the shared
+/// part) and `breathlessness_sensitivity` were set with the other defaults by a search against
+/// the natural-history targets (docs/CALIBRATION.md, section 0); the others are set by hand.
+pub const DEFAULT_VARIABILITY: [(Param, f64); 11] = [
     (Param::AggGrowthRate, 0.2),
     (Param::SpreadContiguous, 0.6),
-    (Param::NeuronalVulnerability, 0.973),
+    (Param::NeuronalVulnerability, 1.475),
     (Param::HazardSoluble, 0.6),
     (Param::HazardLof, 0.6),
     (Param::HazardOxidative, 0.6),
@@ -282,6 +283,7 @@ pub const DEFAULT_VARIABILITY: [(Param, f64); 10] = [
     (Param::HazardAstrocyte, 0.6),
     (Param::DysfunctionRecoveryRate, 0.3),
     (Param::DiagnosisRecognitionLoss, 0.5),
+    (Param::BreathlessnessSensitivity, 1.172),
 ];
 
 impl Default for Population {

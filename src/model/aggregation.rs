@@ -58,9 +58,9 @@
 //! during the long presymptomatic phase, and all regions would decline side by side. A
 //! consequence: anything that slows neuron loss also slows spread.
 //!
-//! Which degenerating neurons export is a choice: the cumulative loss `1 − N_j` (the default)
+//! Which degenerating neurons export is a choice: the cumulative loss `1 − N_j`
 //! or the units failing now, `D_j`, the dysfunctional (dying-back) pool, with the blend
-//! `export_j = (1 − x)·(1 − N_j) + x·c_D·D_j` (`x = spread_export_degenerating`, default 0;
+//! `export_j = (1 − x)·(1 − N_j) + x·c_D·D_j` (`x = spread_export_degenerating`, default 0.8872;
 //! `c_D = spread_export_degenerating_gain`). The cumulative loss keeps rising while the source
 //! empties, so a region's imports grow through the whole course; the dysfunctional pool peaks
 //! while the source degenerates fastest and falls as it empties.

@@ -17,8 +17,9 @@
 //! agree: %SVC tracks the dyspnoea, orthopnoea and respiratory-insufficiency items (Jackson et
 //! al. 2018 ALS-FTD), and no patient reaches respiratory failure with a full respiratory score.
 //! Dyspnoea and orthopnoea are symptoms: they read the ventilatory deficit `1 − V` as the patient
-//! perceives it, scaled by `s = breathlessness_sensitivity` (1 by default, so they read `V`);
-//! respiratory insufficiency (ventilatory support) reads `V` itself.
+//! perceives it, scaled by `s = breathlessness_sensitivity` (at 1 they read `V`; the default,
+//! 1.126, varies between patients); respiratory insufficiency (ventilatory support) reads `V`
+//! itself.
 //!
 //! `hi_j` is the capacity below which the item first falls from normal, `lo_j` the capacity at
 //! which the task is lost. The weights and thresholds are in [`ITEMS`].

@@ -182,7 +182,7 @@ pub fn rates_graded(
 ///
 /// A corner of 4 is evaluated in closed form with multiplications and square roots, and so is a
 /// corner below 2 (where the curve's `F^(1+m)` term is too rough near `F = 0` for a cubic
-/// table); any other corner, the default 3.477 included, is read from a shared table
+/// table); any other corner, the default 18.59 included, is read from a shared table
 /// ([`super::tables::ReserveTable`], error below 1e-9).
 #[derive(Debug, Clone)]
 pub struct Reserve {

@@ -142,74 +142,73 @@ macro_rules! parameters {
 
 parameters! {
     ["aggregation"]
-    agg_growth_rate (AggGrowthRate): 0.2045, "1/month", [0.0, 10.0],
+    agg_growth_rate (AggGrowthRate): 0.1912, "1/month", [0.0, 10.0],
         "Incorporation rate of soluble misfolded protein into aggregate (templated growth) at low burden.",
         "Sets the presymptomatic phase (about ln(1000) / net growth from a seed of 1e-3) and the pace \
          of spread; serum NfL rises 1-3.5 years before onset by genotype (Benatar 2019 ALS-FTD 20:538). \
-         Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         Set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
     agg_clearance_rate (AggClearanceRate): 0.05984, "1/month", [0.0, 10.0],
         "Proteostatic clearance (autophagy, proteasome) of aggregate, first order.",
         "Rationale: clearance well below growth so that pathology, once seeded, persists; \
          the burden settles at 1 - clearance/growth of its maximum. Must stay below agg_growth_rate. Set by hand.";
-    spread_contiguous (SpreadContiguous): 0.495, "template per unit aggregate", [0.0, 50.0],
+    spread_contiguous (SpreadContiguous): 0.3, "template per unit aggregate", [0.0, 50.0],
         "Seeds a region receives from each contiguous region (along the cord and brainstem), per unit of that region's aggregate, relative to its own aggregate.",
         "Sets the time from onset to a second region: 12.8 months overall, bulbar onset 10.8, \
          upper limb 15.2, lower limb 13.6 (Fujimura-Kiyono 2011 JNNP); spread is faster to neighbouring \
          regions (Gromicho 2020 Ann Clin Transl Neurol 7:1181). Set with the other spread weights, \
          neuronal_vulnerability and metabolic_stress_gain by a search against the natural-history \
          targets (docs/CALIBRATION.md, section 0).";
-    spread_noncontiguous (SpreadNoncontiguous): 0.396, "template per unit aggregate", [0.0, 50.0],
+    spread_noncontiguous (SpreadNoncontiguous): 0.25, "template per unit aggregate", [0.0, 50.0],
         "Seeds a region receives from each non-contiguous region (through the motor cortex and long corticospinal connections).",
         "Non-contiguous spread in about 13% (Gromicho 2020; Kimura 2012); bulbar onset to the legs 29%, \
          leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: below the contiguous weight \
          (spread is faster to neighbouring regions), at most 0.8 of it in the search that set it with \
          the other spread weights against the natural-history targets (docs/CALIBRATION.md, section 0).";
-    spread_bulbar_ratio (SpreadBulbarRatio): 0.0642, "ratio", [0.0, 1.0],
+    spread_bulbar_ratio (SpreadBulbarRatio): 0.05883, "ratio", [0.0, 1.0],
         "Seeding from a spinal region into the bulbar region relative to seeding in the opposite direction.",
         "Bulbar neurons are relatively spared after limb onset and bulbar onset reaches the legs \
          more often than leg onset reaches bulbar muscles (Gromicho 2020 Ann Clin Transl Neurol 7:1181): \
          29% against 5% (Ludolph 2024 J Neurol 271); bulbar muscles are reached last after limb onset \
          (Walhout 2018 ALS-FTD 19:21). Set with the other spread weights by a search against the \
          natural-history targets (docs/CALIBRATION.md).";
-    spread_cord_rostral_ratio (SpreadCordRostralRatio): 0.867, "ratio", [0.0, 1.0],
+    spread_cord_rostral_ratio (SpreadCordRostralRatio): 0.8268, "ratio", [0.0, 1.0],
         "Seeding from a more caudal spinal region into a more rostral one (up the cord) relative to seeding down the cord.",
         "Spread is directed more caudally than rostrally (Ravits 2007 Neurology 68:1571), yet leg \
          onset reaches a second body region no later than arm onset (13.6 against 15.2 months; \
          Fujimura-Kiyono 2011 JNNP), and after leg onset the arm is reached before bulbar muscles \
          (Turner 2010 Amyotroph Lateral Scler 11:369). Set with the other spread weights by a search \
          against the natural-history targets (docs/CALIBRATION.md).";
-    spread_export_degenerating (SpreadExportDegenerating): 0.0, "fraction", [0.0, 1.0],
+    spread_export_degenerating (SpreadExportDegenerating): 0.8872, "fraction", [0.0, 1.0],
         "Share of a region's seed export carried by its currently degenerating (dysfunctional, dying-back) motor units; the rest follows the fraction of its neurons already lost.",
         "Seeds leave a region with its degenerating neurons (rationale, not measured; TDP-43 seeds \
          spread partly in exosomes, Nonaka 2013 Cell Rep 4:124). A neuron that is dying releases \
          seeds; one that is dead no longer does, so an export that follows the units now failing \
          peaks while the source degenerates fastest and falls as its pool empties, where one that \
-         follows the cumulative loss keeps rising to the end. 0 keeps the cumulative loss alone; \
-         the effect of larger values on the shape of the decline is in docs/CALIBRATION.md, section 0.";
-    spread_export_degenerating_gain (SpreadExportDegeneratingGain): 12.0, "per unit dysfunctional fraction", [0.0, 1000.0],
+         follows the cumulative loss keeps rising to the end. 0 keeps the cumulative loss alone. \
+         Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
+    spread_export_degenerating_gain (SpreadExportDegeneratingGain): 12.81, "per unit dysfunctional fraction", [0.0, 1000.0],
         "Seed export per unit of dysfunctional fraction, relative to the export per unit fraction of neurons lost (used with spread_export_degenerating).",
         "Rationale: the dysfunctional pool is a few percent of a region at any time (the default \
-         cervical-onset patient holds 2.5% dysfunctional units against 41% lost at onset), so a \
-         gain of about 10-20 puts the two exports on one scale around onset; 12 is near the value a \
-         search against the natural-history targets chose (docs/CALIBRATION.md, section 0). No \
-         effect while spread_export_degenerating is 0.";
+         cervical-onset patient holds 1.1% dysfunctional units against 56% lost at onset), so a \
+         gain of about 10-20 puts the two exports on one scale around onset. No effect while \
+         spread_export_degenerating is 0. Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
     agg_initial_seed (AggInitialSeed): 1.0e-3, "fraction of capacity", [1.0e-9, 0.5],
         "Aggregate burden placed in the onset region at disease initiation (t = 0).",
         "Rationale: a small nucleus; the presymptomatic duration depends on it only logarithmically.";
     agg_ros_enhancement (AggRosEnhancement): 0.5, "per unit oxidative stress", [0.0, 20.0],
         "Fractional increase of misfolding per unit oxidative stress (oxidation promotes misfolding).",
         "Rationale: oxidative modification promotes TDP-43 and SOD1 misfolding; moderate positive feedback.";
-    age_tempo_exponent (AgeTempoExponent): 2.357, "exponent", [0.0, 12.0],
+    age_tempo_exponent (AgeTempoExponent): 2.004, "exponent", [0.0, 12.0],
         "The disease runs at (age / 60)^exponent of its pace at 60: aggregate conversion and clearance alike (so age changes the pace of the proteinopathy, never whether it grows), and the damage drive of motor units.",
         "Older onset runs faster (survival HR 2.8 at 65-69, 3.2 at 70-74 and 6.9 at 75+ vs 49 or younger; \
          Lombardy register 2008-2010); a power of age, as in the multistep model (log incidence against log \
          age slope 4.8; Al-Chalabi 2014 Lancet Neurol 13:1108), with no threshold below which disease stops. \
-         Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         Set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
 
     ["genotype"]
-    growth_factor_c9orf72 (GrowthFactorC9orf72): 1.45, "multiplier", [0.01, 20.0],
+    growth_factor_c9orf72 (GrowthFactorC9orf72): 1.418, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for C9orf72 repeat-expansion carriers.",
-        "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+        "C9orf72 survival HR 1.6 versus sporadic (Su 2022 BMC Med 20:209). Set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
     growth_factor_sod1 (GrowthFactorSod1): 0.65, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for SOD1 carriers other than A4V.",
         "Rationale: non-A4V SOD1 median survival about 6.8 years (Bali 2017 JNNP 88:99). Set by hand so \
@@ -229,7 +228,7 @@ parameters! {
     growth_factor_tardbp (GrowthFactorTardbp): 1.0, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for TARDBP carriers.",
         "Rationale: no consistent survival difference from sporadic ALS reported; neutral.";
-    growth_factor_fus (GrowthFactorFus): 2.96, "multiplier", [0.01, 20.0],
+    growth_factor_fus (GrowthFactorFus): 2.261, "multiplier", [0.01, 20.0],
         "Tempo multiplier of the proteinopathy for FUS carriers.",
         "Rationale: FUS survival HR 1.8 and young onset (Su 2022 BMC Med 20:209). FUS carriers start \
          young (one step of the multistep model, median onset about 49), where the age tempo slows \
@@ -250,11 +249,11 @@ parameters! {
     ros_from_microglia (RosFromMicroglia): 0.5, "1/month", [0.0, 100.0],
         "Excess ROS production per unit activated microglia (NADPH oxidase, NOX2).",
         "Rationale: microglial NOX2 contributes to motor-neuron oxidative damage; a secondary source.";
-    metabolic_stress_gain (MetabolicStressGain): 1.292, "multiplier", [0.0, 20.0],
+    metabolic_stress_gain (MetabolicStressGain): 2.2, "multiplier", [0.0, 20.0],
         "Extra damage drive in every region at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism deepen the energy deficit of motor neurons.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
-         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Set with the \
-         spread weights by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
+         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Raised from \
+         1.292 to 2.2 by the search with graded vulnerability, which shortened King's stage 3; set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
 
     ["glia"]
     microglia_activation_rate (MicrogliaActivationRate): 0.6, "1/month", [0.0, 100.0],
@@ -267,7 +266,7 @@ parameters! {
          (0.27 for the typical person at 60; up to 2.29 times more once bulbar function is lost): it \
          amplifies damage, and stays below 1 (so ageing loss alone cannot ignite disease in a region \
          without aggregate) for the typical person at every age up to 90 with intact bulbar function. \
-         Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         Set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
     microglia_resolution_rate (MicrogliaResolutionRate): 0.3, "1/month", [0.0, 100.0],
         "Return of activated microglia to the surveillant state.",
         "Rationale: resolution over a few months when stimulus stops.";
@@ -306,7 +305,7 @@ parameters! {
         "Loss of nuclear TDP-43 truncates STMN2 and UNC13A (Ma 2022 Nature 603:124; Brown 2022 Nature \
          603:131). A slow term that antisense drugs do not relieve quickly. Its size against the other \
          weights sets the share of patients whose disease it dominates (transcriptomic subtype with \
-         TDP-43 dysfunction 20% of cortex samples; Tam 2019 Cell Rep 29:1164). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         TDP-43 dysfunction 20% of cortex samples; Tam 2019 Cell Rep 29:1164). Set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
     hazard_oxidative (HazardOxidative): 0.001984, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit oxidative stress.",
         "Rationale: of the order of the proteotoxic term; oxidative markers are raised in ALS blood \
@@ -314,8 +313,8 @@ parameters! {
     hazard_excitotoxic (HazardExcitotoxic): 0.00141, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit excess extracellular glutamate (glutamate - 1, when positive).",
         "Rationale: of the order of the proteotoxic term; CSF glutamate is raised in about 40% of \
-         patients (Shaw 1995 Neurodegeneration 4:209). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    neuronal_vulnerability (NeuronalVulnerability): 0.403, "multiplier", [0.0, 20.0],
+         patients (Shaw 1995 Neurodegeneration 4:209). Set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
+    neuronal_vulnerability (NeuronalVulnerability): 0.45, "multiplier", [0.0, 20.0],
         "Susceptibility of a person's motor neurons to damage: scales every term of the drive.",
         "Rationale: genetic modifiers and motor-neuron properties make the same pathology act faster \
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
@@ -326,25 +325,27 @@ parameters! {
     hazard_astrocyte (HazardAstrocyte): 0.04222, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
-    unit_vulnerability_gradient (UnitVulnerabilityGradient): 0.2778, "exponent", [0.0, 4.0],
+    unit_vulnerability_gradient (UnitVulnerabilityGradient): 0.4821, "exponent", [0.0, 4.0],
         "Graded vulnerability: the per-unit drive falls as (alive fraction)^gradient, because the most vulnerable (fast-fatigable) units fail first.",
         "Order fast-fatigable > fast-resistant > slow (Nijssen 2017 Acta Neuropathol 133:863; Hegedus \
          2007 Neurobiol Dis 28:154); slow units resist to end stage, but in humans motor-unit counts fall \
          at a roughly constant 2.4-4.2 %/month (MUNIX, Neuwirth 2015 JNNP 86:1172), so the gradient is \
-         small; a large one makes the last units nearly immune and the terminal phase years long. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    unit_vulnerability_floor (UnitVulnerabilityFloor): 0.0, "fraction", [0.0, 1.0],
+         small; a large one makes the last units nearly immune and the terminal phase years long. \
+         Raised from 0.2778 to 0.4821 by the search, which it moved most: each region's loss is \
+         front-loaded, and the rated decline decelerates on average. Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
+    unit_vulnerability_floor (UnitVulnerabilityFloor): 0.01124, "fraction", [0.0, 1.0],
         "Drive on the most resistant (slow) units, as a fraction of the drive on the most vulnerable: the per-unit drive is floor + (1 - floor) (alive fraction)^gradient.",
         "Slow motor units resist longest but are also lost (Nijssen 2017 Acta Neuropathol 133:863; \
          Hegedus 2007 Neurobiol Dis 28:154): ordered vulnerability slows the loss without stopping it. \
          Rationale: 0 keeps the pure power law; a floor lets a steep gradient front-load each region's \
-         loss without making the last units immune (docs/CALIBRATION.md, section 0).";
-    dysfunction_death_rate (DysfunctionDeathRate): 0.65, "1/month", [0.0, 20.0],
+         loss without making the last units immune. About 1%: Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
+    dysfunction_death_rate (DysfunctionDeathRate): 1.003, "1/month", [0.0, 20.0],
         "Death rate of dysfunctional (denervated, dying-back) motor units.",
         "Functional units fail about 6 weeks to 50 days before motor neurons die in SOD1 mice (Kennel \
-         1996 Neuroreport 7:1427; Hegedus 2007); no human figure exists. Rationale: about six weeks on \
-         average, set by hand (a search against the natural-history targets took it to two weeks, \
-         which the mouse data do not support; docs/CALIBRATION.md).";
-    dysfunction_recovery_rate (DysfunctionRecoveryRate): 0.2274, "1/month", [0.0, 20.0],
+         1996 Neuroreport 7:1427; Hegedus 2007); no human figure exists. Rationale: about a month on \
+         average (4.3 weeks), somewhat shorter than the mouse figure; an earlier search took it to \
+         two weeks, which the mouse data do not support. Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
+    dysfunction_recovery_rate (DysfunctionRecoveryRate): 0.2943, "1/month", [0.0, 20.0],
         "Return of dysfunctional units to function (restored nuclear TDP-43, reinnervation) when the drive no longer holds them.",
         "Switching TDP-43 off after onset restores reinnervation and motor function over weeks in rNLS \
          mice (Walker 2015 Acta Neuropathol). Rationale: about five months on average in people, slower than in mice; \
@@ -362,7 +363,7 @@ parameters! {
         "Weeks; about 3 weeks often quoted (Yuan & Nixon 2021 Front Neurosci) [soft].";
     nfl_release (NflRelease): 1400.0, "pg/mL per (pool fraction/month)", [0.0, 1.0e6],
         "Serum NfL released per unit rate of motor-neuron loss (pool-weighted fraction per month).",
-        "ALS typically 45-130 pg/mL (Verde 2019 JNNP 90:157). Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+        "ALS typically 45-130 pg/mL (Verde 2019 JNNP 90:157). Set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
     pool_weight_bulbar (PoolWeightBulbar): 0.15, "fraction", [0.0, 1.0],
         "Share of the lower-motor-neuron pool in the bulbar region (NfL source weight).",
         "Rationale: brainstem motor nuclei are a minority of lower motor neurons.";
@@ -383,38 +384,40 @@ parameters! {
         "Rationale: plasma GFAP is modestly higher in ALS than in controls (Int J Mol Sci 2023, 24:13976).";
 
     ["function"]
-    reinnervation_capacity (ReinnervationCapacity): 2.4, "fold", [1.0, 20.0],
+    reinnervation_capacity (ReinnervationCapacity): 2.183, "fold", [1.0, 20.0],
         "Largest enlargement of surviving motor units by collateral reinnervation: force stays near normal until the functional pool falls below 1/capacity.",
         "Surviving units are about 50% larger after a 40% loss in healthy ageing (Piasecki 2016). The \
          often-quoted weakness after about half of the units are lost (Wohlfart 1957; McComas 1971) is \
          unconfirmed [soft], and reinnervating muscles lose strength as fast as others (Chan, Alix et al., \
-         MUSIX abstract); at the default 2.4 with reserve_corner 3.477, onset (capacity 0.93) comes after \
-         about 44% of functional units are lost. Bounded at 2.4 in the search, because a larger reserve \
-         lets every spinal region lose half of its neurons before onset. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
-    reserve_corner (ReserveCorner): 3.477, "exponent", [1.0, 32.0],
+         MUSIX abstract); at the default 2.183 with reserve_corner 18.59, onset (capacity 0.93) comes \
+         after about 57% of functional units are lost. Bounded at 2.4 in the searches, because a larger \
+         reserve lets every spinal region lose half of its neurons before onset. Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
+    reserve_corner (ReserveCorner): 18.59, "exponent", [1.0, 32.0],
         "Sharpness of the corner of the reserve curve where reinnervation stops compensating.",
-        "Rationale: a soft corner; at the defaults capacity is 0.985 at 80% of functional units, 0.897 at \
-         50% and 0.674 at 30%. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+        "Rationale: no measurement; at the default 18.59 the corner is sharp, close to min(1, E F): \
+         with reinnervation_capacity 2.183 capacity is 1.000 at 80% of functional units, 0.990 at 50%, \
+         0.954 at 45% and 0.655 at 30%. An earlier fit had a soft corner (3.477). Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
     onset_capacity (OnsetCapacity): 0.93, "fraction", [0.5, 0.999],
         "Regional motor capacity at which the first symptom is noticed (clinical onset).",
         "Rationale: the capacity at which the most sensitive ALSFRS-R items (speech, handwriting, walking, \
          stairs) first fall from 4, so onset is the first noticed loss of function.";
-    diagnosis_recognition_loss (DiagnosisRecognitionLoss): 4.0, "ALSFRS-R points", [0.5, 40.0],
+    diagnosis_recognition_loss (DiagnosisRecognitionLoss): 6.096, "ALSFRS-R points", [0.5, 40.0],
         "Loss of latent ALSFRS-R (from 48) at which the disease is recognised and diagnosed, if the referral delay has not ended first.",
         "Faster progression, bulbar onset and UMN signs shorten the time to diagnosis (Martinez-Molina 2020 \
          Front Neurol 11:604922); delay 6-12 months carries HR 1.9 against longer (Lombardy register 2008-2010). \
          Set with the referral delay (median 15 months) so that the median delay is 10-13 months and \
          most patients are diagnosed by recognition, which makes a short delay mean fast disease \
-         (delay hazard ratio 1.4-1.7 across the seeds checked); 4 is the lower end of its prior (docs/CALIBRATION.md).";
-    diagnosis_examination_loss (DiagnosisExaminationLoss): 0.0, "ALSFRS-R points", [0.0, 40.0],
+         (delay hazard ratio 1.4-1.7 across the seeds checked); 4 is the lower end of its prior, 6.096 \
+         since the search with graded vulnerability (docs/CALIBRATION.md, section 0).";
+    diagnosis_examination_loss (DiagnosisExaminationLoss): 0.2132, "ALSFRS-R points", [0.0, 40.0],
         "Loss of latent ALSFRS-R (from 48) the neurologist at the end of the referral delay needs to see to make the diagnosis; until then the patient is followed and diagnosed when it is reached (or at recognition, if that comes first).",
         "The diagnosis needs progressive motor impairment documented by history or repeated clinical \
          assessment, with upper and lower or lower motor neuron signs in one or more regions (Gold \
          Coast criteria, Shefner et al. 2020 Clin Neurophysiol 131:1975; revised El Escorial, Brooks \
          et al. 2000 ALS 1:293), so a referral that ends before a deficit can be shown does not end in \
-         a diagnosis. Rationale: 0 (any loss will do: the referral delay alone) keeps the shipped \
-         course; its effect is measured in docs/CALIBRATION.md, section 0.";
-    fvc_bulbar_weight (FvcBulbarWeight): 0.18, "fraction", [0.0, 1.0],
+         a diagnosis. Rationale: small (0.2 points of latent loss); 0 would be any loss (the referral \
+         delay alone). Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
+    fvc_bulbar_weight (FvcBulbarWeight): 0.1704, "fraction", [0.0, 1.0],
         "Weight of bulbar capacity in vital capacity (mouth seal, upper airway); the rest is thoracic.",
         "Bulbar weakness lowers measured FVC (mouth seal, upper airway); kept at or below 0.45 because \
          measured FVC is mostly diaphragmatic. Set with the spread weights by a search against the \
@@ -425,45 +428,47 @@ parameters! {
     niv_fvc (NivFvc): 55.0, "% predicted", [5.0, 100.0],
         "FVC at or below which non-invasive ventilation is indicated.",
         "Clinical practice: NIV below FVC 50% or with orthopnoea [soft].";
-    death_fvc (DeathFvc): 44.0, "% predicted", [1.0, 100.0],
+    death_fvc (DeathFvc): 46.37, "% predicted", [1.0, 100.0],
         "FVC at which respiratory failure ends tracheostomy-free survival (death or permanent ventilation).",
         "Respiratory failure ends survival; ventilatory support lowers the threshold (the NIV drug). \
          Tracheostomy-free survival also ends at tracheostomy or permanent ventilation, which is \
          offered well above the FVC of death without support. Set with the other v2 defaults by a search \
          against the natural-history targets (36.3), then raised by hand to 44 so that survival from \
-         onset, the ALSFRS-R slopes and King's stage 4 (NIV at 55%, the end at 44%: median 5.0 months, \
-         published 4.1) hold together with a diagnosis driven by recognition (docs/CALIBRATION.md).";
-    airway_failure_capacity (AirwayFailureCapacity): 0.4881, "fraction", [0.0, 0.9],
+         onset, the ALSFRS-R slopes and King's stage 4 hold together with a diagnosis driven by \
+         recognition; 46.37 since the search with graded vulnerability (NIV at 55%: King's stage 4 \
+         median 5.3 months, published 4.1; docs/CALIBRATION.md, section 0).";
+    airway_failure_capacity (AirwayFailureCapacity): 0.25, "fraction", [0.0, 0.9],
         "Bulbar motor capacity at or below which airway protection fails (aspiration, secretions): \
          ends tracheostomy-free survival like respiratory failure.",
         "Aspiration pneumonia is found in 20% and bronchopneumonia in 31% of ALS autopsies (Burkhardt \
          2017 PLoS One 12:e0177555); bulbar-onset patients die of bulbar failure as well as of \
-         ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At the default 0.49 the \
-         latent swallowing item is about 1.9, at the gastrostomy indication. Set with the other v2 \
-         defaults by a search against the natural-history targets. A refit moved it to 0.66 (swallowing \
-         about 2.8), which shortens King's stage 4 but lets few patients reach the gastrostomy \
-         indication before death (9% of those who died, against 16% at 0.49); kept at 0.49 \
-         (docs/CALIBRATION.md).";
-    airway_failure_fvc (AirwayFailureFvc): 48.9, "% predicted", [1.0, 100.0],
+         ventilatory failure (bulbar onset survival HR about 1.7, Elamin 2015). At the default 0.25 the \
+         latent swallowing item is about 0.7. Rationale: the search with graded vulnerability moved \
+         airway_failure_fvc below death_fvc, which closes this route (no effect at the defaults); set \
+         to 0.25, the lower end of its prior (docs/CALIBRATION.md, section 0). Earlier defaults: 0.4881 \
+         with airway_failure_fvc 48.9.";
+    airway_failure_fvc (AirwayFailureFvc): 35.0, "% predicted", [1.0, 100.0],
         "FVC at or below which failed airway protection (bulbar capacity at or below airway_failure_capacity) is fatal: an ineffective cough cannot clear aspiration.",
         "Aspiration and bronchopneumonia are the commonest terminal events (Burkhardt 2017 PLoS One \
          12:e0177555); cough effectiveness falls with vital capacity. NIV does not lower it, so NIV \
          prolongs survival mainly in patients whose bulbar function is still good (Bourke 2006 Lancet \
-         Neurol 5:140). Rationale: between the NIV and the respiratory-failure thresholds. The natural-history targets \
-         hardly constrain it (docs/CALIBRATION.md); kept at the value of an earlier search.";
+         Neurol 5:140). Rationale: the search with graded vulnerability moved it from 48.9 (between the \
+         NIV and the respiratory-failure thresholds) to about 30, below death_fvc, where it never \
+         acts; set to 35, the lower end of its prior. A scenario opens the route with a value above \
+         death_fvc (docs/CALIBRATION.md, section 0).";
     gastrostomy_swallowing (GastrostomySwallowing): 2.0, "item points", [0.0, 4.0],
         "Latent ALSFRS-R swallowing item at or below which gastrostomy is indicated (King's 4A).",
         "Swallowing 2 = dietary consistency changes (Cedarbaum 1999).";
     item_detection_loss (ItemDetectionLoss): 0.5, "item points", [0.01, 0.5],
         "Fall of a latent ALSFRS-R item below 4 (normal) at which it is rated 3 and its region counts as involved (King's staging).",
         "At 0.5 the rating rounds the latent item, so an item leaves 4 only after about a tenth of capacity is lost below its threshold: ratings at diagnosis stay high (ΔFS 0.15 against 0.55). The anchors of score 3 are the first detectable impairment (“detectable speech disturbance”, “early ambulation difficulties”; Cedarbaum 1999 J Neurol Sci 169:13), which a smaller value reads. Kept at 0.5 until the model is refitted around a smaller one: smaller values put ΔFS in range but remove most simulated plateaus (docs/CALIBRATION.md, section 0).";
-    breathlessness_sensitivity (BreathlessnessSensitivity): 1.0, "multiplier", [0.2, 5.0],
+    breathlessness_sensitivity (BreathlessnessSensitivity): 1.126, "multiplier", [0.2, 5.0],
         "Scale of the ventilatory deficit a patient perceives: the dyspnoea and orthopnoea items read 1 - s (1 - FVC / fvc_healthy) instead of FVC / fvc_healthy, so above 1 breathlessness is reported at a higher FVC.",
-        "The respiratory subscore is only loosely tied to vital capacity: among 453 placebo patients of EMPOWER it left 12 within 48 weeks in 30.2% of those with SVC above the median and 40.9% of those below (Jackson 2018 ALS-FTD), and the dyspnoea item improves in about 10% of patients per 3-month interval as mobility falls, so it depends on exertion as well (ALS-FTD 2015;16:120). Rationale: 1, the items read FVC itself, with no between-patient variability by default; `alssim validate` reports the EMPOWER comparison, and a between-patient coefficient of variation is measured in docs/CALIBRATION.md (section 0).";
-    rater_noise_sd (RaterNoiseSd): 0.2231, "item points", [0.0, 4.0],
+        "The respiratory subscore is only loosely tied to vital capacity: among 453 placebo patients of EMPOWER it left 12 within 48 weeks in 30.2% of those with SVC above the median and 40.9% of those below (Jackson 2018 ALS-FTD), and the dyspnoea item improves in about 10% of patients per 3-month interval as mobility falls, so it depends on exertion as well (ALS-FTD 2015;16:120). Rationale: 1.126 with a between-patient coefficient of variation of 1.172 (default variability table), both set with the other defaults by a search against the natural-history targets with graded vulnerability; with them the four EMPOWER shares of `alssim validate` are within their intervals (docs/CALIBRATION.md, section 0).";
+    rater_noise_sd (RaterNoiseSd): 0.12, "item points", [0.0, 4.0],
         "Standard deviation of rater noise added to each latent ALSFRS-R item before rounding.",
         "Rationale: inter-rater variability of about one point on the total; produces plateaus \
-         (Bedlack 2016 Neurology 86:808); rises from 180 days occur in about 14% of PRO-ACT patients. Set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         (Bedlack 2016 Neurology 86:808); rises from 180 days occur in about 14% of PRO-ACT patients. Set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
 }
 
 impl Params {

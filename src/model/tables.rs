@@ -86,8 +86,9 @@ impl ReserveTable {
     /// `raw(F) = E·F / (1 + (E·F)^m)^(1/m)` has derivative `E · (1 + (E·F)^m)^(−1 − 1/m)`.
     fn build(e: f64, m: f64, scale: f64) -> Self {
         // The corner's curvature grows with `E·m`, and the `F^(1+m)` term near `F = 0` is
-        // rougher the smaller `m`: 256 intervals suffice for `E·m ≤ 8.4` (the default is
-        // 2.4 × 3.477) and `m ≥ 3`, and a small table stays in the first-level cache.
+        // rougher the smaller `m`: 256 intervals suffice for `E·m ≤ 8.4` (an earlier default,
+        // 2.4 × 3.477) and `m ≥ 3`, and a small table stays in the first-level cache; sharper
+        // corners (the default 2.183 × 18.59) get proportionally more intervals.
         let factor = (e * m / 8.4).max((3.0 / m).powi(3)).ceil().clamp(1.0, 64.0);
         let intervals = RESERVE_INTERVALS * factor as usize;
         let table = Hermite::new(0.0, 1.0, intervals, |f| {
@@ -208,6 +209,7 @@ mod tests {
     fn reserve_table_matches_the_closed_form() {
         for (e, m) in [
             (2.4, 3.477),
+            (2.183, 18.59),
             (1.5, 2.2),
             (3.0, 2.05),
             (4.0, 7.3),
@@ -229,7 +231,7 @@ mod tests {
 
     #[test]
     fn power_table_matches_powf() {
-        for gamma in [0.2778, 0.05, 1.7, 3.9] {
+        for gamma in [0.2778, 0.4821, 0.05, 1.7, 3.9] {
             let p = Power::build(gamma);
             let mut worst: f64 = 0.0;
             let mut x: f64 = 1.999_999;

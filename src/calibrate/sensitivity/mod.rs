@@ -783,9 +783,28 @@ mod tests {
             ),
             Err(SensitivityError::Duplicate(ref p)) if p == "agg_growth_rate"
         ));
+        // At the defaults every default-group parameter can be varied.
         let (f, skipped) = factors(&s, None, 2.0).unwrap();
-        // The default-group parameters at 0 (no log scale), and the gain of an export that is
-        // switched off, are left out and listed.
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(
+            f.len(),
+            crate::model::PARAMETERS
+                .iter()
+                .filter(|p| DEFAULT_GROUPS.contains(&p.group))
+                .count()
+        );
+        // Parameters set to 0 (no log scale), and the gain of an export that is switched off,
+        // are left out and listed.
+        let mut zeroed = s.clone();
+        crate::scenario::whatif::set_params(
+            &mut zeroed,
+            &[
+                (Param::SpreadExportDegenerating, 0.0),
+                (Param::UnitVulnerabilityFloor, 0.0),
+            ],
+        )
+        .unwrap();
+        let (f, skipped) = factors(&zeroed, None, 2.0).unwrap();
         let names: Vec<String> = skipped.iter().map(|k| k.param.name()).collect();
         assert_eq!(
             names,
