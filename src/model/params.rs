@@ -162,22 +162,23 @@ parameters! {
         "Seeds a region receives from each non-contiguous region (through the motor cortex and long corticospinal connections).",
         "Non-contiguous spread in about 13% (Gromicho 2020; Kimura 2012); bulbar onset to the legs 29%, \
          leg onset to bulbar 5% (Ludolph 2024 J Neurol 271). Rationale: below the contiguous weight \
-         (spread is faster to neighbouring regions), at most 0.8 of it in the search that set it with \
-         the other spread weights against the natural-history targets (docs/CALIBRATION.md, section 0).";
+         (spread is faster to neighbouring regions): held at most 0.85 of it (0.83 at the defaults) in \
+         the search that set it with the other defaults against the natural-history targets \
+         (docs/CALIBRATION.md, section 0).";
     spread_bulbar_ratio (SpreadBulbarRatio): 0.05883, "ratio", [0.0, 1.0],
         "Seeding from a spinal region into the bulbar region relative to seeding in the opposite direction.",
         "Bulbar neurons are relatively spared after limb onset and bulbar onset reaches the legs \
          more often than leg onset reaches bulbar muscles (Gromicho 2020 Ann Clin Transl Neurol 7:1181): \
          29% against 5% (Ludolph 2024 J Neurol 271); bulbar muscles are reached last after limb onset \
-         (Walhout 2018 ALS-FTD 19:21). Set with the other spread weights by a search against the \
-         natural-history targets (docs/CALIBRATION.md).";
+         (Walhout 2018 ALS-FTD 19:21). Set with the other defaults by a search against the \
+         natural-history targets (docs/CALIBRATION.md, section 0).";
     spread_cord_rostral_ratio (SpreadCordRostralRatio): 0.8268, "ratio", [0.0, 1.0],
         "Seeding from a more caudal spinal region into a more rostral one (up the cord) relative to seeding down the cord.",
         "Spread is directed more caudally than rostrally (Ravits 2007 Neurology 68:1571), yet leg \
          onset reaches a second body region no later than arm onset (13.6 against 15.2 months; \
          Fujimura-Kiyono 2011 JNNP), and after leg onset the arm is reached before bulbar muscles \
-         (Turner 2010 Amyotroph Lateral Scler 11:369). Set with the other spread weights by a search \
-         against the natural-history targets (docs/CALIBRATION.md).";
+         (Turner 2010 Amyotroph Lateral Scler 11:369). Set with the other defaults by a search \
+         against the natural-history targets (docs/CALIBRATION.md, section 0).";
     spread_export_degenerating (SpreadExportDegenerating): 0.8872, "fraction", [0.0, 1.0],
         "Share of a region's seed export carried by its currently degenerating (dysfunctional, dying-back) motor units; the rest follows the fraction of its neurons already lost.",
         "Seeds leave a region with its degenerating neurons (rationale, not measured; TDP-43 seeds \
@@ -252,8 +253,9 @@ parameters! {
     metabolic_stress_gain (MetabolicStressGain): 2.2, "multiplier", [0.0, 20.0],
         "Extra damage drive in every region at complete loss of bulbar function: dysphagia, weight loss and hypermetabolism deepen the energy deficit of motor neurons.",
         "Rationale: weight loss and hypermetabolism predict faster progression; makes bulbar-onset \
-         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Raised from \
-         1.292 to 2.2 by the search with graded vulnerability, which shortened King's stage 3; set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
+         disease faster (bulbar onset survival HR about 1.7, Elamin 2015 J Neurol 262:1447). Raised by \
+         hand from 1.59 to 2.2 between rounds of the search with graded vulnerability, which shortened \
+         King's stage 3 (1.292 before that search; docs/CALIBRATION.md, section 0).";
 
     ["glia"]
     microglia_activation_rate (MicrogliaActivationRate): 0.6, "1/month", [0.0, 100.0],
@@ -320,8 +322,9 @@ parameters! {
          in some people; the shared part of the between-patient variability (the mechanism weights vary \
          around it). The default is the typical (median) person. Set with the other v2 defaults by a search against the natural-history targets, \
          then raised by hand to keep the speed when dysfunction_death_rate was set back, and set again \
-         by hand with the recognition-driven diagnosis and the younger onset of carriers, and last set \
-         with the spread weights by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
+         by hand with the recognition-driven diagnosis and the younger onset of carriers, set with the \
+         spread weights by a search, and last raised from 0.403 to 0.45 with the steeper graded \
+         vulnerability (docs/CALIBRATION.md, section 0).";
     hazard_astrocyte (HazardAstrocyte): 0.04222, "1/month per unit", [0.0, 10.0],
         "Drive of unit failure per unit astrocyte reactivity (toxic factors released by reactive astrocytes).",
         "Rationale: reactive astrocytes kill motor neurons in co-culture (Nagai 2007; Liddelow 2017).";
@@ -331,14 +334,14 @@ parameters! {
          2007 Neurobiol Dis 28:154); slow units resist to end stage, but in humans motor-unit counts fall \
          at a roughly constant 2.4-4.2 %/month (MUNIX, Neuwirth 2015 JNNP 86:1172), so the gradient is \
          small; a large one makes the last units nearly immune and the terminal phase years long. \
-         Raised from 0.2778 to 0.4821 by the search, which it moved most: each region's loss is \
-         front-loaded, and the rated decline decelerates on average. Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
+         Raised from 0.2778 to 0.4821 (first to 0.5 by hand, then by the search): each region's loss \
+         is front-loaded, and the rated decline decelerates on average. Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
     unit_vulnerability_floor (UnitVulnerabilityFloor): 0.01124, "fraction", [0.0, 1.0],
         "Drive on the most resistant (slow) units, as a fraction of the drive on the most vulnerable: the per-unit drive is floor + (1 - floor) (alive fraction)^gradient.",
         "Slow motor units resist longest but are also lost (Nijssen 2017 Acta Neuropathol 133:863; \
          Hegedus 2007 Neurobiol Dis 28:154): ordered vulnerability slows the loss without stopping it. \
          Rationale: 0 keeps the pure power law; a floor lets a steep gradient front-load each region's \
-         loss without making the last units immune. About 1%: Set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
+         loss without making the last units immune. About 1%, set with the other defaults by a search against the natural-history targets with graded vulnerability (docs/CALIBRATION.md, section 0).";
     dysfunction_death_rate (DysfunctionDeathRate): 1.003, "1/month", [0.0, 20.0],
         "Death rate of dysfunctional (denervated, dying-back) motor units.",
         "Functional units fail about 6 weeks to 50 days before motor neurons die in SOD1 mice (Kennel \
@@ -348,8 +351,8 @@ parameters! {
     dysfunction_recovery_rate (DysfunctionRecoveryRate): 0.2943, "1/month", [0.0, 20.0],
         "Return of dysfunctional units to function (restored nuclear TDP-43, reinnervation) when the drive no longer holds them.",
         "Switching TDP-43 off after onset restores reinnervation and motor function over weeks in rNLS \
-         mice (Walker 2015 Acta Neuropathol). Rationale: about five months on average in people, slower than in mice; \
-         set with the other v2 defaults by a search against the natural-history targets (docs/CALIBRATION.md).";
+         mice (Walker 2015 Acta Neuropathol). Rationale: about 3.4 months on average in people, slower than in mice; \
+         set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
 
     ["biomarkers"]
     nfl_baseline (NflBaseline): 10.0, "pg/mL", [0.1, 1000.0],
