@@ -87,7 +87,9 @@ fn isolated_aggregation_matches_logistic_solution() {
         let rel = (a - exact(t)).abs() / exact(t);
         max_rel = max_rel.max(rel);
     }
-    assert!(max_rel < 1e-5, "largest relative error {max_rel}");
+    // The global error is set by the relative tolerance (1e-4): steps here are accuracy-limited,
+    // a few months long, not bounded by a fast mode.
+    assert!(max_rel < 3e-4, "largest relative error {max_rel}");
     // It reaches the carrying capacity 1 - clearance/growth, not 1.
     let a_end = sol.state_at(100.0).unwrap()[region.aggregate()];
     assert!((a_end - (1.0 - clearance / growth)).abs() < 1e-4, "{a_end}");

@@ -91,7 +91,8 @@ proptest! {
                     let x = y[r.idx(var)];
                     prop_assert!((-tol..=1.0 + tol).contains(&x), "{var:?} = {x}");
                 }
-                prop_assert!(y[r.idx(RegionVar::Oxidative)] >= -tol);
+                let ros = model.oxidative(y, r, &Modulation::NEUTRAL);
+                prop_assert!(ros >= -tol && ros.is_finite(), "ROS = {ros}");
                 let g = model.glutamate(y, r, &Modulation::NEUTRAL);
                 prop_assert!(g >= 1.0 - tol && g.is_finite(), "glutamate = {g}");
             }

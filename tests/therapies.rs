@@ -439,7 +439,8 @@ fn stopped_course(drug: &str, rebound: bool) -> Courses {
 
 #[test]
 fn each_resistance_mechanism_moves_the_disease_state_it_names_and_washes_out() {
-    use alssim::model::{RegionVar, Slot};
+    use alssim::model::layout::REGION_REPORTED_ORDER;
+    use alssim::model::{REGION_REPORTED, RegionVar, Reported, Slot};
     let region = Covariates::default().onset_region;
     // Mechanisms that turn the patient's own pathway down (or another route up) act on the
     // disease whether the drug is there or not: stopped after 12 months, the patient is left
@@ -449,15 +450,19 @@ fn each_resistance_mechanism_moves_the_disease_state_it_names_and_washes_out() {
     // washout time constant.
     for (drug, var, slot) in [
         // Endogenous antioxidant defences turned down: oxidative stress.
-        ("edaravone-iv", RegionVar::Oxidative, Slot::RosClearance),
+        ("edaravone-iv", Reported::Oxidative, Slot::RosClearance),
         // Another inflammatory route turned up: activated microglia.
         (
             "masitinib",
-            RegionVar::Microglia,
+            Reported::State(RegionVar::Microglia),
             Slot::MicroglialActivation,
         ),
         // The cell's own chaperones turned down: aggregate burden.
-        ("ifb-088", RegionVar::Aggregate, Slot::AggregateClearance),
+        (
+            "ifb-088",
+            Reported::State(RegionVar::Aggregate),
+            Slot::AggregateClearance,
+        ),
     ] {
         let d = library::find(drug).unwrap();
         assert!(d.resistance[0].mechanism.acts_on_patient(), "{drug}");
@@ -465,7 +470,18 @@ fn each_resistance_mechanism_moves_the_disease_state_it_names_and_washes_out() {
         let (_, own, schedule, enroll) = stopped_course(drug, true);
         let (_, erosion, eroding, _) = stopped_course(drug, false);
         let stop = enroll + 12.0;
-        let state = |s: &alssim::solve::Solution, t: f64| s.state_at(t).unwrap()[region.idx(var)];
+        // The reported quantity under the modulation in force (excess ROS is algebraic and
+        // follows its clearance at once).
+        let k = REGION_REPORTED_ORDER
+            .iter()
+            .position(|&q| q == var)
+            .unwrap();
+        let state = |s: &alssim::solve::Solution, t: f64| {
+            let report = s
+                .model()
+                .regional_report(&s.state_at(t).unwrap(), &s.modulation_at(t));
+            report[region.index() * REGION_REPORTED + k]
+        };
         let factor = |sch: &Schedule, t: f64| sch.law_at(t).at(t).get(slot);
         // After the stop the eroding reading is untreated at once; the patient's own pathway
         // is still turned down (or the other route up) ...
@@ -495,9 +511,9 @@ fn each_resistance_mechanism_moves_the_disease_state_it_names_and_washes_out() {
                 "{drug}: {var:?} {a} <= {b} at {dt} months after the stop"
             );
         }
-        // Oxidative stress, a fast state, follows its clearance back as the compensation
-        // washes out (the slower states keep what they accumulated meanwhile).
-        if var == RegionVar::Oxidative {
+        // Oxidative stress, a fast (quasi-steady) level, follows its clearance back as the
+        // compensation washes out (the slower states keep what they accumulated meanwhile).
+        if var == Reported::Oxidative {
             let gap = |dt: f64| state(&own, stop + dt) - state(&erosion, stop + dt);
             assert!(
                 gap(3.0) < 0.6 * gap(1.0),

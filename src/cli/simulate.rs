@@ -92,7 +92,7 @@ fn state_rows(solution: &alssim::solve::Solution, onset: f64, months: &[f64]) ->
                 capacity[region.index()],
                 y[region.aggregate()],
                 model.soluble(&y, region, &m),
-                y[region.idx(V::Oxidative)],
+                model.oxidative(&y, region, &m),
                 y[region.idx(V::Microglia)],
                 y[region.idx(V::Astrocytes)],
                 model.glutamate(&y, region, &m),

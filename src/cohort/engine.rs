@@ -76,8 +76,8 @@ pub struct Observation {
     /// Serum NfL, pg/mL.
     pub nfl: f64,
     /// The model's regional quantities at the visit, region blocks of
-    /// [`REGION_REPORTED_NAMES`](crate::model::layout::REGION_REPORTED_NAMES) (the states, then
-    /// glutamate), single precision: what happened inside.
+    /// [`REGION_REPORTED_NAMES`](crate::model::layout::REGION_REPORTED_NAMES) (the states and
+    /// the algebraic levels), single precision: what happened inside.
     pub regional: [f32; REGIONAL],
     /// The therapy modulation factors in force at the visit, in [`Slot::ALL`] order (all 1
     /// without therapy), single precision: the effective drug effect on each target.

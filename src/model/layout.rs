@@ -17,7 +17,7 @@ use nalgebra::SVector;
 /// Number of body regions along the neuraxis.
 pub const N_REGIONS: usize = 4;
 /// Number of state variables per region.
-pub const REGION_VARS: usize = 6;
+pub const REGION_VARS: usize = 5;
 /// Number of global (whole-body) state variables.
 pub const GLOBAL_VARS: usize = 1;
 /// Offset of the global block.
@@ -141,15 +141,13 @@ pub enum RegionVar {
     Neurons = 0,
     /// Misfolded, aggregated protein burden, fraction of the largest possible burden (A = 1).
     Aggregate = 1,
-    /// Excess reactive oxygen species above healthy tissue (0 = healthy), dimensionless.
-    Oxidative = 2,
     /// Fraction of microglia in the activated, pro-inflammatory state.
-    Microglia = 3,
+    Microglia = 2,
     /// Fraction of astrocytes in the reactive state.
-    Astrocytes = 4,
+    Astrocytes = 3,
     /// Dysfunctional motor units: alive (counted in [`RegionVar::Neurons`]) but denervated or
     /// synaptically failing, so not contributing force; they recover or die.
-    Dysfunctional = 5,
+    Dysfunctional = 4,
 }
 
 impl RegionVar {
@@ -157,7 +155,6 @@ impl RegionVar {
     pub const ALL: [RegionVar; REGION_VARS] = [
         RegionVar::Neurons,
         RegionVar::Aggregate,
-        RegionVar::Oxidative,
         RegionVar::Microglia,
         RegionVar::Astrocytes,
         RegionVar::Dysfunctional,
@@ -168,7 +165,6 @@ impl RegionVar {
         match self {
             RegionVar::Neurons => "neurons",
             RegionVar::Aggregate => "aggregate",
-            RegionVar::Oxidative => "oxidative",
             RegionVar::Microglia => "microglia",
             RegionVar::Astrocytes => "astrocytes",
             RegionVar::Dysfunctional => "dysfunctional",
@@ -176,23 +172,76 @@ impl RegionVar {
     }
 }
 
-/// Number of quantities reported per region: the [`RegionVar`] states, then extracellular
-/// glutamate and the soluble misfolded protein, which are algebraic (quasi-steady states, see
-/// [`excitotoxicity`](super::excitotoxicity) and [`aggregation`](super::aggregation)) and so not
-/// part of the state vector.
-pub const REGION_REPORTED: usize = REGION_VARS + 2;
+/// A quantity reported per region: a regional state, or one of the algebraic (quasi-steady)
+/// levels that are not part of the state vector: excess ROS
+/// ([`oxidative`](super::oxidative)), extracellular glutamate
+/// ([`excitotoxicity`](super::excitotoxicity)) and the soluble misfolded protein
+/// ([`aggregation`](super::aggregation)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reported {
+    /// A state of the region block.
+    State(RegionVar),
+    /// Excess reactive oxygen species (algebraic).
+    Oxidative,
+    /// Extracellular glutamate relative to healthy tissue (algebraic).
+    Glutamate,
+    /// Soluble misfolded protein (algebraic).
+    Soluble,
+}
 
-/// Names of the quantities reported per region, in report order (`neurons`, ..., `glutamate`).
-pub const REGION_REPORTED_NAMES: [&str; REGION_REPORTED] = [
-    RegionVar::Neurons.name(),
-    RegionVar::Aggregate.name(),
-    RegionVar::Oxidative.name(),
-    RegionVar::Microglia.name(),
-    RegionVar::Astrocytes.name(),
-    RegionVar::Dysfunctional.name(),
-    "glutamate",
-    "soluble",
+impl Reported {
+    /// Name used in column names (`oxidative_bulbar`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Reported::State(v) => v.name(),
+            Reported::Oxidative => "oxidative",
+            Reported::Glutamate => "glutamate",
+            Reported::Soluble => "soluble",
+        }
+    }
+
+    /// Position of a regional state in a region's report block.
+    pub const fn position_of(var: RegionVar) -> usize {
+        let mut k = 0;
+        while k < REGION_REPORTED {
+            if let Reported::State(v) = REGION_REPORTED_ORDER[k]
+                && v as usize == var as usize
+            {
+                return k;
+            }
+            k += 1;
+        }
+        panic!("every regional state is reported")
+    }
+}
+
+/// Number of quantities reported per region: the [`RegionVar`] states and the three algebraic
+/// levels of [`Reported`].
+pub const REGION_REPORTED: usize = REGION_VARS + 3;
+
+/// The quantities reported per region, in report order (the order of the columns and rows
+/// that name them; excess ROS keeps the place it had when it was a state).
+pub const REGION_REPORTED_ORDER: [Reported; REGION_REPORTED] = [
+    Reported::State(RegionVar::Neurons),
+    Reported::State(RegionVar::Aggregate),
+    Reported::Oxidative,
+    Reported::State(RegionVar::Microglia),
+    Reported::State(RegionVar::Astrocytes),
+    Reported::State(RegionVar::Dysfunctional),
+    Reported::Glutamate,
+    Reported::Soluble,
 ];
+
+/// Names of the quantities reported per region, in report order (`neurons`, ..., `soluble`).
+pub const REGION_REPORTED_NAMES: [&str; REGION_REPORTED] = {
+    let mut names = [""; REGION_REPORTED];
+    let mut k = 0;
+    while k < REGION_REPORTED {
+        names[k] = REGION_REPORTED_ORDER[k].name();
+        k += 1;
+    }
+    names
+};
 
 /// Global state variables, in block order after the region blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -225,6 +274,32 @@ mod tests {
         }
         seen[GlobalVar::Nfl.idx()] = true;
         assert!(seen.iter().all(|&s| s));
+    }
+
+    #[test]
+    fn every_regional_state_is_reported_once_in_its_place() {
+        for v in RegionVar::ALL {
+            let k = Reported::position_of(v);
+            assert_eq!(REGION_REPORTED_ORDER[k], Reported::State(v));
+            assert_eq!(REGION_REPORTED_NAMES[k], v.name());
+        }
+        let mut names = REGION_REPORTED_NAMES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), REGION_REPORTED);
+        assert_eq!(
+            REGION_REPORTED_NAMES,
+            [
+                "neurons",
+                "aggregate",
+                "oxidative",
+                "microglia",
+                "astrocytes",
+                "dysfunctional",
+                "glutamate",
+                "soluble"
+            ]
+        );
     }
 
     #[test]

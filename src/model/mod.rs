@@ -2,8 +2,9 @@
 //!
 //! Time is in months from disease initiation (t = 0), when a small aggregate nucleus appears in
 //! the onset region. Each of four regions along the neuraxis carries five states
-//! ([`RegionVar`]) and an algebraic extracellular glutamate level (the balance of release and
-//! uptake, [`excitotoxicity`]); serum NfL is global. The couplings:
+//! ([`RegionVar`]) and three algebraic (quasi-steady) levels: excess ROS (production over
+//! clearance, [`oxidative`]), extracellular glutamate (release over uptake, [`excitotoxicity`])
+//! and the soluble misfolded protein ([`aggregation`]); serum NfL is global. The couplings:
 //!
 //! ```text
 //!   neighbour aggregate ──seeding──▶ Aggregate ◀──┐ (oxidation promotes misfolding)
@@ -45,7 +46,7 @@ pub mod staging;
 pub mod tables;
 
 pub use layout::{
-    DIM, GlobalVar, N_REGIONS, REGION_REPORTED, REGION_VARS, Region, RegionVar, State,
+    DIM, GlobalVar, N_REGIONS, REGION_REPORTED, REGION_VARS, Region, RegionVar, Reported, State,
 };
 pub use modulation::{
     Compensation, Direction, MAX_PAIRS, Modulation, ModulationLaw, PairFactor, Slot, Term, TermKind,
@@ -270,11 +271,21 @@ impl PatientModel {
             &Self::aggregates(y),
             &self.exports(y),
         );
-        aggregation::soluble(
-            &self.agg,
-            t,
-            y[region.idx(RegionVar::Oxidative)],
-            m.synthesis,
+        aggregation::soluble(&self.agg, t, self.oxidative(y, region, m), m.synthesis)
+    }
+
+    /// Excess reactive oxygen species in a region (algebraic: the balance of production and
+    /// clearance, see [`oxidative`]).
+    #[inline]
+    pub fn oxidative(&self, y: &State, region: Region, m: &Modulation) -> f64 {
+        let glutamate = self.glutamate(y, region, m);
+        oxidative::level(
+            &self.ox,
+            y[region.aggregate()],
+            excitotoxicity::excess(glutamate),
+            y[region.idx(RegionVar::Microglia)],
+            m.ros_production,
+            m.ros_clearance,
         )
     }
 
@@ -291,16 +302,16 @@ impl PatientModel {
     }
 
     /// The quantities reported per region, region blocks of
-    /// [`REGION_REPORTED_NAMES`](layout::REGION_REPORTED_NAMES): the regional states, then
-    /// glutamate and the soluble species.
+    /// [`REGION_REPORTED_ORDER`](layout::REGION_REPORTED_ORDER): the regional states and the
+    /// algebraic levels (excess ROS, glutamate, the soluble species).
     pub fn regional_report(&self, y: &State, m: &Modulation) -> [f64; N_REGIONS * REGION_REPORTED] {
         std::array::from_fn(|i| {
             let region = Region::ALL[i / REGION_REPORTED];
-            let k = i % REGION_REPORTED;
-            match RegionVar::ALL.get(k) {
-                Some(&var) => y[region.idx(var)],
-                None if k == REGION_VARS => self.glutamate(y, region, m),
-                None => self.soluble(y, region, m),
+            match layout::REGION_REPORTED_ORDER[i % REGION_REPORTED] {
+                Reported::State(var) => y[region.idx(var)],
+                Reported::Oxidative => self.oxidative(y, region, m),
+                Reported::Glutamate => self.glutamate(y, region, m),
+                Reported::Soluble => self.soluble(y, region, m),
             }
         })
     }
@@ -310,7 +321,7 @@ impl PatientModel {
         Damage {
             soluble: self.soluble(y, region, m),
             lof: self.agg.loss_of_function * y[region.aggregate()],
-            oxidative: y[region.idx(RegionVar::Oxidative)],
+            oxidative: self.oxidative(y, region, m),
             excess_glutamate: excitotoxicity::excess(self.glutamate(y, region, m)),
             astrocytes: y[region.idx(RegionVar::Astrocytes)],
         }
@@ -335,12 +346,12 @@ impl PatientModel {
             let n = y[region.neurons()];
             let dys = y[region.dysfunctional()];
             let a = y[region.aggregate()];
-            let ros = y[region.idx(RegionVar::Oxidative)];
             let mg = y[region.idx(RegionVar::Microglia)];
             let astro = y[region.idx(RegionVar::Astrocytes)];
             let glu =
                 excitotoxicity::level(&self.glu, a, astro, m.glutamate_release, m.glutamate_uptake);
             let excess = excitotoxicity::excess(glu);
+            let ros = oxidative::level(&self.ox, a, excess, mg, m.ros_production, m.ros_clearance);
             let templates =
                 aggregation::templates(&self.agg, region.index(), &aggregates, &exports);
             let soluble = aggregation::soluble(&self.agg, templates, ros, m.synthesis);
@@ -376,15 +387,6 @@ impl PatientModel {
             let loss = failing - d_alive;
             dy[region.aggregate()] =
                 aggregation::rate(&self.agg, a, soluble, m.aggregate_clearance);
-            dy[region.idx(RegionVar::Oxidative)] = oxidative::rate(
-                &self.ox,
-                ros,
-                a,
-                excess,
-                mg,
-                m.ros_production,
-                m.ros_clearance,
-            );
             dy[region.idx(RegionVar::Microglia)] =
                 glia::microglia_rate(&self.glia, mg, a, loss, m.microglial_activation);
             dy[region.idx(RegionVar::Astrocytes)] =

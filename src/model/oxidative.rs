@@ -1,18 +1,31 @@
 //! Oxidative stress: reactive oxygen species from failing mitochondria, cleared by antioxidants.
 //!
-//! For region *i*, excess ROS `R_i` (0 = healthy tissue):
+//! Excess ROS `R_i` (0 = healthy tissue) in region *i* obeys
 //!
 //! ```text
-//! dR_i/dt = μ · m_b · (p_A · A_i + p_E · E_i + p_M · M_i) − c · u_c · R_i
-//! m_b     = 1 + metabolic_stress_gain · (1 − C_bulbar)
+//! dR_i/dt = μ · (p_A · A_i + p_E · E_i + p_M · M_i) − c · u_c · R_i
 //! ```
 //!
 //! `p_A = ros_from_aggregate`, `p_E = ros_from_glutamate` (with `E_i = max(G_i − 1, 0)` the
 //! excess glutamate), `p_M = ros_from_microglia`, `c = ros_clearance_rate`; `μ` and `u_c` are
 //! the therapy modulations [`ros_production`](super::Modulation::ros_production) and
-//! [`ros_clearance`](super::Modulation::ros_clearance). `m_b` is the whole-body metabolic stress
-//! of dysphagia and weight loss: it grows as bulbar motor capacity `C_bulbar` is lost, which is
-//! why bulbar-onset disease runs faster.
+//! [`ros_clearance`](super::Modulation::ros_clearance).
+//!
+//! Clearance (`c = 2`/month by default, a half-life of about 11 days) is several times faster
+//! than anything that feeds it: the sources change on the scale of months (aggregate, microglia)
+//! or follow the aggregate and astrocytes algebraically (glutamate). The fast equation is linear
+//! in `R_i` with the negative coefficient `−c·u_c`, so by Tikhonov's theorem the slow states
+//! follow the reduced system with `R_i` at its quasi-steady state,
+//!
+//! ```text
+//! R_i = μ · (p_A · A_i + p_E · E_i + p_M · M_i) / (c · u_c),
+//! ```
+//!
+//! up to a lag of order `1/(c·u_c)` (two weeks) behind its sources ([`level`]). Carried as a
+//! state, that mode would bound an explicit solver's step at about 1.6 months by stability and
+//! nothing else (docs/MODEL.md, section 4.3). The clearance modulation `u_c` counts at least
+//! [`MIN_CLEARANCE_FACTOR`]: a compensation that turns the patient's antioxidant defences down
+//! beyond the drug's effect (a rebound) cannot remove them.
 
 /// Rates of the oxidative-stress equation.
 #[derive(Debug, Clone, Copy)]
@@ -27,11 +40,15 @@ pub struct OxidativeRates {
     pub clearance: f64,
 }
 
-/// Time derivative of excess ROS in one region.
+/// Smallest clearance modulation `u_c` the level uses: a tenth of the untreated antioxidant
+/// capacity. Redundant defences (glutathione, SOD1-3, catalase, peroxiredoxins) are not all
+/// lost together, and with clearance near zero the quasi-steady state would no longer hold.
+pub const MIN_CLEARANCE_FACTOR: f64 = 0.1;
+
+/// Excess ROS in one region at its quasi-steady state: production over clearance.
 #[inline]
-pub fn rate(
+pub fn level(
     k: &OxidativeRates,
-    ros: f64,
     aggregate: f64,
     excess_glutamate: f64,
     microglia: f64,
@@ -42,7 +59,7 @@ pub fn rate(
         * (k.from_aggregate * aggregate
             + k.from_glutamate * excess_glutamate
             + k.from_microglia * microglia)
-        - k.clearance * clearance_factor * ros
+        / (k.clearance * clearance_factor.max(MIN_CLEARANCE_FACTOR))
 }
 
 /// Whole-body metabolic stress multiplier from loss of bulbar capacity.

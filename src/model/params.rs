@@ -238,9 +238,9 @@ parameters! {
          is at most 30 months (docs/CALIBRATION.md, section 0).";
 
     ["oxidative"]
-    ros_clearance_rate (RosClearanceRate): 2.0, "1/month", [0.01, 100.0],
+    ros_clearance_rate (RosClearanceRate): 2.0, "1/month", [0.5, 100.0],
         "Clearance of excess reactive oxygen species by antioxidant capacity (glutathione, SOD, catalase).",
-        "Rationale: fast relative to disease (half-life about 10 days) so oxidative stress tracks its sources.";
+        "Rationale: fast relative to disease (half-life about 10 days), so excess ROS is taken at its quasi-steady state, production over clearance (MODEL.md 4.3); below 0.5/month (a half-life of six weeks) that approximation would not hold, so the range starts there.";
     ros_from_aggregate (RosFromAggregate): 1.0, "1/month", [0.0, 100.0],
         "Excess ROS production per unit aggregate (mitochondrial dysfunction caused by misfolded protein).",
         "Rationale: with clearance 2/month, a region full of aggregate alone sits at oxidative stress 0.5.";

@@ -29,7 +29,7 @@
 //! both, and the rostro-caudal condition of "probable" is not checked.
 
 use super::alsfrs::N_ITEMS;
-use super::layout::{N_REGIONS, REGION_REPORTED, RegionVar};
+use super::layout::{N_REGIONS, REGION_REPORTED, RegionVar, Reported};
 
 /// Share of a region's motor units lost or denervated at which needle electromyography finds
 /// denervation there. Rationale: needle EMG is as abnormal in not-yet-weak limbs as in weak ones
@@ -83,8 +83,8 @@ const EL_ESCORIAL_ITEMS: [&[usize]; N_REGIONS] = [&[0, 1, 2], &[3, 4, 5], &[9, 1
 pub fn el_escorial(items: &[u8; N_ITEMS], regional: &[f32], weak: f64) -> Option<ElEscorial> {
     let functional = |r: usize| {
         let block = &regional[r * REGION_REPORTED..(r + 1) * REGION_REPORTED];
-        f64::from(block[RegionVar::Neurons as usize])
-            - f64::from(block[RegionVar::Dysfunctional as usize])
+        f64::from(block[Reported::position_of(RegionVar::Neurons)])
+            - f64::from(block[Reported::position_of(RegionVar::Dysfunctional)])
     };
     let clinical: [bool; N_REGIONS] = std::array::from_fn(|r| {
         functional(r) <= weak || EL_ESCORIAL_ITEMS[r].iter().any(|&k| items[k] < 4)
@@ -214,8 +214,9 @@ mod tests {
     fn regional(units: [(f32, f32); N_REGIONS]) -> Vec<f32> {
         let mut v = vec![0.0; N_REGIONS * REGION_REPORTED];
         for (r, (alive, dysfunctional)) in units.into_iter().enumerate() {
-            v[r * REGION_REPORTED + RegionVar::Neurons as usize] = alive;
-            v[r * REGION_REPORTED + RegionVar::Dysfunctional as usize] = dysfunctional;
+            v[r * REGION_REPORTED + Reported::position_of(RegionVar::Neurons)] = alive;
+            v[r * REGION_REPORTED + Reported::position_of(RegionVar::Dysfunctional)] =
+                dysfunctional;
         }
         v
     }

@@ -23,15 +23,17 @@ use crate::model::{
     DIM, Modulation, ModulationLaw, PatientModel, Readout, Region, RegionVar, State,
 };
 use ode_solvers::continuous_output_model::ContinuousOutputModel;
+use ode_solvers::dop_shared::SolverResult;
 use ode_solvers::{Dopri5, System};
 use std::cell::Cell;
+use std::sync::Arc;
 
 /// Solver settings.
 ///
 /// The default tolerances (rtol 1e-4, atol 1e-7) were chosen against a reference run at
-/// rtol 1e-10 for all four onset regions: latent ALSFRS-R differed by at most 4e-5 points and
-/// onset and death times by at most 1e-5 months, four orders of magnitude below rater noise and
-/// visit spacing, at about half the cost of rtol 1e-6.
+/// rtol 1e-10 for all four onset regions of the default patient: latent ALSFRS-R differed by
+/// at most 9e-5 points and onset and death times by at most 5e-5 months (measured with excess
+/// ROS algebraic), three to four orders of magnitude below rater noise and visit spacing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolverOptions {
     /// Relative tolerance of the step-size control.
@@ -211,15 +213,27 @@ impl EventTimes {
     }
 }
 
-/// One integration piece: its continuous output and its accepted step ends.
-#[derive(Clone)]
+/// One integration piece: its continuous output and its accepted step ends (the stepper's own
+/// record, taken over rather than copied). The continuous output is shared with the courses
+/// resumed from this one, which keep it unchanged.
 struct Piece {
     start: f64,
     law: ModulationLaw,
     start_state: State,
-    dense: ContinuousOutputModel<f64, State>,
-    step_times: Vec<f64>,
-    step_states: Vec<State>,
+    dense: Arc<ContinuousOutputModel<f64, State>>,
+    steps: SolverResult<f64, State>,
+}
+
+impl Piece {
+    /// Times of the accepted step ends.
+    fn step_times(&self) -> &[f64] {
+        self.steps.get().0
+    }
+
+    /// States at the accepted step ends.
+    fn step_states(&self) -> &[State] {
+        self.steps.get().1
+    }
 }
 
 /// The integrated course of one patient.
@@ -362,11 +376,34 @@ pub fn simulate(
         model.initial_state(),
         0.0,
         SolverStats::default(),
+        None,
     )
 }
 
+/// What a resumed course knows of the course it resumes: the events located before the
+/// resumption time `at`, in the first `pieces` pieces it keeps. They are the same in both
+/// courses (the kept pieces are the same integration), so they are not searched for again.
+#[derive(Clone, Copy)]
+struct Known {
+    pieces: usize,
+    at: f64,
+    events: EventTimes,
+}
+
+impl Known {
+    /// The event's time if it came before `at`; `Some(None)` if it did not (then it is not in
+    /// the kept pieces either), `None` for an event the resumed course must search for.
+    fn before(&self, e: Event) -> Option<f64> {
+        self.events.get(e).filter(|&t| t < self.at)
+    }
+}
+
 /// Integrates the pieces of `schedule` from time `from` and state `y`, after the pieces
-/// already in `pieces`.
+/// already in `pieces` (a resumed course, with what it knows of them in `known`).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one private function with two callers, each passing every argument"
+)]
 fn integrate(
     model: &PatientModel,
     schedule: &Schedule,
@@ -375,10 +412,11 @@ fn integrate(
     mut y: State,
     from: f64,
     mut stats: SolverStats,
+    known: Option<Known>,
 ) -> Result<Solution, SolveError> {
     let stopped = Cell::new(Stop::No);
-    // Onset before `from` is known from the pieces already integrated.
-    let onset_seen = Cell::new(first_crossing(&pieces, model, Event::Onset, 1e-9));
+    // Onset before `from` is known from the course resumed.
+    let onset_seen = Cell::new(known.and_then(|k| k.before(Event::Onset)));
     let mut end_time = from;
     let phases = schedule.phases();
     for (k, (start, law)) in phases.iter().enumerate() {
@@ -407,18 +445,16 @@ fn integrate(
         stats.accepted_steps += u64::from(s.accepted_steps);
         stats.rejected_steps += u64::from(s.rejected_steps);
         stats.pieces += 1;
-        let step_times = stepper.x_out().clone();
-        let step_states = stepper.y_out().clone();
-        let (Some(&t_last), Some(&y_last)) = (step_times.last(), step_states.last()) else {
+        let steps: SolverResult<f64, State> = stepper.into();
+        let (Some(&t_last), Some(&y_last)) = (steps.get().0.last(), steps.get().1.last()) else {
             return Err(SolveError::NoStep { start, end });
         };
         pieces.push(Piece {
             start,
             law: law.clone(),
             start_state: y,
-            dense,
-            step_times,
-            step_states,
+            dense: Arc::new(dense),
+            steps,
         });
         y = y_last;
         end_time = t_last;
@@ -441,7 +477,7 @@ fn integrate(
         onset_region: None,
         stats,
     };
-    solution.locate_events(options.event_tolerance_months);
+    solution.locate_events(options.event_tolerance_months, known);
     Ok(solution)
 }
 
@@ -465,29 +501,25 @@ fn first_crossing(pieces: &[Piece], model: &PatientModel, event: Event, tol: f64
         if g(piece.start, &piece.start_state) <= 0.0 {
             return Some(piece.start);
         }
-        let (Some(&t_last), Some(last)) = (piece.step_times.last(), piece.step_states.last())
-        else {
+        let (times, states) = (piece.step_times(), piece.step_states());
+        let (Some(&t_last), Some(last)) = (times.last(), states.last()) else {
             continue;
         };
         if g(t_last, last) > 0.0 {
             continue;
         }
-        let (mut k, mut hi) = (0, piece.step_times.len() - 1);
+        let (mut k, mut hi) = (0, times.len() - 1);
         while k < hi {
             let mid = (k + hi) / 2;
-            if g(piece.step_times[mid], &piece.step_states[mid]) > 0.0 {
+            if g(times[mid], &states[mid]) > 0.0 {
                 k = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        let t_lo = if k == 0 {
-            piece.start
-        } else {
-            piece.step_times[k - 1]
-        };
-        let t_hi = piece.step_times[k];
-        let g_hi = g(t_hi, &piece.step_states[k]);
+        let t_lo = if k == 0 { piece.start } else { times[k - 1] };
+        let t_hi = times[k];
+        let g_hi = g(t_hi, &states[k]);
         let f = |s: f64| piece.dense.evaluate(s).map_or(g_hi, |y| g(s, &y));
         return Some(locate::first_zero(f, t_lo, t_hi, g_hi, tol));
     }
@@ -582,14 +614,22 @@ impl Solution {
             .collect()
     }
 
-    fn locate_events(&mut self, tol: f64) {
+    fn locate_events(&mut self, tol: f64, known: Option<Known>) {
         let mut events = EventTimes::default();
         let examined = self.model.params().diagnosis_examination_loss > 0.0;
         for e in Event::ALL {
             if e == Event::Examination && !examined {
                 continue;
             }
-            events.set(e, self.locate(e, tol));
+            // An event of a resumed course is either known from before the resumption or
+            // searched for in the new pieces only.
+            let t = match known {
+                Some(k) => k
+                    .before(e)
+                    .or_else(|| first_crossing(&self.pieces[k.pieces..], &self.model, e, tol)),
+                None => first_crossing(&self.pieces, &self.model, e, tol),
+            };
+            events.set(e, t);
         }
         // The last step ends after the located death: nothing is reported beyond it.
         if let Some(death) = events.death {
@@ -634,10 +674,6 @@ impl Solution {
         self.events = events;
     }
 
-    fn locate(&self, event: Event, tol: f64) -> Option<f64> {
-        first_crossing(&self.pieces, &self.model, event, tol)
-    }
-
     /// The course from time `at` on under another schedule: the integration up to `at` is
     /// kept exactly (a therapy that starts at `at` cannot change the past) and the rest is
     /// integrated afresh from the state at `at`. `None` if `at` is outside the solution.
@@ -658,18 +694,29 @@ impl Solution {
             if piece.start >= at {
                 break;
             }
-            let mut p = piece.clone();
             // Keep the steps before `at` and close the piece with the state at `at`, so that
             // event location never looks past the resumption point in the old course.
-            let keep = p.step_times.partition_point(|&t| t < at);
-            p.step_times.truncate(keep);
-            p.step_states.truncate(keep);
-            if at > p.start {
-                p.step_times.push(at);
-                p.step_states.push(piece.dense.evaluate(at).unwrap_or(y));
+            let keep = piece.step_times().partition_point(|&t| t < at);
+            let mut steps = SolverResult::new(
+                piece.step_times()[..keep].to_vec(),
+                piece.step_states()[..keep].to_vec(),
+            );
+            if at > piece.start {
+                steps.push(at, piece.dense.evaluate(at).unwrap_or(y));
             }
-            pieces.push(p);
+            pieces.push(Piece {
+                start: piece.start,
+                law: piece.law.clone(),
+                start_state: piece.start_state,
+                dense: Arc::clone(&piece.dense),
+                steps,
+            });
         }
+        let known = Known {
+            pieces: pieces.len(),
+            at,
+            events: self.events,
+        };
         Some(integrate(
             &self.model,
             schedule,
@@ -678,6 +725,7 @@ impl Solution {
             y,
             at,
             self.stats,
+            Some(known),
         ))
     }
 }
