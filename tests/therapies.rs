@@ -323,9 +323,18 @@ fn breakpoints_are_hit_exactly_with_continuous_state() {
         let at = treated.state_at(*b).unwrap();
         assert!((before - at).amax() < 1e-8, "jump at {b}");
     }
-    // The course before enrollment is the untreated one, bit for bit.
+    // The course before enrollment is the untreated one, bit for bit, and so are the events
+    // that came before it (they are taken over, not searched for again).
     for t in [1.0, enroll / 2.0, enroll - 1e-6] {
         assert_eq!(treated.state_at(t), untreated.state_at(t));
+    }
+    let before: Vec<_> = alssim::model::events::Event::ALL
+        .into_iter()
+        .filter(|&e| untreated.events().get(e).is_some_and(|t| t < enroll))
+        .collect();
+    assert!(before.len() >= 2, "{before:?}");
+    for e in before {
+        assert_eq!(treated.events().get(e), untreated.events().get(e), "{e:?}");
     }
 
     // A triggered therapy starts exactly at its event: NIV at the NIV time.
@@ -343,6 +352,36 @@ fn breakpoints_are_hit_exactly_with_continuous_state() {
     assert!(ventilated.piece_starts().contains(&t_niv));
     assert_eq!(ventilated.events().niv, Some(t_niv));
     assert!(ventilated.events().death.unwrap() > untreated.events().death.unwrap());
+}
+
+#[test]
+fn a_course_resumed_without_therapy_finds_the_later_events_again() {
+    // Resumed untreated, the course is integrated afresh from the resumption: the events after
+    // it are searched for in the new pieces and agree with the untreated course to within the
+    // solver's accuracy; the events before it are the untreated course's own.
+    let model = PatientModel::new(Params::default(), Covariates::default()).unwrap();
+    let options = SolverOptions::default();
+    let untreated = simulate(&model, &Schedule::untreated(), &options).unwrap();
+    let at = untreated.events().onset.unwrap() + 6.0;
+    let resumed = untreated
+        .resume(at, &Schedule::untreated(), &options)
+        .unwrap()
+        .unwrap();
+    let mut after = 0;
+    for e in alssim::model::events::Event::ALL {
+        let (u, r) = (untreated.events().get(e), resumed.events().get(e));
+        match u {
+            Some(t) if t < at => assert_eq!(r, u, "{e:?}"),
+            Some(t) => {
+                after += 1;
+                let r = r.unwrap_or_else(|| panic!("{e:?} not found after the resumption"));
+                assert!((r - t).abs() < 1e-3, "{e:?}: {r} vs {t}");
+            }
+            None => assert_eq!(r, None, "{e:?}"),
+        }
+    }
+    assert!(after >= 3, "{after} events after the resumption");
+    assert_eq!(resumed.events().diagnosis, untreated.events().diagnosis);
 }
 
 #[test]
