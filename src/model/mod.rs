@@ -265,24 +265,36 @@ impl PatientModel {
     /// and fast turnover, see [`aggregation`]).
     #[inline]
     pub fn soluble(&self, y: &State, region: Region, m: &Modulation) -> f64 {
+        self.soluble_with(y, region, m, self.oxidative(y, region, m))
+    }
+
+    /// The soluble species given the region's excess ROS `ros`.
+    #[inline]
+    fn soluble_with(&self, y: &State, region: Region, m: &Modulation, ros: f64) -> f64 {
         let t = aggregation::templates(
             &self.agg,
             region.index(),
             &Self::aggregates(y),
             &self.exports(y),
         );
-        aggregation::soluble(&self.agg, t, self.oxidative(y, region, m), m.synthesis)
+        aggregation::soluble(&self.agg, t, ros, m.synthesis)
     }
 
     /// Excess reactive oxygen species in a region (algebraic: the balance of production and
     /// clearance, see [`oxidative`]).
     #[inline]
     pub fn oxidative(&self, y: &State, region: Region, m: &Modulation) -> f64 {
-        let glutamate = self.glutamate(y, region, m);
+        let excess = excitotoxicity::excess(self.glutamate(y, region, m));
+        self.oxidative_with(y, region, m, excess)
+    }
+
+    /// Excess ROS given the region's excess glutamate `excess`.
+    #[inline]
+    fn oxidative_with(&self, y: &State, region: Region, m: &Modulation, excess: f64) -> f64 {
         oxidative::level(
             &self.ox,
             y[region.aggregate()],
-            excitotoxicity::excess(glutamate),
+            excess,
             y[region.idx(RegionVar::Microglia)],
             m.ros_production,
             m.ros_clearance,
@@ -318,11 +330,14 @@ impl PatientModel {
 
     #[inline]
     fn damage(&self, y: &State, region: Region, m: &Modulation) -> Damage {
+        // Each algebraic level once: glutamate feeds ROS, ROS feeds the soluble species.
+        let excess_glutamate = excitotoxicity::excess(self.glutamate(y, region, m));
+        let oxidative = self.oxidative_with(y, region, m, excess_glutamate);
         Damage {
-            soluble: self.soluble(y, region, m),
+            soluble: self.soluble_with(y, region, m, oxidative),
             lof: self.agg.loss_of_function * y[region.aggregate()],
-            oxidative: self.oxidative(y, region, m),
-            excess_glutamate: excitotoxicity::excess(self.glutamate(y, region, m)),
+            oxidative,
+            excess_glutamate,
             astrocytes: y[region.idx(RegionVar::Astrocytes)],
         }
     }

@@ -67,3 +67,40 @@ pub fn level(
 pub fn metabolic_stress(gain: f64, bulbar_capacity: f64) -> f64 {
     1.0 + gain * (1.0 - bulbar_capacity)
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::float_cmp,
+    reason = "the floor gives exactly the same level, and no sources exactly 0"
+)]
+mod tests {
+    use super::*;
+
+    const K: OxidativeRates = OxidativeRates {
+        from_aggregate: 1.0,
+        from_glutamate: 0.8,
+        from_microglia: 0.5,
+        clearance: 2.0,
+    };
+
+    #[test]
+    fn the_level_is_where_production_and_clearance_balance() {
+        let (a, e, m, mu, uc) = (0.3, 0.4, 0.2, 0.9, 1.3);
+        let r = level(&K, a, e, m, mu, uc);
+        let production = mu * (K.from_aggregate * a + K.from_glutamate * e + K.from_microglia * m);
+        assert!((production - K.clearance * uc * r).abs() < 1e-15, "{r}");
+        // Healthy tissue (no sources) has no excess ROS.
+        assert_eq!(level(&K, 0.0, 0.0, 0.0, 1.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn clearance_turned_down_to_nothing_still_clears_a_tenth() {
+        let at_floor = level(&K, 0.3, 0.4, 0.2, 1.0, MIN_CLEARANCE_FACTOR);
+        for uc in [0.0, 0.05, MIN_CLEARANCE_FACTOR] {
+            let r = level(&K, 0.3, 0.4, 0.2, 1.0, uc);
+            assert!(r.is_finite());
+            assert_eq!(r, at_floor, "u_c = {uc}");
+        }
+        assert!(level(&K, 0.3, 0.4, 0.2, 1.0, 0.2) < at_floor);
+    }
+}

@@ -391,8 +391,8 @@ struct Known {
 }
 
 impl Known {
-    /// The event's time if it came before `at`; `Some(None)` if it did not (then it is not in
-    /// the kept pieces either), `None` for an event the resumed course must search for.
+    /// The event's time if it came before `at`. `None` otherwise: the kept pieces hold no
+    /// crossing of it then, so the resumed course searches its new pieces only.
     fn before(&self, e: Event) -> Option<f64> {
         self.events.get(e).filter(|&t| t < self.at)
     }
