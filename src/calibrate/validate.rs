@@ -74,7 +74,7 @@ pub fn natural_history() -> Scenario {
 }
 
 /// Size of each presymptomatic cohort (serum NfL before onset, by genotype).
-pub const PRESYMPTOMATIC_PATIENTS: u64 = 200;
+pub const PRESYMPTOMATIC_PATIENTS: u64 = 1000;
 
 /// The genotypes followed from disease initiation for the presymptomatic NfL rise.
 pub const PRESYMPTOMATIC_GENOTYPES: [Genotype; 3] =
