@@ -509,16 +509,18 @@ fn each_resistance_mechanism_moves_the_disease_state_it_names_and_washes_out() {
         let (_, own, schedule, enroll) = stopped_course(drug, true);
         let (_, erosion, eroding, _) = stopped_course(drug, false);
         let stop = enroll + 12.0;
-        // The reported quantity under the modulation in force (excess ROS is algebraic and
-        // follows its clearance at once).
+        // The reported quantity under the modulation in force (excess ROS at its quasi-steady
+        // level, with the boundary layer that relaxes its jump at the stop over a few weeks).
         let k = REGION_REPORTED_ORDER
             .iter()
             .position(|&q| q == var)
             .unwrap();
         let state = |s: &alssim::solve::Solution, t: f64| {
-            let report = s
-                .model()
-                .regional_report(&s.state_at(t).unwrap(), &s.modulation_at(t));
+            let report = s.model().regional_report_lagged(
+                &s.state_at(t).unwrap(),
+                &s.modulation_at(t),
+                &s.ros_lag_at(t),
+            );
             report[region.index() * REGION_REPORTED + k]
         };
         let factor = |sch: &Schedule, t: f64| sch.law_at(t).at(t).get(slot);

@@ -104,9 +104,12 @@ fn regional(
     model: &crate::model::PatientModel,
     state: &crate::model::State,
     m: &crate::model::Modulation,
+    ros_lag: &[f64; crate::model::N_REGIONS],
 ) -> [f32; REGIONAL] {
     // Narrowing to f32 is deliberate: these feed means for figures.
-    model.regional_report(state, m).map(|v| v as f32)
+    model
+        .regional_report_lagged(state, m, ros_lag)
+        .map(|v| v as f32)
 }
 
 impl Observation {
@@ -716,7 +719,12 @@ fn baseline_visit(
         items: alsfrs::observe(&readout.items, rater, rng),
         fvc: readout.fvc,
         nfl: readout.nfl,
-        regional: regional(model, state, &crate::model::Modulation::NEUTRAL),
+        regional: regional(
+            model,
+            state,
+            &crate::model::Modulation::NEUTRAL,
+            &[0.0; crate::model::N_REGIONS],
+        ),
         modulation: factors(&crate::model::Modulation::NEUTRAL),
     }
 }
@@ -908,7 +916,7 @@ impl Course<'_> {
                     items: alsfrs::observe(&readout.items, self.rater, rng),
                     fvc: readout.fvc,
                     nfl: readout.nfl,
-                    regional: regional(model, &state, &m),
+                    regional: regional(model, &state, &m, &self.solution.ros_lag_at(at)),
                     modulation: factors(&m),
                 })
             })

@@ -288,6 +288,12 @@ impl PatientModel {
         self.oxidative_with(y, region, m, excess)
     }
 
+    /// Rate, 1/month, at which excess ROS relaxes to its quasi-steady level under `m`: the
+    /// decay rate of the boundary layer after a breakpoint (docs/MODEL.md, section 4.3).
+    pub fn ros_relaxation_rate(&self, m: &Modulation) -> f64 {
+        oxidative::relaxation_rate(&self.ox, m.ros_clearance)
+    }
+
     /// Excess ROS given the region's excess glutamate `excess`.
     #[inline]
     fn oxidative_with(&self, y: &State, region: Region, m: &Modulation, excess: f64) -> f64 {
@@ -317,15 +323,38 @@ impl PatientModel {
     /// [`REGION_REPORTED_ORDER`](layout::REGION_REPORTED_ORDER): the regional states and the
     /// algebraic levels (excess ROS, glutamate, the soluble species).
     pub fn regional_report(&self, y: &State, m: &Modulation) -> [f64; N_REGIONS * REGION_REPORTED] {
+        self.regional_report_lagged(y, m, &[0.0; N_REGIONS])
+    }
+
+    /// [`regional_report`](Self::regional_report) within the boundary layer of excess ROS after
+    /// a breakpoint (`lag` per region, as [`Solution::ros_lag_at`](crate::solve::Solution::ros_lag_at)
+    /// gives it): excess ROS and the soluble species it feeds as the integration saw them.
+    pub fn regional_report_lagged(
+        &self,
+        y: &State,
+        m: &Modulation,
+        lag: &[f64; N_REGIONS],
+    ) -> [f64; N_REGIONS * REGION_REPORTED] {
         std::array::from_fn(|i| {
             let region = Region::ALL[i / REGION_REPORTED];
             match layout::REGION_REPORTED_ORDER[i % REGION_REPORTED] {
                 Reported::State(var) => y[region.idx(var)],
-                Reported::Oxidative => self.oxidative(y, region, m),
+                Reported::Oxidative => self.oxidative_lagged(y, region, m, lag[region.index()]),
                 Reported::Glutamate => self.glutamate(y, region, m),
-                Reported::Soluble => self.soluble(y, region, m),
+                Reported::Soluble => self.soluble_with(
+                    y,
+                    region,
+                    m,
+                    self.oxidative_lagged(y, region, m, lag[region.index()]),
+                ),
             }
         })
+    }
+
+    /// Excess ROS in a region within the boundary layer of a breakpoint: its quasi-steady level
+    /// plus the unrelaxed part `lag` of the jump (see [`oxidative::with_lag`]).
+    pub fn oxidative_lagged(&self, y: &State, region: Region, m: &Modulation, lag: f64) -> f64 {
+        oxidative::with_lag(self.oxidative(y, region, m), lag)
     }
 
     #[inline]
@@ -347,6 +376,25 @@ impl PatientModel {
     /// The model is autonomous: time enters only through breakpoints of the modulation, which
     /// the solver handles by integrating piecewise.
     pub fn rhs(&self, y: &State, dy: &mut State, m: &Modulation) {
+        self.rhs_with::<false>(y, dy, m, &[0.0; N_REGIONS]);
+    }
+
+    /// [`rhs`](Self::rhs) within the boundary layer of excess ROS after a breakpoint: `lag` is
+    /// the part of each region's jump of level not yet relaxed, added to its quasi-steady level
+    /// (docs/MODEL.md, section 4.3).
+    pub fn rhs_lagged(&self, y: &State, dy: &mut State, m: &Modulation, lag: &[f64; N_REGIONS]) {
+        self.rhs_with::<true>(y, dy, m, lag);
+    }
+
+    /// The right-hand side, with the ROS boundary layer `lag` added when `LAG`.
+    #[inline(always)]
+    fn rhs_with<const LAG: bool>(
+        &self,
+        y: &State,
+        dy: &mut State,
+        m: &Modulation,
+        lag: &[f64; N_REGIONS],
+    ) {
         // Each region's motor capacity, computed once: the reserve curve is the costliest part of
         // an evaluation.
         let capacity = self.capacities(y);
@@ -366,7 +414,13 @@ impl PatientModel {
             let glu =
                 excitotoxicity::level(&self.glu, a, astro, m.glutamate_release, m.glutamate_uptake);
             let excess = excitotoxicity::excess(glu);
-            let ros = oxidative::level(&self.ox, a, excess, mg, m.ros_production, m.ros_clearance);
+            let level =
+                oxidative::level(&self.ox, a, excess, mg, m.ros_production, m.ros_clearance);
+            let ros = if LAG {
+                oxidative::with_lag(level, lag[region.index()])
+            } else {
+                level
+            };
             let templates =
                 aggregation::templates(&self.agg, region.index(), &aggregates, &exports);
             let soluble = aggregation::soluble(&self.agg, templates, ros, m.synthesis);

@@ -23,9 +23,13 @@
 //!
 //! up to a lag of order `1/(c·u_c)` (two weeks) behind its sources ([`level`]). Carried as a
 //! state, that mode would bound an explicit solver's step at about 1.6 months by stability and
-//! nothing else (docs/MODEL.md, section 4.3). The clearance modulation `u_c` counts at least
-//! [`MIN_CLEARANCE_FACTOR`]: a compensation that turns the patient's antioxidant defences down
-//! beyond the drug's effect (a rebound) cannot remove them.
+//! nothing else (docs/MODEL.md, section 4.3). Where a breakpoint (a drug started, stopped or
+//! switched between infusion blocks) moves the level at once, the tissue's ROS would still take
+//! about two weeks to follow: the solver adds the boundary layer of the quasi-steady state,
+//! `Δ_i·exp(−c·u_c·(t − t_0))`, with `Δ_i` the jump of the level at the breakpoint
+//! ([`with_lag`], [`relaxation_rate`]), so ROS stays continuous. The clearance modulation `u_c`
+//! counts at least [`MIN_CLEARANCE_FACTOR`]: a compensation that turns the patient's
+//! antioxidant defences down beyond the drug's effect (a rebound) cannot remove them.
 
 /// Rates of the oxidative-stress equation.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +64,21 @@ pub fn level(
             + k.from_glutamate * excess_glutamate
             + k.from_microglia * microglia)
         / (k.clearance * clearance_factor.max(MIN_CLEARANCE_FACTOR))
+}
+
+/// Excess ROS with the boundary layer of a breakpoint: the quasi-steady `level` plus the part
+/// of the jump at the breakpoint not yet relaxed, `lag` (zero when nothing jumped, which leaves
+/// `level` exactly as it is), never below zero.
+#[inline]
+pub fn with_lag(level: f64, lag: f64) -> f64 {
+    (level + lag).max(0.0)
+}
+
+/// Relaxation rate of excess ROS, 1/month: clearance times its modulation (at least
+/// [`MIN_CLEARANCE_FACTOR`]), the rate at which the boundary layer after a breakpoint decays.
+#[inline]
+pub fn relaxation_rate(k: &OxidativeRates, clearance_factor: f64) -> f64 {
+    k.clearance * clearance_factor.max(MIN_CLEARANCE_FACTOR)
 }
 
 /// Whole-body metabolic stress multiplier from loss of bulbar capacity.

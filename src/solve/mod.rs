@@ -19,6 +19,7 @@ mod locate;
 pub use error::SolveError;
 
 use crate::model::events::{self, Event};
+use crate::model::layout::N_REGIONS;
 use crate::model::{
     DIM, Modulation, ModulationLaw, PatientModel, Readout, Region, RegionVar, State,
 };
@@ -213,18 +214,92 @@ impl EventTimes {
     }
 }
 
+/// The boundary layer of excess ROS after a breakpoint: excess ROS is taken at its
+/// quasi-steady level (docs/MODEL.md, section 4.3), which jumps when a breakpoint changes its
+/// production, its clearance or its sources (glutamate), while the ROS of the tissue would move
+/// there at its clearance rate. The composite expansion adds the jump's unrelaxed part,
+/// `Δ_i·exp(−k·(t − t_0))`, with `Δ_i` the region's ROS just before the breakpoint minus its new
+/// level just after, and `k` the relaxation rate at the start of the piece.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RosLag {
+    t0: f64,
+    delta: [f64; N_REGIONS],
+    rate: f64,
+    /// From this time on the layer is below `exp(−LAG_SPAN)` of its jump and counts as zero.
+    until: f64,
+}
+
+/// Relaxation times (`1/rate`) after which the layer counts as zero: `exp(−20)` is 2e-9 of the
+/// jump, a change of the right-hand side far below the solver's tolerances (rtol 1e-4, atol
+/// 1e-7) and the error of the quasi-steady state itself; from then on a piece runs as if
+/// nothing had jumped.
+const LAG_SPAN: f64 = 20.0;
+
+impl RosLag {
+    /// The layer at the start of a piece that begins at `t0` in state `y`, after a piece whose
+    /// modulation at `t0` was `before`, with its own layer `before_lag` still unrelaxed; `after`
+    /// is the new law's value at `t0`. `None` when the level did not move (then nothing changes
+    /// at all).
+    #[allow(
+        clippy::float_cmp,
+        reason = "an unmoved level is computed from the same numbers and is exactly equal"
+    )]
+    #[inline(never)]
+    fn at_breakpoint(
+        model: &PatientModel,
+        y: &State,
+        t0: f64,
+        (before, before_lag): (&Modulation, [f64; N_REGIONS]),
+        after: &Modulation,
+    ) -> Option<RosLag> {
+        let delta = Region::ALL.map(|r| {
+            model.oxidative_lagged(y, r, before, before_lag[r.index()])
+                - model.oxidative(y, r, after)
+        });
+        let rate = model.ros_relaxation_rate(after);
+        (delta != [0.0; N_REGIONS]).then(|| RosLag {
+            t0,
+            delta,
+            rate,
+            until: t0 + LAG_SPAN / rate,
+        })
+    }
+
+    /// Whether the layer still counts at time `t`.
+    #[inline]
+    fn acts(&self, t: f64) -> bool {
+        t < self.until
+    }
+
+    /// The unrelaxed part at time `t`, per region (zero once it no longer counts).
+    #[inline]
+    fn at(&self, t: f64) -> [f64; N_REGIONS] {
+        if !self.acts(t) {
+            return [0.0; N_REGIONS];
+        }
+        let decay = (-self.rate * (t - self.t0)).exp();
+        self.delta.map(|d| d * decay)
+    }
+}
+
 /// One integration piece: its continuous output and its accepted step ends (the stepper's own
 /// record, taken over rather than copied). The continuous output is shared with the courses
 /// resumed from this one, which keep it unchanged.
 struct Piece {
     start: f64,
     law: ModulationLaw,
+    lag: Option<RosLag>,
     start_state: State,
     dense: Arc<ContinuousOutputModel<f64, State>>,
     steps: SolverResult<f64, State>,
 }
 
 impl Piece {
+    /// The ROS boundary layer of the piece at time `t` (zero where it has none).
+    fn ros_lag_at(&self, t: f64) -> [f64; N_REGIONS] {
+        self.lag.map_or([0.0; N_REGIONS], |l| l.at(t))
+    }
+
     /// Times of the accepted step ends.
     fn step_times(&self) -> &[f64] {
         self.steps.get().0
@@ -263,6 +338,8 @@ struct Rhs<'a> {
     law: &'a ModulationLaw,
     /// The law's value when it is constant (the usual case), to skip re-evaluation.
     constant: Option<Modulation>,
+    /// The ROS boundary layer of the piece, if its start moved the ROS level.
+    lag: Option<RosLag>,
     follow_up: Option<f64>,
     onset_seen: &'a Cell<Option<f64>>,
     stopped: &'a Cell<Stop>,
@@ -277,7 +354,13 @@ enum Stop {
 }
 
 impl System<f64, State> for Rhs<'_> {
+    // Out of line: the stepper's stage loop around this call is then compiled the same whatever
+    // this body holds.
+    #[inline(never)]
     fn system(&self, t: f64, y: &State, dy: &mut State) {
+        if let Some(lag) = self.lag.as_ref().filter(|l| l.acts(t)) {
+            return self.system_lagged(t, y, dy, lag);
+        }
         match &self.constant {
             Some(m) => self.model.rhs(y, dy, m),
             None => self.model.rhs(y, dy, &self.law.at(t)),
@@ -318,7 +401,23 @@ impl System<f64, State> for Rhs<'_> {
 }
 
 impl Rhs<'_> {
+    /// The right-hand side within the ROS boundary layer of the piece: kept out of line, so
+    /// that the stepper's stage loop around the usual (layer-free) evaluation stays as it is.
+    #[inline(never)]
+    fn system_lagged(&self, t: f64, y: &State, dy: &mut State, lag: &RosLag) {
+        let law_now;
+        let m = match &self.constant {
+            Some(m) => m,
+            None => {
+                law_now = self.law.at(t);
+                &law_now
+            }
+        };
+        self.model.rhs_lagged(y, dy, m, &lag.at(t));
+    }
+
     fn death_function(&self, t: f64, y: &State) -> f64 {
+        // Event functions do not read excess ROS, so the boundary layer is left out.
         let m = match &self.constant {
             Some(m) => *m,
             None => self.law.at(t),
@@ -430,10 +529,17 @@ fn integrate(
         if start >= options.max_time_months {
             break;
         }
+        // Excess ROS is continuous across the breakpoint: its jump of level relaxes (the
+        // course's first piece starts from the healthy state, where nothing jumps).
+        let lag = pieces.last().and_then(|prev| {
+            let before = (&prev.law.at(start), prev.ros_lag_at(start));
+            RosLag::at_breakpoint(model, &y, start, before, &law.at(start))
+        });
         let rhs = Rhs {
             model,
             law,
             constant: law.is_constant().then(|| law.at(start)),
+            lag,
             follow_up: options.follow_up_after_onset_months,
             onset_seen: &onset_seen,
             stopped: &stopped,
@@ -452,6 +558,7 @@ fn integrate(
         pieces.push(Piece {
             start,
             law: law.clone(),
+            lag,
             start_state: y,
             dense: Arc::new(dense),
             steps,
@@ -494,6 +601,7 @@ fn first_crossing(pieces: &[Piece], model: &PatientModel, event: Event, tol: f64
     for piece in pieces {
         // A constant law is evaluated once per piece.
         let constant = piece.law.is_constant().then(|| piece.law.at(piece.start));
+        // Event functions do not read excess ROS, so the boundary layer is left out.
         let g = |t: f64, y: &State| {
             let m = constant.unwrap_or_else(|| piece.law.at(t));
             event.function_under(model, y, &m)
@@ -574,6 +682,19 @@ impl Solution {
             .rev()
             .find(|p| p.start <= t)
             .map_or(Modulation::NEUTRAL, |p| p.law.at(t))
+    }
+
+    /// The boundary layer of excess ROS at time `t`, per region: the part of the jump of its
+    /// quasi-steady level at the last breakpoint not yet relaxed (docs/MODEL.md, section 4.3),
+    /// to add to the level computed under [`modulation_at`](Self::modulation_at) (as
+    /// [`PatientModel::oxidative_lagged`] and [`PatientModel::regional_report_lagged`] do).
+    /// Zero where nothing jumped, and untreated.
+    pub fn ros_lag_at(&self, t: f64) -> [f64; N_REGIONS] {
+        self.pieces
+            .iter()
+            .rev()
+            .find(|p| p.start <= t)
+            .map_or([0.0; N_REGIONS], |p| p.ros_lag_at(t))
     }
 
     /// Start times of the integration pieces, months since initiation: 0 and every schedule
@@ -707,6 +828,7 @@ impl Solution {
             pieces.push(Piece {
                 start: piece.start,
                 law: piece.law.clone(),
+                lag: piece.lag,
                 start_state: piece.start_state,
                 dense: Arc::clone(&piece.dense),
                 steps,
