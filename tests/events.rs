@@ -393,3 +393,40 @@ fn a_diagnosis_that_waits_for_a_deficit_is_screened_whatever_the_arms() {
         );
     }
 }
+
+#[test]
+fn only_death_reads_the_modulation() {
+    // The solver evaluates a drifting therapy law only for event functions that read it
+    // (`Event::reads_modulation`); every other one must be the same under any modulation.
+    let model = PatientModel::new(
+        Params::default(),
+        Covariates {
+            onset_region: Region::Bulbar,
+            ..Covariates::default()
+        },
+    )
+    .unwrap();
+    let sol = simulate(&model, &Schedule::untreated(), &SolverOptions::default()).unwrap();
+    let mut far = Modulation::NEUTRAL;
+    for slot in alssim::model::Slot::ALL {
+        *far.get_mut(slot) = 0.37;
+    }
+    let mut times: Vec<f64> = (0..60)
+        .map(|k| sol.end_time() * f64::from(k) / 60.0)
+        .collect();
+    times.push(sol.end_time());
+    let mut death_moved = false;
+    for t in times {
+        let y = sol.state_at(t).unwrap();
+        for e in Event::ALL {
+            let (a, b) = (e.function(&model, &y), e.function_under(&model, &y, &far));
+            if e.reads_modulation() {
+                // Ventilatory support moves the respiratory threshold.
+                death_moved |= a.to_bits() != b.to_bits();
+                continue;
+            }
+            assert!(a.to_bits() == b.to_bits(), "{e:?} at {t}: {a} and {b}");
+        }
+    }
+    assert!(death_moved, "the death function reads the modulation");
+}

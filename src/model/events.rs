@@ -84,6 +84,13 @@ impl Event {
         self.function_under(model, y, &Modulation::NEUTRAL)
     }
 
+    /// Whether the event function reads the modulation ([`Event::function_under`]): only death,
+    /// whose respiratory threshold ventilatory support lowers. Every other event function is
+    /// the same under any modulation, so a caller may evaluate it untreated.
+    pub const fn reads_modulation(self) -> bool {
+        matches!(self, Event::Death)
+    }
+
     /// The event function under a modulation: ventilatory support
     /// ([`Modulation::respiratory_failure_fvc`]) lowers the FVC at which respiratory failure
     /// ends survival; every other event depends on the state alone.

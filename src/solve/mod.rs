@@ -599,11 +599,16 @@ fn integrate(
 /// from its own start.
 fn first_crossing(pieces: &[Piece], model: &PatientModel, event: Event, tol: f64) -> Option<f64> {
     for piece in pieces {
-        // A constant law is evaluated once per piece.
+        // A constant law is evaluated once per piece, a drifting one only for an event function
+        // that reads it. Event functions do not read excess ROS, so the boundary layer is left
+        // out.
         let constant = piece.law.is_constant().then(|| piece.law.at(piece.start));
-        // Event functions do not read excess ROS, so the boundary layer is left out.
         let g = |t: f64, y: &State| {
-            let m = constant.unwrap_or_else(|| piece.law.at(t));
+            let m = if event.reads_modulation() {
+                constant.unwrap_or_else(|| piece.law.at(t))
+            } else {
+                Modulation::NEUTRAL
+            };
             event.function_under(model, y, &m)
         };
         if g(piece.start, &piece.start_state) <= 0.0 {
