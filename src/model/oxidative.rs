@@ -90,7 +90,7 @@ pub fn metabolic_stress(gain: f64, bulbar_capacity: f64) -> f64 {
 #[cfg(test)]
 #[allow(
     clippy::float_cmp,
-    reason = "the floor gives exactly the same level, and no sources exactly 0"
+    reason = "the floor gives exactly the same level, no sources exactly 0, and adding nothing leaves a level exactly as it is"
 )]
 mod tests {
     use super::*;
@@ -110,6 +110,19 @@ mod tests {
         assert!((production - K.clearance * uc * r).abs() < 1e-15, "{r}");
         // Healthy tissue (no sources) has no excess ROS.
         assert_eq!(level(&K, 0.0, 0.0, 0.0, 1.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn the_boundary_layer_adds_to_the_level_and_never_takes_ros_below_zero() {
+        let level = level(&K, 0.3, 0.4, 0.2, 1.0, 1.0);
+        // No jump leaves the level exactly as it is.
+        assert_eq!(with_lag(level, 0.0), level);
+        assert_eq!(with_lag(level, 0.05), level + 0.05);
+        // ROS just before a jump down is higher, just before a jump up lower; never negative.
+        assert_eq!(with_lag(level, -2.0 * level), 0.0);
+        // The layer decays at the clearance in force, which counts at least a tenth.
+        assert_eq!(relaxation_rate(&K, 1.5), 3.0);
+        assert_eq!(relaxation_rate(&K, 0.0), K.clearance * MIN_CLEARANCE_FACTOR);
     }
 
     #[test]
