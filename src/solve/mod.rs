@@ -244,7 +244,6 @@ impl RosLag {
         clippy::float_cmp,
         reason = "an unmoved level is computed from the same numbers and is exactly equal"
     )]
-    #[inline(never)]
     fn at_breakpoint(
         model: &PatientModel,
         y: &State,
@@ -354,9 +353,6 @@ enum Stop {
 }
 
 impl System<f64, State> for Rhs<'_> {
-    // Out of line: the stepper's stage loop around this call is then compiled the same whatever
-    // this body holds.
-    #[inline(never)]
     fn system(&self, t: f64, y: &State, dy: &mut State) {
         if let Some(lag) = self.lag.as_ref().filter(|l| l.acts(t)) {
             return self.system_lagged(t, y, dy, lag);
@@ -401,9 +397,7 @@ impl System<f64, State> for Rhs<'_> {
 }
 
 impl Rhs<'_> {
-    /// The right-hand side within the ROS boundary layer of the piece: kept out of line, so
-    /// that the stepper's stage loop around the usual (layer-free) evaluation stays as it is.
-    #[inline(never)]
+    /// The right-hand side within the ROS boundary layer of the piece.
     fn system_lagged(&self, t: f64, y: &State, dy: &mut State, lag: &RosLag) {
         let law_now;
         let m = match &self.constant {
