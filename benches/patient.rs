@@ -54,7 +54,7 @@ fn rhs_evaluation(bencher: divan::Bencher) {
     let y: State = sol.state_at(sol.events().onset.unwrap()).unwrap();
     let mut dy = State::zeros();
     bencher.bench_local(|| {
-        m.rhs(black_box(&y), &mut dy, &Modulation::NEUTRAL);
+        m.rhs(0.0, black_box(&y), &mut dy, &Modulation::NEUTRAL);
         black_box(dy[0])
     });
 }
@@ -109,8 +109,8 @@ fn bare_dopri5(bencher: divan::Bencher) {
     use ode_solvers::continuous_output_model::ContinuousOutputModel;
     struct Bare<'a>(&'a PatientModel);
     impl System<f64, State> for Bare<'_> {
-        fn system(&self, _t: f64, y: &State, dy: &mut State) {
-            self.0.rhs(y, dy, &Modulation::NEUTRAL);
+        fn system(&self, t: f64, y: &State, dy: &mut State) {
+            self.0.rhs(t, y, dy, &Modulation::NEUTRAL);
         }
     }
     let m = model(Region::Cervical);

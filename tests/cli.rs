@@ -15,7 +15,7 @@ fn simulate_prints_a_plausible_monthly_table() {
     let rows: Vec<Vec<&str>> = out
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
-        .filter(|c| c.len() == 11 && c[0].parse::<f64>().is_ok())
+        .filter(|c| c.len() == 12 && c[0].parse::<f64>().is_ok())
         .collect();
     assert!(
         rows.len() > 24,
@@ -55,10 +55,10 @@ fn simulate_writes_csv_with_the_documented_columns() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "months_since_onset,alsfrs_r,bulbar,fine_motor,gross_motor,respiratory,alsfrs_r_latent,fvc_pct,nfl_pg_ml,gfap_pg_ml,kings,mitos,months_since_initiation"
+        "months_since_onset,alsfrs_r,bulbar,fine_motor,gross_motor,respiratory,alsfrs_r_latent,fvc_pct,nfl_pg_ml,gfap_pg_ml,kings,mitos,months_since_initiation,disease_activity"
     );
     let first: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(first.len(), 13);
+    assert_eq!(first.len(), 14);
     // Bulbar onset: the bulbar domain is the first to fall.
     let rows: Vec<Vec<String>> = text
         .lines()

@@ -8,9 +8,9 @@ use alssim::solve::{Schedule, SolverOptions, simulate};
 /// event function, found by linear interpolation inside the step (error O(h²) with h = 1e-3).
 fn reference_events(model: &PatientModel, h: f64, t_max: f64) -> Vec<(Event, Option<f64>)> {
     let m = Modulation::NEUTRAL;
-    let f = |y: &State| {
+    let f = |t: f64, y: &State| {
         let mut dy = State::zeros();
-        model.rhs(y, &mut dy, &m);
+        model.rhs(t, y, &mut dy, &m);
         dy
     };
     let mut y = model.initial_state();
@@ -19,10 +19,10 @@ fn reference_events(model: &PatientModel, h: f64, t_max: f64) -> Vec<(Event, Opt
     let mut g_prev: Vec<f64> = Event::ALL.iter().map(|e| e.function(model, &y)).collect();
     let death = Event::ALL.iter().position(|&e| e == Event::Death).unwrap();
     while t < t_max && found[death].1.is_none() {
-        let k1 = f(&y);
-        let k2 = f(&(y + k1 * (h / 2.0)));
-        let k3 = f(&(y + k2 * (h / 2.0)));
-        let k4 = f(&(y + k3 * h));
+        let k1 = f(t, &y);
+        let k2 = f(t + h / 2.0, &(y + k1 * (h / 2.0)));
+        let k3 = f(t + h / 2.0, &(y + k2 * (h / 2.0)));
+        let k4 = f(t + h, &(y + k3 * h));
         y += (k1 + k2 * 2.0 + k3 * 2.0 + k4) * (h / 6.0);
         t += h;
         for (i, e) in Event::ALL.iter().enumerate() {
@@ -41,8 +41,12 @@ fn check(covariates: Covariates) {
 }
 
 fn check_with(params: Params, covariates: Covariates) {
-    let examined = params.diagnosis_examination_loss > 0.0;
-    let model = PatientModel::new(params, covariates).unwrap();
+    check_model(&PatientModel::new(params, covariates).unwrap());
+}
+
+fn check_model(model: &PatientModel) {
+    let model = model.clone();
+    let examined = model.params().diagnosis_examination_loss > 0.0;
     let sol = simulate(&model, &Schedule::untreated(), &SolverOptions::default()).unwrap();
     let mean_step = sol.end_time() / sol.stats().accepted_steps as f64;
     for (event, reference) in reference_events(&model, 1e-3, 200.0) {
@@ -101,6 +105,35 @@ fn examination_event_matches_fine_reference() {
     let mut p = Params::default();
     p.set("diagnosis_examination_loss", 2.0).unwrap();
     check_with(p, Covariates::default());
+}
+
+#[test]
+fn events_under_varying_disease_activity_match_fine_reference() {
+    // Activity makes the right-hand side depend on time; the reference integrates it with the
+    // time of each stage, the solver without breakpoints.
+    use rand::SeedableRng;
+    let mut p = Params::default();
+    p.set("activity_cv", 1.0).unwrap();
+    p.set("activity_knot_months", 6.0).unwrap();
+    for seed in [1, 2] {
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(seed);
+        let model = PatientModel::new(p.clone(), Covariates::default())
+            .unwrap()
+            .with_activity(&mut rng);
+        let still = PatientModel::new(p.clone(), Covariates::default()).unwrap();
+        let death = |m: &PatientModel| {
+            simulate(m, &Schedule::untreated(), &SolverOptions::default())
+                .unwrap()
+                .events()
+                .death
+                .unwrap()
+        };
+        assert!(
+            (death(&model) - death(&still)).abs() > 0.5,
+            "activity changes the course"
+        );
+        check_model(&model);
+    }
 }
 
 #[test]

@@ -200,7 +200,7 @@ fn the_vulnerability_floor_keeps_a_depleted_region_failing() {
         y[Region::Cervical.neurons()] = alive;
         y[Region::Cervical.dysfunctional()] = 0.0;
         let mut dy = State::zeros();
-        m.rhs(&y, &mut dy, &Modulation::NEUTRAL);
+        m.rhs(0.0, &y, &mut dy, &Modulation::NEUTRAL);
         // With no dysfunctional units, dD/dt is the rate at which functional units fail.
         dy[Region::Cervical.dysfunctional()]
     };

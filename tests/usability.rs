@@ -599,7 +599,7 @@ fn simulate_prints_months_with_the_decimals_of_the_interval() {
         .lines()
         .filter_map(|l| {
             let c: Vec<&str> = l.split_whitespace().collect();
-            (c.len() == 11 && c[0].parse::<f64>().is_ok()).then(|| c[0])
+            (c.len() == 12 && c[0].parse::<f64>().is_ok()).then(|| c[0])
         })
         .collect();
     assert_eq!(months.len(), 201, "{text}");

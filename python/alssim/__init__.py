@@ -421,13 +421,15 @@ def simulate(
 ) -> pd.DataFrame:
     """One untreated virtual patient, as ``alssim simulate``: a DataFrame with one row per
     visit from clinical onset (months since onset, the rated ALSFRS-R total and domains, the
-    noiseless model score, FVC % predicted, NfL pg/mL, GFAP, King's and MiToS stages). The
+    noiseless model score, FVC % predicted, NfL pg/mL, GFAP, King's and MiToS stages, months
+    since initiation and the disease activity, the multiplier of the damage drive). The
     event times (onset, second and third region, diagnosis, gastrostomy, NIV, death), in
     months since onset, are in ``df.attrs["events"]``.
 
     ``onset_region``: bulbar, cervical, thoracic or lumbar; ``genotype``: sporadic, c9orf72,
     sod1, sod1-a4v, tardbp or fus; ``set``: model parameters by name (``alssim.params()``).
-    ``seed`` seeds the rater noise of the observed items.
+    ``seed`` seeds the rater noise of the observed items and, on a stream of its own, the
+    patient's disease activity.
     """
     csv, events = _alssim.simulate(
         age=float(age), onset_region=onset_region, genotype=genotype, sex=sex,

@@ -37,7 +37,8 @@ pub struct Args {
     /// Months between visits.
     #[arg(long, default_value_t = 1.0, value_parser = parse_positive)]
     interval: f64,
-    /// Seed of the rater-noise stream for the observed ALSFRS-R items.
+    /// Seed of the rater noise of the observed ALSFRS-R items and, on a stream of its own, of the
+    /// patient's disease activity over time.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Override a model parameter, NAME=VALUE (repeatable; `alssim params` lists the names).

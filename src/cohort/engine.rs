@@ -7,7 +7,7 @@
 //! criteria on the rated ALSFRS-R and FVC at enrollment; then, per arm, read visits from the
 //! arm's course. Arms without therapies share the untreated course exactly.
 
-use super::sample::{Draw, Sampler, observation_rng};
+use super::sample::{Draw, Sampler, activity_rng, observation_rng};
 use super::spec::{Anchor, Arm, Inclusion, Population, Simulation, TimeOrigin};
 use super::summary::CohortSummary;
 use crate::model::alsfrs::{self, N_ITEMS};
@@ -585,7 +585,8 @@ fn screen(
         return Ok(Err(ScreenFailure::Genotype));
     }
     let (options, latest_enrollment, follow_up) = patient_options(spec, draw);
-    let model = PatientModel::new(draw.params.clone(), draw.covariates.clone())?;
+    let model = PatientModel::new(draw.params.clone(), draw.covariates.clone())?
+        .with_activity(&mut activity_rng(spec.population.seed, draw.index));
     let genotype = draw.covariates.genotype;
     // A diagnosis that waits for a deficit has no bound known in advance, so the untreated
     // course is integrated as far as follow-up goes whatever the arms: the same patients are

@@ -65,6 +65,17 @@ pub fn observation_rng(seed: u64, index: u64) -> ChaCha8Rng {
     rng
 }
 
+/// Mixed into the master seed for the disease-activity stream.
+const ACTIVITY_SEED_MIX: u64 = 0x6163_7469_7669_7479;
+
+/// The disease-activity generator of patient `index` for master seed `seed` (its own stream, so
+/// the activity is the same in every arm and drawing it shifts no other draw).
+pub fn activity_rng(seed: u64, index: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ACTIVITY_SEED_MIX);
+    rng.set_stream(index);
+    rng
+}
+
 /// Mixed into the master seed for the visit-window stream.
 const VISIT_WINDOW_SEED_MIX: u64 = 0x7669_7369_745f_7769;
 

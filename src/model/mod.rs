@@ -28,6 +28,7 @@
 //! staging) are in [`readout`]; clinical events in [`events`]; closed-form reference problems in
 //! [`reference`](mod@reference).
 
+pub mod activity;
 pub mod aggregation;
 pub mod alsfrs;
 pub mod biomarkers;
@@ -57,6 +58,7 @@ pub use readout::Readout;
 
 use std::sync::Arc;
 
+use activity::Activity;
 use aggregation::AggregationRates;
 use excitotoxicity::GlutamateRates;
 use glia::GliaRates;
@@ -81,6 +83,8 @@ pub struct PatientModel {
     nfl_release: f64,
     nfl_elimination: f64,
     nfl_healthy: f64,
+    /// Disease activity over time (`None`: constant 1).
+    activity: Option<Activity>,
 }
 
 /// Parameters or covariates the model does not accept.
@@ -173,9 +177,29 @@ impl PatientModel {
                 p.nfl_age_rise,
                 covariates.age_years,
             ),
+            activity: None,
             params,
             covariates,
         })
+    }
+
+    /// The model with the patient's disease activity drawn from `rng` (its own stream):
+    /// `activity_cv` and `activity_knot_months` set its size and time scale; with `activity_cv`
+    /// 0 the activity stays constant and nothing is drawn.
+    pub fn with_activity<R: rand::Rng + ?Sized>(mut self, rng: &mut R) -> Self {
+        self.activity = Activity::draw(
+            self.params.activity_cv,
+            self.params.activity_knot_months,
+            rng,
+        );
+        self
+    }
+
+    /// Disease activity at time `t` (months since initiation): the multiplier of the whole
+    /// damage drive, 1 on average ([`activity`]).
+    #[inline]
+    pub fn activity_at(&self, t: f64) -> f64 {
+        self.activity.as_ref().map_or(1.0, |a| a.at(t))
     }
 
     /// The parameters.
@@ -371,25 +395,33 @@ impl PatientModel {
         }
     }
 
-    /// The right-hand side `dy/dt = f(t, y)` under a constant modulation.
+    /// The right-hand side `dy/dt = f(t, y)` under the modulation `m` in force at `t`.
     ///
-    /// The model is autonomous: time enters only through breakpoints of the modulation, which
-    /// the solver handles by integrating piecewise.
-    pub fn rhs(&self, y: &State, dy: &mut State, m: &Modulation) {
-        self.rhs_with::<false>(y, dy, m, &[0.0; N_REGIONS]);
+    /// Time enters through the patient's disease activity, smooth in `t`, and through the
+    /// modulation, whose breakpoints the solver handles by integrating piecewise.
+    pub fn rhs(&self, t: f64, y: &State, dy: &mut State, m: &Modulation) {
+        self.rhs_with::<false>(t, y, dy, m, &[0.0; N_REGIONS]);
     }
 
     /// [`rhs`](Self::rhs) within the boundary layer of excess ROS after a breakpoint: `lag` is
     /// the part of each region's jump of level not yet relaxed, added to its quasi-steady level
     /// (docs/MODEL.md, section 4.3).
-    pub fn rhs_lagged(&self, y: &State, dy: &mut State, m: &Modulation, lag: &[f64; N_REGIONS]) {
-        self.rhs_with::<true>(y, dy, m, lag);
+    pub fn rhs_lagged(
+        &self,
+        t: f64,
+        y: &State,
+        dy: &mut State,
+        m: &Modulation,
+        lag: &[f64; N_REGIONS],
+    ) {
+        self.rhs_with::<true>(t, y, dy, m, lag);
     }
 
     /// The right-hand side, with the ROS boundary layer `lag` added when `LAG`.
     #[inline(always)]
     fn rhs_with<const LAG: bool>(
         &self,
+        t: f64,
         y: &State,
         dy: &mut State,
         m: &Modulation,
@@ -398,10 +430,12 @@ impl PatientModel {
         // Each region's motor capacity, computed once: the reserve curve is the costliest part of
         // an evaluation.
         let capacity = self.capacities(y);
-        let metabolic = oxidative::metabolic_stress(
-            self.params.metabolic_stress_gain * m.metabolic_stress,
-            capacity[Region::Bulbar.index()],
-        );
+        // Disease activity scales the whole drive, like the energy deficit below.
+        let metabolic = self.activity_at(t)
+            * oxidative::metabolic_stress(
+                self.params.metabolic_stress_gain * m.metabolic_stress,
+                capacity[Region::Bulbar.index()],
+            );
         let mut weighted_damage = 0.0;
         let aggregates = Self::aggregates(y);
         let exports = self.exports(y);

@@ -22,6 +22,9 @@ pub enum OnePatientError {
     NoOnset(f64),
 }
 
+/// Mixed into `seed` for the disease-activity stream of [`simulate_one`].
+const ACTIVITY_SEED_MIX: u64 = 0x6163_7469_7669_7479;
+
 /// One untreated patient followed for `horizon` months after onset, rated every `interval`
 /// months (`seed` seeds the rater noise): the solution and its visit table, as `alssim
 /// simulate` prints them.
@@ -32,7 +35,10 @@ pub fn simulate_one(
     interval: f64,
     seed: u64,
 ) -> Result<(Solution, PatientTable), OnePatientError> {
-    let model = PatientModel::new(params, covariates)?;
+    // The disease activity from a stream of its own, so the rater noise is as without it.
+    let model = PatientModel::new(params, covariates)?.with_activity(
+        &mut rand::rngs::ChaCha8Rng::seed_from_u64(seed ^ ACTIVITY_SEED_MIX),
+    );
     let options = SolverOptions {
         follow_up_after_onset_months: Some(horizon),
         ..SolverOptions::default()
@@ -45,7 +51,7 @@ pub fn simulate_one(
 }
 
 /// Column names of the table, with units.
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 14] = [
     "months_since_onset",
     "alsfrs_r",
     "bulbar",
@@ -59,6 +65,7 @@ pub const COLUMNS: [&str; 13] = [
     "kings",
     "mitos",
     "months_since_initiation",
+    "disease_activity",
 ];
 
 /// One visit.
@@ -72,6 +79,8 @@ pub struct Row {
     pub observed_items: [u8; alsfrs::N_ITEMS],
     /// Latent readouts.
     pub readout: Readout,
+    /// Disease activity, the multiplier of the damage drive (1 on average).
+    pub activity: f64,
 }
 
 impl Row {
@@ -117,6 +126,7 @@ impl PatientTable {
                 months_since_initiation: t,
                 observed_items: alsfrs::observe(&readout.items, rater, rng),
                 readout,
+                activity: solution.model().activity_at(t),
             })
             .collect();
         Some(PatientTable { rows })
@@ -129,7 +139,7 @@ impl PatientTable {
         for r in &self.rows {
             let d = r.domains();
             out.push_str(&format!(
-                "{:.4},{},{},{},{},{},{:.4},{:.3},{:.3},{:.3},{},{},{:.4}\n",
+                "{:.4},{},{},{},{},{},{:.4},{:.3},{:.3},{:.3},{},{},{:.4},{:.4}\n",
                 r.months_since_onset,
                 r.total(),
                 d[0],
@@ -143,6 +153,7 @@ impl PatientTable {
                 r.readout.kings.label(),
                 r.readout.mitos,
                 r.months_since_initiation,
+                r.activity,
             ));
         }
         out
@@ -160,13 +171,13 @@ impl PatientTable {
         let decimals = month_decimals(step);
         let width = (decimals + 6).max(7);
         let mut out = format!(
-            "{:>width$}  ALSFRS-R  bulbar  fine  gross  resp  latent   FVC%   NfL pg/mL  King's  MiToS\n",
+            "{:>width$}  ALSFRS-R  bulbar  fine  gross  resp  latent   FVC%   NfL pg/mL  King's  MiToS  activity\n",
             "month"
         );
         for r in &self.rows {
             let d = r.domains();
             out.push_str(&format!(
-                "{:width$.decimals$}  {:8}  {:6}  {:4}  {:5}  {:4}  {:6.1}  {:5.1}  {:10.1}  {:>6}  {:5}\n",
+                "{:width$.decimals$}  {:8}  {:6}  {:4}  {:5}  {:4}  {:6.1}  {:5.1}  {:10.1}  {:>6}  {:5}  {:8.2}\n",
                 r.months_since_onset,
                 r.total(),
                 d[0],
@@ -178,6 +189,7 @@ impl PatientTable {
                 r.readout.nfl,
                 r.readout.kings.label(),
                 r.readout.mitos,
+                r.activity,
             ));
         }
         out

@@ -358,8 +358,8 @@ impl System<f64, State> for Rhs<'_> {
             return self.system_lagged(t, y, dy, lag);
         }
         match &self.constant {
-            Some(m) => self.model.rhs(y, dy, m),
-            None => self.model.rhs(y, dy, &self.law.at(t)),
+            Some(m) => self.model.rhs(t, y, dy, m),
+            None => self.model.rhs(t, y, dy, &self.law.at(t)),
         }
     }
 
@@ -407,7 +407,7 @@ impl Rhs<'_> {
                 &law_now
             }
         };
-        self.model.rhs_lagged(y, dy, m, &lag.at(t));
+        self.model.rhs_lagged(t, y, dy, m, &lag.at(t));
     }
 
     fn death_function(&self, t: f64, y: &State) -> f64 {
