@@ -1396,6 +1396,28 @@ fn survivor_course_of(
     })
 }
 
+/// The rated total at the last visit of each patient who died within follow-up, sorted: the
+/// band of function in which patients die. The living settle above it, which bounds how far the
+/// median of the living can fall late in the disease (docs/MODEL.md, section 10).
+pub fn totals_before_death(outcomes: &[Outcome]) -> Vec<f64> {
+    let subj = subjects(outcomes);
+    let courses: Vec<(&[crate::cohort::Observation], bool)> = subj
+        .iter()
+        .map(|s| (s.course.visits.as_slice(), s.died))
+        .collect();
+    totals_before_death_of(&courses)
+}
+
+fn totals_before_death_of(courses: &[(&[crate::cohort::Observation], bool)]) -> Vec<f64> {
+    sorted(
+        courses
+            .iter()
+            .filter(|(_, died)| *died)
+            .filter_map(|(v, _)| v.last().map(|o| f64::from(o.total())))
+            .collect(),
+    )
+}
+
 /// D50 (months) of one course `(months from onset, rated total)` by the logit least-squares
 /// fit of [`d50_fits`]; `None` with fewer than three usable visits or no fall.
 pub fn d50_of(course: &[(f64, u32)]) -> Option<f64> {
@@ -1538,6 +1560,18 @@ mod tests {
         let c = quadratic_coefficient(&x, &y).unwrap();
         assert!((c - 0.02).abs() < 1e-12, "{c}");
         assert_eq!(quadratic_coefficient(&x[..3], &y[..3]), None);
+    }
+
+    #[test]
+    fn totals_before_death_read_the_last_visit_of_those_who_died() {
+        let a = visits(&[(0.0, 40), (3.0, 30), (6.0, 22)]);
+        let b = visits(&[(0.0, 44), (3.0, 26)]);
+        let alive = visits(&[(0.0, 45), (3.0, 44)]);
+        let none = visits(&[]);
+        let courses: Vec<(&[Observation], bool)> =
+            vec![(&a, true), (&b, true), (&alive, false), (&none, true)];
+        assert_eq!(totals_before_death_of(&courses), vec![22.0, 26.0]);
+        assert!(totals_before_death_of(&[(&alive, false)]).is_empty());
     }
 
     #[test]

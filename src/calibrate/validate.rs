@@ -526,19 +526,34 @@ pub fn survivor_line(outcomes: &[Outcome]) -> Option<String> {
             .join(", ")
     };
     let fall = |v: &[f64]| v[2] - v[5];
+    let dying = metrics::totals_before_death(outcomes);
+    let band = if dying.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Patients who died were last seen at a median rated total of {} (quartiles {} and \
+             {}; n = {}): the living settle above that band, so their median falls little late \
+             in the disease (docs/MODEL.md, section 10).",
+            crate::stats::describe::quantile_sorted(&dying, 0.5),
+            crate::stats::describe::quantile_sorted(&dying, 0.25),
+            crate::stats::describe::quantile_sorted(&dying, 0.75),
+            dying.len()
+        )
+    };
     Some(format!(
         "Long survivors (reported without a target: no published course of long survivors is \
          at hand): the {} patients seen {} months after the first assessment are rated a median \
          of {} at months 0, 12, 24, 36, 48 and 60 (a fall of {} points from month 24 to month \
          60); the median of every patient seen at those months is {} ({} points). A course \
          that is back-loaded loses little in the first year and most later; survivors on a \
-         plateau lose little at all.",
+         plateau lose little at all.{}",
         c.n,
         SURVIVOR_MONTHS,
         list(&c.survivors),
         fall(&c.survivors),
         list(&c.living),
-        fall(&c.living)
+        fall(&c.living),
+        band
     ))
 }
 
