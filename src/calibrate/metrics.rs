@@ -159,11 +159,17 @@ pub enum Metric {
     TrialRespiratoryBelow10HighFvc,
     /// `trial_respiratory_below_10_low_fvc`.
     TrialRespiratoryBelow10LowFvc,
+    /// `trial_plateau_6`.
+    TrialPlateau6,
+    /// `trial_plateau_12`.
+    TrialPlateau12,
+    /// `trial_plateau_18`.
+    TrialPlateau18,
 }
 
 impl Metric {
     /// Every metric, in the order of the validation report.
-    pub const ALL: [Metric; 60] = [
+    pub const ALL: [Metric; 63] = [
         Metric::MedianSurvivalFromOnset,
         Metric::SurvivalFromOnset120,
         Metric::SurvivalFromDiagnosis12,
@@ -224,6 +230,9 @@ impl Metric {
         Metric::TrialRespiratoryLeaves12LowFvc,
         Metric::TrialRespiratoryBelow10HighFvc,
         Metric::TrialRespiratoryBelow10LowFvc,
+        Metric::TrialPlateau6,
+        Metric::TrialPlateau12,
+        Metric::TrialPlateau18,
     ];
 
     /// The metric's name.
@@ -289,6 +298,9 @@ impl Metric {
             Metric::TrialRespiratoryLeaves12LowFvc => "trial_respiratory_leaves_12_low_fvc",
             Metric::TrialRespiratoryBelow10HighFvc => "trial_respiratory_below_10_high_fvc",
             Metric::TrialRespiratoryBelow10LowFvc => "trial_respiratory_below_10_low_fvc",
+            Metric::TrialPlateau6 => "trial_plateau_6",
+            Metric::TrialPlateau12 => "trial_plateau_12",
+            Metric::TrialPlateau18 => "trial_plateau_18",
         }
     }
 
@@ -965,6 +977,13 @@ pub fn mean_decline(outcomes: &[Outcome], months: f64) -> Estimate {
     mean_estimate(&declines(&subjects(outcomes), months, |o| {
         f64::from(o.total())
     }))
+}
+
+/// Share of patients whose rated ALSFRS-R total `months` after their first visit is at least
+/// its first value, among those seen then (the plateaus of [`Metric::Plateau6`] and its kin,
+/// for any cohort: the trial-like one for [`Metric::TrialPlateau6`]).
+pub fn plateau_share(outcomes: &[Outcome], months: f64) -> Estimate {
+    plateau(&subjects(outcomes), months)
 }
 
 /// Mean FVC decline (% predicted per month) over the first `months` after enrollment: least

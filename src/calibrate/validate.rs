@@ -27,7 +27,7 @@ pub const TRIAL_LIKE: &str = include_str!("../../scenarios/trial-like.toml");
 pub const TRIAL_PATIENTS: u64 = 600;
 
 /// Metrics computed on a cohort other than the main one (see [`estimate`]).
-pub const COHORT_METRICS: [Metric; 14] = [
+pub const COHORT_METRICS: [Metric; 17] = [
     Metric::MedianSurvivalSod1A4v,
     Metric::NflRiseLeadSod1A4v,
     Metric::NflRiseLeadFus,
@@ -42,6 +42,9 @@ pub const COHORT_METRICS: [Metric; 14] = [
     Metric::TrialRespiratoryLeaves12LowFvc,
     Metric::TrialRespiratoryBelow10HighFvc,
     Metric::TrialRespiratoryBelow10LowFvc,
+    Metric::TrialPlateau6,
+    Metric::TrialPlateau12,
+    Metric::TrialPlateau18,
 ];
 
 /// One target with its simulated value.
@@ -210,6 +213,9 @@ fn estimate_prepared(metric: Metric, cohorts: &Cohorts, main: &metrics::Prepared
         Metric::TrialRespiratoryLeaves12LowFvc => metrics::respiratory_shares(&cohorts.trial)[1],
         Metric::TrialRespiratoryBelow10HighFvc => metrics::respiratory_shares(&cohorts.trial)[2],
         Metric::TrialRespiratoryBelow10LowFvc => metrics::respiratory_shares(&cohorts.trial)[3],
+        Metric::TrialPlateau6 => metrics::plateau_share(&cohorts.trial, 6.0),
+        Metric::TrialPlateau12 => metrics::plateau_share(&cohorts.trial, 12.0),
+        Metric::TrialPlateau18 => metrics::plateau_share(&cohorts.trial, 18.0),
         _ => metrics::compute_prepared(metric, main, &cohorts.sod1_a4v).unwrap_or(nan),
     }
 }
