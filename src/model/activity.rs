@@ -20,7 +20,8 @@
 //! B-spline of degree 7 at `τ/Δ` relative to its centre: 0.49 at one spacing, 0.05 at two, 0
 //! beyond four. `g` is twice continuously differentiable, so the solver needs no breakpoints and
 //! its steps stay set by the tolerance for spacings of a few months. The knots cover a period of
-//! [`PERIOD_MONTHS`] and repeat beyond it, longer than any course from initiation.
+//! [`PERIOD_MONTHS`] (rounded up to whole spacings) and repeat beyond it, longer than any course
+//! from initiation.
 
 use std::sync::Arc;
 
