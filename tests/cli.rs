@@ -360,3 +360,29 @@ fn simulate_shows_the_regional_states() {
             .all(|r| r[2].parse::<f64>().unwrap() >= cervical)
     );
 }
+
+#[test]
+fn simulate_shows_the_disease_activity_it_draws_from_its_seed() {
+    let activity = |args: &[&str]| -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        alssim()
+            .args(["simulate", "--horizon", "24", "--interval", "6", "--csv"])
+            .arg(&path)
+            .args(args)
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(&path).unwrap();
+        text.lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap().to_string())
+            .collect()
+    };
+    // Off by default: constant 1.
+    assert!(activity(&[]).iter().all(|a| a == "1.0000"));
+    // On, it varies over the course, and the same seed draws the same course.
+    let on = activity(&["--set", "activity_cv=0.7"]);
+    assert!(on.iter().any(|a| a != &on[0]), "{on:?}");
+    assert_eq!(on, activity(&["--set", "activity_cv=0.7"]));
+    assert_ne!(on, activity(&["--set", "activity_cv=0.7", "--seed", "2"]));
+}

@@ -237,7 +237,8 @@ impl PatientModel {
     }
 
     /// Damage drive of a region for a given state (the rate at which functional units fail),
-    /// 1/month, plus the damage-independent hazard of ageing.
+    /// 1/month, plus the damage-independent hazard of ageing: the drive at disease activity 1
+    /// and without the metabolic factor, which the right-hand side multiplies in.
     pub fn hazard(&self, y: &State, region: Region, m: &Modulation) -> f64 {
         self.hazard.baseline
             + neurons::drive(

@@ -22,9 +22,6 @@ pub enum OnePatientError {
     NoOnset(f64),
 }
 
-/// Mixed into `seed` for the disease-activity stream of [`simulate_one`].
-const ACTIVITY_SEED_MIX: u64 = 0x6163_7469_7669_7479;
-
 /// One untreated patient followed for `horizon` months after onset, rated every `interval`
 /// months (`seed` seeds the rater noise): the solution and its visit table, as `alssim
 /// simulate` prints them.
@@ -35,10 +32,10 @@ pub fn simulate_one(
     interval: f64,
     seed: u64,
 ) -> Result<(Solution, PatientTable), OnePatientError> {
-    // The disease activity from a stream of its own, so the rater noise is as without it.
-    let model = PatientModel::new(params, covariates)?.with_activity(
-        &mut rand::rngs::ChaCha8Rng::seed_from_u64(seed ^ ACTIVITY_SEED_MIX),
-    );
+    // The disease activity from a stream of its own (the cohort's stream of patient 0 for this
+    // seed), so the rater noise is as without it.
+    let model = PatientModel::new(params, covariates)?
+        .with_activity(&mut crate::cohort::sample::activity_rng(seed, 0));
     let options = SolverOptions {
         follow_up_after_onset_months: Some(horizon),
         ..SolverOptions::default()
