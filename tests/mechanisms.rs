@@ -391,3 +391,49 @@ fn excess_ros_stays_continuous_across_breakpoints_and_relaxes_at_its_clearance_r
     // Untreated, nothing jumps and no layer is added.
     assert!(untreated.ros_lag_at(dx).iter().all(|&x| x == 0.0));
 }
+
+/// `thoracic_vulnerability` scales the thoracic region's drive and nothing else at a given
+/// state, and over a course it moves respiratory failure apart from the rest of the disease:
+/// a more susceptible respiratory pool brings NIV and death sooner, at a higher ALSFRS-R total,
+/// and a spared one lets the patient live on to a lower total.
+#[test]
+fn thoracic_vulnerability_moves_respiratory_failure_apart_from_the_total() {
+    let cov = patient(60.0, Region::Cervical, Genotype::Sporadic);
+    let with = |factor: f64| {
+        let mut p = Params::default();
+        p.set("thoracic_vulnerability", factor).unwrap();
+        PatientModel::new(p, cov.clone()).unwrap()
+    };
+    let typical = model(cov.clone());
+    let s = simulate(&typical, &Schedule::untreated(), &options()).unwrap();
+    let y = s.state_at(s.events().diagnosis.unwrap() + 12.0).unwrap();
+    let susceptible = with(2.5);
+    for r in Region::ALL {
+        let factor = if r == Region::Thoracic { 2.5 } else { 1.0 };
+        let a = typical.drive_terms(&y, r, &Modulation::NEUTRAL);
+        let b = susceptible.drive_terms(&y, r, &Modulation::NEUTRAL);
+        for (x, z) in a.iter().zip(b) {
+            assert!(
+                (z - factor * x).abs() <= 1e-12 * x.abs().max(1e-300),
+                "{r}: {x} {z}"
+            );
+        }
+    }
+    // Over the course: the total at death and when NIV is indicated, in the three patients.
+    let course = |m: &PatientModel| {
+        let s = simulate(m, &Schedule::untreated(), &options()).unwrap();
+        let e = s.events();
+        let (niv, death) = (e.niv.expect("NIV indicated"), e.death.expect("dies"));
+        let total = Readout::from_state(m, &s.state_at(death).unwrap()).total;
+        (niv - e.onset.unwrap(), death - e.onset.unwrap(), total)
+    };
+    let (niv_spared, death_spared, total_spared) = course(&with(0.4));
+    let (niv_typical, death_typical, total_typical) = course(&typical);
+    let (niv_fast, death_fast, total_fast) = course(&susceptible);
+    assert!(niv_fast < niv_typical && niv_typical < niv_spared);
+    assert!(death_fast < death_typical && death_typical < death_spared);
+    assert!(
+        total_fast > total_typical + 3.0 && total_typical > total_spared + 3.0,
+        "totals at death: {total_fast} {total_typical} {total_spared}"
+    );
+}

@@ -117,6 +117,8 @@ pub enum Metric {
     SecondRegionBeforeDeathShare,
     /// `noncontiguous_spread_share`.
     NoncontiguousSpreadShare,
+    /// `survival_on_spread_slope`.
+    SurvivalOnSpreadSlope,
     /// `kings_stage1_median`.
     KingsStage1Median,
     /// `kings_stage2_median`.
@@ -169,7 +171,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in the order of the validation report.
-    pub const ALL: [Metric; 63] = [
+    pub const ALL: [Metric; 64] = [
         Metric::MedianSurvivalFromOnset,
         Metric::SurvivalFromOnset120,
         Metric::SurvivalFromDiagnosis12,
@@ -209,6 +211,7 @@ impl Metric {
         Metric::SecondRegionBulbarLead,
         Metric::SecondRegionBeforeDeathShare,
         Metric::NoncontiguousSpreadShare,
+        Metric::SurvivalOnSpreadSlope,
         Metric::KingsStage1Median,
         Metric::KingsStage2Median,
         Metric::KingsStage3Median,
@@ -277,6 +280,7 @@ impl Metric {
             Metric::SecondRegionBulbarLead => "second_region_bulbar_lead",
             Metric::SecondRegionBeforeDeathShare => "second_region_before_death_share",
             Metric::NoncontiguousSpreadShare => "noncontiguous_spread_share",
+            Metric::SurvivalOnSpreadSlope => "survival_on_spread_slope",
             Metric::KingsStage1Median => "kings_stage1_median",
             Metric::KingsStage2Median => "kings_stage2_median",
             Metric::KingsStage3Median => "kings_stage3_median",
@@ -724,6 +728,7 @@ fn spread_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
         }
         Metric::SecondRegionBeforeDeathShare => second_region_before_death(subj),
         Metric::NoncontiguousSpreadShare => noncontiguous_spread(subj),
+        Metric::SurvivalOnSpreadSlope => survival_on_spread(subj),
         Metric::RespiratoryDeathSubscore12Count => {
             // Deaths by respiratory failure (the FVC criterion, not loss of airway protection)
             // whose latent respiratory subscore at death rounds to 12 of 12.
@@ -772,6 +777,52 @@ fn second_region_before_death(subj: &[Subject]) -> Estimate {
         })
         .count();
     share(k, died.len())
+}
+
+/// How survival from onset depends on the time to the first spread, in lower-limb-onset
+/// patients who died within follow-up after reaching a second King's region: the least-squares
+/// slope of months from onset to death against months from onset to the second region, with its
+/// 95% interval. A slope of 1 means that, whenever the disease spreads, about the same time is
+/// left after it.
+fn survival_on_spread(subj: &[Subject]) -> Estimate {
+    survival_on_spread_of(subj.iter().map(|s| {
+        let e = &s.course.events;
+        SpreadCase {
+            lower_limb_onset: s.region == Region::Lumbar,
+            died: s.died,
+            onset: e.onset,
+            second_region: e.second_region,
+            death: e.death,
+        }
+    }))
+}
+
+/// What [`survival_on_spread`] reads of one patient (event times on one clock).
+#[derive(Debug, Clone, Copy)]
+struct SpreadCase {
+    lower_limb_onset: bool,
+    died: bool,
+    onset: Option<f64>,
+    second_region: Option<f64>,
+    death: Option<f64>,
+}
+
+fn survival_on_spread_of(cases: impl Iterator<Item = SpreadCase>) -> Estimate {
+    let (x, y): (Vec<f64>, Vec<f64>) = cases
+        .filter(|c| c.died && c.lower_limb_onset)
+        .filter_map(|c| {
+            let (onset, second, death) = (c.onset?, c.second_region?, c.death?);
+            (second <= death).then_some((second - onset, death - onset))
+        })
+        .unzip();
+    match slope::ols(&x, &y) {
+        Some(fit) => Estimate {
+            value: fit.slope,
+            lo: fit.slope - 1.96 * fit.se_slope,
+            hi: fit.slope + 1.96 * fit.se_slope,
+        },
+        None => Estimate::point(f64::NAN),
+    }
 }
 
 /// Share of first spreads that skip a region. King's regions 0 bulbar, 1 upper limb, 2 lower
@@ -1609,6 +1660,44 @@ mod tests {
         assert_eq!(survivor_course_of(&courses, 36.0, &[0.0]), None);
         let c = survivor_course_of(&courses, 24.0, &[6.0]).unwrap();
         assert!(c.survivors[0].is_nan() && c.living[0].is_nan());
+    }
+
+    #[test]
+    fn survival_on_spread_reads_lower_limb_onset_deaths_after_spread() {
+        let case = |lower: bool, died: bool, second: f64, death: f64| SpreadCase {
+            lower_limb_onset: lower,
+            died,
+            onset: Some(100.0),
+            second_region: Some(100.0 + second),
+            death: died.then_some(100.0 + death),
+        };
+        // About two years left after the first spread, whenever it comes: slope 1.
+        let turner = [
+            case(true, true, 6.0, 30.0),
+            case(true, true, 12.0, 37.0),
+            case(true, true, 24.0, 47.0),
+            case(true, true, 36.0, 60.0),
+        ];
+        let e = survival_on_spread_of(turner.iter().copied());
+        assert!((e.value - 519.0 / 531.0).abs() < 1e-12, "{}", e.value);
+        assert!(e.lo < e.value && e.value < e.hi);
+        // Left out: the living, other onset regions, and a death before the spread.
+        let others = [
+            case(true, false, 2.0, 0.0),
+            case(false, true, 2.0, 90.0),
+            case(true, true, 50.0, 40.0),
+        ];
+        let e2 = survival_on_spread_of(turner.iter().chain(&others).copied());
+        assert_eq!(e2.value.to_bits(), e.value.to_bits());
+        // A whole course at one speed: survival proportional to the time to spread.
+        let scaled = [6.0, 12.0, 24.0, 36.0].map(|t| case(true, true, t, 2.2 * t));
+        let e3 = survival_on_spread_of(scaled.iter().copied());
+        assert!((e3.value - 2.2).abs() < 1e-9);
+        assert!(
+            survival_on_spread_of(turner[..2].iter().copied())
+                .value
+                .is_nan()
+        );
     }
 
     #[test]

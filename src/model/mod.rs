@@ -80,6 +80,9 @@ pub struct PatientModel {
     /// Graded vulnerability `N^γ`, tabulated unless `γ` is 0 or 1.
     grade: Option<Arc<tables::Power>>,
     pool_weights: [f64; N_REGIONS],
+    /// Relative susceptibility of each region's motor pool (`thoracic_vulnerability` for the
+    /// thoracic region, 1 elsewhere): multiplies the region's damage drive.
+    region_vulnerability: [f64; N_REGIONS],
     nfl_release: f64,
     nfl_elimination: f64,
     nfl_healthy: f64,
@@ -170,6 +173,10 @@ impl PatientModel {
                 && (p.unit_vulnerability_gradient - 1.0).abs() > 1e-12)
                 .then(|| tables::Power::shared(p.unit_vulnerability_gradient)),
             pool_weights: Region::ALL.map(|r| p.pool_weight(r)),
+            region_vulnerability: Region::ALL.map(|r| match r {
+                Region::Thoracic => p.thoracic_vulnerability,
+                Region::Bulbar | Region::Cervical | Region::Lumbar => 1.0,
+            }),
             nfl_release: p.nfl_release,
             nfl_elimination: std::f64::consts::LN_2 / p.nfl_half_life,
             nfl_healthy: biomarkers::nfl_healthy(
@@ -241,21 +248,24 @@ impl PatientModel {
     /// and without the metabolic factor, which the right-hand side multiplies in.
     pub fn hazard(&self, y: &State, region: Region, m: &Modulation) -> f64 {
         self.hazard.baseline
-            + neurons::drive(
-                &self.hazard,
-                &self.damage(y, region, m),
-                m.death_hazard,
-                m.excitotoxic_sensitivity,
-            )
+            + self.region_vulnerability[region.index()]
+                * neurons::drive(
+                    &self.hazard,
+                    &self.damage(y, region, m),
+                    m.death_hazard,
+                    m.excitotoxic_sensitivity,
+                )
     }
 
     /// The terms of a region's damage drive by mechanism ([`neurons::MECHANISMS`]), 1/month.
     pub fn drive_terms(&self, y: &State, region: Region, m: &Modulation) -> [f64; 5] {
+        let factor = self.region_vulnerability[region.index()];
         neurons::contributions(
             &self.hazard,
             &self.damage(y, region, m),
             m.excitotoxic_sensitivity,
         )
+        .map(|term| factor * term)
     }
 
     /// The mechanism ([`neurons::MECHANISMS`] index) with the largest share of the damage drive
@@ -470,6 +480,7 @@ impl PatientModel {
             // Dysphagia, weight loss and hypermetabolism deepen the energy deficit of every
             // motor neuron: the whole drive grows as bulbar function is lost.
             let phi = metabolic
+                * self.region_vulnerability[region.index()]
                 * neurons::drive(
                     &self.hazard,
                     &damage,

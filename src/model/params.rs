@@ -360,6 +360,15 @@ parameters! {
     activity_knot_months (ActivityKnotMonths): 12.0, "months", [0.5, 120.0],
         "Time scale of disease activity: the knot spacing of its spline; activity at two times this far apart has correlation about 0.5, twice as far about 0.05 (docs/MODEL.md, section 4.6).",
         "Rationale: plateaus last 6-18 months (Bedlack 2016 Neurology 86:808), so activity stays low for about that long; a shorter spacing also shortens the solver's steps (docs/MODEL.md, section 6.2). Acts only when activity_cv is above 0.";
+    ["regions"]
+    thoracic_vulnerability (ThoracicVulnerability): 1.0, "multiplier", [0.0, 20.0],
+        "Susceptibility of the thoracic (respiratory) motor pool relative to the other regions: multiplies that region's damage drive, so it sets how early and how fast breathing fails apart from the speed of the disease elsewhere.",
+        "Respiratory involvement varies between patients apart from the overall speed: vital-capacity \
+         trajectories fall into stable, slow and rapid classes (Ackrivo 2019 Am J Respir Crit Care Med \
+         200:1513), and limb motor-unit counts correlate only weakly with FVC (r 0.32; multipoint MUNE, \
+         PMID 20715377). Rationale: 1, the typical person. No between-patient variability by default; \
+         given one (a variability entry), it decouples death by respiratory failure from the \
+         ALSFRS-R total, measured with what else it moves in docs/MODEL.md, section 10.";
     ["biomarkers"]
     nfl_baseline (NflBaseline): 10.0, "pg/mL", [0.1, 1000.0],
         "Serum neurofilament light of a healthy person aged 60.",
