@@ -437,3 +437,39 @@ fn thoracic_vulnerability_moves_respiratory_failure_apart_from_the_total() {
         "totals at death: {total_fast} {total_typical} {total_spared}"
     );
 }
+
+/// Each regional susceptibility multiplies its own region's drive and no other, at a given
+/// state; at 1 they leave the model as it is.
+#[test]
+fn each_regional_vulnerability_scales_its_own_region_only() {
+    let cov = patient(60.0, Region::Bulbar, Genotype::Sporadic);
+    let typical = model(cov.clone());
+    let s = simulate(&typical, &Schedule::untreated(), &options()).unwrap();
+    // Halfway from diagnosis to death: every region has a drive by then.
+    let (dx, death) = (s.events().diagnosis.unwrap(), s.events().death.unwrap());
+    let y = s.state_at(0.5 * (dx + death)).unwrap();
+    let names = [
+        (Region::Bulbar, "bulbar_vulnerability"),
+        (Region::Cervical, "cervical_vulnerability"),
+        (Region::Thoracic, "thoracic_vulnerability"),
+        (Region::Lumbar, "lumbar_vulnerability"),
+    ];
+    for (scaled, name) in names {
+        let mut p = Params::default();
+        p.set(name, 3.0).unwrap();
+        let m = PatientModel::new(p, cov.clone()).unwrap();
+        for r in Region::ALL {
+            let factor = if r == scaled { 3.0 } else { 1.0 };
+            let (a, b) = (
+                typical.hazard(&y, r, &Modulation::NEUTRAL),
+                m.hazard(&y, r, &Modulation::NEUTRAL),
+            );
+            let baseline = Params::default().hazard_baseline;
+            assert!(
+                (b - baseline - factor * (a - baseline)).abs() <= 1e-12 * a,
+                "{name} in {r}: {a} {b}"
+            );
+            assert!(a > baseline, "{r} has a drive at this state");
+        }
+    }
+}

@@ -174,8 +174,10 @@ impl PatientModel {
                 .then(|| tables::Power::shared(p.unit_vulnerability_gradient)),
             pool_weights: Region::ALL.map(|r| p.pool_weight(r)),
             region_vulnerability: Region::ALL.map(|r| match r {
+                Region::Bulbar => p.bulbar_vulnerability,
+                Region::Cervical => p.cervical_vulnerability,
                 Region::Thoracic => p.thoracic_vulnerability,
-                Region::Bulbar | Region::Cervical | Region::Lumbar => 1.0,
+                Region::Lumbar => p.lumbar_vulnerability,
             }),
             nfl_release: p.nfl_release,
             nfl_elimination: std::f64::consts::LN_2 / p.nfl_half_life,

@@ -361,6 +361,20 @@ parameters! {
         "Time scale of disease activity: the knot spacing of its spline; activity at two times this far apart has correlation about 0.5, twice as far about 0.05 (docs/MODEL.md, section 4.6).",
         "Rationale: plateaus last 6-18 months (Bedlack 2016 Neurology 86:808), so activity stays low for about that long; a shorter spacing also shortens the solver's steps (docs/MODEL.md, section 6.2). Acts only when activity_cv is above 0.";
     ["regions"]
+    bulbar_vulnerability (BulbarVulnerability): 1.0, "multiplier", [0.0, 20.0],
+        "Susceptibility of the bulbar motor pool relative to the other regions: multiplies that region's damage drive.",
+        "Which pools a patient's disease takes varies: bulbar-predominant disease (progressive bulbar \
+         palsy) against bulbar sparing after limb onset, and network models of spread fit better with \
+         a local vulnerability of each region (Commun Biol 2025, doi:10.1038/s42003-025-08561-3). \
+         Rationale: 1, the typical person. No between-patient variability by default; given one, the \
+         four regional factors make the time left after the first spread less tied to its timing \
+         (docs/MODEL.md, section 10).";
+    cervical_vulnerability (CervicalVulnerability): 1.0, "multiplier", [0.0, 20.0],
+        "Susceptibility of the cervical (arm) motor pool relative to the other regions: multiplies that region's damage drive.",
+        "In the flail-arm variant weakness stays in the arms for years: 11% of 1,188 London clinic \
+         patients, median survival 61 months against 35 for limb onset (Wijesekera 2009 Neurology \
+         72:1087); motor-neuron loss at death ranges from 8% to 90% between patients and pools \
+         (Ravits 2007 Neurology 68:1571). Rationale: 1, the typical person, as bulbar_vulnerability.";
     thoracic_vulnerability (ThoracicVulnerability): 1.0, "multiplier", [0.0, 20.0],
         "Susceptibility of the thoracic (respiratory) motor pool relative to the other regions: multiplies that region's damage drive, so it sets how early and how fast breathing fails apart from the speed of the disease elsewhere.",
         "Respiratory involvement varies between patients apart from the overall speed: vital-capacity \
@@ -369,6 +383,11 @@ parameters! {
          PMID 20715377). Rationale: 1, the typical person. No between-patient variability by default; \
          given one (a variability entry), it decouples death by respiratory failure from the \
          ALSFRS-R total, measured with what else it moves in docs/MODEL.md, section 10.";
+    lumbar_vulnerability (LumbarVulnerability): 1.0, "multiplier", [0.0, 20.0],
+        "Susceptibility of the lumbar (leg) motor pool relative to the other regions: multiplies that region's damage drive.",
+        "The flail-leg variant keeps weakness in the legs for years: 6% of 1,188 London clinic \
+         patients, median survival 69 months (Wijesekera 2009 Neurology 72:1087). Rationale: 1, the \
+         typical person, as bulbar_vulnerability.";
     ["biomarkers"]
     nfl_baseline (NflBaseline): 10.0, "pg/mL", [0.1, 1000.0],
         "Serum neurofilament light of a healthy person aged 60.",
