@@ -381,3 +381,88 @@ fn the_curvature_splits_by_the_onset_region_domain() {
         "{text}"
     );
 }
+
+#[test]
+fn validate_correlation_correlates_two_variabilities_and_refuses_what_cannot_hold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str], dir: &str| {
+        Command::cargo_bin("alssim")
+            .unwrap()
+            .args(["validate", "--patients", "300", "--no-plots", "--quiet"])
+            .args(extra)
+            .arg("--out")
+            .arg(tmp.path().join(dir))
+            .output()
+            .unwrap()
+    };
+    let o = run(&[], "default");
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 3));
+    let pair = "neuronal_vulnerability,spread_contiguous=0.9";
+    let o = run(&["--correlation", pair], "correlated");
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 3));
+    let md = std::fs::read_to_string(tmp.path().join("correlated/validation.md")).unwrap();
+    assert!(
+        md.contains(&format!(
+            "Between-patient correlations added to the default population's (log-scale draws): \
+             {pair}."
+        )),
+        "{md}"
+    );
+    // The same patients with correlated draws: the spread statistics move.
+    let row = |dir: &str, id: &str| {
+        let csv = std::fs::read_to_string(tmp.path().join(dir).join("validation.csv")).unwrap();
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(
+        row("default", "second-region"),
+        row("correlated", "second-region")
+    );
+    for (extra, says) in [
+        (
+            vec![
+                "--correlation",
+                "neuronal_vulnerability,spread_contiguous=1.2",
+            ],
+            "accepted -0.99 to 0.99",
+        ),
+        (
+            vec!["--correlation", "neuronal_vulnerability,death_fvc=0.5"],
+            "`death_fvc` has no between-patient variability",
+        ),
+        (
+            vec!["--correlation", "neuronal_vulnerability=0.5"],
+            "expected NAME,NAME=RHO",
+        ),
+        (
+            vec![
+                "--correlation",
+                "hazard_soluble,hazard_lof=0.9",
+                "--correlation",
+                "hazard_lof,hazard_oxidative=0.9",
+                "--correlation",
+                "hazard_soluble,hazard_oxidative=-0.9",
+            ],
+            "positive definite",
+        ),
+    ] {
+        let o = run(&extra, "bad");
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{extra:?}: {err}");
+        assert!(!tmp.path().join("bad").exists(), "{extra:?}");
+    }
+    // With a coefficient of variation given first, a parameter can be correlated.
+    let o = run(
+        &[
+            "--cv",
+            "death_fvc=0.2",
+            "--correlation",
+            "neuronal_vulnerability,death_fvc=0.5",
+        ],
+        "with-cv",
+    );
+    assert!(o.status.code().is_some_and(|c| c == 0 || c == 3));
+}

@@ -42,6 +42,11 @@ pub struct Args {
     /// typical in that parameter).
     #[arg(long = "cv", value_name = "NAME=CV")]
     cv: Vec<String>,
+    /// Correlate the between-patient variability of two parameters of the default population,
+    /// NAME,NAME=RHO: the correlation of their log-scale draws, -0.99 to 0.99 (repeatable; both
+    /// need variability, from the default table or `--cv`).
+    #[arg(long = "correlation", value_name = "NAME,NAME=RHO")]
+    correlation: Vec<String>,
     /// Also run the posterior predictive check: the validation under N parameter sets drawn
     /// from the shipped posterior (each with its own patients), and for every target the 95%
     /// interval of its simulated value (predictive.csv; a section of validation.md). The exit
@@ -62,6 +67,36 @@ fn parse_cv_list(items: &[String]) -> Result<Vec<(alssim::model::Param, f64)>, s
                 "NAME=CV",
                 "neuronal_vulnerability=1.2",
             )
+        })
+        .collect()
+}
+
+/// Two parameters and the correlation of their log-scale draws.
+type ParamPair = (alssim::model::Param, alssim::model::Param, f64);
+
+/// Reads the `--correlation NAME,NAME=RHO` items (the range and the pair are checked when they
+/// are applied).
+fn parse_correlation_list(items: &[String]) -> Result<Vec<ParamPair>, super::UsageError> {
+    let usage = |item: &str| {
+        super::UsageError(format!(
+            "--correlation `{item}`: expected NAME,NAME=RHO, e.g. --correlation \
+             neuronal_vulnerability,spread_contiguous=0.5"
+        ))
+    };
+    items
+        .iter()
+        .map(|item| {
+            let (names, rho) = item.split_once('=').ok_or_else(|| usage(item))?;
+            let (a, b) = names.split_once(',').ok_or_else(|| usage(item))?;
+            let rho: f64 = rho.trim().parse().map_err(|_| {
+                super::UsageError(format!("--correlation {names}: `{rho}` is not a number"))
+            })?;
+            let param = |n: &str| {
+                n.trim()
+                    .parse::<alssim::model::Param>()
+                    .map_err(|e| super::UsageError(format!("--correlation: {e}")))
+            };
+            Ok((param(a)?, param(b)?, rho))
         })
         .collect()
 }
@@ -89,6 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             patients: Some(args.patients),
             set: super::run::parse_set_list(&args.set)?,
             variability: parse_cv_list(&args.cv)?,
+            correlations: parse_correlation_list(&args.correlation)?,
             ..Default::default()
         },
     )?;
@@ -105,7 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let checks = validate::check(&cohorts);
     let main = &cohorts.main;
     let mut md = validate::to_markdown(&checks, args.patients, s.population().seed);
-    if !args.set.is_empty() || !args.cv.is_empty() {
+    if !args.set.is_empty() || !args.cv.is_empty() || !args.correlation.is_empty() {
         // Said at the top, so that a table produced with changed parameters is never mistaken
         // for the defaults.
         let mut said = String::new();
@@ -120,6 +156,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "Between-patient coefficients of variation changed from the default population's: \
                  {}.\n\n",
                 args.cv.join(", ")
+            ));
+        }
+        if !args.correlation.is_empty() {
+            said.push_str(&format!(
+                "Between-patient correlations added to the default population's (log-scale \
+                 draws): {}.\n\n",
+                args.correlation.join(", ")
             ));
         }
         let at = md.find("\n\n").map_or(md.len(), |i| i + 2);

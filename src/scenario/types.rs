@@ -44,6 +44,11 @@ pub struct Overrides {
     /// Between-patient coefficients of variation, replacing a parameter's entry of
     /// `[population.variability]` or adding one (0 to [`MAX_CV`]).
     pub variability: Vec<(crate::model::Param, f64)>,
+    /// Correlations of the between-patient variability `(a, b, rho)`, replacing the
+    /// scenario's correlation of the same pair or adding one: rho from -0.99 to 0.99, both
+    /// parameters with variability once `variability` is applied, and all the correlations
+    /// together a valid (positive definite) correlation matrix.
+    pub correlations: Vec<(crate::model::Param, crate::model::Param, f64)>,
 }
 
 /// Largest coefficient of variation of a parameter across patients, as the scenario reader
@@ -71,6 +76,15 @@ pub enum OverridesError {
     Variability {
         /// The parameter.
         param: &'static str,
+        /// What is wrong, with what is accepted.
+        problem: String,
+    },
+    /// A correlation names one parameter twice, a parameter without variability or a pair
+    /// twice, is out of range, or does not hold together with the others.
+    #[error("population.correlation {pair}: {problem}")]
+    Correlation {
+        /// The pair, `a`-`b`.
+        pair: String,
         /// What is wrong, with what is accepted.
         problem: String,
     },
@@ -185,6 +199,7 @@ impl Scenario {
                 None => table.push(crate::cohort::spec::Variability { param, cv }),
             }
         }
+        apply_correlations(&mut s.population, &overrides.correlations)?;
         if let Some(problem) = super::bounds::check(&s).into_iter().next() {
             return Err(problem.into());
         }
@@ -203,6 +218,78 @@ impl Scenario {
         }
         p
     }
+}
+
+/// Applies the correlation overrides to a population whose variability table is final.
+fn apply_correlations(
+    population: &mut Population,
+    correlations: &[(crate::model::Param, crate::model::Param, f64)],
+) -> Result<(), OverridesError> {
+    let same = |(x, y): (crate::model::Param, crate::model::Param),
+                (a, b): (crate::model::Param, crate::model::Param)| {
+        (x, y) == (a, b) || (x, y) == (b, a)
+    };
+    for (i, &(a, b, rho)) in correlations.iter().enumerate() {
+        let err = |problem: String| OverridesError::Correlation {
+            pair: format!("`{a}`-`{b}`"),
+            problem,
+        };
+        if a == b {
+            return Err(err(
+                "one parameter twice; accepted two different parameters".into(),
+            ));
+        }
+        if correlations[..i]
+            .iter()
+            .any(|&(x, y, _)| same((x, y), (a, b)))
+        {
+            return Err(err("given twice; accepted once per pair".into()));
+        }
+        if !(-0.99..=0.99).contains(&rho) {
+            return Err(err(format!(
+                "correlation {} is out of range: accepted -0.99 to 0.99",
+                crate::input::readable(rho)
+            )));
+        }
+        if let Some(p) = [a, b]
+            .into_iter()
+            .find(|&p| !population.variability.iter().any(|v| v.param == p))
+        {
+            return Err(err(format!(
+                "`{p}` has no between-patient variability; give it a coefficient of variation \
+                 first (a `[population.variability]` entry, or `--cv {p}=CV`)"
+            )));
+        }
+        match population
+            .correlations
+            .iter_mut()
+            .find(|c| same((c.a, c.b), (a, b)))
+        {
+            Some(c) => c.rho = rho,
+            None => population
+                .correlations
+                .push(crate::cohort::spec::Correlation { a, b, rho }),
+        }
+    }
+    if !correlations.is_empty()
+        && crate::cohort::correlation_cholesky(&population.variability, &population.correlations)
+            .is_none()
+    {
+        return Err(OverridesError::Correlation {
+            pair: "(all)".into(),
+            problem: format!(
+                "the correlations do not form a valid (positive definite) correlation matrix: \
+                 {}; lower the ones that conflict",
+                population
+                    .correlations
+                    .iter()
+                    .map(|c| format!("`{}`-`{}` {}", c.a, c.b, c.rho))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -232,6 +319,58 @@ mod tests {
         assert!((changed.simulation().max_failed_fraction - 0.5).abs() < 1e-15);
         assert!(changed.params().rater_noise_sd.abs() < 1e-15);
         assert_eq!(changed.arms(), s.arms());
+    }
+
+    #[test]
+    fn correlation_overrides_replace_or_add_a_pair_and_refuse_what_cannot_hold() {
+        let s = base();
+        let with = |c: Vec<(Param, Param, f64)>| {
+            s.with_overrides(&Overrides {
+                correlations: c,
+                ..Overrides::default()
+            })
+        };
+        let (v, k) = (Param::NeuronalVulnerability, Param::SpreadContiguous);
+        let one = with(vec![(v, k, 0.5)]).unwrap();
+        assert_eq!(one.population().correlations.len(), 1);
+        // Given in the other order, the same pair is replaced, not added.
+        let again = one
+            .with_overrides(&Overrides {
+                correlations: vec![(k, v, -0.3)],
+                ..Overrides::default()
+            })
+            .unwrap();
+        assert_eq!(again.population().correlations.len(), 1);
+        assert!((again.population().correlations[0].rho + 0.3).abs() < 1e-15);
+        let refused = |c: Vec<(Param, Param, f64)>, says: &str| {
+            let e = with(c).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        };
+        refused(vec![(v, v, 0.5)], "one parameter twice");
+        refused(vec![(v, k, 0.5), (k, v, 0.2)], "given twice");
+        refused(vec![(v, k, 1.0)], "accepted -0.99 to 0.99");
+        refused(
+            vec![(v, Param::DeathFvc, 0.5)],
+            "no between-patient variability",
+        );
+        let (a, b, c) = (
+            Param::HazardSoluble,
+            Param::HazardLof,
+            Param::HazardOxidative,
+        );
+        refused(
+            vec![(a, b, 0.9), (b, c, 0.9), (a, c, -0.9)],
+            "positive definite",
+        );
+        // A coefficient of variation given in the same overrides makes the pair acceptable.
+        let ok = s
+            .with_overrides(&Overrides {
+                variability: vec![(Param::DeathFvc, 0.2)],
+                correlations: vec![(v, Param::DeathFvc, 0.5)],
+                ..Overrides::default()
+            })
+            .unwrap();
+        assert_eq!(ok.population().correlations.len(), 1);
     }
 
     #[test]
