@@ -247,7 +247,8 @@ impl PatientModel {
 
     /// Damage drive of a region for a given state (the rate at which functional units fail),
     /// 1/month, plus the damage-independent hazard of ageing: the drive at disease activity 1
-    /// and without the metabolic factor, which the right-hand side multiplies in.
+    /// and without the metabolic factor, which the right-hand side multiplies in; the region's
+    /// susceptibility (`bulbar_vulnerability` to `lumbar_vulnerability`) is included.
     pub fn hazard(&self, y: &State, region: Region, m: &Modulation) -> f64 {
         self.hazard.baseline
             + self.region_vulnerability[region.index()]

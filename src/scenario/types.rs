@@ -55,6 +55,10 @@ pub struct Overrides {
 /// accepts it in `[population.variability]`.
 pub const MAX_CV: f64 = 3.0;
 
+/// Largest absolute correlation of two parameters' between-patient variability, as the
+/// scenario reader accepts it in `[[population.correlation]]`.
+pub const MAX_CORRELATION: f64 = 0.99;
+
 /// Why [`Scenario::with_overrides`] refused its overrides.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -245,9 +249,9 @@ fn apply_correlations(
         {
             return Err(err("given twice; accepted once per pair".into()));
         }
-        if !(-0.99..=0.99).contains(&rho) {
+        if !(-MAX_CORRELATION..=MAX_CORRELATION).contains(&rho) {
             return Err(err(format!(
-                "correlation {} is out of range: accepted -0.99 to 0.99",
+                "correlation {} is out of range: accepted -{MAX_CORRELATION} to {MAX_CORRELATION}",
                 crate::input::readable(rho)
             )));
         }

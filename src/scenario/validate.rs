@@ -928,13 +928,23 @@ fn read_correlation(
 ) -> Option<([Param; 2], f64)> {
     let t = reader::table(ctx, item, path, CORRELATION)?;
     let rho = match t.get("rho") {
-        Some(r) => reader::number(ctx, r, &t.key_path("rho"), -0.99, 0.99, ""),
+        Some(r) => reader::number(
+            ctx,
+            r,
+            &t.key_path("rho"),
+            -super::types::MAX_CORRELATION,
+            super::types::MAX_CORRELATION,
+            "",
+        ),
         None => {
             ctx.error(
                 t.span.clone(),
                 path,
                 "missing key `rho`",
-                Some("accepted: a correlation from -0.99 to 0.99".into()),
+                Some(format!(
+                    "accepted: a correlation from -{0} to {0}",
+                    super::types::MAX_CORRELATION
+                )),
             );
             None
         }
