@@ -167,11 +167,13 @@ pub enum Metric {
     TrialPlateau12,
     /// `trial_plateau_18`.
     TrialPlateau18,
+    /// `fvc_first_visit_died_12_48`.
+    FvcFirstVisitDied1248,
 }
 
 impl Metric {
     /// Every metric, in the order of the validation report.
-    pub const ALL: [Metric; 64] = [
+    pub const ALL: [Metric; 65] = [
         Metric::MedianSurvivalFromOnset,
         Metric::SurvivalFromOnset120,
         Metric::SurvivalFromDiagnosis12,
@@ -236,6 +238,7 @@ impl Metric {
         Metric::TrialPlateau6,
         Metric::TrialPlateau12,
         Metric::TrialPlateau18,
+        Metric::FvcFirstVisitDied1248,
     ];
 
     /// The metric's name.
@@ -305,6 +308,7 @@ impl Metric {
             Metric::TrialPlateau6 => "trial_plateau_6",
             Metric::TrialPlateau12 => "trial_plateau_12",
             Metric::TrialPlateau18 => "trial_plateau_18",
+            Metric::FvcFirstVisitDied1248 => "fvc_first_visit_died_12_48",
         }
     }
 
@@ -668,6 +672,10 @@ fn course_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
             0.5,
         )),
         Metric::FvcDeclineMean12 => mean_estimate(&declines(subj, 12.0, |o| o.fvc)),
+        Metric::FvcFirstVisitDied1248 => Estimate::point(quantile(
+            &sorted(first_fvc_of_deaths(subj, 12.0, 48.0)),
+            0.5,
+        )),
         Metric::Plateau6 => plateau(subj, 6.0),
         Metric::Plateau12 => plateau(subj, 12.0),
         Metric::Plateau18 => plateau(subj, 18.0),
@@ -702,6 +710,36 @@ fn course_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
         _ => return None,
     };
     Some(e)
+}
+
+/// FVC (% predicted) at the first visit of the patients who died between `from` and `to`
+/// months after diagnosis (enrollment), `from` included: the vital capacity at presentation of
+/// patients whose survival from diagnosis lies in that range, as population cohorts report it
+/// by survival group.
+fn first_fvc_of_deaths(subj: &[Subject], from: f64, to: f64) -> Vec<f64> {
+    first_fvc_in_survival_range(
+        subj.iter().map(|s| {
+            (
+                s.died,
+                s.from_diagnosis,
+                s.course.visits.first().map(|o| o.fvc),
+            )
+        }),
+        from,
+        to,
+    )
+}
+
+/// [`first_fvc_of_deaths`] on rows of (died, months from diagnosis to death or censoring, FVC
+/// at the first visit if there was one).
+fn first_fvc_in_survival_range(
+    rows: impl Iterator<Item = (bool, f64, Option<f64>)>,
+    from: f64,
+    to: f64,
+) -> Vec<f64> {
+    rows.filter(|&(died, t, _)| died && t >= from && t < to)
+        .filter_map(|(_, _, fvc)| fvc)
+        .collect()
 }
 
 /// Spread to other regions, King's stages and the state at death.
@@ -1621,6 +1659,21 @@ mod tests {
         assert!((l_lo.value - 0.5).abs() < 1e-12, "{l_lo:?}");
         assert!((b_lo.value - 1.0 / 3.0).abs() < 1e-12, "{b_lo:?}");
         assert!(respiratory_shares_of(&[])[0].value.is_nan());
+    }
+
+    #[test]
+    fn fvc_at_presentation_reads_the_deaths_in_the_survival_range() {
+        let rows = [
+            (true, 6.0, Some(70.0)),  // died too soon
+            (true, 12.0, Some(92.0)), // from included
+            (true, 30.0, Some(96.0)),
+            (true, 47.9, None),        // no visit
+            (true, 48.0, Some(99.0)),  // to excluded
+            (false, 30.0, Some(50.0)), // censored
+        ];
+        let v = first_fvc_in_survival_range(rows.into_iter(), 12.0, 48.0);
+        assert_eq!(v, vec![92.0, 96.0]);
+        assert!(quantile(&sorted(Vec::new()), 0.5).is_nan());
     }
 
     #[test]

@@ -380,9 +380,15 @@ parameters! {
         "Respiratory involvement varies between patients apart from the overall speed: vital-capacity \
          trajectories fall into stable, slow and rapid classes (Ackrivo 2019 Am J Respir Crit Care Med \
          200:1513), and limb motor-unit counts correlate only weakly with FVC (r 0.32; multipoint MUNE, \
-         PMID 20715377). Rationale: 1, the typical person. No between-patient variability by default; \
-         given one (a variability entry), it decouples death by respiratory failure from the \
-         ALSFRS-R total, measured with what else it moves in docs/MODEL.md, section 10.";
+         PMID 20715377). The respiratory pool may be less susceptible than the limbs' on average: \
+         slow, fatigue-resistant units fail last in ALS, and they are 50% of costal diaphragm fibres \
+         against 36% in vastus lateralis (Meznaric & Cvetko 2016 Biomed Res Int 2016:5946520; about \
+         60% in the intercostals and scalenes, Mizuno 1991 Eur Respir J 4:587); respiratory onset is \
+         rare (3-6%) and the respiratory subscore declines least (Atassi 2014 Neurology 83:1719). \
+         Rationale: 1, the typical person; a default of 0.84-0.94 with a refit was measured and not \
+         adopted (docs/CALIBRATION.md, section 0). No between-patient variability by default; given \
+         one (a variability entry), it decouples death by respiratory failure from the ALSFRS-R \
+         total, measured with what else it moves in docs/MODEL.md, section 10.";
     lumbar_vulnerability (LumbarVulnerability): 1.0, "multiplier", [0.0, 20.0],
         "Susceptibility of the lumbar (leg) motor pool relative to the other regions: multiplies that region's damage drive.",
         "The flail-leg variant keeps weakness in the legs for years: 6% of 1,188 London clinic \
