@@ -80,8 +80,8 @@ pub struct PatientModel {
     /// Graded vulnerability `N^γ`, tabulated unless `γ` is 0 or 1.
     grade: Option<Arc<tables::Power>>,
     pool_weights: [f64; N_REGIONS],
-    /// Relative susceptibility of each region's motor pool (`thoracic_vulnerability` for the
-    /// thoracic region, 1 elsewhere): multiplies the region's damage drive.
+    /// Relative susceptibility of each region's motor pool (`bulbar_vulnerability` to
+    /// `lumbar_vulnerability`): multiplies the region's damage drive.
     region_vulnerability: [f64; N_REGIONS],
     nfl_release: f64,
     nfl_elimination: f64,
@@ -173,12 +173,7 @@ impl PatientModel {
                 && (p.unit_vulnerability_gradient - 1.0).abs() > 1e-12)
                 .then(|| tables::Power::shared(p.unit_vulnerability_gradient)),
             pool_weights: Region::ALL.map(|r| p.pool_weight(r)),
-            region_vulnerability: Region::ALL.map(|r| match r {
-                Region::Bulbar => p.bulbar_vulnerability,
-                Region::Cervical => p.cervical_vulnerability,
-                Region::Thoracic => p.thoracic_vulnerability,
-                Region::Lumbar => p.lumbar_vulnerability,
-            }),
+            region_vulnerability: Region::ALL.map(|r| p.region_vulnerability(r)),
             nfl_release: p.nfl_release,
             nfl_elimination: std::f64::consts::LN_2 / p.nfl_half_life,
             nfl_healthy: biomarkers::nfl_healthy(

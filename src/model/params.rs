@@ -576,6 +576,18 @@ impl Params {
         }
     }
 
+    /// Relative susceptibility of a region's motor pool (`bulbar_vulnerability` to
+    /// `lumbar_vulnerability`).
+    pub fn region_vulnerability(&self, region: crate::model::Region) -> f64 {
+        use crate::model::Region;
+        match region {
+            Region::Bulbar => self.bulbar_vulnerability,
+            Region::Cervical => self.cervical_vulnerability,
+            Region::Thoracic => self.thoracic_vulnerability,
+            Region::Lumbar => self.lumbar_vulnerability,
+        }
+    }
+
     /// Checks the rules that span several parameters.
     pub fn check_consistency(&self) -> Result<(), ParamRuleError> {
         let sum = self.pool_weight_bulbar
