@@ -114,3 +114,36 @@ fn a_cohort_with_activity_is_the_same_for_any_thread_count_and_draws_the_same_pa
     }
     assert!(moved > 10, "{moved} of 40 moved");
 }
+
+#[test]
+fn activity_acts_from_clinical_onset() {
+    // Before onset, while every region keeps its capacity, the course is that of constant
+    // activity; from onset the drive follows the activity process.
+    let model = with_activity(0.8);
+    let still = PatientModel::new(model.params().clone(), Covariates::default()).unwrap();
+    let options = SolverOptions::default();
+    let on = simulate(&model, &Schedule::untreated(), &options).unwrap();
+    let off = simulate(&still, &Schedule::untreated(), &options).unwrap();
+    let (onset_on, onset_off) = (on.events().onset.unwrap(), off.events().onset.unwrap());
+    let early = 0.5 * onset_off;
+    let (a, b) = (on.state_at(early).unwrap(), off.state_at(early).unwrap());
+    assert!(
+        a.iter()
+            .zip(b.iter())
+            .all(|(x, y)| (x - y).abs() <= 1e-9 * y.abs().max(1e-6)),
+        "the presymptomatic course moved"
+    );
+    assert!((model.activity_in(early, &a) - 1.0).abs() < 1e-9);
+    assert!(
+        (onset_on - onset_off).abs() < 0.5,
+        "{onset_on} vs {onset_off}"
+    );
+    // From onset on, the activity in force is the process itself.
+    let after = onset_on + 6.0;
+    let y = on.state_at(after).unwrap();
+    assert_eq!(
+        model.activity_in(after, &y).to_bits(),
+        model.activity_at(after).to_bits()
+    );
+    assert!((on.events().death.unwrap() - off.events().death.unwrap()).abs() > 0.5);
+}

@@ -22,6 +22,14 @@
 //! its steps stay set by the tolerance for spacings of a few months. The knots cover a period of
 //! [`PERIOD_MONTHS`] (rounded up to whole spacings) and repeat beyond it, longer than any course
 //! from initiation.
+//!
+//! Activity acts on the symptomatic disease. Before clinical onset the course is not observed,
+//! and a varying drive there would only move the time of onset (which the between-patient
+//! variation of the rates already spreads) while making onset come when activity happens to be
+//! high. So the multiplier in force is `a(t)^w`, where the onset gate `w` ([`onset_gate`]) rises
+//! smoothly from 0, while every region keeps its full capacity, to 1 when the weakest region's
+//! capacity reaches the onset threshold, and stays 1 from then on. Before the gate opens the
+//! solver takes the steps of constant activity.
 
 use std::sync::Arc;
 
@@ -72,6 +80,19 @@ impl Activity {
         self.log_at(t).exp()
     }
 
+    /// The activity in force at time `t` with onset gate `gate` in [0, 1]: `a(t)^gate`, exactly
+    /// 1 when the gate is shut.
+    #[inline]
+    pub fn gated(&self, t: f64, gate: f64) -> f64 {
+        if gate <= 0.0 {
+            1.0
+        } else if gate >= 1.0 {
+            self.at(t)
+        } else {
+            (gate * self.log_at(t)).exp()
+        }
+    }
+
     /// `ln a(t) = σ g(t) − σ²/2`.
     #[inline]
     pub fn log_at(&self, t: f64) -> f64 {
@@ -93,6 +114,15 @@ impl Activity {
     }
 }
 
+/// The onset gate: 0 while the weakest region's motor capacity `weakest` is full, 1 from the
+/// clinical onset threshold `onset_capacity` on, and the quintic smoothstep `6x⁵ − 15x⁴ + 10x³`
+/// of the fraction `x` of the way between them (continuous with two continuous derivatives).
+#[inline]
+pub fn onset_gate(weakest: f64, onset_capacity: f64) -> f64 {
+    let x = ((1.0 - weakest) / (1.0 - onset_capacity)).clamp(0.0, 1.0);
+    x * x * x * (x * (6.0 * x - 15.0) + 10.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +132,26 @@ mod tests {
     #[test]
     fn unit_variance_scale_is_the_integral_of_the_squared_spline() {
         assert!((UNIT_VARIANCE * UNIT_VARIANCE - 315.0 / 151.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_gate_opens_from_full_capacity_to_onset() {
+        assert_eq!(onset_gate(1.0, 0.93).to_bits(), 0.0_f64.to_bits());
+        assert_eq!(onset_gate(0.93, 0.93).to_bits(), 1.0_f64.to_bits());
+        assert_eq!(onset_gate(0.2, 0.93).to_bits(), 1.0_f64.to_bits());
+        assert!((onset_gate(0.965, 0.93) - 0.5).abs() < 1e-12);
+        // Monotone and flat at both ends.
+        let g: Vec<f64> = (0..=100)
+            .map(|k| onset_gate(1.0 - 0.0007 * f64::from(k), 0.93))
+            .collect();
+        assert!(g.windows(2).all(|w| w[1] >= w[0]));
+        assert!(g[1] < 1e-4 && 1.0 - g[99] < 1e-4);
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let a = Activity::draw(0.8, 6.0, &mut rng).unwrap();
+        assert_eq!(a.gated(30.0, 0.0).to_bits(), 1.0_f64.to_bits());
+        assert_eq!(a.gated(30.0, 1.0).to_bits(), a.at(30.0).to_bits());
+        let half = a.gated(30.0, 0.5);
+        assert!((half * half - a.at(30.0)).abs() < 1e-12);
     }
 
     #[test]

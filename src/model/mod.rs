@@ -199,11 +199,28 @@ impl PatientModel {
         self
     }
 
-    /// Disease activity at time `t` (months since initiation): the multiplier of the whole
-    /// damage drive, 1 on average ([`activity`]).
+    /// The patient's disease activity process at time `t` (months since initiation), 1 on
+    /// average, before the onset gate ([`activity`]); constant 1 when activity is off.
     #[inline]
     pub fn activity_at(&self, t: f64) -> f64 {
         self.activity.as_ref().map_or(1.0, |a| a.at(t))
+    }
+
+    /// The disease activity in force at time `t` in state `y`: the multiplier of the whole
+    /// damage drive, the process [`activity_at`](Self::activity_at) through the onset gate
+    /// (none while every region has its full capacity, all of it from clinical onset on;
+    /// [`activity::onset_gate`]).
+    pub fn activity_in(&self, t: f64, y: &State) -> f64 {
+        self.activity_with(t, &self.capacities(y))
+    }
+
+    /// [`activity_in`](Self::activity_in) from the regions' capacities.
+    #[inline]
+    fn activity_with(&self, t: f64, capacity: &[f64; N_REGIONS]) -> f64 {
+        self.activity.as_ref().map_or(1.0, |a| {
+            let weakest = capacity.iter().copied().fold(f64::INFINITY, f64::min);
+            a.gated(t, activity::onset_gate(weakest, self.params.onset_capacity))
+        })
     }
 
     /// The parameters.
@@ -440,7 +457,7 @@ impl PatientModel {
         // an evaluation.
         let capacity = self.capacities(y);
         // Disease activity scales the whole drive, like the energy deficit below.
-        let metabolic = self.activity_at(t)
+        let metabolic = self.activity_with(t, &capacity)
             * oxidative::metabolic_stress(
                 self.params.metabolic_stress_gain * m.metabolic_stress,
                 capacity[Region::Bulbar.index()],

@@ -118,12 +118,12 @@ impl PatientTable {
         let rows = solution
             .visits(&times)
             .into_iter()
-            .map(|Visit { t, readout, .. }| Row {
+            .map(|Visit { t, state, readout }| Row {
                 months_since_onset: t - onset,
                 months_since_initiation: t,
                 observed_items: alsfrs::observe(&readout.items, rater, rng),
                 readout,
-                activity: solution.model().activity_at(t),
+                activity: solution.model().activity_in(t, &state),
             })
             .collect();
         Some(PatientTable { rows })
