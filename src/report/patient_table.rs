@@ -76,7 +76,8 @@ pub struct Row {
     pub observed_items: [u8; alsfrs::N_ITEMS],
     /// Latent readouts.
     pub readout: Readout,
-    /// Disease activity, the multiplier of the damage drive (1 on average).
+    /// Disease activity in force, the multiplier of the damage drive (1 on average from clinical
+    /// onset on; [`PatientModel::activity_in`](crate::model::PatientModel::activity_in)).
     pub activity: f64,
 }
 
