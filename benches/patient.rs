@@ -33,6 +33,27 @@ fn default_patient_to_death(bencher: divan::Bencher, region: Region) {
     });
 }
 
+/// The default cervical patient with disease activity on (`activity_cv` 0.5, knot spacing 12
+/// months, one fixed draw), initiation to death with monthly visits from onset: what activity
+/// costs a patient (it acts from clinical onset on).
+#[divan::bench]
+fn patient_with_activity(bencher: divan::Bencher) {
+    use rand::SeedableRng;
+    let mut p = Params::default();
+    p.set("activity_cv", 0.5).unwrap();
+    let m = PatientModel::new(p, Covariates::default())
+        .unwrap()
+        .with_activity(&mut rand::rngs::ChaCha8Rng::seed_from_u64(1));
+    let schedule = Schedule::untreated();
+    let options = SolverOptions::default();
+    bencher.bench(|| {
+        let sol = simulate(black_box(&m), &schedule, &options).unwrap();
+        let onset = sol.events().onset.unwrap();
+        let times: Vec<f64> = (0..240).map(|k| onset + f64::from(k)).collect();
+        black_box(sol.visits(&times))
+    });
+}
+
 /// Integration alone, without visits.
 #[divan::bench]
 fn integration_only(bencher: divan::Bencher) {
@@ -55,6 +76,26 @@ fn rhs_evaluation(bencher: divan::Bencher) {
     let mut dy = State::zeros();
     bencher.bench_local(|| {
         m.rhs(0.0, black_box(&y), &mut dy, &Modulation::NEUTRAL);
+        black_box(dy[0])
+    });
+}
+
+/// One evaluation of the right-hand side with disease activity on, after onset (the gate open):
+/// the activity spline and the gate on top of [`rhs_evaluation`].
+#[divan::bench]
+fn rhs_evaluation_with_activity(bencher: divan::Bencher) {
+    use rand::SeedableRng;
+    let mut p = Params::default();
+    p.set("activity_cv", 0.5).unwrap();
+    let m = PatientModel::new(p, Covariates::default())
+        .unwrap()
+        .with_activity(&mut rand::rngs::ChaCha8Rng::seed_from_u64(1));
+    let sol = simulate(&m, &Schedule::untreated(), &SolverOptions::default()).unwrap();
+    let t = sol.events().onset.unwrap() + 6.0;
+    let y: State = sol.state_at(t).unwrap();
+    let mut dy = State::zeros();
+    bencher.bench_local(|| {
+        m.rhs(black_box(t), black_box(&y), &mut dy, &Modulation::NEUTRAL);
         black_box(dy[0])
     });
 }

@@ -100,9 +100,23 @@ impl Activity {
         let j = x.floor();
         let u = x - j;
         let n = self.knots.len();
-        // Knot j − 1 is the first of the four that act on [j, j + 1).
-        let first = ((j as i64 - 1).rem_euclid(n as i64)) as usize;
-        let k = |i: usize| self.knots[(first + i) % n];
+        // Knot j − 1 is the first of the four that act on [j, j + 1); they wrap around the end
+        // of the period only past it (or before time 0), so the usual case needs no remainder.
+        let k: [f64; 4] = match (j as i64).checked_sub(1) {
+            Some(first) if first >= 0 && (first as usize) + 3 < n => {
+                let f = first as usize;
+                [
+                    self.knots[f],
+                    self.knots[f + 1],
+                    self.knots[f + 2],
+                    self.knots[f + 3],
+                ]
+            }
+            _ => {
+                let first = ((j as i64 - 1).rem_euclid(n as i64)) as usize;
+                [0, 1, 2, 3].map(|i| self.knots[(first + i) % n])
+            }
+        };
         let v = 1.0 - u;
         let u2 = u * u;
         let u3 = u2 * u;
@@ -110,7 +124,7 @@ impl Activity {
         let b1 = 3.0 * u3 - 6.0 * u2 + 4.0;
         let b2 = -3.0 * u3 + 3.0 * u2 + 3.0 * u + 1.0;
         let b3 = u3;
-        (b0 * k(0) + b1 * k(1) + b2 * k(2) + b3 * k(3)) / 6.0 - self.half_variance
+        (b0 * k[0] + b1 * k[1] + b2 * k[2] + b3 * k[3]) / 6.0 - self.half_variance
     }
 }
 
