@@ -355,8 +355,8 @@ parameters! {
          set with the other defaults by a search against the natural-history targets (docs/CALIBRATION.md, section 0).";
     ["activity"]
     activity_cv (ActivityCv): 0.0, "coefficient of variation", [0.0, 3.0],
-        "Variation of disease activity within a patient over time: the whole damage drive is multiplied by a smooth log-normal process of mean 1 and this coefficient of variation (0: constant activity, the calibrated model).",
-        "Progression slows for months and resumes: 25% of PRO-ACT patients show no decline over 6 months and 16% over 12 (Bedlack 2016 Neurology 86:808). Rationale: off by default; the calibrated defaults were fitted without it, and turning it on moves survival, the slopes and the plateau shares (measured in docs/CALIBRATION.md, section 0), so a scenario that sets it should be checked with `alssim validate --set activity_cv=...` first.";
+        "Variation of disease activity within a patient over time: from clinical onset on, the whole damage drive is multiplied by a smooth log-normal process of mean 1 and this coefficient of variation (0: constant activity, the calibrated model).",
+        "Progression slows for months and resumes: 25% of PRO-ACT patients show no decline over 6 months and 16% over 12 (Bedlack 2016 Neurology 86:808). Rationale: off by default; the calibrated defaults were fitted without it, and turning it on moves the plateau shares, the rising intervals, the deceleration and the time to a second region (measured in docs/CALIBRATION.md, section 0), so a scenario that sets it should be checked with `alssim validate --set activity_cv=...` first.";
     activity_knot_months (ActivityKnotMonths): 12.0, "months", [0.5, 120.0],
         "Time scale of disease activity: the knot spacing of its spline; activity at two times this far apart has correlation about 0.5, twice as far about 0.05 (docs/MODEL.md, section 4.6).",
         "Rationale: plateaus last 6-18 months (Bedlack 2016 Neurology 86:808), so activity stays low for about that long; a shorter spacing also shortens the solver's steps (docs/MODEL.md, section 6.2). Acts only when activity_cv is above 0.";
