@@ -18,40 +18,41 @@ fn model(region: Region) -> PatientModel {
     PatientModel::new(Params::default(), cov).unwrap()
 }
 
-/// Initiation to death plus the readouts at monthly visits from onset: the unit of work of a
-/// cohort.
-#[divan::bench(args = [Region::Cervical, Region::Bulbar])]
-fn default_patient_to_death(bencher: divan::Bencher, region: Region) {
-    let m = model(region);
+/// The default cervical patient with disease activity on: `activity_cv` 0.5, knot spacing 12
+/// months, one fixed draw.
+fn model_with_activity() -> PatientModel {
+    use rand::SeedableRng;
+    let mut p = Params::default();
+    p.set("activity_cv", 0.5).unwrap();
+    PatientModel::new(p, Covariates::default())
+        .unwrap()
+        .with_activity(&mut rand::rngs::ChaCha8Rng::seed_from_u64(1))
+}
+
+/// Times `m` from initiation to death plus the readouts at monthly visits from onset.
+fn to_death(bencher: divan::Bencher, m: &PatientModel) {
     let schedule = Schedule::untreated();
     let options = SolverOptions::default();
     bencher.bench(|| {
-        let sol = simulate(black_box(&m), &schedule, &options).unwrap();
+        let sol = simulate(black_box(m), &schedule, &options).unwrap();
         let onset = sol.events().onset.unwrap();
         let times: Vec<f64> = (0..240).map(|k| onset + f64::from(k)).collect();
         black_box(sol.visits(&times))
     });
 }
 
-/// The default cervical patient with disease activity on (`activity_cv` 0.5, knot spacing 12
-/// months, one fixed draw), initiation to death with monthly visits from onset: what activity
-/// costs a patient (it acts from clinical onset on).
+/// Initiation to death plus the readouts at monthly visits from onset: the unit of work of a
+/// cohort.
+#[divan::bench(args = [Region::Cervical, Region::Bulbar])]
+fn default_patient_to_death(bencher: divan::Bencher, region: Region) {
+    to_death(bencher, &model(region));
+}
+
+/// The same for the default cervical patient with disease activity on
+/// ([`model_with_activity`]): what activity costs a patient (it acts from clinical onset on).
 #[divan::bench]
 fn patient_with_activity(bencher: divan::Bencher) {
-    use rand::SeedableRng;
-    let mut p = Params::default();
-    p.set("activity_cv", 0.5).unwrap();
-    let m = PatientModel::new(p, Covariates::default())
-        .unwrap()
-        .with_activity(&mut rand::rngs::ChaCha8Rng::seed_from_u64(1));
-    let schedule = Schedule::untreated();
-    let options = SolverOptions::default();
-    bencher.bench(|| {
-        let sol = simulate(black_box(&m), &schedule, &options).unwrap();
-        let onset = sol.events().onset.unwrap();
-        let times: Vec<f64> = (0..240).map(|k| onset + f64::from(k)).collect();
-        black_box(sol.visits(&times))
-    });
+    to_death(bencher, &model_with_activity());
 }
 
 /// Integration alone, without visits.
@@ -84,12 +85,7 @@ fn rhs_evaluation(bencher: divan::Bencher) {
 /// the activity spline and the gate on top of [`rhs_evaluation`].
 #[divan::bench]
 fn rhs_evaluation_with_activity(bencher: divan::Bencher) {
-    use rand::SeedableRng;
-    let mut p = Params::default();
-    p.set("activity_cv", 0.5).unwrap();
-    let m = PatientModel::new(p, Covariates::default())
-        .unwrap()
-        .with_activity(&mut rand::rngs::ChaCha8Rng::seed_from_u64(1));
+    let m = model_with_activity();
     let sol = simulate(&m, &Schedule::untreated(), &SolverOptions::default()).unwrap();
     let t = sol.events().onset.unwrap() + 6.0;
     let y: State = sol.state_at(t).unwrap();
