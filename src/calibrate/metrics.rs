@@ -1516,6 +1516,53 @@ pub fn totals_before_death(outcomes: &[Outcome]) -> Vec<f64> {
     totals_before_death_of(&courses)
 }
 
+/// Motor neurons lost by death in each spinal region of the patients with spinal onset who
+/// died: the onset region's loss and that of the spinal region that lost least, per patient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionalLoss {
+    /// Loss of the onset region (fraction of its pool), sorted.
+    pub onset: Vec<f64>,
+    /// Loss of the least affected spinal region, sorted.
+    pub least: Vec<f64>,
+}
+
+/// [`RegionalLoss`] of the patients who died; `None` when none had spinal onset.
+pub fn regional_loss_at_death(outcomes: &[Outcome]) -> Option<RegionalLoss> {
+    let subj = subjects(outcomes);
+    regional_loss_of(
+        subj.iter()
+            .filter(|s| s.died)
+            .map(|s| (s.region, s.course.neurons_at_end)),
+    )
+}
+
+fn regional_loss_of(
+    died: impl Iterator<Item = (Region, [f32; crate::model::N_REGIONS])>,
+) -> Option<RegionalLoss> {
+    let (mut onset, mut least) = (Vec::new(), Vec::new());
+    for (region, n) in died {
+        if region == Region::Bulbar {
+            continue;
+        }
+        let loss = |r: Region| 1.0 - f64::from(n[r.index()]);
+        let spinal = [Region::Cervical, Region::Thoracic, Region::Lumbar];
+        if spinal.iter().any(|&r| !loss(r).is_finite()) {
+            continue;
+        }
+        onset.push(loss(region));
+        least.push(
+            spinal
+                .iter()
+                .map(|&r| loss(r))
+                .fold(f64::INFINITY, f64::min),
+        );
+    }
+    (!onset.is_empty()).then(|| RegionalLoss {
+        onset: sorted(onset),
+        least: sorted(least),
+    })
+}
+
 fn totals_before_death_of(courses: &[(&[crate::cohort::Observation], bool)]) -> Vec<f64> {
     sorted(
         courses
@@ -1560,6 +1607,22 @@ pub fn alsfrs_declines(outcomes: &[Outcome], months: f64) -> Vec<f64> {
 mod tests {
     use super::*;
     use crate::cohort::Observation;
+
+    #[test]
+    fn regional_loss_reads_the_onset_region_and_the_least_affected_spinal_one() {
+        // Neurons left at death, bulbar to lumbar.
+        let died: [(Region, [f32; 4]); 3] = [
+            (Region::Cervical, [0.9, 0.2, 0.5, 0.7]),
+            (Region::Lumbar, [0.3, 0.6, 0.8, 0.1]),
+            // Bulbar onset is left out: the gradient is read along the cord.
+            (Region::Bulbar, [0.1, 0.9, 0.9, 0.9]),
+        ];
+        let r = regional_loss_of(died.into_iter()).unwrap();
+        let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
+        assert!(close(&r.onset, &[0.8, 0.9]), "{:?}", r.onset);
+        assert!(close(&r.least, &[0.2, 0.3]), "{:?}", r.least);
+        assert!(regional_loss_of(std::iter::empty()).is_none());
+    }
 
     /// Visits at the given months with the given rated totals (the total spread over items).
     fn visits(course: &[(f64, u32)]) -> Vec<Observation> {
