@@ -1516,17 +1516,20 @@ pub fn totals_before_death(outcomes: &[Outcome]) -> Vec<f64> {
     totals_before_death_of(&courses)
 }
 
-/// Motor neurons lost by death in each spinal region of the patients with spinal onset who
-/// died: the onset region's loss and that of the spinal region that lost least, per patient.
+/// Motor neurons lost by death in the two limb enlargements of the patients with limb onset
+/// who died: the onset region's loss and that of the other limb region, per patient. The
+/// respiratory region is left out: it is defined by function (the phrenic pool with the
+/// intercostal ones) and its failure ends tracheostomy-free survival, so its loss at death is
+/// set by the death criterion rather than by the spread.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionalLoss {
     /// Loss of the onset region (fraction of its pool), sorted.
     pub onset: Vec<f64>,
-    /// Loss of the least affected spinal region, sorted.
-    pub least: Vec<f64>,
+    /// Loss of the other limb region, sorted.
+    pub other: Vec<f64>,
 }
 
-/// [`RegionalLoss`] of the patients who died; `None` when none had spinal onset.
+/// [`RegionalLoss`] of the patients who died; `None` when none had limb onset.
 pub fn regional_loss_at_death(outcomes: &[Outcome]) -> Option<RegionalLoss> {
     let subj = subjects(outcomes);
     regional_loss_of(
@@ -1539,27 +1542,23 @@ pub fn regional_loss_at_death(outcomes: &[Outcome]) -> Option<RegionalLoss> {
 fn regional_loss_of(
     died: impl Iterator<Item = (Region, [f32; crate::model::N_REGIONS])>,
 ) -> Option<RegionalLoss> {
-    let (mut onset, mut least) = (Vec::new(), Vec::new());
+    let (mut onset, mut other) = (Vec::new(), Vec::new());
     for (region, n) in died {
-        if region == Region::Bulbar {
-            continue;
-        }
+        let far = match region {
+            Region::Cervical => Region::Lumbar,
+            Region::Lumbar => Region::Cervical,
+            Region::Bulbar | Region::Thoracic => continue,
+        };
         let loss = |r: Region| 1.0 - f64::from(n[r.index()]);
-        let spinal = [Region::Cervical, Region::Thoracic, Region::Lumbar];
-        if spinal.iter().any(|&r| !loss(r).is_finite()) {
+        if !(loss(region).is_finite() && loss(far).is_finite()) {
             continue;
         }
         onset.push(loss(region));
-        least.push(
-            spinal
-                .iter()
-                .map(|&r| loss(r))
-                .fold(f64::INFINITY, f64::min),
-        );
+        other.push(loss(far));
     }
     (!onset.is_empty()).then(|| RegionalLoss {
         onset: sorted(onset),
-        least: sorted(least),
+        other: sorted(other),
     })
 }
 
@@ -1609,18 +1608,20 @@ mod tests {
     use crate::cohort::Observation;
 
     #[test]
-    fn regional_loss_reads_the_onset_region_and_the_least_affected_spinal_one() {
+    fn regional_loss_reads_the_onset_enlargement_and_the_other_one() {
         // Neurons left at death, bulbar to lumbar.
-        let died: [(Region, [f32; 4]); 3] = [
+        let died: [(Region, [f32; 4]); 4] = [
             (Region::Cervical, [0.9, 0.2, 0.5, 0.7]),
             (Region::Lumbar, [0.3, 0.6, 0.8, 0.1]),
-            // Bulbar onset is left out: the gradient is read along the cord.
+            // Bulbar and respiratory onset are left out: the gradient is read between the limbs.
             (Region::Bulbar, [0.1, 0.9, 0.9, 0.9]),
+            (Region::Thoracic, [0.9, 0.9, 0.1, 0.9]),
         ];
         let r = regional_loss_of(died.into_iter()).unwrap();
         let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
+        assert_eq!(r.onset.len(), 2);
         assert!(close(&r.onset, &[0.8, 0.9]), "{:?}", r.onset);
-        assert!(close(&r.least, &[0.2, 0.3]), "{:?}", r.least);
+        assert!(close(&r.other, &[0.3, 0.4]), "{:?}", r.other);
         assert!(regional_loss_of(std::iter::empty()).is_none());
     }
 

@@ -566,27 +566,28 @@ pub fn survivor_line(outcomes: &[Outcome]) -> Option<String> {
     ))
 }
 
-/// How evenly the spinal regions are lost by death (patients with spinal onset who died):
-/// the onset region's loss beside that of the least affected spinal region, against the
-/// autopsy gradient of Ravits et al. 2007; reported without a target (the publication gives a
-/// mean and a range, not a distribution per region). `None` when no such patient died.
+/// How evenly the limbs' motor pools are lost by death (patients with limb onset who died): the
+/// onset enlargement's loss beside that of the other limb region, against the post-mortem
+/// gradient of Ravits et al. 2007; reported without a target (the publication gives a mean and
+/// a range, not a distribution per region). `None` when no such patient died.
 pub fn regional_loss_line(outcomes: &[Outcome]) -> Option<String> {
     let r = metrics::regional_loss_at_death(outcomes)?;
     let q = |v: &[f64], p: f64| 100.0 * crate::stats::describe::quantile_sorted(v, p);
     Some(format!(
-        "Regional loss at death (reported without a target): of the {} patients with spinal \
+        "Regional loss at death (reported without a target): of the {} patients with arm or leg \
          onset who died, the onset region had lost a median {:.0}% of its motor neurons \
-         (5th-95th percentile {:.0}-{:.0}%) and the least affected spinal region {:.0}% \
-         ({:.0}-{:.0}%). Counted post mortem (Ravits et al. 2007, Neurology), the spinal loss \
-         averages 55%, ranges from 8% to 90% and is graded away from the onset region; regions \
-         that degenerate side by side leave no spared region (docs/MODEL.md, section 10).",
+         (5th-95th percentile {:.0}-{:.0}%) and the other limb region {:.0}% ({:.0}-{:.0}%). \
+         Counted post mortem (Ravits et al. 2007, Neurology), the loss of spinal lower motor \
+         neurons averages 55%, ranges from 8% to 90% and is graded away from the onset region; \
+         limb regions that degenerate side by side leave neither limb spared (docs/MODEL.md, \
+         section 10).",
         r.onset.len(),
         q(&r.onset, 0.5),
         q(&r.onset, 0.05),
         q(&r.onset, 0.95),
-        q(&r.least, 0.5),
-        q(&r.least, 0.05),
-        q(&r.least, 0.95),
+        q(&r.other, 0.5),
+        q(&r.other, 0.05),
+        q(&r.other, 0.95),
     ))
 }
 
