@@ -1,5 +1,5 @@
 //! Disease activity within a patient (docs/MODEL.md, section 4.6): a function of the patient
-//! and of absolute time, drawn from a stream of its own.
+//! and of absolute time, drawn from a stream of its own, acting from clinical onset on.
 
 use alssim::cohort::{self, Outcome};
 use alssim::model::{Covariates, Modulation, Params, PatientModel};
