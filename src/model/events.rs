@@ -98,9 +98,7 @@ impl Event {
         let p = model.params();
         let capacity: [f64; N_REGIONS] = model.capacities(y);
         match self {
-            Event::Onset => {
-                capacity.iter().copied().fold(f64::INFINITY, f64::min) - p.onset_capacity
-            }
+            Event::Onset => weakest_capacity(&capacity) - p.onset_capacity,
             Event::SecondRegion | Event::ThirdRegion => {
                 let items = readout::items(model, &capacity);
                 let mut m = staging::involvement_margins(&items, p.item_detection_loss);
@@ -148,4 +146,12 @@ pub fn weakest_region(model: &PatientModel, y: &State) -> Region {
         .into_iter()
         .min_by(|a, b| c[a.index()].total_cmp(&c[b.index()]))
         .unwrap_or(Region::Bulbar)
+}
+
+/// The motor capacity of the weakest region: clinical onset comes when it reaches
+/// `onset_capacity`, and the onset gate of disease activity reads it
+/// ([`super::activity::onset_gate`]).
+#[inline]
+pub fn weakest_capacity(capacity: &[f64; N_REGIONS]) -> f64 {
+    capacity.iter().copied().fold(f64::INFINITY, f64::min)
 }

@@ -218,7 +218,7 @@ impl PatientModel {
     #[inline]
     fn activity_with(&self, t: f64, capacity: &[f64; N_REGIONS]) -> f64 {
         self.activity.as_ref().map_or(1.0, |a| {
-            let weakest = capacity.iter().copied().fold(f64::INFINITY, f64::min);
+            let weakest = events::weakest_capacity(capacity);
             a.gated(t, activity::onset_gate(weakest, self.params.onset_capacity))
         })
     }
