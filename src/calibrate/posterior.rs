@@ -1,5 +1,7 @@
-//! Likelihood-free Bayesian calibration of the population parameters: adaptive population Monte
-//! Carlo ABC (APMC; Lenormand, Jabot & Deffuant 2013, Computational Statistics 28:2521).
+//! Likelihood-free Bayesian calibration of the population parameters: sequential Monte Carlo
+//! ABC with Markov chain moves (the replenishment algorithm of Drovandi & Pettitt 2011,
+//! Biometrics 67:225, a resample-move sampler in the sense of Del Moral, Doucet & Jasra 2012,
+//! Statistics and Computing 22:1009).
 //!
 //! The inferred quantities ([`INFERRED`]) have the priors of `priors.toml`; every other input is
 //! held at its default. Each proposal is one virtual cohort with a seed of its own, summarised
@@ -7,12 +9,25 @@
 //! [`abc_distance`], every residual in units of the target's published uncertainty.
 //!
 //! Generation 0 draws `particles` proposals from the prior and keeps the `alpha` share
-//! closest to the data; the tolerance is the largest kept distance. Each later generation draws
-//! `particles − kept` proposals from the kept ones (chosen by weight, moved by a Gaussian
-//! kernel with twice their weighted covariance, redrawn until inside the prior's support),
-//! weighs each new one by prior / proposal density, pools them with the kept ones and again
-//! keeps the closest `alpha` share. The run stops when fewer than `min_acceptance` of a
-//! generation's proposals fall within the previous tolerance, or after `max_generations`.
+//! closest to the data; the tolerance is the largest kept distance. Each later generation moves
+//! the kept particles by one Metropolis-Hastings step of an ABC Markov chain at that tolerance
+//! (Marjoram et al. 2003, PNAS 100:15324): proposal `j` starts from kept particle `j mod kept`,
+//! steps by a Gaussian random walk on the prior's uniform scale with covariance `2.38² / d`
+//! times the kept particles' covariance (`d` quantities; Roberts & Rosenthal 2001, Stat Sci
+//! 16:351), and is accepted when it stays inside the prior's support and its cohort lands within
+//! the tolerance (on this scale the prior is uniform and the walk symmetric, so that is the
+//! whole acceptance rule); otherwise the proposal is a copy of its starting particle. The kept
+//! particles and the moved ones (or copies) are all drawn from the ABC posterior at the current
+//! tolerance, with equal weights; the `alpha` share closest to the data is kept again, which
+//! sets the next tolerance. The weights therefore never degenerate, unlike an importance-weighted
+//! population Monte Carlo; how far the chains mix shows in the number of distinct parameter sets
+//! among the kept particles ([`Generation::distinct`]). The tolerance stops falling when fewer
+//! than `min_acceptance` of a generation's simulated moves are accepted, or after
+//! `max_generations`. A sweep moves every kept particle once at the tolerance reached (each
+//! particle is replaced by its move or a copy of itself, nothing is dropped): `moves` sweeps
+//! follow each generation that lowers the tolerance, so that fewer lineages are lost when the
+//! closest half is kept, and `sweeps` more follow the last one, so that the chains mix before
+//! the sample is taken.
 //!
 //! Everything random is drawn from streams keyed by (seed, generation, proposal index), and
 //! proposals are pooled in index order, so the result does not depend on the number of
@@ -118,11 +133,16 @@ pub struct Settings {
     /// Share of the pooled particles kept in each generation (the posterior sample has
     /// `alpha × particles` members).
     pub alpha: f64,
-    /// A run stops when fewer than this share of a generation's proposals fall within the
-    /// previous tolerance.
+    /// The tolerance stops falling when fewer than this share of a generation's simulated moves
+    /// are accepted (within the previous tolerance).
     pub min_acceptance: f64,
-    /// Largest number of generations (including generation 0).
+    /// Largest number of generations that lower the tolerance (including generation 0).
     pub max_generations: usize,
+    /// Sweeps (generations that move every kept particle at the tolerance reached) after each
+    /// generation that lowers the tolerance, save the last.
+    pub moves: usize,
+    /// Sweeps at the final tolerance, after the last generation that lowered it.
+    pub sweeps: usize,
     /// Virtual patients per proposal.
     pub patients: u64,
     /// Master seed.
@@ -159,7 +179,8 @@ pub struct Particle {
     pub values: Vec<f64>,
     /// Distance from the targets ([`abc_distance`]); infinite when the cohort failed.
     pub distance: f64,
-    /// Importance weight (prior / proposal density), not normalised.
+    /// Weight, not normalised: 1 for every particle of this sampler (kept in the files so that
+    /// weighted posteriors read the same way).
     pub weight: f64,
 }
 
@@ -170,27 +191,67 @@ pub struct Generation {
     pub index: usize,
     /// The largest kept distance.
     pub epsilon: f64,
-    /// Share of its proposals within the previous generation's tolerance (1 for generation 0).
+    /// Share of its simulated moves accepted (cohorts within the previous generation's
+    /// tolerance; 1 for generation 0). A move outside the prior's support is rejected without a
+    /// cohort and does not count.
     pub acceptance: f64,
-    /// Cohorts simulated in it.
+    /// Cohorts simulated in it (a move outside the prior's support is rejected unsimulated).
     pub evaluations: usize,
     /// Cohorts that failed (never kept).
     pub failed: usize,
     /// The kept particles, closest first.
     pub particles: Vec<Particle>,
+    /// Whether it is a sweep: every particle moved at the previous tolerance, none dropped.
+    pub sweep: bool,
+}
+
+/// What a generation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Lower the tolerance: pool the kept particles with their moves and keep the closest.
+    Lower,
+    /// Move every kept particle once at the tolerance reached.
+    Sweep,
+}
+
+/// What the next generation after `generations` does; `None` when the run is complete. After
+/// each generation that lowers the tolerance, `moves` sweeps move the particles at it; once the
+/// tolerance stops falling, `sweeps` more.
+pub fn next_step(generations: &[Generation], s: &Settings) -> Option<Step> {
+    let lowered: Vec<&Generation> = generations.iter().filter(|g| !g.sweep).collect();
+    let Some(last) = lowered.last() else {
+        return Some(Step::Lower);
+    };
+    let since = generations.iter().skip(last.index + 1).count();
+    let lowering_done = lowered.len() >= s.max_generations
+        || (lowered.len() > 1 && last.acceptance < s.min_acceptance);
+    if lowering_done {
+        (since < s.sweeps).then_some(Step::Sweep)
+    } else if since < s.moves {
+        Some(Step::Sweep)
+    } else {
+        Some(Step::Lower)
+    }
 }
 
 impl Generation {
-    /// Whether the run stops after this generation.
-    pub fn is_last(&self, s: &Settings) -> bool {
-        self.index + 1 >= s.max_generations
-            || (self.index > 0 && self.acceptance < s.min_acceptance)
-    }
-
     /// The weights, normalised to sum to 1.
     pub fn normalised_weights(&self) -> Vec<f64> {
         let total: f64 = self.particles.iter().map(|p| p.weight).sum();
         self.particles.iter().map(|p| p.weight / total).collect()
+    }
+
+    /// Distinct parameter sets among the kept particles (a rejected move leaves a copy of its
+    /// starting particle): how many different points the posterior sample holds.
+    pub fn distinct(&self) -> usize {
+        let mut keys: Vec<(usize, usize)> = self
+            .particles
+            .iter()
+            .map(|p| (p.generation, p.index))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.len()
     }
 }
 
@@ -254,13 +315,11 @@ pub fn apply(base: &Scenario, dims: &[Dimension], values: &[f64]) -> Scenario {
     s
 }
 
-/// The perturbation kernel of a generation: the kept particles on the prior's uniform scale,
-/// their normalised weights and the Cholesky factor of twice their weighted covariance.
+/// The Markov chain's step of a generation: the kept particles on the prior's uniform scale
+/// and the Cholesky factor of `2.38² / d` times their covariance.
 struct Kernel {
     centres: Vec<DVector<f64>>,
-    weights: Vec<f64>,
     chol: DMatrix<f64>,
-    log_norm: f64,
 }
 
 impl Kernel {
@@ -288,7 +347,9 @@ impl Kernel {
             let d = c - &mean;
             cov += &d * d.transpose() * *w;
         }
-        cov *= 2.0;
+        // The random-walk scale that is optimal for a Gaussian target in d dimensions (about
+        // 23% of steps accepted there; Roberts & Rosenthal 2001).
+        cov *= 2.38 * 2.38 / k.max(1) as f64;
         // A floor on each variance keeps the factor defined when particles coincide: a
         // thousandth of the prior's width.
         for (i, d) in dims.iter().enumerate() {
@@ -301,32 +362,7 @@ impl Kernel {
         let chol = nalgebra::linalg::Cholesky::new(cov.clone())
             .map(|c| c.l())
             .unwrap_or_else(|| DMatrix::from_diagonal(&cov.diagonal().map(f64::sqrt)));
-        let log_det: f64 = chol.diagonal().iter().map(|x| x.ln()).sum();
-        let log_norm = -0.5 * k as f64 * (2.0 * std::f64::consts::PI).ln() - log_det;
-        Kernel {
-            centres,
-            weights,
-            chol,
-            log_norm,
-        }
-    }
-
-    /// The proposal density at `y` (prior's uniform scale), logarithm.
-    fn log_density(&self, y: &DVector<f64>) -> f64 {
-        let terms: Vec<f64> = self
-            .centres
-            .iter()
-            .zip(&self.weights)
-            .map(|(c, w)| {
-                let z = self
-                    .chol
-                    .solve_lower_triangular(&(y - c))
-                    .unwrap_or_else(|| DVector::zeros(y.len()));
-                w.ln() + self.log_norm - 0.5 * z.norm_squared()
-            })
-            .collect();
-        let max = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        max + terms.iter().map(|t| (t - max).exp()).sum::<f64>().ln()
+        Kernel { centres, chol }
     }
 }
 
@@ -339,7 +375,8 @@ fn inside(dims: &[Dimension], y: &DVector<f64>) -> bool {
     })
 }
 
-/// A proposal: its place, its cohort seed, its values and its importance weight.
+/// A proposal: its place, its cohort seed, its values, the kept particle it moves from and
+/// whether it lies in the prior's support.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proposal {
     /// Generation.
@@ -350,12 +387,16 @@ pub struct Proposal {
     pub seed: u64,
     /// Values, natural scale.
     pub values: Vec<f64>,
-    /// Importance weight.
+    /// Weight (1).
     pub weight: f64,
+    /// The kept particle of the previous generation it moves from (`None` in generation 0).
+    pub parent: Option<usize>,
+    /// Whether it lies in the prior's support; a move outside it is rejected without a cohort.
+    pub inside: bool,
 }
 
 /// Proposal `index` of generation `t`: drawn from the prior in generation 0 (no kernel), and
-/// from `kernel`, the kept particles of generation `t − 1`, after it.
+/// after it one random-walk step from kept particle `index mod kept` of generation `t − 1`.
 fn proposal_with(
     settings: &Settings,
     dims: &[Dimension],
@@ -365,45 +406,27 @@ fn proposal_with(
 ) -> Proposal {
     let mut rng = proposal_rng(settings.seed, t, index);
     let seed = rng.next_u64();
-    let (values, weight) = match kernel {
-        Some(kernel) => {
-            // The ancestor, by weight.
-            let centre = &kernel.centres[pick(&kernel.weights, rng.random())];
-            // Kept at the ancestor in the (practically impossible) case that no move within
-            // 10,000 tries lands inside the prior's support.
-            let mut y = centre.clone();
-            for _ in 0..10_000 {
-                let z = DVector::from_iterator(
-                    dims.len(),
-                    (0..dims.len()).map(|_| StandardNormal.sample(&mut rng)),
-                );
-                let candidate = centre + &kernel.chol * z;
-                if inside(dims, &candidate) {
-                    y = candidate;
-                    break;
-                }
-            }
-            // The prior is uniform on this scale: its density is 1 / the volume of its box,
-            // and the weight is prior / proposal density (generation 0, drawn from the prior,
-            // has weight 1 on the same footing).
-            let log_volume: f64 = dims
-                .iter()
-                .map(|d| d.prior.unit_range().map_or(0.0, |[lo, hi]| (hi - lo).ln()))
-                .sum();
-            let weight = (-log_volume - kernel.log_density(&y)).exp();
+    let (values, parent, inside) = match kernel {
+        Some(kernel) if !kernel.centres.is_empty() => {
+            let parent = index % kernel.centres.len();
+            let z = DVector::from_iterator(
+                dims.len(),
+                (0..dims.len()).map(|_| StandardNormal.sample(&mut rng)),
+            );
+            let y = &kernel.centres[parent] + &kernel.chol * z;
             let values = dims
                 .iter()
                 .zip(y.iter())
                 .map(|(d, v)| d.prior.from_unit_scale(*v))
                 .collect();
-            (values, weight)
+            (values, Some(parent), self::inside(dims, &y))
         }
-        None => {
+        _ => {
             let values = dims
                 .iter()
                 .map(|d| d.prior.quantile(rng.random::<f64>()).unwrap_or(f64::NAN))
                 .collect();
-            (values, 1.0)
+            (values, None, true)
         }
     };
     Proposal {
@@ -411,7 +434,23 @@ fn proposal_with(
         index,
         seed,
         values,
-        weight,
+        weight: 1.0,
+        parent,
+        inside,
+    }
+}
+
+/// How many proposals generation `t` makes: `particles` in generation 0, `particles − kept`
+/// when it lowers the tolerance, one per kept particle in a sweep.
+pub fn proposal_count(
+    settings: &Settings,
+    previous: Option<&Generation>,
+    t: usize,
+    step: Step,
+) -> usize {
+    match (step, previous) {
+        (Step::Sweep, Some(prev)) => prev.particles.len(),
+        _ => settings.proposals(t),
     }
 }
 
@@ -421,16 +460,18 @@ pub fn proposals(
     dims: &[Dimension],
     previous: Option<&Generation>,
     t: usize,
+    step: Step,
     take: impl Fn(usize) -> bool,
 ) -> Vec<Proposal> {
     let kernel = previous.map(|p| Kernel::new(p, dims));
-    (0..settings.proposals(t))
+    (0..proposal_count(settings, previous, t, step))
         .filter(|i| take(*i))
         .map(|i| proposal_with(settings, dims, kernel.as_ref(), t, i))
         .collect()
 }
 
-/// Simulates a proposal's cohort and returns its distance (infinite if the cohort failed).
+/// Simulates a proposal's cohort and returns its distance (infinite if the cohort failed, and
+/// for a move outside the prior's support, which is not simulated).
 pub fn evaluate(
     base: &Scenario,
     dims: &[Dimension],
@@ -439,12 +480,16 @@ pub fn evaluate(
     p: &Proposal,
     threads: usize,
 ) -> Particle {
-    let mut s = apply(base, dims, &p.values);
-    s.population.size = settings.patients;
-    s.population.seed = p.seed;
-    let distance = match fit::evaluate_targets(&s, targets, threads) {
-        Ok(checks) => abc_distance(&checks),
-        Err(_) => f64::INFINITY,
+    let distance = if p.inside {
+        let mut s = apply(base, dims, &p.values);
+        s.population.size = settings.patients;
+        s.population.seed = p.seed;
+        match fit::evaluate_targets(&s, targets, threads) {
+            Ok(checks) => abc_distance(&checks),
+            Err(_) => f64::INFINITY,
+        }
+    } else {
+        f64::INFINITY
     };
     Particle {
         generation: p.generation,
@@ -456,29 +501,64 @@ pub fn evaluate(
     }
 }
 
-/// Completes generation `t` from its evaluated proposals (every index, in any order).
+/// Completes generation `t` from its evaluated proposals (every index, in any order): after
+/// generation 0 each proposal is accepted as a move when it lies in the prior's support and its
+/// cohort fell within the previous tolerance, and is otherwise replaced by a copy of the kept
+/// particle it moved from. A generation that lowers the tolerance pools the kept particles with
+/// the moves and keeps the closest; a sweep keeps the moves (or copies) in place of the
+/// particles they started from, at the same tolerance.
 pub fn fold(
     settings: &Settings,
+    dims: &[Dimension],
     previous: Option<&Generation>,
     t: usize,
+    step: Step,
     mut evaluated: Vec<Particle>,
 ) -> Generation {
     evaluated.sort_by_key(|p| p.index);
-    let evaluations = evaluated.len();
-    let failed = evaluated.iter().filter(|p| !p.distance.is_finite()).count();
-    let acceptance = match previous {
-        Some(prev) if evaluations > 0 => {
-            evaluated
-                .iter()
-                .filter(|p| p.distance < prev.epsilon)
-                .count() as f64
-                / evaluations as f64
+    let proposals = previous.map(|prev| {
+        let kernel = Kernel::new(prev, dims);
+        evaluated
+            .iter()
+            .map(|p| proposal_with(settings, dims, Some(&kernel), t, p.index))
+            .collect::<Vec<Proposal>>()
+    });
+    let (mut evaluations, mut failed, mut accepted) = (0, 0, 0);
+    let mut moved = Vec::with_capacity(evaluated.len());
+    for (i, p) in evaluated.into_iter().enumerate() {
+        let proposal = proposals.as_ref().map(|ps| &ps[i]);
+        let inside = proposal.is_none_or(|q| q.inside);
+        if inside {
+            evaluations += 1;
+            if !p.distance.is_finite() {
+                failed += 1;
+            }
         }
-        _ => 1.0,
+        match (previous, proposal) {
+            (Some(prev), Some(q)) => {
+                if inside && p.distance <= prev.epsilon {
+                    accepted += 1;
+                    moved.push(Particle { weight: 1.0, ..p });
+                } else if let Some(parent) = q.parent.and_then(|j| prev.particles.get(j)) {
+                    moved.push(parent.clone());
+                }
+            }
+            _ => moved.push(Particle { weight: 1.0, ..p }),
+        }
+    }
+    let acceptance = match previous {
+        Some(_) if evaluations > 0 => accepted as f64 / evaluations as f64,
+        Some(_) => 0.0,
+        None => 1.0,
     };
-    let mut pool: Vec<Particle> = previous.map(|p| p.particles.clone()).unwrap_or_default();
-    pool.extend(evaluated);
-    // Closest first; ties by age, then by index, so the order never depends on chance.
+    let sweep = step == Step::Sweep && previous.is_some();
+    let mut pool: Vec<Particle> = match previous {
+        Some(p) if !sweep => p.particles.clone(),
+        _ => Vec::new(),
+    };
+    pool.extend(moved);
+    // Closest first; ties by age, then by index, so the order never depends on chance (a copy
+    // and the particle it copies are the same parameter set and sort together).
     pool.sort_by(|a, b| {
         a.distance
             .total_cmp(&b.distance)
@@ -486,8 +566,13 @@ pub fn fold(
             .then(a.index.cmp(&b.index))
     });
     pool.retain(|p| p.distance.is_finite());
-    pool.truncate(settings.kept());
-    let epsilon = pool.last().map_or(f64::INFINITY, |p| p.distance);
+    let epsilon = match previous {
+        Some(prev) if sweep => prev.epsilon,
+        _ => {
+            pool.truncate(settings.kept());
+            pool.last().map_or(f64::INFINITY, |p| p.distance)
+        }
+    };
     Generation {
         index: t,
         epsilon,
@@ -495,10 +580,12 @@ pub fn fold(
         evaluations,
         failed,
         particles: pool,
+        sweep,
     }
 }
 
 /// Runs generation `t` whole on this machine.
+#[allow(clippy::too_many_arguments)]
 pub fn generation(
     base: &Scenario,
     dims: &[Dimension],
@@ -506,13 +593,14 @@ pub fn generation(
     settings: &Settings,
     previous: Option<&Generation>,
     t: usize,
+    step: Step,
     threads: usize,
 ) -> Generation {
-    let evaluated = proposals(settings, dims, previous, t, |_| true)
+    let evaluated = proposals(settings, dims, previous, t, step, |_| true)
         .iter()
         .map(|p| evaluate(base, dims, targets, settings, p, threads))
         .collect();
-    fold(settings, previous, t, evaluated)
+    fold(settings, dims, previous, t, step, evaluated)
 }
 
 /// The CSV header of particle files: `generation,index,seed,distance,weight` and the
@@ -586,28 +674,43 @@ pub fn read_particles(dims: &[Dimension], text: &str) -> Result<Vec<Particle>, S
 }
 
 /// The header of the generations table.
-pub const GENERATIONS_HEADER: &str = "generation,epsilon,acceptance,evaluations,failed,kept";
+pub const GENERATIONS_HEADER: &str = "generation,epsilon,acceptance,evaluations,failed,kept,sweep";
 
 /// The generations' statistics as CSV.
 pub fn generations_csv(generations: &[Generation]) -> String {
     let mut out = format!("{GENERATIONS_HEADER}\n");
     for g in generations {
         out.push_str(&format!(
-            "{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{}\n",
             g.index,
             g.epsilon,
             g.acceptance,
             g.evaluations,
             g.failed,
-            g.particles.len()
+            g.particles.len(),
+            u8::from(g.sweep)
         ));
     }
     out
 }
 
-/// Reads the statistics written by [`generations_csv`]: (epsilon, acceptance, evaluations,
-/// failed) per generation, in order.
-pub fn read_generations(text: &str) -> Result<Vec<(f64, f64, usize, usize)>, String> {
+/// One generation's row of [`generations_csv`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GenerationRow {
+    /// Tolerance.
+    pub epsilon: f64,
+    /// Share of simulated moves accepted.
+    pub acceptance: f64,
+    /// Cohorts simulated.
+    pub evaluations: usize,
+    /// Cohorts that failed.
+    pub failed: usize,
+    /// Whether it was a sweep.
+    pub sweep: bool,
+}
+
+/// Reads the statistics written by [`generations_csv`], one row per generation, in order.
+pub fn read_generations(text: &str) -> Result<Vec<GenerationRow>, String> {
     let mut lines = text.lines();
     if lines.next() != Some(GENERATIONS_HEADER) {
         return Err(format!("the header is not `{GENERATIONS_HEADER}`"));
@@ -617,15 +720,20 @@ pub fn read_generations(text: &str) -> Result<Vec<(f64, f64, usize, usize)>, Str
         .map(|(i, line)| {
             let f: Vec<&str> = line.split(',').collect();
             let bad = || format!("line {}: `{line}` is not a generation's row", i + 2);
-            if f.len() != 6 || f[0].parse::<usize>().ok() != Some(i) {
+            if f.len() != 7 || f[0].parse::<usize>().ok() != Some(i) {
                 return Err(bad());
             }
-            Ok((
-                f[1].parse().map_err(|_| bad())?,
-                f[2].parse().map_err(|_| bad())?,
-                f[3].parse().map_err(|_| bad())?,
-                f[4].parse().map_err(|_| bad())?,
-            ))
+            Ok(GenerationRow {
+                epsilon: f[1].parse().map_err(|_| bad())?,
+                acceptance: f[2].parse().map_err(|_| bad())?,
+                evaluations: f[3].parse().map_err(|_| bad())?,
+                failed: f[4].parse().map_err(|_| bad())?,
+                sweep: match f[6] {
+                    "0" => false,
+                    "1" => true,
+                    _ => return Err(bad()),
+                },
+            })
         })
         .collect()
 }
@@ -684,8 +792,22 @@ mod tests {
             alpha: 0.5,
             min_acceptance: 0.05,
             max_generations: 3,
+            moves: 1,
+            sweeps: 2,
             patients: 100,
             seed: 7,
+        }
+    }
+
+    /// Proposal `p` of generation `t` evaluated at `distance`.
+    fn scored(t: usize, p: &Proposal, distance: f64) -> Particle {
+        Particle {
+            generation: t,
+            index: p.index,
+            seed: p.seed,
+            distance,
+            values: p.values.clone(),
+            weight: 1.0,
         }
     }
 
@@ -702,8 +824,8 @@ mod tests {
     fn prior_draws_stay_inside_and_are_reproducible() {
         let dims = bundled_dimensions();
         let s = settings();
-        let a = proposals(&s, &dims, None, 0, |_| true);
-        let b = proposals(&s, &dims, None, 0, |i| i % 2 == 1);
+        let a = proposals(&s, &dims, None, 0, Step::Lower, |_| true);
+        let b = proposals(&s, &dims, None, 0, Step::Lower, |i| i % 2 == 1);
         assert_eq!(a.len(), 40);
         assert_eq!(b.len(), 20);
         assert_eq!(a[3], b[1]);
@@ -728,37 +850,151 @@ mod tests {
         let dist = |v: &[f64]| {
             ((v[0].ln() - truth[0].ln()).powi(2) + (v[1].ln() - truth[1].ln()).powi(2)).sqrt()
         };
-        let mut prev: Option<Generation> = None;
-        let mut eps = Vec::new();
-        for t in 0..s.max_generations {
-            let evaluated = proposals(&s, &dims, prev.as_ref(), t, |_| true)
-                .into_iter()
-                .map(|p| Particle {
-                    generation: t,
-                    index: p.index,
-                    seed: p.seed,
-                    distance: dist(&p.values),
-                    values: p.values,
-                    weight: p.weight,
+        let mut gens: Vec<Generation> = Vec::new();
+        while let Some(step) = next_step(&gens, &s) {
+            let t = gens.len();
+            let evaluated = proposals(&s, &dims, gens.last(), t, step, |_| true)
+                .iter()
+                .map(|p| {
+                    let d = if p.inside {
+                        dist(&p.values)
+                    } else {
+                        f64::INFINITY
+                    };
+                    scored(t, p, d)
                 })
                 .collect();
-            let g = fold(&s, prev.as_ref(), t, evaluated);
+            let g = fold(&s, &dims, gens.last(), t, step, evaluated);
             assert_eq!(g.particles.len(), s.kept());
-            assert!(
-                g.particles
-                    .iter()
-                    .all(|p| p.weight.is_finite() && p.weight > 0.0)
-            );
-            eps.push(g.epsilon);
-            prev = Some(g);
+            assert_eq!(g.sweep, step == Step::Sweep);
+            gens.push(g);
         }
+        // The tolerance falls for max_generations, each fall but the last followed by a sweep
+        // that holds it, then the final sweeps hold the last.
+        let lowered = s.max_generations;
+        assert_eq!(gens.len(), lowered + s.moves * (lowered - 1) + s.sweeps);
+        let kinds: Vec<bool> = gens.iter().map(|g| g.sweep).collect();
+        let mut expected = vec![false];
+        for _ in 1..lowered {
+            expected.extend([true, false]);
+        }
+        expected.extend([true, true]);
+        assert_eq!(kinds, expected);
+        for w in gens.windows(2) {
+            if w[1].sweep {
+                assert_eq!(w[1].epsilon.to_bits(), w[0].epsilon.to_bits());
+            }
+        }
+        let eps: Vec<f64> = gens
+            .iter()
+            .filter(|g| !g.sweep)
+            .map(|g| g.epsilon)
+            .collect();
         assert!(eps.windows(2).all(|w| w[1] <= w[0]), "{eps:?}");
         assert!(eps[eps.len() - 1] < 0.3 * eps[0], "{eps:?}");
-        let g = prev.unwrap();
+        let g = gens.last().unwrap();
+        // Equal weights, every particle within the tolerance, and the chains have moved: most
+        // kept particles are distinct parameter sets, not copies of a few.
+        assert!(
+            g.particles
+                .iter()
+                .all(|p| p.weight.to_bits() == 1f64.to_bits())
+        );
+        assert!(g.particles.iter().all(|p| p.distance <= g.epsilon));
+        assert!(
+            g.distinct() * 2 > g.particles.len(),
+            "{} distinct",
+            g.distinct()
+        );
         let w = g.normalised_weights();
         let x: Vec<f64> = g.particles.iter().map(|p| p.values[0]).collect();
         let median = weighted_quantile(&x, &w, 0.5);
         assert!((median / truth[0]).ln().abs() < 0.15, "{median}");
+    }
+
+    /// A move whose cohort lands outside the tolerance (or that leaves the prior's support) is
+    /// rejected: the particle it started from is kept in its place, and the acceptance counts
+    /// only the accepted moves.
+    #[test]
+    fn a_rejected_move_leaves_a_copy_of_its_starting_particle() {
+        let dims = bundled_dimensions()[..2].to_vec();
+        let s = settings();
+        let first: Vec<Particle> = proposals(&s, &dims, None, 0, Step::Lower, |_| true)
+            .iter()
+            .map(|p| scored(0, p, p.index as f64))
+            .collect();
+        let g0 = fold(&s, &dims, None, 0, Step::Lower, first);
+        assert_eq!(g0.epsilon.to_bits(), ((s.kept() - 1) as f64).to_bits());
+        let moves = proposals(&s, &dims, Some(&g0), 1, Step::Lower, |_| true);
+        assert_eq!(moves.len(), s.proposals(1));
+        // Every move's cohort misses the tolerance, except move 0's.
+        let evaluated: Vec<Particle> = moves
+            .iter()
+            .map(|p| scored(1, p, if p.index == 0 { 0.5 } else { 1e9 }))
+            .collect();
+        let accepted = usize::from(moves[0].inside);
+        let simulated = moves.iter().filter(|m| m.inside).count();
+        let g1 = fold(&s, &dims, Some(&g0), 1, Step::Lower, evaluated.clone());
+        assert_eq!(
+            g1.acceptance.to_bits(),
+            (accepted as f64 / simulated as f64).to_bits()
+        );
+        assert_eq!(g1.evaluations, simulated);
+        assert_eq!(g1.particles.len(), s.kept());
+        // Each kept particle of generation 0 now appears twice (itself and its copy), save the
+        // one whose move was accepted; the closest half of that pool is kept.
+        let copies = g1.particles.iter().filter(|p| p.generation == 0).count();
+        assert_eq!(
+            copies + g1.particles.iter().filter(|p| p.generation == 1).count(),
+            s.kept()
+        );
+        assert!(g1.distinct() < g1.particles.len());
+        for p in g1.particles.iter().filter(|p| p.generation == 0) {
+            let original = g0.particles.iter().find(|q| q.index == p.index).unwrap();
+            assert_eq!(p, original);
+        }
+        // Moves start from the kept particles in turn.
+        for m in &moves {
+            assert_eq!(m.parent, Some(m.index % s.kept()));
+        }
+        // A sweep moves every kept particle once and drops none: with every move rejected it
+        // holds the same particles at the same tolerance.
+        let sweep = proposals(&s, &dims, Some(&g0), 1, Step::Sweep, |_| true);
+        assert_eq!(sweep.len(), g0.particles.len());
+        let rejected: Vec<Particle> = sweep.iter().map(|p| scored(1, p, 1e9)).collect();
+        let g = fold(&s, &dims, Some(&g0), 1, Step::Sweep, rejected);
+        assert!(g.sweep);
+        assert_eq!((g.epsilon, g.acceptance), (g0.epsilon, 0.0));
+        assert_eq!(g.particles, g0.particles);
+    }
+
+    /// A move outside the prior's support is rejected without simulating its cohort.
+    #[test]
+    fn a_move_outside_the_priors_is_not_simulated() {
+        let dims = bundled_dimensions();
+        let s = settings();
+        let mut p = proposals(&s, &dims, None, 0, Step::Lower, |i| i == 0).remove(0);
+        p.generation = 1;
+        p.inside = false;
+        p.parent = Some(0);
+        let base = crate::calibrate::validate::natural_history();
+        let targets = fit_targets(&crate::calibrate::targets::bundled());
+        // The same values inside the support give a cohort and a finite distance.
+        let simulated = evaluate(
+            &base,
+            &dims,
+            &targets,
+            &s,
+            &Proposal {
+                inside: true,
+                ..p.clone()
+            },
+            1,
+        );
+        assert!(simulated.distance.is_finite());
+        let q = evaluate(&base, &dims, &targets, &s, &p, 1);
+        assert!(q.distance.is_infinite() && q.distance > 0.0);
+        assert_eq!((q.generation, q.index, q.seed), (1, p.index, p.seed));
     }
 
     #[test]

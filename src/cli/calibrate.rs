@@ -13,7 +13,7 @@ use std::path::PathBuf;
     after_help = "The fit starts from the bundled natural-history population with the built-in defaults. \
     To start elsewhere (for example to reproduce a published fit), give a scenario with --from: its [model] \
     overrides and [population.variability] are the starting values, and its population is the one fitted.\n\n\
-    With --posterior, a Bayesian calibration (adaptive population Monte Carlo ABC) draws the posterior of the \
+    With --posterior, a Bayesian calibration (sequential Monte Carlo ABC with Markov chain moves) draws the posterior of the \
     population parameters instead: progress is kept in a checkpoint folder after every generation (a run that \
     stops resumes where it was when given the same options), and --shard K/N evaluates one share of the pending \
     generation's proposals, for clusters (docs/CALIBRATION.md, docs/CLUSTER.md)."

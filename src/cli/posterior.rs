@@ -22,13 +22,23 @@ pub struct PosteriorArgs {
     /// alpha x particles members (with --posterior).
     #[arg(long, requires = "posterior", value_name = "A", default_value_t = 0.5)]
     alpha: f64,
-    /// Stop when fewer than this share of a generation's proposals fall within the previous
-    /// tolerance (with --posterior).
+    /// Stop when fewer than this share of a generation's moves are accepted (inside the priors
+    /// and within the previous tolerance) (with --posterior).
     #[arg(long, requires = "posterior", value_name = "P", default_value_t = 0.05)]
     min_acceptance: f64,
-    /// Largest number of generations, the first included (with --posterior).
+    /// Largest number of generations that lower the tolerance, the first included (with
+    /// --posterior).
     #[arg(long, requires = "posterior", value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     generations: u64,
+    /// Sweeps after each generation that lowers the tolerance, save the last: generations that
+    /// move every kept particle once at the tolerance reached, dropping none (with
+    /// --posterior).
+    #[arg(long, requires = "posterior", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=100))]
+    moves: u64,
+    /// Sweeps at the final tolerance, so that the chains mix before the sample is taken (with
+    /// --posterior).
+    #[arg(long, requires = "posterior", value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    sweeps: u64,
     /// Checkpoint folder: the run's settings and every completed generation [default: the
     /// result folder's name with `-checkpoint` appended, beside it] (with --posterior).
     #[arg(long, requires = "posterior", value_name = "DIR")]
@@ -64,11 +74,13 @@ fn run_description(
     fit: &[targets::Target],
 ) -> String {
     let mut out = format!(
-        "# alssim calibrate --posterior: the run this checkpoint belongs to\nparticles = {}\nalpha = {}\nmin_acceptance = {}\nmax_generations = {}\npatients = {}\nseed = {}\ntargets = [{}]\n",
+        "# alssim calibrate --posterior: the run this checkpoint belongs to\nparticles = {}\nalpha = {}\nmin_acceptance = {}\nmax_generations = {}\nmoves = {}\nsweeps = {}\npatients = {}\nseed = {}\ntargets = [{}]\n",
         settings.particles,
         settings.alpha,
         settings.min_acceptance,
         settings.max_generations,
+        settings.moves,
+        settings.sweeps,
         settings.patients,
         settings.seed,
         fit.iter()
@@ -143,7 +155,7 @@ fn load_generations(dir: &Path, dims: &[Dimension]) -> anyhow::Result<Vec<Genera
     let rows = posterior::read_generations(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", table.display()))?;
     let mut out = Vec::new();
-    for (t, (epsilon, acceptance, evaluations, failed)) in rows.into_iter().enumerate() {
+    for (t, row) in rows.into_iter().enumerate() {
         let file = dir.join(generation_file(t));
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("reading {}", file.display()))?;
@@ -151,11 +163,12 @@ fn load_generations(dir: &Path, dims: &[Dimension]) -> anyhow::Result<Vec<Genera
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         out.push(Generation {
             index: t,
-            epsilon,
-            acceptance,
-            evaluations,
-            failed,
+            epsilon: row.epsilon,
+            acceptance: row.acceptance,
+            evaluations: row.evaluations,
+            failed: row.failed,
             particles,
+            sweep: row.sweep,
         });
     }
     Ok(out)
@@ -237,6 +250,8 @@ impl Job {
             alpha: args.alpha,
             min_acceptance: args.min_acceptance,
             max_generations: usize::try_from(args.generations)?,
+            moves: usize::try_from(args.moves)?,
+            sweeps: usize::try_from(args.sweeps)?,
             patients: common.patients,
             seed: common.seed.unwrap_or(base.population().seed),
         };
@@ -279,10 +294,11 @@ impl Job {
         &self,
         previous: Option<&Generation>,
         t: usize,
+        step: posterior::Step,
     ) -> anyhow::Result<Vec<Particle>> {
         let mut evaluated = load_evaluated(&self.checkpoint, &self.dims, t)?;
         let done: std::collections::HashSet<usize> = evaluated.iter().map(|p| p.index).collect();
-        let todo = posterior::proposals(&self.settings, &self.dims, previous, t, |i| {
+        let todo = posterior::proposals(&self.settings, &self.dims, previous, t, step, |i| {
             !done.contains(&i) && self.mine(i)
         });
         let own_file = self.own_file(t);
@@ -333,16 +349,24 @@ impl Job {
         &self,
         generations: &mut Vec<Generation>,
         evaluated: Vec<Particle>,
+        step: posterior::Step,
     ) -> anyhow::Result<()> {
         let t = generations.len();
-        if evaluated.len() != self.settings.proposals(t) {
+        let expected = posterior::proposal_count(&self.settings, generations.last(), t, step);
+        if evaluated.len() != expected {
             bail!(
-                "generation {t} has {} of its {} proposals evaluated",
+                "generation {t} has {} of its {expected} proposals evaluated",
                 evaluated.len(),
-                self.settings.proposals(t)
             );
         }
-        let g = posterior::fold(&self.settings, generations.last(), t, evaluated);
+        let g = posterior::fold(
+            &self.settings,
+            &self.dims,
+            generations.last(),
+            t,
+            step,
+            evaluated,
+        );
         write_atomic(
             &self.checkpoint.join(generation_file(t)),
             posterior::particles_csv(&self.dims, &g.particles).as_bytes(),
@@ -436,22 +460,23 @@ pub fn run(base: Scenario, args: &PosteriorArgs, common: Common) -> anyhow::Resu
     }
     let started = Instant::now();
     let mut steps = 0u64;
-    while generations.last().is_none_or(|g| !g.is_last(&job.settings)) {
+    while let Some(step) = posterior::next_step(&generations, &job.settings) {
         if args.steps.is_some_and(|n| steps >= n) {
             crate::outln!(
                 "stopped after {steps} generation(s) as asked (--steps); run again to go on"
             );
             return Ok(());
         }
-        let evaluated = job.evaluate_pending(generations.last(), generations.len())?;
+        let evaluated = job.evaluate_pending(generations.last(), generations.len(), step)?;
         if job.shard.is_some() {
             return Ok(());
         }
-        job.complete(&mut generations, evaluated)?;
+        job.complete(&mut generations, evaluated, step)?;
         let g = generations.last().context("no generation")?;
         crate::outln!(
-            "generation {}: tolerance {:.4}, acceptance {:.3}, {} proposals ({} failed), {:.0} s elapsed",
+            "generation {} ({}): tolerance {:.4}, acceptance {:.3}, {} proposals ({} failed), {:.0} s elapsed",
             g.index,
+            if g.sweep { "sweep" } else { "lower" },
             g.epsilon,
             g.acceptance,
             g.evaluations,
@@ -488,17 +513,21 @@ fn posterior_file(
 ) -> String {
     let evaluations: usize = all.iter().map(|g| g.evaluations).sum();
     format!(
-        "# alssim {} calibrate --posterior --particles {} --alpha {} --min-acceptance {} --generations {} --patients {} --seed {}\n\
-         # adaptive population Monte Carlo ABC (Lenormand 2013); {} generations, {evaluations} cohorts, final tolerance {}\n{}",
+        "# alssim {} calibrate --posterior --particles {} --alpha {} --min-acceptance {} --generations {} --moves {} --sweeps {} --patients {} --seed {}\n\
+         # sequential Monte Carlo ABC with Markov chain moves (Drovandi & Pettitt 2011); {} generations, {evaluations} cohorts, final tolerance {}, {} distinct of {} particles\n{}",
         env!("CARGO_PKG_VERSION"),
         s.particles,
         s.alpha,
         s.min_acceptance,
         s.max_generations,
+        s.moves,
+        s.sweeps,
         s.patients,
         s.seed,
         all.len(),
         last.epsilon,
+        last.distinct(),
+        last.particles.len(),
         posterior::particles_csv(dims, &last.particles)
     )
 }
@@ -512,12 +541,11 @@ fn posterior_report(
     fit: &[targets::Target],
 ) -> String {
     let last = &all[all.len() - 1];
-    let w = last.normalised_weights();
-    let ess = 1.0 / w.iter().map(|x| x * x).sum::<f64>();
+    let distinct = last.distinct();
     let mut out = format!(
         "# Posterior of the population parameters\n\n{} particles kept of {} per generation; {} generations, {} cohorts of {} patients, \
          seed {}; final tolerance {:.4} (root-mean-square residual in published standard errors over {} fit targets); \
-         effective sample size of the weighted particles {ess:.0}.\n\n\
+         {distinct} distinct parameter sets among the {} equally weighted particles (a rejected move leaves a copy).\n\n\
          Shrinkage is 1 − (posterior 90% interval width / prior 90% interval width) on the prior's uniform scale: near 1 the \
          targets pin the quantity down, near 0 they say nothing about it.\n\n\
          | quantity | prior | prior 90% | posterior median | posterior 90% | shrinkage | identified |\n|---|---|---|---|---|---|---|\n",
@@ -528,15 +556,21 @@ fn posterior_report(
         s.patients,
         s.seed,
         last.epsilon,
-        fit.len()
+        fit.len(),
+        last.particles.len()
     );
     out.push_str(&prior_against_posterior(dims, last));
     out.push_str(&correlations(dims, last));
-    out.push_str("\n## Generations\n\n| generation | tolerance | acceptance | proposals |\n|---|---|---|---|\n");
+    out.push_str("\n## Generations\n\nAcceptance is the share of simulated moves that landed within the previous tolerance; a sweep moves every kept particle at the tolerance reached.\n\n| generation | step | tolerance | acceptance | cohorts | distinct particles |\n|---|---|---|---|---|---|\n");
     for g in all {
         out.push_str(&format!(
-            "| {} | {:.4} | {:.3} | {} |\n",
-            g.index, g.epsilon, g.acceptance, g.evaluations
+            "| {} | {} | {:.4} | {:.3} | {} | {} |\n",
+            g.index,
+            if g.sweep { "sweep" } else { "lower" },
+            g.epsilon,
+            g.acceptance,
+            g.evaluations,
+            g.distinct()
         ));
     }
     out
