@@ -516,6 +516,9 @@ pub fn fold(
     mut evaluated: Vec<Particle>,
 ) -> Generation {
     evaluated.sort_by_key(|p| p.index);
+    // A checkpoint holds each proposal's values and distance, not the particle it started from
+    // or whether it lies in the priors; both are drawn again from the proposal's keyed stream,
+    // which gives the same proposal.
     let proposals = previous.map(|prev| {
         let kernel = Kernel::new(prev, dims);
         evaluated

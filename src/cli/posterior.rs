@@ -22,8 +22,8 @@ pub struct PosteriorArgs {
     /// alpha x particles members (with --posterior).
     #[arg(long, requires = "posterior", value_name = "A", default_value_t = 0.5)]
     alpha: f64,
-    /// Stop when fewer than this share of a generation's moves are accepted (inside the priors
-    /// and within the previous tolerance) (with --posterior).
+    /// The tolerance stops falling (and the final sweeps begin) when fewer than this share of a
+    /// generation's simulated moves land within the previous tolerance (with --posterior).
     #[arg(long, requires = "posterior", value_name = "P", default_value_t = 0.05)]
     min_acceptance: f64,
     /// Largest number of generations that lower the tolerance, the first included (with
