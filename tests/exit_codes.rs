@@ -76,7 +76,7 @@ fn a_run_with_more_failed_patients_than_the_threshold_exits_1_and_says_so_first(
     );
     let (out, err) = code(t.path(), &["run", &s, "--out", "a", "--no-plots"], 1);
     assert!(
-        err.starts_with("error: the run failed: 20 of 20 patients (100.0%) failed"),
+        err.starts_with("error: the run failed: 20 of 20 patients (100.0%) could not be simulated"),
         "{err}"
     );
     assert!(err.contains("limit of 1%"), "{err}");

@@ -157,6 +157,52 @@ fn failing_patients_are_reported_and_the_cohort_completes() {
 }
 
 #[test]
+fn drawn_parameters_that_break_a_rule_are_reported_with_the_rule() {
+    // death_fvc must stay below niv_fvc (55): a coefficient of variation of 0.3 around 46.37
+    // puts it above that in about 28% of patients, whose models cannot be built.
+    let text = SMALL.replace(
+        "visits-every-months = 6",
+        "visits-every-months = 6\nmax-failed-fraction = 1.0",
+    ) + "\n[population.variability]\ndeath_fvc = 0.3\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let s = write_scenario(tmp.path(), &text);
+    let out = tmp.path().join("r");
+    let o = run_into(&s, &out, &["--no-plots"]);
+    let m = manifest(&out);
+    let failed = m["failed"].as_u64().unwrap();
+    assert!(
+        failed > 0 && m["enrolled"].as_u64().unwrap() > 0,
+        "{failed}"
+    );
+    for f in m["failures"].as_array().unwrap() {
+        let e = f["error"].as_str().unwrap();
+        assert!(
+            e.contains("death_fvc") && e.contains("below niv_fvc"),
+            "{e}"
+        );
+        assert!(f["params"]["death_fvc"].as_f64().unwrap() >= 55.0, "{f}");
+    }
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains(&format!("{failed} patients could not be simulated")),
+        "{err}"
+    );
+    // Over the limit, the error names both kinds of reason.
+    let o = alssim()
+        .arg("run")
+        .arg(&s)
+        .args(["--no-plots", "--max-failed-fraction", "0.01", "--out"])
+        .arg(tmp.path().join("strict"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.starts_with("error: the run failed"), "{err}");
+    assert!(err.contains("could not be simulated"), "{err}");
+    assert!(err.contains("break a rule across parameters"), "{err}");
+}
+
+#[test]
 fn summary_matches_a_direct_computation_from_patients() {
     let tmp = tempfile::tempdir().unwrap();
     let s = write_scenario(tmp.path(), SMALL);

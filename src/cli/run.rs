@@ -124,7 +124,7 @@ pub(crate) fn overridden(
     })
 }
 
-/// When more patients failed to integrate than `simulation.max-failed-fraction` allows, says so
+/// When more patients could not be simulated than `simulation.max-failed-fraction` allows, says so
 /// on stderr (before anything else is printed about the run) and returns the error that makes
 /// the exit status 1. The result folder is kept for inspection.
 pub fn check_failed(r: &RunReport, fraction: f64, file: &str) -> Result<(), super::Reported> {
@@ -133,9 +133,10 @@ pub fn check_failed(r: &RunReport, fraction: f64, file: &str) -> Result<(), supe
         return Ok(());
     }
     eprintln!(
-        "error: the run failed: {} of {} patients ({:.1}%) failed to integrate, more than the \
+        "error: the run failed: {} of {} patients ({:.1}%) could not be simulated, more than the \
          limit of {}% (`simulation.max-failed-fraction`, `--max-failed-fraction`); the result in \
-         {} is kept for inspection, see `failures` in {file}",
+         {} is kept for inspection, with each patient's reason (drawn parameters that break a \
+         rule across parameters, or a failed integration) under `failures` in {file}",
         s.failed,
         s.screened,
         100.0 * s.failed as f64 / s.screened.max(1) as f64,
@@ -244,7 +245,7 @@ fn warn_failures(r: &RunReport, file: &str) {
     let n = r.summary.failed;
     if n > 0 {
         eprintln!(
-            "warning: {n} patient{} failed to integrate; see `failures` in {}",
+            "warning: {n} patient{} could not be simulated; see `failures` in {} for why",
             if n == 1 { "" } else { "s" },
             r.dir.join(file).display()
         );

@@ -260,7 +260,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if report.summary.failed > 0 {
         eprintln!(
-            "warning: {} patients failed to integrate; see `failures` in {}",
+            "warning: {} patients could not be simulated; see `failures` in {} for why",
             report.summary.failed,
             dir.join("manifest.json").display()
         );

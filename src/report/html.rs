@@ -339,12 +339,12 @@ fn who_benefits(h: &mut String, est: &Estimates) {
 
 fn failed_patients(h: &mut String, list: &[Failure]) {
     if list.is_empty() {
-        h.push_str("<h2>Failures</h2>\n<p>No patient failed to integrate.</p>\n");
+        h.push_str("<h2>Failures</h2>\n<p>Every patient could be simulated.</p>\n");
         return;
     }
     let _ = writeln!(
         h,
-        "<h2>Failures</h2>\n<p>{} patient(s) failed to integrate and are left out of the tables.</p>\n\
+        "<h2>Failures</h2>\n<p>{} patient(s) could not be simulated (drawn parameters that break a rule across parameters, or a failed integration) and are left out of the tables.</p>\n\
          <table>\n<tr><th>index</th><th>genotype</th><th>onset region</th><th>error</th></tr>",
         list.len()
     );

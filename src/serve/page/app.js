@@ -377,7 +377,7 @@ function draw(r) {
       el("td", { text: fmt(at12 ? at12.median : null) }), el("td", { text: fmt(a.mean_slope, 2) })));
   });
   body.querySelectorAll(".swatch").forEach((s) => { s.style.background = s.dataset.colour; });
-  $("run-note").textContent = `${r.screened} patients screened, ${r.enrolled} enrolled, ${r.failed} failed to integrate; seed ${r.seed}; simulated in ${r.seconds.toFixed(2)} s.`;
+  $("run-note").textContent = `${r.screened} patients screened, ${r.enrolled} enrolled, ${r.failed} could not be simulated; seed ${r.seed}; simulated in ${r.seconds.toFixed(2)} s.`;
   // Fans, one per arm.
   $("fans").replaceChildren(...r.arms.map((a, k) => {
     const q = a.series.alsfrs_r;
