@@ -174,7 +174,9 @@ fn drawn_parameters_that_break_a_rule_are_reported_with_the_rule() {
         failed > 0 && m["enrolled"].as_u64().unwrap() > 0,
         "{failed}"
     );
-    for f in m["failures"].as_array().unwrap() {
+    let failures = m["failures"].as_array().unwrap();
+    assert_eq!(failures.len() as u64, failed);
+    for f in failures {
         let e = f["error"].as_str().unwrap();
         assert!(
             e.contains("death_fvc") && e.contains("below niv_fvc"),

@@ -328,7 +328,7 @@ class Result:
 
     @property
     def failures(self) -> list:
-        """Patients whose integration failed (each with what reproduces it)."""
+        """Patients who could not be simulated (each with its error and what reproduces it)."""
         return json.loads(self._tables.failures_json)
 
     @property

@@ -340,7 +340,7 @@ impl Tables {
             .map(|b| PyBytes::new(py, b))
     }
 
-    /// Patients whose integration failed, as JSON (the manifest's `failures`).
+    /// Patients who could not be simulated, as JSON (the manifest's `failures`).
     #[getter]
     fn failures_json(&self) -> PyResult<String> {
         serde_json::to_string(&self.inner.failures)

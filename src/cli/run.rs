@@ -62,8 +62,9 @@ pub struct CohortArgs {
     /// `[model]` value; `alssim params` lists the names). Recorded in manifest.json.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
-    /// Largest fraction of patients whose integration may fail before the run exits with status
-    /// 1, replacing `simulation.max-failed-fraction` (default 0.01).
+    /// Largest fraction of patients who may fail to be simulated (a failed integration, or drawn
+    /// parameters that break a rule across parameters) before the run exits with status 1,
+    /// replacing `simulation.max-failed-fraction` (default 0.01).
     #[arg(long, value_name = "F", value_parser = parse_fraction)]
     pub max_failed_fraction: Option<f64>,
 }
@@ -168,7 +169,7 @@ pub struct MergeArgs {
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
-    /// Largest fraction of patients whose integration may fail before the merge exits with
+    /// Largest fraction of patients who may fail to be simulated before the merge exits with
     /// status 1 (default: the scenario's `simulation.max-failed-fraction`).
     #[arg(long, value_name = "F", value_parser = parse_fraction)]
     max_failed_fraction: Option<f64>,

@@ -63,7 +63,7 @@ pub struct Simulation {
     pub patients: bool,
     /// Keep per-visit trajectories of every patient.
     pub keep_trajectories: bool,
-    /// Largest fraction of patients whose integration may fail before the run counts as
+    /// Largest fraction of patients who may fail to be simulated before the run counts as
     /// failed (exit status 1).
     pub max_failed_fraction: f64,
 }

@@ -385,7 +385,8 @@ pub struct CohortSummary {
     pub enrolled: u64,
     /// Screen failures per criterion, in [`ScreenFailure::ALL`] order.
     pub screen_failures: [u64; 6],
-    /// Patients whose integration failed.
+    /// Patients who could not be simulated (a failed integration or a model that could not be
+    /// built).
     pub failed: u64,
     /// Right-hand-side evaluations (one integration per patient while arms share it).
     pub rhs_evaluations: u64,
