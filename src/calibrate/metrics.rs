@@ -167,13 +167,15 @@ pub enum Metric {
     TrialPlateau12,
     /// `trial_plateau_18`.
     TrialPlateau18,
+    /// `trial_positive_interval_share`.
+    TrialPositiveIntervalShare,
     /// `fvc_first_visit_died_12_48`.
     FvcFirstVisitDied1248,
 }
 
 impl Metric {
     /// Every metric, in the order of the validation report.
-    pub const ALL: [Metric; 65] = [
+    pub const ALL: [Metric; 66] = [
         Metric::MedianSurvivalFromOnset,
         Metric::SurvivalFromOnset120,
         Metric::SurvivalFromDiagnosis12,
@@ -238,6 +240,7 @@ impl Metric {
         Metric::TrialPlateau6,
         Metric::TrialPlateau12,
         Metric::TrialPlateau18,
+        Metric::TrialPositiveIntervalShare,
         Metric::FvcFirstVisitDied1248,
     ];
 
@@ -308,6 +311,7 @@ impl Metric {
             Metric::TrialPlateau6 => "trial_plateau_6",
             Metric::TrialPlateau12 => "trial_plateau_12",
             Metric::TrialPlateau18 => "trial_plateau_18",
+            Metric::TrialPositiveIntervalShare => "trial_positive_interval_share",
             Metric::FvcFirstVisitDied1248 => "fvc_first_visit_died_12_48",
         }
     }
@@ -687,13 +691,7 @@ fn course_metric(metric: Metric, main: &Prepared) -> Option<Estimate> {
                 .collect();
             share(v.iter().filter(|&&g| g).count(), v.len())
         }
-        Metric::PositiveIntervalShare => {
-            let v: Vec<bool> = subj
-                .iter()
-                .filter_map(|s| positive_interval(&s.course.visits, 6.0))
-                .collect();
-            share(v.iter().filter(|&&g| g).count(), v.len())
-        }
+        Metric::PositiveIntervalShare => positive_interval_share_of(subj),
         Metric::NflMedianAtDiagnosis => {
             Estimate::point(quantile(&sorted(subj.iter().map(|s| s.nfl).collect()), 0.5))
         }
@@ -1058,6 +1056,22 @@ pub fn positive_interval(visits: &[crate::cohort::Observation], months: f64) -> 
         }
     }
     seen.then_some(false)
+}
+
+/// Share of patients with a rising 6-month window of rated visits ([`positive_interval`]),
+/// among those with at least one fully observed window: [`Metric::PositiveIntervalShare`] over
+/// the whole follow-up of the main cohort, [`Metric::TrialPositiveIntervalShare`] over the
+/// trial-like cohort's 18 monthly-visit months (the design of the PRO-ACT trials).
+pub fn positive_interval_share(outcomes: &[Outcome]) -> Estimate {
+    positive_interval_share_of(&subjects(outcomes))
+}
+
+fn positive_interval_share_of(subj: &[Subject]) -> Estimate {
+    let v: Vec<bool> = subj
+        .iter()
+        .filter_map(|s| positive_interval(&s.course.visits, 6.0))
+        .collect();
+    share(v.iter().filter(|&&g| g).count(), v.len())
 }
 
 /// Mean per-patient decline (points/month, least squares on the rated total) over the first

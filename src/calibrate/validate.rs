@@ -27,7 +27,7 @@ pub const TRIAL_LIKE: &str = include_str!("../../scenarios/trial-like.toml");
 pub const TRIAL_PATIENTS: u64 = 600;
 
 /// Metrics computed on a cohort other than the main one (see [`estimate`]).
-pub const COHORT_METRICS: [Metric; 17] = [
+pub const COHORT_METRICS: [Metric; 18] = [
     Metric::MedianSurvivalSod1A4v,
     Metric::NflRiseLeadSod1A4v,
     Metric::NflRiseLeadFus,
@@ -45,6 +45,7 @@ pub const COHORT_METRICS: [Metric; 17] = [
     Metric::TrialPlateau6,
     Metric::TrialPlateau12,
     Metric::TrialPlateau18,
+    Metric::TrialPositiveIntervalShare,
 ];
 
 /// One target with its simulated value.
@@ -216,6 +217,7 @@ fn estimate_prepared(metric: Metric, cohorts: &Cohorts, main: &metrics::Prepared
         Metric::TrialPlateau6 => metrics::plateau_share(&cohorts.trial, 6.0),
         Metric::TrialPlateau12 => metrics::plateau_share(&cohorts.trial, 12.0),
         Metric::TrialPlateau18 => metrics::plateau_share(&cohorts.trial, 18.0),
+        Metric::TrialPositiveIntervalShare => metrics::positive_interval_share(&cohorts.trial),
         _ => metrics::compute_prepared(metric, main, &cohorts.sod1_a4v).unwrap_or(nan),
     }
 }
