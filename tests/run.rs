@@ -189,7 +189,18 @@ fn drawn_parameters_that_break_a_rule_are_reported_with_the_rule() {
         err.contains(&format!("{failed} patients could not be simulated")),
         "{err}"
     );
-    // Over the limit, the error names both kinds of reason.
+    // Before the run, the drawn parameters were counted: the same patients, exactly.
+    let screened = m["screened"].as_u64().unwrap();
+    let first = err.lines().next().unwrap();
+    assert!(
+        first.starts_with("warning: [population.variability] varies death_fvc")
+            && first.contains("(death_fvc < niv_fvc)")
+            && first.contains(&format!("{failed} of the {screened} patients"))
+            && first.contains("within the limit of 100%"),
+        "{err}"
+    );
+    // Over the limit, the warning says the run will fail, and the first error after the run
+    // names both kinds of reason.
     let o = alssim()
         .arg("run")
         .arg(&s)
@@ -199,9 +210,45 @@ fn drawn_parameters_that_break_a_rule_are_reported_with_the_rule() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8(o.stderr).unwrap();
-    assert!(err.starts_with("error: the run failed"), "{err}");
-    assert!(err.contains("could not be simulated"), "{err}");
-    assert!(err.contains("break a rule across parameters"), "{err}");
+    let mut lines = err.lines();
+    assert!(
+        lines.next().unwrap().ends_with(
+            "so the run will fail; narrow the variability or move the bound \
+             (docs/SCENARIOS.md, \"Failed patients\")"
+        ),
+        "{err}"
+    );
+    let error = lines.next().unwrap();
+    assert!(error.starts_with("error: the run failed"), "{err}");
+    assert!(error.contains("could not be simulated"), "{err}");
+    assert!(error.contains("break a rule across parameters"), "{err}");
+    // `alssim check` gives the same count with its verdict, and still exits 0: the file is valid.
+    let o = alssim().arg("check").arg(&s).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains(&format!("{failed} of the {screened} patients")),
+        "{err}"
+    );
+}
+
+/// Without a varied parameter that a rule bounds, or when no drawn patient breaks a rule,
+/// nothing is said before the run.
+#[test]
+fn no_rule_warning_when_no_drawn_patient_breaks_a_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    // agg_growth_rate varies by default (CV 0.2), and a rule bounds it, but far above clearance.
+    let s = write_scenario(tmp.path(), SMALL);
+    let o = alssim().arg("check").arg(&s).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run_into(&s, &tmp.path().join("r"), &["--no-plots", "--quiet"]);
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(!err.contains("[population.variability] varies"), "{err}");
 }
 
 #[test]

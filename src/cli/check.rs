@@ -26,13 +26,16 @@ pub fn check(args: CheckArgs) -> ExitCode {
     let mut invalid = false;
     for file in &args.files {
         match scenario::load(file) {
-            Ok(s) => crate::outln!(
-                "{}: ok (scenario `{}`, {} arm{})",
-                file.display(),
-                s.meta().name,
-                s.arms().len(),
-                if s.arms().len() == 1 { "" } else { "s" }
-            ),
+            Ok(s) => {
+                crate::outln!(
+                    "{}: ok (scenario `{}`, {} arm{})",
+                    file.display(),
+                    s.meta().name,
+                    s.arms().len(),
+                    if s.arms().len() == 1 { "" } else { "s" }
+                );
+                super::run::warn_rule_breaks(&s);
+            }
             Err(e @ ScenarioError::Io { .. }) => {
                 unreadable = true;
                 eprintln!("error: {e}");

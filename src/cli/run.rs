@@ -125,6 +125,58 @@ pub(crate) fn overridden(
     })
 }
 
+/// Patients drawn, at most, to count before a run those whose parameters break a rule.
+const RULE_CHECK_LIMIT: u64 = 10_000;
+
+/// Before anything is simulated: when the variability table varies a parameter that a rule
+/// across parameters bounds and some drawn patients break the rule, says how many (exactly, for
+/// a population of at most 10,000; else the share of the first 10,000) and whether that is over
+/// the run's `max-failed-fraction`, on stderr. Such patients cannot be simulated.
+pub fn warn_rule_breaks(s: &scenario::Scenario) {
+    let spec = s.cohort_spec();
+    let Some(b) = alssim::cohort::rule_breaks(spec.population(), spec.params(), RULE_CHECK_LIMIT)
+    else {
+        return;
+    };
+    eprintln!(
+        "{}",
+        rule_breaks_message(&b, s.simulation().max_failed_fraction)
+    );
+}
+
+/// The warning of [`warn_rule_breaks`].
+pub fn rule_breaks_message(b: &alssim::cohort::RuleBreaks, max_failed_fraction: f64) -> String {
+    let names: Vec<&str> = b.params.iter().map(|p| p.name()).collect();
+    let percent = 100.0 * b.share();
+    let count = if b.exact {
+        format!("{} of the {} patients ({percent:.1}%)", b.broken, b.checked)
+    } else {
+        format!(
+            "about {percent:.1}% of the patients ({} of the first {} drawn)",
+            b.broken, b.checked
+        )
+    };
+    let verdict = if b.share() > max_failed_fraction {
+        format!(
+            "more than the limit of {}% (`simulation.max-failed-fraction`, `--max-failed-fraction`), \
+             so the run will fail",
+            100.0 * max_failed_fraction
+        )
+    } else {
+        format!(
+            "within the limit of {}% (`simulation.max-failed-fraction`)",
+            100.0 * max_failed_fraction
+        )
+    };
+    format!(
+        "warning: [population.variability] varies {}, which a rule across parameters bounds ({}): \
+         {count} are drawn with parameters that break it and cannot be simulated, {verdict}; \
+         narrow the variability or move the bound (docs/SCENARIOS.md, \"Failed patients\")",
+        names.join(", "),
+        b.rules.join("; "),
+    )
+}
+
 /// When more patients could not be simulated than `simulation.max-failed-fraction` allows, says so
 /// on stderr (before anything else is printed about the run) and returns the error that makes
 /// the exit status 1. The result folder is kept for inspection.
@@ -256,6 +308,7 @@ fn warn_failures(r: &RunReport, file: &str) {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = load_or_report(&args.file)?;
     args.cohort.apply(&mut s)?;
+    warn_rule_breaks(&s);
     if s.trial().is_some() && !args.cohort.quiet {
         crate::outln!(
             "note: {} has a [trial] table, which `alssim trial` runs; `alssim run` simulates its \

@@ -151,6 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..Default::default()
         },
     )?;
+    super::run::warn_rule_breaks(&s);
     let sizes = sample_sizes(&args, &design)?;
     let out = args
         .out

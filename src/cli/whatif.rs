@@ -238,6 +238,7 @@ fn or_list(items: &[&str]) -> String {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = scenario(&args.arms)?;
     args.cohort.apply(&mut s)?;
+    super::run::warn_rule_breaks(&s);
     let threads = super::threads(args.cohort.threads);
     let dir = args
         .out

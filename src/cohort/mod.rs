@@ -13,5 +13,5 @@ pub mod summary;
 pub use engine::{
     ArmCourse, AtEnd, CohortSpec, EngineError, Observation, Outcome, ScreenFailure, run, run_chunks,
 };
-pub use sample::{Draw, Sampler, correlation_cholesky};
+pub use sample::{Draw, RULE_BOUND, RuleBreaks, Sampler, correlation_cholesky, rule_breaks};
 pub use summary::CohortSummary;

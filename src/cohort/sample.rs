@@ -188,6 +188,87 @@ impl Sampler {
     }
 }
 
+/// Parameters that a rule across parameters bounds ([`Params::check_consistency`]): the pool
+/// weights (which must sum to 1), `agg_clearance_rate < agg_growth_rate` and `death_fvc <
+/// niv_fvc < fvc_healthy`. A between-patient variability on one of them can draw patients
+/// whose parameters break the rule; such a patient cannot be simulated.
+pub const RULE_BOUND: [Param; 9] = [
+    Param::PoolWeightBulbar,
+    Param::PoolWeightCervical,
+    Param::PoolWeightThoracic,
+    Param::PoolWeightLumbar,
+    Param::AggClearanceRate,
+    Param::AggGrowthRate,
+    Param::DeathFvc,
+    Param::NivFvc,
+    Param::FvcHealthy,
+];
+
+/// Drawn patients whose parameters break a rule across parameters, found before any is
+/// simulated: see [`rule_breaks`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleBreaks {
+    /// The varied parameters that a rule bounds, in the order of `[population.variability]`.
+    pub params: Vec<Param>,
+    /// Patients drawn to look: the first `checked` of the population.
+    pub checked: u64,
+    /// How many of them break a rule.
+    pub broken: u64,
+    /// Whether `checked` is the whole population, so that `broken` is the count of the run
+    /// rather than an estimate of its share.
+    pub exact: bool,
+    /// The rules broken, each once, in words (`death_fvc < niv_fvc`).
+    pub rules: Vec<String>,
+}
+
+impl RuleBreaks {
+    /// The share of the patients checked that break a rule.
+    pub fn share(&self) -> f64 {
+        self.broken as f64 / self.checked.max(1) as f64
+    }
+}
+
+/// The patients of `population` (the first `limit` of them) whose drawn parameters break a rule
+/// across parameters, when its variability table varies a parameter of [`RULE_BOUND`] and at
+/// least one patient breaks a rule; `None` otherwise. Drawing parameters costs microseconds per
+/// patient, so a run can say before it starts how many of its patients cannot be simulated.
+pub fn rule_breaks(population: &Population, base: &Params, limit: u64) -> Option<RuleBreaks> {
+    let params: Vec<Param> = population
+        .variability
+        .iter()
+        .map(|v| v.param)
+        .filter(|p| RULE_BOUND.contains(p))
+        .collect();
+    if params.is_empty() {
+        return None;
+    }
+    let sampler = Sampler::new(population, base);
+    let checked = population.size.min(limit);
+    let mut broken = 0;
+    let mut rules: Vec<String> = Vec::new();
+    for index in 0..checked {
+        if let Err(e) = sampler.draw(index).params.check_consistency() {
+            broken += 1;
+            let rule = match e {
+                crate::model::ParamRuleError::NotBelow { low, high, .. } => {
+                    format!("{} < {}", low.name(), high.name())
+                }
+                _ => "the four pool weights sum to 1".to_string(),
+            };
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+    }
+    (broken > 0).then_some(RuleBreaks {
+        params,
+        checked,
+        broken,
+        exact: checked == population.size,
+        rules,
+    })
+}
+
 fn categorical<R: Rng + ?Sized>(p: &[f64], rng: &mut R) -> usize {
     let u: f64 = rng.random();
     let mut acc = 0.0;
@@ -479,6 +560,46 @@ mod tests {
         assert_eq!(a.covariates, b.covariates);
         assert_eq!(a.params, b.params);
         assert_ne!(a.params, c.params);
+    }
+
+    #[test]
+    fn rule_breaks_count_the_patients_whose_models_cannot_be_built() {
+        // The default variability varies agg_growth_rate, which a rule bounds, but no draw
+        // comes near agg_clearance_rate: nothing to say.
+        let base = Params::default();
+        assert_eq!(rule_breaks(&Population::default(), &base, 10_000), None);
+        let mut pop = Population {
+            size: 400,
+            ..Population::default()
+        };
+        pop.variability = vec![Variability {
+            param: Param::DeathFvc,
+            cv: 0.1,
+        }];
+        let b = rule_breaks(&pop, &base, 10_000).unwrap();
+        let s = Sampler::new(&pop, &base);
+        let expected = (0..400)
+            .filter(|&i| {
+                crate::model::PatientModel::new(s.draw(i).params, Covariates::default()).is_err()
+            })
+            .count() as u64;
+        assert!(expected > 0);
+        assert_eq!((b.broken, b.checked, b.exact), (expected, 400, true));
+        assert_eq!(b.params, vec![Param::DeathFvc]);
+        assert_eq!(b.rules, vec!["death_fvc < niv_fvc".to_string()]);
+        // A larger population is estimated from its first patients.
+        pop.size = 1_000;
+        let e = rule_breaks(&pop, &base, 400).unwrap();
+        assert_eq!((e.broken, e.checked, e.exact), (expected, 400, false));
+        assert!((e.share() - expected as f64 / 400.0).abs() < 1e-15);
+        // A varied pool weight breaks the sum in every patient.
+        pop.variability = vec![Variability {
+            param: Param::PoolWeightBulbar,
+            cv: 0.2,
+        }];
+        let w = rule_breaks(&pop, &base, 100).unwrap();
+        assert_eq!(w.broken, 100);
+        assert_eq!(w.rules, vec!["the four pool weights sum to 1".to_string()]);
     }
 
     #[test]
