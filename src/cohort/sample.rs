@@ -562,6 +562,30 @@ mod tests {
         assert_ne!(a.params, c.params);
     }
 
+    /// `RULE_BOUND` lists exactly the parameters a rule of `Params::check_consistency` bounds:
+    /// each of them breaks a rule somewhere in its accepted range, no other parameter does.
+    #[test]
+    fn rule_bound_parameters_are_those_the_rules_bound() {
+        for info in crate::model::PARAMETERS {
+            let param = Param::from_name(info.name).unwrap();
+            // A linear grid over the range, and points ever closer to either end.
+            let span = info.max - info.min;
+            let near_ends = (1..=12).flat_map(|j| {
+                let d = span * 10f64.powi(-j);
+                [info.min + d, info.max - d]
+            });
+            let breaks = (0..=100)
+                .map(|k| info.min + span * f64::from(k) / 100.0)
+                .chain(near_ends)
+                .any(|v| {
+                    let mut p = Params::default();
+                    p.set_clamped(param, v);
+                    p.check_consistency().is_err()
+                });
+            assert_eq!(breaks, RULE_BOUND.contains(&param), "{}", info.name);
+        }
+    }
+
     #[test]
     fn rule_breaks_count_the_patients_whose_models_cannot_be_built() {
         // The default variability varies agg_growth_rate, which a rule bounds, but no draw
