@@ -770,3 +770,29 @@ fn locf_analyses_every_patient_seen_after_baseline() {
         assert!(b[0].n <= 60 && b[0].p.is_finite());
     }
 }
+
+/// A trial has no limit on failed patients: the warning about patients whose drawn parameters
+/// break a rule says they are left out of each trial's flow, and the trial runs.
+#[test]
+fn a_trial_warns_of_patients_drawn_past_a_rule_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/trial-centaur.toml").unwrap()
+        + "\n[population.variability]\ndeath_fvc = 0.1\n";
+    let file = dir.path().join("t.toml");
+    std::fs::write(&file, text).unwrap();
+    let o = common::alssim()
+        .arg("trial")
+        .arg(&file)
+        .args(["--replicates", "1", "--quiet", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.starts_with("warning: [population.variability] varies death_fvc")
+            && err.contains("each trial leaves them out of its patient flow")
+            && !err.contains("will fail"),
+        "{err}"
+    );
+}

@@ -34,7 +34,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
                     s.arms().len(),
                     if s.arms().len() == 1 { "" } else { "s" }
                 );
-                super::run::warn_rule_breaks(&s);
+                super::run::warn_rule_breaks(&s, Some(s.simulation().max_failed_fraction));
             }
             Err(e @ ScenarioError::Io { .. }) => {
                 unreadable = true;

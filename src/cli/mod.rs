@@ -52,7 +52,8 @@ enum Command {
     Merge(run::MergeArgs),
     /// Redraw the figures and report.html of an existing result folder, without simulating.
     Plot(plot::Args),
-    /// Check scenario files and report every problem (exit 0 valid, 2 invalid or unreadable).
+    /// Check scenario files and report every problem (exit 0 valid, 2 invalid or unreadable);
+    /// warn when some drawn patients will break a rule across parameters.
     Check(check::CheckArgs),
     /// Print a scenario with every default filled in, as valid TOML.
     Show(check::ShowArgs),

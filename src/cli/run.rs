@@ -131,21 +131,19 @@ const RULE_CHECK_LIMIT: u64 = 10_000;
 /// Before anything is simulated: when the variability table varies a parameter that a rule
 /// across parameters bounds and some drawn patients break the rule, says how many (exactly, for
 /// a population of at most 10,000; else the share of the first 10,000) and whether that is over
-/// the run's `max-failed-fraction`, on stderr. Such patients cannot be simulated.
-pub fn warn_rule_breaks(s: &scenario::Scenario) {
+/// the run's `max-failed-fraction` (`None`: a trial, which has no such limit), on stderr. Such
+/// patients cannot be simulated.
+pub fn warn_rule_breaks(s: &scenario::Scenario, max_failed_fraction: Option<f64>) {
     let spec = s.cohort_spec();
     let Some(b) = alssim::cohort::rule_breaks(spec.population(), spec.params(), RULE_CHECK_LIMIT)
     else {
         return;
     };
-    eprintln!(
-        "{}",
-        rule_breaks_message(&b, s.simulation().max_failed_fraction)
-    );
+    eprintln!("{}", rule_breaks_message(&b, max_failed_fraction));
 }
 
 /// The warning of [`warn_rule_breaks`].
-pub fn rule_breaks_message(b: &alssim::cohort::RuleBreaks, max_failed_fraction: f64) -> String {
+fn rule_breaks_message(b: &alssim::cohort::RuleBreaks, max_failed_fraction: Option<f64>) -> String {
     let names: Vec<&str> = b.params.iter().map(|p| p.name()).collect();
     let percent = 100.0 * b.share();
     let count = if b.exact {
@@ -156,17 +154,18 @@ pub fn rule_breaks_message(b: &alssim::cohort::RuleBreaks, max_failed_fraction: 
             b.broken, b.checked
         )
     };
-    let verdict = if b.share() > max_failed_fraction {
-        format!(
+    let verdict = match max_failed_fraction {
+        None => "and each trial leaves them out of its patient flow (line `integration-failed`)"
+            .to_string(),
+        Some(f) if b.share() > f => format!(
             "more than the limit of {}% (`simulation.max-failed-fraction`, `--max-failed-fraction`), \
              so the run will fail",
-            100.0 * max_failed_fraction
-        )
-    } else {
-        format!(
+            100.0 * f
+        ),
+        Some(f) => format!(
             "within the limit of {}% (`simulation.max-failed-fraction`)",
-            100.0 * max_failed_fraction
-        )
+            100.0 * f
+        ),
     };
     format!(
         "warning: [population.variability] varies {}, which a rule across parameters bounds ({}): \
@@ -308,7 +307,7 @@ fn warn_failures(r: &RunReport, file: &str) {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = load_or_report(&args.file)?;
     args.cohort.apply(&mut s)?;
-    warn_rule_breaks(&s);
+    warn_rule_breaks(&s, Some(s.simulation().max_failed_fraction));
     if s.trial().is_some() && !args.cohort.quiet {
         crate::outln!(
             "note: {} has a [trial] table, which `alssim trial` runs; `alssim run` simulates its \

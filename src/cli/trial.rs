@@ -151,7 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..Default::default()
         },
     )?;
-    super::run::warn_rule_breaks(&s);
+    super::run::warn_rule_breaks(&s, None);
     let sizes = sample_sizes(&args, &design)?;
     let out = args
         .out

@@ -238,7 +238,7 @@ fn or_list(items: &[&str]) -> String {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut s = scenario(&args.arms)?;
     args.cohort.apply(&mut s)?;
-    super::run::warn_rule_breaks(&s);
+    super::run::warn_rule_breaks(&s, Some(s.simulation().max_failed_fraction));
     let threads = super::threads(args.cohort.threads);
     let dir = args
         .out
