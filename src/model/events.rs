@@ -1,10 +1,11 @@
 //! Clinical events as zero crossings of functions of the state.
 //!
-//! Each event is the first time its function `g(y)` falls to zero. Every function below is
-//! non-increasing along any trajectory of the untreated model, because it depends on the state
-//! only through motor-neuron survival, which never rises; each event therefore happens at most
-//! once, and the solver locates it inside a solver step on the continuous output (bracketed
-//! false position with bisection as the safeguard).
+//! Each event is the first time its function `g(y)` falls to zero. Every function below depends
+//! on the state through the functional motor units (alive and not dysfunctional), which fall
+//! while the damage drive holds; with constant disease activity and no therapy the functions
+//! therefore only fall, and each event happens once. The solver locates the first crossing inside
+//! a solver step on the continuous output (bracketed false position with bisection as the
+//! safeguard).
 //!
 //! | event | function `g(y)` | meaning |
 //! |---|---|---|
@@ -22,8 +23,8 @@
 //! disease reaches the recognised loss sooner, so it is diagnosed sooner, and a referral that
 //! ends before any deficit can be shown waits for one.
 //!
-//! Motor units can recover when the damage drive falls (a therapy), so these functions can rise
-//! again under treatment; each event is the first crossing.
+//! Dysfunctional motor units recover when the damage drive falls (a therapy, or a lull of
+//! disease activity), so these functions can rise again; each event is the first crossing.
 
 use super::alsfrs;
 use super::layout::{N_REGIONS, Region, State};
