@@ -778,8 +778,7 @@ fn a_trial_warns_of_patients_drawn_past_a_rule_and_runs() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string("scenarios/trial-centaur.toml").unwrap()
         + "\n[population.variability]\ndeath_fvc = 0.1\n";
-    let file = dir.path().join("t.toml");
-    std::fs::write(&file, text).unwrap();
+    let file = common::write_scenario(dir.path(), &text);
     let o = common::alssim()
         .arg("trial")
         .arg(&file)
